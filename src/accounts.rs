@@ -1,0 +1,213 @@
+//! Account operations shared by the CLI and the HTTP API: creating studio and client
+//! accounts, invitations, personal API tokens.
+
+use std::time::Duration;
+
+use crate::auth::secrets::{API_TOKEN_PREFIX, random_token, sha256_hex};
+use crate::auth::{AuthError, password, totp};
+use crate::db::links::Purpose;
+use crate::db::users::{NewUser, User};
+use crate::db::{self, DbError};
+use crate::domain::{Email, Locale, NewPassword, Role, TokenId, UserId};
+use crate::error::AppError;
+use crate::mail::{self, templates};
+use crate::state::AppState;
+
+/// How long an invitation link works.
+pub const INVITATION_VALIDITY: Duration = Duration::from_secs(7 * 24 * 3600);
+
+#[derive(Debug, thiserror::Error)]
+pub enum AccountError {
+    #[error("an account with this email address already exists")]
+    EmailTaken,
+    #[error("{field}: {message}")]
+    Invalid { field: &'static str, message: String },
+    #[error("no account has this email address")]
+    UnknownAccount,
+    #[error("this link is invalid, already used or expired")]
+    InvalidLink,
+    #[error(transparent)]
+    Db(#[from] DbError),
+    #[error(transparent)]
+    Auth(#[from] AuthError),
+    #[error("cannot render the email: {0}")]
+    Template(#[from] askama::Error),
+}
+
+impl From<AccountError> for AppError {
+    fn from(e: AccountError) -> Self {
+        match e {
+            AccountError::EmailTaken => AppError::Conflict {
+                code: "email_taken",
+                detail: e.to_string(),
+            },
+            AccountError::Invalid { field, message } => AppError::validation(field, message),
+            AccountError::UnknownAccount => AppError::NotFound,
+            AccountError::InvalidLink => AppError::BadRequest {
+                code: "invalid_link",
+                detail: e.to_string(),
+            },
+            AccountError::Db(db) => db.into(),
+            AccountError::Auth(a) => a.into(),
+            AccountError::Template(t) => AppError::internal(t),
+        }
+    }
+}
+
+fn invalid(field: &'static str, message: impl ToString) -> AccountError {
+    AccountError::Invalid {
+        field,
+        message: message.to_string(),
+    }
+}
+
+fn taken_or(e: DbError) -> AccountError {
+    if e.is_unique_violation() {
+        AccountError::EmailTaken
+    } else {
+        AccountError::Db(e)
+    }
+}
+
+/// A person's display name: trimmed, 1 to 200 characters, no control characters.
+pub fn display_name(raw: &str) -> Result<String, String> {
+    let name = raw.trim();
+    if name.is_empty() || name.chars().count() > 200 || name.chars().any(char::is_control) {
+        Err("expected 1 to 200 printable characters".into())
+    } else {
+        Ok(name.to_owned())
+    }
+}
+
+/// A token's label, same rules as a name.
+pub fn token_label(raw: &str) -> Result<String, String> {
+    display_name(raw)
+}
+
+/// What the operator gets when a studio account is made.
+pub struct StudioAccount {
+    pub user: User,
+    pub totp_uri: String,
+    pub recovery_codes: Vec<String>,
+}
+
+/// The TOTP label: the studio's host name, so several Relais in one app stay apart.
+fn totp_issuer(state: &AppState) -> String {
+    format!("Relais ({})", state.cfg.public_url.host_str().unwrap_or("relais"))
+}
+
+/// Creates a studio account with its TOTP secret and recovery codes. The account can
+/// log in once its owner enters a first code from the app, which confirms enrolment.
+pub async fn create_studio(
+    state: &AppState,
+    email: &str,
+    name: &str,
+    password: &NewPassword,
+) -> Result<StudioAccount, AccountError> {
+    let email = Email::parse(email).map_err(|e| invalid("email", e))?;
+    let name = display_name(name).map_err(|m| invalid("name", m))?;
+    let hash = password::hash(password.expose()).await?;
+    let enrolment = totp::enrol(&totp_issuer(state), email.as_str())?;
+    let codes = totp::recovery_codes();
+    let hashes: Vec<String> = codes.iter().map(|c| totp::recovery_code_hash(c)).collect();
+    let now = state.clock.now_ms();
+
+    let mut tx = state.db.begin().await?;
+    let new = NewUser {
+        email: &email,
+        name: &name,
+        role: Role::Studio,
+        locale: Locale::Fr,
+        password_hash: Some(hash),
+        totp_secret: Some(enrolment.secret),
+    };
+    let user = db::users::insert(&mut *tx, new, now).await.map_err(taken_or)?;
+    db::users::insert_recovery_codes(&mut tx, user.id, &hashes, now).await?;
+    tx.commit().await.map_err(DbError::from)?;
+    Ok(StudioAccount {
+        user,
+        totp_uri: enrolment.uri,
+        recovery_codes: codes,
+    })
+}
+
+/// Creates a client account and, in the same transaction, queues their invitation email
+/// with a single-use link to choose a password.
+pub async fn create_client(state: &AppState, email: &str, name: &str, locale: Locale) -> Result<User, AccountError> {
+    let email = Email::parse(email).map_err(|e| invalid("email", e))?;
+    let name = display_name(name).map_err(|m| invalid("name", m))?;
+    let now = state.clock.now_ms();
+    let mut tx = state.db.begin().await?;
+    let new = NewUser {
+        email: &email,
+        name: &name,
+        role: Role::Client,
+        locale,
+        password_hash: None,
+        totp_secret: None,
+    };
+    let user = db::users::insert(&mut *tx, new, now).await.map_err(taken_or)?;
+    queue_invitation(state, &mut tx, &user, now).await?;
+    tx.commit().await.map_err(DbError::from)?;
+    state.jobs_queued();
+    Ok(user)
+}
+
+async fn queue_invitation(state: &AppState, tx: &mut db::Tx, user: &User, now: i64) -> Result<(), AccountError> {
+    let token = random_token("");
+    let validity = i64::try_from(INVITATION_VALIDITY.as_millis()).unwrap_or(i64::MAX);
+    db::links::insert(
+        &mut **tx,
+        &sha256_hex(&token),
+        user.id,
+        Purpose::Invitation,
+        now,
+        now + validity,
+    )
+    .await?;
+    let link = state
+        .cfg
+        .public_url
+        .join(&format!("invitation/{token}"))
+        .map_err(|e| invalid("public_url", e))?;
+    let studio = state.mailer.studio_name();
+    let email = templates::invitation(&templates::Invitation {
+        locale: user.locale,
+        to_address: &user.email,
+        name: &user.name,
+        studio: &studio,
+        link: link.as_str(),
+        valid_days: INVITATION_VALIDITY.as_secs() / 86_400,
+    })?;
+    mail::queue(&mut *tx, &state.mailer, &email, Some(user.id), now).await?;
+    Ok(())
+}
+
+/// Spends an invitation link and sets the account's password, atomically.
+pub async fn accept_invitation(state: &AppState, token: &str, password: &NewPassword) -> Result<UserId, AccountError> {
+    // Hash first: the link is spent only if everything after it succeeds.
+    let hash = password::hash(password.expose()).await?;
+    let now = state.clock.now_ms();
+    let mut tx = state.db.begin().await?;
+    let user = db::links::consume(&mut *tx, &sha256_hex(token.trim()), Purpose::Invitation, now)
+        .await?
+        .ok_or(AccountError::InvalidLink)?;
+    db::users::set_password(&mut *tx, user, &hash, now).await?;
+    tx.commit().await.map_err(DbError::from)?;
+    Ok(user)
+}
+
+/// Issues a personal API token; returns its id and the secret, shown once.
+pub async fn issue_token(state: &AppState, user: UserId, label: &str) -> Result<(TokenId, String), AccountError> {
+    let token = random_token(API_TOKEN_PREFIX);
+    let id = db::tokens::insert(state.db.pool(), user, label, &sha256_hex(&token), state.clock.now_ms()).await?;
+    Ok((id, token))
+}
+
+/// Finds an account by address, for the CLI.
+pub async fn find_by_email(state: &AppState, email: &str) -> Result<User, AccountError> {
+    let email = Email::parse(email).map_err(|e| invalid("email", e))?;
+    db::users::find_by_email(state.db.pool(), &email)
+        .await?
+        .ok_or(AccountError::UnknownAccount)
+}

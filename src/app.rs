@@ -1,0 +1,135 @@
+//! Assembly: configuration → database, storage, mail → HTTP server and job runner.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use relais_storage::BlobStore;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+use tracing::Instrument;
+
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::db::{Db, DbError};
+use crate::jobs::JobRunner;
+use crate::mail::{self, MailError, Mailer};
+use crate::state::AppState;
+
+/// Why Relais could not start, worded for the operator.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("database: {0}")]
+    Database(#[from] DbError),
+    #[error("storage: {0}")]
+    Storage(#[from] relais_storage::BlobError),
+    #[error("mail: {0}")]
+    Mail(#[from] MailError),
+    #[error("cannot listen on {addr} (listen): {source}")]
+    Bind { addr: SocketAddr, source: std::io::Error },
+    #[error("server error: {0}")]
+    Serve(std::io::Error),
+}
+
+/// Opens the database and applies pending migrations.
+pub async fn open_database(cfg: &Config) -> Result<Db, StartError> {
+    let db = Db::connect(&cfg.database).await?;
+    db.migrate().await?;
+    Ok(db)
+}
+
+/// Builds the state shared by the server, the job runner and the CLI commands.
+pub fn build_state(cfg: Config, db: Db, blobs: Arc<dyn BlobStore>, clock: Clock) -> Result<AppState, StartError> {
+    let mailer = Mailer::new(&cfg.mail)?;
+    Ok(AppState::new(cfg, db, blobs, mailer, clock))
+}
+
+/// The job runner with every job kind registered.
+pub fn build_runner(state: &AppState) -> JobRunner {
+    let mut runner = JobRunner::new(
+        state.db.clone(),
+        state.clock.clone(),
+        state.cfg.jobs.concurrency,
+        state.jobs_wake.clone(),
+    );
+    runner.register(Arc::new(mail::job::SendEmail {
+        db: state.db.clone(),
+        mailer: state.mailer.clone(),
+        clock: state.clock.clone(),
+    }));
+    runner
+}
+
+pub struct Application {
+    listener: TcpListener,
+    state: AppState,
+    runner: Arc<JobRunner>,
+}
+
+impl Application {
+    /// Everything from the configuration: database, storage and mail.
+    pub async fn build(cfg: Config) -> Result<Self, StartError> {
+        std::fs::create_dir_all(&cfg.data_dir).map_err(|e| {
+            StartError::Storage(relais_storage::BlobError::Config(format!(
+                "cannot create data_dir {}: {e}",
+                cfg.data_dir.display()
+            )))
+        })?;
+        let db = open_database(&cfg).await?;
+        let blobs = relais_storage::open(&cfg.storage)?;
+        Self::build_with(cfg, db, blobs, Clock::system()).await
+    }
+
+    /// With a database and storage made by the caller (tests bring their own).
+    pub async fn build_with(cfg: Config, db: Db, blobs: Arc<dyn BlobStore>, clock: Clock) -> Result<Self, StartError> {
+        let addr = cfg.listen;
+        let listener = TcpListener::bind(addr)
+            .await
+            .map_err(|source| StartError::Bind { addr, source })?;
+        let state = build_state(cfg, db, blobs, clock)?;
+        let runner = Arc::new(build_runner(&state));
+        Ok(Self {
+            listener,
+            state,
+            runner,
+        })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener.local_addr().unwrap_or(self.state.cfg.listen)
+    }
+
+    pub fn state(&self) -> AppState {
+        self.state.clone()
+    }
+
+    pub fn runner(&self) -> Arc<JobRunner> {
+        self.runner.clone()
+    }
+
+    /// Serves HTTP (and, with `background_jobs`, runs the job queue) until `shutdown`.
+    /// In-flight requests are given time to finish before the server returns.
+    pub async fn run_until_stopped(self, shutdown: CancellationToken, background_jobs: bool) -> Result<(), StartError> {
+        let Self {
+            listener,
+            state,
+            runner,
+        } = self;
+        let jobs = background_jobs.then(|| {
+            let token = shutdown.clone();
+            tokio::spawn(runner.run(token).instrument(tracing::info_span!("job-runner")))
+        });
+        let router = crate::http::router(state.clone());
+        let service = router.into_make_service_with_connect_info::<SocketAddr>();
+        let stop = shutdown.clone();
+        let served = axum::serve(listener, service)
+            .with_graceful_shutdown(async move { stop.cancelled().await })
+            .await;
+        // The server may stop on its own (an I/O error): take the job runner down with it.
+        shutdown.cancel();
+        if let Some(handle) = jobs {
+            let _ = handle.await;
+        }
+        state.db.close().await;
+        served.map_err(StartError::Serve)
+    }
+}

@@ -1,0 +1,119 @@
+//! `relais check`: every dependency probed, one line each, with the fix when it fails.
+//! Exits non-zero only for what stops Relais from working.
+
+use std::time::Duration;
+
+use relais_storage::StorageConfig;
+use relais_storage::setup::{self, StepOutcome};
+
+use super::Failure;
+use crate::config::{Config, Sources};
+use crate::db::Db;
+use crate::mail::Mailer;
+
+const PROBE_TIMEOUT: Duration = Duration::from_secs(15);
+
+#[derive(Default)]
+struct Report {
+    failures: usize,
+}
+
+impl Report {
+    fn ok(&mut self, what: &str, text: impl AsRef<str>) {
+        println!("OK    {what:<10} {}", text.as_ref());
+    }
+    fn warn(&mut self, what: &str, text: impl AsRef<str>) {
+        println!("WARN  {what:<10} {}", text.as_ref());
+    }
+    fn fail(&mut self, what: &str, text: impl AsRef<str>) {
+        self.failures += 1;
+        println!("FAIL  {what:<10} {}", text.as_ref());
+    }
+}
+
+async fn timed<T, E: std::fmt::Display>(f: impl Future<Output = Result<T, E>>) -> Result<T, String> {
+    match tokio::time::timeout(PROBE_TIMEOUT, f).await {
+        Ok(r) => r.map_err(|e| e.to_string()),
+        Err(_) => Err(format!("no answer within {} s", PROBE_TIMEOUT.as_secs())),
+    }
+}
+
+pub async fn run(cfg: Config, sources: &Sources) -> Result<(), Failure> {
+    let mut report = Report::default();
+    let file = sources
+        .file
+        .as_ref()
+        .map(|f| f.display().to_string())
+        .unwrap_or_else(|| "defaults and environment".into());
+    report.ok("config", format!("valid ({file}); public URL {}", cfg.public_url));
+    if cfg.public_url.host_str().is_some_and(|h| h == "0.0.0.0" || h == "[::]") {
+        report.warn(
+            "config",
+            "public_url points to an unspecified address; set public_url so links in emails work",
+        );
+    }
+
+    check_database(&cfg, &mut report).await;
+    check_storage(&cfg, &mut report).await;
+    check_mail(&cfg, &mut report).await;
+
+    if report.failures > 0 {
+        Err(Failure::Other(format!("{} check(s) failed", report.failures)))
+    } else {
+        Ok(())
+    }
+}
+
+async fn check_database(cfg: &Config, report: &mut Report) {
+    let db = match timed(Db::connect(&cfg.database)).await {
+        Ok(db) => db,
+        Err(e) => return report.fail("database", format!("{e}; check database_url")),
+    };
+    match timed(db.ping()).await {
+        Ok(()) => {}
+        Err(e) => return report.fail("database", e),
+    }
+    match db.pending_migrations().await {
+        Ok(0) => report.ok(
+            "database",
+            format!("{} reachable, schema up to date", cfg.database.redacted_url()),
+        ),
+        Ok(n) => report.warn(
+            "database",
+            format!("{n} migration(s) to apply: run `relais migrate` (serve applies them too)"),
+        ),
+        Err(e) => report.fail("database", e.to_string()),
+    }
+    db.close().await;
+}
+
+async fn check_storage(cfg: &Config, report: &mut Report) {
+    let store = match relais_storage::open(&cfg.storage) {
+        Ok(s) => s,
+        Err(e) => return report.fail("storage", e.to_string()),
+    };
+    match timed(store.probe()).await {
+        Ok(()) => report.ok("storage", format!("{}: write, read and delete work", store.describe())),
+        Err(e) => report.fail("storage", format!("{}: {e}", store.describe())),
+    }
+    if let StorageConfig::S3(s3) = &cfg.storage {
+        for step in setup::inspect(s3).await {
+            match step.outcome {
+                StepOutcome::Done(t) => report.ok(step.name, t),
+                StepOutcome::Warning(t) => report.warn(step.name, t),
+                StepOutcome::Failed(t) => report.fail(step.name, t),
+            }
+        }
+    }
+}
+
+async fn check_mail(cfg: &Config, report: &mut Report) {
+    let mailer = match Mailer::new(&cfg.mail) {
+        Ok(m) => m,
+        Err(e) => return report.fail("mail", e.to_string()),
+    };
+    match timed(mailer.test_connection()).await {
+        Ok(text) => report.ok("mail", text),
+        Err(e) => report.fail("mail", format!("{e}; check mail.smtp_url and the credentials")),
+    }
+}

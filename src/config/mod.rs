@@ -1,0 +1,443 @@
+//! Configuration: embedded defaults, then `relais.toml` (or `--config`), then `RELAIS_*`
+//! environment variables. Everything is validated at start and every problem is reported
+//! at once, by key, with the bad value and what was expected.
+
+mod reader;
+mod sources;
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use lettre::message::Mailbox;
+use relais_storage::{S3Config, StorageConfig};
+use secrecy::{ExposeSecret, SecretString};
+use url::Url;
+
+use crate::domain::ByteSize;
+use reader::Reader;
+pub use reader::{Problem, env_name};
+pub use sources::Sources;
+
+/// The validated configuration. Secrets are `SecretString` (or redacted by hand) so that
+/// printing a `Config` never reveals them.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Address the HTTP server binds to.
+    pub listen: SocketAddr,
+    /// The address people use to reach Relais; links in emails start with it.
+    pub public_url: Url,
+    /// Where the embedded defaults keep the database, the objects and the outbox.
+    pub data_dir: PathBuf,
+    pub database: DatabaseConfig,
+    pub storage: StorageConfig,
+    pub uploads: UploadsConfig,
+    pub mail: MailConfig,
+    pub log: LogConfig,
+    pub jobs: JobsConfig,
+    /// Trust `X-Forwarded-For` for the client address (rate limits, logs). Only turn on
+    /// behind a reverse proxy that sets it, or clients could pick their own address.
+    pub behind_proxy: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct DatabaseConfig {
+    /// `sqlite://…` or `postgres://…`; may hold a password, hence secret.
+    pub url: SecretString,
+    pub kind: DatabaseKind,
+    pub max_connections: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DatabaseKind {
+    Sqlite,
+    Postgres,
+}
+
+impl DatabaseConfig {
+    /// The URL with any password replaced, for messages and logs.
+    pub fn redacted_url(&self) -> String {
+        redact_url(self.url.expose_secret())
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct UploadsConfig {
+    /// Largest file a client may send.
+    pub max_file_size: ByteSize,
+}
+
+#[derive(Debug, Clone)]
+pub struct MailConfig {
+    pub from: Mailbox,
+    pub transport: MailTransport,
+}
+
+#[derive(Debug, Clone)]
+pub enum MailTransport {
+    /// Each message becomes an `.eml` file in this directory.
+    Outbox(PathBuf),
+    Smtp(SmtpConfig),
+}
+
+#[derive(Debug, Clone)]
+pub struct SmtpConfig {
+    /// `smtp://host:587` (STARTTLS) or `smtps://host:465` (TLS), credentials optional.
+    pub url: SecretString,
+    pub username: Option<String>,
+    pub password: Option<SecretString>,
+}
+
+impl SmtpConfig {
+    pub fn redacted_url(&self) -> String {
+        redact_url(self.url.expose_secret())
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone)]
+pub struct LogConfig {
+    pub format: LogFormat,
+    /// A `tracing` filter such as `info` or `relais=debug,info`.
+    pub level: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct JobsConfig {
+    /// Background jobs run at once on this node.
+    pub concurrency: usize,
+}
+
+/// Why the configuration was refused.
+#[derive(Debug)]
+pub enum ConfigError {
+    /// The file could not be read or parsed at all.
+    Source(String),
+    Invalid(Vec<Problem>),
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ConfigError::Source(message) => write!(f, "{message}"),
+            ConfigError::Invalid(problems) => {
+                let n = problems.len();
+                writeln!(f, "the configuration has {n} problem{}:", if n == 1 { "" } else { "s" })?;
+                for p in problems {
+                    writeln!(f, "  - {p}")?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+/// Replaces the password of a URL, if any, with `***`.
+pub fn redact_url(raw: &str) -> String {
+    match Url::parse(raw) {
+        Ok(mut url) if url.password().is_some() => {
+            let _ = url.set_password(Some("***"));
+            url.to_string()
+        }
+        Ok(url) => url.to_string(),
+        Err(_) => "(unparseable URL)".into(),
+    }
+}
+
+impl Config {
+    pub fn load(sources: &Sources) -> Result<Self, ConfigError> {
+        let root = sources.merge().map_err(ConfigError::Source)?;
+        let mut r = Reader::new(root);
+        let config = read(&mut r);
+        r.report_unknown(&[]);
+        match config {
+            Some(config) if r.problems.is_empty() => Ok(config),
+            _ => Err(ConfigError::Invalid(r.problems)),
+        }
+    }
+
+    /// The embedded defaults with everything under `data_dir`, as `relais serve` would
+    /// run with no configuration at all there. Used by tests as a starting point.
+    pub fn defaults_in(data_dir: &Path) -> Result<Self, ConfigError> {
+        let env = vec![("RELAIS_DATA_DIR".to_owned(), data_dir.display().to_string())];
+        Self::load(&Sources {
+            env,
+            ..Sources::default()
+        })
+    }
+
+    pub fn is_https(&self) -> bool {
+        self.public_url.scheme() == "https"
+    }
+}
+
+fn read(r: &mut Reader) -> Option<Config> {
+    let listen = r
+        .parse("listen", "host:port, e.g. 127.0.0.1:8080 or [::]:8080", |s| {
+            s.parse::<SocketAddr>().map_err(|_| "not a socket address".into())
+        })
+        .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080)));
+    let public_url = r
+        .parse(
+            "public_url",
+            "an http:// or https:// URL, e.g. https://transfert.example.fr",
+            |s| {
+                let url = Url::parse(s).map_err(|e| format!("not a URL: {e}"))?;
+                match url.scheme() {
+                    "http" | "https" if url.host().is_some() => Ok(url),
+                    _ => Err("not an http(s) URL with a host".into()),
+                }
+            },
+        )
+        .or_else(|| Url::parse(&format!("http://{listen}")).ok());
+    let data_dir = r.path("data_dir").unwrap_or_else(|| PathBuf::from("./data"));
+    let database = read_database(r, &data_dir);
+    let storage = read_storage(r, &data_dir);
+    let max_file_size = r
+        .parse(
+            "uploads.max_file_size",
+            "a size such as 5GiB or 500MB, at least 1 byte",
+            |s| {
+                ByteSize::parse(s)
+                    .map_err(|e| e.to_string())
+                    .and_then(|b| if b.bytes() == 0 { Err("zero".into()) } else { Ok(b) })
+            },
+        )
+        .unwrap_or(ByteSize::from_bytes(5 * ByteSize::GIB));
+    let mail = read_mail(r, &data_dir);
+    let log = read_log(r);
+    let concurrency = r
+        .parse("jobs.concurrency", "a whole number from 1 to 64", |s| {
+            match s.parse::<usize>() {
+                Ok(n) if (1..=64).contains(&n) => Ok(n),
+                _ => Err("out of range".into()),
+            }
+        })
+        .unwrap_or(4);
+    let behind_proxy = r.bool("behind_proxy").unwrap_or(false);
+
+    Some(Config {
+        listen,
+        public_url: public_url?,
+        data_dir,
+        database: database?,
+        storage: storage?,
+        uploads: UploadsConfig { max_file_size },
+        mail: mail?,
+        log,
+        jobs: JobsConfig { concurrency },
+        behind_proxy,
+    })
+}
+
+fn read_database(r: &mut Reader, data_dir: &Path) -> Option<DatabaseConfig> {
+    let max_connections = r.parse("database_max_connections", "a whole number from 1 to 1000", |s| match s
+        .parse::<u32>()
+    {
+        Ok(n) if (1..=1000).contains(&n) => Ok(n),
+        _ => Err("out of range".into()),
+    });
+    let url = match r.secret("database_url") {
+        Some(url) => url,
+        None => SecretString::from(sqlite_url(&data_dir.join("relais.db"))),
+    };
+    let kind = {
+        let raw = url.expose_secret();
+        if raw.starts_with("sqlite:") {
+            Some(DatabaseKind::Sqlite)
+        } else if raw.starts_with("postgres://") || raw.starts_with("postgresql://") {
+            match Url::parse(raw) {
+                Ok(u) if u.host().is_some() || u.query().is_some_and(|q| q.contains("host=")) => {
+                    Some(DatabaseKind::Postgres)
+                }
+                _ => {
+                    r.problem(
+                        "database_url",
+                        "not a valid PostgreSQL URL (expected postgres://user:password@host:5432/database)",
+                    );
+                    None
+                }
+            }
+        } else {
+            // The value may hold a password: only its scheme is shown.
+            let scheme = raw
+                .split(':')
+                .next()
+                .unwrap_or_default()
+                .chars()
+                .take(20)
+                .collect::<String>();
+            r.problem("database_url", format!("unsupported database (got scheme {scheme:?}; expected sqlite://path or postgres://user:password@host/database)"));
+            None
+        }
+    }?;
+    let max_connections = max_connections.unwrap_or(match kind {
+        // SQLite has one writer anyway; a few readers are enough.
+        DatabaseKind::Sqlite => 8,
+        DatabaseKind::Postgres => 16,
+    });
+    Some(DatabaseConfig {
+        url,
+        kind,
+        max_connections,
+    })
+}
+
+/// `sqlite://` URL for a path, percent-encoding what the URL syntax would misread.
+pub fn sqlite_url(path: &Path) -> String {
+    let mut encoded = String::new();
+    for c in path.display().to_string().chars() {
+        match c {
+            '%' | '?' | '#' | ' ' => encoded.push_str(&format!("%{:02X}", c as u32)),
+            c => encoded.push(c),
+        }
+    }
+    format!("sqlite://{encoded}?mode=rwc")
+}
+
+fn read_storage(r: &mut Reader, data_dir: &Path) -> Option<StorageConfig> {
+    let backend = r.text("storage.backend").unwrap_or_else(|| "local".into());
+    let root = r.path("storage.root");
+    let bucket = r.text("storage.bucket");
+    let endpoint = r.parse(
+        "storage.endpoint",
+        "an http(s) URL such as https://s3.fr-par.scw.cloud or http://127.0.0.1:9000",
+        |s| match Url::parse(s) {
+            Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => Ok(u),
+            Ok(_) => Err("not an http(s) URL with a host".into()),
+            Err(e) => Err(format!("not a URL: {e}")),
+        },
+    );
+    let region = r.text("storage.region");
+    let access_key_id = r.text("storage.access_key_id");
+    let secret = r.secret("storage.secret_access_key");
+    let path_style = r.bool("storage.path_style");
+
+    match backend.trim().to_ascii_lowercase().as_str() {
+        "local" => Some(StorageConfig::Local {
+            root: root.unwrap_or_else(|| data_dir.join("objects")),
+        }),
+        "memory" => Some(StorageConfig::Memory),
+        "s3" => {
+            let mut missing = |key: &str, what: &str| {
+                r.problem(key, format!("required when storage.backend is s3 (expected {what})"))
+            };
+            let bucket = bucket.filter(|b| !b.is_empty());
+            if bucket.is_none() {
+                missing("storage.bucket", "the bucket name");
+            }
+            if access_key_id.is_none() {
+                missing("storage.access_key_id", "the access key id");
+            }
+            if secret.is_none() {
+                missing(
+                    "storage.secret_access_key",
+                    "the secret key, or storage.secret_access_key_file",
+                );
+            }
+            if let Some(b) = &bucket
+                && !valid_bucket_name(b)
+            {
+                r.problem(
+                    "storage.bucket",
+                    format!(
+                        "not a valid bucket name (got {b:?}; expected 3 to 63 lower-case letters, digits, '.' or '-')"
+                    ),
+                );
+                return None;
+            }
+            let path_style = path_style.unwrap_or(endpoint.is_some());
+            Some(StorageConfig::S3(S3Config {
+                endpoint,
+                bucket: bucket?,
+                region: region.filter(|s| !s.is_empty()).unwrap_or_else(|| "us-east-1".into()),
+                access_key_id: access_key_id?,
+                secret_access_key: secret?.expose_secret().to_owned(),
+                path_style,
+            }))
+        }
+        other => {
+            r.problem(
+                "storage.backend",
+                format!("unknown backend (got {other:?}; expected local or s3)"),
+            );
+            None
+        }
+    }
+}
+
+fn valid_bucket_name(b: &str) -> bool {
+    (3..=63).contains(&b.len())
+        && b.bytes()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'.' || c == b'-')
+        && b.as_bytes().first().is_some_and(|c| c.is_ascii_alphanumeric())
+        && b.as_bytes().last().is_some_and(|c| c.is_ascii_alphanumeric())
+}
+
+fn read_mail(r: &mut Reader, data_dir: &Path) -> Option<MailConfig> {
+    let from = r
+        .parse(
+            "mail.from",
+            "a sender such as \"Studio Lumière <contact@studio.fr>\"",
+            |s| s.parse::<Mailbox>().map_err(|e| format!("not a mailbox: {e}")),
+        )
+        .or_else(|| "Relais <no-reply@localhost>".parse().ok());
+    let username = r.text("mail.smtp_username").filter(|s| !s.is_empty());
+    let password = r.secret("mail.smtp_password");
+    let transport = match r.secret("mail.smtp_url") {
+        None => Some(MailTransport::Outbox(data_dir.join("outbox"))),
+        Some(url) => {
+            match Url::parse(url.expose_secret()) {
+                Ok(u) if matches!(u.scheme(), "smtp" | "smtps") && u.host().is_some() => {
+                    Some(MailTransport::Smtp(SmtpConfig {
+                        url,
+                        username,
+                        password,
+                    }))
+                }
+                _ => {
+                    r.problem("mail.smtp_url", "not an SMTP URL (expected smtp://user:password@host:587 for STARTTLS or smtps://host:465 for TLS)");
+                    None
+                }
+            }
+        }
+    };
+    Some(MailConfig {
+        from: from?,
+        transport: transport?,
+    })
+}
+
+fn read_log(r: &mut Reader) -> LogConfig {
+    let format = r
+        .parse("log_format", "text or json", |s| {
+            match s.to_ascii_lowercase().as_str() {
+                "text" => Ok(LogFormat::Text),
+                "json" => Ok(LogFormat::Json),
+                _ => Err("unknown format".into()),
+            }
+        })
+        .unwrap_or(LogFormat::Text);
+    let level = r
+        .parse(
+            "log_level",
+            "a level (error, warn, info, debug, trace) or a filter such as relais=debug,info",
+            |s| {
+                tracing_subscriber::EnvFilter::try_new(s)
+                    .map(|_| s.to_owned())
+                    .map_err(|e| format!("not a log filter: {e}"))
+            },
+        )
+        .unwrap_or_else(|| "info".into());
+    LogConfig { format, level }
+}
+
+#[cfg(test)]
+mod tests;

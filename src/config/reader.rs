@@ -1,0 +1,201 @@
+//! Walks the merged configuration tree key by key, collecting every problem instead of
+//! stopping at the first one.
+
+use std::collections::BTreeSet;
+use std::fmt;
+use std::path::PathBuf;
+
+use secrecy::SecretString;
+use toml::{Table, Value};
+
+/// One thing wrong with the configuration, by key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub key: String,
+    pub message: String,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} ({}): {}", self.key, env_name(&self.key), self.message)
+    }
+}
+
+/// The environment variable that sets `key`: `storage.bucket` → `RELAIS_STORAGE__BUCKET`.
+pub fn env_name(key: &str) -> String {
+    format!("RELAIS_{}", key.to_ascii_uppercase().replace('.', "__"))
+}
+
+pub struct Reader {
+    root: Table,
+    seen: BTreeSet<String>,
+    pub problems: Vec<Problem>,
+}
+
+/// Shows a value in an error message; secrets are never shown.
+fn shown(value: &str) -> String {
+    let clipped: String = value.chars().take(80).collect();
+    format!("{clipped:?}")
+}
+
+impl Reader {
+    pub fn new(root: Table) -> Self {
+        Self {
+            root,
+            seen: BTreeSet::new(),
+            problems: Vec::new(),
+        }
+    }
+
+    pub fn problem(&mut self, key: &str, message: impl Into<String>) {
+        self.problems.push(Problem {
+            key: key.to_owned(),
+            message: message.into(),
+        });
+    }
+
+    fn lookup(&self, key: &str) -> Option<&Value> {
+        let mut parts = key.split('.');
+        let mut current = self.root.get(parts.next()?)?;
+        for part in parts {
+            current = match current {
+                Value::Table(table) => table.get(part)?,
+                _ => return None,
+            };
+        }
+        Some(current)
+    }
+
+    /// The raw text of a scalar value. Environment variables arrive as text, the file may
+    /// hold numbers or booleans; both are turned into text here and parsed by the caller,
+    /// so every key has one parser whatever its source.
+    pub fn text(&mut self, key: &str) -> Option<String> {
+        self.seen.insert(key.to_owned());
+        let text = match self.lookup(key)? {
+            Value::String(s) => s.clone(),
+            Value::Boolean(b) => b.to_string(),
+            Value::Integer(i) => i.to_string(),
+            Value::Float(f) => f.to_string(),
+            Value::Datetime(d) => d.to_string(),
+            Value::Table(_) | Value::Array(_) => {
+                self.problem(key, "expected a single value, got a table or a list");
+                return None;
+            }
+        };
+        Some(text)
+    }
+
+    /// Parses `key` with `parse`; on failure records `what is wrong (got X, expected Y)`.
+    pub fn parse<T>(&mut self, key: &str, expected: &str, parse: impl FnOnce(&str) -> Result<T, String>) -> Option<T> {
+        let raw = self.text(key)?;
+        match parse(raw.trim()) {
+            Ok(v) => Some(v),
+            Err(why) => {
+                self.problem(key, format!("{why} (got {}; expected {expected})", shown(&raw)));
+                None
+            }
+        }
+    }
+
+    pub fn bool(&mut self, key: &str) -> Option<bool> {
+        self.parse(key, "true or false", |s| match s.to_ascii_lowercase().as_str() {
+            "true" | "1" | "yes" | "on" => Ok(true),
+            "false" | "0" | "no" | "off" => Ok(false),
+            _ => Err("not a boolean".into()),
+        })
+    }
+
+    pub fn path(&mut self, key: &str) -> Option<PathBuf> {
+        self.parse(key, "a path", |s| {
+            if s.is_empty() {
+                Err("empty".into())
+            } else {
+                Ok(PathBuf::from(s))
+            }
+        })
+    }
+
+    /// A secret given either as `key` or as a file named by `key_file`, never both.
+    /// Problems name the key but never show the value.
+    pub fn secret(&mut self, key: &str) -> Option<SecretString> {
+        let file_key = format!("{key}_file");
+        let direct = self.text(key);
+        let file = self.text(&file_key);
+        match (direct, file) {
+            (Some(_), Some(_)) => {
+                self.problem(key, format!("set both {key} and {file_key}; keep one"));
+                None
+            }
+            (Some(value), None) if value.is_empty() => {
+                self.problem(key, "empty (expected the secret, or unset it)");
+                None
+            }
+            (Some(value), None) => Some(SecretString::from(value)),
+            (None, Some(path)) => match std::fs::read_to_string(&path) {
+                // Files written by editors and `echo` end with a newline that is not part
+                // of the secret.
+                Ok(content) if !content.trim_end_matches(['\n', '\r']).is_empty() => {
+                    Some(SecretString::from(content.trim_end_matches(['\n', '\r']).to_owned()))
+                }
+                Ok(_) => {
+                    self.problem(
+                        &file_key,
+                        format!("file {} is empty (expected a file holding the secret)", shown(&path)),
+                    );
+                    None
+                }
+                Err(e) => {
+                    self.problem(
+                        &file_key,
+                        format!(
+                            "cannot read {}: {e} (expected a readable file holding the secret)",
+                            shown(&path)
+                        ),
+                    );
+                    None
+                }
+            },
+            (None, None) => None,
+        }
+    }
+
+    /// Reports every key present in the sources that nothing read: a typo in a key must
+    /// not silently fall back to a default.
+    pub fn report_unknown(&mut self, ignored: &[&str]) {
+        let mut present = Vec::new();
+        collect_keys(&self.root, "", &mut present);
+        for key in present {
+            if !self.seen.contains(&key) && !ignored.contains(&key.as_str()) {
+                let hint = closest(&key, &self.seen)
+                    .map(|k| format!("; did you mean {k}?"))
+                    .unwrap_or_default();
+                self.problem(&key, format!("unknown key{hint}"));
+            }
+        }
+    }
+}
+
+fn collect_keys(table: &Table, prefix: &str, out: &mut Vec<String>) {
+    for (name, value) in table {
+        let key = if prefix.is_empty() {
+            name.clone()
+        } else {
+            format!("{prefix}.{name}")
+        };
+        match value {
+            Value::Table(inner) => collect_keys(inner, &key, out),
+            _ => out.push(key),
+        }
+    }
+}
+
+/// The known key sharing the longest prefix with `key`, when it is close enough to help.
+fn closest<'a>(key: &str, known: &'a BTreeSet<String>) -> Option<&'a String> {
+    let common = |a: &str, b: &str| a.chars().zip(b.chars()).take_while(|(x, y)| x == y).count();
+    known
+        .iter()
+        .map(|k| (common(key, k), k))
+        .filter(|(n, _)| *n >= 4)
+        .max_by_key(|(n, _)| *n)
+        .map(|(_, k)| k)
+}

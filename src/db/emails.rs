@@ -1,0 +1,84 @@
+//! The mail outbox.
+
+use sqlx::{Any, Executor, FromRow};
+
+use super::DbError;
+use crate::domain::{Millis, UserId};
+
+#[derive(Debug, Clone, FromRow)]
+pub struct OutgoingEmail {
+    pub id: String,
+    pub kind: String,
+    pub to_address: String,
+    pub to_name: Option<String>,
+    pub subject: String,
+    pub text_body: String,
+    pub html_body: String,
+    pub message_id: String,
+    pub created_at: i64,
+    pub sent_at: Option<i64>,
+}
+
+pub struct NewEmail<'a> {
+    pub id: &'a str,
+    pub kind: &'a str,
+    pub user_id: Option<UserId>,
+    pub to_address: &'a str,
+    pub to_name: Option<&'a str>,
+    pub subject: &'a str,
+    pub text_body: &'a str,
+    pub html_body: &'a str,
+    pub message_id: &'a str,
+}
+
+pub async fn insert<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    email: NewEmail<'_>,
+    now: Millis,
+) -> Result<(), DbError> {
+    sqlx::query(
+        "INSERT INTO emails (id, kind, user_id, to_address, to_name, subject, text_body, html_body, message_id, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+    )
+    .bind(email.id)
+    .bind(email.kind)
+    .bind(email.user_id.map(|u| u.to_db()))
+    .bind(email.to_address)
+    .bind(email.to_name)
+    .bind(email.subject)
+    .bind(email.text_body)
+    .bind(email.html_body)
+    .bind(email.message_id)
+    .bind(now)
+    .execute(ex)
+    .await?;
+    Ok(())
+}
+
+pub async fn find<'e>(ex: impl Executor<'e, Database = Any>, id: &str) -> Result<Option<OutgoingEmail>, DbError> {
+    Ok(sqlx::query_as(
+        "SELECT id, kind, to_address, to_name, subject, text_body, html_body, message_id, created_at, sent_at \
+         FROM emails WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_optional(ex)
+    .await?)
+}
+
+pub async fn mark_sent<'e>(ex: impl Executor<'e, Database = Any>, id: &str, now: Millis) -> Result<(), DbError> {
+    sqlx::query("UPDATE emails SET sent_at = $1, last_error = NULL WHERE id = $2")
+        .bind(now)
+        .bind(id)
+        .execute(ex)
+        .await?;
+    Ok(())
+}
+
+pub async fn record_error<'e>(ex: impl Executor<'e, Database = Any>, id: &str, error: &str) -> Result<(), DbError> {
+    sqlx::query("UPDATE emails SET last_error = $1 WHERE id = $2")
+        .bind(error)
+        .bind(id)
+        .execute(ex)
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,62 @@
+//! Single-use links sent by email (invitations, password resets).
+
+use sqlx::{Any, Executor};
+
+use super::{DbError, parse_id};
+use crate::domain::{Millis, UserId};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Purpose {
+    Invitation,
+    PasswordReset,
+}
+
+impl Purpose {
+    fn as_str(self) -> &'static str {
+        match self {
+            Purpose::Invitation => "invitation",
+            Purpose::PasswordReset => "password_reset",
+        }
+    }
+}
+
+pub async fn insert<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    token_hash: &str,
+    user: UserId,
+    purpose: Purpose,
+    now: Millis,
+    expires_at: Millis,
+) -> Result<(), DbError> {
+    sqlx::query(
+        "INSERT INTO account_links (token_hash, user_id, purpose, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(token_hash)
+    .bind(user.to_db())
+    .bind(purpose.as_str())
+    .bind(now)
+    .bind(expires_at)
+    .execute(ex)
+    .await?;
+    Ok(())
+}
+
+/// Spends a link: returns its user if the link exists, is unused and unexpired. One
+/// statement, so two clicks racing each other cannot both succeed.
+pub async fn consume<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    token_hash: &str,
+    purpose: Purpose,
+    now: Millis,
+) -> Result<Option<UserId>, DbError> {
+    let row: Option<(String,)> = sqlx::query_as(
+        "UPDATE account_links SET used_at = $1 \
+         WHERE token_hash = $2 AND purpose = $3 AND used_at IS NULL AND expires_at > $1 RETURNING user_id",
+    )
+    .bind(now)
+    .bind(token_hash)
+    .bind(purpose.as_str())
+    .fetch_optional(ex)
+    .await?;
+    row.map(|(id,)| parse_id(&id, UserId::parse)).transpose()
+}

@@ -1,0 +1,200 @@
+//! The metadata database. One data-access layer serves SQLite and PostgreSQL through
+//! sqlx's `Any` driver: the schema keeps to types both share (TEXT, BIGINT), queries are
+//! written once with `$n` placeholders (SQLite accepts them too), and where the two
+//! dialects differ the query is chosen by [`Backend`]. All SQL lives in this module.
+
+pub mod emails;
+pub mod jobs;
+pub mod links;
+pub mod sessions;
+pub mod tokens;
+pub mod users;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use secrecy::ExposeSecret;
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{Any, AnyPool, Executor};
+
+use crate::config::{DatabaseConfig, DatabaseKind};
+
+pub type Tx = sqlx::Transaction<'static, Any>;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("cannot open the database {url}: {detail}")]
+    Connect { url: String, detail: String },
+    #[error("database migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("database error: {0}")]
+    Sqlx(#[from] sqlx::Error),
+    #[error("unexpected value in the database: {0}")]
+    Corrupt(String),
+}
+
+impl DbError {
+    /// True when the statement broke a UNIQUE constraint (the record already exists).
+    pub fn is_unique_violation(&self) -> bool {
+        matches!(self, DbError::Sqlx(sqlx::Error::Database(e)) if e.is_unique_violation())
+    }
+}
+
+/// A pool of connections to the metadata database.
+#[derive(Debug, Clone)]
+pub struct Db {
+    pool: AnyPool,
+    backend: Backend,
+}
+
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
+
+/// Applied to every new SQLite connection. WAL lets readers work while one writer writes;
+/// `synchronous = FULL` makes every commit durable before it is acknowledged (a client
+/// told "stored" must never lose the file's record on a power cut).
+const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
+     PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;";
+
+impl Db {
+    pub async fn connect(cfg: &DatabaseConfig) -> Result<Self, DbError> {
+        sqlx::any::install_default_drivers();
+        let url = cfg.url.expose_secret();
+        let fail = |detail: String| DbError::Connect {
+            url: cfg.redacted_url(),
+            detail,
+        };
+        let backend = match cfg.kind {
+            DatabaseKind::Sqlite => {
+                if let Some(parent) = sqlite_file(url).and_then(|p| p.parent().map(std::path::Path::to_path_buf))
+                    && !parent.as_os_str().is_empty()
+                {
+                    std::fs::create_dir_all(&parent)
+                        .map_err(|e| fail(format!("cannot create {}: {e}", parent.display())))?;
+                }
+                Backend::Sqlite
+            }
+            DatabaseKind::Postgres => Backend::Postgres,
+        };
+        let options = AnyConnectOptions::from_str(url).map_err(|e| fail(e.to_string()))?;
+        let pool = AnyPoolOptions::new()
+            .max_connections(cfg.max_connections)
+            .acquire_timeout(Duration::from_secs(10))
+            .after_connect(move |conn, _meta| {
+                Box::pin(async move {
+                    if backend == Backend::Sqlite {
+                        conn.execute(SQLITE_PRAGMAS).await?;
+                    }
+                    Ok(())
+                })
+            })
+            .connect_with(options)
+            .await
+            .map_err(|e| fail(describe_connect_error(&e)))?;
+        Ok(Self { pool, backend })
+    }
+
+    /// Applies the migrations embedded in the binary that this database has not seen yet.
+    pub async fn migrate(&self) -> Result<(), DbError> {
+        match self.backend {
+            Backend::Sqlite => SQLITE_MIGRATIONS.run(&self.pool).await?,
+            Backend::Postgres => POSTGRES_MIGRATIONS.run(&self.pool).await?,
+        }
+        Ok(())
+    }
+
+    /// How many embedded migrations this database has not applied yet.
+    pub async fn pending_migrations(&self) -> Result<usize, DbError> {
+        let migrator = match self.backend {
+            Backend::Sqlite => &SQLITE_MIGRATIONS,
+            Backend::Postgres => &POSTGRES_MIGRATIONS,
+        };
+        // Before the first migration the bookkeeping table does not exist yet.
+        let applied: Vec<(i64,)> = sqlx::query_as("SELECT version FROM _sqlx_migrations WHERE success")
+            .fetch_all(&self.pool)
+            .await
+            .unwrap_or_default();
+        Ok(migrator
+            .iter()
+            .filter(|m| !m.migration_type.is_down_migration() && !applied.iter().any(|(v,)| *v == m.version))
+            .count())
+    }
+
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Starts a transaction that will write. On SQLite it takes the write lock at once
+    /// (`BEGIN IMMEDIATE`): a deferred transaction that later tries to write can fail with
+    /// "database is locked" without waiting, whereas this one waits its turn.
+    pub async fn begin(&self) -> Result<Tx, DbError> {
+        Ok(match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.pool.begin().await?,
+        })
+    }
+
+    /// One round trip, for `/readyz` and `relais check`.
+    pub async fn ping(&self) -> Result<(), DbError> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+fn sqlite_file(url: &str) -> Option<std::path::PathBuf> {
+    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next()?;
+    (!path.is_empty() && path != ":memory:").then(|| std::path::PathBuf::from(percent_decode(path)))
+}
+
+/// Undoes the `%XX` escapes that `config::sqlite_url` writes.
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match (bytes[i], hex) {
+            (b'%', Some(b)) => {
+                out.push(b);
+                i += 3;
+            }
+            (b, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// sqlx reports "pool timed out" when the server never answers; say what that means.
+fn describe_connect_error(err: &sqlx::Error) -> String {
+    match err {
+        sqlx::Error::PoolTimedOut => "no answer within 10 seconds (is the server running and reachable?)".into(),
+        sqlx::Error::Io(e) => format!("{e} (is the server running and reachable?)"),
+        other => other.to_string(),
+    }
+}
+
+/// Reads a text column holding one of our ids.
+pub(crate) fn parse_id<T>(raw: &str, parse: impl FnOnce(&str) -> Option<T>) -> Result<T, DbError> {
+    parse(raw).ok_or_else(|| DbError::Corrupt(format!("not an id: {raw:?}")))
+}

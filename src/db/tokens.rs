@@ -1,0 +1,98 @@
+use sqlx::{Any, Executor, FromRow};
+
+use super::{DbError, parse_id};
+use crate::domain::{Millis, TokenId, UserId};
+
+/// A personal API token as listed to its owner (never the secret, which is not stored).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct TokenInfo {
+    pub id: TokenId,
+    pub name: String,
+    pub created_at: Millis,
+    pub last_used_at: Option<Millis>,
+    pub revoked: bool,
+}
+
+#[derive(FromRow)]
+struct Row {
+    id: String,
+    name: String,
+    created_at: i64,
+    last_used_at: Option<i64>,
+    revoked_at: Option<i64>,
+}
+
+pub async fn insert<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    user: UserId,
+    name: &str,
+    token_hash: &str,
+    now: Millis,
+) -> Result<TokenId, DbError> {
+    let id = TokenId::new();
+    sqlx::query("INSERT INTO api_tokens (id, user_id, name, token_hash, created_at) VALUES ($1, $2, $3, $4, $5)")
+        .bind(id.to_db())
+        .bind(user.to_db())
+        .bind(name)
+        .bind(token_hash)
+        .bind(now)
+        .execute(ex)
+        .await?;
+    Ok(id)
+}
+
+/// The owner of a token that exists, is not revoked, and whose owner is not disabled;
+/// records the use on the way.
+pub async fn authenticate<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    token_hash: &str,
+    now: Millis,
+) -> Result<Option<UserId>, DbError> {
+    let row: Option<(String,)> = sqlx::query_as(
+        "UPDATE api_tokens SET last_used_at = $1 WHERE token_hash = $2 AND revoked_at IS NULL \
+         AND user_id IN (SELECT id FROM users WHERE disabled_at IS NULL) RETURNING user_id",
+    )
+    .bind(now)
+    .bind(token_hash)
+    .fetch_optional(ex)
+    .await?;
+    row.map(|(id,)| parse_id(&id, UserId::parse)).transpose()
+}
+
+pub async fn list<'e>(ex: impl Executor<'e, Database = Any>, user: UserId) -> Result<Vec<TokenInfo>, DbError> {
+    let rows: Vec<Row> = sqlx::query_as(
+        "SELECT id, name, created_at, last_used_at, revoked_at FROM api_tokens WHERE user_id = $1 ORDER BY created_at, id",
+    )
+    .bind(user.to_db())
+    .fetch_all(ex)
+    .await?;
+    rows.into_iter()
+        .map(|r| {
+            Ok(TokenInfo {
+                id: parse_id(&r.id, TokenId::parse)?,
+                name: r.name,
+                created_at: r.created_at,
+                last_used_at: r.last_used_at,
+                revoked: r.revoked_at.is_some(),
+            })
+        })
+        .collect()
+}
+
+/// Revokes one of `user`'s tokens; false when `user` has no such active token, so that
+/// another person's token ids reveal nothing.
+pub async fn revoke<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    user: UserId,
+    id: TokenId,
+    now: Millis,
+) -> Result<bool, DbError> {
+    let done =
+        sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND user_id = $3 AND revoked_at IS NULL")
+            .bind(now)
+            .bind(id.to_db())
+            .bind(user.to_db())
+            .execute(ex)
+            .await?;
+    Ok(done.rows_affected() == 1)
+}

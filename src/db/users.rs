@@ -1,0 +1,217 @@
+use sqlx::{Any, Executor, FromRow};
+
+use super::{DbError, parse_id};
+use crate::domain::{Email, Locale, Millis, Role, UserId};
+
+/// An account, without its secrets.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct User {
+    pub id: UserId,
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+    pub locale: Locale,
+    pub totp_enabled: bool,
+    pub disabled: bool,
+    pub created_at: Millis,
+}
+
+/// What login needs to check a person's proof of identity.
+pub struct Credentials {
+    pub user: User,
+    pub password_hash: Option<String>,
+    pub totp_secret: Option<String>,
+}
+
+pub struct NewUser<'a> {
+    pub email: &'a Email,
+    pub name: &'a str,
+    pub role: Role,
+    pub locale: Locale,
+    pub password_hash: Option<String>,
+    pub totp_secret: Option<String>,
+}
+
+#[derive(FromRow)]
+struct UserRow {
+    id: String,
+    email: String,
+    name: String,
+    role: String,
+    locale: String,
+    totp_enabled_at: Option<i64>,
+    disabled_at: Option<i64>,
+    created_at: i64,
+    password_hash: Option<String>,
+    totp_secret: Option<String>,
+}
+
+const COLUMNS: &str =
+    "id, email, name, role, locale, totp_enabled_at, disabled_at, created_at, password_hash, totp_secret";
+
+impl UserRow {
+    fn into_credentials(self) -> Result<Credentials, DbError> {
+        let user = User {
+            id: parse_id(&self.id, UserId::parse)?,
+            role: Role::parse(&self.role).ok_or_else(|| DbError::Corrupt(format!("role {:?}", self.role)))?,
+            locale: Locale::parse(&self.locale).unwrap_or_default(),
+            email: self.email,
+            name: self.name,
+            totp_enabled: self.totp_enabled_at.is_some(),
+            disabled: self.disabled_at.is_some(),
+            created_at: self.created_at,
+        };
+        Ok(Credentials {
+            user,
+            password_hash: self.password_hash,
+            totp_secret: self.totp_secret,
+        })
+    }
+}
+
+pub async fn insert<'e>(ex: impl Executor<'e, Database = Any>, new: NewUser<'_>, now: Millis) -> Result<User, DbError> {
+    let id = UserId::new();
+    sqlx::query(
+        "INSERT INTO users (id, email, name, role, locale, password_hash, totp_secret, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)",
+    )
+    .bind(id.to_db())
+    .bind(new.email.as_str())
+    .bind(new.name)
+    .bind(new.role.as_str())
+    .bind(new.locale.as_str())
+    .bind(new.password_hash)
+    .bind(new.totp_secret)
+    .bind(now)
+    .execute(ex)
+    .await?;
+    Ok(User {
+        id,
+        email: new.email.as_str().to_owned(),
+        name: new.name.to_owned(),
+        role: new.role,
+        locale: new.locale,
+        totp_enabled: false,
+        disabled: false,
+        created_at: now,
+    })
+}
+
+pub async fn find<'e>(ex: impl Executor<'e, Database = Any>, id: UserId) -> Result<Option<User>, DbError> {
+    let sql = format!("SELECT {COLUMNS} FROM users WHERE id = $1");
+    let row: Option<UserRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(id.to_db())
+        .fetch_optional(ex)
+        .await?;
+    row.map(|r| r.into_credentials().map(|c| c.user)).transpose()
+}
+
+pub async fn find_by_email<'e>(ex: impl Executor<'e, Database = Any>, email: &Email) -> Result<Option<User>, DbError> {
+    Ok(credentials(ex, email).await?.map(|c| c.user))
+}
+
+pub async fn credentials<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    email: &Email,
+) -> Result<Option<Credentials>, DbError> {
+    let sql = format!("SELECT {COLUMNS} FROM users WHERE email = $1");
+    let row: Option<UserRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(email.as_str())
+        .fetch_optional(ex)
+        .await?;
+    row.map(UserRow::into_credentials).transpose()
+}
+
+pub async fn credentials_by_id<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    id: UserId,
+) -> Result<Option<Credentials>, DbError> {
+    let sql = format!("SELECT {COLUMNS} FROM users WHERE id = $1");
+    let row: Option<UserRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(id.to_db())
+        .fetch_optional(ex)
+        .await?;
+    row.map(UserRow::into_credentials).transpose()
+}
+
+pub async fn set_password<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    id: UserId,
+    hash: &str,
+    now: Millis,
+) -> Result<(), DbError> {
+    sqlx::query("UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3")
+        .bind(hash)
+        .bind(now)
+        .bind(id.to_db())
+        .execute(ex)
+        .await?;
+    Ok(())
+}
+
+/// Records that a TOTP code of `step` was accepted, unless a code of this step or a later
+/// one was accepted before: the compare-and-set is what makes a code single-use, even
+/// when two requests race with the same code. Marks the enrolment as confirmed.
+pub async fn claim_totp_step<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    id: UserId,
+    step: i64,
+    now: Millis,
+) -> Result<bool, DbError> {
+    let done = sqlx::query(
+        "UPDATE users SET totp_last_step = $1, totp_enabled_at = COALESCE(totp_enabled_at, $2), updated_at = $2 \
+         WHERE id = $3 AND (totp_last_step IS NULL OR totp_last_step < $1)",
+    )
+    .bind(step)
+    .bind(now)
+    .bind(id.to_db())
+    .execute(ex)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+pub async fn insert_recovery_codes(
+    tx: &mut super::Tx,
+    id: UserId,
+    hashes: &[String],
+    now: Millis,
+) -> Result<(), DbError> {
+    sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1")
+        .bind(id.to_db())
+        .execute(&mut **tx)
+        .await?;
+    for hash in hashes {
+        sqlx::query("INSERT INTO recovery_codes (user_id, code_hash, created_at) VALUES ($1, $2, $3)")
+            .bind(id.to_db())
+            .bind(hash)
+            .bind(now)
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Spends a recovery code; false if it does not exist or was already used.
+pub async fn use_recovery_code<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    id: UserId,
+    hash: &str,
+    now: Millis,
+) -> Result<bool, DbError> {
+    let done =
+        sqlx::query("UPDATE recovery_codes SET used_at = $1 WHERE user_id = $2 AND code_hash = $3 AND used_at IS NULL")
+            .bind(now)
+            .bind(id.to_db())
+            .bind(hash)
+            .execute(ex)
+            .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+pub async fn count_by_role<'e>(ex: impl Executor<'e, Database = Any>, role: Role) -> Result<i64, DbError> {
+    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM users WHERE role = $1")
+        .bind(role.as_str())
+        .fetch_one(ex)
+        .await?;
+    Ok(n)
+}

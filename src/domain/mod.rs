@@ -1,0 +1,43 @@
+//! Types that parse once at the edge; everything past the edge can trust them.
+
+mod byte_size;
+mod email;
+mod ids;
+mod locale;
+mod password;
+
+pub use byte_size::{ByteSize, ByteSizeError};
+pub use email::{Email, EmailError};
+pub use ids::{TokenId, UserId};
+pub use locale::Locale;
+pub use password::{NewPassword, PasswordError};
+
+/// Milliseconds since the Unix epoch: the one time representation stored in the
+/// database, identical on SQLite and PostgreSQL.
+pub type Millis = i64;
+
+/// Who an account belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// The studio: administrators, with TOTP required.
+    Studio,
+    Client,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Studio => "studio",
+            Role::Client => "client",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "studio" => Some(Role::Studio),
+            "client" => Some(Role::Client),
+            _ => None,
+        }
+    }
+}

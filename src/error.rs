@@ -1,0 +1,232 @@
+//! `AppError`: the one place that decides what a caller may see of a failure. Every
+//! error becomes `application/problem+json` (RFC 9457) with a stable `code`; server
+//! faults become an opaque body and their cause goes to the log, never to the client.
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use relais_storage::BlobError;
+use serde::Serialize;
+
+use crate::auth::AuthError;
+use crate::db::DbError;
+
+/// One invalid field of a request, in the problem's `errors` list.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct FieldError {
+    pub field: String,
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: &str, message: impl ToString) -> Self {
+        Self {
+            field: field.to_owned(),
+            message: message.to_string(),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("the request has invalid fields")]
+    Validation(Vec<FieldError>),
+    #[error("{detail}")]
+    BadRequest { code: &'static str, detail: String },
+    #[error("authentication required")]
+    Unauthenticated,
+    #[error(transparent)]
+    Auth(AuthError),
+    #[error("you are not allowed to do this")]
+    Forbidden,
+    #[error("missing or wrong CSRF token")]
+    Csrf,
+    #[error("not found")]
+    NotFound,
+    #[error("{detail}")]
+    Conflict { code: &'static str, detail: String },
+    #[error("{detail}")]
+    PayloadTooLarge { detail: String },
+    #[error("too many requests; retry in {retry_after_secs} s")]
+    RateLimited { retry_after_secs: u64 },
+    /// A dependency (database, storage) is down; worth retrying later.
+    #[error("{code}")]
+    Unavailable { code: &'static str, cause: String },
+    #[error("internal error")]
+    Internal(String),
+}
+
+#[derive(Serialize)]
+struct Problem<'a> {
+    #[serde(rename = "type")]
+    kind: String,
+    title: &'a str,
+    status: u16,
+    code: &'a str,
+    detail: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    errors: Option<&'a [FieldError]>,
+}
+
+impl AppError {
+    pub fn validation(field: &str, message: impl ToString) -> Self {
+        Self::Validation(vec![FieldError::new(field, message)])
+    }
+
+    pub fn internal(cause: impl std::fmt::Display) -> Self {
+        Self::Internal(cause.to_string())
+    }
+
+    /// The HTTP status and the stable, machine-readable code.
+    pub fn parts(&self) -> (StatusCode, &'static str) {
+        match self {
+            AppError::Validation(_) => (StatusCode::UNPROCESSABLE_ENTITY, "validation_failed"),
+            AppError::BadRequest { code, .. } => (StatusCode::BAD_REQUEST, code),
+            AppError::Unauthenticated => (StatusCode::UNAUTHORIZED, "authentication_required"),
+            AppError::Auth(e) => match e {
+                AuthError::InvalidCredentials => (StatusCode::UNAUTHORIZED, "invalid_credentials"),
+                AuthError::TotpRequired => (StatusCode::UNAUTHORIZED, "totp_required"),
+                AuthError::TotpInvalid => (StatusCode::UNAUTHORIZED, "totp_invalid"),
+                AuthError::AccountDisabled => (StatusCode::FORBIDDEN, "account_disabled"),
+                AuthError::Db(_) | AuthError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal_error"),
+            },
+            AppError::Forbidden => (StatusCode::FORBIDDEN, "forbidden"),
+            AppError::Csrf => (StatusCode::FORBIDDEN, "csrf_failed"),
+            AppError::NotFound => (StatusCode::NOT_FOUND, "not_found"),
+            AppError::Conflict { code, .. } => (StatusCode::CONFLICT, code),
+            AppError::PayloadTooLarge { .. } => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
+            AppError::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
+            AppError::Unavailable { code, .. } => (StatusCode::SERVICE_UNAVAILABLE, code),
+            AppError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal_error"),
+        }
+    }
+
+    fn public_detail(&self, status: StatusCode) -> String {
+        if status.is_server_error() {
+            match self {
+                AppError::Unavailable { .. } => "A service Relais depends on is unavailable; try again shortly.".into(),
+                _ => "An internal error occurred. It has been logged.".into(),
+            }
+        } else {
+            self.to_string()
+        }
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let (status, code) = self.parts();
+        if status.is_server_error() {
+            // The cause is for the operator's eyes only.
+            let cause = match &self {
+                AppError::Unavailable { cause, .. } | AppError::Internal(cause) => cause.clone(),
+                other => format!("{other:?}"),
+            };
+            tracing::error!(code, %cause, "request failed");
+        }
+        let errors = match &self {
+            AppError::Validation(list) => Some(list.as_slice()),
+            _ => None,
+        };
+        let problem = Problem {
+            kind: format!("/problems/{code}"),
+            title: status.canonical_reason().unwrap_or("Error"),
+            status: status.as_u16(),
+            code,
+            detail: self.public_detail(status),
+            errors,
+        };
+        let body = serde_json::to_vec(&problem).unwrap_or_default();
+        let mut response = (status, body).into_response();
+        let headers = response.headers_mut();
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        );
+        if let AppError::RateLimited { retry_after_secs } = self {
+            headers.insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs.max(1)));
+        }
+        response
+    }
+}
+
+impl From<DbError> for AppError {
+    fn from(err: DbError) -> Self {
+        match &err {
+            DbError::Sqlx(sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::PoolClosed)
+            | DbError::Connect { .. } => AppError::Unavailable {
+                code: "database_unavailable",
+                cause: err.to_string(),
+            },
+            _ => AppError::Internal(err.to_string()),
+        }
+    }
+}
+
+impl From<AuthError> for AppError {
+    fn from(err: AuthError) -> Self {
+        match err {
+            AuthError::Db(db) => db.into(),
+            AuthError::Internal(cause) => AppError::Internal(cause),
+            other => AppError::Auth(other),
+        }
+    }
+}
+
+impl From<BlobError> for AppError {
+    fn from(err: BlobError) -> Self {
+        match err {
+            BlobError::NotFound { .. } => AppError::NotFound,
+            BlobError::InvalidRange => AppError::BadRequest {
+                code: "invalid_range",
+                detail: err.to_string(),
+            },
+            e if e.is_transient() => AppError::Unavailable {
+                code: "storage_unavailable",
+                cause: e.to_string(),
+            },
+            e @ (BlobError::Unauthorized { .. } | BlobError::NoSuchBucket { .. }) => AppError::Unavailable {
+                code: "storage_unavailable",
+                cause: e.to_string(),
+            },
+            e => AppError::Internal(e.to_string()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn body_of(err: AppError) -> (StatusCode, serde_json::Value, Option<String>) {
+        let response = err.into_response();
+        let status = response.status();
+        let ctype = response
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let bytes = axum::body::to_bytes(response.into_body(), 1 << 16).await.expect("body");
+        assert_eq!(ctype.as_deref(), Some("application/problem+json"));
+        (status, serde_json::from_slice(&bytes).expect("json"), ctype)
+    }
+
+    #[tokio::test]
+    async fn server_errors_never_show_their_cause() {
+        let (status, body, _) = body_of(AppError::internal("password authentication failed for user relais")).await;
+        assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(body["code"], "internal_error");
+        assert!(!body.to_string().contains("password authentication"), "{body}");
+    }
+
+    #[tokio::test]
+    async fn validation_errors_list_each_field() {
+        let err = AppError::Validation(vec![
+            FieldError::new("email", "not an email address"),
+            FieldError::new("name", "empty"),
+        ]);
+        let (status, body, _) = body_of(err).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(body["errors"][1]["field"], "name");
+        assert_eq!(body["status"], 422);
+    }
+}

@@ -1,0 +1,100 @@
+//! `POST /api/v1/session` (log in), `GET` (who am I), `DELETE` (log out).
+
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+
+use super::ApiJson;
+use super::auth::{Caller, ClientAddr, Via, cookie_value};
+use crate::auth::login::{self, Attempt};
+use crate::auth::sessions::{self, COOKIE_NAME, IDLE_TIMEOUT};
+use crate::db::users::User;
+use crate::error::AppError;
+use crate::state::AppState;
+
+#[derive(Deserialize)]
+pub struct LoginBody {
+    email: String,
+    password: String,
+    /// A six-digit TOTP code, or a recovery code.
+    #[serde(default)]
+    totp: Option<String>,
+}
+
+#[derive(Serialize)]
+pub struct SessionView {
+    user: User,
+    /// To send as `X-CSRF-Token` with state-changing requests; absent for bearer tokens.
+    csrf_token: Option<String>,
+}
+
+fn session_cookie(state: &AppState, value: &str, max_age_secs: u64) -> Result<HeaderValue, AppError> {
+    let secure = if state.cfg.is_https() { "; Secure" } else { "" };
+    HeaderValue::from_str(&format!(
+        "{COOKIE_NAME}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_secs}{secure}"
+    ))
+    .map_err(AppError::internal)
+}
+
+pub async fn login(
+    State(state): State<AppState>,
+    ClientAddr(ip): ClientAddr,
+    headers: HeaderMap,
+    ApiJson(body): ApiJson<LoginBody>,
+) -> Result<Response, AppError> {
+    state.limits.check_login(&body.email)?;
+    let attempt = Attempt {
+        email: &body.email,
+        password: &body.password,
+        second_factor: body.totp.as_deref(),
+    };
+    let user = login::authenticate(&state.db, &state.clock, attempt).await?;
+
+    // Whatever session the browser had before is ended: the new one gets a new id.
+    if let Some(old) = cookie_value(&headers, COOKIE_NAME) {
+        sessions::close(&state.db, &old).await?;
+    }
+    let user_agent = headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let opened = sessions::open(
+        &state.db,
+        user.id,
+        ip.map(|i| i.to_string()),
+        user_agent,
+        state.clock.now_ms(),
+    )
+    .await?;
+    tracing::info!(user = %user.id, role = user.role.as_str(), "login");
+    let cookie = session_cookie(&state, &opened.secret, IDLE_TIMEOUT.as_secs())?;
+    let view = SessionView {
+        user,
+        csrf_token: Some(opened.csrf_token),
+    };
+    Ok((StatusCode::CREATED, [(header::SET_COOKIE, cookie)], axum::Json(view)).into_response())
+}
+
+pub async fn current(caller: Caller) -> axum::Json<SessionView> {
+    let csrf_token = match caller.via {
+        Via::Session { csrf_token, .. } => Some(csrf_token),
+        Via::Token => None,
+    };
+    axum::Json(SessionView {
+        user: caller.user,
+        csrf_token,
+    })
+}
+
+pub async fn me(caller: Caller) -> axum::Json<User> {
+    axum::Json(caller.user)
+}
+
+pub async fn logout(State(state): State<AppState>, caller: Caller) -> Result<Response, AppError> {
+    if let Via::Session { secret, .. } = &caller.via {
+        sessions::close(&state.db, secret).await?;
+    }
+    let cookie = session_cookie(&state, "", 0)?;
+    Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, cookie)]).into_response())
+}

@@ -1,0 +1,54 @@
+//! Personal API tokens: `GET/POST /api/v1/tokens`, `DELETE /api/v1/tokens/{id}`.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use serde::{Deserialize, Serialize};
+
+use super::ApiJson;
+use super::auth::Caller;
+use crate::accounts;
+use crate::db::{self, tokens::TokenInfo};
+use crate::domain::TokenId;
+use crate::error::AppError;
+use crate::state::AppState;
+
+#[derive(Deserialize)]
+pub struct CreateBody {
+    name: String,
+}
+
+#[derive(Serialize)]
+pub struct Created {
+    id: TokenId,
+    name: String,
+    /// Shown once; only its hash is kept.
+    token: String,
+}
+
+pub async fn list(State(state): State<AppState>, caller: Caller) -> Result<axum::Json<Vec<TokenInfo>>, AppError> {
+    Ok(axum::Json(db::tokens::list(state.db.pool(), caller.user.id).await?))
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiJson(body): ApiJson<CreateBody>,
+) -> Result<(StatusCode, axum::Json<Created>), AppError> {
+    let name = accounts::token_label(&body.name).map_err(|m| AppError::validation("name", m))?;
+    let (id, token) = accounts::issue_token(&state, caller.user.id, &name).await?;
+    Ok((StatusCode::CREATED, axum::Json(Created { id, name, token })))
+}
+
+pub async fn revoke(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<StatusCode, AppError> {
+    let id = TokenId::parse(&id).ok_or(AppError::NotFound)?;
+    // Someone else's token id answers exactly like one that does not exist.
+    if db::tokens::revoke(state.db.pool(), caller.user.id, id, state.clock.now_ms()).await? {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(AppError::NotFound)
+    }
+}

@@ -1,0 +1,18 @@
+//! Relais: file transfer and client portal for creative studios.
+
+#![cfg_attr(not(test), deny(clippy::unwrap_used))]
+
+pub mod accounts;
+pub mod app;
+pub mod auth;
+pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod error;
+pub mod http;
+pub mod jobs;
+pub mod mail;
+pub mod state;
+pub mod telemetry;

@@ -1,0 +1,76 @@
+//! Email: templates, the persistent outbox and the transports that deliver it.
+//!
+//! An email is written to the `emails` table, with a `send_email` job, in the same
+//! transaction as the event that causes it. The job delivers it and retries with backoff,
+//! so an SMTP outage delays mail but never loses it.
+
+pub mod job;
+pub mod templates;
+mod transport;
+
+use sqlx::{Any, Executor};
+
+pub use transport::{MailError, Mailer};
+
+use crate::db::{self, DbError};
+use crate::domain::{Millis, UserId};
+
+/// Attempts before an email is given up: with the queue's backoff, about ten hours.
+pub const MAX_ATTEMPTS: i64 = 15;
+
+/// An email ready to be queued.
+#[derive(Debug, Clone)]
+pub struct Composed {
+    /// The template it came from, for the studio's records.
+    pub kind: &'static str,
+    pub to_address: String,
+    pub to_name: Option<String>,
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
+
+#[derive(serde::Serialize, serde::Deserialize)]
+pub struct SendPayload {
+    pub email_id: String,
+}
+
+/// Writes the email and its delivery job. `tx` must be the transaction of the event that
+/// causes the email (`&mut *tx`); both become visible at its commit, or neither.
+pub async fn queue(
+    tx: &mut sqlx::AnyConnection,
+    mailer: &Mailer,
+    email: &Composed,
+    user: Option<UserId>,
+    now: Millis,
+) -> Result<String, DbError> {
+    let id = uuid::Uuid::now_v7().to_string();
+    let message_id = mailer.new_message_id();
+    let row = db::emails::NewEmail {
+        id: &id,
+        kind: email.kind,
+        user_id: user,
+        to_address: &email.to_address,
+        to_name: email.to_name.as_deref(),
+        subject: &email.subject,
+        text_body: &email.text,
+        html_body: &email.html,
+        message_id: &message_id,
+    };
+    db::emails::insert(&mut *tx, row, now).await?;
+    enqueue_send(&mut *tx, &id, now).await?;
+    Ok(id)
+}
+
+async fn enqueue_send<'e>(ex: impl Executor<'e, Database = Any>, id: &str, now: Millis) -> Result<String, DbError> {
+    crate::jobs::enqueue(
+        ex,
+        job::KIND,
+        &SendPayload {
+            email_id: id.to_owned(),
+        },
+        MAX_ATTEMPTS,
+        now,
+    )
+    .await
+}

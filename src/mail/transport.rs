@@ -1,0 +1,229 @@
+//! Delivery: `.eml` files in the outbox directory by default, SMTP when configured.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use lettre::message::{Mailbox, MultiPart};
+use lettre::transport::smtp::authentication::Credentials;
+use lettre::transport::smtp::client::{Tls, TlsParameters};
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use secrecy::ExposeSecret;
+use url::Url;
+
+use crate::config::{MailConfig, MailTransport, SmtpConfig};
+use crate::db::emails::OutgoingEmail;
+
+#[derive(Debug, thiserror::Error)]
+pub enum MailError {
+    #[error("cannot build the message: {0}")]
+    Build(String),
+    /// The server refused for good (unknown recipient, message rejected).
+    #[error("the mail server refused the message: {0}")]
+    Permanent(String),
+    /// The server is unreachable or answered "try later".
+    #[error("the mail server is unavailable: {0}")]
+    Transient(String),
+}
+
+enum Transport {
+    Outbox(PathBuf),
+    Smtp {
+        transport: AsyncSmtpTransport<Tokio1Executor>,
+        described: String,
+    },
+}
+
+pub struct Mailer {
+    from: Mailbox,
+    /// Message-IDs are made on the sender's domain, as receiving servers expect.
+    domain: String,
+    transport: Transport,
+}
+
+impl std::fmt::Debug for Mailer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Mailer")
+            .field("from", &self.from.to_string())
+            .field("transport", &self.describe())
+            .finish()
+    }
+}
+
+/// How `smtp://` URLs secure the connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum TlsMode {
+    /// `smtps://`: TLS from the first byte.
+    Wrapper,
+    /// `smtp://`: STARTTLS, refused if the server does not offer it.
+    Required,
+    /// `smtp://…?tls=opportunistic`, the default for a server on this machine (a local
+    /// relay rarely has a certificate and the traffic never leaves the host).
+    Opportunistic,
+    /// `smtp://…?tls=none`: plain text, for test sinks.
+    None,
+}
+
+fn is_loopback(host: &str) -> bool {
+    host == "localhost" || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback()) || host == "[::1]"
+}
+
+fn decode(s: &str) -> String {
+    url::form_urlencoded::parse(format!("x={s}").as_bytes())
+        .next()
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or_default()
+}
+
+fn smtp_transport(cfg: &SmtpConfig) -> Result<(AsyncSmtpTransport<Tokio1Executor>, String), MailError> {
+    let url = Url::parse(cfg.url.expose_secret()).map_err(|e| MailError::Build(format!("mail.smtp_url: {e}")))?;
+    let host = url
+        .host_str()
+        .ok_or_else(|| MailError::Build("mail.smtp_url has no host".into()))?
+        .to_owned();
+    let tls_param = url.query_pairs().find(|(k, _)| k == "tls").map(|(_, v)| v.into_owned());
+    let mode = match (url.scheme(), tls_param.as_deref()) {
+        ("smtps", _) => TlsMode::Wrapper,
+        (_, Some("none")) => TlsMode::None,
+        (_, Some("opportunistic")) => TlsMode::Opportunistic,
+        (_, Some("required")) => TlsMode::Required,
+        _ if is_loopback(&host) => TlsMode::Opportunistic,
+        _ => TlsMode::Required,
+    };
+    let port = url.port().unwrap_or(if mode == TlsMode::Wrapper { 465 } else { 587 });
+    let build_err = |e: lettre::transport::smtp::Error| MailError::Build(format!("SMTP settings for {host}: {e}"));
+    let builder = match mode {
+        TlsMode::Wrapper => AsyncSmtpTransport::<Tokio1Executor>::relay(&host).map_err(build_err)?,
+        TlsMode::Required => AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&host).map_err(build_err)?,
+        TlsMode::Opportunistic => AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&host)
+            .tls(Tls::Opportunistic(TlsParameters::new(host.clone()).map_err(build_err)?)),
+        TlsMode::None => AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&host),
+    };
+    let mut builder = builder.port(port).timeout(Some(Duration::from_secs(30)));
+    // Credentials: the separate keys win over the ones written in the URL.
+    let username = cfg
+        .username
+        .clone()
+        .or_else(|| (!url.username().is_empty()).then(|| decode(url.username())));
+    let password = cfg
+        .password
+        .as_ref()
+        .map(|p| p.expose_secret().to_owned())
+        .or_else(|| url.password().map(decode));
+    if let Some(user) = username {
+        builder = builder.credentials(Credentials::new(user, password.unwrap_or_default()));
+    }
+    let described = format!("SMTP {host}:{port} ({mode:?} TLS)");
+    Ok((builder.build(), described))
+}
+
+impl Mailer {
+    pub fn new(cfg: &MailConfig) -> Result<Self, MailError> {
+        let transport = match &cfg.transport {
+            MailTransport::Outbox(dir) => Transport::Outbox(dir.clone()),
+            MailTransport::Smtp(smtp) => {
+                let (transport, described) = smtp_transport(smtp)?;
+                Transport::Smtp { transport, described }
+            }
+        };
+        let domain = cfg.from.email.domain().to_owned();
+        Ok(Self {
+            from: cfg.from.clone(),
+            domain,
+            transport,
+        })
+    }
+
+    pub fn describe(&self) -> String {
+        match &self.transport {
+            Transport::Outbox(dir) => format!("outbox directory {}", dir.display()),
+            Transport::Smtp { described, .. } => described.clone(),
+        }
+    }
+
+    /// The display name of the sender, which emails use as the studio's name.
+    pub fn studio_name(&self) -> String {
+        self.from.name.clone().unwrap_or_else(|| "Relais".into())
+    }
+
+    pub fn new_message_id(&self) -> String {
+        format!("<{}@{}>", uuid::Uuid::new_v4().simple(), self.domain)
+    }
+
+    fn build(&self, email: &OutgoingEmail) -> Result<Message, MailError> {
+        let address = email
+            .to_address
+            .parse()
+            .map_err(|e| MailError::Build(format!("recipient {}: {e}", email.to_address)))?;
+        let to = Mailbox::new(email.to_name.clone(), address);
+        Message::builder()
+            .from(self.from.clone())
+            .to(to)
+            .subject(email.subject.clone())
+            .message_id(Some(email.message_id.clone()))
+            .multipart(MultiPart::alternative_plain_html(
+                email.text_body.clone(),
+                email.html_body.clone(),
+            ))
+            .map_err(|e| MailError::Build(e.to_string()))
+    }
+
+    pub async fn send(&self, email: &OutgoingEmail) -> Result<(), MailError> {
+        let message = self.build(email)?;
+        match &self.transport {
+            Transport::Outbox(dir) => write_eml(dir, &email.id, &message.formatted()).await,
+            Transport::Smtp { transport, .. } => match transport.send(message).await {
+                Ok(_) => Ok(()),
+                Err(e) if e.is_permanent() => Err(MailError::Permanent(e.to_string())),
+                Err(e) => Err(MailError::Transient(describe_smtp_error(&e))),
+            },
+        }
+    }
+
+    /// Connects (and authenticates) without sending anything, for `relais check`.
+    pub async fn test_connection(&self) -> Result<String, MailError> {
+        match &self.transport {
+            Transport::Outbox(dir) => {
+                tokio::fs::create_dir_all(dir)
+                    .await
+                    .map_err(|e| MailError::Transient(format!("{}: {e}", dir.display())))?;
+                Ok(format!(
+                    "emails are written to {} (set mail.smtp_url to send them)",
+                    dir.display()
+                ))
+            }
+            Transport::Smtp { transport, described } => match transport.test_connection().await {
+                Ok(true) => Ok(format!("{described} accepted the connection")),
+                Ok(false) => Err(MailError::Transient(format!(
+                    "{described} did not accept the connection"
+                ))),
+                Err(e) => Err(MailError::Transient(format!(
+                    "{described}: {}",
+                    describe_smtp_error(&e)
+                ))),
+            },
+        }
+    }
+}
+
+fn describe_smtp_error(e: &lettre::transport::smtp::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        text.push_str(": ");
+        text.push_str(&s.to_string());
+        source = s.source();
+    }
+    text
+}
+
+/// Writes the message as `<id>.eml`, atomically: a reader never sees half a message, and a
+/// retry rewrites the same file rather than adding a second copy.
+async fn write_eml(dir: &std::path::Path, id: &str, bytes: &[u8]) -> Result<(), MailError> {
+    let fail = |e: std::io::Error| MailError::Transient(format!("outbox {}: {e}", dir.display()));
+    tokio::fs::create_dir_all(dir).await.map_err(fail)?;
+    let temp = dir.join(format!(".{id}.tmp"));
+    tokio::fs::write(&temp, bytes).await.map_err(fail)?;
+    tokio::fs::rename(&temp, dir.join(format!("{id}.eml")))
+        .await
+        .map_err(fail)
+}

@@ -1,0 +1,44 @@
+//! What every request handler and command can reach.
+
+use std::sync::Arc;
+
+use relais_storage::BlobStore;
+use tokio::sync::Notify;
+
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::db::Db;
+use crate::http::limits::Limits;
+use crate::mail::Mailer;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub cfg: Arc<Config>,
+    pub db: Db,
+    pub blobs: Arc<dyn BlobStore>,
+    pub mailer: Arc<Mailer>,
+    pub clock: Clock,
+    /// Woken after a transaction that queued a job commits, so this node's runner picks
+    /// it up at once instead of at its next poll.
+    pub jobs_wake: Arc<Notify>,
+    pub limits: Arc<Limits>,
+}
+
+impl AppState {
+    pub fn new(cfg: Config, db: Db, blobs: Arc<dyn BlobStore>, mailer: Mailer, clock: Clock) -> Self {
+        Self {
+            cfg: Arc::new(cfg),
+            db,
+            blobs,
+            mailer: Arc::new(mailer),
+            clock,
+            jobs_wake: Arc::new(Notify::new()),
+            limits: Arc::new(Limits::new()),
+        }
+    }
+
+    /// Call after committing a transaction that queued jobs.
+    pub fn jobs_queued(&self) {
+        self.jobs_wake.notify_one();
+    }
+}

@@ -1,0 +1,125 @@
+use crate::key::BlobKey;
+
+/// What can go wrong in object storage, in words the application can act on.
+#[derive(Debug, thiserror::Error)]
+pub enum BlobError {
+    #[error("object {key} does not exist")]
+    NotFound { key: String },
+
+    #[error("object {key} already exists")]
+    AlreadyExists { key: String },
+
+    /// The service answered, but refused our credentials or signature.
+    #[error(
+        "the storage refused our credentials ({detail}); check storage.access_key_id and storage.secret_access_key"
+    )]
+    Unauthorized { detail: String },
+
+    /// The bucket named in the configuration does not exist.
+    #[error("bucket {bucket} does not exist; create it with `relais storage setup`")]
+    NoSuchBucket { bucket: String },
+
+    /// Nothing answered at the configured address.
+    #[error("the storage could not be reached: {detail}")]
+    Unreachable { detail: String },
+
+    #[error("requested range is not satisfiable")]
+    InvalidRange,
+
+    #[error("invalid storage configuration: {0}")]
+    Config(String),
+
+    #[error("{0} is not supported by this storage backend")]
+    NotSupported(&'static str),
+
+    #[error("multipart upload {0} does not exist (aborted, completed or expired)")]
+    NoSuchUpload(String),
+
+    #[error("part {part} is {actual} bytes, expected {expected}")]
+    PartLength { part: u32, expected: u64, actual: u64 },
+
+    #[error("the body stream failed: {0}")]
+    Body(String),
+
+    #[error("storage I/O error: {0}")]
+    Io(#[from] std::io::Error),
+
+    #[error("storage error: {0}")]
+    Backend(String),
+}
+
+impl BlobError {
+    pub(crate) fn not_found(key: &BlobKey) -> Self {
+        Self::NotFound { key: key.to_string() }
+    }
+
+    /// A few words for a public health answer, with the configuration key to look at
+    /// where there is one; never the service's own message.
+    pub fn summary(&self) -> &'static str {
+        match self {
+            Self::Unauthorized { .. } => {
+                "credentials refused (check storage.access_key_id and storage.secret_access_key)"
+            }
+            Self::NoSuchBucket { .. } => "bucket missing (check storage.bucket, or run relais storage setup)",
+            Self::Unreachable { .. } => "unreachable (check storage.endpoint)",
+            Self::Config(_) => "misconfigured",
+            _ => "failing",
+        }
+    }
+
+    /// True when retrying the same operation later may succeed (an outage, a timeout),
+    /// false when the request itself is wrong.
+    pub fn is_transient(&self) -> bool {
+        matches!(
+            self,
+            Self::Unreachable { .. } | Self::Io(_) | Self::Backend(_) | Self::Body(_)
+        )
+    }
+}
+
+/// Maps object_store's errors, which carry the service's answer as text, onto ours.
+impl From<object_store::Error> for BlobError {
+    fn from(err: object_store::Error) -> Self {
+        use object_store::Error as E;
+        match err {
+            E::NotFound { path, .. } => Self::NotFound { key: path },
+            E::AlreadyExists { path, .. } => Self::AlreadyExists { key: path },
+            E::NotSupported { .. } | E::NotImplemented { .. } => Self::NotSupported("this operation"),
+            E::PermissionDenied { source, .. } | E::Unauthenticated { source, .. } => Self::Unauthorized {
+                detail: crate::s3::summarize(&source.to_string()),
+            },
+            other => classify_message(&other.to_string()),
+        }
+    }
+}
+
+/// S3 services answer errors as XML with a `<Code>`; object_store passes that on as text.
+pub(crate) fn classify_message(message: &str) -> BlobError {
+    let summary = crate::s3::summarize(message);
+    const AUTH: [&str; 4] = [
+        "SignatureDoesNotMatch",
+        "InvalidAccessKeyId",
+        "AccessDenied",
+        "403 Forbidden",
+    ];
+    if AUTH.iter().any(|code| message.contains(code)) {
+        BlobError::Unauthorized { detail: summary }
+    } else if message.contains("NoSuchBucket") {
+        BlobError::NoSuchBucket { bucket: String::new() }
+    } else if message.contains("NoSuchUpload") {
+        BlobError::NoSuchUpload(summary)
+    } else if [
+        "Connection refused",
+        "error sending request",
+        "dns error",
+        "timed out",
+        "connect",
+    ]
+    .iter()
+    .any(|hint| message.contains(hint))
+    {
+        BlobError::Unreachable { detail: summary }
+    } else {
+        BlobError::Backend(summary)
+    }
+}

@@ -1,0 +1,321 @@
+//! A directory on this machine.
+//!
+//! Written by hand rather than through object_store's `LocalFileSystem` because Relais
+//! needs two things it does not give: multipart uploads that another process can resume
+//! (parts are files under `.multipart/<id>/`), and durability (every object is fsynced
+//! before it is renamed into place, so a crash leaves either the old state or the new).
+
+use std::io::SeekFrom;
+use std::path::{Path, PathBuf};
+use std::time::UNIX_EPOCH;
+
+use async_trait::async_trait;
+use bytes::Bytes;
+use futures_util::StreamExt;
+use tokio::fs;
+use tokio::io::{AsyncSeekExt, AsyncWriteExt};
+use tokio_util::io::ReaderStream;
+use uuid::Uuid;
+
+use crate::error::BlobError;
+use crate::key::BlobKey;
+use crate::store::{
+    BlobMeta, BlobRead, BlobStore, ByteRange, ByteStream, MultipartId, PartNumber, PartReceipt, exact_length,
+    resolve_range,
+};
+
+/// Reads are served in chunks of this size: large enough to keep syscalls and
+/// thread-pool hops rare, small enough that many parallel downloads stay cheap.
+const READ_CHUNK: usize = 256 * 1024;
+
+#[derive(Debug)]
+pub(crate) struct LocalStore {
+    root: PathBuf,
+}
+
+impl LocalStore {
+    pub(crate) fn open(root: &Path) -> Result<Self, BlobError> {
+        for dir in [root.to_path_buf(), root.join(".tmp"), root.join(".multipart")] {
+            std::fs::create_dir_all(&dir)
+                .map_err(|e| BlobError::Config(format!("cannot create storage directory {}: {e}", dir.display())))?;
+        }
+        Ok(Self {
+            root: root.to_path_buf(),
+        })
+    }
+
+    fn path_of(&self, key: &BlobKey) -> PathBuf {
+        // BlobKey guarantees plain segments: no `..`, no absolute paths, no leading dot.
+        self.root.join(key.as_str())
+    }
+
+    fn upload_dir(&self, upload: &MultipartId) -> Result<PathBuf, BlobError> {
+        // Upload ids come back from the database; check they are ours before using them
+        // in a path.
+        let id = Uuid::parse_str(&upload.0).map_err(|_| BlobError::NoSuchUpload(upload.0.clone()))?;
+        Ok(self.root.join(".multipart").join(id.simple().to_string()))
+    }
+
+    fn temp_path(&self) -> PathBuf {
+        self.root.join(".tmp").join(Uuid::new_v4().simple().to_string())
+    }
+
+    async fn meta_of(&self, key: &BlobKey) -> Result<BlobMeta, BlobError> {
+        let md = fs::metadata(self.path_of(key))
+            .await
+            .map_err(|e| not_found_or(e, key))?;
+        if !md.is_file() {
+            return Err(BlobError::not_found(key));
+        }
+        Ok(file_meta(key.clone(), &md))
+    }
+
+    /// Moves a fully written, fsynced temporary file to its final place.
+    async fn publish(&self, temp: &Path, key: &BlobKey) -> Result<BlobMeta, BlobError> {
+        let dest = self.path_of(key);
+        let parent = dest
+            .parent()
+            .ok_or_else(|| BlobError::Backend("key without parent".into()))?;
+        fs::create_dir_all(parent).await?;
+        fs::rename(temp, &dest).await?;
+        sync_dir(parent).await?;
+        self.meta_of(key).await
+    }
+}
+
+fn not_found_or(err: std::io::Error, key: &BlobKey) -> BlobError {
+    if err.kind() == std::io::ErrorKind::NotFound {
+        BlobError::not_found(key)
+    } else {
+        BlobError::Io(err)
+    }
+}
+
+fn file_meta(key: BlobKey, md: &std::fs::Metadata) -> BlobMeta {
+    let modified = md
+        .modified()
+        .ok()
+        .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+        .unwrap_or_default();
+    BlobMeta {
+        key,
+        size: md.len(),
+        // Size and modification time change whenever the content is replaced.
+        etag: Some(format!("{:x}-{:x}", md.len(), modified.as_nanos())),
+        last_modified_ms: i64::try_from(modified.as_millis()).unwrap_or(i64::MAX),
+    }
+}
+
+async fn sync_dir(dir: &Path) -> Result<(), BlobError> {
+    let dir = dir.to_path_buf();
+    tokio::task::spawn_blocking(move || std::fs::File::open(&dir)?.sync_all())
+        .await
+        .map_err(|e| BlobError::Backend(format!("fsync task failed: {e}")))??;
+    Ok(())
+}
+
+/// Writes a stream to a new file and fsyncs it; removes the file if anything fails.
+async fn write_file(path: &Path, mut body: ByteStream) -> Result<u64, BlobError> {
+    let result = async {
+        let mut file = fs::File::create(path).await?;
+        let mut written = 0u64;
+        while let Some(chunk) = body.next().await {
+            let chunk = chunk?;
+            file.write_all(&chunk).await?;
+            written += chunk.len() as u64;
+        }
+        file.sync_all().await?;
+        Ok(written)
+    }
+    .await;
+    if result.is_err() {
+        let _ = fs::remove_file(path).await;
+    }
+    result
+}
+
+#[async_trait]
+impl BlobStore for LocalStore {
+    fn backend(&self) -> &'static str {
+        "local"
+    }
+
+    fn describe(&self) -> String {
+        format!("directory {}", self.root.display())
+    }
+
+    async fn put(&self, key: &BlobKey, body: Bytes) -> Result<BlobMeta, BlobError> {
+        self.put_stream(key, futures_util::stream::once(async { Ok(body) }).boxed())
+            .await
+    }
+
+    async fn put_stream(&self, key: &BlobKey, body: ByteStream) -> Result<BlobMeta, BlobError> {
+        let temp = self.temp_path();
+        write_file(&temp, body).await?;
+        self.publish(&temp, key).await
+    }
+
+    async fn get(&self, key: &BlobKey, range: Option<ByteRange>) -> Result<BlobRead, BlobError> {
+        let mut file = fs::File::open(self.path_of(key))
+            .await
+            .map_err(|e| not_found_or(e, key))?;
+        let md = file.metadata().await?;
+        let meta = file_meta(key.clone(), &md);
+        let range = resolve_range(range, meta.size)?;
+        file.seek(SeekFrom::Start(range.start)).await?;
+        let reader = tokio::io::AsyncReadExt::take(file, range.len());
+        let body = ReaderStream::with_capacity(reader, READ_CHUNK)
+            .map(|r| r.map_err(BlobError::Io))
+            .boxed();
+        Ok(BlobRead { meta, range, body })
+    }
+
+    async fn head(&self, key: &BlobKey) -> Result<BlobMeta, BlobError> {
+        self.meta_of(key).await
+    }
+
+    async fn delete(&self, key: &BlobKey) -> Result<(), BlobError> {
+        match fs::remove_file(self.path_of(key)).await {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e.into()),
+            _ => Ok(()),
+        }
+    }
+
+    async fn list(&self, prefix: &str) -> Result<Vec<BlobMeta>, BlobError> {
+        let prefix = BlobKey::parse(prefix).map_err(|e| BlobError::Config(e.to_string()))?;
+        let root = self.root.clone();
+        let start = self.path_of(&prefix);
+        tokio::task::spawn_blocking(move || list_files(&root, &start))
+            .await
+            .map_err(|e| BlobError::Backend(format!("list task failed: {e}")))?
+    }
+
+    async fn begin_multipart(&self, key: &BlobKey) -> Result<MultipartId, BlobError> {
+        let id = Uuid::new_v4();
+        let upload = MultipartId(id.to_string());
+        let dir = self.upload_dir(&upload)?;
+        fs::create_dir_all(&dir).await?;
+        // The target key is recorded so that completing with another key is refused.
+        fs::write(dir.join("key"), key.as_str()).await?;
+        Ok(upload)
+    }
+
+    async fn put_part(
+        &self,
+        key: &BlobKey,
+        upload: &MultipartId,
+        part: PartNumber,
+        len: u64,
+        body: ByteStream,
+    ) -> Result<PartReceipt, BlobError> {
+        let dir = self.checked_upload_dir(key, upload).await?;
+        let temp = dir.join(format!("part-{:05}.partial", part.get()));
+        let written = write_file(&temp, exact_length(body, len, part.get())).await?;
+        if written != len {
+            let _ = fs::remove_file(&temp).await;
+            return Err(BlobError::PartLength {
+                part: part.get(),
+                expected: len,
+                actual: written,
+            });
+        }
+        fs::rename(&temp, dir.join(part_file(part))).await?;
+        sync_dir(&dir).await?;
+        Ok(PartReceipt {
+            number: part,
+            size: len,
+            etag: format!("local-{}-{len}", part.get()),
+        })
+    }
+
+    async fn complete_multipart(
+        &self,
+        key: &BlobKey,
+        upload: &MultipartId,
+        parts: &[PartReceipt],
+    ) -> Result<BlobMeta, BlobError> {
+        let dir = self.checked_upload_dir(key, upload).await?;
+        let sources: Vec<(PathBuf, u64)> = parts.iter().map(|p| (dir.join(part_file(p.number)), p.size)).collect();
+        let temp = self.temp_path();
+        let joined = temp.clone();
+        // std::io::copy between two files uses copy_file_range on Linux: the kernel moves
+        // the bytes without them passing through this process.
+        let result = tokio::task::spawn_blocking(move || -> Result<(), BlobError> {
+            let mut out = std::fs::File::create(&joined)?;
+            for (path, size) in sources {
+                let mut part = std::fs::File::open(&path)?;
+                let copied = std::io::copy(&mut part, &mut out)?;
+                if copied != size {
+                    return Err(BlobError::Backend(format!(
+                        "part {} holds {copied} bytes, the ledger says {size}",
+                        path.display()
+                    )));
+                }
+            }
+            out.sync_all()?;
+            Ok(())
+        })
+        .await
+        .map_err(|e| BlobError::Backend(format!("join task failed: {e}")))?;
+        if let Err(e) = result {
+            let _ = fs::remove_file(&temp).await;
+            return Err(e);
+        }
+        let meta = self.publish(&temp, key).await?;
+        fs::remove_dir_all(&dir).await?;
+        Ok(meta)
+    }
+
+    async fn abort_multipart(&self, _key: &BlobKey, upload: &MultipartId) -> Result<(), BlobError> {
+        let Ok(dir) = self.upload_dir(upload) else {
+            return Ok(());
+        };
+        match fs::remove_dir_all(dir).await {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e.into()),
+            _ => Ok(()),
+        }
+    }
+}
+
+impl LocalStore {
+    async fn checked_upload_dir(&self, key: &BlobKey, upload: &MultipartId) -> Result<PathBuf, BlobError> {
+        let dir = self.upload_dir(upload)?;
+        match fs::read_to_string(dir.join("key")).await {
+            Ok(recorded) if recorded == key.as_str() => Ok(dir),
+            _ => Err(BlobError::NoSuchUpload(upload.0.clone())),
+        }
+    }
+}
+
+fn part_file(part: PartNumber) -> String {
+    format!("part-{:05}", part.get())
+}
+
+fn list_files(root: &Path, start: &Path) -> Result<Vec<BlobMeta>, BlobError> {
+    let mut found = Vec::new();
+    let mut pending = vec![start.to_path_buf()];
+    while let Some(dir) = pending.pop() {
+        let entries = match std::fs::read_dir(&dir) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(e) => return Err(e.into()),
+        };
+        for entry in entries {
+            let entry = entry?;
+            let md = entry.metadata()?;
+            let path = entry.path();
+            if md.is_dir() {
+                pending.push(path);
+            } else if let Some(key) = path
+                .strip_prefix(root)
+                .ok()
+                .and_then(|p| p.to_str())
+                .and_then(|p| BlobKey::parse(p).ok())
+            {
+                found.push(file_meta(key, &md));
+            }
+        }
+    }
+    found.sort_by(|a, b| a.key.cmp(&b.key));
+    Ok(found)
+}

@@ -1,0 +1,240 @@
+use std::fmt;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use bytes::Bytes;
+use futures_util::stream::BoxStream;
+use url::Url;
+
+use crate::error::BlobError;
+use crate::key::{BlobKey, keys};
+
+/// A stream of bytes read from or written to storage. Bodies always travel as streams so
+/// that memory stays bounded whatever the size of the object.
+pub type ByteStream = BoxStream<'static, Result<Bytes, BlobError>>;
+
+/// What storage knows about an object.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BlobMeta {
+    pub key: BlobKey,
+    pub size: u64,
+    /// The backend's entity tag, when it has one.
+    pub etag: Option<String>,
+    /// Milliseconds since the Unix epoch.
+    pub last_modified_ms: i64,
+}
+
+/// A byte range, inclusive start and exclusive end, already resolved against the size.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ByteRange {
+    pub start: u64,
+    pub end: u64,
+}
+
+impl ByteRange {
+    pub fn len(&self) -> u64 {
+        self.end - self.start
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.end == self.start
+    }
+}
+
+/// An object being read: its metadata, the range actually served and the bytes.
+pub struct BlobRead {
+    pub meta: BlobMeta,
+    pub range: ByteRange,
+    pub body: ByteStream,
+}
+
+impl fmt::Debug for BlobRead {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("BlobRead")
+            .field("meta", &self.meta)
+            .field("range", &self.range)
+            .finish()
+    }
+}
+
+/// The id of a multipart upload. It is plain text so the application can persist it and
+/// carry on from another request or another process.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct MultipartId(pub String);
+
+/// S3 numbers parts from 1 to 10 000.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct PartNumber(u32);
+
+impl PartNumber {
+    pub const MAX: u32 = 10_000;
+
+    pub fn new(n: u32) -> Option<Self> {
+        (1..=Self::MAX).contains(&n).then_some(Self(n))
+    }
+
+    pub fn get(self) -> u32 {
+        self.0
+    }
+}
+
+/// What the application records in its part ledger once a part is stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PartReceipt {
+    pub number: PartNumber,
+    pub size: u64,
+    pub etag: String,
+}
+
+/// A single request to be made by someone else (a browser) straight to the bucket.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PresignOp {
+    /// Download, optionally overriding the `Content-Disposition` the bucket answers with.
+    Get {
+        content_disposition: Option<String>,
+    },
+    Put,
+    CreateMultipart,
+    UploadPart {
+        upload: MultipartId,
+        part: PartNumber,
+    },
+    CompleteMultipart {
+        upload: MultipartId,
+    },
+    ListParts {
+        upload: MultipartId,
+    },
+    AbortMultipart {
+        upload: MultipartId,
+    },
+}
+
+#[derive(Debug, Clone)]
+pub struct PresignRequest {
+    pub key: BlobKey,
+    pub op: PresignOp,
+    pub expires_in: Duration,
+}
+
+/// Object storage in domain words. Object-safe, held as `Arc<dyn BlobStore>`.
+#[async_trait]
+pub trait BlobStore: Send + Sync + fmt::Debug + 'static {
+    /// A short name for logs and `relais check`: `local`, `s3` or `memory`.
+    fn backend(&self) -> &'static str;
+
+    /// Where the bytes go, for humans (a directory, or `s3://bucket at endpoint`).
+    fn describe(&self) -> String;
+
+    /// Stores a small object in one request.
+    async fn put(&self, key: &BlobKey, body: Bytes) -> Result<BlobMeta, BlobError>;
+
+    /// Stores an object of unknown length from a stream, holding a bounded amount of it
+    /// in memory. The object appears whole or not at all.
+    async fn put_stream(&self, key: &BlobKey, body: ByteStream) -> Result<BlobMeta, BlobError>;
+
+    /// Reads the whole object, or the part of it given by `range` (clamped to its size).
+    async fn get(&self, key: &BlobKey, range: Option<ByteRange>) -> Result<BlobRead, BlobError>;
+
+    async fn head(&self, key: &BlobKey) -> Result<BlobMeta, BlobError>;
+
+    /// Removes the object; removing an object that is not there is not an error.
+    async fn delete(&self, key: &BlobKey) -> Result<(), BlobError>;
+
+    /// Every object whose key starts with `prefix/`.
+    async fn list(&self, prefix: &str) -> Result<Vec<BlobMeta>, BlobError>;
+
+    /// Starts a multipart upload to `key`. The id can be stored and used from any process.
+    async fn begin_multipart(&self, key: &BlobKey) -> Result<MultipartId, BlobError>;
+
+    /// Stores one part of exactly `len` bytes, streamed from `body`. Writing the same part
+    /// number again replaces it. S3 wants every part but the last to be at least 5 MiB.
+    async fn put_part(
+        &self,
+        key: &BlobKey,
+        upload: &MultipartId,
+        part: PartNumber,
+        len: u64,
+        body: ByteStream,
+    ) -> Result<PartReceipt, BlobError>;
+
+    /// Joins the parts, in the order given, into the object at `key`.
+    async fn complete_multipart(
+        &self,
+        key: &BlobKey,
+        upload: &MultipartId,
+        parts: &[PartReceipt],
+    ) -> Result<BlobMeta, BlobError>;
+
+    /// Drops the upload and every part stored for it; unknown ids are not an error.
+    async fn abort_multipart(&self, key: &BlobKey, upload: &MultipartId) -> Result<(), BlobError>;
+
+    /// A URL that lets its holder make exactly one kind of request on `key` until it expires.
+    async fn presign(&self, request: &PresignRequest) -> Result<Url, BlobError> {
+        let _ = request;
+        Err(BlobError::NotSupported("presigned URLs"))
+    }
+
+    /// One cheap request that proves the store answers and accepts our credentials (a
+    /// HEAD of an object that does not exist answers 404 only to a valid signature).
+    async fn ping(&self) -> Result<(), BlobError> {
+        match self.head(&keys::probe(uuid::Uuid::nil())).await {
+            Ok(_) | Err(BlobError::NotFound { .. }) => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Writes, reads back and deletes a small object: proves the store is reachable, that
+    /// our credentials are accepted and that we may write.
+    async fn probe(&self) -> Result<(), BlobError> {
+        let key = keys::probe(uuid::Uuid::new_v4());
+        let payload = Bytes::from_static(b"relais storage probe");
+        self.put(&key, payload.clone()).await?;
+        let read = self.get(&key, None).await;
+        let deleted = self.delete(&key).await;
+        let mut read = read?;
+        let mut got = Vec::new();
+        while let Some(chunk) = futures_util::StreamExt::next(&mut read.body).await {
+            got.extend_from_slice(&chunk?);
+        }
+        deleted?;
+        if got != payload {
+            return Err(BlobError::Backend(
+                "the probe object read back differs from what was written".into(),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Resolves an optional requested range against an object's size.
+pub(crate) fn resolve_range(range: Option<ByteRange>, size: u64) -> Result<ByteRange, BlobError> {
+    match range {
+        None => Ok(ByteRange { start: 0, end: size }),
+        Some(r) if r.start > r.end || (r.start >= size && !(r.start == 0 && size == 0)) => Err(BlobError::InvalidRange),
+        Some(r) => Ok(ByteRange {
+            start: r.start,
+            end: r.end.min(size),
+        }),
+    }
+}
+
+/// Counts the bytes of a stream as they pass and fails when they overrun `len`, so that
+/// a lying or broken body never silently produces a part of the wrong size.
+pub(crate) fn exact_length(body: ByteStream, len: u64, part: u32) -> ByteStream {
+    use futures_util::StreamExt;
+    let mut seen = 0u64;
+    body.map(move |chunk| {
+        let chunk = chunk?;
+        seen += chunk.len() as u64;
+        if seen > len {
+            return Err(BlobError::PartLength {
+                part,
+                expected: len,
+                actual: seen,
+            });
+        }
+        Ok(chunk)
+    })
+    .boxed()
+}
