@@ -27,7 +27,7 @@ pub async fn authenticate(db: &Db, clock: &Clock, attempt: Attempt<'_>) -> Resul
     let Some(credentials) = credentials else {
         return Err(AuthError::InvalidCredentials);
     };
-    let user = credentials.user;
+    let mut user = credentials.user;
     if user.disabled {
         return Err(AuthError::AccountDisabled);
     }
@@ -49,10 +49,13 @@ pub async fn authenticate(db: &Db, clock: &Clock, attempt: Attempt<'_>) -> Resul
         .ok_or(AuthError::TotpRequired)?;
     let now = clock.now_ms();
     let accepted = if totp::looks_like_totp(code) {
-        match totp::check(&secret, code, clock.now_secs()) {
+        let claimed = match totp::check(&secret, code, clock.now_secs()) {
             Some(step) => db::users::claim_totp_step(db.pool(), user.id, step as i64, now).await?,
             None => false,
-        }
+        };
+        // The first accepted code confirms the enrolment (see `claim_totp_step`).
+        user.totp_enabled |= claimed;
+        claimed
     } else {
         db::users::use_recovery_code(db.pool(), user.id, &totp::recovery_code_hash(code), now).await?
     };

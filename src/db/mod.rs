@@ -29,7 +29,7 @@ pub enum Backend {
 
 #[derive(Debug, thiserror::Error)]
 pub enum DbError {
-    #[error("cannot open the database {url}: {detail}")]
+    #[error("cannot open the database {url} (database_url): {detail}")]
     Connect { url: String, detail: String },
     #[error("database migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),

@@ -269,6 +269,9 @@ impl BlobStore for S3Store {
             .map_err(BlobError::from)
         {
             Err(BlobError::NotFound { .. } | BlobError::NoSuchUpload(_)) | Ok(()) => Ok(()),
+            // Some servers (s3s-fs among them) answer AccessDenied, not NoSuchUpload, for an
+            // upload that no longer exists. If our credentials work otherwise, it is gone.
+            Err(BlobError::Unauthorized { .. }) if self.ping().await.is_ok() => Ok(()),
             Err(e) => Err(self.fix_bucket(e)),
         }
     }

@@ -175,7 +175,10 @@ pub async fn inspect(cfg: &S3Config) -> Vec<Step> {
         Err(e) if unsupported(e.code()) => {
             StepOutcome::Warning(format!("this S3 server does not support CORS ({})", describe(&e)))
         }
-        Err(e) => StepOutcome::Warning(format!("no CORS rules ({}); run `relais storage setup`", describe(&e))),
+        Err(e) if e.code() == Some("NoSuchCORSConfiguration") => {
+            StepOutcome::Warning("no CORS rules; run `relais storage setup`".into())
+        }
+        Err(e) => StepOutcome::Warning(format!("cannot read the CORS rules ({})", describe(&e))),
     };
     let lifecycle = match s3.get_bucket_lifecycle_configuration().bucket(&cfg.bucket).send().await {
         Ok(out)

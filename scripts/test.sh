@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# Runs the whole test suite twice: on SQLite + local storage, then on PostgreSQL + an
+# S3-compatible server. Installs and starts what it needs when it is missing:
+# PostgreSQL (Debian package), s3s-fs (crates.io), aiosmtpd (PyPI).
+# Extra arguments go to `cargo test` (e.g. a test name filter).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+S3_PORT="${TEST_S3_PORT:-19457}"
+S3_KEY=relais-test
+S3_SECRET=relais-test-secret
+PG_URL="postgres://relais_test:relais_test@127.0.0.1:5432/postgres"
+work="$(mktemp -d)"
+s3_pid=""
+cleanup() {
+  [ -n "$s3_pid" ] && kill "$s3_pid" 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+say() { printf '\n== %s\n' "$*"; }
+
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+# --- PostgreSQL ----------------------------------------------------------------------
+if ! command -v pg_ctlcluster >/dev/null 2>&1; then
+  say "installing PostgreSQL"
+  as_root apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq postgresql >/dev/null
+fi
+cluster=$(pg_lsclusters --no-header | awk 'NR==1 {print $1" "$2}')
+if [ -z "$cluster" ]; then
+  say "creating a PostgreSQL cluster"
+  as_root pg_createcluster 15 main >/dev/null
+  cluster="15 main"
+fi
+if ! pg_lsclusters --no-header | awk 'NR==1 {print $4}' | grep -q online; then
+  say "starting PostgreSQL ($cluster)"
+  as_root pg_ctlcluster $cluster start
+fi
+as_root su postgres -c "psql -qtAc \"SELECT 1 FROM pg_roles WHERE rolname='relais_test'\"" | grep -q 1 ||
+  as_root su postgres -c "psql -qc \"CREATE ROLE relais_test LOGIN CREATEDB PASSWORD 'relais_test'\""
+
+# --- S3: s3s-fs, a real S3 implementation that checks every signature ----------------
+if ! command -v s3s-fs >/dev/null 2>&1; then
+  say "installing s3s-fs (a few minutes, once)"
+  cargo install --locked s3s-fs@0.14.1 --features binary
+fi
+mkdir -p "$work/s3"
+s3s-fs --host 127.0.0.1 --port "$S3_PORT" --access-key "$S3_KEY" --secret-key "$S3_SECRET" "$work/s3" \
+  >"$work/s3s.log" 2>&1 &
+s3_pid=$!
+for _ in $(seq 100); do
+  (echo >/dev/tcp/127.0.0.1/"$S3_PORT") 2>/dev/null && break
+  sleep 0.1
+done
+
+# --- SMTP sink: aiosmtpd -------------------------------------------------------------
+PYTHON="${TEST_PYTHON:-python3}"
+if ! "$PYTHON" -c 'import aiosmtpd' 2>/dev/null; then
+  say "installing aiosmtpd"
+  "$PYTHON" -m pip install -q aiosmtpd
+fi
+
+export TEST_DATABASE_URL="$PG_URL"
+export TEST_S3_ENDPOINT="http://127.0.0.1:$S3_PORT"
+export TEST_S3_ACCESS_KEY="$S3_KEY"
+export TEST_S3_SECRET_KEY="$S3_SECRET"
+export TEST_PYTHON="$PYTHON"
+
+started=$(date +%s)
+log="$work/cargo-test.log"
+status=0
+say "tests on SQLite + local storage"
+TEST_BACKEND=sqlite-local cargo test --workspace "$@" 2>&1 | tee -a "$log" || status=1
+
+say "tests on PostgreSQL + S3 (s3s-fs)"
+TEST_BACKEND=postgres-s3 cargo test --workspace "$@" 2>&1 | tee -a "$log" || status=1
+
+say "both backend pairs done in $(( $(date +%s) - started )) s"
+# One closing line for both runs together.
+awk '/^test result:/ { p += $4; f += $6 } END { printf "\ntotal: %d passed, %d failed\n", p, f }' "$log"
+exit "$status"

@@ -1,0 +1,294 @@
+//! The `relais` binary itself: start-up, configuration errors, commands.
+
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+use std::time::Duration;
+
+use crate::helpers::backend;
+
+/// The binary with a clean environment: only what the test sets, in `dir`.
+fn relais(dir: &Path, env: &[(&str, &str)], args: &[&str]) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_relais"));
+    cmd.current_dir(dir)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .args(args);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd
+}
+
+fn run(dir: &Path, env: &[(&str, &str)], args: &[&str]) -> Output {
+    relais(dir, env, args).output().expect("relais runs")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("port")
+        .port()
+}
+
+#[tokio::test]
+async fn serve_starts_with_no_configuration_in_an_empty_directory_and_stops_on_sigterm() {
+    let dir = tempfile::tempdir().expect("dir");
+    let port = free_port().to_string();
+    let listen = format!("127.0.0.1:{port}");
+    // Only the port is set, so that parallel tests do not fight over 8080.
+    let child = relais(dir.path(), &[("RELAIS_LISTEN", &listen)], &["serve"])
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let url = format!("http://{listen}/healthz");
+    let mut healthy = false;
+    for _ in 0..200 {
+        if let Ok(r) = reqwest::get(&url).await {
+            healthy = r.status() == 200;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(healthy, "relais answered /healthz");
+    assert!(
+        dir.path().join("data/relais.db").is_file(),
+        "SQLite database under ./data"
+    );
+    assert!(dir.path().join("data/objects").is_dir(), "objects under ./data/objects");
+    let ready = reqwest::get(format!("http://{listen}/readyz")).await.expect("readyz");
+    assert_eq!(ready.status(), 200);
+
+    // SIGTERM: graceful stop with exit code 0.
+    let pid = child.id().to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .expect("kill")
+            .success()
+    );
+    let output = tokio::task::spawn_blocking(move || child.wait_with_output())
+        .await
+        .expect("join")
+        .expect("wait");
+    let stderr = text(&output.stderr);
+    assert!(output.status.success(), "exit {:?}: {stderr}", output.status);
+    assert!(stderr.contains("relais stopped"), "{stderr}");
+    assert!(
+        stderr.contains("no studio account yet"),
+        "first run tells how to create the studio account: {stderr}"
+    );
+}
+
+#[test]
+fn every_configuration_problem_is_listed_at_once_with_exit_code_2() {
+    let dir = tempfile::tempdir().expect("dir");
+    let output = run(
+        dir.path(),
+        &[
+            ("RELAIS_LISTEN", "localhost-8080"),
+            ("RELAIS_STORAGE__BACKEND", "dropbox"),
+            ("RELAIS_UPLOADS__MAX_FILE_SIZE", "big"),
+        ],
+        &["serve"],
+    );
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = text(&output.stderr);
+    assert!(stderr.contains("3 problems"), "{stderr}");
+    assert!(
+        stderr.contains("listen (RELAIS_LISTEN): not a socket address (got \"localhost-8080\""),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(
+            "storage.backend (RELAIS_STORAGE__BACKEND): unknown backend (got \"dropbox\"; expected local or s3)"
+        ),
+        "{stderr}"
+    );
+    assert!(stderr.contains("uploads.max_file_size"), "{stderr}");
+    assert!(
+        !stderr.contains("panicked") && !stderr.contains("RUST_BACKTRACE"),
+        "no panic: {stderr}"
+    );
+    assert!(
+        !dir.path().join("data").exists(),
+        "nothing is created when the configuration is refused"
+    );
+}
+
+#[test]
+fn s3_without_a_bucket_names_the_missing_keys() {
+    let dir = tempfile::tempdir().expect("dir");
+    let output = run(
+        dir.path(),
+        &[
+            ("RELAIS_STORAGE__BACKEND", "s3"),
+            ("RELAIS_STORAGE__ACCESS_KEY_ID", "k"),
+            ("RELAIS_STORAGE__SECRET_ACCESS_KEY", "s3cr3t-value"),
+        ],
+        &["check"],
+    );
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = text(&output.stderr);
+    assert!(
+        stderr.contains("storage.bucket (RELAIS_STORAGE__BUCKET): required when storage.backend is s3"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("s3cr3t-value"), "secrets are never printed: {stderr}");
+}
+
+#[test]
+fn a_configuration_file_is_read_and_its_mistakes_named() {
+    let dir = tempfile::tempdir().expect("dir");
+    std::fs::write(
+        dir.path().join("relais.toml"),
+        "listen = 8080\n[storage]\nbukket = \"x\"\n",
+    )
+    .expect("write");
+    let output = run(dir.path(), &[], &["check"]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = text(&output.stderr);
+    assert!(
+        stderr.contains("listen (RELAIS_LISTEN): not a socket address (got \"8080\""),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("storage.bukket (RELAIS_STORAGE__BUKKET): unknown key; did you mean storage.bucket?"),
+        "{stderr}"
+    );
+
+    let broken = run(dir.path(), &[], &["--config", "missing.toml", "check"]);
+    assert_eq!(broken.status.code(), Some(2));
+    assert!(text(&broken.stderr).contains("cannot read configuration file missing.toml"));
+}
+
+#[test]
+fn an_unreachable_postgresql_is_named_without_its_password() {
+    let dir = tempfile::tempdir().expect("dir");
+    let port = free_port();
+    let url = format!("postgres://relais:pg-s3cret@127.0.0.1:{port}/relais");
+    let output = run(dir.path(), &[("RELAIS_DATABASE_URL", &url)], &["migrate"]);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = text(&output.stderr);
+    assert!(stderr.contains("cannot open the database"), "{stderr}");
+    assert!(
+        stderr.contains(&format!("127.0.0.1:{port}")) && stderr.contains("(database_url)"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("pg-s3cret"), "the password never appears: {stderr}");
+}
+
+#[test]
+fn account_commands_print_one_line_each() {
+    let dir = tempfile::tempdir().expect("dir");
+    let mut admin = relais(
+        dir.path(),
+        &[],
+        &["admin", "create", "--email", "studio@example.fr", "--password-stdin"],
+    )
+    .stdin(Stdio::piped())
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped())
+    .spawn()
+    .expect("spawn");
+    admin
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(b"a studio password\n")
+        .expect("write");
+    let output = admin.wait_with_output().expect("wait");
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let stdout = text(&output.stdout);
+    assert_eq!(stdout.lines().count(), 1);
+    assert!(stdout.starts_with("otpauth://totp/"), "{stdout}");
+    assert!(text(&output.stderr).contains("Recovery codes"));
+
+    let client = run(
+        dir.path(),
+        &[],
+        &["client", "create", "--email", "claire@example.fr", "--name", "Claire"],
+    );
+    assert!(client.status.success(), "{}", text(&client.stderr));
+    let id = text(&client.stdout);
+    assert!(uuid::Uuid::parse_str(id.trim()).is_ok(), "client id: {id:?}");
+
+    let token = run(
+        dir.path(),
+        &[],
+        &["token", "create", "--email", "claire@example.fr", "--name", "script"],
+    );
+    assert!(token.status.success(), "{}", text(&token.stderr));
+    let token = text(&token.stdout);
+    assert!(
+        token.trim().starts_with("rls_") && token.lines().count() == 1,
+        "{token:?}"
+    );
+
+    let listed = text(&run(dir.path(), &[], &["token", "list", "--email", "claire@example.fr"]).stdout);
+    let token_id = listed.split('\t').next().expect("id").to_owned();
+    assert!(listed.contains("script\tactive"), "{listed}");
+    let revoked = run(
+        dir.path(),
+        &[],
+        &["token", "revoke", "--email", "claire@example.fr", "--id", &token_id],
+    );
+    assert!(revoked.status.success(), "{}", text(&revoked.stderr));
+    assert!(text(&run(dir.path(), &[], &["token", "list", "--email", "claire@example.fr"]).stdout).contains("revoked"));
+
+    let duplicate = run(
+        dir.path(),
+        &[],
+        &["client", "create", "--email", "claire@example.fr", "--name", "Claire"],
+    );
+    assert_eq!(duplicate.status.code(), Some(1));
+    assert!(text(&duplicate.stderr).contains("already exists"));
+}
+
+#[test]
+fn check_passes_on_the_embedded_defaults() {
+    let dir = tempfile::tempdir().expect("dir");
+    let migrate = run(dir.path(), &[], &["migrate"]);
+    assert!(migrate.status.success(), "{}", text(&migrate.stderr));
+    let output = run(dir.path(), &[], &["check"]);
+    let stdout = text(&output.stdout);
+    assert!(output.status.success(), "{stdout}{}", text(&output.stderr));
+    for line in ["OK    config", "OK    database", "OK    storage", "OK    mail"] {
+        assert!(stdout.contains(line), "{line:?} missing in:\n{stdout}");
+    }
+}
+
+#[tokio::test]
+async fn check_fails_with_the_fix_when_the_s3_secret_is_wrong() {
+    let good = backend::fresh_bucket().await;
+    let endpoint = good.endpoint.as_ref().map(|u| u.to_string()).expect("endpoint");
+    let dir = tempfile::tempdir().expect("dir");
+    let env = [
+        ("RELAIS_STORAGE__BACKEND", "s3"),
+        ("RELAIS_STORAGE__ENDPOINT", endpoint.as_str()),
+        ("RELAIS_STORAGE__BUCKET", good.bucket.as_str()),
+        ("RELAIS_STORAGE__ACCESS_KEY_ID", good.access_key_id.as_str()),
+        ("RELAIS_STORAGE__SECRET_ACCESS_KEY", "definitely-wrong"),
+    ];
+    // Nothing else runs on this test's runtime, so blocking on the child is fine.
+    let output = run(dir.path(), &env, &["check"]);
+    let stdout = text(&output.stdout);
+    assert_eq!(output.status.code(), Some(1), "{stdout}");
+    let storage = stdout
+        .lines()
+        .find(|l| l.starts_with("FAIL  storage"))
+        .unwrap_or_else(|| panic!("no storage failure in:\n{stdout}"));
+    assert!(
+        storage.contains("refused our credentials") && storage.contains("storage.secret_access_key"),
+        "{storage}"
+    );
+    assert!(
+        !stdout.contains("FAIL  database") && !stdout.contains("FAIL  mail"),
+        "only storage fails:\n{stdout}"
+    );
+}

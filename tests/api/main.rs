@@ -1,0 +1,14 @@
+//! Integration tests: the real application on port 0, against SQLite + local storage by
+//! default or PostgreSQL + an S3-compatible server with `TEST_BACKEND=postgres-s3`
+//! (see `scripts/test.sh`, which starts both).
+
+mod helpers;
+
+mod accounts;
+mod cli;
+mod health;
+mod jobs;
+mod mail;
+mod session;
+mod storage;
+mod tokens;
