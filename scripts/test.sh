@@ -62,6 +62,12 @@ if ! "$PYTHON" -c 'import aiosmtpd' 2>/dev/null; then
   "$PYTHON" -m pip install -q aiosmtpd
 fi
 
+# --- S3 with CORS and lifecycle rules: moto's server (for `relais storage setup`) -----
+if ! command -v moto_server >/dev/null 2>&1; then
+  say "installing moto[server]"
+  "$PYTHON" -m pip install -q 'moto[server]'
+fi
+
 export TEST_DATABASE_URL="$PG_URL"
 export TEST_S3_ENDPOINT="http://127.0.0.1:$S3_PORT"
 export TEST_S3_ACCESS_KEY="$S3_KEY"

@@ -116,6 +116,8 @@ impl Application {
         } = self;
         let jobs = background_jobs.then(|| {
             let token = shutdown.clone();
+            let sweeper = crate::jobs::housekeeping::run(state.db.clone(), state.clock.clone(), shutdown.clone());
+            tokio::spawn(sweeper.instrument(tracing::info_span!("housekeeping")));
             tokio::spawn(runner.run(token).instrument(tracing::info_span!("job-runner")))
         });
         let router = crate::http::router(state.clone());

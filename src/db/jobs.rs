@@ -180,3 +180,12 @@ pub async fn next_due<'e>(ex: impl Executor<'e, Database = Any>) -> Result<Optio
     .await?;
     Ok(next)
 }
+
+/// Forgets jobs that finished (done or failed) before `before`.
+pub async fn purge_finished<'e>(ex: impl Executor<'e, Database = Any>, before: Millis) -> Result<u64, DbError> {
+    let done = sqlx::query("DELETE FROM jobs WHERE status IN ('done', 'failed') AND finished_at < $1")
+        .bind(before)
+        .execute(ex)
+        .await?;
+    Ok(done.rows_affected())
+}

@@ -60,3 +60,13 @@ pub async fn consume<'e>(
     .await?;
     row.map(|(id,)| parse_id(&id, UserId::parse)).transpose()
 }
+
+/// Removes links that can no longer be used, once they are old enough to be of no
+/// interest (expired or used before `before`).
+pub async fn purge<'e>(ex: impl Executor<'e, Database = Any>, before: Millis) -> Result<u64, DbError> {
+    let done = sqlx::query("DELETE FROM account_links WHERE expires_at < $1 OR used_at < $1")
+        .bind(before)
+        .execute(ex)
+        .await?;
+    Ok(done.rows_affected())
+}

@@ -2,6 +2,7 @@
 //! (emails, and later thumbnails, expiry, backups). Jobs live in the database; a worker
 //! leases a job, heartbeats while it works, and a job whose lease expires is taken again.
 
+pub mod housekeeping;
 pub mod runner;
 
 use std::time::Duration;

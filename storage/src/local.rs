@@ -144,6 +144,15 @@ impl BlobStore for LocalStore {
         format!("directory {}", self.root.display())
     }
 
+    /// The root directory must still be there (an unmounted disk is the usual failure).
+    async fn ping(&self) -> Result<(), BlobError> {
+        match fs::metadata(&self.root).await {
+            Ok(md) if md.is_dir() => Ok(()),
+            Ok(_) => Err(BlobError::Config(format!("{} is not a directory", self.root.display()))),
+            Err(e) => Err(BlobError::Io(e)),
+        }
+    }
+
     async fn put(&self, key: &BlobKey, body: Bytes) -> Result<BlobMeta, BlobError> {
         self.put_stream(key, futures_util::stream::once(async { Ok(body) }).boxed())
             .await

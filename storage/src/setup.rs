@@ -72,12 +72,18 @@ pub async fn apply(cfg: &S3Config, origins: &[String]) -> Vec<Step> {
     let s3 = client(cfg);
     let mut steps = Vec::new();
 
-    let bucket = match s3.create_bucket().bucket(&cfg.bucket).send().await {
-        Ok(_) => StepOutcome::Done(format!("bucket {} created", cfg.bucket)),
-        Err(e) if matches!(e.code(), Some("BucketAlreadyOwnedByYou" | "BucketAlreadyExists")) => {
-            StepOutcome::Done(format!("bucket {} already exists", cfg.bucket))
+    // HeadBucket first: CreateBucket on a bucket one already owns answers 200 on AWS's
+    // us-east-1 and on several compatible servers, which would read as "created".
+    let bucket = if s3.head_bucket().bucket(&cfg.bucket).send().await.is_ok() {
+        StepOutcome::Done(format!("bucket {} already exists", cfg.bucket))
+    } else {
+        match s3.create_bucket().bucket(&cfg.bucket).send().await {
+            Ok(_) => StepOutcome::Done(format!("bucket {} created", cfg.bucket)),
+            Err(e) if matches!(e.code(), Some("BucketAlreadyOwnedByYou")) => {
+                StepOutcome::Done(format!("bucket {} already exists", cfg.bucket))
+            }
+            Err(e) => StepOutcome::Failed(format!("cannot create bucket {}: {}", cfg.bucket, describe(&e))),
         }
-        Err(e) => StepOutcome::Failed(format!("cannot create bucket {}: {}", cfg.bucket, describe(&e))),
     };
     let bucket_failed = matches!(bucket, StepOutcome::Failed(_));
     steps.push(Step {

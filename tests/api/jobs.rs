@@ -96,3 +96,37 @@ async fn a_job_that_keeps_killing_its_workers_is_given_up() {
     );
     assert!(app.outbox().is_empty());
 }
+
+#[tokio::test]
+async fn housekeeping_forgets_expired_sessions_and_old_finished_jobs() {
+    let app = spawn_app().await;
+    app.create_active_client("anne@example.fr", "correct horse battery")
+        .await;
+    assert_eq!(
+        app.login("anne@example.fr", "correct horse battery", None).await.status,
+        201
+    );
+
+    let nothing = relais::jobs::housekeeping::sweep(&app.state.db, app.clock())
+        .await
+        .expect("sweep");
+    assert_eq!(
+        nothing,
+        relais::jobs::housekeeping::Swept::default(),
+        "nothing is due yet"
+    );
+
+    app.clock().advance(Duration::from_secs(31 * 24 * 3600));
+    let swept = relais::jobs::housekeeping::sweep(&app.state.db, app.clock())
+        .await
+        .expect("sweep");
+    assert_eq!((swept.sessions, swept.links, swept.jobs), (1, 1, 1), "{swept:?}");
+    assert_eq!(
+        app.request(reqwest::Method::GET, "/api/v1/me")
+            .send()
+            .await
+            .expect("request")
+            .status(),
+        401
+    );
+}

@@ -11,4 +11,5 @@ mod jobs;
 mod mail;
 mod session;
 mod storage;
+mod storage_setup;
 mod tokens;
