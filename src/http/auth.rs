@@ -69,7 +69,7 @@ impl FromRequestParts<AppState> for Caller {
                 .and_then(|v| v.strip_prefix("Bearer "))
                 .map(str::trim)
                 .ok_or(AppError::Unauthenticated)?;
-            let user_id = db::tokens::authenticate(state.db.pool(), &sha256_hex(token), now)
+            let user_id = db::tokens::authenticate(&state.db, &sha256_hex(token), now)
                 .await?
                 .ok_or(AppError::Unauthenticated)?;
             let user = db::users::find(state.db.pool(), user_id)
