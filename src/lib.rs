@@ -16,3 +16,4 @@ pub mod jobs;
 pub mod mail;
 pub mod state;
 pub mod telemetry;
+pub mod uploads;

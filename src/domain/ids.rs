@@ -57,3 +57,15 @@ id_type!(
     /// A personal API token (not the secret itself).
     TokenId
 );
+id_type!(
+    /// A batch of files between the studio and one client.
+    TransferId
+);
+id_type!(
+    /// A file of a transfer.
+    FileId
+);
+id_type!(
+    /// A resumable upload in progress (the tus resource).
+    UploadId
+);

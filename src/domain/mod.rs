@@ -2,13 +2,15 @@
 
 mod byte_size;
 mod email;
+mod file;
 mod ids;
 mod locale;
 mod password;
 
 pub use byte_size::{ByteSize, ByteSizeError};
 pub use email::{Email, EmailError};
-pub use ids::{TokenId, UserId};
+pub use file::{Category, Direction, FileName, FileNameError, FileStatus, MediaType};
+pub use ids::{FileId, TokenId, TransferId, UploadId, UserId};
 pub use locale::Locale;
 pub use password::{NewPassword, PasswordError};
 

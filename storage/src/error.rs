@@ -38,6 +38,10 @@ pub enum BlobError {
     #[error("part {part} is {actual} bytes, expected {expected}")]
     PartLength { part: u32, expected: u64, actual: u64 },
 
+    /// The staging file holds fewer bytes than were committed: it was lost or damaged.
+    #[error("staged upload {staging} holds {have} bytes, {want} were committed")]
+    StagingShort { staging: String, have: u64, want: u64 },
+
     #[error("the body stream failed: {0}")]
     Body(String),
 

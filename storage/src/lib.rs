@@ -21,8 +21,8 @@ pub use config::{S3Config, StorageConfig};
 pub use error::BlobError;
 pub use key::{BlobKey, KeyError, keys};
 pub use store::{
-    BlobMeta, BlobRead, BlobStore, ByteRange, ByteStream, MultipartId, PartNumber, PartReceipt, PresignOp,
-    PresignRequest,
+    AppendWriter, BlobMeta, BlobRead, BlobStore, ByteRange, ByteStream, MultipartId, PartNumber, PartReceipt,
+    PresignOp, PresignRequest, StagingKind,
 };
 
 use std::sync::Arc;

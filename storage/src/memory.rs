@@ -1,5 +1,8 @@
 //! Process memory, through object_store's `InMemory`; for unit tests.
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
 use async_trait::async_trait;
 use bytes::Bytes;
 use futures_util::{StreamExt, TryStreamExt};
@@ -9,19 +12,51 @@ use object_store::{GetOptions, GetRange, ObjectMeta, ObjectStore, ObjectStoreExt
 
 use crate::error::BlobError;
 use crate::key::BlobKey;
+use uuid::Uuid;
+
 use crate::store::{
-    BlobMeta, BlobRead, BlobStore, ByteRange, ByteStream, MultipartId, PartNumber, PartReceipt, exact_length,
-    resolve_range,
+    AppendWriter, BlobMeta, BlobRead, BlobStore, ByteRange, ByteStream, MultipartId, PartNumber, PartReceipt,
+    StagingKind, exact_length, resolve_range,
 };
+
+type Staging = Arc<Mutex<HashMap<Uuid, Vec<u8>>>>;
 
 #[derive(Debug)]
 pub(crate) struct MemoryStore {
     inner: InMemory,
+    staging: Staging,
 }
 
 impl MemoryStore {
     pub(crate) fn new() -> Self {
-        Self { inner: InMemory::new() }
+        Self {
+            inner: InMemory::new(),
+            staging: Staging::default(),
+        }
+    }
+}
+
+/// Staging in memory: writes land at once, `sync` has nothing to do.
+struct MemoryAppend {
+    staging: Staging,
+    id: Uuid,
+}
+
+fn lock(staging: &Staging) -> Result<std::sync::MutexGuard<'_, HashMap<Uuid, Vec<u8>>>, BlobError> {
+    staging
+        .lock()
+        .map_err(|_| BlobError::Backend("staging lock poisoned".into()))
+}
+
+#[async_trait]
+impl AppendWriter for MemoryAppend {
+    async fn write(&mut self, data: &[u8]) -> Result<(), BlobError> {
+        lock(&self.staging)?.entry(self.id).or_default().extend_from_slice(data);
+        Ok(())
+    }
+
+    async fn sync(&mut self) -> Result<(), BlobError> {
+        Ok(())
     }
 }
 
@@ -73,6 +108,46 @@ impl BlobStore for MemoryStore {
 
     fn describe(&self) -> String {
         "memory (nothing is kept after the process ends)".into()
+    }
+
+    fn staging_kind(&self) -> StagingKind {
+        StagingKind::Append
+    }
+
+    async fn open_append(&self, staging: Uuid, offset: u64) -> Result<Box<dyn AppendWriter>, BlobError> {
+        let mut map = lock(&self.staging)?;
+        let bytes = map.entry(staging).or_default();
+        let have = bytes.len() as u64;
+        if have < offset {
+            return Err(BlobError::StagingShort {
+                staging: staging.to_string(),
+                have,
+                want: offset,
+            });
+        }
+        bytes.truncate(offset as usize);
+        Ok(Box::new(MemoryAppend {
+            staging: self.staging.clone(),
+            id: staging,
+        }))
+    }
+
+    async fn finish_append(&self, staging: Uuid, len: u64, key: &BlobKey) -> Result<BlobMeta, BlobError> {
+        let mut bytes = lock(&self.staging)?.remove(&staging).unwrap_or_default();
+        if (bytes.len() as u64) < len {
+            return Err(BlobError::StagingShort {
+                staging: staging.to_string(),
+                have: bytes.len() as u64,
+                want: len,
+            });
+        }
+        bytes.truncate(len as usize);
+        self.put(key, Bytes::from(bytes)).await
+    }
+
+    async fn discard_append(&self, staging: Uuid) -> Result<(), BlobError> {
+        lock(&self.staging)?.remove(&staging);
+        Ok(())
     }
 
     async fn put(&self, key: &BlobKey, body: Bytes) -> Result<BlobMeta, BlobError> {

@@ -22,7 +22,7 @@ use crate::key::BlobKey;
 use crate::memory::{meta_from, ranged_get};
 use crate::store::{
     BlobMeta, BlobRead, BlobStore, ByteRange, ByteStream, MultipartId, PartNumber, PartReceipt, PresignOp,
-    PresignRequest, exact_length,
+    PresignRequest, StagingKind, exact_length,
 };
 
 /// How long the URL used to stream one part to the bucket stays valid. A part is at most
@@ -30,6 +30,8 @@ use crate::store::{
 const PART_URL_TTL: Duration = Duration::from_secs(3600);
 /// S3 refuses presigned URLs valid for more than seven days.
 const MAX_PRESIGN_TTL: Duration = Duration::from_secs(7 * 24 * 3600);
+/// S3's smallest part, but for the last one.
+pub(crate) const MIN_PART: u64 = 5 * 1024 * 1024;
 /// Chunk size for `put_stream`: every part but the last must be at least 5 MiB.
 const STREAM_PART: usize = 8 * 1024 * 1024;
 
@@ -112,6 +114,10 @@ impl BlobStore for S3Store {
 
     fn describe(&self) -> String {
         format!("bucket {} at {}", self.bucket, self.endpoint)
+    }
+
+    fn staging_kind(&self) -> StagingKind {
+        StagingKind::Parts { min_part: MIN_PART }
     }
 
     async fn put(&self, key: &BlobKey, body: Bytes) -> Result<BlobMeta, BlobError> {

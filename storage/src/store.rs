@@ -86,6 +86,24 @@ pub struct PartReceipt {
     pub etag: String,
 }
 
+/// How a backend keeps the bytes of a resumable upload until the upload is complete.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StagingKind {
+    /// One staging file, written at any offset and truncated at will (local directory,
+    /// memory); moved into place when complete.
+    Append,
+    /// A multipart upload; every part but the last must be at least `min_part` bytes.
+    Parts { min_part: u64 },
+}
+
+/// A staging file being written from a known offset. Nothing is durable before `sync`.
+#[async_trait]
+pub trait AppendWriter: Send {
+    async fn write(&mut self, data: &[u8]) -> Result<(), BlobError>;
+    /// Makes everything written so far durable (fsync).
+    async fn sync(&mut self) -> Result<(), BlobError>;
+}
+
 /// A single request to be made by someone else (a browser) straight to the bucket.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PresignOp {
@@ -168,6 +186,29 @@ pub trait BlobStore: Send + Sync + fmt::Debug + 'static {
 
     /// Drops the upload and every part stored for it; unknown ids are not an error.
     async fn abort_multipart(&self, key: &BlobKey, upload: &MultipartId) -> Result<(), BlobError>;
+
+    /// How this backend stages resumable uploads.
+    fn staging_kind(&self) -> StagingKind;
+
+    /// Opens the staging file of upload `staging` for writing at `offset`: whatever lies
+    /// beyond `offset` (bytes written but never committed) is cut off first. Fails with
+    /// [`BlobError::StagingShort`] if fewer than `offset` bytes survived.
+    async fn open_append(&self, staging: uuid::Uuid, offset: u64) -> Result<Box<dyn AppendWriter>, BlobError> {
+        let _ = (staging, offset);
+        Err(BlobError::NotSupported("append staging"))
+    }
+
+    /// Moves the first `len` bytes of a staging file into place at `key`, atomically.
+    async fn finish_append(&self, staging: uuid::Uuid, len: u64, key: &BlobKey) -> Result<BlobMeta, BlobError> {
+        let _ = (staging, len, key);
+        Err(BlobError::NotSupported("append staging"))
+    }
+
+    /// Drops a staging file; an unknown one is not an error.
+    async fn discard_append(&self, staging: uuid::Uuid) -> Result<(), BlobError> {
+        let _ = staging;
+        Ok(())
+    }
 
     /// A URL that lets its holder make exactly one kind of request on `key` until it expires.
     async fn presign(&self, request: &PresignRequest) -> Result<Url, BlobError> {
