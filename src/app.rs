@@ -74,6 +74,8 @@ impl Application {
                 cfg.data_dir.display()
             )))
         })?;
+        // Part buffers of requests that were running when the process last stopped.
+        let _ = std::fs::remove_dir_all(cfg.data_dir.join("tmp"));
         let db = open_database(&cfg).await?;
         let blobs = relais_storage::open(&cfg.storage)?;
         Self::build_with(cfg, db, blobs, Clock::system()).await
@@ -116,16 +118,21 @@ impl Application {
         } = self;
         let jobs = background_jobs.then(|| {
             let token = shutdown.clone();
-            let sweeper = crate::jobs::housekeeping::run(state.db.clone(), state.clock.clone(), shutdown.clone());
+            let sweeper = crate::jobs::housekeeping::run(state.clone(), shutdown.clone());
             tokio::spawn(sweeper.instrument(tracing::info_span!("housekeeping")));
             tokio::spawn(runner.run(token).instrument(tracing::info_span!("job-runner")))
         });
         let router = crate::http::router(state.clone());
         let service = router.into_make_service_with_connect_info::<SocketAddr>();
         let stop = shutdown.clone();
-        let served = axum::serve(listener, service)
-            .with_graceful_shutdown(async move { stop.cancelled().await })
-            .await;
+        let uploads_stop = state.shutdown.clone();
+        let stop = async move {
+            stop.cancelled().await;
+            // Uploads in progress stop reading and commit what they have, so the
+            // graceful shutdown below does not wait on a 5 GB upload.
+            uploads_stop.cancel();
+        };
+        let served = axum::serve(listener, service).with_graceful_shutdown(stop).await;
         // The server may stop on its own (an I/O error): take the job runner down with it.
         shutdown.cancel();
         if let Some(handle) = jobs {

@@ -10,6 +10,12 @@ use serde::Serialize;
 use crate::auth::AuthError;
 use crate::db::DbError;
 
+/// tus answers a checksum mismatch with this non-standard status.
+const CHECKSUM_MISMATCH: StatusCode = match StatusCode::from_u16(460) {
+    Ok(s) => s,
+    Err(_) => StatusCode::BAD_REQUEST,
+};
+
 /// One invalid field of a request, in the problem's `errors` list.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct FieldError {
@@ -46,6 +52,20 @@ pub enum AppError {
     Conflict { code: &'static str, detail: String },
     #[error("{detail}")]
     PayloadTooLarge { detail: String },
+    #[error("{detail}")]
+    UnsupportedMediaType { detail: String },
+    #[error("this upload has expired")]
+    Gone,
+    #[error("another request is writing to this upload; retry shortly")]
+    Locked,
+    /// The client's idea of the offset is not ours; `current` goes in `Upload-Offset`.
+    #[error("the upload is at offset {current}")]
+    OffsetMismatch { current: u64 },
+    #[error("the checksum of the received bytes does not match Upload-Checksum; they were discarded")]
+    ChecksumMismatch,
+    /// Only tus 1.0.0 is spoken.
+    #[error("unsupported Tus-Resumable version (this server speaks 1.0.0)")]
+    TusVersion,
     #[error("too many requests; retry in {retry_after_secs} s")]
     RateLimited { retry_after_secs: u64 },
     /// A dependency (database, storage) is down; worth retrying later.
@@ -94,6 +114,13 @@ impl AppError {
             AppError::NotFound => (StatusCode::NOT_FOUND, "not_found"),
             AppError::Conflict { code, .. } => (StatusCode::CONFLICT, code),
             AppError::PayloadTooLarge { .. } => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
+            AppError::UnsupportedMediaType { .. } => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type"),
+            AppError::Gone => (StatusCode::GONE, "upload_expired"),
+            AppError::Locked => (StatusCode::LOCKED, "upload_locked"),
+            AppError::OffsetMismatch { .. } => (StatusCode::CONFLICT, "offset_mismatch"),
+            // tus's own status for a checksum mismatch.
+            AppError::ChecksumMismatch => (CHECKSUM_MISMATCH, "checksum_mismatch"),
+            AppError::TusVersion => (StatusCode::PRECONDITION_FAILED, "unsupported_tus_version"),
             AppError::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
             AppError::Unavailable { code, .. } => (StatusCode::SERVICE_UNAVAILABLE, code),
             AppError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal_error"),
@@ -142,8 +169,17 @@ impl IntoResponse for AppError {
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/problem+json"),
         );
-        if let AppError::RateLimited { retry_after_secs } = self {
-            headers.insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs.max(1)));
+        match self {
+            AppError::RateLimited { retry_after_secs } => {
+                headers.insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs.max(1)));
+            }
+            AppError::OffsetMismatch { current } => {
+                headers.insert("upload-offset", HeaderValue::from(current));
+            }
+            AppError::TusVersion => {
+                headers.insert("tus-version", HeaderValue::from_static("1.0.0"));
+            }
+            _ => {}
         }
         response
     }

@@ -16,4 +16,5 @@ pub mod jobs;
 pub mod mail;
 pub mod state;
 pub mod telemetry;
+pub mod transfers;
 pub mod uploads;

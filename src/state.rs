@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use relais_storage::BlobStore;
 use tokio::sync::Notify;
+use tokio_util::sync::CancellationToken;
 
 use crate::clock::Clock;
 use crate::config::Config;
@@ -22,6 +23,8 @@ pub struct AppState {
     /// it up at once instead of at its next poll.
     pub jobs_wake: Arc<Notify>,
     pub limits: Arc<Limits>,
+    /// Cancelled when the server stops: streaming requests save what they received.
+    pub shutdown: CancellationToken,
 }
 
 impl AppState {
@@ -34,6 +37,7 @@ impl AppState {
             clock,
             jobs_wake: Arc::new(Notify::new()),
             limits: Arc::new(Limits::new()),
+            shutdown: CancellationToken::new(),
         }
     }
 

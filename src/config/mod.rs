@@ -65,6 +65,10 @@ impl DatabaseConfig {
 pub struct UploadsConfig {
     /// Largest file a client may send.
     pub max_file_size: ByteSize,
+    /// Size of every S3 part but the last; at least the 5 MiB S3 minimum.
+    pub part_size: ByteSize,
+    /// An upload that receives no byte for this long is abandoned and reaped.
+    pub expire_after: std::time::Duration,
 }
 
 #[derive(Debug, Clone)]
@@ -211,6 +215,23 @@ fn read(r: &mut Reader) -> Option<Config> {
             },
         )
         .unwrap_or(ByteSize::from_bytes(5 * ByteSize::GIB));
+    let part_size = r
+        .parse("uploads.part_size", "a size from 5MiB to 5GiB, such as 16MiB", |s| {
+            let size = ByteSize::parse(s).map_err(|e| e.to_string())?;
+            if (5 * ByteSize::MIB..=5 * ByteSize::GIB).contains(&size.bytes()) {
+                Ok(size)
+            } else {
+                Err("outside S3's part limits".into())
+            }
+        })
+        .unwrap_or(ByteSize::from_bytes(16 * ByteSize::MIB));
+    let expire_after = r
+        .parse("uploads.expire_after", "a duration such as 24h, 90m or 7d", |s| {
+            parse_duration(s)
+                .filter(|d| d.as_secs() >= 60)
+                .ok_or_else(|| "not a duration of at least a minute".into())
+        })
+        .unwrap_or(std::time::Duration::from_secs(24 * 3600));
     let mail = read_mail(r, &data_dir);
     let log = read_log(r);
     let concurrency = r
@@ -229,12 +250,31 @@ fn read(r: &mut Reader) -> Option<Config> {
         data_dir,
         database: database?,
         storage: storage?,
-        uploads: UploadsConfig { max_file_size },
+        uploads: UploadsConfig {
+            max_file_size,
+            part_size,
+            expire_after,
+        },
         mail: mail?,
         log,
         jobs: JobsConfig { concurrency },
         behind_proxy,
     })
+}
+
+/// `30s`, `90m`, `24h`, `7d`.
+fn parse_duration(s: &str) -> Option<std::time::Duration> {
+    let split = s.find(|c: char| !c.is_ascii_digit())?;
+    let (n, unit) = s.split_at(split);
+    let n: u64 = n.parse().ok()?;
+    let secs = match unit.trim() {
+        "s" => n,
+        "m" => n.checked_mul(60)?,
+        "h" => n.checked_mul(3600)?,
+        "d" => n.checked_mul(86_400)?,
+        _ => return None,
+    };
+    Some(std::time::Duration::from_secs(secs))
 }
 
 fn read_database(r: &mut Reader, data_dir: &Path) -> Option<DatabaseConfig> {

@@ -183,3 +183,21 @@ fn sqlite_paths_with_url_characters_are_encoded() {
         "sqlite:///srv/my%20data/r%3F1.db?mode=rwc"
     );
 }
+
+#[test]
+fn upload_part_size_and_expiry_are_bounded() {
+    let cfg = load(&[
+        ("RELAIS_UPLOADS__PART_SIZE", "32MiB"),
+        ("RELAIS_UPLOADS__EXPIRE_AFTER", "2d"),
+    ])
+    .expect("valid");
+    assert_eq!(cfg.uploads.part_size.bytes(), 32 * ByteSize::MIB);
+    assert_eq!(cfg.uploads.expire_after.as_secs(), 2 * 86_400);
+    let found = problems(&[
+        ("RELAIS_UPLOADS__PART_SIZE", "1MiB"),
+        ("RELAIS_UPLOADS__EXPIRE_AFTER", "soon"),
+    ]);
+    let keys: Vec<&str> = found.iter().map(|p| p.key.as_str()).collect();
+    assert_eq!(keys, ["uploads.part_size", "uploads.expire_after"]);
+    assert!(found[0].message.contains("5MiB"), "{}", found[0].message);
+}

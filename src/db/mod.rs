@@ -4,10 +4,13 @@
 //! dialects differ the query is chosen by [`Backend`]. All SQL lives in this module.
 
 pub mod emails;
+pub mod files;
 pub mod jobs;
 pub mod links;
 pub mod sessions;
 pub mod tokens;
+pub mod transfers;
+pub mod uploads;
 pub mod users;
 
 use std::str::FromStr;

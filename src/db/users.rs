@@ -215,3 +215,27 @@ pub async fn count_by_role<'e>(ex: impl Executor<'e, Database = Any>, role: Role
         .await?;
     Ok(n)
 }
+
+/// The client's storage quota, if the studio set one.
+pub async fn quota<'e>(ex: impl Executor<'e, Database = Any>, id: UserId) -> Result<Option<u64>, DbError> {
+    let row: Option<(Option<i64>,)> = sqlx::query_as("SELECT quota_bytes FROM users WHERE id = $1")
+        .bind(id.to_db())
+        .fetch_optional(ex)
+        .await?;
+    Ok(row.and_then(|(q,)| q).map(|q| q.max(0) as u64))
+}
+
+pub async fn set_quota<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    id: UserId,
+    quota: Option<u64>,
+    now: Millis,
+) -> Result<(), DbError> {
+    sqlx::query("UPDATE users SET quota_bytes = $1, updated_at = $2 WHERE id = $3")
+        .bind(quota.map(|q| q as i64))
+        .bind(now)
+        .bind(id.to_db())
+        .execute(ex)
+        .await?;
+    Ok(())
+}

@@ -7,6 +7,8 @@ mod json;
 pub mod limits;
 mod session;
 mod tokens;
+mod transfers;
+mod tus;
 
 use std::time::Duration;
 
@@ -39,6 +41,10 @@ pub fn router(state: AppState) -> Router {
         .route("/tokens", get(tokens::list).post(tokens::create))
         .route("/tokens/{id}", delete(tokens::revoke))
         .route("/invitations/accept", post(invitations::accept))
+        .route("/transfers", get(transfers::list).post(transfers::create))
+        .route("/transfers/{id}", get(transfers::show))
+        .route("/files/{id}", get(transfers::file))
+        .merge(tus::routes())
         .fallback(not_found);
 
     let hsts = state

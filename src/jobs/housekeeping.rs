@@ -1,12 +1,14 @@
-//! Periodic clean-up of what expires: sessions, single-use links, finished jobs. Every
+//! Periodic clean-up of what expires: sessions, single-use links, finished jobs,
+//! abandoned uploads. Every
 //! node runs it; the deletes are idempotent, so running it twice costs nothing.
 
 use std::time::Duration;
 
 use tokio_util::sync::CancellationToken;
 
-use crate::clock::Clock;
-use crate::db::{self, Db, DbError};
+use crate::db;
+use crate::state::AppState;
+use crate::uploads::UploadError;
 
 const EVERY: Duration = Duration::from_secs(600);
 /// Finished jobs stay visible this long, for the studio and for diagnosis.
@@ -19,24 +21,27 @@ pub struct Swept {
     pub sessions: u64,
     pub links: u64,
     pub jobs: u64,
+    /// Abandoned uploads, with what storage held for them.
+    pub uploads: u64,
 }
 
 fn ms(d: Duration) -> i64 {
     i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
 }
 
-pub async fn sweep(db: &Db, clock: &Clock) -> Result<Swept, DbError> {
-    let now = clock.now_ms();
+pub async fn sweep(state: &AppState) -> Result<Swept, UploadError> {
+    let (db, now) = (&state.db, state.clock.now_ms());
     Ok(Swept {
         sessions: db::sessions::purge_expired(db.pool(), now).await?,
         links: db::links::purge(db.pool(), now - ms(KEEP_SPENT_LINKS)).await?,
         jobs: db::jobs::purge_finished(db.pool(), now - ms(KEEP_FINISHED_JOBS)).await?,
+        uploads: crate::uploads::reap_expired(state).await?,
     })
 }
 
-pub async fn run(db: Db, clock: Clock, shutdown: CancellationToken) {
+pub async fn run(state: AppState, shutdown: CancellationToken) {
     loop {
-        match sweep(&db, &clock).await {
+        match sweep(&state).await {
             Ok(swept) if swept != Swept::default() => tracing::info!(?swept, "housekeeping"),
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "housekeeping failed; will try again"),

@@ -1,5 +1,192 @@
 //! Resumable uploads: the state machine behind tus (offsets, the one-writer lease, the
 //! part ledger, checksums, the running SHA-256). No HTTP types here.
+//!
+//! Invariants:
+//! - `uploads.upload_offset` counts bytes that are durable in storage *and* hashed into
+//!   `hash_state`; it only moves forward, by compare-and-set, under the lease.
+//! - Bytes received past the committed offset are not acknowledged: a crash, a lost lease
+//!   or a checksum mismatch leaves the upload at its last commit, and the next writer
+//!   cuts them off.
 
+mod append;
+mod buffer;
+mod commit;
+mod create;
+mod finish;
 pub mod hashing;
+mod lease;
 pub mod metadata;
+mod parts;
+mod reader;
+mod terminate;
+
+use bytes::Bytes;
+use futures_util::stream::BoxStream;
+use relais_storage::{BlobError, StagingKind};
+
+pub use create::{NewUpload, create};
+pub use lease::Lease;
+pub use terminate::{reap_expired, terminate};
+
+use crate::db::DbError;
+use crate::db::uploads::UploadRow;
+use crate::domain::{FileId, Millis, UploadId};
+use crate::error::AppError;
+use crate::state::AppState;
+
+/// A request body as the upload layer sees it.
+pub type Body = BoxStream<'static, std::io::Result<Bytes>>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum UploadError {
+    #[error("no such upload")]
+    NotFound,
+    #[error("the upload has expired")]
+    Expired,
+    #[error("another request is writing to this upload")]
+    Locked,
+    #[error("the upload is at offset {current}")]
+    OffsetMismatch { current: u64 },
+    #[error("{0}")]
+    TooLarge(String),
+    #[error("checksum mismatch")]
+    ChecksumMismatch,
+    #[error("{field}: {message}")]
+    Invalid { field: &'static str, message: String },
+    #[error(transparent)]
+    Storage(#[from] BlobError),
+    #[error(transparent)]
+    Db(#[from] DbError),
+}
+
+impl From<UploadError> for AppError {
+    fn from(e: UploadError) -> Self {
+        match e {
+            UploadError::NotFound => AppError::NotFound,
+            UploadError::Expired => AppError::Gone,
+            UploadError::Locked => AppError::Locked,
+            UploadError::OffsetMismatch { current } => AppError::OffsetMismatch { current },
+            UploadError::TooLarge(detail) => AppError::PayloadTooLarge { detail },
+            UploadError::ChecksumMismatch => AppError::ChecksumMismatch,
+            UploadError::Invalid { field, message } => AppError::BadRequest {
+                code: "invalid_upload",
+                detail: format!("{field}: {message}"),
+            },
+            UploadError::Storage(e) => e.into(),
+            UploadError::Db(e) => e.into(),
+        }
+    }
+}
+
+fn invalid(field: &'static str, message: impl ToString) -> UploadError {
+    UploadError::Invalid {
+        field,
+        message: message.to_string(),
+    }
+}
+
+/// `Upload-Checksum`: the digest the client computed over one PATCH body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Checksum {
+    Sha1(Vec<u8>),
+    Sha256(Vec<u8>),
+}
+
+impl Checksum {
+    /// Parses `sha1 <base64>` or `sha256 <base64>`.
+    pub fn parse(header: &str) -> Result<Self, UploadError> {
+        use base64::Engine;
+        let (algo, value) = header
+            .trim()
+            .split_once(' ')
+            .ok_or_else(|| invalid("Upload-Checksum", "expected `<algorithm> <base64>`"))?;
+        let digest = base64::engine::general_purpose::STANDARD
+            .decode(value.trim())
+            .map_err(|_| invalid("Upload-Checksum", "the digest is not base64"))?;
+        match (algo.to_ascii_lowercase().as_str(), digest.len()) {
+            ("sha1", 20) => Ok(Checksum::Sha1(digest)),
+            ("sha256", 32) => Ok(Checksum::Sha256(digest)),
+            ("sha1" | "sha256", _) => Err(invalid("Upload-Checksum", "the digest has the wrong length")),
+            (other, _) => Err(invalid(
+                "Upload-Checksum",
+                format!("unsupported algorithm {other:?} (sha1 and sha256 are)"),
+            )),
+        }
+    }
+}
+
+/// What a PATCH asks for, already parsed from its headers.
+#[derive(Debug, Clone)]
+pub struct PatchRequest {
+    pub offset: u64,
+    /// `Upload-Length` sent with a PATCH to fix a deferred length.
+    pub length: Option<u64>,
+    pub checksum: Option<Checksum>,
+    /// `Content-Length`, when the client sent one.
+    pub content_length: Option<u64>,
+}
+
+/// Where an upload stands after a PATCH.
+#[derive(Debug, Clone)]
+pub struct Progress {
+    pub offset: u64,
+    pub expires_at: Millis,
+    /// Set when this PATCH stored the last byte.
+    pub completed: Option<FileId>,
+}
+
+/// Loads an upload for `caller`; someone else's upload does not exist for them.
+pub async fn find_for(state: &AppState, caller: crate::domain::UserId, id: UploadId) -> Result<UploadRow, UploadError> {
+    let upload = crate::db::uploads::find(state.db.pool(), id)
+        .await?
+        .ok_or(UploadError::NotFound)?;
+    if upload.owner != caller {
+        return Err(UploadError::NotFound);
+    }
+    Ok(upload)
+}
+
+/// Writes a PATCH body. Runs in its own task: if the client goes away the HTTP server
+/// drops the handler, but the bytes that arrived are still committed.
+pub async fn patch(
+    state: &AppState,
+    caller: crate::domain::UserId,
+    id: UploadId,
+    req: PatchRequest,
+    body: Body,
+) -> Result<Progress, UploadError> {
+    let upload = find_for(state, caller, id).await?;
+    if upload.expires_at < state.clock.now_ms() {
+        return Err(UploadError::Expired);
+    }
+    if upload.offset != req.offset {
+        return Err(UploadError::OffsetMismatch { current: upload.offset });
+    }
+    let lease = Lease::acquire(state, id).await?;
+    let task_state = state.clone();
+    let task = tokio::spawn(async move {
+        let result = match task_state.blobs.staging_kind() {
+            StagingKind::Append => append::write(&task_state, &lease, req, body).await,
+            StagingKind::Parts { .. } => parts::write(&task_state, &lease, req, body).await,
+        };
+        lease.release(&task_state).await;
+        result
+    });
+    task.await
+        .map_err(|e| UploadError::Storage(BlobError::Backend(format!("upload task failed: {e}"))))?
+}
+
+/// Offset, length and metadata for HEAD. A request holding the upload is asked to save
+/// what it has and let go first, so the answer is current (tusd's behaviour).
+pub async fn status(state: &AppState, caller: crate::domain::UserId, id: UploadId) -> Result<UploadRow, UploadError> {
+    let upload = find_for(state, caller, id).await?;
+    if upload.expires_at < state.clock.now_ms() {
+        return Err(UploadError::Expired);
+    }
+    if upload.lease_owner.is_some() {
+        let lease = Lease::acquire(state, id).await?;
+        lease.release(state).await;
+        return find_for(state, caller, id).await;
+    }
+    Ok(upload)
+}

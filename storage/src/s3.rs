@@ -44,6 +44,30 @@ pub(crate) struct S3Store {
 }
 
 impl S3Store {
+    /// PUTs a body of announced length to a presigned URL, streaming it; returns the ETag.
+    async fn streaming_put(&self, url: Url, len: u64, body: ByteStream) -> Result<String, BlobError> {
+        let response = self
+            .http
+            .put(url)
+            // S3 refuses chunked uploads: the length must be announced.
+            .header(reqwest::header::CONTENT_LENGTH, len)
+            .body(reqwest::Body::wrap_stream(body))
+            .send()
+            .await
+            .map_err(|e| request_error(&e))?;
+        let status = response.status();
+        let etag = response
+            .headers()
+            .get(reqwest::header::ETAG)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        if !status.is_success() {
+            let text = response.text().await.unwrap_or_default();
+            return Err(self.fix_bucket(classify_message(&format!("{status} {text}"))));
+        }
+        etag.ok_or_else(|| BlobError::Backend("the PUT was answered without an ETag".into()))
+    }
+
     pub(crate) fn open(cfg: &S3Config) -> Result<Self, BlobError> {
         let inner = AmazonS3Builder::new()
             .with_bucket_name(&cfg.bucket)
@@ -195,6 +219,12 @@ impl BlobStore for S3Store {
         Ok(MultipartId(id))
     }
 
+    async fn put_sized(&self, key: &BlobKey, len: u64, body: ByteStream) -> Result<BlobMeta, BlobError> {
+        let url = self.sign(Method::PUT, key, PART_URL_TTL, &[]).await?;
+        self.streaming_put(url, len, exact_length(body, len, 0)).await?;
+        self.head(key).await
+    }
+
     async fn put_part(
         &self,
         key: &BlobKey,
@@ -204,35 +234,11 @@ impl BlobStore for S3Store {
         body: ByteStream,
     ) -> Result<PartReceipt, BlobError> {
         let number = part.get().to_string();
-        let url = self
-            .sign(
-                Method::PUT,
-                key,
-                PART_URL_TTL,
-                &[("partNumber", &number), ("uploadId", &upload.0)],
-            )
+        let query = [("partNumber", number.as_str()), ("uploadId", upload.0.as_str())];
+        let url = self.sign(Method::PUT, key, PART_URL_TTL, &query).await?;
+        let etag = self
+            .streaming_put(url, len, exact_length(body, len, part.get()))
             .await?;
-        let body = reqwest::Body::wrap_stream(exact_length(body, len, part.get()));
-        let response = self
-            .http
-            .put(url)
-            // S3 refuses chunked uploads of parts: the length must be announced.
-            .header(reqwest::header::CONTENT_LENGTH, len)
-            .body(body)
-            .send()
-            .await
-            .map_err(|e| request_error(&e))?;
-        let status = response.status();
-        let etag = response
-            .headers()
-            .get(reqwest::header::ETAG)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
-        if !status.is_success() {
-            let text = response.text().await.unwrap_or_default();
-            return Err(self.fix_bucket(classify_message(&format!("{status} {text}"))));
-        }
-        let etag = etag.ok_or_else(|| BlobError::Backend("UploadPart answered without an ETag".into()))?;
         Ok(PartReceipt {
             number: part,
             size: len,

@@ -151,6 +151,12 @@ pub trait BlobStore: Send + Sync + fmt::Debug + 'static {
     /// in memory. The object appears whole or not at all.
     async fn put_stream(&self, key: &BlobKey, body: ByteStream) -> Result<BlobMeta, BlobError>;
 
+    /// Stores an object of exactly `len` bytes from a stream, in one request where the
+    /// backend allows it.
+    async fn put_sized(&self, key: &BlobKey, len: u64, body: ByteStream) -> Result<BlobMeta, BlobError> {
+        self.put_stream(key, exact_length(body, len, 0)).await
+    }
+
     /// Reads the whole object, or the part of it given by `range` (clamped to its size).
     async fn get(&self, key: &BlobKey, range: Option<ByteRange>) -> Result<BlobRead, BlobError>;
 

@@ -107,9 +107,7 @@ async fn housekeeping_forgets_expired_sessions_and_old_finished_jobs() {
         201
     );
 
-    let nothing = relais::jobs::housekeeping::sweep(&app.state.db, app.clock())
-        .await
-        .expect("sweep");
+    let nothing = relais::jobs::housekeeping::sweep(&app.state).await.expect("sweep");
     assert_eq!(
         nothing,
         relais::jobs::housekeeping::Swept::default(),
@@ -117,10 +115,12 @@ async fn housekeeping_forgets_expired_sessions_and_old_finished_jobs() {
     );
 
     app.clock().advance(Duration::from_secs(31 * 24 * 3600));
-    let swept = relais::jobs::housekeeping::sweep(&app.state.db, app.clock())
-        .await
-        .expect("sweep");
-    assert_eq!((swept.sessions, swept.links, swept.jobs), (1, 1, 1), "{swept:?}");
+    let swept = relais::jobs::housekeeping::sweep(&app.state).await.expect("sweep");
+    assert_eq!(
+        (swept.sessions, swept.links, swept.jobs, swept.uploads),
+        (1, 1, 1, 0),
+        "{swept:?}"
+    );
     assert_eq!(
         app.request(reqwest::Method::GET, "/api/v1/me")
             .send()

@@ -13,3 +13,5 @@ mod session;
 mod storage;
 mod storage_setup;
 mod tokens;
+mod transfers;
+mod tus;

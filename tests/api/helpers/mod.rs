@@ -3,6 +3,7 @@
 pub mod backend;
 pub mod moto;
 pub mod smtp;
+pub mod tus;
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};

@@ -1,0 +1,162 @@
+use sqlx::{Any, Executor, FromRow};
+
+use super::{DbError, parse_id};
+use crate::domain::{Category, FileId, FileStatus, Millis, TransferId, UserId};
+
+#[derive(Debug, Clone)]
+pub struct FileRecord {
+    pub id: FileId,
+    pub transfer: TransferId,
+    pub name: String,
+    pub size: Option<u64>,
+    pub media_type: String,
+    pub category: Category,
+    pub sha256: Option<String>,
+    pub status: FileStatus,
+    pub uploader: Option<UserId>,
+    pub created_at: Millis,
+    pub stored_at: Option<Millis>,
+}
+
+#[derive(FromRow)]
+struct Row {
+    id: String,
+    transfer_id: String,
+    name: String,
+    size: Option<i64>,
+    media_type: String,
+    category: String,
+    sha256: Option<String>,
+    status: String,
+    uploader_id: Option<String>,
+    created_at: i64,
+    stored_at: Option<i64>,
+}
+
+const COLUMNS: &str =
+    "id, transfer_id, name, size, media_type, category, sha256, status, uploader_id, created_at, stored_at";
+
+impl Row {
+    fn into_record(self) -> Result<FileRecord, DbError> {
+        Ok(FileRecord {
+            id: parse_id(&self.id, FileId::parse)?,
+            transfer: parse_id(&self.transfer_id, TransferId::parse)?,
+            name: self.name,
+            size: self.size.map(|s| s as u64),
+            media_type: self.media_type,
+            category: Category::parse(&self.category)
+                .ok_or_else(|| DbError::Corrupt(format!("category {:?}", self.category)))?,
+            sha256: self.sha256,
+            status: FileStatus::parse(&self.status)
+                .ok_or_else(|| DbError::Corrupt(format!("status {:?}", self.status)))?,
+            uploader: self.uploader_id.as_deref().and_then(UserId::parse),
+            created_at: self.created_at,
+            stored_at: self.stored_at,
+        })
+    }
+}
+
+pub struct NewFile<'a> {
+    pub id: FileId,
+    pub transfer: TransferId,
+    pub name: &'a str,
+    pub size: Option<u64>,
+    pub media_type: &'a str,
+    pub category: Category,
+    pub uploader: UserId,
+}
+
+pub async fn insert<'e>(ex: impl Executor<'e, Database = Any>, new: NewFile<'_>, now: Millis) -> Result<(), DbError> {
+    sqlx::query(
+        "INSERT INTO files (id, transfer_id, name, size, media_type, category, status, uploader_id, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, 'uploading', $7, $8, $8)",
+    )
+    .bind(new.id.to_db())
+    .bind(new.transfer.to_db())
+    .bind(new.name)
+    .bind(new.size.map(|s| s as i64))
+    .bind(new.media_type)
+    .bind(new.category.as_str())
+    .bind(new.uploader.to_db())
+    .bind(now)
+    .execute(ex)
+    .await?;
+    Ok(())
+}
+
+pub async fn find<'e>(ex: impl Executor<'e, Database = Any>, id: FileId) -> Result<Option<FileRecord>, DbError> {
+    let sql = format!("SELECT {COLUMNS} FROM files WHERE id = $1");
+    let row: Option<Row> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(id.to_db())
+        .fetch_optional(ex)
+        .await?;
+    row.map(Row::into_record).transpose()
+}
+
+pub async fn list_for_transfer<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    transfer: TransferId,
+) -> Result<Vec<FileRecord>, DbError> {
+    let sql = format!("SELECT {COLUMNS} FROM files WHERE transfer_id = $1 ORDER BY created_at, id");
+    let rows: Vec<Row> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(transfer.to_db())
+        .fetch_all(ex)
+        .await?;
+    rows.into_iter().map(Row::into_record).collect()
+}
+
+pub async fn set_size<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    id: FileId,
+    size: u64,
+    now: Millis,
+) -> Result<(), DbError> {
+    sqlx::query("UPDATE files SET size = $1, updated_at = $2 WHERE id = $3")
+        .bind(size as i64)
+        .bind(now)
+        .bind(id.to_db())
+        .execute(ex)
+        .await?;
+    Ok(())
+}
+
+pub async fn mark_stored<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    id: FileId,
+    size: u64,
+    sha256: &str,
+    now: Millis,
+) -> Result<(), DbError> {
+    sqlx::query(
+        "UPDATE files SET status = 'stored', size = $1, sha256 = $2, stored_at = $3, updated_at = $3 WHERE id = $4",
+    )
+    .bind(size as i64)
+    .bind(sha256)
+    .bind(now)
+    .bind(id.to_db())
+    .execute(ex)
+    .await?;
+    Ok(())
+}
+
+pub async fn delete<'e>(ex: impl Executor<'e, Database = Any>, id: FileId) -> Result<(), DbError> {
+    sqlx::query("DELETE FROM files WHERE id = $1")
+        .bind(id.to_db())
+        .execute(ex)
+        .await?;
+    Ok(())
+}
+
+/// Bytes a client has sent or announced: their inbound files, stored or still uploading
+/// (an upload in progress counts with its announced length, so parallel uploads cannot
+/// overrun a quota together).
+pub async fn inbound_bytes<'e>(ex: impl Executor<'e, Database = Any>, client: UserId) -> Result<u64, DbError> {
+    let (n,): (i64,) = sqlx::query_as(
+        "SELECT CAST(COALESCE(SUM(f.size), 0) AS BIGINT) FROM files f JOIN transfers t ON t.id = f.transfer_id \
+         WHERE t.client_id = $1 AND t.direction = 'inbound' AND f.status <> 'failed'",
+    )
+    .bind(client.to_db())
+    .fetch_one(ex)
+    .await?;
+    Ok(n.max(0) as u64)
+}

@@ -1,0 +1,267 @@
+//! SQL of resumable uploads: the row, the one-writer lease, compare-and-set commits and
+//! the S3 part ledger.
+
+use sqlx::{Any, Executor, FromRow};
+
+use super::{DbError, Tx, parse_id};
+use crate::domain::{FileId, Millis, TransferId, UploadId, UserId};
+
+#[derive(Debug, Clone)]
+pub struct UploadRow {
+    pub id: UploadId,
+    pub file: FileId,
+    pub transfer: TransferId,
+    pub owner: UserId,
+    pub length: Option<u64>,
+    pub offset: u64,
+    pub metadata: String,
+    pub hash_state: Vec<u8>,
+    pub multipart_id: Option<String>,
+    pub part_size: u64,
+    pub staged_len: u64,
+    pub staged_seq: u64,
+    pub lease_owner: Option<String>,
+    pub lease_expires_at: Option<Millis>,
+    pub expires_at: Millis,
+}
+
+#[derive(FromRow)]
+struct Row {
+    id: String,
+    file_id: String,
+    transfer_id: String,
+    owner_id: String,
+    length: Option<i64>,
+    upload_offset: i64,
+    metadata: String,
+    hash_state: Vec<u8>,
+    multipart_id: Option<String>,
+    part_size: i64,
+    staged_len: i64,
+    staged_seq: i64,
+    lease_owner: Option<String>,
+    lease_expires_at: Option<i64>,
+    expires_at: i64,
+}
+
+impl Row {
+    fn into_upload(self) -> Result<UploadRow, DbError> {
+        Ok(UploadRow {
+            id: parse_id(&self.id, UploadId::parse)?,
+            file: parse_id(&self.file_id, FileId::parse)?,
+            transfer: parse_id(&self.transfer_id, TransferId::parse)?,
+            owner: parse_id(&self.owner_id, UserId::parse)?,
+            length: self.length.map(|l| l as u64),
+            offset: self.upload_offset as u64,
+            metadata: self.metadata,
+            hash_state: self.hash_state,
+            multipart_id: self.multipart_id,
+            part_size: self.part_size as u64,
+            staged_len: self.staged_len as u64,
+            staged_seq: self.staged_seq as u64,
+            lease_owner: self.lease_owner,
+            lease_expires_at: self.lease_expires_at,
+            expires_at: self.expires_at,
+        })
+    }
+}
+
+const SELECT: &str = "SELECT u.id, u.file_id, f.transfer_id, u.owner_id, u.length, u.upload_offset, u.metadata, \
+     u.hash_state, u.multipart_id, u.part_size, u.staged_len, u.staged_seq, u.lease_owner, u.lease_expires_at, \
+     u.expires_at FROM uploads u JOIN files f ON f.id = u.file_id";
+
+pub struct NewUpload<'a> {
+    pub id: UploadId,
+    pub file: FileId,
+    pub owner: UserId,
+    pub length: Option<u64>,
+    pub metadata: &'a str,
+    pub hash_state: Vec<u8>,
+    pub multipart_id: Option<&'a str>,
+    pub part_size: u64,
+    pub expires_at: Millis,
+}
+
+pub async fn insert<'e>(ex: impl Executor<'e, Database = Any>, new: NewUpload<'_>, now: Millis) -> Result<(), DbError> {
+    sqlx::query(
+        "INSERT INTO uploads (id, file_id, owner_id, length, metadata, hash_state, multipart_id, part_size, expires_at, \
+         created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)",
+    )
+    .bind(new.id.to_db())
+    .bind(new.file.to_db())
+    .bind(new.owner.to_db())
+    .bind(new.length.map(|l| l as i64))
+    .bind(new.metadata)
+    .bind(new.hash_state)
+    .bind(new.multipart_id)
+    .bind(new.part_size as i64)
+    .bind(new.expires_at)
+    .bind(now)
+    .execute(ex)
+    .await?;
+    Ok(())
+}
+
+pub async fn find<'e>(ex: impl Executor<'e, Database = Any>, id: UploadId) -> Result<Option<UploadRow>, DbError> {
+    let sql = format!("{SELECT} WHERE u.id = $1");
+    let row: Option<Row> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(id.to_db())
+        .fetch_optional(ex)
+        .await?;
+    row.map(Row::into_upload).transpose()
+}
+
+/// Takes the lease if it is free, expired, or already ours. The lease is what makes one
+/// request, on one node, the only writer of an upload.
+pub async fn acquire_lease<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    id: UploadId,
+    owner: &str,
+    until: Millis,
+    now: Millis,
+) -> Result<bool, DbError> {
+    let done = sqlx::query(
+        "UPDATE uploads SET lease_owner = $1, lease_expires_at = $2, release_requested = 0 \
+         WHERE id = $3 AND (lease_owner IS NULL OR lease_expires_at < $4 OR lease_owner = $1)",
+    )
+    .bind(owner)
+    .bind(until)
+    .bind(id.to_db())
+    .bind(now)
+    .execute(ex)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Asks the current holder to save what it has and let go (tusd's "request unlock").
+pub async fn request_release<'e>(ex: impl Executor<'e, Database = Any>, id: UploadId) -> Result<(), DbError> {
+    sqlx::query("UPDATE uploads SET release_requested = 1 WHERE id = $1 AND lease_owner IS NOT NULL")
+        .bind(id.to_db())
+        .execute(ex)
+        .await?;
+    Ok(())
+}
+
+/// Extends our lease. `None`: we lost it; `Some(true)`: someone asked us to let go.
+pub async fn renew_lease<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    id: UploadId,
+    owner: &str,
+    until: Millis,
+) -> Result<Option<bool>, DbError> {
+    let row: Option<(i64,)> = sqlx::query_as(
+        "UPDATE uploads SET lease_expires_at = $1 WHERE id = $2 AND lease_owner = $3 RETURNING release_requested",
+    )
+    .bind(until)
+    .bind(id.to_db())
+    .bind(owner)
+    .fetch_optional(ex)
+    .await?;
+    Ok(row.map(|(r,)| r != 0))
+}
+
+pub async fn release_lease<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    id: UploadId,
+    owner: &str,
+) -> Result<(), DbError> {
+    sqlx::query("UPDATE uploads SET lease_owner = NULL, lease_expires_at = NULL, release_requested = 0 WHERE id = $1 AND lease_owner = $2")
+        .bind(id.to_db())
+        .bind(owner)
+        .execute(ex)
+        .await?;
+    Ok(())
+}
+
+/// A new durable point of an upload.
+pub struct Commit<'a> {
+    pub from_offset: u64,
+    pub to_offset: u64,
+    pub hash_state: &'a [u8],
+    pub staged_len: u64,
+    pub staged_seq: u64,
+    pub expires_at: Millis,
+}
+
+/// Advances the offset from `from_offset`, only for the lease holder: zero rows means the
+/// lease or the offset moved under us, and nothing is written.
+pub async fn commit(tx: &mut Tx, id: UploadId, owner: &str, c: Commit<'_>, now: Millis) -> Result<bool, DbError> {
+    let done = sqlx::query(
+        "UPDATE uploads SET upload_offset = $1, hash_state = $2, staged_len = $3, staged_seq = $4, expires_at = $5, \
+         updated_at = $6 WHERE id = $7 AND lease_owner = $8 AND upload_offset = $9",
+    )
+    .bind(c.to_offset as i64)
+    .bind(c.hash_state.to_vec())
+    .bind(c.staged_len as i64)
+    .bind(c.staged_seq as i64)
+    .bind(c.expires_at)
+    .bind(now)
+    .bind(id.to_db())
+    .bind(owner)
+    .bind(c.from_offset as i64)
+    .execute(&mut **tx)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Sets a deferred length once; false if it was already set.
+pub async fn set_length<'e>(ex: impl Executor<'e, Database = Any>, id: UploadId, length: u64) -> Result<bool, DbError> {
+    let done = sqlx::query("UPDATE uploads SET length = $1 WHERE id = $2 AND length IS NULL")
+        .bind(length as i64)
+        .bind(id.to_db())
+        .execute(ex)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+pub async fn insert_part(tx: &mut Tx, id: UploadId, number: u32, size: u64, etag: &str) -> Result<(), DbError> {
+    // A part number written again (a retried part) replaces the earlier one.
+    sqlx::query(
+        "INSERT INTO upload_parts (upload_id, number, size, etag) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (upload_id, number) DO UPDATE SET size = excluded.size, etag = excluded.etag",
+    )
+    .bind(id.to_db())
+    .bind(i64::from(number))
+    .bind(size as i64)
+    .bind(etag)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+pub async fn parts<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    id: UploadId,
+) -> Result<Vec<(u32, u64, String)>, DbError> {
+    let rows: Vec<(i64, i64, String)> =
+        sqlx::query_as("SELECT number, size, etag FROM upload_parts WHERE upload_id = $1 ORDER BY number")
+            .bind(id.to_db())
+            .fetch_all(ex)
+            .await?;
+    Ok(rows.into_iter().map(|(n, s, e)| (n as u32, s as u64, e)).collect())
+}
+
+pub async fn delete<'e>(ex: impl Executor<'e, Database = Any>, id: UploadId) -> Result<(), DbError> {
+    sqlx::query("DELETE FROM uploads WHERE id = $1")
+        .bind(id.to_db())
+        .execute(ex)
+        .await?;
+    Ok(())
+}
+
+/// Uploads with no byte for longer than their expiry, oldest first.
+pub async fn expired<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    now: Millis,
+    limit: i64,
+) -> Result<Vec<UploadRow>, DbError> {
+    let sql = format!(
+        "{SELECT} WHERE u.expires_at < $1 AND (u.lease_owner IS NULL OR u.lease_expires_at < $1) ORDER BY u.expires_at LIMIT $2"
+    );
+    let rows: Vec<Row> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(now)
+        .bind(limit)
+        .fetch_all(ex)
+        .await?;
+    rows.into_iter().map(Row::into_upload).collect()
+}

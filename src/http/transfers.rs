@@ -1,0 +1,143 @@
+//! `/api/v1/transfers` and `/api/v1/files/{id}`.
+
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use serde::{Deserialize, Serialize};
+
+use super::ApiJson;
+use super::auth::Caller;
+use crate::db::{self, files::FileRecord, transfers::Transfer};
+use crate::domain::{Category, Direction, FileId, FileStatus, Millis, Role, TransferId, UserId};
+use crate::error::AppError;
+use crate::state::AppState;
+use crate::transfers;
+
+/// A file as the API shows it.
+#[derive(Serialize)]
+pub struct FileView {
+    id: FileId,
+    transfer: TransferId,
+    name: String,
+    size: Option<u64>,
+    media_type: String,
+    category: Category,
+    sha256: Option<String>,
+    status: FileStatus,
+    /// Web-sized images and posters, by name (`thumb`, `medium`, `large`), once made.
+    variants: serde_json::Map<String, serde_json::Value>,
+    created_at: Millis,
+    stored_at: Option<Millis>,
+}
+
+impl From<FileRecord> for FileView {
+    fn from(f: FileRecord) -> Self {
+        Self {
+            id: f.id,
+            transfer: f.transfer,
+            name: f.name,
+            size: f.size,
+            media_type: f.media_type,
+            category: f.category,
+            sha256: f.sha256,
+            status: f.status,
+            variants: serde_json::Map::new(),
+            created_at: f.created_at,
+            stored_at: f.stored_at,
+        }
+    }
+}
+
+#[derive(Serialize)]
+pub struct TransferView {
+    #[serde(flatten)]
+    transfer: Transfer,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    files: Option<Vec<FileView>>,
+}
+
+#[derive(Deserialize)]
+pub struct CreateBody {
+    title: String,
+    #[serde(default)]
+    direction: Option<String>,
+    #[serde(default)]
+    client: Option<String>,
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiJson(body): ApiJson<CreateBody>,
+) -> Result<(StatusCode, axum::Json<TransferView>), AppError> {
+    let direction = body
+        .direction
+        .as_deref()
+        .map(|d| Direction::parse(d).ok_or_else(|| AppError::validation("direction", "expected inbound or delivery")))
+        .transpose()?;
+    let client = body
+        .client
+        .as_deref()
+        .map(|c| UserId::parse(c).ok_or_else(|| AppError::validation("client", "not a client id")))
+        .transpose()?;
+    let transfer = transfers::create(&state, &caller.user, &body.title, direction, client).await?;
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(TransferView {
+            transfer,
+            files: Some(Vec::new()),
+        }),
+    ))
+}
+
+#[derive(Deserialize)]
+pub struct ListQuery {
+    client: Option<String>,
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(q): Query<ListQuery>,
+) -> Result<axum::Json<Vec<TransferView>>, AppError> {
+    let filter = match caller.user.role {
+        // A client sees their own transfers whatever they ask for.
+        Role::Client => Some(caller.user.id),
+        Role::Studio => q
+            .client
+            .as_deref()
+            .map(|c| UserId::parse(c).ok_or_else(|| AppError::validation("client", "not a client id")))
+            .transpose()?,
+    };
+    let all = db::transfers::list(state.db.pool(), filter).await?;
+    Ok(axum::Json(
+        all.into_iter()
+            .map(|transfer| TransferView { transfer, files: None })
+            .collect(),
+    ))
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<axum::Json<TransferView>, AppError> {
+    let id = TransferId::parse(&id).ok_or(AppError::NotFound)?;
+    let transfer = transfers::readable(&state, &caller.user, id).await?;
+    let files = db::files::list_for_transfer(state.db.pool(), id).await?;
+    Ok(axum::Json(TransferView {
+        transfer,
+        files: Some(files.into_iter().map(FileView::from).collect()),
+    }))
+}
+
+pub async fn file(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<axum::Json<FileView>, AppError> {
+    let id = FileId::parse(&id).ok_or(AppError::NotFound)?;
+    let file = db::files::find(state.db.pool(), id).await?.ok_or(AppError::NotFound)?;
+    // Readable through its transfer; otherwise it does not exist for the caller.
+    transfers::readable(&state, &caller.user, file.transfer).await?;
+    Ok(axum::Json(file.into()))
+}

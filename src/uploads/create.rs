@@ -1,0 +1,126 @@
+//! `POST /api/v1/uploads`: a new file in a transfer, and its upload.
+
+use relais_storage::{StagingKind, keys};
+
+use super::hashing::RunningSha256;
+use super::metadata::Metadata;
+use super::{UploadError, invalid};
+use crate::db::transfers::Transfer;
+use crate::db::uploads::UploadRow;
+use crate::db::users::User;
+use crate::db::{self, DbError};
+use crate::domain::{ByteSize, Category, Direction, FileId, FileName, MediaType, Role, TransferId, UploadId};
+use crate::state::AppState;
+use crate::transfers::{DEFAULT_INBOUND_TITLE, can_upload};
+
+pub struct NewUpload<'a> {
+    /// `None`: `Upload-Defer-Length: 1`.
+    pub length: Option<u64>,
+    /// The raw `Upload-Metadata` header.
+    pub metadata: &'a str,
+}
+
+/// Refuses what a limit forbids before a single byte is stored.
+pub(super) async fn check_limits(state: &AppState, transfer: &Transfer, length: u64) -> Result<(), UploadError> {
+    let max = state.cfg.uploads.max_file_size;
+    if length > max.bytes() {
+        return Err(UploadError::TooLarge(format!(
+            "the file is {} and the limit is {max} per file",
+            ByteSize::from_bytes(length)
+        )));
+    }
+    if transfer.direction == Direction::Inbound
+        && let Some(quota) = db::users::quota(state.db.pool(), transfer.client).await?
+    {
+        let used = db::files::inbound_bytes(state.db.pool(), transfer.client).await?;
+        if used.saturating_add(length) > quota {
+            return Err(UploadError::TooLarge(format!(
+                "the storage quota of {} would be exceeded ({} already used)",
+                ByteSize::from_bytes(quota),
+                ByteSize::from_bytes(used)
+            )));
+        }
+    }
+    Ok(())
+}
+
+async fn target_transfer(state: &AppState, caller: &User, requested: Option<&str>) -> Result<Transfer, UploadError> {
+    match requested {
+        Some(raw) => {
+            let id = TransferId::parse(raw).ok_or_else(|| invalid("transfer", "not a transfer id"))?;
+            let transfer = db::transfers::find(state.db.pool(), id).await?;
+            transfer
+                .filter(|t| can_upload(caller, t))
+                .ok_or_else(|| invalid("transfer", "no such transfer, or not yours to fill"))
+        }
+        None if caller.role == Role::Client => {
+            Ok(
+                db::transfers::default_inbound(&state.db, caller.id, DEFAULT_INBOUND_TITLE, state.clock.now_ms())
+                    .await?,
+            )
+        }
+        None => Err(invalid(
+            "transfer",
+            "the studio must say which transfer the file goes to",
+        )),
+    }
+}
+
+pub async fn create(state: &AppState, caller: &User, new: NewUpload<'_>) -> Result<UploadRow, UploadError> {
+    let metadata = Metadata::parse(new.metadata).map_err(|e| invalid("Upload-Metadata", e))?;
+    let name = FileName::parse(metadata.get("filename").unwrap_or("upload")).map_err(|e| invalid("filename", e))?;
+    let media_type = MediaType::parse_or_default(metadata.get("filetype"));
+    let category = match metadata.get("category") {
+        Some(c) => {
+            Category::parse(c).ok_or_else(|| invalid("category", "expected music, document, photo, video or other"))?
+        }
+        None => Category::guess(&media_type, &name),
+    };
+    let transfer = target_transfer(state, caller, metadata.get("transfer")).await?;
+    check_limits(state, &transfer, new.length.unwrap_or(0)).await?;
+
+    let file = FileId::new();
+    let id = UploadId::new();
+    let multipart = match state.blobs.staging_kind() {
+        StagingKind::Parts { .. } => Some(state.blobs.begin_multipart(&keys::file(file.uuid())).await?),
+        StagingKind::Append => None,
+    };
+    let now = state.clock.now_ms();
+    let result: Result<(), DbError> = async {
+        let mut tx = state.db.begin().await?;
+        let new_file = db::files::NewFile {
+            id: file,
+            transfer: transfer.id,
+            name: name.as_str(),
+            size: new.length,
+            media_type: media_type.as_str(),
+            category,
+            uploader: caller.id,
+        };
+        db::files::insert(&mut *tx, new_file, now).await?;
+        let row = db::uploads::NewUpload {
+            id,
+            file,
+            owner: caller.id,
+            length: new.length,
+            metadata: new.metadata,
+            hash_state: RunningSha256::new().save(),
+            multipart_id: multipart.as_ref().map(|m| m.0.as_str()),
+            part_size: state.cfg.uploads.part_size.bytes(),
+            expires_at: now + i64::try_from(state.cfg.uploads.expire_after.as_millis()).unwrap_or(i64::MAX),
+        };
+        db::uploads::insert(&mut *tx, row, now).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+    .await;
+    if let Err(e) = result {
+        if let Some(m) = &multipart {
+            let _ = state.blobs.abort_multipart(&keys::file(file.uuid()), m).await;
+        }
+        return Err(e.into());
+    }
+    db::uploads::find(state.db.pool(), id)
+        .await?
+        .ok_or(UploadError::NotFound)
+}

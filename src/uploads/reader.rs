@@ -1,0 +1,111 @@
+//! Reads a PATCH body chunk by chunk while keeping the lease alive, enforcing the size
+//! limit and computing the `Upload-Checksum` digest.
+
+use bytes::Bytes;
+use futures_util::StreamExt;
+use sha1::Sha1;
+use sha2::{Digest, Sha256};
+use tokio::time::{Instant, MissedTickBehavior};
+
+use super::lease::{Lease, RENEW_EVERY};
+use super::{Body, Checksum, UploadError};
+use crate::state::AppState;
+
+pub(crate) enum Next {
+    Chunk(Bytes),
+    /// The body ended normally.
+    End,
+    /// The connection broke mid-body.
+    Cut,
+    /// Another request asked for the upload, or the server is shutting down: stop
+    /// reading, keep what arrived.
+    Stopped,
+    /// The body carries more than the upload may hold.
+    TooLarge,
+}
+
+enum Running {
+    Sha1(Sha1),
+    Sha256(Sha256),
+}
+
+pub(crate) struct BodyReader<'a> {
+    state: &'a AppState,
+    lease: &'a Lease,
+    body: Body,
+    beat: tokio::time::Interval,
+    /// Bytes this body may still carry.
+    room: u64,
+    digest: Option<(Running, Checksum)>,
+}
+
+impl<'a> BodyReader<'a> {
+    pub(crate) fn new(
+        state: &'a AppState,
+        lease: &'a Lease,
+        body: Body,
+        room: u64,
+        checksum: Option<Checksum>,
+    ) -> Self {
+        let mut beat = tokio::time::interval_at(Instant::now() + RENEW_EVERY, RENEW_EVERY);
+        beat.set_missed_tick_behavior(MissedTickBehavior::Delay);
+        let digest = checksum.map(|c| {
+            let running = match c {
+                Checksum::Sha1(_) => Running::Sha1(Sha1::new()),
+                Checksum::Sha256(_) => Running::Sha256(Sha256::new()),
+            };
+            (running, c)
+        });
+        Self {
+            state,
+            lease,
+            body,
+            beat,
+            room,
+            digest,
+        }
+    }
+
+    pub(crate) async fn next(&mut self) -> Result<Next, UploadError> {
+        loop {
+            tokio::select! {
+                biased;
+                _ = self.state.shutdown.cancelled() => return Ok(Next::Stopped),
+                _ = self.beat.tick() => {
+                    if self.lease.renew(self.state).await? {
+                        return Ok(Next::Stopped);
+                    }
+                }
+                item = self.body.next() => {
+                    let chunk = match item {
+                        None => return Ok(Next::End),
+                        Some(Err(_)) => return Ok(Next::Cut),
+                        Some(Ok(chunk)) if chunk.is_empty() => continue,
+                        Some(Ok(chunk)) => chunk,
+                    };
+                    let len = chunk.len() as u64;
+                    if len > self.room {
+                        return Ok(Next::TooLarge);
+                    }
+                    self.room -= len;
+                    match &mut self.digest {
+                        Some((Running::Sha1(h), _)) => h.update(&chunk),
+                        Some((Running::Sha256(h), _)) => h.update(&chunk),
+                        None => {}
+                    }
+                    return Ok(Next::Chunk(chunk));
+                }
+            }
+        }
+    }
+
+    /// True without `Upload-Checksum`, else whether the body read so far matches it.
+    pub(crate) fn checksum_matches(self) -> bool {
+        match self.digest {
+            None => true,
+            Some((Running::Sha1(h), Checksum::Sha1(want))) => h.finalize().as_slice() == want.as_slice(),
+            Some((Running::Sha256(h), Checksum::Sha256(want))) => h.finalize().as_slice() == want.as_slice(),
+            Some(_) => false,
+        }
+    }
+}

@@ -1,0 +1,53 @@
+//! Ending uploads that will not finish: `DELETE` (tus termination) and expiry.
+
+use relais_storage::keys;
+
+use super::lease::Lease;
+use super::{UploadError, find_for};
+use crate::db;
+use crate::db::uploads::UploadRow;
+use crate::domain::{UploadId, UserId};
+use crate::state::AppState;
+
+/// Drops whatever storage holds for the upload, then the file and upload rows.
+async fn discard(state: &AppState, upload: &UploadRow) -> Result<(), UploadError> {
+    state.blobs.discard_append(upload.id.uuid()).await?;
+    if let Some(m) = &upload.multipart_id {
+        let key = keys::file(upload.file.uuid());
+        state
+            .blobs
+            .abort_multipart(&key, &relais_storage::MultipartId(m.clone()))
+            .await?;
+    }
+    for seq in 0..=upload.staged_seq {
+        state.blobs.delete(&keys::staged_tail(upload.id.uuid(), seq)).await?;
+    }
+    db::files::delete(state.db.pool(), upload.file).await?;
+    Ok(())
+}
+
+pub async fn terminate(state: &AppState, caller: UserId, id: UploadId) -> Result<(), UploadError> {
+    let upload = find_for(state, caller, id).await?;
+    let lease = Lease::acquire(state, id).await?;
+    let result = discard(state, &upload).await;
+    lease.release(state).await;
+    result
+}
+
+/// Reaps uploads that have received nothing for longer than their expiry. Returns how
+/// many went; one that is being written to right now is left alone.
+pub async fn reap_expired(state: &AppState) -> Result<u64, UploadError> {
+    let mut reaped = 0;
+    for upload in db::uploads::expired(state.db.pool(), state.clock.now_ms(), 100).await? {
+        let Ok(lease) = Lease::acquire(state, upload.id).await else {
+            continue;
+        };
+        let result = discard(state, &upload).await;
+        lease.release(state).await;
+        match result {
+            Ok(()) => reaped += 1,
+            Err(e) => tracing::warn!(upload = %upload.id, error = %e, "cannot reap expired upload"),
+        }
+    }
+    Ok(reaped)
+}

@@ -1,0 +1,468 @@
+//! tus 1.0 protocol rules, on the backend pair of this run. The part size is the S3
+//! minimum so that parts, staged tails and their merging all happen with small files.
+
+use reqwest::Method;
+use std::time::Duration;
+
+use crate::helpers::tus::{Tus, meta, pattern, sha256_hex};
+use crate::helpers::{Answer, TestApp, spawn_app_with};
+
+const MIB: usize = 1024 * 1024;
+
+async fn app() -> TestApp {
+    spawn_app_with(|cfg| {
+        cfg.uploads.part_size = relais::domain::ByteSize::from_bytes(5 * MIB as u64);
+        cfg.uploads.max_file_size = relais::domain::ByteSize::from_bytes(64 * MIB as u64);
+    })
+    .await
+}
+
+async fn stored_file(tus: &Tus<'_>, name: &str) -> serde_json::Value {
+    let transfers = Answer::of(
+        tus.request(Method::GET, "/api/v1/transfers")
+            .send()
+            .await
+            .expect("request"),
+    )
+    .await;
+    for t in transfers.body.as_array().expect("list") {
+        for f in tus.files(t["id"].as_str().expect("id")).await {
+            if f["name"] == name {
+                return f;
+            }
+        }
+    }
+    panic!("no file named {name:?}");
+}
+
+#[tokio::test]
+async fn options_advertises_version_extensions_and_limits_without_authentication() {
+    let app = app().await;
+    let response = app
+        .http
+        .request(Method::OPTIONS, app.url("/api/v1/uploads"))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), 204);
+    let h = response.headers();
+    assert_eq!(h["tus-resumable"], "1.0.0");
+    assert_eq!(h["tus-version"], "1.0.0");
+    let extensions = h["tus-extension"].to_str().expect("text");
+    for ext in [
+        "creation",
+        "creation-with-upload",
+        "creation-defer-length",
+        "termination",
+        "expiration",
+        "checksum",
+    ] {
+        assert!(
+            extensions.split(',').any(|e| e == ext),
+            "{ext} missing from {extensions}"
+        );
+    }
+    assert_eq!(h["tus-max-size"], (64 * MIB).to_string().as_str());
+    assert_eq!(h["tus-checksum-algorithm"], "sha1,sha256");
+}
+
+#[tokio::test]
+async fn a_request_without_tus_1_0_0_gets_412_naming_the_version() {
+    let app = app().await;
+    let (tus, _) = Tus::client(&app, "anne@example.fr").await;
+    for version in [None, Some("0.2.2")] {
+        let mut request = app
+            .http
+            .post(app.url("/api/v1/uploads"))
+            .bearer_auth(&tus.token)
+            .header("upload-length", 10);
+        if let Some(v) = version {
+            request = request.header("tus-resumable", v);
+        }
+        let answer = Answer::of(request.send().await.expect("request")).await;
+        assert_eq!(
+            (answer.status, answer.header("tus-version")),
+            (412, Some("1.0.0")),
+            "{version:?}"
+        );
+        assert_eq!(answer.header("tus-resumable"), Some("1.0.0"));
+    }
+}
+
+#[tokio::test]
+async fn a_file_sent_in_chunks_is_stored_with_the_sha256_of_its_bytes() {
+    let app = app().await;
+    let (tus, _) = Tus::client(&app, "anne@example.fr").await;
+    // 12 MiB + a bit in 3 MiB PATCHes: on S3, two full parts, tails staged and merged.
+    let data = pattern(12 * MIB + 4321, 1);
+    let path = tus
+        .create(
+            data.len() as u64,
+            &meta(&[("filename", "Église d'Été.mov"), ("filetype", "video/quicktime")]),
+        )
+        .await;
+    assert!(path.starts_with("/api/v1/uploads/"), "{path}");
+
+    let head = tus.head(&path).await;
+    assert_eq!(head.status, 200);
+    assert_eq!(head.header("upload-offset"), Some("0"));
+    assert_eq!(head.header("upload-length"), Some(data.len().to_string().as_str()));
+    assert_eq!(head.header("cache-control"), Some("no-store"));
+    assert!(head.header("upload-metadata").is_some_and(|m| m.contains("filename ")));
+    assert!(head.header("upload-expires").is_some_and(|e| e.ends_with(" GMT")));
+
+    tus.send_all(&path, &data, 3 * MIB).await;
+    let file = stored_file(&tus, "Église d'Été.mov").await;
+    assert_eq!(file["status"], "stored");
+    assert_eq!(file["size"], data.len());
+    assert_eq!(file["sha256"], sha256_hex(&data).as_str());
+    assert_eq!(file["category"], "video");
+    assert_eq!(
+        tus.head(&path).await.status,
+        404,
+        "a finished upload is no longer a tus resource"
+    );
+
+    // The bytes in storage are exactly the ones sent.
+    let id = relais::domain::FileId::parse(file["id"].as_str().expect("id")).expect("file id");
+    let mut read = app
+        .state
+        .blobs
+        .get(&relais_storage::keys::file(id.uuid()), None)
+        .await
+        .expect("stored object");
+    let mut stored = Vec::new();
+    while let Some(chunk) = futures_util::StreamExt::next(&mut read.body).await {
+        stored.extend_from_slice(&chunk.expect("chunk"));
+    }
+    assert!(stored == data, "stored bytes differ from the sent ones");
+}
+
+#[tokio::test]
+async fn a_patch_at_the_wrong_offset_gets_409_with_the_current_offset() {
+    let app = app().await;
+    let (tus, _) = Tus::client(&app, "anne@example.fr").await;
+    let path = tus.create(100, &meta(&[("filename", "a.txt")])).await;
+    assert_eq!(tus.patch(&path, 0, &[1; 40]).await.status, 204);
+    for wrong in [0, 39, 41, 100] {
+        let answer = tus.patch(&path, wrong, &[2; 10]).await;
+        assert_eq!(
+            (answer.status, answer.code()),
+            (409, "offset_mismatch"),
+            "offset {wrong}"
+        );
+        assert_eq!(answer.header("upload-offset"), Some("40"));
+    }
+    assert_eq!(tus.offset(&path).await, 40, "refused bytes were not kept");
+}
+
+#[tokio::test]
+async fn a_patch_without_the_tus_content_type_gets_415() {
+    let app = app().await;
+    let (tus, _) = Tus::client(&app, "anne@example.fr").await;
+    let path = tus.create(10, &meta(&[("filename", "a.txt")])).await;
+    let answer = Answer::of(
+        tus.request(Method::PATCH, &path)
+            .header("upload-offset", 0)
+            .header("content-type", "application/octet-stream")
+            .body(vec![0; 10])
+            .send()
+            .await
+            .expect("request"),
+    )
+    .await;
+    assert_eq!(answer.status, 415);
+    let missing = Answer::of(
+        tus.request(Method::PATCH, &path)
+            .header("content-type", "application/offset+octet-stream")
+            .body(vec![0; 10])
+            .send()
+            .await
+            .expect("request"),
+    )
+    .await;
+    assert_eq!(
+        (missing.status, missing.code()),
+        (400, "invalid_header"),
+        "Upload-Offset is required"
+    );
+}
+
+#[tokio::test]
+async fn limits_are_enforced_before_any_byte_is_stored() {
+    let app = app().await;
+    let (tus, user) = Tus::client(&app, "anne@example.fr").await;
+    let too_big = Answer::of(
+        tus.request(Method::POST, "/api/v1/uploads")
+            .header("upload-length", 64 * MIB + 1)
+            .header("upload-metadata", meta(&[("filename", "big.mov")]))
+            .send()
+            .await
+            .expect("request"),
+    )
+    .await;
+    assert_eq!((too_big.status, too_big.code()), (413, "payload_too_large"));
+    assert!(
+        too_big.body["detail"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("64 MiB per file"),
+        "{:?}",
+        too_big.body
+    );
+
+    relais::db::users::set_quota(app.state.db.pool(), user.id, Some(10 * MIB as u64), 0)
+        .await
+        .expect("quota");
+    let path = tus.create(6 * MIB as u64, &meta(&[("filename", "one.wav")])).await;
+    let over = Answer::of(
+        tus.request(Method::POST, "/api/v1/uploads")
+            .header("upload-length", 5 * MIB)
+            .header("upload-metadata", meta(&[("filename", "two.wav")]))
+            .send()
+            .await
+            .expect("request"),
+    )
+    .await;
+    assert_eq!(over.status, 413, "announced uploads count against the quota");
+    assert!(
+        over.body["detail"].as_str().unwrap_or_default().contains("quota"),
+        "{:?}",
+        over.body
+    );
+    assert_eq!(tus.offset(&path).await, 0);
+
+    // A body that would go past the announced length is refused whole.
+    let small = tus.create(10, &meta(&[("filename", "small.txt")])).await;
+    assert_eq!(tus.patch(&small, 0, &[0; 11]).await.status, 413);
+    assert_eq!(tus.offset(&small).await, 0);
+}
+
+#[tokio::test]
+async fn checksums_are_verified_and_a_mismatch_is_discarded_with_460() {
+    use base64::Engine;
+    let b64 = |d: &[u8]| base64::engine::general_purpose::STANDARD.encode(d);
+    let app = app().await;
+    let (tus, _) = Tus::client(&app, "anne@example.fr").await;
+    let data = pattern(6 * MIB + 10, 4);
+    let path = tus.create(data.len() as u64, &meta(&[("filename", "c.bin")])).await;
+    let send = |offset: u64, bytes: &[u8], checksum: String| {
+        tus.request(Method::PATCH, &path)
+            .header("upload-offset", offset)
+            .header("content-type", "application/offset+octet-stream")
+            .header("upload-checksum", checksum)
+            .body(bytes.to_vec())
+            .send()
+    };
+    let first = &data[..5 * MIB + 3];
+    let sha1 = {
+        use sha1::Digest;
+        sha1::Sha1::digest(first).to_vec()
+    };
+    let wrong = Answer::of(
+        send(0, first, format!("sha1 {}", b64(&[0u8; 20])))
+            .await
+            .expect("request"),
+    )
+    .await;
+    assert_eq!((wrong.status, wrong.code()), (460, "checksum_mismatch"));
+    assert_eq!(tus.offset(&path).await, 0, "the mismatching chunk was discarded");
+    let right = send(0, first, format!("sha1 {}", b64(&sha1))).await.expect("request");
+    assert_eq!(right.status(), 204);
+
+    let rest = &data[5 * MIB + 3..];
+    let sha256 = {
+        use sha2::Digest;
+        sha2::Sha256::digest(rest).to_vec()
+    };
+    let unknown = Answer::of(
+        send(first.len() as u64, rest, "md5 AAAA".into())
+            .await
+            .expect("request"),
+    )
+    .await;
+    assert_eq!((unknown.status, unknown.code()), (400, "invalid_upload"));
+    assert_eq!(
+        send(first.len() as u64, rest, format!("sha256 {}", b64(&sha256)))
+            .await
+            .expect("request")
+            .status(),
+        204
+    );
+    assert_eq!(stored_file(&tus, "c.bin").await["sha256"], sha256_hex(&data).as_str());
+}
+
+#[tokio::test]
+async fn creation_with_upload_and_deferred_length_both_work() {
+    let app = app().await;
+    let (tus, _) = Tus::client(&app, "anne@example.fr").await;
+    let data = pattern(7 * MIB, 5);
+    let created = Answer::of(
+        tus.request(Method::POST, "/api/v1/uploads")
+            .header("upload-defer-length", "1")
+            .header("upload-metadata", meta(&[("filename", "live.mp3")]))
+            .header("content-type", "application/offset+octet-stream")
+            .body(data[..MIB].to_vec())
+            .send()
+            .await
+            .expect("request"),
+    )
+    .await;
+    assert_eq!(created.status, 201);
+    assert_eq!(created.header("upload-offset"), Some(MIB.to_string().as_str()));
+    let path = created.header("location").expect("location").to_owned();
+    assert_eq!(tus.head(&path).await.header("upload-defer-length"), Some("1"));
+
+    let middle = tus.patch(&path, MIB as u64, &data[MIB..6 * MIB]).await;
+    assert_eq!(middle.status, 204);
+    let last = Answer::of(
+        tus.request(Method::PATCH, &path)
+            .header("upload-offset", 6 * MIB)
+            .header("upload-length", data.len())
+            .header("content-type", "application/offset+octet-stream")
+            .body(data[6 * MIB..].to_vec())
+            .send()
+            .await
+            .expect("request"),
+    )
+    .await;
+    assert_eq!(last.status, 204, "{:?}", last.body);
+    let file = stored_file(&tus, "live.mp3").await;
+    assert_eq!(
+        (file["size"].as_u64(), file["sha256"].as_str()),
+        (Some(data.len() as u64), Some(sha256_hex(&data).as_str()))
+    );
+}
+
+#[tokio::test]
+async fn an_empty_file_is_stored_at_creation() {
+    let app = app().await;
+    let (tus, _) = Tus::client(&app, "anne@example.fr").await;
+    tus.create(0, &meta(&[("filename", "empty.txt")])).await;
+    let file = stored_file(&tus, "empty.txt").await;
+    assert_eq!(file["status"], "stored");
+    assert_eq!(file["sha256"], sha256_hex(b"").as_str());
+}
+
+#[tokio::test]
+async fn termination_removes_the_upload_and_its_bytes() {
+    let app = app().await;
+    let (tus, _) = Tus::client(&app, "anne@example.fr").await;
+    let path = tus.create(20 * MIB as u64, &meta(&[("filename", "gone.mov")])).await;
+    assert_eq!(tus.patch(&path, 0, &pattern(7 * MIB, 6)).await.status, 204);
+    let deleted = tus.request(Method::DELETE, &path).send().await.expect("request");
+    assert_eq!(deleted.status(), 204);
+    assert_eq!(tus.head(&path).await.status, 404);
+    assert_eq!(tus.patch(&path, 7 * MIB as u64, b"more").await.status, 404);
+    let transfers = Answer::of(
+        tus.request(Method::GET, "/api/v1/transfers")
+            .send()
+            .await
+            .expect("request"),
+    )
+    .await;
+    let t = transfers.body[0]["id"].as_str().expect("default transfer").to_owned();
+    assert!(tus.files(&t).await.is_empty(), "the file row went with it");
+    assert!(
+        app.state.blobs.list("staging").await.expect("list").is_empty(),
+        "no staged tail left behind"
+    );
+}
+
+#[tokio::test]
+async fn an_abandoned_upload_expires_and_is_reaped() {
+    let app = app().await;
+    let (tus, _) = Tus::client(&app, "anne@example.fr").await;
+    let path = tus
+        .create(20 * MIB as u64, &meta(&[("filename", "forgotten.mov")]))
+        .await;
+    assert_eq!(tus.patch(&path, 0, &pattern(MIB, 7)).await.status, 204);
+
+    app.clock().advance(Duration::from_secs(25 * 3600));
+    assert_eq!(tus.patch(&path, MIB as u64, b"late").await.status, 410);
+    assert_eq!(tus.head(&path).await.status, 410);
+
+    let swept = relais::jobs::housekeeping::sweep(&app.state).await.expect("sweep");
+    assert_eq!(swept.uploads, 1);
+    assert_eq!(tus.head(&path).await.status, 404);
+    assert!(app.state.blobs.list("staging").await.expect("list").is_empty());
+}
+
+#[tokio::test]
+async fn nobody_touches_another_persons_upload() {
+    let app = app().await;
+    let (anne, _) = Tus::client(&app, "anne@example.fr").await;
+    let (bob, _) = Tus::client(&app, "bob@example.fr").await;
+    let path = anne.create(100, &meta(&[("filename", "private.txt")])).await;
+    assert_eq!(anne.patch(&path, 0, &[1; 10]).await.status, 204);
+    assert_eq!(bob.head(&path).await.status, 404);
+    assert_eq!(bob.patch(&path, 10, &[2; 10]).await.status, 404);
+    assert_eq!(
+        bob.request(Method::DELETE, &path)
+            .send()
+            .await
+            .expect("request")
+            .status(),
+        404
+    );
+    assert_eq!(anne.offset(&path).await, 10);
+
+    // Nor uploads into someone else's transfer.
+    let anne_transfers = Answer::of(
+        anne.request(Method::GET, "/api/v1/transfers")
+            .send()
+            .await
+            .expect("request"),
+    )
+    .await;
+    let anne_transfer = anne_transfers.body[0]["id"].as_str().expect("id").to_owned();
+    let intrusion = Answer::of(
+        bob.request(Method::POST, "/api/v1/uploads")
+            .header("upload-length", 10)
+            .header(
+                "upload-metadata",
+                meta(&[("filename", "x"), ("transfer", &anne_transfer)]),
+            )
+            .send()
+            .await
+            .expect("request"),
+    )
+    .await;
+    assert_eq!((intrusion.status, intrusion.code()), (400, "invalid_upload"));
+    let unauthenticated = app
+        .http
+        .head(app.url(&path))
+        .header("tus-resumable", "1.0.0")
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(unauthenticated.status(), 401);
+}
+
+#[tokio::test]
+async fn hostile_file_names_are_kept_for_display_only() {
+    let app = app().await;
+    let (tus, _) = Tus::client(&app, "anne@example.fr").await;
+    let names = ["../../etc/passwd", "facture.pdf.exe", "bell\u{7}name", &"é".repeat(300)];
+    for name in names {
+        let path = tus.create(3, &meta(&[("filename", name)])).await;
+        assert_eq!(tus.patch(&path, 0, b"abc").await.status, 204);
+    }
+    for name in names {
+        assert_eq!(stored_file(&tus, name).await["status"], "stored");
+    }
+    let keys: Vec<String> = app
+        .state
+        .blobs
+        .list("files")
+        .await
+        .expect("list")
+        .into_iter()
+        .map(|m| m.key.to_string())
+        .collect();
+    assert_eq!(keys.len(), 4);
+    assert!(
+        keys.iter().all(|k| !k.contains("..") && !k.contains("passwd")),
+        "{keys:?}"
+    );
+}
