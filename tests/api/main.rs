@@ -15,3 +15,4 @@ mod storage_setup;
 mod tokens;
 mod transfers;
 mod tus;
+mod tus_reliability;

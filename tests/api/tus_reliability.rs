@@ -1,0 +1,157 @@
+//! What happens when things go wrong mid-upload: broken connections, dead writers,
+//! two writers at once.
+
+use std::time::Duration;
+
+use reqwest::Method;
+use tokio::io::AsyncWriteExt;
+
+use crate::helpers::tus::{Tus, meta, pattern, sha256_hex};
+use crate::helpers::{Answer, TestApp, spawn_app_with};
+
+const MIB: usize = 1024 * 1024;
+
+async fn app() -> TestApp {
+    spawn_app_with(|cfg| cfg.uploads.part_size = relais::domain::ByteSize::from_bytes(5 * MIB as u64)).await
+}
+
+/// Sends a PATCH announcing `announced` bytes, writes only `data`, and hangs up.
+async fn broken_patch(app: &TestApp, token: &str, path: &str, offset: u64, announced: usize, data: &[u8]) {
+    let addr = app.base.trim_start_matches("http://");
+    let mut socket = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    let head = format!(
+        "PATCH {path} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {token}\r\nTus-Resumable: 1.0.0\r\n\
+         Upload-Offset: {offset}\r\nContent-Type: application/offset+octet-stream\r\nContent-Length: {announced}\r\n\r\n"
+    );
+    socket.write_all(head.as_bytes()).await.expect("headers");
+    socket.write_all(data).await.expect("body");
+    socket.flush().await.expect("flush");
+    // Give the server the bytes before the connection drops, as a phone losing signal would.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    drop(socket);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+}
+
+#[tokio::test]
+async fn a_patch_cut_off_midway_keeps_the_bytes_that_arrived_and_the_upload_resumes() {
+    let app = app().await;
+    let (tus, _) = Tus::client(&app, "anne@example.fr").await;
+    let data = pattern(9 * MIB + 77, 11);
+    let path = tus.create(data.len() as u64, &meta(&[("filename", "coupé.mov")])).await;
+
+    // 7 MiB + 5 arrive of a PATCH meant to carry everything: on S3 one full part goes
+    // up and the rest is staged.
+    let sent = 7 * MIB + 5;
+    broken_patch(&app, &tus.token, &path, 0, data.len(), &data[..sent]).await;
+    assert_eq!(tus.offset(&path).await, sent as u64, "every byte that arrived was kept");
+
+    // A second break, inside what will become the next part.
+    broken_patch(
+        &app,
+        &tus.token,
+        &path,
+        sent as u64,
+        data.len() - sent,
+        &data[sent..sent + 1000],
+    )
+    .await;
+    let resumed = tus.offset(&path).await;
+    assert_eq!(resumed, (sent + 1000) as u64);
+
+    let answer = tus.patch(&path, resumed, &data[resumed as usize..]).await;
+    assert_eq!(answer.status, 204, "{:?}", answer.body);
+    let transfers = Answer::of(
+        tus.request(Method::GET, "/api/v1/transfers")
+            .send()
+            .await
+            .expect("request"),
+    )
+    .await;
+    let files = tus.files(transfers.body[0]["id"].as_str().expect("id")).await;
+    assert_eq!(
+        files[0]["sha256"],
+        sha256_hex(&data).as_str(),
+        "the resumed file is byte-exact"
+    );
+}
+
+#[tokio::test]
+async fn a_stale_writer_is_pre_empted_but_a_live_one_answers_423() {
+    let app = app().await;
+    let (tus, _) = Tus::client(&app, "anne@example.fr").await;
+    let path = tus.create(100, &meta(&[("filename", "a.txt")])).await;
+    let id = relais::domain::UploadId::parse(path.rsplit('/').next().expect("id")).expect("upload id");
+
+    // A writer on another node took the lease and went silent.
+    let now = app.clock().now_ms();
+    assert!(
+        relais::db::uploads::acquire_lease(app.state.db.pool(), id, "node-that-hangs", now + 20_000, now)
+            .await
+            .expect("lease")
+    );
+    let locked = tus.patch(&path, 0, &[1; 10]).await;
+    assert_eq!(
+        (locked.status, locked.code()),
+        (423, "upload_locked"),
+        "a live lease is not stolen"
+    );
+
+    // Its lease runs out: the next request takes over at once.
+    app.clock().advance(Duration::from_secs(21));
+    let started = std::time::Instant::now();
+    assert_eq!(tus.patch(&path, 0, &[1; 10]).await.status, 204);
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "a stale lease is taken over without waiting"
+    );
+    assert_eq!(tus.offset(&path).await, 10);
+}
+
+#[tokio::test]
+async fn two_writers_at_once_never_interleave_bytes() {
+    let app = app().await;
+    let (tus, _) = Tus::client(&app, "anne@example.fr").await;
+    let data = pattern(8 * MIB, 12);
+    let path = tus.create(data.len() as u64, &meta(&[("filename", "race.bin")])).await;
+
+    // A slow writer: 64 KiB every 20 ms.
+    let slow_body = {
+        let chunks: Vec<Vec<u8>> = data.chunks(64 * 1024).map(<[u8]>::to_vec).collect();
+        futures_util::StreamExt::then(futures_util::stream::iter(chunks), |c| async move {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            Ok::<_, std::io::Error>(c)
+        })
+    };
+    let slow = tus
+        .request(Method::PATCH, &path)
+        .header("upload-offset", 0)
+        .header("content-type", "application/offset+octet-stream")
+        .header("content-length", data.len())
+        .body(reqwest::Body::wrap_stream(slow_body))
+        .send();
+    let slow = tokio::spawn(slow);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+
+    // A second writer at the same offset: the first is asked to save and stop, and the
+    // second learns where the upload now stands.
+    let second = tus.patch(&path, 0, &data).await;
+    assert!(matches!(second.status, 409 | 423), "{:?}", second.status);
+    let _ = slow.await;
+    let offset = tus.offset(&path).await;
+    assert!(
+        offset > 0 && offset < data.len() as u64,
+        "the first writer kept what it had: {offset}"
+    );
+
+    // Whatever was kept is a prefix of the data: finishing from there gives the exact file.
+    assert_eq!(tus.patch(&path, offset, &data[offset as usize..]).await.status, 204);
+    let transfers = Answer::of(
+        tus.request(Method::GET, "/api/v1/transfers")
+            .send()
+            .await
+            .expect("request"),
+    )
+    .await;
+    let files = tus.files(transfers.body[0]["id"].as_str().expect("id")).await;
+    assert_eq!(files[0]["sha256"], sha256_hex(&data).as_str());
+}
