@@ -41,6 +41,13 @@ fi
 as_root su postgres -c "psql -qtAc \"SELECT 1 FROM pg_roles WHERE rolname='relais_test'\"" | grep -q 1 ||
   as_root su postgres -c "psql -qc \"CREATE ROLE relais_test LOGIN CREATEDB PASSWORD 'relais_test'\""
 
+# --- unzip, an independent reader for the archive tests ------------------------------
+if ! command -v unzip >/dev/null 2>&1; then
+  say "installing unzip"
+  as_root apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq unzip >/dev/null
+fi
+
 # --- S3: s3s-fs, a real S3 implementation that checks every signature ----------------
 if ! command -v s3s-fs >/dev/null 2>&1; then
   say "installing s3s-fs (a few minutes, once)"

@@ -33,6 +33,7 @@ pub struct Config {
     pub storage: StorageConfig,
     pub uploads: UploadsConfig,
     pub mail: MailConfig,
+    pub downloads: DownloadsConfig,
     pub log: LogConfig,
     pub jobs: JobsConfig,
     /// Trust `X-Forwarded-For` for the client address (rate limits, logs). Only turn on
@@ -69,6 +70,13 @@ pub struct UploadsConfig {
     pub part_size: ByteSize,
     /// An upload that receives no byte for this long is abandoned and reaped.
     pub expire_after: std::time::Duration,
+}
+
+#[derive(Debug, Clone)]
+pub struct DownloadsConfig {
+    /// On S3, answer file downloads with a redirect to a short-lived presigned URL, so
+    /// the bytes flow from the bucket straight to the client.
+    pub redirect_to_bucket: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -233,6 +241,7 @@ fn read(r: &mut Reader) -> Option<Config> {
         })
         .unwrap_or(std::time::Duration::from_secs(24 * 3600));
     let mail = read_mail(r, &data_dir);
+    let redirect_to_bucket = r.bool("downloads.redirect_to_bucket").unwrap_or(false);
     let log = read_log(r);
     let concurrency = r
         .parse("jobs.concurrency", "a whole number from 1 to 64", |s| {
@@ -256,6 +265,7 @@ fn read(r: &mut Reader) -> Option<Config> {
             expire_after,
         },
         mail: mail?,
+        downloads: DownloadsConfig { redirect_to_bucket },
         log,
         jobs: JobsConfig { concurrency },
         behind_proxy,

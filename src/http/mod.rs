@@ -1,6 +1,7 @@
 //! HTTP: router assembly, cross-cutting layers, one module per resource.
 
 pub mod auth;
+mod downloads;
 mod health;
 mod invitations;
 mod json;
@@ -43,7 +44,9 @@ pub fn router(state: AppState) -> Router {
         .route("/invitations/accept", post(invitations::accept))
         .route("/transfers", get(transfers::list).post(transfers::create))
         .route("/transfers/{id}", get(transfers::show))
+        .route("/transfers/{id}/archive", get(downloads::archive))
         .route("/files/{id}", get(transfers::file))
+        .route("/files/{id}/content", get(downloads::content))
         .merge(tus::routes())
         .fallback(not_found);
 

@@ -6,6 +6,7 @@ mod helpers;
 
 mod accounts;
 mod cli;
+mod downloads;
 mod health;
 mod jobs;
 mod mail;

@@ -1,0 +1,105 @@
+//! Download receipts: who fetched what, when, how much, and whether it finished.
+
+use sqlx::{Any, Executor, FromRow};
+
+use super::DbError;
+use crate::domain::{FileId, Millis, TransferId, UserId};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    File,
+    Archive,
+    /// Sent to a presigned bucket URL; the bytes are not seen by Relais.
+    Redirect,
+}
+
+impl Kind {
+    fn as_str(self) -> &'static str {
+        match self {
+            Kind::File => "file",
+            Kind::Archive => "archive",
+            Kind::Redirect => "redirect",
+        }
+    }
+}
+
+pub struct NewDownload {
+    pub file: Option<FileId>,
+    pub transfer: Option<TransferId>,
+    pub user: UserId,
+    pub kind: Kind,
+    pub range_start: Option<u64>,
+}
+
+#[derive(Debug, Clone, FromRow, serde::Serialize)]
+pub struct Receipt {
+    pub id: String,
+    pub user_id: Option<String>,
+    pub kind: String,
+    pub range_start: Option<i64>,
+    pub bytes_sent: i64,
+    pub complete: i64,
+    pub started_at: i64,
+    pub finished_at: Option<i64>,
+}
+
+pub async fn insert<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    new: NewDownload,
+    now: Millis,
+) -> Result<String, DbError> {
+    let id = uuid::Uuid::now_v7().to_string();
+    sqlx::query(
+        "INSERT INTO downloads (id, file_id, transfer_id, user_id, kind, range_start, started_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(&id)
+    .bind(new.file.map(|f| f.to_db()))
+    .bind(new.transfer.map(|t| t.to_db()))
+    .bind(new.user.to_db())
+    .bind(new.kind.as_str())
+    .bind(new.range_start.map(|s| s as i64))
+    .bind(now)
+    .execute(ex)
+    .await?;
+    Ok(id)
+}
+
+pub async fn finish<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    id: &str,
+    bytes: u64,
+    complete: bool,
+    now: Millis,
+) -> Result<(), DbError> {
+    sqlx::query("UPDATE downloads SET bytes_sent = $1, complete = $2, finished_at = $3 WHERE id = $4")
+        .bind(bytes as i64)
+        .bind(i64::from(complete))
+        .bind(now)
+        .bind(id)
+        .execute(ex)
+        .await?;
+    Ok(())
+}
+
+pub async fn for_file<'e>(ex: impl Executor<'e, Database = Any>, file: FileId) -> Result<Vec<Receipt>, DbError> {
+    Ok(sqlx::query_as(
+        "SELECT id, user_id, kind, range_start, bytes_sent, complete, started_at, finished_at FROM downloads \
+         WHERE file_id = $1 ORDER BY started_at, id",
+    )
+    .bind(file.to_db())
+    .fetch_all(ex)
+    .await?)
+}
+
+pub async fn for_transfer<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    transfer: TransferId,
+) -> Result<Vec<Receipt>, DbError> {
+    Ok(sqlx::query_as(
+        "SELECT id, user_id, kind, range_start, bytes_sent, complete, started_at, finished_at FROM downloads \
+         WHERE transfer_id = $1 AND file_id IS NULL ORDER BY started_at, id",
+    )
+    .bind(transfer.to_db())
+    .fetch_all(ex)
+    .await?)
+}

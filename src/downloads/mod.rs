@@ -1,0 +1,88 @@
+//! Serving stored files: one at a time with ranges, or a whole transfer as a ZIP, with a
+//! receipt for every download.
+
+pub mod archive;
+pub mod headers;
+mod receipt;
+pub mod zip;
+
+use relais_storage::{ByteRange, ByteStream, keys};
+
+pub use receipt::recorded;
+
+use crate::db::files::FileRecord;
+use crate::db::users::User;
+use crate::db::{self, downloads::Kind, downloads::NewDownload};
+use crate::domain::{FileId, FileStatus};
+use crate::error::AppError;
+use crate::state::AppState;
+use crate::transfers;
+
+/// A file the caller may download, with every byte stored.
+pub async fn downloadable(state: &AppState, user: &User, id: FileId) -> Result<FileRecord, AppError> {
+    let file = db::files::find(state.db.pool(), id).await?.ok_or(AppError::NotFound)?;
+    transfers::readable(state, user, file.transfer).await?;
+    match (file.status, file.size, &file.sha256) {
+        (FileStatus::Stored | FileStatus::Processing | FileStatus::Ready, Some(_), Some(_)) => Ok(file),
+        _ => Err(AppError::Conflict {
+            code: "file_not_ready",
+            detail: "the file is still being uploaded".into(),
+        }),
+    }
+}
+
+/// The strong ETag of a file: its SHA-256, which changes exactly when the bytes do.
+pub fn etag(file: &FileRecord) -> String {
+    format!("\"{}\"", file.sha256.as_deref().unwrap_or_default())
+}
+
+/// The bytes of `range` of a file, counted into a receipt as they leave.
+pub async fn file_body(
+    state: &AppState,
+    user: &User,
+    file: &FileRecord,
+    range: Option<ByteRange>,
+) -> Result<ByteStream, AppError> {
+    let read = state.blobs.get(&keys::file(file.id.uuid()), range).await?;
+    let receipt = NewDownload {
+        file: Some(file.id),
+        transfer: Some(file.transfer),
+        user: user.id,
+        kind: Kind::File,
+        range_start: range.map(|r| r.start),
+    };
+    let id = db::downloads::insert(state.db.pool(), receipt, state.clock.now_ms()).await?;
+    Ok(recorded(state, id, read.range.len(), read.body))
+}
+
+/// The files of a transfer that can go in its archive, laid out with unique names.
+pub async fn archive_plan(
+    state: &AppState,
+    transfer: crate::domain::TransferId,
+    threshold: u64,
+) -> Result<zip::Plan<relais_storage::BlobKey>, AppError> {
+    let files: Vec<FileRecord> = db::files::list_for_transfer(state.db.pool(), transfer)
+        .await?
+        .into_iter()
+        .filter(|f| {
+            matches!(
+                f.status,
+                FileStatus::Stored | FileStatus::Processing | FileStatus::Ready
+            ) && f.size.is_some()
+        })
+        .collect();
+    let names = zip::unique_names(files.iter().map(|f| f.name.as_str()));
+    let entries = files
+        .iter()
+        .zip(names)
+        .map(|(f, name)| {
+            (
+                name,
+                f.size.unwrap_or_default(),
+                f.stored_at.unwrap_or(f.created_at),
+                keys::file(f.id.uuid()),
+            )
+        })
+        .collect();
+    Ok(zip::Plan::new(entries, threshold))
+}

@@ -1,0 +1,145 @@
+//! `GET /api/v1/files/{id}/content`: one file, with ranges, as an attachment.
+
+use axum::body::Body;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use relais_storage::{PresignOp, PresignRequest, keys};
+
+use super::auth::Caller;
+use crate::db::{self, downloads::Kind, downloads::NewDownload};
+use crate::domain::FileId;
+use crate::downloads::{self, headers::RangeRequest, headers::attachment, headers::parse_range, headers::served_type};
+use crate::error::AppError;
+use crate::state::AppState;
+
+/// How long a presigned download link works when downloads are sent to the bucket.
+const REDIRECT_TTL: std::time::Duration = std::time::Duration::from_secs(300);
+
+fn header_value(s: &str) -> Result<HeaderValue, AppError> {
+    HeaderValue::from_str(s).map_err(AppError::internal)
+}
+
+pub async fn content(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    let id = FileId::parse(&id).ok_or(AppError::NotFound)?;
+    let file = downloads::downloadable(&state, &caller.user, id).await?;
+    let size = file.size.unwrap_or_default();
+    let etag = downloads::etag(&file);
+    let disposition = attachment(&file.name);
+
+    if headers
+        .get(header::IF_NONE_MATCH)
+        .is_some_and(|v| v.as_bytes() == etag.as_bytes())
+    {
+        return Ok((StatusCode::NOT_MODIFIED, [(header::ETAG, header_value(&etag)?)]).into_response());
+    }
+    if state.cfg.downloads.redirect_to_bucket && state.blobs.backend() == "s3" {
+        let request = PresignRequest {
+            key: keys::file(file.id.uuid()),
+            op: PresignOp::Get {
+                content_disposition: Some(disposition),
+            },
+            expires_in: REDIRECT_TTL,
+        };
+        let url = state.blobs.presign(&request).await?;
+        let receipt = NewDownload {
+            file: Some(file.id),
+            transfer: Some(file.transfer),
+            user: caller.user.id,
+            kind: Kind::Redirect,
+            range_start: None,
+        };
+        db::downloads::insert(state.db.pool(), receipt, state.clock.now_ms()).await?;
+        return Ok((
+            StatusCode::FOUND,
+            [
+                (header::LOCATION, header_value(url.as_str())?),
+                (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
+            ],
+        )
+            .into_response());
+    }
+
+    // If-Range: the range holds only if the client's copy is the current one.
+    let if_range_ok = headers
+        .get(header::IF_RANGE)
+        .is_none_or(|v| v.as_bytes() == etag.as_bytes());
+    let range_header = headers
+        .get(header::RANGE)
+        .and_then(|v| v.to_str().ok())
+        .filter(|_| if_range_ok);
+    let range = match parse_range(range_header, size) {
+        RangeRequest::Unsatisfiable => {
+            return Ok((
+                StatusCode::RANGE_NOT_SATISFIABLE,
+                [(header::CONTENT_RANGE, header_value(&format!("bytes */{size}"))?)],
+            )
+                .into_response());
+        }
+        RangeRequest::Partial(r) => Some(r),
+        RangeRequest::Full => None,
+    };
+    let body = downloads::file_body(&state, &caller.user, &file, range).await?;
+    let (status, length) = match range {
+        Some(r) => (StatusCode::PARTIAL_CONTENT, r.len()),
+        None => (StatusCode::OK, size),
+    };
+    let mut response = Response::new(Body::from_stream(body));
+    *response.status_mut() = status;
+    let h = response.headers_mut();
+    h.insert(header::CONTENT_TYPE, header_value(served_type(&file.media_type))?);
+    h.insert(header::CONTENT_LENGTH, HeaderValue::from(length));
+    h.insert(header::CONTENT_DISPOSITION, header_value(&disposition)?);
+    h.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
+    h.insert(header::ETAG, header_value(&etag)?);
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-cache"));
+    // Even opened directly, a user file can run nothing.
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("default-src 'none'; media-src 'self'; img-src 'self'; sandbox"),
+    );
+    if let Some(r) = range {
+        h.insert(
+            header::CONTENT_RANGE,
+            header_value(&format!("bytes {}-{}/{size}", r.start, r.end - 1))?,
+        );
+    }
+    Ok(response)
+}
+
+/// `GET /api/v1/transfers/{id}/archive`: every stored file of the transfer in one ZIP,
+/// streamed as it is made, with its exact length announced.
+pub async fn archive(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let id = crate::domain::TransferId::parse(&id).ok_or(AppError::NotFound)?;
+    let transfer = crate::transfers::readable(&state, &caller.user, id).await?;
+    let plan = downloads::archive_plan(&state, id, downloads::zip::ZIP64_THRESHOLD).await?;
+    let total = plan.total_len;
+    let receipt = NewDownload {
+        file: None,
+        transfer: Some(id),
+        user: caller.user.id,
+        kind: Kind::Archive,
+        range_start: None,
+    };
+    let receipt = db::downloads::insert(state.db.pool(), receipt, state.clock.now_ms()).await?;
+    let body = downloads::recorded(&state, receipt, total, downloads::archive::stream(state.clone(), plan));
+    let mut response = Response::new(Body::from_stream(body));
+    let h = response.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/zip"));
+    h.insert(header::CONTENT_LENGTH, HeaderValue::from(total));
+    h.insert(
+        header::CONTENT_DISPOSITION,
+        header_value(&attachment(&format!("{}.zip", transfer.title)))?,
+    );
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
+    Ok(response)
+}
