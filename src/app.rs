@@ -48,6 +48,7 @@ pub fn build_runner(state: &AppState) -> JobRunner {
     let mut runner = JobRunner::new(
         state.db.clone(),
         state.clock.clone(),
+        &state.cfg.node_name,
         state.cfg.jobs.concurrency,
         state.jobs_wake.clone(),
     );
@@ -87,6 +88,13 @@ impl Application {
         let listener = TcpListener::bind(addr)
             .await
             .map_err(|source| StartError::Bind { addr, source })?;
+        // Whatever a previous run of this node held is free: that run is over.
+        let node = cfg.node_name.clone();
+        let uploads = crate::db::uploads::release_node_leases(db.pool(), &node).await?;
+        let jobs = crate::db::jobs::release_node_leases(db.pool(), &node, clock.now_ms()).await?;
+        if uploads + jobs > 0 {
+            tracing::info!(uploads, jobs, %node, "released what a previous run of this node held");
+        }
         let state = build_state(cfg, db, blobs, clock)?;
         let runner = Arc::new(build_runner(&state));
         Ok(Self {

@@ -36,6 +36,9 @@ pub struct Config {
     pub downloads: DownloadsConfig,
     pub log: LogConfig,
     pub jobs: JobsConfig,
+    /// This node's name, unique among the nodes sharing a database (default: the host
+    /// name). Leases held under it by a previous run are released at start.
+    pub node_name: String,
     /// Trust `X-Forwarded-For` for the client address (rate limits, logs). Only turn on
     /// behind a reverse proxy that sets it, or clients could pick their own address.
     pub behind_proxy: bool,
@@ -252,6 +255,17 @@ fn read(r: &mut Reader) -> Option<Config> {
         })
         .unwrap_or(4);
     let behind_proxy = r.bool("behind_proxy").unwrap_or(false);
+    let node_name = r
+        .parse("node_name", "1 to 64 letters, digits, '.', '_' or '-'", |s| {
+            let ok =
+                !s.is_empty() && s.len() <= 64 && s.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b));
+            if ok {
+                Ok(s.to_owned())
+            } else {
+                Err("not a node name".into())
+            }
+        })
+        .unwrap_or_else(default_node_name);
 
     Some(Config {
         listen,
@@ -268,8 +282,24 @@ fn read(r: &mut Reader) -> Option<Config> {
         downloads: DownloadsConfig { redirect_to_bucket },
         log,
         jobs: JobsConfig { concurrency },
+        node_name,
         behind_proxy,
     })
+}
+
+/// The host name, made safe as a node name.
+fn default_node_name() -> String {
+    let raw = std::env::var("HOSTNAME")
+        .ok()
+        .or_else(|| std::fs::read_to_string("/etc/hostname").ok())
+        .unwrap_or_default();
+    let clean: String = raw
+        .trim()
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || "._-".contains(*c))
+        .take(64)
+        .collect();
+    if clean.is_empty() { "relais".into() } else { clean }
 }
 
 /// `30s`, `90m`, `24h`, `7d`.

@@ -189,3 +189,20 @@ pub async fn purge_finished<'e>(ex: impl Executor<'e, Database = Any>, before: M
         .await?;
     Ok(done.rows_affected())
 }
+
+/// Puts back in the queue the jobs a previous run of this node was running.
+pub async fn release_node_leases<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    node: &str,
+    now: Millis,
+) -> Result<u64, DbError> {
+    let done = sqlx::query(
+        "UPDATE jobs SET status = 'queued', lease_owner = NULL, lease_expires_at = NULL, updated_at = $1 \
+         WHERE status = 'running' AND lease_owner LIKE $2",
+    )
+    .bind(now)
+    .bind(format!("{node}/%"))
+    .execute(ex)
+    .await?;
+    Ok(done.rows_affected())
+}

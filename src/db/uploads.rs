@@ -265,3 +265,13 @@ pub async fn expired<'e>(
         .await?;
     rows.into_iter().map(Row::into_upload).collect()
 }
+
+/// Frees the leases a previous run of this node held: it is gone, and its uploads should
+/// not wait for their leases to time out.
+pub async fn release_node_leases<'e>(ex: impl Executor<'e, Database = Any>, node: &str) -> Result<u64, DbError> {
+    let done = sqlx::query("UPDATE uploads SET lease_owner = NULL, lease_expires_at = NULL WHERE lease_owner LIKE $1")
+        .bind(format!("{node}/%"))
+        .execute(ex)
+        .await?;
+    Ok(done.rows_affected())
+}

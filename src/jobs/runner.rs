@@ -47,12 +47,12 @@ fn ms(d: Duration) -> i64 {
 }
 
 impl JobRunner {
-    pub fn new(db: Db, clock: Clock, concurrency: usize, wake: Arc<Notify>) -> Self {
+    pub fn new(db: Db, clock: Clock, node: &str, concurrency: usize, wake: Arc<Notify>) -> Self {
         Self {
             db,
             clock,
             handlers: HashMap::new(),
-            owner: format!("{}-{}", hostname(), uuid::Uuid::new_v4().simple()),
+            owner: format!("{node}/{}", uuid::Uuid::new_v4().simple()),
             concurrency: concurrency.max(1),
             wake,
         }
@@ -185,11 +185,4 @@ impl JobRunner {
         }
         tracing::info!("job runner stopped");
     }
-}
-
-fn hostname() -> String {
-    std::env::var("HOSTNAME")
-        .ok()
-        .filter(|h| !h.is_empty())
-        .unwrap_or_else(|| "relais".into())
 }

@@ -12,8 +12,9 @@ use crate::db;
 use crate::db::uploads::UploadRow;
 use crate::state::AppState;
 
-/// Bytes written between two commits: what a crash can cost at most.
-const CHECKPOINT: u64 = 64 * 1024 * 1024;
+/// Bytes written between two commits: what a crash can cost at most. One commit is an
+/// fsync and a small transaction, cheap at this spacing; it matches the S3 part size.
+const CHECKPOINT: u64 = 16 * 1024 * 1024;
 
 /// Fixes a deferred length, or checks the one sent again.
 pub(super) async fn settle_length(

@@ -30,7 +30,8 @@ impl Lease {
     /// asked to commit what it has and let go, and is waited for a few seconds (a phone
     /// that slept mid-PATCH comes back to a request the server still thinks is alive).
     pub async fn acquire(state: &AppState, id: UploadId) -> Result<Self, UploadError> {
-        let owner = uuid::Uuid::new_v4().simple().to_string();
+        // The node's name first, so that a restarted node can free what it held.
+        let owner = format!("{}/{}", state.cfg.node_name, uuid::Uuid::new_v4().simple());
         let deadline = tokio::time::Instant::now() + RELEASE_WAIT;
         let mut asked = false;
         loop {

@@ -6,6 +6,7 @@ mod helpers;
 
 mod accounts;
 mod cli;
+mod crash;
 mod downloads;
 mod health;
 mod jobs;

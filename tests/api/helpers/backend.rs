@@ -107,3 +107,32 @@ impl Backend {
         }
     }
 }
+
+/// The environment that makes the `relais` binary use the same database and storage as
+/// `cfg` (for tests that run the binary itself).
+pub fn env_for(cfg: &relais::config::Config) -> Vec<(String, String)> {
+    use secrecy::ExposeSecret;
+    let mut env = vec![
+        ("RELAIS_DATA_DIR".to_owned(), cfg.data_dir.display().to_string()),
+        (
+            "RELAIS_DATABASE_URL".to_owned(),
+            cfg.database.url.expose_secret().to_owned(),
+        ),
+        (
+            "RELAIS_UPLOADS__PART_SIZE".to_owned(),
+            cfg.uploads.part_size.bytes().to_string(),
+        ),
+    ];
+    match &cfg.storage {
+        StorageConfig::S3(s3) => {
+            env.push(("RELAIS_STORAGE__BACKEND".into(), "s3".into()));
+            env.push(("RELAIS_STORAGE__ENDPOINT".into(), s3.endpoint_str()));
+            env.push(("RELAIS_STORAGE__BUCKET".into(), s3.bucket.clone()));
+            env.push(("RELAIS_STORAGE__ACCESS_KEY_ID".into(), s3.access_key_id.clone()));
+            env.push(("RELAIS_STORAGE__SECRET_ACCESS_KEY".into(), s3.secret_access_key.clone()));
+        }
+        StorageConfig::Local { root } => env.push(("RELAIS_STORAGE__ROOT".into(), root.display().to_string())),
+        StorageConfig::Memory => env.push(("RELAIS_STORAGE__BACKEND".into(), "memory".into())),
+    }
+    env
+}
