@@ -69,6 +69,16 @@ if ! "$PYTHON" -c 'import aiosmtpd' 2>/dev/null; then
   "$PYTHON" -m pip install -q aiosmtpd
 fi
 
+# --- Third-party tus clients: tuspy (PyPI) and tus-js-client (npm) --------------------
+if ! "$PYTHON" -c 'import tusclient' 2>/dev/null; then
+  say "installing tuspy"
+  "$PYTHON" -m pip install -q tuspy
+fi
+if [ ! -d tests/clients/node_modules/tus-js-client ]; then
+  say "installing tus-js-client"
+  (cd tests/clients && npm ci --no-audit --no-fund --loglevel=error)
+fi
+
 # --- S3 with CORS and lifecycle rules: moto's server (for `relais storage setup`) -----
 if ! command -v moto_server >/dev/null 2>&1; then
   say "installing moto[server]"

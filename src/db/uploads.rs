@@ -23,6 +23,8 @@ pub struct UploadRow {
     pub lease_owner: Option<String>,
     pub lease_expires_at: Option<Millis>,
     pub expires_at: Millis,
+    /// Set once every byte is stored; the row then only answers HEAD.
+    pub completed_at: Option<Millis>,
 }
 
 #[derive(FromRow)]
@@ -42,6 +44,7 @@ struct Row {
     lease_owner: Option<String>,
     lease_expires_at: Option<i64>,
     expires_at: i64,
+    completed_at: Option<i64>,
 }
 
 impl Row {
@@ -62,13 +65,14 @@ impl Row {
             lease_owner: self.lease_owner,
             lease_expires_at: self.lease_expires_at,
             expires_at: self.expires_at,
+            completed_at: self.completed_at,
         })
     }
 }
 
 const SELECT: &str = "SELECT u.id, u.file_id, f.transfer_id, u.owner_id, u.length, u.upload_offset, u.metadata, \
      u.hash_state, u.multipart_id, u.part_size, u.staged_len, u.staged_seq, u.lease_owner, u.lease_expires_at, \
-     u.expires_at FROM uploads u JOIN files f ON f.id = u.file_id";
+     u.expires_at, u.completed_at FROM uploads u JOIN files f ON f.id = u.file_id";
 
 pub struct NewUpload<'a> {
     pub id: UploadId,
@@ -239,6 +243,26 @@ pub async fn parts<'e>(
             .fetch_all(ex)
             .await?;
     Ok(rows.into_iter().map(|(n, s, e)| (n as u32, s as u64, e)).collect())
+}
+
+/// Marks an upload finished: the offset is its length, the lease and the part ledger go,
+/// and the row lives on until `expires_at` to answer HEAD.
+pub async fn complete(tx: &mut Tx, id: UploadId, length: u64, expires_at: Millis, now: Millis) -> Result<(), DbError> {
+    sqlx::query(
+        "UPDATE uploads SET completed_at = $1, upload_offset = $2, length = $2, lease_owner = NULL, \
+         lease_expires_at = NULL, multipart_id = NULL, staged_len = 0, expires_at = $3, updated_at = $1 WHERE id = $4",
+    )
+    .bind(now)
+    .bind(length as i64)
+    .bind(expires_at)
+    .bind(id.to_db())
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query("DELETE FROM upload_parts WHERE upload_id = $1")
+        .bind(id.to_db())
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
 }
 
 pub async fn delete<'e>(ex: impl Executor<'e, Database = Any>, id: UploadId) -> Result<(), DbError> {

@@ -162,6 +162,17 @@ pub async fn patch(
     if upload.offset != req.offset {
         return Err(UploadError::OffsetMismatch { current: upload.offset });
     }
+    if upload.completed_at.is_some() {
+        // Everything is already stored: a client resending nothing at the end is told so.
+        return match req.content_length {
+            Some(0) | None => Ok(Progress {
+                offset: upload.offset,
+                expires_at: upload.expires_at,
+                completed: None,
+            }),
+            Some(_) => Err(UploadError::TooLarge("the upload is already complete".into())),
+        };
+    }
     let lease = Lease::acquire(state, id).await?;
     let task_state = state.clone();
     let task = tokio::spawn(async move {
@@ -183,7 +194,7 @@ pub async fn status(state: &AppState, caller: crate::domain::UserId, id: UploadI
     if upload.expires_at < state.clock.now_ms() {
         return Err(UploadError::Expired);
     }
-    if upload.lease_owner.is_some() {
+    if upload.lease_owner.is_some() && upload.completed_at.is_none() {
         match Lease::acquire(state, id).await {
             Ok(lease) => lease.release(state).await,
             // A holder that does not let go: the committed offset is still true, and a

@@ -28,6 +28,11 @@ async fn discard(state: &AppState, upload: &UploadRow) -> Result<(), UploadError
 
 pub async fn terminate(state: &AppState, caller: UserId, id: UploadId) -> Result<(), UploadError> {
     let upload = find_for(state, caller, id).await?;
+    if upload.completed_at.is_some() {
+        // The file is stored and stays: only the finished upload resource goes.
+        db::uploads::delete(state.db.pool(), id).await?;
+        return Ok(());
+    }
     let lease = Lease::acquire(state, id).await?;
     let result = discard(state, &upload).await;
     lease.release(state).await;
@@ -39,6 +44,11 @@ pub async fn terminate(state: &AppState, caller: UserId, id: UploadId) -> Result
 pub async fn reap_expired(state: &AppState) -> Result<u64, UploadError> {
     let mut reaped = 0;
     for upload in db::uploads::expired(state.db.pool(), state.clock.now_ms(), 100).await? {
+        if upload.completed_at.is_some() {
+            // A finished upload no longer needs to answer HEAD; its file stays.
+            db::uploads::delete(state.db.pool(), upload.id).await?;
+            continue;
+        }
         let Ok(lease) = Lease::acquire(state, upload.id).await else {
             continue;
         };

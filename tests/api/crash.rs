@@ -42,7 +42,10 @@ async fn start(env: &[(String, String)]) -> Server {
         .spawn()
         .expect("spawn relais");
     // Owned from here, so that Drop stops it on every path.
-    let server = Server { child, base: format!("http://127.0.0.1:{port}") };
+    let server = Server {
+        child,
+        base: format!("http://127.0.0.1:{port}"),
+    };
     for _ in 0..300 {
         if reqwest::get(format!("{}/healthz", server.base)).await.is_ok() {
             return server;

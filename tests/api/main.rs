@@ -6,6 +6,7 @@ mod helpers;
 
 mod accounts;
 mod cli;
+mod clients;
 mod crash;
 mod downloads;
 mod health;
