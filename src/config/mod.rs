@@ -36,6 +36,9 @@ pub struct Config {
     pub downloads: DownloadsConfig,
     pub log: LogConfig,
     pub jobs: JobsConfig,
+    /// Web origins (`https://studio.example.fr`) whose pages may call the API from a
+    /// browser with a bearer token, e.g. an upload form on the studio's own site.
+    pub cors_origins: Vec<String>,
     /// This node's name, unique among the nodes sharing a database (default: the host
     /// name). Leases held under it by a previous run are released at start.
     pub node_name: String,
@@ -255,6 +258,14 @@ fn read(r: &mut Reader) -> Option<Config> {
         })
         .unwrap_or(4);
     let behind_proxy = r.bool("behind_proxy").unwrap_or(false);
+    let cors_origins = r.list("cors_origins").unwrap_or_default();
+    for origin in &cors_origins {
+        let ok = Url::parse(origin)
+            .is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.origin().ascii_serialization() == *origin);
+        if !ok {
+            r.problem("cors_origins", format!("not an origin (got {origin:?}; expected scheme://host[:port] with no path, e.g. https://studio.example.fr)"));
+        }
+    }
     let node_name = r
         .parse("node_name", "1 to 64 letters, digits, '.', '_' or '-'", |s| {
             let ok =
@@ -282,6 +293,7 @@ fn read(r: &mut Reader) -> Option<Config> {
         downloads: DownloadsConfig { redirect_to_bucket },
         log,
         jobs: JobsConfig { concurrency },
+        cors_origins,
         node_name,
         behind_proxy,
     })

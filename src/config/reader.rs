@@ -97,6 +97,37 @@ impl Reader {
         }
     }
 
+    /// A list: a TOML array of strings, or comma-separated text (environment).
+    pub fn list(&mut self, key: &str) -> Option<Vec<String>> {
+        self.seen.insert(key.to_owned());
+        match self.lookup(key)? {
+            Value::Array(items) => {
+                let mut out = Vec::new();
+                for item in items {
+                    match item {
+                        Value::String(s) => out.push(s.trim().to_owned()),
+                        other => {
+                            let shown = other.to_string();
+                            self.problem(key, format!("expected a list of strings (got {shown})"));
+                            return None;
+                        }
+                    }
+                }
+                Some(out)
+            }
+            Value::String(s) => Some(
+                s.split(',')
+                    .map(|p| p.trim().to_owned())
+                    .filter(|p| !p.is_empty())
+                    .collect(),
+            ),
+            _ => {
+                self.problem(key, "expected a list of strings, or comma-separated text");
+                None
+            }
+        }
+    }
+
     pub fn bool(&mut self, key: &str) -> Option<bool> {
         self.parse(key, "true or false", |s| match s.to_ascii_lowercase().as_str() {
             "true" | "1" | "yes" | "on" => Ok(true),

@@ -201,3 +201,16 @@ fn upload_part_size_and_expiry_are_bounded() {
     assert_eq!(keys, ["uploads.part_size", "uploads.expire_after"]);
     assert!(found[0].message.contains("5MiB"), "{}", found[0].message);
 }
+
+#[test]
+fn cors_origins_are_a_list_of_bare_origins() {
+    let cfg = load(&[(
+        "RELAIS_CORS_ORIGINS",
+        "https://studio.example.fr, http://localhost:5173",
+    )])
+    .expect("valid");
+    assert_eq!(cfg.cors_origins, ["https://studio.example.fr", "http://localhost:5173"]);
+    let found = problems(&[("RELAIS_CORS_ORIGINS", "https://studio.example.fr/upload")]);
+    assert_eq!(found[0].key, "cors_origins");
+    assert!(found[0].message.contains("not an origin"));
+}

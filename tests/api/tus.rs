@@ -466,3 +466,52 @@ async fn hostile_file_names_are_kept_for_display_only() {
         "{keys:?}"
     );
 }
+
+#[tokio::test]
+async fn configured_origins_may_use_tus_from_a_browser_and_others_may_not() {
+    let app = spawn_app_with(|cfg| cfg.cors_origins = vec!["https://studio.example.fr".into()]).await;
+    let preflight = |origin: &'static str| {
+        app.http
+            .request(Method::OPTIONS, app.url("/api/v1/uploads"))
+            .header("origin", origin)
+            .header("access-control-request-method", "POST")
+            .header(
+                "access-control-request-headers",
+                "authorization, tus-resumable, upload-length, upload-metadata",
+            )
+            .send()
+    };
+    let allowed = preflight("https://studio.example.fr").await.expect("request");
+    assert_eq!(
+        allowed.headers()["access-control-allow-origin"],
+        "https://studio.example.fr"
+    );
+    let allowed_headers = allowed.headers()["access-control-allow-headers"]
+        .to_str()
+        .expect("text")
+        .to_owned();
+    assert!(
+        allowed_headers.contains("upload-metadata") && allowed_headers.contains("tus-resumable"),
+        "{allowed_headers}"
+    );
+    let other = preflight("https://evil.example").await.expect("request");
+    assert!(other.headers().get("access-control-allow-origin").is_none());
+
+    let (tus, _) = Tus::client(&app, "anne@example.fr").await;
+    let created = tus
+        .request(Method::POST, "/api/v1/uploads")
+        .header("origin", "https://studio.example.fr")
+        .header("upload-length", 3)
+        .header("upload-metadata", meta(&[("filename", "a")]))
+        .send()
+        .await
+        .expect("request");
+    let exposed = created.headers()["access-control-expose-headers"]
+        .to_str()
+        .expect("text")
+        .to_owned();
+    assert!(
+        exposed.contains("location") && exposed.contains("upload-offset"),
+        "{exposed}"
+    );
+}
