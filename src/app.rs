@@ -52,6 +52,11 @@ pub fn build_runner(state: &AppState) -> JobRunner {
         state.cfg.jobs.concurrency,
         state.jobs_wake.clone(),
     );
+    runner.register(Arc::new(crate::uploads::direct::VerifyDirectUpload {
+        db: state.db.clone(),
+        blobs: state.blobs.clone(),
+        clock: state.clock.clone(),
+    }));
     runner.register(Arc::new(mail::job::SendEmail {
         db: state.db.clone(),
         mailer: state.mailer.clone(),

@@ -100,6 +100,11 @@ async fn check_storage(cfg: &Config, report: &mut Report) {
         for step in setup::inspect(s3).await {
             match step.outcome {
                 StepOutcome::Done(t) => report.ok(step.name, t),
+                // Browsers cannot send parts to a bucket without CORS rules: in
+                // direct-to-bucket mode that breaks uploads, elsewhere it does not.
+                StepOutcome::Warning(t) if step.name == "cors" && cfg.uploads.direct_to_bucket => {
+                    report.fail(step.name, format!("{t} (required by uploads.direct_to_bucket)"))
+                }
                 StepOutcome::Warning(t) => report.warn(step.name, t),
                 StepOutcome::Failed(t) => report.fail(step.name, t),
             }

@@ -76,6 +76,9 @@ pub struct UploadsConfig {
     pub part_size: ByteSize,
     /// An upload that receives no byte for this long is abandoned and reaped.
     pub expire_after: std::time::Duration,
+    /// On S3, let browsers send parts straight to the bucket through the Companion-style
+    /// routes under `/api/v1/s3/multipart` (the bucket needs CORS rules).
+    pub direct_to_bucket: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -246,6 +249,7 @@ fn read(r: &mut Reader) -> Option<Config> {
                 .ok_or_else(|| "not a duration of at least a minute".into())
         })
         .unwrap_or(std::time::Duration::from_secs(24 * 3600));
+    let direct_to_bucket = r.bool("uploads.direct_to_bucket").unwrap_or(false);
     let mail = read_mail(r, &data_dir);
     let redirect_to_bucket = r.bool("downloads.redirect_to_bucket").unwrap_or(false);
     let log = read_log(r);
@@ -288,6 +292,7 @@ fn read(r: &mut Reader) -> Option<Config> {
             max_file_size,
             part_size,
             expire_after,
+            direct_to_bucket,
         },
         mail: mail?,
         downloads: DownloadsConfig { redirect_to_bucket },

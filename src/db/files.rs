@@ -160,3 +160,12 @@ pub async fn inbound_bytes<'e>(ex: impl Executor<'e, Database = Any>, client: Us
     .await?;
     Ok(n.max(0) as u64)
 }
+
+pub async fn mark_failed<'e>(ex: impl Executor<'e, Database = Any>, id: FileId, now: Millis) -> Result<(), DbError> {
+    sqlx::query("UPDATE files SET status = 'failed', updated_at = $1 WHERE id = $2")
+        .bind(now)
+        .bind(id.to_db())
+        .execute(ex)
+        .await?;
+    Ok(())
+}

@@ -25,6 +25,8 @@ pub struct UploadRow {
     pub expires_at: Millis,
     /// Set once every byte is stored; the row then only answers HEAD.
     pub completed_at: Option<Millis>,
+    /// Parts go from the browser straight to the bucket; not a tus upload.
+    pub direct: bool,
 }
 
 #[derive(FromRow)]
@@ -45,6 +47,7 @@ struct Row {
     lease_expires_at: Option<i64>,
     expires_at: i64,
     completed_at: Option<i64>,
+    direct: i64,
 }
 
 impl Row {
@@ -66,13 +69,14 @@ impl Row {
             lease_expires_at: self.lease_expires_at,
             expires_at: self.expires_at,
             completed_at: self.completed_at,
+            direct: self.direct != 0,
         })
     }
 }
 
 const SELECT: &str = "SELECT u.id, u.file_id, f.transfer_id, u.owner_id, u.length, u.upload_offset, u.metadata, \
      u.hash_state, u.multipart_id, u.part_size, u.staged_len, u.staged_seq, u.lease_owner, u.lease_expires_at, \
-     u.expires_at, u.completed_at FROM uploads u JOIN files f ON f.id = u.file_id";
+     u.expires_at, u.completed_at, u.direct FROM uploads u JOIN files f ON f.id = u.file_id";
 
 pub struct NewUpload<'a> {
     pub id: UploadId,
@@ -84,12 +88,13 @@ pub struct NewUpload<'a> {
     pub multipart_id: Option<&'a str>,
     pub part_size: u64,
     pub expires_at: Millis,
+    pub direct: bool,
 }
 
 pub async fn insert<'e>(ex: impl Executor<'e, Database = Any>, new: NewUpload<'_>, now: Millis) -> Result<(), DbError> {
     sqlx::query(
         "INSERT INTO uploads (id, file_id, owner_id, length, metadata, hash_state, multipart_id, part_size, expires_at, \
-         created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)",
+         created_at, updated_at, direct) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, $11)",
     )
     .bind(new.id.to_db())
     .bind(new.file.to_db())
@@ -101,9 +106,23 @@ pub async fn insert<'e>(ex: impl Executor<'e, Database = Any>, new: NewUpload<'_
     .bind(new.part_size as i64)
     .bind(new.expires_at)
     .bind(now)
+    .bind(i64::from(new.direct))
     .execute(ex)
     .await?;
     Ok(())
+}
+
+/// A direct-to-bucket upload by its multipart upload id.
+pub async fn find_direct<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    multipart_id: &str,
+) -> Result<Option<UploadRow>, DbError> {
+    let sql = format!("{SELECT} WHERE u.multipart_id = $1 AND u.direct = 1");
+    let row: Option<Row> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(multipart_id)
+        .fetch_optional(ex)
+        .await?;
+    row.map(Row::into_upload).transpose()
 }
 
 pub async fn find<'e>(ex: impl Executor<'e, Database = Any>, id: UploadId) -> Result<Option<UploadRow>, DbError> {
@@ -250,7 +269,7 @@ pub async fn parts<'e>(
 pub async fn complete(tx: &mut Tx, id: UploadId, length: u64, expires_at: Millis, now: Millis) -> Result<(), DbError> {
     sqlx::query(
         "UPDATE uploads SET completed_at = $1, upload_offset = $2, length = $2, lease_owner = NULL, \
-         lease_expires_at = NULL, multipart_id = NULL, staged_len = 0, expires_at = $3, updated_at = $1 WHERE id = $4",
+         lease_expires_at = NULL, staged_len = 0, expires_at = $3, updated_at = $1 WHERE id = $4",
     )
     .bind(now)
     .bind(length as i64)

@@ -1,6 +1,8 @@
 //! HTTP: router assembly, cross-cutting layers, one module per resource.
 
 pub mod auth;
+mod cors;
+mod direct;
 mod downloads;
 mod health;
 mod invitations;
@@ -48,8 +50,9 @@ pub fn router(state: AppState) -> Router {
         .route("/files/{id}", get(transfers::file))
         .route("/files/{id}/content", get(downloads::content))
         .merge(tus::routes())
+        .merge(direct::routes())
         .fallback(not_found)
-        .layer(cors(&state.cfg.cors_origins));
+        .layer(axum::middleware::from_fn_with_state(state.clone(), cors::cors));
 
     let hsts = state
         .cfg
@@ -94,58 +97,6 @@ pub fn router(state: AppState) -> Router {
                 )),
         )
         .with_state(state)
-}
-
-/// Cross-origin access for the configured origins: bearer tokens only (no cookies), with
-/// the tus headers readable and sendable so any tus client works from those pages.
-fn cors(origins: &[String]) -> tower_http::cors::CorsLayer {
-    use axum::http::Method;
-    use tower_http::cors::{AllowOrigin, CorsLayer};
-    let origins: Vec<HeaderValue> = origins.iter().filter_map(|o| HeaderValue::from_str(o).ok()).collect();
-    let names = |list: &[&'static str]| list.iter().map(|h| HeaderName::from_static(h)).collect::<Vec<_>>();
-    CorsLayer::new()
-        .allow_origin(AllowOrigin::list(origins))
-        .allow_methods([
-            Method::GET,
-            Method::HEAD,
-            Method::POST,
-            Method::PATCH,
-            Method::PUT,
-            Method::DELETE,
-            Method::OPTIONS,
-        ])
-        .allow_headers(names(&[
-            "authorization",
-            "content-type",
-            "range",
-            "if-range",
-            "x-csrf-token",
-            "x-requested-with",
-            "x-http-method-override",
-            "tus-resumable",
-            "upload-length",
-            "upload-offset",
-            "upload-metadata",
-            "upload-defer-length",
-            "upload-checksum",
-        ]))
-        .expose_headers(names(&[
-            "location",
-            "etag",
-            "content-range",
-            "content-disposition",
-            "tus-resumable",
-            "tus-version",
-            "tus-extension",
-            "tus-max-size",
-            "tus-checksum-algorithm",
-            "upload-offset",
-            "upload-length",
-            "upload-metadata",
-            "upload-defer-length",
-            "upload-expires",
-        ]))
-        .max_age(Duration::from_secs(3600))
 }
 
 async fn not_found() -> AppError {

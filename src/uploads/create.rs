@@ -66,23 +66,63 @@ async fn target_transfer(state: &AppState, caller: &User, requested: Option<&str
     }
 }
 
+/// What a new upload says about its file, however it arrived (tus metadata, or the JSON
+/// of the direct-to-bucket routes).
+pub(super) struct FileSpec<'a> {
+    pub filename: Option<&'a str>,
+    pub filetype: Option<&'a str>,
+    pub category: Option<&'a str>,
+    pub transfer: Option<&'a str>,
+    pub length: Option<u64>,
+    /// Kept to answer tus HEAD requests.
+    pub raw_metadata: &'a str,
+    pub direct: bool,
+}
+
+/// A tus creation request.
 pub async fn create(state: &AppState, caller: &User, new: NewUpload<'_>) -> Result<UploadRow, UploadError> {
     let metadata = Metadata::parse(new.metadata).map_err(|e| invalid("Upload-Metadata", e))?;
-    let name = FileName::parse(metadata.get("filename").unwrap_or("upload")).map_err(|e| invalid("filename", e))?;
-    let media_type = MediaType::parse_or_default(metadata.get("filetype"));
-    let category = match metadata.get("category") {
+    let spec = FileSpec {
+        filename: metadata.get("filename"),
+        filetype: metadata.get("filetype"),
+        category: metadata.get("category"),
+        transfer: metadata.get("transfer"),
+        length: new.length,
+        raw_metadata: new.metadata,
+        direct: false,
+    };
+    create_upload(state, caller, spec).await
+}
+
+/// Creates the file and its upload, after every limit is checked: no byte is accepted for
+/// a file that could not be kept.
+pub(super) async fn create_upload(
+    state: &AppState,
+    caller: &User,
+    spec: FileSpec<'_>,
+) -> Result<UploadRow, UploadError> {
+    let new = NewUpload {
+        length: spec.length,
+        metadata: spec.raw_metadata,
+    };
+    let name = FileName::parse(spec.filename.unwrap_or("upload")).map_err(|e| invalid("filename", e))?;
+    let media_type = MediaType::parse_or_default(spec.filetype);
+    let category = match spec.category {
         Some(c) => {
             Category::parse(c).ok_or_else(|| invalid("category", "expected music, document, photo, video or other"))?
         }
         None => Category::guess(&media_type, &name),
     };
-    let transfer = target_transfer(state, caller, metadata.get("transfer")).await?;
+    let transfer = target_transfer(state, caller, spec.transfer).await?;
     check_limits(state, &transfer, new.length.unwrap_or(0)).await?;
 
     let file = FileId::new();
     let id = UploadId::new();
     let multipart = match state.blobs.staging_kind() {
         StagingKind::Parts { .. } => Some(state.blobs.begin_multipart(&keys::file(file.uuid())).await?),
+        StagingKind::Append if spec.direct => {
+            return Err(invalid("storage", "direct-to-bucket uploads need S3 storage"));
+        }
         StagingKind::Append => None,
     };
     let now = state.clock.now_ms();
@@ -108,6 +148,7 @@ pub async fn create(state: &AppState, caller: &User, new: NewUpload<'_>) -> Resu
             multipart_id: multipart.as_ref().map(|m| m.0.as_str()),
             part_size: state.cfg.uploads.part_size.bytes(),
             expires_at: now + i64::try_from(state.cfg.uploads.expire_after.as_millis()).unwrap_or(i64::MAX),
+            direct: spec.direct,
         };
         db::uploads::insert(&mut *tx, row, now).await?;
         tx.commit().await?;

@@ -12,6 +12,7 @@ mod append;
 mod buffer;
 mod commit;
 mod create;
+pub mod direct;
 mod finish;
 pub mod hashing;
 mod lease;
@@ -27,6 +28,8 @@ use relais_storage::{BlobError, StagingKind};
 pub use create::{NewUpload, create};
 pub use lease::Lease;
 pub use terminate::{reap_expired, terminate};
+
+pub(crate) use terminate::discard;
 
 use crate::db::DbError;
 use crate::db::uploads::UploadRow;

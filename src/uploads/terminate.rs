@@ -10,7 +10,7 @@ use crate::domain::{UploadId, UserId};
 use crate::state::AppState;
 
 /// Drops whatever storage holds for the upload, then the file and upload rows.
-async fn discard(state: &AppState, upload: &UploadRow) -> Result<(), UploadError> {
+pub(crate) async fn discard(state: &AppState, upload: &UploadRow) -> Result<(), UploadError> {
     state.blobs.discard_append(upload.id.uuid()).await?;
     if let Some(m) = &upload.multipart_id {
         let key = keys::file(upload.file.uuid());

@@ -190,6 +190,13 @@ pub trait BlobStore: Send + Sync + fmt::Debug + 'static {
         parts: &[PartReceipt],
     ) -> Result<BlobMeta, BlobError>;
 
+    /// The parts the service holds for an upload, for uploads whose parts someone else
+    /// sent (direct-to-bucket): the service is then the only one that knows them.
+    async fn list_parts(&self, key: &BlobKey, upload: &MultipartId) -> Result<Vec<PartReceipt>, BlobError> {
+        let _ = (key, upload);
+        Err(BlobError::NotSupported("listing multipart parts"))
+    }
+
     /// Drops the upload and every part stored for it; unknown ids are not an error.
     async fn abort_multipart(&self, key: &BlobKey, upload: &MultipartId) -> Result<(), BlobError>;
 

@@ -8,6 +8,7 @@ mod accounts;
 mod cli;
 mod clients;
 mod crash;
+mod direct;
 mod downloads;
 mod health;
 mod jobs;

@@ -83,6 +83,16 @@ async fn setup_warns_but_succeeds_on_a_server_without_cors_support() {
     assert_eq!(code, Some(0), "{out}");
     assert!(line(&out, "OK    bucket").contains("created"), "{out}");
     assert!(line(&out, "WARN  cors").contains("does not support CORS"), "{out}");
+
+    // Without CORS, direct-to-bucket uploads cannot work: check says so and fails.
+    let mut direct = env.to_vec();
+    direct.push(("RELAIS_UPLOADS__DIRECT_TO_BUCKET", "true"));
+    let (code, check) = relais(dir.path(), &direct, &["check"]);
+    assert_eq!(code, Some(1), "{check}");
+    assert!(
+        line(&check, "FAIL  cors").contains("uploads.direct_to_bucket"),
+        "{check}"
+    );
 }
 
 #[test]
