@@ -227,6 +227,20 @@ pub async fn commit(tx: &mut Tx, id: UploadId, owner: &str, c: Commit<'_>, now: 
     Ok(done.rows_affected() == 1)
 }
 
+/// Pushes an upload's expiry back: it is still in use.
+pub async fn touch_expiry<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    id: UploadId,
+    expires_at: Millis,
+) -> Result<(), DbError> {
+    sqlx::query("UPDATE uploads SET expires_at = $1 WHERE id = $2 AND completed_at IS NULL")
+        .bind(expires_at)
+        .bind(id.to_db())
+        .execute(ex)
+        .await?;
+    Ok(())
+}
+
 /// Sets a deferred length once; false if it was already set.
 pub async fn set_length<'e>(ex: impl Executor<'e, Database = Any>, id: UploadId, length: u64) -> Result<bool, DbError> {
     let done = sqlx::query("UPDATE uploads SET length = $1 WHERE id = $2 AND length IS NULL")

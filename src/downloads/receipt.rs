@@ -24,8 +24,12 @@ impl Recorded {
     fn finish(&mut self, failed: bool) {
         let Some((state, id)) = self.receipt.take() else { return };
         let (sent, complete) = (self.sent, !failed && self.sent == self.expected);
-        // Drop cannot wait: the receipt is written by a task of its own.
-        tokio::spawn(async move {
+        // Drop cannot wait: the receipt is written by a task of its own, when there is
+        // still a runtime to run it (not while the process is shutting down).
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
+        runtime.spawn(async move {
             if let Err(e) = db::downloads::finish(state.db.pool(), &id, sent, complete, state.clock.now_ms()).await {
                 tracing::warn!(download = %id, error = %e, "cannot record download");
             }

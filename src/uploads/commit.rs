@@ -22,7 +22,7 @@ pub(super) struct Point<'a> {
 /// Returns the upload's new expiry.
 pub(super) async fn commit(state: &AppState, lease: &Lease, point: Point<'_>) -> Result<i64, UploadError> {
     let now = state.clock.now_ms();
-    let expires_at = now + i64::try_from(state.cfg.uploads.expire_after.as_millis()).unwrap_or(i64::MAX);
+    let expires_at = super::expiry(state, now);
     let hash_state = point.hash.save();
     let mut tx = state.db.begin().await?;
     for part in point.parts {

@@ -147,7 +147,7 @@ pub(super) async fn create_upload(
             hash_state: RunningSha256::new().save(),
             multipart_id: multipart.as_ref().map(|m| m.0.as_str()),
             part_size: state.cfg.uploads.part_size.bytes(),
-            expires_at: now + i64::try_from(state.cfg.uploads.expire_after.as_millis()).unwrap_or(i64::MAX),
+            expires_at: super::expiry(state, now),
             direct: spec.direct,
         };
         db::uploads::insert(&mut *tx, row, now).await?;

@@ -97,6 +97,9 @@ pub async fn sign_part(
         return Err(invalid("uploadId", "the upload is already complete"));
     }
     let part = PartNumber::new(part).ok_or_else(|| invalid("partNumber", "expected 1 to 10000"))?;
+    // The browser is still at it: the upload is not abandoned.
+    let expires_at = super::expiry(state, state.clock.now_ms());
+    db::uploads::touch_expiry(state.db.pool(), upload.id, expires_at).await?;
     let request = PresignRequest {
         key: keys::file(upload.file.uuid()),
         op: PresignOp::UploadPart {
@@ -157,7 +160,7 @@ pub async fn complete(
         ));
     }
     let now = state.clock.now_ms();
-    let expires_at = now + i64::try_from(state.cfg.uploads.expire_after.as_millis()).unwrap_or(i64::MAX);
+    let expires_at = super::expiry(state, now);
     let mut tx = state.db.begin().await?;
     db::uploads::complete(&mut tx, upload.id, length, expires_at, now).await?;
     crate::jobs::enqueue(&mut *tx, VERIFY_KIND, &VerifyPayload { file: upload.file }, 5, now).await?;

@@ -81,6 +81,11 @@ impl From<UploadError> for AppError {
     }
 }
 
+/// When an upload touched at `now` expires if nothing more happens.
+fn expiry(state: &AppState, now: Millis) -> Millis {
+    now.saturating_add(i64::try_from(state.cfg.uploads.expire_after.as_millis()).unwrap_or(i64::MAX))
+}
+
 fn invalid(field: &'static str, message: impl ToString) -> UploadError {
     UploadError::Invalid {
         field,
