@@ -30,7 +30,7 @@ pub(super) async fn appended(
     Ok(upload.file)
 }
 
-/// Marks the file stored with its SHA-256 and forgets the upload, in one transaction.
+/// Marks the file stored with its SHA-256 and the upload complete, in one transaction.
 pub(super) async fn record_stored(
     state: &AppState,
     upload: &UploadRow,
@@ -40,7 +40,8 @@ pub(super) async fn record_stored(
     let now = state.clock.now_ms();
     let mut tx = state.db.begin().await?;
     db::files::mark_stored(&mut *tx, upload.file, len, &sha256, now).await?;
-    db::uploads::delete(&mut *tx, upload.id).await?;
+    // The upload stays, complete, until it expires: a client resuming it learns it is done.
+    db::uploads::complete(&mut tx, upload.id, len, super::expiry(state, now), now).await?;
     tx.commit().await.map_err(db::DbError::from)?;
     tracing::info!(file = %upload.file, size = len, %sha256, "file stored");
     Ok(())

@@ -117,11 +117,27 @@ async fn a_file_sent_in_chunks_is_stored_with_the_sha256_of_its_bytes() {
     assert_eq!(file["size"], data.len());
     assert_eq!(file["sha256"], sha256_hex(&data).as_str());
     assert_eq!(file["category"], "video");
+    // A finished upload still answers, so a client resuming it learns it is done.
+    let done = tus.head(&path).await;
+    assert_eq!(done.status, 200);
+    assert_eq!(done.header("upload-offset"), Some(data.len().to_string().as_str()));
+    let again = tus.patch(&path, data.len() as u64, b"").await;
     assert_eq!(
-        tus.head(&path).await.status,
-        404,
-        "a finished upload is no longer a tus resource"
+        (again.status, again.header("upload-offset")),
+        (204, Some(data.len().to_string().as_str()))
     );
+    assert_eq!(tus.patch(&path, data.len() as u64, b"extra").await.status, 413);
+    // Until it expires: then only the upload resource goes, the file stays.
+    app.clock().advance(Duration::from_secs(25 * 3600));
+    assert_eq!(
+        relais::jobs::housekeeping::sweep(&app.state)
+            .await
+            .expect("sweep")
+            .uploads,
+        0
+    );
+    assert_eq!(tus.head(&path).await.status, 404);
+    assert_eq!(stored_file(&tus, "Église d'Été.mov").await["status"], "stored");
 
     // The bytes in storage are exactly the ones sent.
     let id = relais::domain::FileId::parse(file["id"].as_str().expect("id")).expect("file id");
