@@ -531,3 +531,222 @@ async fn configured_origins_may_use_tus_from_a_browser_and_others_may_not() {
         "{exposed}"
     );
 }
+
+/// One request and what must come back.
+struct Case {
+    what: &'static str,
+    method: Method,
+    /// `{upload}` is replaced by the upload's path.
+    path: &'static str,
+    headers: &'static [(&'static str, &'static str)],
+    body: &'static [u8],
+    status: u16,
+    expect_headers: &'static [(&'static str, &'static str)],
+}
+
+#[tokio::test]
+async fn the_protocol_table_holds() {
+    let app = app().await;
+    let (tus, _) = Tus::client(&app, "anne@example.fr").await;
+    let path = tus.create(10, &meta(&[("filename", "t.txt")])).await;
+    const OCTETS: (&str, &str) = ("content-type", "application/offset+octet-stream");
+    let cases = [
+        Case {
+            what: "HEAD of a new upload",
+            method: Method::HEAD,
+            path: "{upload}",
+            headers: &[],
+            body: b"",
+            status: 200,
+            expect_headers: &[
+                ("upload-offset", "0"),
+                ("upload-length", "10"),
+                ("cache-control", "no-store"),
+                ("tus-resumable", "1.0.0"),
+            ],
+        },
+        Case {
+            what: "PATCH without the tus content type",
+            method: Method::PATCH,
+            path: "{upload}",
+            headers: &[("upload-offset", "0"), ("content-type", "text/plain")],
+            body: b"abc",
+            status: 415,
+            expect_headers: &[("tus-resumable", "1.0.0")],
+        },
+        Case {
+            what: "PATCH without Upload-Offset",
+            method: Method::PATCH,
+            path: "{upload}",
+            headers: &[OCTETS],
+            body: b"abc",
+            status: 400,
+            expect_headers: &[],
+        },
+        Case {
+            what: "PATCH with a non-numeric Upload-Offset",
+            method: Method::PATCH,
+            path: "{upload}",
+            headers: &[OCTETS, ("upload-offset", "x")],
+            body: b"abc",
+            status: 400,
+            expect_headers: &[],
+        },
+        Case {
+            what: "first PATCH",
+            method: Method::PATCH,
+            path: "{upload}",
+            headers: &[OCTETS, ("upload-offset", "0")],
+            body: b"abc",
+            status: 204,
+            expect_headers: &[("upload-offset", "3")],
+        },
+        Case {
+            what: "PATCH at a stale offset",
+            method: Method::PATCH,
+            path: "{upload}",
+            headers: &[OCTETS, ("upload-offset", "0")],
+            body: b"abc",
+            status: 409,
+            expect_headers: &[("upload-offset", "3")],
+        },
+        Case {
+            what: "PATCH past the length",
+            method: Method::PATCH,
+            path: "{upload}",
+            headers: &[OCTETS, ("upload-offset", "3")],
+            body: b"12345678",
+            status: 413,
+            expect_headers: &[],
+        },
+        Case {
+            what: "PATCH with an unknown checksum algorithm",
+            method: Method::PATCH,
+            path: "{upload}",
+            headers: &[OCTETS, ("upload-offset", "3"), ("upload-checksum", "md5 AAAA")],
+            body: b"def",
+            status: 400,
+            expect_headers: &[],
+        },
+        Case {
+            what: "PATCH with a wrong sha256",
+            method: Method::PATCH,
+            path: "{upload}",
+            headers: &[
+                OCTETS,
+                ("upload-offset", "3"),
+                ("upload-checksum", "sha256 47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="),
+            ],
+            body: b"def",
+            status: 460,
+            expect_headers: &[],
+        },
+        Case {
+            what: "a different Upload-Length on PATCH",
+            method: Method::PATCH,
+            path: "{upload}",
+            headers: &[OCTETS, ("upload-offset", "3"), ("upload-length", "11")],
+            body: b"def",
+            status: 400,
+            expect_headers: &[],
+        },
+        Case {
+            what: "HEAD after the refusals",
+            method: Method::HEAD,
+            path: "{upload}",
+            headers: &[],
+            body: b"",
+            status: 200,
+            expect_headers: &[("upload-offset", "3")],
+        },
+        Case {
+            what: "HEAD of an unknown upload",
+            method: Method::HEAD,
+            path: "/api/v1/uploads/00000000-0000-7000-8000-000000000000",
+            headers: &[],
+            body: b"",
+            status: 404,
+            expect_headers: &[("tus-resumable", "1.0.0")],
+        },
+        Case {
+            what: "HEAD of a malformed id",
+            method: Method::HEAD,
+            path: "/api/v1/uploads/not-an-id",
+            headers: &[],
+            body: b"",
+            status: 404,
+            expect_headers: &[],
+        },
+        Case {
+            what: "POST without a length",
+            method: Method::POST,
+            path: "/api/v1/uploads",
+            headers: &[],
+            body: b"",
+            status: 400,
+            expect_headers: &[],
+        },
+        Case {
+            what: "POST with both lengths",
+            method: Method::POST,
+            path: "/api/v1/uploads",
+            headers: &[("upload-length", "5"), ("upload-defer-length", "1")],
+            body: b"",
+            status: 400,
+            expect_headers: &[],
+        },
+        Case {
+            what: "POST with bad metadata",
+            method: Method::POST,
+            path: "/api/v1/uploads",
+            headers: &[("upload-length", "5"), ("upload-metadata", "filename !!!")],
+            body: b"",
+            status: 400,
+            expect_headers: &[],
+        },
+        Case {
+            what: "POST with an unknown category",
+            method: Method::POST,
+            path: "/api/v1/uploads",
+            headers: &[("upload-length", "5"), ("upload-metadata", "category aW52ZW50ZWQ=")],
+            body: b"",
+            status: 400,
+            expect_headers: &[],
+        },
+        Case {
+            what: "last PATCH",
+            method: Method::PATCH,
+            path: "{upload}",
+            headers: &[OCTETS, ("upload-offset", "3")],
+            body: b"defghij",
+            status: 204,
+            expect_headers: &[("upload-offset", "10")],
+        },
+        Case {
+            what: "HEAD of the finished upload",
+            method: Method::HEAD,
+            path: "{upload}",
+            headers: &[],
+            body: b"",
+            status: 200,
+            expect_headers: &[("upload-offset", "10"), ("upload-length", "10")],
+        },
+    ];
+    for case in cases {
+        let target = case.path.replace("{upload}", &path);
+        let mut request = tus.request(case.method.clone(), &target).body(case.body.to_vec());
+        for (name, value) in case.headers {
+            request = request.header(*name, *value);
+        }
+        let response = request.send().await.expect("request");
+        assert_eq!(response.status().as_u16(), case.status, "{}", case.what);
+        for (name, value) in case.expect_headers {
+            assert_eq!(
+                response.headers().get(*name).and_then(|v| v.to_str().ok()),
+                Some(*value),
+                "{}: {name}",
+                case.what
+            );
+        }
+    }
+}
