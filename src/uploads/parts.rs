@@ -18,6 +18,58 @@ use super::{Body, PatchRequest, Progress, UploadError, finish};
 use crate::db::{self, DbError};
 use crate::state::AppState;
 
+/// A full part on its way to the bucket, with what the upload will look like once it is.
+struct InFlight {
+    upload: tokio::task::JoinHandle<Result<PartReceipt, BlobError>>,
+    /// The offset just after this part.
+    boundary: u64,
+    /// The running hash at `boundary`.
+    hash: RunningSha256,
+}
+
+/// What this PATCH has durably recorded so far.
+struct Ledger {
+    committed: u64,
+    expires_at: i64,
+    /// With a checksum, parts are sent as they fill but recorded only once the body checks.
+    unverified: Vec<PartReceipt>,
+    /// The staged tail this PATCH started from is now inside a recorded part.
+    tail_merged: bool,
+}
+
+impl Ledger {
+    /// Waits for a part and records it (or holds it until the checksum is verified).
+    async fn settle(
+        &mut self,
+        state: &AppState,
+        lease: &Lease,
+        part: InFlight,
+        verify: bool,
+        staged_seq: u64,
+    ) -> Result<(), UploadError> {
+        let receipt = part
+            .upload
+            .await
+            .map_err(|e| UploadError::Storage(BlobError::Backend(format!("part upload task failed: {e}"))))??;
+        if verify {
+            self.unverified.push(receipt);
+            return Ok(());
+        }
+        let point = Point {
+            from: self.committed,
+            to: part.boundary,
+            hash: &part.hash,
+            staged_len: 0,
+            staged_seq,
+            parts: &[receipt],
+        };
+        self.expires_at = commit(state, lease, point).await?;
+        self.committed = part.boundary;
+        self.tail_merged = true;
+        Ok(())
+    }
+}
+
 fn part_number(n: u64) -> Result<PartNumber, UploadError> {
     u32::try_from(n)
         .ok()
@@ -67,12 +119,17 @@ pub(super) async fn write(
         }
     }
     let mut next_part = (upload.offset - upload.staged_len) / part_size + 1;
-    let (mut committed, mut pending) = (upload.offset, upload.offset);
-    let mut tail_merged = false;
-    let mut expires_at = upload.expires_at;
+    let mut pending = upload.offset;
     let verify = req.checksum.is_some();
-    // With a checksum, parts are sent as they fill but recorded only once the body checks.
-    let mut unverified: Vec<PartReceipt> = Vec::new();
+    let mut ledger = Ledger {
+        committed: upload.offset,
+        expires_at: upload.expires_at,
+        unverified: Vec::new(),
+        tail_merged: false,
+    };
+    // One part goes up to the bucket while the next one fills: receiving never waits for
+    // the bucket unless it falls a whole part behind.
+    let mut in_flight: Option<InFlight> = None;
     let mut reader = BodyReader::new(state, lease, body, room, req.checksum);
 
     let end = loop {
@@ -89,37 +146,35 @@ pub(super) async fn write(
             if buffer.len < part_size {
                 continue;
             }
+            if let Some(previous) = in_flight.take() {
+                ledger.settle(state, lease, previous, verify, upload.staged_seq).await?;
+            }
             let full = std::mem::replace(&mut buffer, PartBuffer::create(&tmp).await?)
                 .seal()
                 .await?;
-            let receipt = state
-                .blobs
-                .put_part(
-                    &key,
-                    &multipart,
-                    part_number(next_part)?,
-                    full.len,
-                    full.stream().await?,
-                )
-                .await?;
+            let (blobs, key, multipart, number) = (
+                state.blobs.clone(),
+                key.clone(),
+                multipart.clone(),
+                part_number(next_part)?,
+            );
+            let upload_part = tokio::spawn(async move {
+                let stream = full.stream().await?;
+                // `full` lives until the part is sent: its file goes with it.
+                blobs.put_part(&key, &multipart, number, full.len, stream).await
+            });
+            in_flight = Some(InFlight {
+                upload: upload_part,
+                boundary: pending,
+                hash: hash.clone(),
+            });
             next_part += 1;
-            if verify {
-                unverified.push(receipt);
-            } else {
-                let point = Point {
-                    from: committed,
-                    to: pending,
-                    hash: &hash,
-                    staged_len: 0,
-                    staged_seq: upload.staged_seq,
-                    parts: &[receipt],
-                };
-                expires_at = commit(state, lease, point).await?;
-                committed = pending;
-                tail_merged = true;
-            }
         }
     };
+    // Whatever happened to the body, a part already on its way is kept if it arrives.
+    if let Some(last) = in_flight.take() {
+        ledger.settle(state, lease, last, verify, upload.staged_seq).await?;
+    }
     match end {
         Next::TooLarge => {
             return Err(UploadError::TooLarge(format!(
@@ -130,6 +185,12 @@ pub(super) async fn write(
         _ if verify => return Err(UploadError::ChecksumMismatch),
         _ => {}
     }
+    let Ledger {
+        committed,
+        mut expires_at,
+        mut unverified,
+        mut tail_merged,
+    } = ledger;
 
     let finishing = length == Some(pending);
     let leftover = buffer.seal().await?;
