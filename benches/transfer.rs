@@ -258,30 +258,28 @@ impl Relais {
     }
 }
 
-struct Row {
-    what: String,
-    mb_s: f64,
-    cpu_per_gib: f64,
-    note: String,
+/// One pass of every measurement: (MB/s, server CPU-s/GiB) pairs and the rest.
+#[derive(Default, Clone)]
+struct Pass {
+    sink: (f64, f64),
+    tus8: (f64, f64),
+    tus64: (f64, f64),
+    peak_rss: f64,
+    idle_rss: f64,
+    singles: f64,
+    zip: f64,
+    first_byte_ms: f64,
+    s3_direct: Option<f64>,
+    s3_relais: Option<(f64, f64)>,
 }
 
-fn print(rows: &[Row]) {
-    println!("\n| measurement | MB/s | server CPU-s/GiB | notes |\n|---|---|---|---|");
-    for r in rows {
-        println!("| {} | {:.0} | {:.2} | {} |", r.what, r.mb_s, r.cpu_per_gib, r.note);
-    }
-}
-
-async fn run() {
-    let quick = std::env::args().any(|a| a == "--quick");
-    let size = if quick { 256 * MIB } else { GIB };
-    let block = noise(64 * MIB as usize);
-    let scratch = tempfile::tempdir().expect("dir");
-    let mut rows = Vec::new();
+async fn measure(scratch: &Path, size: u64, block: &Bytes) -> Pass {
+    let mut pass = Pass::default();
+    let gib = size as f64 / GIB as f64;
 
     // Baseline: PUT into a file with SHA-256.
     let sink_port = port();
-    let sink_dir = scratch.path().join("sink");
+    let sink_dir = scratch.join("sink");
     std::fs::create_dir_all(&sink_dir).expect("dir");
     let me = std::env::current_exe().expect("self");
     let sink = Proc {
@@ -291,7 +289,6 @@ async fn run() {
             .spawn()
             .expect("sink"),
     };
-    let sink_url = format!("http://127.0.0.1:{sink_port}/x");
     for _ in 0..400 {
         if std::net::TcpStream::connect(("127.0.0.1", sink_port)).is_ok() {
             break;
@@ -301,80 +298,63 @@ async fn run() {
     let http = reqwest::Client::new();
     let (cpu0, t0) = (sink.cpu(), Instant::now());
     let r = http
-        .put(&sink_url)
-        .body(body(size, &block))
+        .put(format!("http://127.0.0.1:{sink_port}/x"))
+        .body(body(size, block))
         .send()
         .await
         .expect("sink put");
     assert!(r.status().is_success());
-    let (secs, cpu) = (t0.elapsed().as_secs_f64(), sink.cpu() - cpu0);
-    let gib = size as f64 / GIB as f64;
-    let sink_row = Row {
-        what: "baseline: HTTP PUT into a file + SHA-256".into(),
-        mb_s: size as f64 / 1e6 / secs,
-        cpu_per_gib: cpu / gib,
-        note: String::new(),
-    };
-    let (sink_mb_s, sink_cpu) = (sink_row.mb_s, sink_row.cpu_per_gib);
-    rows.push(sink_row);
+    pass.sink = (
+        size as f64 / 1e6 / t0.elapsed().as_secs_f64(),
+        (sink.cpu() - cpu0) / gib,
+    );
     drop(sink);
+    let _ = std::fs::remove_dir_all(&sink_dir);
 
-    // Relais, local storage.
-    let local = start_relais(&scratch.path().join("local"), &[]).await;
+    // Relais, local storage, 8 and 64 MiB PATCHes.
+    let local_dir = scratch.join("local");
+    let local = start_relais(&local_dir, &[]).await;
     for chunk in [8 * MIB, 64 * MIB] {
         let (cpu0, t0) = (local.proc.cpu(), Instant::now());
-        local.upload(size, chunk, &block, &format!("big-{chunk}")).await;
-        let (secs, cpu) = (t0.elapsed().as_secs_f64(), local.proc.cpu() - cpu0);
-        let (mb_s, per_gib) = (size as f64 / 1e6 / secs, cpu / gib);
-        rows.push(Row {
-            what: format!("Relais tus, local, {} MiB PATCHes", chunk / MIB),
-            mb_s,
-            cpu_per_gib: per_gib,
-            note: format!(
-                "{:.2}× baseline CPU, {:.0} % of its throughput",
-                per_gib / sink_cpu,
-                100.0 * mb_s / sink_mb_s
-            ),
-        });
+        local.upload(size, chunk, block, &format!("big-{chunk}")).await;
+        let result = (
+            size as f64 / 1e6 / t0.elapsed().as_secs_f64(),
+            (local.proc.cpu() - cpu0) / gib,
+        );
+        if chunk == 8 * MIB {
+            pass.tus8 = result
+        } else {
+            pass.tus64 = result
+        }
     }
     drop(local);
+    let _ = std::fs::remove_dir_all(&local_dir);
 
-    // Memory: 16 concurrent 64 MiB uploads in single 64 MiB PATCHes, on a fresh server.
-    let fresh = start_relais(&scratch.path().join("memory"), &[]).await;
-    let idle = fresh.proc.peak_rss_mib();
-    let uploads =
-        (0..16).map(|i| fresh.upload(64 * MIB, 64 * MIB, &block, Box::leak(format!("m{i}").into_boxed_str())));
-    futures_util::future::join_all(uploads).await;
-    let peak = fresh.proc.peak_rss_mib();
-    rows.push(Row {
-        what: "16 × 64 MiB concurrent, 64 MiB PATCHes".into(),
-        mb_s: 0.0,
-        cpu_per_gib: 0.0,
-        note: format!("peak RSS {peak:.0} MiB (idle {idle:.0} MiB)"),
-    });
-
-    // ZIP of a transfer against its files downloaded one by one.
+    // Memory under 16 concurrent 64 MiB uploads, on a fresh server; then the ZIP.
+    let fresh = start_relais(&scratch.join("memory"), &[]).await;
+    pass.idle_rss = fresh.proc.peak_rss_mib();
+    let names: Vec<String> = (0..16).map(|i| format!("m{i}")).collect();
+    futures_util::future::join_all(names.iter().map(|n| fresh.upload(64 * MIB, 64 * MIB, block, n))).await;
+    pass.peak_rss = fresh.proc.peak_rss_mib();
     let files = 4;
-    let each = size / files;
     for i in 0..files {
-        fresh.upload(each, 64 * MIB, &block, &format!("z{i}.mov")).await;
+        fresh.upload(size / files, 64 * MIB, block, &format!("z{i}.mov")).await;
     }
-    let transfers: serde_json::Value = fresh
-        .http
-        .get(format!("{}/api/v1/transfers", fresh.base))
-        .bearer_auth(&fresh.token)
-        .send()
+    let get = |path: String| {
+        fresh
+            .http
+            .get(format!("{}{path}", fresh.base))
+            .bearer_auth(&fresh.token)
+            .send()
+    };
+    let transfers: serde_json::Value = get("/api/v1/transfers".into())
         .await
         .expect("list")
         .json()
         .await
         .expect("json");
     let transfer = transfers[0]["id"].as_str().expect("id").to_owned();
-    let shown: serde_json::Value = fresh
-        .http
-        .get(format!("{}/api/v1/transfers/{transfer}", fresh.base))
-        .bearer_auth(&fresh.token)
-        .send()
+    let shown: serde_json::Value = get(format!("/api/v1/transfers/{transfer}"))
         .await
         .expect("show")
         .json()
@@ -390,11 +370,7 @@ async fn run() {
     let t0 = Instant::now();
     let mut raw = 0u64;
     for id in &ids {
-        let mut s = fresh
-            .http
-            .get(format!("{}/api/v1/files/{id}/content", fresh.base))
-            .bearer_auth(&fresh.token)
-            .send()
+        let mut s = get(format!("/api/v1/files/{id}/content"))
             .await
             .expect("get")
             .bytes_stream();
@@ -402,51 +378,125 @@ async fn run() {
             raw += c.expect("chunk").len() as u64;
         }
     }
-    let raw_mb_s = raw as f64 / 1e6 / t0.elapsed().as_secs_f64();
-    rows.push(Row {
-        what: format!("baseline: {files} files downloaded one by one"),
-        mb_s: raw_mb_s,
-        cpu_per_gib: 0.0,
-        note: String::new(),
-    });
+    pass.singles = raw as f64 / 1e6 / t0.elapsed().as_secs_f64();
     let t0 = Instant::now();
-    let mut s = fresh
-        .http
-        .get(format!("{}/api/v1/transfers/{transfer}/archive", fresh.base))
-        .bearer_auth(&fresh.token)
-        .send()
+    let mut s = get(format!("/api/v1/transfers/{transfer}/archive"))
         .await
         .expect("zip")
         .bytes_stream();
-    let mut first = None;
-    let mut zipped = 0u64;
+    let (mut first, mut zipped) = (None, 0u64);
     while let Some(c) = s.next().await {
         first.get_or_insert_with(|| t0.elapsed());
         zipped += c.expect("chunk").len() as u64;
     }
-    let zip_mb_s = zipped as f64 / 1e6 / t0.elapsed().as_secs_f64();
-    rows.push(Row {
-        what: "the same files as one streamed ZIP".into(),
-        mb_s: zip_mb_s,
-        cpu_per_gib: 0.0,
-        note: format!(
-            "{:.0} % of the baseline; first byte after {:.1} ms; peak RSS {:.0} MiB",
-            100.0 * zip_mb_s / raw_mb_s,
-            first.unwrap_or_default().as_secs_f64() * 1000.0,
-            fresh.proc.peak_rss_mib()
-        ),
-    });
+    pass.zip = zipped as f64 / 1e6 / t0.elapsed().as_secs_f64();
+    pass.first_byte_ms = first.unwrap_or_default().as_secs_f64() * 1000.0;
+    pass.peak_rss = pass.peak_rss.max(fresh.proc.peak_rss_mib());
     drop(fresh);
+    let _ = std::fs::remove_dir_all(scratch.join("memory"));
 
-    if let Some(s3) = s3_rows(scratch.path(), size, &block).await {
-        rows.extend(s3);
+    if let Some((direct, relais)) = s3_pass(scratch, size, block).await {
+        pass.s3_direct = Some(direct);
+        pass.s3_relais = Some(relais);
+    }
+    pass
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(|a, b| a.total_cmp(b));
+    v[v.len() / 2]
+}
+
+/// `median (min–max)` of one figure over the passes.
+fn spread(passes: &[Pass], f: impl Fn(&Pass) -> f64) -> (f64, String) {
+    let v: Vec<f64> = passes.iter().map(f).collect();
+    let (lo, hi) = (
+        v.iter().copied().fold(f64::MAX, f64::min),
+        v.iter().copied().fold(f64::MIN, f64::max),
+    );
+    let m = median(v);
+    (m, format!("{m:.2} ({lo:.2}–{hi:.2})"))
+}
+
+async fn run() {
+    let quick = std::env::args().any(|a| a == "--quick");
+    let size = if quick { 256 * MIB } else { GIB };
+    let runs: usize = std::env::args()
+        .skip_while(|a| a != "--runs")
+        .nth(1)
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(3);
+    let block = noise(64 * MIB as usize);
+    let scratch = tempfile::tempdir().expect("dir");
+    let mut passes = Vec::new();
+    for i in 0..runs {
+        eprintln!("pass {} of {runs}", i + 1);
+        passes.push(measure(scratch.path(), size, &block).await);
+    }
+    // Ratios are taken within each pass (same minute, same machine), then summarised.
+    println!(
+        "\n{runs} passes, {} MiB per upload; median (min–max) over the passes\n",
+        size / MIB
+    );
+    println!("| measurement | value | bar |\n|---|---|---|");
+    let row = |what: &str, value: String, bar: &str| println!("| {what} | {value} | {bar} |");
+    row("baseline PUT + SHA-256: MB/s", spread(&passes, |p| p.sink.0).1, "");
+    row("baseline PUT + SHA-256: CPU-s/GiB", spread(&passes, |p| p.sink.1).1, "");
+    for (label, pick) in [("8 MiB", 0usize), ("64 MiB", 1)] {
+        let get = move |p: &Pass| if pick == 0 { p.tus8 } else { p.tus64 };
+        row(
+            &format!("tus {label} PATCHes: MB/s"),
+            spread(&passes, |p| get(p).0).1,
+            "",
+        );
+        row(
+            &format!("tus {label} PATCHes: CPU-s/GiB"),
+            spread(&passes, |p| get(p).1).1,
+            "",
+        );
+        row(
+            &format!("tus {label}: CPU ÷ baseline CPU"),
+            spread(&passes, |p| get(p).1 / p.sink.1).1,
+            "≤ 1.3",
+        );
+        row(
+            &format!("tus {label}: throughput ÷ baseline"),
+            spread(&passes, |p| get(p).0 / p.sink.0).1,
+            "≥ baseline minus hashing",
+        );
+    }
+    row(
+        "peak RSS, 16 × 64 MiB concurrent (MiB)",
+        spread(&passes, |p| p.peak_rss).1,
+        "< 64",
+    );
+    row("idle RSS (MiB)", spread(&passes, |p| p.idle_rss).1, "");
+    row(
+        "ZIP ÷ same files one by one (throughput)",
+        spread(&passes, |p| p.zip / p.singles).1,
+        "≥ 0.8",
+    );
+    row("ZIP first byte (ms)", spread(&passes, |p| p.first_byte_ms).1, "< 100");
+    if passes.iter().all(|p| p.s3_relais.is_some()) {
+        let s3 = |p: &Pass| p.s3_relais.unwrap_or_default();
+        row(
+            "S3: direct object_store put, MB/s",
+            spread(&passes, |p| p.s3_direct.unwrap_or_default()).1,
+            "",
+        );
+        row("S3: Relais tus, MB/s", spread(&passes, |p| s3(p).0).1, "");
+        row(
+            "S3: Relais ÷ direct put",
+            spread(&passes, |p| s3(p).0 / p.s3_direct.unwrap_or(1.0)).1,
+            "≥ 0.8",
+        );
+        row("S3: Relais CPU-s/GiB", spread(&passes, |p| s3(p).1).1, "< 2");
     } else {
         println!("(s3s-fs not installed: S3 rows skipped; scripts/test.sh installs it)");
     }
-    print(&rows);
 }
 
-async fn s3_rows(scratch: &Path, size: u64, block: &Bytes) -> Option<Vec<Row>> {
+async fn s3_pass(scratch: &Path, size: u64, block: &Bytes) -> Option<(f64, (f64, f64))> {
     Command::new("s3s-fs")
         .arg("--help")
         .stdout(Stdio::null())
@@ -454,7 +504,7 @@ async fn s3_rows(scratch: &Path, size: u64, block: &Bytes) -> Option<Vec<Row>> {
         .status()
         .ok()?;
     let port = port();
-    let root: PathBuf = scratch.join("s3");
+    let root: PathBuf = scratch.join(format!("s3-{port}"));
     std::fs::create_dir_all(&root).ok()?;
     let _s3 = Proc {
         child: Command::new("s3s-fs")
@@ -491,7 +541,6 @@ async fn s3_rows(scratch: &Path, size: u64, block: &Bytes) -> Option<Vec<Row>> {
     };
     relais_storage::setup::apply(&cfg, &[]).await;
     let gib = size as f64 / GIB as f64;
-    let mut rows = Vec::new();
 
     // Baseline: object_store's own streaming multipart put, in this process.
     let store = relais_storage::open(&relais_storage::StorageConfig::S3(cfg.clone())).ok()?;
@@ -505,12 +554,6 @@ async fn s3_rows(scratch: &Path, size: u64, block: &Bytes) -> Option<Vec<Row>> {
         .await
         .ok()?;
     let direct_mb_s = size as f64 / 1e6 / t0.elapsed().as_secs_f64();
-    rows.push(Row {
-        what: "baseline: object_store multipart put into s3s-fs".into(),
-        mb_s: direct_mb_s,
-        cpu_per_gib: 0.0,
-        note: String::new(),
-    });
 
     let env = vec![
         ("RELAIS_STORAGE__BACKEND".to_owned(), "s3".to_owned()),
@@ -522,16 +565,12 @@ async fn s3_rows(scratch: &Path, size: u64, block: &Bytes) -> Option<Vec<Row>> {
             "bench-secret".to_owned(),
         ),
     ];
-    let relais = start_relais(&scratch.join("relais-s3"), &env).await;
+    let relais = start_relais(&scratch.join(format!("relais-s3-{port}")), &env).await;
     let (cpu0, t0) = (relais.proc.cpu(), Instant::now());
     relais.upload(size, 64 * MIB, block, "s3-big").await;
     let (secs, cpu) = (t0.elapsed().as_secs_f64(), relais.proc.cpu() - cpu0);
-    let mb_s = size as f64 / 1e6 / secs;
-    rows.push(Row {
-        what: "Relais tus into s3s-fs, 64 MiB PATCHes".into(),
-        mb_s,
-        cpu_per_gib: cpu / gib,
-        note: format!("{:.0} % of the direct put", 100.0 * mb_s / direct_mb_s),
-    });
-    Some(rows)
+    let result = (size as f64 / 1e6 / secs, cpu / gib);
+    drop(relais);
+    let _ = std::fs::remove_dir_all(&root);
+    Some((direct_mb_s, result))
 }
