@@ -18,6 +18,7 @@ pub mod hashing;
 mod lease;
 pub mod metadata;
 mod parts;
+mod prepare;
 mod reader;
 mod terminate;
 

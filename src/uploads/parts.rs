@@ -8,11 +8,11 @@
 use bytes::Bytes;
 use relais_storage::{BlobError, MultipartId, PartNumber, PartReceipt, keys};
 
-use super::append::settle_length;
 use super::buffer::PartBuffer;
 use super::commit::{Point, commit};
 use super::hashing::RunningSha256;
 use super::lease::Lease;
+use super::prepare::{Prepared, past_end, prepare};
 use super::reader::{BodyReader, Next};
 use super::{Body, PatchRequest, Progress, UploadError, finish};
 use crate::db::{self, DbError};
@@ -83,22 +83,14 @@ pub(super) async fn write(
     req: PatchRequest,
     body: Body,
 ) -> Result<Progress, UploadError> {
-    let upload = db::uploads::find(state.db.pool(), lease.id)
-        .await?
-        .ok_or(UploadError::NotFound)?;
-    if upload.offset != req.offset {
-        return Err(UploadError::OffsetMismatch { current: upload.offset });
-    }
-    let length = settle_length(state, &upload, req.length).await?;
-    let ceiling = length.unwrap_or(state.cfg.uploads.max_file_size.bytes());
-    let room = ceiling.saturating_sub(upload.offset);
-    if req.content_length.is_some_and(|n| n > room) {
-        return Err(UploadError::TooLarge(format!(
-            "the body goes past the end of the upload ({ceiling} bytes)"
-        )));
-    }
+    let Prepared {
+        upload,
+        length,
+        ceiling,
+        room,
+        mut hash,
+    } = prepare(state, lease, &req).await?;
     let corrupt = |what: &str| UploadError::Db(DbError::Corrupt(format!("{what} of upload {}", upload.id)));
-    let mut hash = RunningSha256::restore(&upload.hash_state).ok_or_else(|| corrupt("hash state"))?;
     let multipart = MultipartId(upload.multipart_id.clone().ok_or_else(|| corrupt("multipart id"))?);
     let key = keys::file(upload.file.uuid());
     let part_size = upload.part_size;
@@ -176,11 +168,7 @@ pub(super) async fn write(
         ledger.settle(state, lease, last, verify, upload.staged_seq).await?;
     }
     match end {
-        Next::TooLarge => {
-            return Err(UploadError::TooLarge(format!(
-                "the body goes past the end of the upload ({ceiling} bytes)"
-            )));
-        }
+        Next::TooLarge => return Err(past_end(ceiling)),
         Next::End if reader.checksum_matches() => {}
         _ if verify => return Err(UploadError::ChecksumMismatch),
         _ => {}

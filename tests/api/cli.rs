@@ -6,18 +6,11 @@ use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
 use crate::helpers::backend;
+use crate::helpers::binary::{self, free_port};
 
 /// The binary with a clean environment: only what the test sets, in `dir`.
 fn relais(dir: &Path, env: &[(&str, &str)], args: &[&str]) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_relais"));
-    cmd.current_dir(dir)
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .args(args);
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    cmd
+    binary::relais(Some(dir), env.iter().copied(), args)
 }
 
 fn run(dir: &Path, env: &[(&str, &str)], args: &[&str]) -> Output {
@@ -26,13 +19,6 @@ fn run(dir: &Path, env: &[(&str, &str)], args: &[&str]) -> Output {
 
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("port")
-        .port()
 }
 
 #[tokio::test]

@@ -7,6 +7,7 @@ use std::time::Duration;
 use relais::config::Config;
 
 use crate::helpers::backend::{Backend, env_for};
+use crate::helpers::binary::{self, free_port};
 use crate::helpers::tus::{meta, pattern, sha256_hex};
 
 const MIB: usize = 1024 * 1024;
@@ -16,24 +17,12 @@ struct Server {
     base: String,
 }
 
-fn port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("port")
-        .port()
-}
-
 fn relais(env: &[(String, String)], args: &[&str]) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_relais"));
-    cmd.env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .envs(env.iter().map(|(k, v)| (k, v)))
-        .args(args);
-    cmd
+    binary::relais(None, env.iter().map(|(k, v)| (k, v)), args)
 }
 
 async fn start(env: &[(String, String)]) -> Server {
-    let port = port();
+    let port = free_port();
     let mut env = env.to_vec();
     env.push(("RELAIS_LISTEN".into(), format!("127.0.0.1:{port}")));
     let child = relais(&env, &["serve"])

@@ -1,17 +1,11 @@
 //! `relais storage setup` and what `relais check` says about the bucket afterwards.
 
-use std::process::Command;
-
 use crate::helpers::backend;
+use crate::helpers::binary;
 use crate::helpers::moto::MotoServer;
 
 fn relais(dir: &std::path::Path, env: &[(&str, &str)], args: &[&str]) -> (Option<i32>, String) {
-    let output = Command::new(env!("CARGO_BIN_EXE_relais"))
-        .current_dir(dir)
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .envs(env.iter().copied())
-        .args(args)
+    let output = binary::relais(Some(dir), env.iter().copied(), args)
         .output()
         .expect("relais runs");
     let all = format!(

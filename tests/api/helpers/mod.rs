@@ -1,6 +1,7 @@
 //! `TestApp`: one running Relais with its own database, storage and outbox.
 
 pub mod backend;
+pub mod binary;
 pub mod moto;
 pub mod smtp;
 pub mod tus;

@@ -10,10 +10,7 @@ pub struct MotoServer {
 
 impl MotoServer {
     pub async fn start() -> Self {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .expect("port")
-            .port();
+        let port = super::binary::free_port();
         let program = std::env::var("TEST_MOTO_SERVER").unwrap_or_else(|_| "moto_server".into());
         let child = Command::new(&program)
             .args(["-H", "127.0.0.1", "-p", &port.to_string()])

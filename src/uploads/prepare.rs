@@ -1,0 +1,73 @@
+//! What both write paths check first, under the lease.
+
+use super::hashing::RunningSha256;
+use super::lease::Lease;
+use super::{PatchRequest, UploadError};
+use crate::db::uploads::UploadRow;
+use crate::db::{self, DbError};
+use crate::state::AppState;
+
+/// An upload ready to receive a PATCH body.
+pub(super) struct Prepared {
+    pub upload: UploadRow,
+    pub length: Option<u64>,
+    /// The most the upload may hold: its length, or the size limit while it is deferred.
+    pub ceiling: u64,
+    /// What this body may carry.
+    pub room: u64,
+    pub hash: RunningSha256,
+}
+
+pub(super) fn past_end(ceiling: u64) -> UploadError {
+    UploadError::TooLarge(format!("the body goes past the end of the upload ({ceiling} bytes)"))
+}
+
+/// Reads the upload again under the lease (the previous holder may have committed since)
+/// and checks the request against it before a byte is read.
+pub(super) async fn prepare(state: &AppState, lease: &Lease, req: &PatchRequest) -> Result<Prepared, UploadError> {
+    let upload = db::uploads::find(state.db.pool(), lease.id)
+        .await?
+        .ok_or(UploadError::NotFound)?;
+    if upload.offset != req.offset {
+        return Err(UploadError::OffsetMismatch { current: upload.offset });
+    }
+    let length = settle_length(state, &upload, req.length).await?;
+    let ceiling = length.unwrap_or(state.cfg.uploads.max_file_size.bytes());
+    let room = ceiling.saturating_sub(upload.offset);
+    if req.content_length.is_some_and(|n| n > room) {
+        return Err(past_end(ceiling));
+    }
+    let hash = RunningSha256::restore(&upload.hash_state)
+        .ok_or_else(|| UploadError::Db(DbError::Corrupt(format!("hash state of upload {}", upload.id))))?;
+    Ok(Prepared {
+        upload,
+        length,
+        ceiling,
+        room,
+        hash,
+    })
+}
+
+/// Fixes a deferred length, or checks the one sent again.
+async fn settle_length(state: &AppState, upload: &UploadRow, sent: Option<u64>) -> Result<Option<u64>, UploadError> {
+    match (upload.length, sent) {
+        (known, None) => Ok(known),
+        (Some(known), Some(sent)) if known == sent => Ok(Some(known)),
+        (Some(_), Some(_)) => Err(super::invalid("Upload-Length", "the length is already set and differs")),
+        (None, Some(sent)) => {
+            if sent < upload.offset {
+                return Err(super::invalid(
+                    "Upload-Length",
+                    "shorter than what was already received",
+                ));
+            }
+            let transfer = db::transfers::find(state.db.pool(), upload.transfer)
+                .await?
+                .ok_or(UploadError::NotFound)?;
+            super::create::check_limits(state, &transfer, sent).await?;
+            db::uploads::set_length(state.db.pool(), upload.id, sent).await?;
+            db::files::set_size(state.db.pool(), upload.file, sent, state.clock.now_ms()).await?;
+            Ok(Some(sent))
+        }
+    }
+}
