@@ -11,6 +11,7 @@ mod config;
 mod error;
 mod key;
 mod local;
+mod local_append;
 mod memory;
 mod s3;
 #[cfg(feature = "setup")]

@@ -9,7 +9,7 @@ use std::process::Command;
 use reqwest::Method;
 
 use crate::helpers::tus::{Tus, pattern, sha256_hex};
-use crate::helpers::{Answer, spawn_app_with};
+use crate::helpers::{Answer, spawn_app_with_small_parts};
 
 const MIB: usize = 1024 * 1024;
 
@@ -65,7 +65,7 @@ fn run(mut cmd: Command) -> String {
 
 #[tokio::test]
 async fn tuspy_uploads_with_checksums_and_resumes_after_an_interruption() {
-    let app = spawn_app_with(|cfg| cfg.uploads.part_size = relais::domain::ByteSize::from_bytes(5 * MIB as u64)).await;
+    let app = spawn_app_with_small_parts().await;
     let (tus, _) = Tus::client(&app, "anne@example.fr").await;
     let dir = tempfile::tempdir().expect("dir");
     let (paths, expected) = files(dir.path(), &[("musique.wav", 9 * MIB + 17), ("devis.pdf", 3 * MIB + 5)]);
@@ -94,7 +94,7 @@ async fn tuspy_uploads_with_checksums_and_resumes_after_an_interruption() {
 
 #[tokio::test]
 async fn tus_js_client_uploads_many_files_in_parallel() {
-    let app = spawn_app_with(|cfg| cfg.uploads.part_size = relais::domain::ByteSize::from_bytes(5 * MIB as u64)).await;
+    let app = spawn_app_with_small_parts().await;
     let (tus, _) = Tus::client(&app, "anne@example.fr").await;
     let dir = tempfile::tempdir().expect("dir");
     let sizes: Vec<(String, usize)> = (0..8)

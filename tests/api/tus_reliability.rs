@@ -7,12 +7,12 @@ use reqwest::Method;
 use tokio::io::AsyncWriteExt;
 
 use crate::helpers::tus::{Tus, meta, pattern, sha256_hex};
-use crate::helpers::{Answer, TestApp, spawn_app_with};
+use crate::helpers::{Answer, TestApp, spawn_app_with_small_parts};
 
 const MIB: usize = 1024 * 1024;
 
 async fn app() -> TestApp {
-    spawn_app_with(|cfg| cfg.uploads.part_size = relais::domain::ByteSize::from_bytes(5 * MIB as u64)).await
+    spawn_app_with_small_parts().await
 }
 
 /// Sends a PATCH announcing `announced` bytes, writes only `data`, and hangs up.

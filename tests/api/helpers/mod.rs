@@ -41,6 +41,12 @@ pub async fn spawn_app() -> TestApp {
     spawn_app_with(|_| {}).await
 }
 
+/// With the S3 minimum part size, so that parts, staged tails and their merging all happen
+/// with files of a few MiB.
+pub async fn spawn_app_with_small_parts() -> TestApp {
+    spawn_app_with(|cfg| cfg.uploads.part_size = relais::domain::ByteSize::from_bytes(5 * 1024 * 1024)).await
+}
+
 /// Like [`spawn_app`], letting the test adjust the configuration first.
 pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
     let dir = tempfile::tempdir().expect("temp dir");

@@ -1,0 +1,353 @@
+//! Turning the merged sources into a validated `Config`, one group of keys at a time.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use lettre::message::Mailbox;
+use relais_storage::{S3Config, StorageConfig};
+use secrecy::{ExposeSecret, SecretString};
+use url::Url;
+
+use super::reader::Reader;
+use super::{
+    Config, DatabaseConfig, DatabaseKind, DownloadsConfig, JobsConfig, LogConfig, LogFormat, MailConfig, MailTransport,
+    SmtpConfig, UploadsConfig,
+};
+use crate::domain::ByteSize;
+
+pub(super) fn read(r: &mut Reader) -> Option<Config> {
+    let listen = r
+        .parse("listen", "host:port, e.g. 127.0.0.1:8080 or [::]:8080", |s| {
+            s.parse::<SocketAddr>().map_err(|_| "not a socket address".into())
+        })
+        .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080)));
+    let public_url = r
+        .parse(
+            "public_url",
+            "an http:// or https:// URL, e.g. https://transfert.example.fr",
+            |s| {
+                let url = Url::parse(s).map_err(|e| format!("not a URL: {e}"))?;
+                match url.scheme() {
+                    "http" | "https" if url.host().is_some() => Ok(url),
+                    _ => Err("not an http(s) URL with a host".into()),
+                }
+            },
+        )
+        .or_else(|| Url::parse(&format!("http://{listen}")).ok());
+    let data_dir = r.path("data_dir").unwrap_or_else(|| PathBuf::from("./data"));
+    let database = read_database(r, &data_dir);
+    let storage = read_storage(r, &data_dir);
+    let max_file_size = r
+        .parse(
+            "uploads.max_file_size",
+            "a size such as 5GiB or 500MB, at least 1 byte",
+            |s| {
+                ByteSize::parse(s)
+                    .map_err(|e| e.to_string())
+                    .and_then(|b| if b.bytes() == 0 { Err("zero".into()) } else { Ok(b) })
+            },
+        )
+        .unwrap_or(ByteSize::from_bytes(5 * ByteSize::GIB));
+    let part_size = r
+        .parse("uploads.part_size", "a size from 5MiB to 5GiB, such as 16MiB", |s| {
+            let size = ByteSize::parse(s).map_err(|e| e.to_string())?;
+            if (5 * ByteSize::MIB..=5 * ByteSize::GIB).contains(&size.bytes()) {
+                Ok(size)
+            } else {
+                Err("outside S3's part limits".into())
+            }
+        })
+        .unwrap_or(ByteSize::from_bytes(16 * ByteSize::MIB));
+    let expire_after = r
+        .parse("uploads.expire_after", "a duration such as 24h, 90m or 7d", |s| {
+            parse_duration(s)
+                .filter(|d| d.as_secs() >= 60)
+                .ok_or_else(|| "not a duration of at least a minute".into())
+        })
+        .unwrap_or(std::time::Duration::from_secs(24 * 3600));
+    let direct_to_bucket = r.bool("uploads.direct_to_bucket").unwrap_or(false);
+    let mail = read_mail(r, &data_dir);
+    let redirect_to_bucket = r.bool("downloads.redirect_to_bucket").unwrap_or(false);
+    let log = read_log(r);
+    let concurrency = r
+        .parse("jobs.concurrency", "a whole number from 1 to 64", |s| {
+            match s.parse::<usize>() {
+                Ok(n) if (1..=64).contains(&n) => Ok(n),
+                _ => Err("out of range".into()),
+            }
+        })
+        .unwrap_or(4);
+    let behind_proxy = r.bool("behind_proxy").unwrap_or(false);
+    let cors_origins = r.list("cors_origins").unwrap_or_default();
+    for origin in &cors_origins {
+        let ok = Url::parse(origin)
+            .is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.origin().ascii_serialization() == *origin);
+        if !ok {
+            r.problem("cors_origins", format!("not an origin (got {origin:?}; expected scheme://host[:port] with no path, e.g. https://studio.example.fr)"));
+        }
+    }
+    let node_name = r
+        .parse("node_name", "1 to 64 letters, digits, '.', '_' or '-'", |s| {
+            let ok =
+                !s.is_empty() && s.len() <= 64 && s.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b));
+            if ok {
+                Ok(s.to_owned())
+            } else {
+                Err("not a node name".into())
+            }
+        })
+        .unwrap_or_else(default_node_name);
+
+    Some(Config {
+        listen,
+        public_url: public_url?,
+        data_dir,
+        database: database?,
+        storage: storage?,
+        uploads: UploadsConfig {
+            max_file_size,
+            part_size,
+            expire_after,
+            direct_to_bucket,
+        },
+        mail: mail?,
+        downloads: DownloadsConfig { redirect_to_bucket },
+        log,
+        jobs: JobsConfig { concurrency },
+        cors_origins,
+        node_name,
+        behind_proxy,
+    })
+}
+
+/// The host name, made safe as a node name.
+fn default_node_name() -> String {
+    let raw = std::env::var("HOSTNAME")
+        .ok()
+        .or_else(|| std::fs::read_to_string("/etc/hostname").ok())
+        .unwrap_or_default();
+    let clean: String = raw
+        .trim()
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || "._-".contains(*c))
+        .take(64)
+        .collect();
+    if clean.is_empty() { "relais".into() } else { clean }
+}
+
+/// `30s`, `90m`, `24h`, `7d`.
+fn parse_duration(s: &str) -> Option<std::time::Duration> {
+    let split = s.find(|c: char| !c.is_ascii_digit())?;
+    let (n, unit) = s.split_at(split);
+    let n: u64 = n.parse().ok()?;
+    let secs = match unit.trim() {
+        "s" => n,
+        "m" => n.checked_mul(60)?,
+        "h" => n.checked_mul(3600)?,
+        "d" => n.checked_mul(86_400)?,
+        _ => return None,
+    };
+    Some(std::time::Duration::from_secs(secs))
+}
+
+fn read_database(r: &mut Reader, data_dir: &Path) -> Option<DatabaseConfig> {
+    let max_connections = r.parse("database_max_connections", "a whole number from 1 to 1000", |s| match s
+        .parse::<u32>()
+    {
+        Ok(n) if (1..=1000).contains(&n) => Ok(n),
+        _ => Err("out of range".into()),
+    });
+    let url = match r.secret("database_url") {
+        Some(url) => url,
+        None => SecretString::from(sqlite_url(&data_dir.join("relais.db"))),
+    };
+    let kind = {
+        let raw = url.expose_secret();
+        if raw.starts_with("sqlite:") {
+            Some(DatabaseKind::Sqlite)
+        } else if raw.starts_with("postgres://") || raw.starts_with("postgresql://") {
+            match Url::parse(raw) {
+                Ok(u) if u.host().is_some() || u.query().is_some_and(|q| q.contains("host=")) => {
+                    Some(DatabaseKind::Postgres)
+                }
+                _ => {
+                    r.problem(
+                        "database_url",
+                        "not a valid PostgreSQL URL (expected postgres://user:password@host:5432/database)",
+                    );
+                    None
+                }
+            }
+        } else {
+            // The value may hold a password: only its scheme is shown.
+            let scheme = raw
+                .split(':')
+                .next()
+                .unwrap_or_default()
+                .chars()
+                .take(20)
+                .collect::<String>();
+            r.problem("database_url", format!("unsupported database (got scheme {scheme:?}; expected sqlite://path or postgres://user:password@host/database)"));
+            None
+        }
+    }?;
+    let max_connections = max_connections.unwrap_or(match kind {
+        // SQLite has one writer anyway; a few readers are enough.
+        DatabaseKind::Sqlite => 8,
+        DatabaseKind::Postgres => 16,
+    });
+    Some(DatabaseConfig {
+        url,
+        kind,
+        max_connections,
+    })
+}
+
+/// `sqlite://` URL for a path, percent-encoding what the URL syntax would misread.
+pub fn sqlite_url(path: &Path) -> String {
+    let mut encoded = String::new();
+    for c in path.display().to_string().chars() {
+        match c {
+            '%' | '?' | '#' | ' ' => encoded.push_str(&format!("%{:02X}", c as u32)),
+            c => encoded.push(c),
+        }
+    }
+    format!("sqlite://{encoded}?mode=rwc")
+}
+
+fn read_storage(r: &mut Reader, data_dir: &Path) -> Option<StorageConfig> {
+    let backend = r.text("storage.backend").unwrap_or_else(|| "local".into());
+    let root = r.path("storage.root");
+    let bucket = r.text("storage.bucket");
+    let endpoint = r.parse(
+        "storage.endpoint",
+        "an http(s) URL such as https://s3.fr-par.scw.cloud or http://127.0.0.1:9000",
+        |s| match Url::parse(s) {
+            Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => Ok(u),
+            Ok(_) => Err("not an http(s) URL with a host".into()),
+            Err(e) => Err(format!("not a URL: {e}")),
+        },
+    );
+    let region = r.text("storage.region");
+    let access_key_id = r.text("storage.access_key_id");
+    let secret = r.secret("storage.secret_access_key");
+    let path_style = r.bool("storage.path_style");
+
+    match backend.trim().to_ascii_lowercase().as_str() {
+        "local" => Some(StorageConfig::Local {
+            root: root.unwrap_or_else(|| data_dir.join("objects")),
+        }),
+        "memory" => Some(StorageConfig::Memory),
+        "s3" => {
+            let mut missing = |key: &str, what: &str| {
+                r.problem(key, format!("required when storage.backend is s3 (expected {what})"))
+            };
+            let bucket = bucket.filter(|b| !b.is_empty());
+            if bucket.is_none() {
+                missing("storage.bucket", "the bucket name");
+            }
+            if access_key_id.is_none() {
+                missing("storage.access_key_id", "the access key id");
+            }
+            if secret.is_none() {
+                missing(
+                    "storage.secret_access_key",
+                    "the secret key, or storage.secret_access_key_file",
+                );
+            }
+            if let Some(b) = &bucket
+                && !valid_bucket_name(b)
+            {
+                r.problem(
+                    "storage.bucket",
+                    format!(
+                        "not a valid bucket name (got {b:?}; expected 3 to 63 lower-case letters, digits, '.' or '-')"
+                    ),
+                );
+                return None;
+            }
+            let path_style = path_style.unwrap_or(endpoint.is_some());
+            Some(StorageConfig::S3(S3Config {
+                endpoint,
+                bucket: bucket?,
+                region: region.filter(|s| !s.is_empty()).unwrap_or_else(|| "us-east-1".into()),
+                access_key_id: access_key_id?,
+                secret_access_key: secret?.expose_secret().to_owned(),
+                path_style,
+            }))
+        }
+        other => {
+            r.problem(
+                "storage.backend",
+                format!("unknown backend (got {other:?}; expected local or s3)"),
+            );
+            None
+        }
+    }
+}
+
+fn valid_bucket_name(b: &str) -> bool {
+    (3..=63).contains(&b.len())
+        && b.bytes()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'.' || c == b'-')
+        && b.as_bytes().first().is_some_and(|c| c.is_ascii_alphanumeric())
+        && b.as_bytes().last().is_some_and(|c| c.is_ascii_alphanumeric())
+}
+
+fn read_mail(r: &mut Reader, data_dir: &Path) -> Option<MailConfig> {
+    let from = r
+        .parse(
+            "mail.from",
+            "a sender such as \"Studio Lumière <contact@studio.fr>\"",
+            |s| s.parse::<Mailbox>().map_err(|e| format!("not a mailbox: {e}")),
+        )
+        .or_else(|| "Relais <no-reply@localhost>".parse().ok());
+    let username = r.text("mail.smtp_username").filter(|s| !s.is_empty());
+    let password = r.secret("mail.smtp_password");
+    let transport = match r.secret("mail.smtp_url") {
+        None => Some(MailTransport::Outbox(data_dir.join("outbox"))),
+        Some(url) => {
+            match Url::parse(url.expose_secret()) {
+                Ok(u) if matches!(u.scheme(), "smtp" | "smtps") && u.host().is_some() => {
+                    Some(MailTransport::Smtp(SmtpConfig {
+                        url,
+                        username,
+                        password,
+                    }))
+                }
+                _ => {
+                    r.problem("mail.smtp_url", "not an SMTP URL (expected smtp://user:password@host:587 for STARTTLS or smtps://host:465 for TLS)");
+                    None
+                }
+            }
+        }
+    };
+    Some(MailConfig {
+        from: from?,
+        transport: transport?,
+    })
+}
+
+fn read_log(r: &mut Reader) -> LogConfig {
+    let format = r
+        .parse("log_format", "text or json", |s| {
+            match s.to_ascii_lowercase().as_str() {
+                "text" => Ok(LogFormat::Text),
+                "json" => Ok(LogFormat::Json),
+                _ => Err("unknown format".into()),
+            }
+        })
+        .unwrap_or(LogFormat::Text);
+    let level = r
+        .parse(
+            "log_level",
+            "a level (error, warn, info, debug, trace) or a filter such as relais=debug,info",
+            |s| {
+                tracing_subscriber::EnvFilter::try_new(s)
+                    .map(|_| s.to_owned())
+                    .map_err(|e| format!("not a log filter: {e}"))
+            },
+        )
+        .unwrap_or_else(|| "info".into());
+    LogConfig { format, level }
+}
