@@ -80,7 +80,7 @@ if [ ! -d tests/clients/node_modules/tus-js-client ]; then
 fi
 
 # --- S3 with CORS and lifecycle rules: moto's server (for `relais storage setup`) -----
-if ! command -v moto_server >/dev/null 2>&1; then
+if ! "$PYTHON" -c 'import moto.server, flask' 2>/dev/null; then
   say "installing moto[server]"
   "$PYTHON" -m pip install -q 'moto[server]'
 fi

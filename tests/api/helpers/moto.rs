@@ -11,13 +11,17 @@ pub struct MotoServer {
 impl MotoServer {
     pub async fn start() -> Self {
         let port = super::binary::free_port();
-        let program = std::env::var("TEST_MOTO_SERVER").unwrap_or_else(|_| "moto_server".into());
-        let child = Command::new(&program)
-            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+        // Started as a module, through the same Python as the other test tools: a script
+        // installed by pip is not always on PATH (pyenv shims need a rehash).
+        let python = std::env::var("TEST_PYTHON").unwrap_or_else(|_| "python3".into());
+        let child = Command::new(&python)
+            .args(["-m", "moto.server", "-H", "127.0.0.1", "-p", &port.to_string()])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
-            .unwrap_or_else(|e| panic!("{program}: {e} (pip install 'moto[server]'; scripts/test.sh does it)"));
+            .unwrap_or_else(|e| {
+                panic!("{python} -m moto.server: {e} (pip install 'moto[server]'; scripts/test.sh does it)")
+            });
         // Owned from here on, so that Drop stops the process on every path.
         let server = Self {
             endpoint: format!("http://127.0.0.1:{port}"),
