@@ -5,6 +5,8 @@
 //!
 //! Invariant: `offset = full parts in the ledger × part_size + staged_len`.
 
+use std::collections::VecDeque;
+
 use bytes::Bytes;
 use relais_storage::{BlobError, MultipartId, PartNumber, PartReceipt, keys};
 
@@ -17,6 +19,9 @@ use super::reader::{BodyReader, Next};
 use super::{Body, PatchRequest, Progress, UploadError, finish};
 use crate::db::{self, DbError};
 use crate::state::AppState;
+
+/// Full parts sent to the bucket at once while the next one fills.
+const PARTS_IN_FLIGHT: usize = 2;
 
 /// A full part on its way to the bucket, with what the upload will look like once it is.
 struct InFlight {
@@ -119,9 +124,9 @@ pub(super) async fn write(
         unverified: Vec::new(),
         tail_merged: false,
     };
-    // One part goes up to the bucket while the next one fills: receiving never waits for
-    // the bucket unless it falls a whole part behind.
-    let mut in_flight: Option<InFlight> = None;
+    // Parts go up to the bucket while the next one fills: receiving waits for the bucket
+    // only when it falls `PARTS_IN_FLIGHT` parts behind. Parts wait on disk, not in memory.
+    let mut in_flight: VecDeque<InFlight> = VecDeque::with_capacity(PARTS_IN_FLIGHT);
     let mut reader = BodyReader::new(state, lease, body, room, req.checksum);
 
     let end = loop {
@@ -138,8 +143,10 @@ pub(super) async fn write(
             if buffer.len < part_size {
                 continue;
             }
-            if let Some(previous) = in_flight.take() {
-                ledger.settle(state, lease, previous, verify, upload.staged_seq).await?;
+            if in_flight.len() == PARTS_IN_FLIGHT
+                && let Some(oldest) = in_flight.pop_front()
+            {
+                ledger.settle(state, lease, oldest, verify, upload.staged_seq).await?;
             }
             let full = std::mem::replace(&mut buffer, PartBuffer::create(&tmp).await?)
                 .seal()
@@ -155,7 +162,7 @@ pub(super) async fn write(
                 // `full` lives until the part is sent: its file goes with it.
                 blobs.put_part(&key, &multipart, number, full.len, stream).await
             });
-            in_flight = Some(InFlight {
+            in_flight.push_back(InFlight {
                 upload: upload_part,
                 boundary: pending,
                 hash: hash.clone(),
@@ -163,9 +170,10 @@ pub(super) async fn write(
             next_part += 1;
         }
     };
-    // Whatever happened to the body, a part already on its way is kept if it arrives.
-    if let Some(last) = in_flight.take() {
-        ledger.settle(state, lease, last, verify, upload.staged_seq).await?;
+    // Whatever happened to the body, parts already on their way are kept if they arrive,
+    // recorded in order: each commit starts where the previous one ended.
+    while let Some(part) = in_flight.pop_front() {
+        ledger.settle(state, lease, part, verify, upload.staged_seq).await?;
     }
     match end {
         Next::TooLarge => return Err(past_end(ceiling)),
