@@ -149,7 +149,8 @@ pub async fn find_for(state: &AppState, caller: crate::domain::UserId, id: Uploa
     let upload = crate::db::uploads::find(state.db.pool(), id)
         .await?
         .ok_or(UploadError::NotFound)?;
-    if upload.owner != caller {
+    // Direct-to-bucket uploads are not tus resources, whoever asks.
+    if upload.owner != caller || upload.direct {
         return Err(UploadError::NotFound);
     }
     Ok(upload)

@@ -106,6 +106,19 @@ async fn a_browser_style_multipart_upload_goes_to_the_bucket_and_is_verified() {
     assert_eq!(after.body["sha256"], sha256_hex(&data).as_str());
     assert_eq!(after.body["size"], data.len());
 
+    // The record behind it is not a tus upload, even for its owner.
+    let record = relais::db::uploads::find_direct(app.state.db.pool(), &upload)
+        .await
+        .expect("query")
+        .expect("record");
+    let as_tus = tus
+        .request(Method::HEAD, &format!("/api/v1/uploads/{}", record.id))
+        .header("tus-resumable", "1.0.0")
+        .send()
+        .await
+        .expect("head");
+    assert_eq!(as_tus.status(), 404);
+
     // Completing again (a retry after a lost answer) is harmless.
     assert_eq!(complete().await.expect("complete").status(), 200);
 }
