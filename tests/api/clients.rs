@@ -6,10 +6,8 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use reqwest::Method;
-
+use crate::helpers::spawn_app_with_small_parts;
 use crate::helpers::tus::{Tus, pattern, sha256_hex};
-use crate::helpers::{Answer, spawn_app_with_small_parts};
 
 const MIB: usize = 1024 * 1024;
 
@@ -32,22 +30,13 @@ fn files(dir: &Path, sizes: &[(&str, usize)]) -> (Vec<String>, BTreeMap<String, 
 }
 
 async fn stored(tus: &Tus<'_>) -> BTreeMap<String, String> {
-    let transfers = Answer::of(
-        tus.request(Method::GET, "/api/v1/transfers")
-            .send()
-            .await
-            .expect("request"),
-    )
-    .await;
     let mut found = BTreeMap::new();
-    for t in transfers.body.as_array().expect("list") {
-        for f in tus.files(t["id"].as_str().expect("id")).await {
-            assert_eq!(f["status"], "stored", "{f}");
-            found.insert(
-                f["name"].as_str().expect("name").to_owned(),
-                f["sha256"].as_str().expect("sha256").to_owned(),
-            );
-        }
+    for f in tus.all_files().await {
+        assert_eq!(f["status"], "stored", "{f}");
+        found.insert(
+            f["name"].as_str().expect("name").to_owned(),
+            f["sha256"].as_str().expect("sha256").to_owned(),
+        );
     }
     found
 }

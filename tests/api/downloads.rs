@@ -18,14 +18,7 @@ async fn upload(tus: &Tus<'_>, files: &[(&str, &[u8])]) -> (String, Vec<String>)
             tus.send_all(&path, data, 4 * 1024 * 1024).await;
         }
     }
-    let transfers = Answer::of(
-        tus.request(Method::GET, "/api/v1/transfers")
-            .send()
-            .await
-            .expect("request"),
-    )
-    .await;
-    let transfer = transfers.body[0]["id"].as_str().expect("id").to_owned();
+    let transfer = tus.transfer_ids().await.remove(0);
     let ids = tus
         .files(&transfer)
         .await

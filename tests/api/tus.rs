@@ -18,21 +18,11 @@ async fn app() -> TestApp {
 }
 
 async fn stored_file(tus: &Tus<'_>, name: &str) -> serde_json::Value {
-    let transfers = Answer::of(
-        tus.request(Method::GET, "/api/v1/transfers")
-            .send()
-            .await
-            .expect("request"),
-    )
-    .await;
-    for t in transfers.body.as_array().expect("list") {
-        for f in tus.files(t["id"].as_str().expect("id")).await {
-            if f["name"] == name {
-                return f;
-            }
-        }
-    }
-    panic!("no file named {name:?}");
+    tus.all_files()
+        .await
+        .into_iter()
+        .find(|f| f["name"] == name)
+        .unwrap_or_else(|| panic!("no file named {name:?}"))
 }
 
 #[tokio::test]
@@ -252,6 +242,41 @@ async fn limits_are_enforced_before_any_byte_is_stored() {
     let small = tus.create(10, &meta(&[("filename", "small.txt")])).await;
     assert_eq!(tus.patch(&small, 0, &[0; 11]).await.status, 413);
     assert_eq!(tus.offset(&small).await, 0);
+
+    // A deferred length escapes no limit: the quota is checked when the length arrives.
+    let deferred = Answer::of(
+        tus.request(Method::POST, "/api/v1/uploads")
+            .header("upload-defer-length", "1")
+            .header("upload-metadata", meta(&[("filename", "later.wav")]))
+            .send()
+            .await
+            .expect("request"),
+    )
+    .await;
+    assert_eq!(deferred.status, 201);
+    let later = deferred.header("location").expect("location").to_owned();
+    let too_long = Answer::of(
+        tus.request(Method::PATCH, &later)
+            .header("upload-offset", 0)
+            .header("upload-length", 5 * MIB)
+            .header("content-type", "application/offset+octet-stream")
+            .body(vec![0; 10])
+            .send()
+            .await
+            .expect("request"),
+    )
+    .await;
+    assert_eq!(too_long.status, 413, "{:?}", too_long.body);
+    assert!(
+        too_long.body["detail"].as_str().unwrap_or_default().contains("quota"),
+        "{:?}",
+        too_long.body
+    );
+    let head = tus.head(&later).await;
+    assert_eq!(
+        (head.header("upload-offset"), head.header("upload-defer-length")),
+        (Some("0"), Some("1"))
+    );
 }
 
 #[tokio::test]
@@ -370,15 +395,7 @@ async fn termination_removes_the_upload_and_its_bytes() {
     assert_eq!(deleted.status(), 204);
     assert_eq!(tus.head(&path).await.status, 404);
     assert_eq!(tus.patch(&path, 7 * MIB as u64, b"more").await.status, 404);
-    let transfers = Answer::of(
-        tus.request(Method::GET, "/api/v1/transfers")
-            .send()
-            .await
-            .expect("request"),
-    )
-    .await;
-    let t = transfers.body[0]["id"].as_str().expect("default transfer").to_owned();
-    assert!(tus.files(&t).await.is_empty(), "the file row went with it");
+    assert!(tus.all_files().await.is_empty(), "the file row went with it");
     assert!(
         app.state.blobs.list("staging").await.expect("list").is_empty(),
         "no staged tail left behind"
@@ -424,14 +441,7 @@ async fn nobody_touches_another_persons_upload() {
     assert_eq!(anne.offset(&path).await, 10);
 
     // Nor uploads into someone else's transfer.
-    let anne_transfers = Answer::of(
-        anne.request(Method::GET, "/api/v1/transfers")
-            .send()
-            .await
-            .expect("request"),
-    )
-    .await;
-    let anne_transfer = anne_transfers.body[0]["id"].as_str().expect("id").to_owned();
+    let anne_transfer = anne.transfer_ids().await.remove(0);
     let intrusion = Answer::of(
         bob.request(Method::POST, "/api/v1/uploads")
             .header("upload-length", 10)

@@ -7,7 +7,7 @@ use reqwest::Method;
 use tokio::io::AsyncWriteExt;
 
 use crate::helpers::tus::{Tus, meta, pattern, sha256_hex};
-use crate::helpers::{Answer, TestApp, spawn_app_with_small_parts};
+use crate::helpers::{TestApp, spawn_app_with_small_parts};
 
 const MIB: usize = 1024 * 1024;
 
@@ -60,14 +60,7 @@ async fn a_patch_cut_off_midway_keeps_the_bytes_that_arrived_and_the_upload_resu
 
     let answer = tus.patch(&path, resumed, &data[resumed as usize..]).await;
     assert_eq!(answer.status, 204, "{:?}", answer.body);
-    let transfers = Answer::of(
-        tus.request(Method::GET, "/api/v1/transfers")
-            .send()
-            .await
-            .expect("request"),
-    )
-    .await;
-    let files = tus.files(transfers.body[0]["id"].as_str().expect("id")).await;
+    let files = tus.all_files().await;
     assert_eq!(
         files[0]["sha256"],
         sha256_hex(&data).as_str(),
@@ -145,13 +138,6 @@ async fn two_writers_at_once_never_interleave_bytes() {
 
     // Whatever was kept is a prefix of the data: finishing from there gives the exact file.
     assert_eq!(tus.patch(&path, offset, &data[offset as usize..]).await.status, 204);
-    let transfers = Answer::of(
-        tus.request(Method::GET, "/api/v1/transfers")
-            .send()
-            .await
-            .expect("request"),
-    )
-    .await;
-    let files = tus.files(transfers.body[0]["id"].as_str().expect("id")).await;
+    let files = tus.all_files().await;
     assert_eq!(files[0]["sha256"], sha256_hex(&data).as_str());
 }

@@ -89,6 +89,35 @@ impl<'a> Tus<'a> {
         }
     }
 
+    /// The ids of the caller's transfers, newest first (a client's default inbound
+    /// transfer is the only one unless the test made others).
+    pub async fn transfer_ids(&self) -> Vec<String> {
+        let answer = Answer::of(
+            self.request(Method::GET, "/api/v1/transfers")
+                .send()
+                .await
+                .expect("request"),
+        )
+        .await;
+        assert_eq!(answer.status, 200, "{:?}", answer.body);
+        answer
+            .body
+            .as_array()
+            .expect("list")
+            .iter()
+            .map(|t| t["id"].as_str().expect("id").to_owned())
+            .collect()
+    }
+
+    /// Every file of every transfer the caller sees.
+    pub async fn all_files(&self) -> Vec<serde_json::Value> {
+        let mut all = Vec::new();
+        for id in self.transfer_ids().await {
+            all.extend(self.files(&id).await);
+        }
+        all
+    }
+
     /// The files of a transfer, as the API lists them.
     pub async fn files(&self, transfer: &str) -> Vec<serde_json::Value> {
         let answer = Answer::of(
