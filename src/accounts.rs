@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use crate::activity::{self, Event, Kind};
 use crate::auth::secrets::{API_TOKEN_PREFIX, random_token, sha256_hex};
 use crate::auth::{AuthError, password, totp};
 use crate::db::links::Purpose;
@@ -10,11 +11,13 @@ use crate::db::users::{NewUser, User};
 use crate::db::{self, DbError};
 use crate::domain::{Email, Locale, NewPassword, Role, TokenId, UserId};
 use crate::error::AppError;
-use crate::mail::{self, templates};
+use crate::mail::{self, notices, templates};
 use crate::state::AppState;
 
 /// How long an invitation link works.
 pub const INVITATION_VALIDITY: Duration = Duration::from_secs(7 * 24 * 3600);
+/// How long a password-reset link works.
+pub const RESET_VALIDITY: Duration = Duration::from_secs(2 * 3600);
 
 #[derive(Debug, thiserror::Error)]
 pub enum AccountError {
@@ -133,7 +136,13 @@ pub async fn create_studio(
 
 /// Creates a client account and, in the same transaction, queues their invitation email
 /// with a single-use link to choose a password.
-pub async fn create_client(state: &AppState, email: &str, name: &str, locale: Locale) -> Result<User, AccountError> {
+pub async fn create_client(
+    state: &AppState,
+    actor: Option<UserId>,
+    email: &str,
+    name: &str,
+    locale: Locale,
+) -> Result<User, AccountError> {
     let email = Email::parse(email).map_err(|e| invalid("email", e))?;
     let name = display_name(name).map_err(|m| invalid("name", m))?;
     let now = state.clock.now_ms();
@@ -148,8 +157,129 @@ pub async fn create_client(state: &AppState, email: &str, name: &str, locale: Lo
     };
     let user = db::users::insert(&mut *tx, new, now).await.map_err(taken_or)?;
     queue_invitation(state, &mut tx, &user, now).await?;
+    let event = Event::new(Kind::ClientCreated, actor)
+        .client(user.id)
+        .detail(user.name.clone());
+    activity::record(&mut *tx, &event, now).await?;
     tx.commit().await.map_err(DbError::from)?;
     state.jobs_queued();
+    Ok(user)
+}
+
+/// Sends a client a fresh invitation (the studio's "invite again"); earlier links stay
+/// valid until they expire.
+pub async fn reinvite(state: &AppState, client: UserId) -> Result<User, AccountError> {
+    let user = db::users::find(state.db.pool(), client)
+        .await?
+        .filter(|u| u.role == Role::Client)
+        .ok_or(AccountError::UnknownAccount)?;
+    let now = state.clock.now_ms();
+    let mut tx = state.db.begin().await?;
+    queue_invitation(state, &mut tx, &user, now).await?;
+    tx.commit().await.map_err(DbError::from)?;
+    state.jobs_queued();
+    Ok(user)
+}
+
+/// Disables or re-enables a client account. A disabled account's sessions and tokens stop
+/// working at once (every request checks the flag); its files stay.
+pub async fn set_client_disabled(
+    state: &AppState,
+    actor: UserId,
+    client: UserId,
+    disabled: bool,
+) -> Result<User, AccountError> {
+    let user = db::users::find(state.db.pool(), client)
+        .await?
+        .filter(|u| u.role == Role::Client)
+        .ok_or(AccountError::UnknownAccount)?;
+    let now = state.clock.now_ms();
+    let mut tx = state.db.begin().await?;
+    db::users::set_disabled(&mut *tx, client, disabled, now).await?;
+    let kind = if disabled {
+        Kind::ClientDisabled
+    } else {
+        Kind::ClientEnabled
+    };
+    activity::record(
+        &mut *tx,
+        &Event::new(kind, Some(actor)).client(client).detail(user.name.clone()),
+        now,
+    )
+    .await?;
+    tx.commit().await.map_err(DbError::from)?;
+    db::users::find(state.db.pool(), client)
+        .await?
+        .ok_or(AccountError::UnknownAccount)
+}
+
+/// Sends a password-reset link if the address belongs to an active account. The caller
+/// answers the same whether or not it does, so addresses cannot be probed.
+pub async fn request_password_reset(state: &AppState, email: &str) -> Result<(), AccountError> {
+    let Ok(email) = Email::parse(email) else {
+        return Ok(());
+    };
+    let Some(user) = db::users::find_by_email(state.db.pool(), &email).await? else {
+        return Ok(());
+    };
+    if user.disabled {
+        return Ok(());
+    }
+    let token = random_token("");
+    let now = state.clock.now_ms();
+    let validity = i64::try_from(RESET_VALIDITY.as_millis()).unwrap_or(i64::MAX);
+    let link = state
+        .cfg
+        .public_url
+        .join(&format!("password/reset/{token}"))
+        .map_err(|e| invalid("public_url", e))?;
+    let to = notices::Recipient {
+        locale: user.locale,
+        address: &user.email,
+        name: &user.name,
+    };
+    let email = notices::password_reset(
+        &to,
+        &state.mailer.studio_name(),
+        RESET_VALIDITY.as_secs() / 3600,
+        link.as_str(),
+    )?;
+    let mut tx = state.db.begin().await?;
+    db::links::insert(
+        &mut *tx,
+        &sha256_hex(&token),
+        user.id,
+        Purpose::PasswordReset,
+        now,
+        now + validity,
+    )
+    .await?;
+    mail::queue(&mut tx, &state.mailer, &email, Some(user.id), now).await?;
+    tx.commit().await.map_err(DbError::from)?;
+    state.jobs_queued();
+    Ok(())
+}
+
+/// Whether a link still works, without spending it.
+pub async fn link_is_usable(state: &AppState, token: &str, purpose: Purpose) -> Result<bool, AccountError> {
+    let hash = sha256_hex(token.trim());
+    Ok(db::links::peek(state.db.pool(), &hash, purpose, state.clock.now_ms())
+        .await?
+        .is_some())
+}
+
+/// Spends a password-reset link and sets the new password; every session of the account
+/// ends, since whoever held them may be why the password is changing.
+pub async fn reset_password(state: &AppState, token: &str, password: &NewPassword) -> Result<UserId, AccountError> {
+    let hash = password::hash(password.expose()).await?;
+    let now = state.clock.now_ms();
+    let mut tx = state.db.begin().await?;
+    let user = db::links::consume(&mut *tx, &sha256_hex(token.trim()), Purpose::PasswordReset, now)
+        .await?
+        .ok_or(AccountError::InvalidLink)?;
+    db::users::set_password(&mut *tx, user, &hash, now).await?;
+    db::sessions::delete_for_user(&mut *tx, user).await?;
+    tx.commit().await.map_err(DbError::from)?;
     Ok(user)
 }
 

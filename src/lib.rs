@@ -3,6 +3,7 @@
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
 
 pub mod accounts;
+pub mod activity;
 pub mod app;
 pub mod auth;
 pub mod cli;
@@ -13,6 +14,7 @@ pub mod domain;
 pub mod downloads;
 pub mod error;
 pub mod http;
+pub mod i18n;
 pub mod jobs;
 pub mod mail;
 pub mod state;

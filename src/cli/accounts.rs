@@ -102,7 +102,7 @@ pub async fn admin(cfg: Config, cmd: AdminCommand) -> Result<(), Failure> {
 pub async fn client(cfg: Config, cmd: ClientCommand) -> Result<(), Failure> {
     let ClientCommand::Create { email, name, locale } = cmd;
     let state = command_state(cfg).await?;
-    let user = accounts::create_client(&state, &email, &name, locale)
+    let user = accounts::create_client(&state, None, &email, &name, locale)
         .await
         .map_err(fail)?;
     println!("{}", user.id);

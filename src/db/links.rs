@@ -70,3 +70,22 @@ pub async fn purge<'e>(ex: impl Executor<'e, Database = Any>, before: Millis) ->
         .await?;
     Ok(done.rows_affected())
 }
+
+/// The account a link would open, without spending it: to show a form only for a link
+/// that still works.
+pub async fn peek<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    token_hash: &str,
+    purpose: Purpose,
+    now: Millis,
+) -> Result<Option<UserId>, DbError> {
+    let row: Option<(String,)> = sqlx::query_as(
+        "SELECT user_id FROM account_links WHERE token_hash = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > $3",
+    )
+    .bind(token_hash)
+    .bind(purpose.as_str())
+    .bind(now)
+    .fetch_optional(ex)
+    .await?;
+    row.map(|(id,)| parse_id(&id, UserId::parse)).transpose()
+}

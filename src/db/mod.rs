@@ -3,6 +3,7 @@
 //! written once with `$n` placeholders (SQLite accepts them too), and where the two
 //! dialects differ the query is chosen by [`Backend`]. All SQL lives in this module.
 
+pub mod activity;
 pub mod downloads;
 pub mod emails;
 pub mod files;

@@ -10,8 +10,22 @@ pub struct Transfer {
     pub direction: Direction,
     pub title: String,
     pub is_default: bool,
+    /// Deliveries: when the client was given access; `None` while it is being prepared.
+    pub published_at: Option<Millis>,
+    /// Deliveries: after this the client no longer sees it.
+    pub expires_at: Option<Millis>,
     pub created_at: Millis,
     pub updated_at: Millis,
+}
+
+impl Transfer {
+    /// A delivery the client may see now.
+    pub fn is_visible_to_client(&self, now: Millis) -> bool {
+        match self.direction {
+            Direction::Inbound => true,
+            Direction::Delivery => self.published_at.is_some() && self.expires_at.is_none_or(|e| e > now),
+        }
+    }
 }
 
 #[derive(FromRow)]
@@ -21,6 +35,8 @@ struct Row {
     direction: String,
     title: String,
     is_default: i64,
+    published_at: Option<i64>,
+    expires_at: Option<i64>,
     created_at: i64,
     updated_at: i64,
 }
@@ -34,13 +50,15 @@ impl Row {
                 .ok_or_else(|| DbError::Corrupt(format!("direction {:?}", self.direction)))?,
             title: self.title,
             is_default: self.is_default != 0,
+            published_at: self.published_at,
+            expires_at: self.expires_at,
             created_at: self.created_at,
             updated_at: self.updated_at,
         })
     }
 }
 
-const COLUMNS: &str = "id, client_id, direction, title, is_default, created_at, updated_at";
+const COLUMNS: &str = "id, client_id, direction, title, is_default, published_at, expires_at, created_at, updated_at";
 
 pub struct NewTransfer<'a> {
     pub client: UserId,
@@ -75,6 +93,8 @@ pub async fn insert<'e>(
         direction: new.direction,
         title: new.title.to_owned(),
         is_default: new.is_default,
+        published_at: None,
+        expires_at: None,
         created_at: now,
         updated_at: now,
     })
@@ -127,4 +147,86 @@ pub async fn list<'e>(ex: impl Executor<'e, Database = Any>, client: Option<User
         }
     };
     rows.into_iter().map(Row::into_transfer).collect()
+}
+
+/// Publishes a delivery with its expiry. Returns true when this is its first publication,
+/// the one moment its client is told.
+pub async fn publish(
+    tx: &mut super::Tx,
+    id: TransferId,
+    expires_at: Option<Millis>,
+    now: Millis,
+) -> Result<bool, DbError> {
+    sqlx::query(
+        "UPDATE transfers SET published_at = COALESCE(published_at, $2), expires_at = $3, \
+         reminder_sent_at = NULL, updated_at = $2 WHERE id = $1",
+    )
+    .bind(id.to_db())
+    .bind(now)
+    .bind(expires_at)
+    .execute(&mut **tx)
+    .await?;
+    let first = sqlx::query("UPDATE transfers SET announced_at = $2 WHERE id = $1 AND announced_at IS NULL")
+        .bind(id.to_db())
+        .bind(now)
+        .execute(&mut **tx)
+        .await?;
+    Ok(first.rows_affected() == 1)
+}
+
+pub async fn unpublish<'e>(ex: impl Executor<'e, Database = Any>, id: TransferId, now: Millis) -> Result<(), DbError> {
+    sqlx::query("UPDATE transfers SET published_at = NULL, updated_at = $2 WHERE id = $1")
+        .bind(id.to_db())
+        .bind(now)
+        .execute(ex)
+        .await?;
+    Ok(())
+}
+
+/// Moves an inbound transfer's "studio told up to" mark to `now`. Returns the previous
+/// mark (`Some(None)` when never told), or `None` when a concurrent request moved it first.
+pub async fn mark_notified(tx: &mut super::Tx, id: TransferId, now: Millis) -> Result<Option<Option<Millis>>, DbError> {
+    let Some((previous,)): Option<(Option<i64>,)> = sqlx::query_as("SELECT notified_at FROM transfers WHERE id = $1")
+        .bind(id.to_db())
+        .fetch_optional(&mut **tx)
+        .await?
+    else {
+        return Ok(None);
+    };
+    // Compare-and-set, so two "done" clicks racing on PostgreSQL send one email.
+    let moved = sqlx::query("UPDATE transfers SET notified_at = $2 WHERE id = $1 AND COALESCE(notified_at, -1) = $3")
+        .bind(id.to_db())
+        .bind(now)
+        .bind(previous.unwrap_or(-1))
+        .execute(&mut **tx)
+        .await?;
+    Ok((moved.rows_affected() == 1).then_some(previous))
+}
+
+/// Published deliveries expiring before `before` whose client has not been reminded.
+pub async fn due_reminders<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    now: Millis,
+    before: Millis,
+) -> Result<Vec<Transfer>, DbError> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM transfers WHERE direction = 'delivery' AND published_at IS NOT NULL \
+         AND reminder_sent_at IS NULL AND expires_at IS NOT NULL AND expires_at > $1 AND expires_at <= $2"
+    );
+    let rows: Vec<Row> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(now)
+        .bind(before)
+        .fetch_all(ex)
+        .await?;
+    rows.into_iter().map(Row::into_transfer).collect()
+}
+
+/// Claims the reminder of one delivery; false when another node already sent it.
+pub async fn claim_reminder(tx: &mut super::Tx, id: TransferId, now: Millis) -> Result<bool, DbError> {
+    let done = sqlx::query("UPDATE transfers SET reminder_sent_at = $2 WHERE id = $1 AND reminder_sent_at IS NULL")
+        .bind(id.to_db())
+        .bind(now)
+        .execute(&mut **tx)
+        .await?;
+    Ok(done.rows_affected() == 1)
 }

@@ -239,3 +239,68 @@ pub async fn set_quota<'e>(
         .await?;
     Ok(())
 }
+
+/// Active accounts with this role, by name: the studio's recipients of notifications.
+pub async fn active_with_role<'e>(ex: impl Executor<'e, Database = Any>, role: Role) -> Result<Vec<User>, DbError> {
+    let sql = format!("SELECT {COLUMNS} FROM users WHERE role = $1 AND disabled_at IS NULL ORDER BY name, id");
+    let rows: Vec<UserRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(role.as_str())
+        .fetch_all(ex)
+        .await?;
+    rows.into_iter().map(|r| r.into_credentials().map(|c| c.user)).collect()
+}
+
+/// A client with what the studio's list shows about them.
+#[derive(Debug, Clone)]
+pub struct ClientSummary {
+    pub user: User,
+    /// Bytes of everything stored for this client, both directions.
+    pub stored_bytes: u64,
+    pub invited_pending: bool,
+}
+
+/// Clients whose name or address contains `search` (all when empty), by name.
+pub async fn clients<'e>(ex: impl Executor<'e, Database = Any>, search: &str) -> Result<Vec<ClientSummary>, DbError> {
+    #[derive(FromRow)]
+    struct Summary {
+        #[sqlx(flatten)]
+        user: UserRow,
+        stored_bytes: i64,
+    }
+    let pattern = format!("%{}%", search.to_lowercase().replace(['%', '_'], ""));
+    let sql = format!(
+        "SELECT {COLUMNS}, CAST(COALESCE((SELECT SUM(f.size) FROM files f JOIN transfers t ON t.id = f.transfer_id \
+         WHERE t.client_id = users.id AND f.status <> 'uploading' AND f.status <> 'failed'), 0) AS BIGINT) \
+         AS stored_bytes FROM users WHERE role = 'client' AND (LOWER(name) LIKE $1 OR LOWER(email) LIKE $1) \
+         ORDER BY LOWER(name), id"
+    );
+    let rows: Vec<Summary> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(pattern)
+        .fetch_all(ex)
+        .await?;
+    rows.into_iter()
+        .map(|r| {
+            let invited_pending = r.user.password_hash.is_none();
+            Ok(ClientSummary {
+                user: r.user.into_credentials()?.user,
+                stored_bytes: r.stored_bytes.max(0) as u64,
+                invited_pending,
+            })
+        })
+        .collect()
+}
+
+pub async fn set_disabled<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    id: UserId,
+    disabled: bool,
+    now: Millis,
+) -> Result<(), DbError> {
+    sqlx::query("UPDATE users SET disabled_at = $1, updated_at = $2 WHERE id = $3")
+        .bind(disabled.then_some(now))
+        .bind(now)
+        .bind(id.to_db())
+        .execute(ex)
+        .await?;
+    Ok(())
+}

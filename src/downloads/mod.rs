@@ -10,20 +10,22 @@ use relais_storage::{ByteRange, ByteStream, keys};
 
 pub use receipt::recorded;
 
+use crate::activity::{self, Event, Kind as ActivityKind};
 use crate::db::files::FileRecord;
+use crate::db::transfers::Transfer;
 use crate::db::users::User;
 use crate::db::{self, downloads::Kind, downloads::NewDownload};
-use crate::domain::{FileId, FileStatus};
+use crate::domain::{FileId, FileStatus, UserId};
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::transfers;
 
-/// A file the caller may download, with every byte stored.
-pub async fn downloadable(state: &AppState, user: &User, id: FileId) -> Result<FileRecord, AppError> {
+/// A file the caller may download, with every byte stored, and the transfer it is in.
+pub async fn downloadable(state: &AppState, user: &User, id: FileId) -> Result<(FileRecord, Transfer), AppError> {
     let file = db::files::find(state.db.pool(), id).await?.ok_or(AppError::NotFound)?;
-    transfers::readable(state, user, file.transfer).await?;
+    let transfer = transfers::readable(state, user, file.transfer).await?;
     match (file.status, file.size, &file.sha256) {
-        (FileStatus::Stored | FileStatus::Processing | FileStatus::Ready, Some(_), Some(_)) => Ok(file),
+        (FileStatus::Stored | FileStatus::Processing | FileStatus::Ready, Some(_), Some(_)) => Ok((file, transfer)),
         _ => Err(AppError::Conflict {
             code: "file_not_ready",
             detail: "the file is still being uploaded".into(),
@@ -42,6 +44,7 @@ pub async fn file_body(
     user: &User,
     file: &FileRecord,
     range: Option<ByteRange>,
+    client: UserId,
 ) -> Result<ByteStream, AppError> {
     let read = state.blobs.get(&keys::file(file.id.uuid()), range).await?;
     let receipt = NewDownload {
@@ -51,8 +54,39 @@ pub async fn file_body(
         kind: Kind::File,
         range_start: range.map(|r| r.start),
     };
-    let id = db::downloads::insert(state.db.pool(), receipt, state.clock.now_ms()).await?;
+    let id = open_receipt(state, receipt, client, &file.name).await?;
     Ok(recorded(state, id, read.range.len(), read.body))
+}
+
+/// Starts a download's receipt. A download from the start (no `Range`) also goes in the
+/// activity log; the ranged requests of a video being played or a download being resumed
+/// have their receipts but would only be noise there.
+pub async fn open_receipt(
+    state: &AppState,
+    receipt: NewDownload,
+    client: UserId,
+    detail: &str,
+) -> Result<String, AppError> {
+    let now = state.clock.now_ms();
+    let mut tx = state.db.begin().await?;
+    let event = receipt.range_start.is_none().then(|| {
+        let event = Event::new(ActivityKind::Download, Some(receipt.user)).client(client);
+        let event = match receipt.transfer {
+            Some(t) => event.transfer(t),
+            None => event,
+        };
+        match receipt.file {
+            Some(f) => event.file(f),
+            None => event,
+        }
+        .detail(detail)
+    });
+    let id = db::downloads::insert(&mut *tx, receipt, now).await?;
+    if let Some(event) = event {
+        activity::record(&mut *tx, &event, now).await?;
+    }
+    tx.commit().await.map_err(db::DbError::from)?;
+    Ok(id)
 }
 
 /// The files of a transfer that can go in its archive, laid out with unique names.

@@ -7,7 +7,7 @@ use axum::response::{IntoResponse, Response};
 use relais_storage::{PresignOp, PresignRequest, keys};
 
 use super::auth::Caller;
-use crate::db::{self, downloads::Kind, downloads::NewDownload};
+use crate::db::downloads::{Kind, NewDownload};
 use crate::domain::FileId;
 use crate::downloads::{self, headers::RangeRequest, headers::attachment, headers::parse_range, headers::served_type};
 use crate::error::AppError;
@@ -27,7 +27,7 @@ pub async fn content(
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
     let id = FileId::parse(&id).ok_or(AppError::NotFound)?;
-    let file = downloads::downloadable(&state, &caller.user, id).await?;
+    let (file, transfer) = downloads::downloadable(&state, &caller.user, id).await?;
     let size = file.size.unwrap_or_default();
     let etag = downloads::etag(&file);
     let disposition = attachment(&file.name);
@@ -54,7 +54,7 @@ pub async fn content(
             kind: Kind::Redirect,
             range_start: None,
         };
-        db::downloads::insert(state.db.pool(), receipt, state.clock.now_ms()).await?;
+        downloads::open_receipt(&state, receipt, transfer.client, &file.name).await?;
         return Ok((
             StatusCode::FOUND,
             [
@@ -84,7 +84,7 @@ pub async fn content(
         RangeRequest::Partial(r) => Some(r),
         RangeRequest::Full => None,
     };
-    let body = downloads::file_body(&state, &caller.user, &file, range).await?;
+    let body = downloads::file_body(&state, &caller.user, &file, range, transfer.client).await?;
     let (status, length) = match range {
         Some(r) => (StatusCode::PARTIAL_CONTENT, r.len()),
         None => (StatusCode::OK, size),
@@ -130,7 +130,7 @@ pub async fn archive(
         kind: Kind::Archive,
         range_start: None,
     };
-    let receipt = db::downloads::insert(state.db.pool(), receipt, state.clock.now_ms()).await?;
+    let receipt = downloads::open_receipt(&state, receipt, transfer.client, &transfer.title).await?;
     let body = downloads::recorded(&state, receipt, total, downloads::archive::stream(state.clone(), plan));
     let mut response = Response::new(Body::from_stream(body));
     let h = response.headers_mut();

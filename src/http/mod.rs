@@ -1,6 +1,8 @@
 //! HTTP: router assembly, cross-cutting layers, one module per resource.
 
+pub mod activity;
 pub mod auth;
+mod clients;
 mod cors;
 mod direct;
 mod downloads;
@@ -8,6 +10,7 @@ mod health;
 mod invitations;
 mod json;
 pub mod limits;
+mod passwords;
 mod session;
 mod tokens;
 mod transfers;
@@ -19,7 +22,7 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderName, HeaderValue, Request, header};
 use axum::response::IntoResponse;
-use axum::routing::{delete, get, post};
+use axum::routing::{delete, get, patch, post, put};
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
@@ -44,9 +47,21 @@ pub fn router(state: AppState) -> Router {
         .route("/tokens", get(tokens::list).post(tokens::create))
         .route("/tokens/{id}", delete(tokens::revoke))
         .route("/invitations/accept", post(invitations::accept))
+        .route("/password/forgot", post(passwords::forgot))
+        .route("/password/reset", post(passwords::reset))
+        .route("/clients", get(clients::list).post(clients::create))
+        .route("/clients/{id}", patch(clients::update))
+        .route("/clients/{id}/invitation", post(clients::reinvite))
+        .route("/activity", get(activity::list))
         .route("/transfers", get(transfers::list).post(transfers::create))
         .route("/transfers/{id}", get(transfers::show))
         .route("/transfers/{id}/archive", get(downloads::archive))
+        .route("/transfers/{id}/complete", post(transfers::complete))
+        .route(
+            "/transfers/{id}/publication",
+            put(transfers::publish).delete(transfers::unpublish),
+        )
+        .route("/files/{id}/downloads", get(transfers::receipts))
         .route("/files/{id}", get(transfers::file))
         .route("/files/{id}/content", get(downloads::content))
         .merge(tus::routes())

@@ -7,9 +7,11 @@ use serde::{Deserialize, Serialize};
 
 use super::ApiJson;
 use super::auth::{Caller, ClientAddr, Via, cookie_value};
+use crate::activity::{self, Event, Kind};
 use crate::auth::login::{self, Attempt};
 use crate::auth::sessions::{self, COOKIE_NAME, IDLE_TIMEOUT};
 use crate::db::users::User;
+use crate::domain::Role;
 use crate::error::AppError;
 use crate::state::AppState;
 
@@ -68,6 +70,13 @@ pub async fn login(
     )
     .await?;
     tracing::info!(user = %user.id, role = user.role.as_str(), "login");
+    let event = Event::new(Kind::Login, Some(user.id));
+    let event = if user.role == Role::Client {
+        event.client(user.id)
+    } else {
+        event
+    };
+    activity::record(state.db.pool(), &event, state.clock.now_ms()).await?;
     let cookie = session_cookie(&state, &opened.secret, IDLE_TIMEOUT.as_secs())?;
     let view = SessionView {
         user,

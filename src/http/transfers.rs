@@ -5,7 +5,7 @@ use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 
 use super::ApiJson;
-use super::auth::Caller;
+use super::auth::{Caller, Studio};
 use crate::db::{self, files::FileRecord, transfers::Transfer};
 use crate::domain::{Category, Direction, FileId, FileStatus, Millis, Role, TransferId, UserId};
 use crate::error::AppError;
@@ -108,7 +108,9 @@ pub async fn list(
             .map(|c| UserId::parse(c).ok_or_else(|| AppError::validation("client", "not a client id")))
             .transpose()?,
     };
-    let all = db::transfers::list(state.db.pool(), filter).await?;
+    let now = state.clock.now_ms();
+    let mut all = db::transfers::list(state.db.pool(), filter).await?;
+    all.retain(|t| transfers::can_read(&caller.user, t, now));
     Ok(axum::Json(
         all.into_iter()
             .map(|transfer| TransferView { transfer, files: None })
@@ -140,4 +142,62 @@ pub async fn file(
     // Readable through its transfer; otherwise it does not exist for the caller.
     transfers::readable(&state, &caller.user, file.transfer).await?;
     Ok(axum::Json(file.into()))
+}
+
+#[derive(Serialize)]
+pub struct Completed {
+    /// How many files the studio's email listed (0: nothing new, no email).
+    notified_files: usize,
+}
+
+/// `POST /api/v1/transfers/{id}/complete`: the uploader is done; the studio is told once.
+pub async fn complete(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<axum::Json<Completed>, AppError> {
+    let id = TransferId::parse(&id).ok_or(AppError::NotFound)?;
+    let notified_files = transfers::lifecycle::complete(&state, &caller.user, id).await?;
+    Ok(axum::Json(Completed { notified_files }))
+}
+
+#[derive(Deserialize)]
+pub struct PublishBody {
+    /// Milliseconds since the epoch; absent or null: no expiry.
+    #[serde(default)]
+    expires_at: Option<Millis>,
+}
+
+/// `PUT /api/v1/transfers/{id}/publication`: the client may see the delivery.
+pub async fn publish(
+    State(state): State<AppState>,
+    Studio(caller): Studio,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<PublishBody>,
+) -> Result<axum::Json<TransferView>, AppError> {
+    let id = TransferId::parse(&id).ok_or(AppError::NotFound)?;
+    let transfer = transfers::lifecycle::publish(&state, &caller.user, id, body.expires_at).await?;
+    Ok(axum::Json(TransferView { transfer, files: None }))
+}
+
+/// `DELETE /api/v1/transfers/{id}/publication`: the client no longer sees it.
+pub async fn unpublish(
+    State(state): State<AppState>,
+    Studio(caller): Studio,
+    Path(id): Path<String>,
+) -> Result<axum::Json<TransferView>, AppError> {
+    let id = TransferId::parse(&id).ok_or(AppError::NotFound)?;
+    let transfer = transfers::lifecycle::unpublish(&state, &caller.user, id).await?;
+    Ok(axum::Json(TransferView { transfer, files: None }))
+}
+
+/// `GET /api/v1/files/{id}/downloads`: the file's download receipts, for the studio.
+pub async fn receipts(
+    State(state): State<AppState>,
+    _: Studio,
+    Path(id): Path<String>,
+) -> Result<axum::Json<Vec<db::downloads::Receipt>>, AppError> {
+    let id = FileId::parse(&id).ok_or(AppError::NotFound)?;
+    db::files::find(state.db.pool(), id).await?.ok_or(AppError::NotFound)?;
+    Ok(axum::Json(db::downloads::for_file(state.db.pool(), id).await?))
 }

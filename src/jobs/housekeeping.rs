@@ -1,13 +1,14 @@
-//! Periodic clean-up of what expires: sessions, single-use links, finished jobs,
-//! abandoned uploads. Every
-//! node runs it; the deletes are idempotent, so running it twice costs nothing.
+//! Periodic work on what expires: sessions, single-use links, finished jobs, abandoned
+//! uploads, and reminders of deliveries about to expire. Every node runs it; deletes are
+//! idempotent and each reminder is claimed once, so running it twice costs nothing.
 
 use std::time::Duration;
 
 use tokio_util::sync::CancellationToken;
 
-use crate::db;
+use crate::db::{self, DbError};
 use crate::state::AppState;
+use crate::transfers::{TransferError, lifecycle};
 use crate::uploads::UploadError;
 
 const EVERY: Duration = Duration::from_secs(600);
@@ -23,19 +24,32 @@ pub struct Swept {
     pub jobs: u64,
     /// Abandoned uploads, with what storage held for them.
     pub uploads: u64,
+    /// Clients reminded of a delivery about to expire.
+    pub reminders: usize,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SweepError {
+    #[error(transparent)]
+    Db(#[from] DbError),
+    #[error(transparent)]
+    Uploads(#[from] UploadError),
+    #[error(transparent)]
+    Transfers(#[from] TransferError),
 }
 
 fn ms(d: Duration) -> i64 {
     i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
 }
 
-pub async fn sweep(state: &AppState) -> Result<Swept, UploadError> {
+pub async fn sweep(state: &AppState) -> Result<Swept, SweepError> {
     let (db, now) = (&state.db, state.clock.now_ms());
     Ok(Swept {
         sessions: db::sessions::purge_expired(db.pool(), now).await?,
         links: db::links::purge(db.pool(), now - ms(KEEP_SPENT_LINKS)).await?,
         jobs: db::jobs::purge_finished(db.pool(), now - ms(KEEP_FINISHED_JOBS)).await?,
         uploads: crate::uploads::reap_expired(state).await?,
+        reminders: lifecycle::send_expiry_reminders(state).await?,
     })
 }
 

@@ -5,6 +5,7 @@
 //! so an SMTP outage delays mail but never loses it.
 
 pub mod job;
+pub mod notices;
 pub mod templates;
 mod transport;
 

@@ -226,7 +226,9 @@ impl JobHandler for VerifyDirectUpload {
             return fail(format!("the object has {size} bytes, {:?} were announced", file.size)).await;
         }
         let sha256: String = hash.finalize().iter().map(|b| format!("{b:02x}")).collect();
-        db::files::mark_stored(self.db.pool(), file.id, size, &sha256, self.clock.now_ms()).await?;
+        let mut tx = self.db.begin().await?;
+        super::stored::mark(&mut tx, file.id, size, &sha256, self.clock.now_ms()).await?;
+        tx.commit().await.map_err(DbError::from)?;
         tracing::info!(file = %file.id, size, %sha256, "direct upload verified and stored");
         Ok(())
     }

@@ -39,7 +39,7 @@ pub(super) async fn record_stored(
 ) -> Result<(), UploadError> {
     let now = state.clock.now_ms();
     let mut tx = state.db.begin().await?;
-    db::files::mark_stored(&mut *tx, upload.file, len, &sha256, now).await?;
+    super::stored::mark(&mut tx, upload.file, len, &sha256, now).await?;
     // The upload stays, complete, until it expires: a client resuming it learns it is done.
     db::uploads::complete(&mut tx, upload.id, len, super::expiry(state, now), now).await?;
     tx.commit().await.map_err(db::DbError::from)?;

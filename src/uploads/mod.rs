@@ -20,6 +20,7 @@ pub mod metadata;
 mod parts;
 mod prepare;
 mod reader;
+mod stored;
 mod terminate;
 
 use bytes::Bytes;

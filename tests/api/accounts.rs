@@ -105,13 +105,19 @@ async fn an_expired_invitation_link_no_longer_works() {
 async fn one_address_is_one_account_whatever_its_case() {
     let app = spawn_app().await;
     app.create_client("claire@example.fr", "Claire").await;
-    let again =
-        relais::accounts::create_client(&app.state, "CLAIRE@example.fr", "Claire", relais::domain::Locale::En).await;
+    let again = relais::accounts::create_client(
+        &app.state,
+        None,
+        "CLAIRE@example.fr",
+        "Claire",
+        relais::domain::Locale::En,
+    )
+    .await;
     assert!(
         matches!(again, Err(relais::accounts::AccountError::EmailTaken)),
         "{again:?}"
     );
-    let bad = relais::accounts::create_client(&app.state, "claire", "Claire", relais::domain::Locale::En).await;
+    let bad = relais::accounts::create_client(&app.state, None, "claire", "Claire", relais::domain::Locale::En).await;
     assert!(matches!(
         bad,
         Err(relais::accounts::AccountError::Invalid { field: "email", .. })

@@ -145,7 +145,7 @@ impl TestApp {
 
     /// A client account made the way `relais client create` makes it.
     pub async fn create_client(&self, email: &str, name: &str) -> relais::db::users::User {
-        relais::accounts::create_client(&self.state, email, name, relais::domain::Locale::Fr)
+        relais::accounts::create_client(&self.state, None, email, name, relais::domain::Locale::Fr)
             .await
             .expect("client created")
     }

@@ -29,6 +29,37 @@ impl<'a> Tus<'a> {
         (Tus { app, token }, user)
     }
 
+    /// A studio account with a token.
+    pub async fn studio(app: &'a TestApp, email: &str) -> (Tus<'a>, relais::db::users::User) {
+        let (account, _) = app.create_studio(email, "correct horse battery").await;
+        let (_, token) = relais::accounts::issue_token(&app.state, account.user.id, "studio")
+            .await
+            .expect("token");
+        (Tus { app, token }, account.user)
+    }
+
+    /// A JSON API call; the answer read whole.
+    pub async fn call(&self, method: Method, path: &str, body: Option<serde_json::Value>) -> Answer {
+        let request = self.request(method, path);
+        let request = match body {
+            Some(body) => request.json(&body),
+            None => request,
+        };
+        Answer::of(request.send().await.expect("request")).await
+    }
+
+    /// Uploads `data` as one file into `transfer` (the caller's default one when `None`);
+    /// returns the upload's path.
+    pub async fn upload(&self, name: &str, data: &[u8], transfer: Option<&str>) -> String {
+        let mut pairs = vec![("filename", name)];
+        if let Some(t) = transfer {
+            pairs.push(("transfer", t));
+        }
+        let path = self.create(data.len() as u64, &meta(&pairs)).await;
+        self.send_all(&path, data, data.len().max(1)).await;
+        path
+    }
+
     pub fn request(&self, method: Method, path: &str) -> reqwest::RequestBuilder {
         self.app
             .http

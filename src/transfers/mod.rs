@@ -1,9 +1,11 @@
 //! Who may see and fill which transfer.
 
+pub mod lifecycle;
+
 use crate::db::transfers::{NewTransfer, Transfer};
 use crate::db::users::User;
 use crate::db::{self, DbError};
-use crate::domain::{Direction, Role, TransferId, UserId};
+use crate::domain::{Direction, Millis, Role, TransferId, UserId};
 use crate::error::AppError;
 use crate::state::AppState;
 
@@ -31,9 +33,13 @@ impl From<TransferError> for AppError {
     }
 }
 
-/// The studio sees every transfer; a client only their own.
-pub fn can_read(user: &User, transfer: &Transfer) -> bool {
-    user.role == Role::Studio || transfer.client == user.id
+/// The studio sees every transfer; a client their own inbound transfers and the
+/// deliveries published to them that have not expired.
+pub fn can_read(user: &User, transfer: &Transfer, now: Millis) -> bool {
+    match user.role {
+        Role::Studio => true,
+        Role::Client => transfer.client == user.id && transfer.is_visible_to_client(now),
+    }
 }
 
 /// The studio fills deliveries (and may add to inbound transfers); a client only their
@@ -49,7 +55,7 @@ pub async fn readable(state: &AppState, user: &User, id: TransferId) -> Result<T
     let transfer = db::transfers::find(state.db.pool(), id)
         .await?
         .ok_or(TransferError::NotFound)?;
-    if can_read(user, &transfer) {
+    if can_read(user, &transfer, state.clock.now_ms()) {
         Ok(transfer)
     } else {
         Err(TransferError::NotFound)

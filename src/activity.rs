@@ -1,0 +1,109 @@
+//! The studio's activity log: who did what, when, for which client. Entries are written in
+//! the transaction of the event they describe, so the log never claims what did not happen.
+
+use sqlx::{Any, Executor};
+
+use crate::db::activity::NewEntry;
+use crate::db::{self, DbError};
+use crate::domain::{FileId, Millis, TransferId, UserId};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Login,
+    Upload,
+    Download,
+    TransferCompleted,
+    DeliveryPublished,
+    DeliveryUnpublished,
+    ClientCreated,
+    ClientDisabled,
+    ClientEnabled,
+}
+
+impl Kind {
+    pub const ALL: [Kind; 9] = [
+        Kind::Login,
+        Kind::Upload,
+        Kind::Download,
+        Kind::TransferCompleted,
+        Kind::DeliveryPublished,
+        Kind::DeliveryUnpublished,
+        Kind::ClientCreated,
+        Kind::ClientDisabled,
+        Kind::ClientEnabled,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Login => "login",
+            Kind::Upload => "upload",
+            Kind::Download => "download",
+            Kind::TransferCompleted => "transfer_completed",
+            Kind::DeliveryPublished => "delivery_published",
+            Kind::DeliveryUnpublished => "delivery_unpublished",
+            Kind::ClientCreated => "client_created",
+            Kind::ClientDisabled => "client_disabled",
+            Kind::ClientEnabled => "client_enabled",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Kind> {
+        Kind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+}
+
+/// One event, built with the subjects it concerns.
+pub struct Event {
+    kind: Kind,
+    actor: Option<UserId>,
+    client: Option<UserId>,
+    transfer: Option<TransferId>,
+    file: Option<FileId>,
+    detail: String,
+}
+
+impl Event {
+    pub fn new(kind: Kind, actor: Option<UserId>) -> Self {
+        Self {
+            kind,
+            actor,
+            client: None,
+            transfer: None,
+            file: None,
+            detail: String::new(),
+        }
+    }
+
+    pub fn client(mut self, client: UserId) -> Self {
+        self.client = Some(client);
+        self
+    }
+
+    pub fn transfer(mut self, transfer: TransferId) -> Self {
+        self.transfer = Some(transfer);
+        self
+    }
+
+    pub fn file(mut self, file: FileId) -> Self {
+        self.file = Some(file);
+        self
+    }
+
+    /// A short human detail: a file or transfer name, a byte count.
+    pub fn detail(mut self, detail: impl Into<String>) -> Self {
+        self.detail = detail.into();
+        self
+    }
+}
+
+pub async fn record<'e>(ex: impl Executor<'e, Database = Any>, event: &Event, now: Millis) -> Result<(), DbError> {
+    let entry = NewEntry {
+        kind: event.kind.as_str(),
+        actor: event.actor,
+        client: event.client,
+        transfer: event.transfer,
+        file: event.file,
+        detail: &event.detail,
+    };
+    db::activity::insert(ex, entry, now).await
+}

@@ -1,0 +1,68 @@
+use sqlx::{Any, Executor, FromRow};
+
+use super::DbError;
+use crate::domain::{FileId, Millis, TransferId, UserId};
+
+/// One line of the activity log, as stored.
+pub struct NewEntry<'a> {
+    pub kind: &'a str,
+    pub actor: Option<UserId>,
+    pub client: Option<UserId>,
+    pub transfer: Option<TransferId>,
+    pub file: Option<FileId>,
+    pub detail: &'a str,
+}
+
+pub async fn insert<'e>(ex: impl Executor<'e, Database = Any>, e: NewEntry<'_>, now: Millis) -> Result<(), DbError> {
+    sqlx::query(
+        "INSERT INTO activity (id, at, kind, actor_id, client_id, transfer_id, file_id, detail) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(uuid::Uuid::now_v7().to_string())
+    .bind(now)
+    .bind(e.kind)
+    .bind(e.actor.map(|u| u.to_db()))
+    .bind(e.client.map(|u| u.to_db()))
+    .bind(e.transfer.map(|t| t.to_db()))
+    .bind(e.file.map(|f| f.to_db()))
+    .bind(e.detail)
+    .execute(ex)
+    .await?;
+    Ok(())
+}
+
+/// A line of the log with the names it mentions, for display.
+#[derive(Debug, Clone, FromRow)]
+pub struct Entry {
+    pub at: i64,
+    pub kind: String,
+    pub actor_name: Option<String>,
+    pub client_id: Option<String>,
+    pub client_name: Option<String>,
+    pub transfer_id: Option<String>,
+    pub file_id: Option<String>,
+    pub detail: String,
+}
+
+/// The newest entries, for one client or everyone.
+pub async fn recent<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    client: Option<UserId>,
+    kind: Option<&str>,
+    limit: i64,
+) -> Result<Vec<Entry>, DbError> {
+    let rows = sqlx::query_as(
+        "SELECT a.at, a.kind, actor.name AS actor_name, a.client_id, client.name AS client_name, \
+         a.transfer_id, a.file_id, a.detail \
+         FROM activity a LEFT JOIN users actor ON actor.id = a.actor_id \
+         LEFT JOIN users client ON client.id = a.client_id \
+         WHERE ($1 IS NULL OR a.client_id = $1) AND ($2 IS NULL OR a.kind = $2) \
+         ORDER BY a.at DESC, a.id DESC LIMIT $3",
+    )
+    .bind(client.map(|c| c.to_db()))
+    .bind(kind)
+    .bind(limit)
+    .fetch_all(ex)
+    .await?;
+    Ok(rows)
+}

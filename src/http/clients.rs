@@ -1,0 +1,97 @@
+//! The studio's client accounts: `GET/POST /api/v1/clients`, `PATCH /api/v1/clients/{id}`,
+//! `POST /api/v1/clients/{id}/invitation`.
+
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use serde::{Deserialize, Serialize};
+
+use super::ApiJson;
+use super::auth::Studio;
+use crate::accounts;
+use crate::db::{self, users::User};
+use crate::domain::{Locale, UserId};
+use crate::error::AppError;
+use crate::state::AppState;
+
+#[derive(Serialize)]
+pub struct ClientView {
+    #[serde(flatten)]
+    user: User,
+    stored_bytes: u64,
+    /// Invited but has not chosen a password yet.
+    invitation_pending: bool,
+}
+
+#[derive(Deserialize)]
+pub struct ListQuery {
+    #[serde(default)]
+    q: String,
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    _: Studio,
+    Query(query): Query<ListQuery>,
+) -> Result<axum::Json<Vec<ClientView>>, AppError> {
+    let clients = db::users::clients(state.db.pool(), query.q.trim()).await?;
+    Ok(axum::Json(
+        clients
+            .into_iter()
+            .map(|c| ClientView {
+                user: c.user,
+                stored_bytes: c.stored_bytes,
+                invitation_pending: c.invited_pending,
+            })
+            .collect(),
+    ))
+}
+
+#[derive(Deserialize)]
+pub struct CreateBody {
+    email: String,
+    name: String,
+    #[serde(default)]
+    locale: Option<String>,
+}
+
+/// Creates the account and emails the invitation in one go.
+pub async fn create(
+    State(state): State<AppState>,
+    Studio(caller): Studio,
+    ApiJson(body): ApiJson<CreateBody>,
+) -> Result<(StatusCode, axum::Json<User>), AppError> {
+    let locale = match body.locale.as_deref().map(str::trim).filter(|l| !l.is_empty()) {
+        None => Locale::Fr,
+        Some(l) => Locale::parse(l).ok_or_else(|| AppError::validation("locale", "expected fr or en"))?,
+    };
+    let user = accounts::create_client(&state, Some(caller.user.id), &body.email, &body.name, locale).await?;
+    Ok((StatusCode::CREATED, axum::Json(user)))
+}
+
+fn client_id(id: &str) -> Result<UserId, AppError> {
+    UserId::parse(id).ok_or(AppError::NotFound)
+}
+
+#[derive(Deserialize)]
+pub struct UpdateBody {
+    disabled: bool,
+}
+
+pub async fn update(
+    State(state): State<AppState>,
+    Studio(caller): Studio,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<UpdateBody>,
+) -> Result<axum::Json<User>, AppError> {
+    let user = accounts::set_client_disabled(&state, caller.user.id, client_id(&id)?, body.disabled).await?;
+    Ok(axum::Json(user))
+}
+
+pub async fn reinvite(
+    State(state): State<AppState>,
+    _: Studio,
+    Path(id): Path<String>,
+) -> Result<StatusCode, AppError> {
+    accounts::reinvite(&state, client_id(&id)?).await?;
+    Ok(StatusCode::ACCEPTED)
+}

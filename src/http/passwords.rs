@@ -1,0 +1,35 @@
+//! Forgotten passwords: `POST /api/v1/password/forgot` (always 202, whether or not the
+//! address has an account) and `POST /api/v1/password/reset`.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use serde::Deserialize;
+
+use super::ApiJson;
+use crate::accounts;
+use crate::domain::NewPassword;
+use crate::error::AppError;
+use crate::state::AppState;
+
+#[derive(Deserialize)]
+pub struct ForgotBody {
+    email: String,
+}
+
+pub async fn forgot(State(state): State<AppState>, ApiJson(body): ApiJson<ForgotBody>) -> Result<StatusCode, AppError> {
+    state.limits.check_login(&body.email)?;
+    accounts::request_password_reset(&state, &body.email).await?;
+    Ok(StatusCode::ACCEPTED)
+}
+
+#[derive(Deserialize)]
+pub struct ResetBody {
+    token: String,
+    password: String,
+}
+
+pub async fn reset(State(state): State<AppState>, ApiJson(body): ApiJson<ResetBody>) -> Result<StatusCode, AppError> {
+    let password = NewPassword::parse(&body.password).map_err(|e| AppError::validation("password", e))?;
+    accounts::reset_password(&state, &body.token, &password).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,227 @@
+//! The studio's API: clients, activity log; and the forgotten-password flow.
+
+use reqwest::Method;
+
+use crate::helpers::tus::{Tus, pattern};
+use crate::helpers::{Answer, read_emails, spawn_app};
+
+#[tokio::test]
+async fn the_studio_creates_searches_disables_and_reinvites_clients() {
+    let app = spawn_app().await;
+    let (studio, _) = Tus::studio(&app, "studio@example.fr").await;
+    let (anne, anne_user) = Tus::client(&app, "anne@example.fr").await;
+    anne.upload("a.mp3", &pattern(2500, 1), None).await;
+
+    let created = studio
+        .call(
+            Method::POST,
+            "/api/v1/clients",
+            Some(serde_json::json!({"email": "claire@example.fr", "name": "Claire Martin", "locale": "en"})),
+        )
+        .await;
+    assert_eq!((created.status, created.body["locale"].as_str()), (201, Some("en")));
+    let taken = studio
+        .call(
+            Method::POST,
+            "/api/v1/clients",
+            Some(serde_json::json!({"email": "CLAIRE@example.fr", "name": "Claire"})),
+        )
+        .await;
+    assert_eq!((taken.status, taken.code()), (409, "email_taken"));
+    let bad = studio
+        .call(
+            Method::POST,
+            "/api/v1/clients",
+            Some(serde_json::json!({"email": "claire", "name": ""})),
+        )
+        .await;
+    assert_eq!(
+        (bad.status, bad.body["errors"][0]["field"].as_str()),
+        (422, Some("email"))
+    );
+
+    let found = studio.call(Method::GET, "/api/v1/clients?q=MARTIN", None).await;
+    let found = found.body.as_array().expect("list");
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0]["invitation_pending"], true);
+    let all = studio.call(Method::GET, "/api/v1/clients", None).await;
+    let anne_row = all
+        .body
+        .as_array()
+        .expect("list")
+        .iter()
+        .find(|c| c["email"] == "anne@example.fr")
+        .cloned();
+    assert_eq!(anne_row.expect("anne")["stored_bytes"].as_u64(), Some(2500));
+
+    // Invite again: a second invitation email with a new link.
+    let claire = created.body["id"].as_str().expect("id");
+    app.run_jobs().await;
+    let before = app.outbox().len();
+    let again = studio
+        .call(Method::POST, &format!("/api/v1/clients/{claire}/invitation"), None)
+        .await;
+    assert_eq!(again.status, 202);
+    app.run_jobs().await;
+    assert_eq!(app.outbox().len(), before + 1);
+
+    // Disabled: the client's token stops working at once; enabled again, it works.
+    let off = studio
+        .call(
+            Method::PATCH,
+            &format!("/api/v1/clients/{}", anne_user.id),
+            Some(serde_json::json!({"disabled": true})),
+        )
+        .await;
+    assert_eq!((off.status, off.body["disabled"].as_bool()), (200, Some(true)));
+    assert_eq!(anne.call(Method::GET, "/api/v1/transfers", None).await.status, 401);
+    studio
+        .call(
+            Method::PATCH,
+            &format!("/api/v1/clients/{}", anne_user.id),
+            Some(serde_json::json!({"disabled": false})),
+        )
+        .await;
+    assert_eq!(anne.call(Method::GET, "/api/v1/transfers", None).await.status, 200);
+
+    // The activity log tells the story, filterable by client and kind.
+    let log = studio
+        .call(Method::GET, &format!("/api/v1/activity?client={}", anne_user.id), None)
+        .await;
+    let kinds: Vec<&str> = log
+        .body
+        .as_array()
+        .expect("list")
+        .iter()
+        .filter_map(|e| e["kind"].as_str())
+        .collect();
+    for kind in ["client_enabled", "client_disabled", "upload", "client_created"] {
+        assert!(kinds.contains(&kind), "{kind} in {kinds:?}");
+    }
+    let uploads = studio.call(Method::GET, "/api/v1/activity?kind=upload", None).await;
+    let uploads = uploads.body.as_array().expect("list");
+    assert_eq!(uploads.len(), 1);
+    assert_eq!(
+        (uploads[0]["detail"].as_str(), uploads[0]["client_name"].as_str()),
+        (Some("a.mp3"), Some("Client Test"))
+    );
+    let bad_kind = studio.call(Method::GET, "/api/v1/activity?kind=nope", None).await;
+    assert_eq!(bad_kind.status, 422);
+}
+
+#[tokio::test]
+async fn clients_get_403_on_every_studio_route() {
+    let app = spawn_app().await;
+    let (anne, anne_user) = Tus::client(&app, "anne@example.fr").await;
+    let id = anne_user.id;
+    let some_file = "0190f0e0-0000-7000-8000-000000000000";
+    let routes = [
+        (Method::GET, "/api/v1/clients".to_owned(), None),
+        (
+            Method::POST,
+            "/api/v1/clients".to_owned(),
+            Some(serde_json::json!({"email": "x@example.fr", "name": "X"})),
+        ),
+        (
+            Method::PATCH,
+            format!("/api/v1/clients/{id}"),
+            Some(serde_json::json!({"disabled": true})),
+        ),
+        (Method::POST, format!("/api/v1/clients/{id}/invitation"), None),
+        (Method::GET, "/api/v1/activity".to_owned(), None),
+        (
+            Method::PUT,
+            format!("/api/v1/transfers/{some_file}/publication"),
+            Some(serde_json::json!({})),
+        ),
+        (
+            Method::DELETE,
+            format!("/api/v1/transfers/{some_file}/publication"),
+            None,
+        ),
+        (Method::GET, format!("/api/v1/files/{some_file}/downloads"), None),
+    ];
+    for (method, path, body) in routes {
+        let answer = anne.call(method.clone(), &path, body).await;
+        assert_eq!((answer.status, answer.code()), (403, "forbidden"), "{method} {path}");
+    }
+}
+
+#[tokio::test]
+async fn a_forgotten_password_is_reset_through_a_single_use_link_without_revealing_accounts() {
+    let running = spawn_app().await;
+    let app = &running;
+    app.create_active_client("anne@example.fr", "correct horse battery")
+        .await;
+    assert_eq!(
+        app.login("anne@example.fr", "correct horse battery", None).await.status,
+        201
+    );
+    let before = app.outbox().len();
+
+    let ask = |email: &'static str| async move {
+        Answer::of(
+            app.request(Method::POST, "/api/v1/password/forgot")
+                .json(&serde_json::json!({ "email": email }))
+                .send()
+                .await
+                .expect("request"),
+        )
+        .await
+    };
+    let known = ask("anne@example.fr").await;
+    let unknown = ask("nobody@example.fr").await;
+    assert_eq!((known.status, unknown.status), (202, 202));
+    assert_eq!(known.body, unknown.body, "the same answer either way");
+    app.run_jobs().await;
+    let mails = read_emails(&app.outbox_dir());
+    assert_eq!(mails.len(), before + 1, "only the real account gets an email");
+    let mail = mails.last().expect("mail").replace("=\r\n", "").replace("=\n", "");
+    let start = mail.find("/password/reset/").expect("link") + "/password/reset/".len();
+    let token: String = mail[start..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+        .collect();
+
+    let reset = |password: &'static str| {
+        let token = token.clone();
+        async move {
+            Answer::of(
+                app.request(Method::POST, "/api/v1/password/reset")
+                    .json(&serde_json::json!({ "token": token, "password": password }))
+                    .send()
+                    .await
+                    .expect("request"),
+            )
+            .await
+        }
+    };
+    let short = reset("short").await;
+    assert_eq!(
+        (short.status, short.body["errors"][0]["field"].as_str()),
+        (422, Some("password"))
+    );
+    assert_eq!(reset("a brand new passphrase").await.status, 204);
+    let reused = reset("another new passphrase").await;
+    assert_eq!((reused.status, reused.code()), (400, "invalid_link"));
+
+    // The old session ended with the reset; the new password works, the old does not.
+    assert_eq!(
+        app.request(Method::GET, "/api/v1/session")
+            .send()
+            .await
+            .expect("get")
+            .status(),
+        401
+    );
+    assert_eq!(
+        app.login("anne@example.fr", "correct horse battery", None).await.status,
+        401
+    );
+    assert_eq!(
+        app.login("anne@example.fr", "a brand new passphrase", None)
+            .await
+            .status,
+        201
+    );
+}
