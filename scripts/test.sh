@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Runs the whole test suite twice: on SQLite + local storage, then on PostgreSQL + an
-# S3-compatible server. Installs and starts what it needs when it is missing:
-# PostgreSQL (Debian package), s3s-fs (crates.io), aiosmtpd (PyPI).
+# Runs the whole test suite: the Rust tests twice (SQLite + local storage, then
+# PostgreSQL + an S3-compatible server), then the pages end to end in Chromium. Installs
+# and starts what it needs when it is missing: PostgreSQL and Chromium (Debian packages),
+# s3s-fs (crates.io), aiosmtpd, tuspy and moto (PyPI), tus-js-client and playwright-core
+# (npm).
 # Extra arguments go to `cargo test` (e.g. a test name filter).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -79,6 +81,17 @@ if [ ! -d tests/clients/node_modules/tus-js-client ]; then
   (cd tests/clients && npm ci --no-audit --no-fund --loglevel=error)
 fi
 
+# --- A real browser for the pages: Debian's Chromium, driven by playwright-core --------
+if ! command -v chromium >/dev/null 2>&1; then
+  say "installing Chromium"
+  as_root apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq chromium >/dev/null
+fi
+if [ ! -d tests/browser/node_modules/playwright-core ]; then
+  say "installing playwright-core"
+  (cd tests/browser && npm ci --no-audit --no-fund --loglevel=error)
+fi
+
 # --- S3 with CORS and lifecycle rules: moto's server (for `relais storage setup`) -----
 if ! "$PYTHON" -c 'import moto.server, flask' 2>/dev/null; then
   say "installing moto[server]"
@@ -101,6 +114,18 @@ say "tests on PostgreSQL + S3 (s3s-fs)"
 TEST_BACKEND=postgres-s3 cargo test --workspace "$@" 2>&1 | tee -a "$log" || status=1
 
 say "both backend pairs done in $(( $(date +%s) - started )) s"
-# One closing line for both runs together.
-awk '/^test result:/ { p += $4; f += $6 } END { printf "\ntotal: %d passed, %d failed\n", p, f }' "$log"
+
+say "pages end to end in Chromium"
+browser_log="$work/browser.log"
+locked=""; [[ " $* " == *" --locked "* ]] && locked="--locked"
+cargo build $locked --bin relais 2>&1 | tail -1
+target_dir="${CARGO_TARGET_DIR:-$PWD/target}"
+(cd tests/browser && TEST_RELAIS_BIN="${TEST_RELAIS_BIN:-$target_dir/debug/relais}" node --test --test-concurrency=1) \
+  2>&1 | tee "$browser_log" || status=1
+
+# One closing line for every run together.
+{
+  awk '/^test result:/ { p += $4; f += $6 } END { print p, f }' "$log"
+  awk '/^# pass / { p += $3 } /^# (fail|cancelled) / { f += $3 } END { print p + 0, f + 0 }' "$browser_log"
+} | awk '{ p += $1; f += $2 } END { printf "\ntotal: %d passed, %d failed\n", p, f }'
 exit "$status"

@@ -21,3 +21,4 @@ pub mod state;
 pub mod telemetry;
 pub mod transfers;
 pub mod uploads;
+pub mod web;

@@ -103,3 +103,37 @@ pub async fn for_transfer<'e>(
     .fetch_all(ex)
     .await?)
 }
+
+/// Per file of a transfer: downloads from the start (resumed ranges are the same download),
+/// how many of them completed, and when the last began.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct FileDownloads {
+    pub count: u64,
+    pub complete: u64,
+    pub last_at: Option<Millis>,
+}
+
+pub async fn summary_for_transfer<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    transfer: TransferId,
+) -> Result<std::collections::HashMap<String, FileDownloads>, DbError> {
+    let rows: Vec<(String, i64, i64, Option<i64>)> = sqlx::query_as(
+        "SELECT file_id, COUNT(*), CAST(COALESCE(SUM(complete), 0) AS BIGINT), MAX(started_at) FROM downloads \
+         WHERE transfer_id = $1 AND file_id IS NOT NULL AND (range_start IS NULL OR range_start = 0) \
+         GROUP BY file_id",
+    )
+    .bind(transfer.to_db())
+    .fetch_all(ex)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(file, count, complete, last_at)| {
+            let summary = FileDownloads {
+                count: count.max(0) as u64,
+                complete: complete.max(0) as u64,
+                last_at,
+            };
+            (file, summary)
+        })
+        .collect())
+}

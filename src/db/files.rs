@@ -169,3 +169,28 @@ pub async fn mark_failed<'e>(ex: impl Executor<'e, Database = Any>, id: FileId, 
         .await?;
     Ok(())
 }
+
+/// Per transfer: how many files are stored (or further along) and their bytes. For one
+/// client's transfers, or everyone's.
+pub async fn stored_totals<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    client: Option<UserId>,
+) -> Result<std::collections::HashMap<TransferId, (u64, u64)>, DbError> {
+    let rows: Vec<(String, i64, i64)> = sqlx::query_as(
+        "SELECT f.transfer_id, COUNT(*), CAST(COALESCE(SUM(f.size), 0) AS BIGINT) FROM files f \
+         JOIN transfers t ON t.id = f.transfer_id \
+         WHERE f.status IN ('stored', 'processing', 'ready') AND ($1 IS NULL OR t.client_id = $1) \
+         GROUP BY f.transfer_id",
+    )
+    .bind(client.map(|c| c.to_db()))
+    .fetch_all(ex)
+    .await?;
+    rows.into_iter()
+        .map(|(id, n, bytes)| {
+            Ok((
+                parse_id(&id, TransferId::parse)?,
+                (n.max(0) as u64, bytes.max(0) as u64),
+            ))
+        })
+        .collect()
+}

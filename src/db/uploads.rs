@@ -332,3 +332,32 @@ pub async fn release_node_leases<'e>(ex: impl Executor<'e, Database = Any>, node
         .await?;
     Ok(done.rows_affected())
 }
+
+/// An upload still receiving bytes, as the studio's dashboard shows it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct InProgress {
+    pub file_name: String,
+    pub transfer_id: String,
+    pub client_name: String,
+    pub received: i64,
+    pub length: Option<i64>,
+    pub updated_at: i64,
+}
+
+/// Uploads not complete and not expired, most recently active first.
+pub async fn in_progress<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    now: Millis,
+    limit: i64,
+) -> Result<Vec<InProgress>, DbError> {
+    Ok(sqlx::query_as(
+        "SELECT f.name AS file_name, f.transfer_id, c.name AS client_name, u.upload_offset AS received, \
+         u.length, u.updated_at FROM uploads u JOIN files f ON f.id = u.file_id \
+         JOIN transfers t ON t.id = f.transfer_id JOIN users c ON c.id = t.client_id \
+         WHERE u.completed_at IS NULL AND u.expires_at > $1 ORDER BY u.updated_at DESC LIMIT $2",
+    )
+    .bind(now)
+    .bind(limit)
+    .fetch_all(ex)
+    .await?)
+}

@@ -304,3 +304,23 @@ pub async fn set_disabled<'e>(
         .await?;
     Ok(())
 }
+
+/// Changes what a person may change about themselves: their name and language.
+pub async fn update_profile<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    id: UserId,
+    name: Option<&str>,
+    locale: Option<Locale>,
+    now: Millis,
+) -> Result<(), DbError> {
+    sqlx::query(
+        "UPDATE users SET name = COALESCE($1, name), locale = COALESCE($2, locale), updated_at = $3 WHERE id = $4",
+    )
+    .bind(name)
+    .bind(locale.map(Locale::as_str))
+    .bind(now)
+    .bind(id.to_db())
+    .execute(ex)
+    .await?;
+    Ok(())
+}

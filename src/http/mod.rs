@@ -43,7 +43,7 @@ pub fn router(state: AppState) -> Router {
     let login = post(session::login).route_layer(limits::per_ip_login_layer(state.cfg.behind_proxy));
     let api = Router::new()
         .route("/session", login.get(session::current).delete(session::logout))
-        .route("/me", get(session::me))
+        .route("/me", get(session::me).patch(session::update_me))
         .route("/tokens", get(tokens::list).post(tokens::create))
         .route("/tokens/{id}", delete(tokens::revoke))
         .route("/invitations/accept", post(invitations::accept))
@@ -75,9 +75,10 @@ pub fn router(state: AppState) -> Router {
         .then(|| HeaderValue::from_static("max-age=31536000; includeSubDomains"));
     Router::new()
         .nest("/api/v1", api)
+        .merge(crate::web::routes(&state))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
-        .fallback(not_found)
+        .fallback(crate::web::not_found)
         .layer(DefaultBodyLimit::max(JSON_BODY_LIMIT))
         .layer(
             ServiceBuilder::new()

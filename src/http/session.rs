@@ -10,9 +10,11 @@ use super::auth::{Caller, ClientAddr, Via, cookie_value};
 use crate::activity::{self, Event, Kind};
 use crate::auth::login::{self, Attempt};
 use crate::auth::sessions::{self, COOKIE_NAME, IDLE_TIMEOUT};
+use crate::db;
 use crate::db::users::User;
+use crate::domain::Locale;
 use crate::domain::Role;
-use crate::error::AppError;
+use crate::error::{AppError, FieldError};
 use crate::state::AppState;
 
 #[derive(Deserialize)]
@@ -98,6 +100,40 @@ pub async fn current(caller: Caller) -> axum::Json<SessionView> {
 
 pub async fn me(caller: Caller) -> axum::Json<User> {
     axum::Json(caller.user)
+}
+
+#[derive(Deserialize)]
+pub struct ProfileBody {
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    locale: Option<String>,
+}
+
+/// `PATCH /api/v1/me`: one's own name and language.
+pub async fn update_me(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiJson(body): ApiJson<ProfileBody>,
+) -> Result<axum::Json<User>, AppError> {
+    let mut errors = Vec::new();
+    let name = body.name.as_deref().map(str::trim);
+    if name.is_some_and(|n| n.is_empty() || n.chars().count() > 200) {
+        errors.push(FieldError::new("name", "expected 1 to 200 characters"));
+    }
+    let locale = body.locale.as_deref().map(Locale::parse);
+    if locale.is_some_and(|l| l.is_none()) {
+        errors.push(FieldError::new("locale", "expected fr or en"));
+    }
+    if !errors.is_empty() {
+        return Err(AppError::Validation(errors));
+    }
+    let id = caller.user.id;
+    db::users::update_profile(state.db.pool(), id, name, locale.flatten(), state.clock.now_ms()).await?;
+    let user = db::users::find(state.db.pool(), id)
+        .await?
+        .ok_or(AppError::Unauthenticated)?;
+    Ok(axum::Json(user))
 }
 
 pub async fn logout(State(state): State<AppState>, caller: Caller) -> Result<Response, AppError> {

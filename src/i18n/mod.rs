@@ -85,6 +85,24 @@ pub fn size(locale: Locale, bytes: u64) -> String {
     format!("{}{sep}{}", text.replace('.', &decimal.to_string()), units[unit])
 }
 
+/// A configured limit: whole binary units read as people expect ("5 Go" for 5 GiB), else
+/// as [`size`].
+pub fn limit(locale: Locale, bytes: u64) -> String {
+    const GIB: u64 = 1 << 30;
+    const MIB: u64 = 1 << 20;
+    let (g, m, sep) = match locale {
+        Locale::Fr => ("Go", "Mo", "\u{a0}"),
+        Locale::En => ("GB", "MB", " "),
+    };
+    if bytes >= GIB && bytes.is_multiple_of(GIB) {
+        format!("{}{sep}{g}", bytes / GIB)
+    } else if bytes >= MIB && bytes.is_multiple_of(MIB) {
+        format!("{}{sep}{m}", bytes / MIB)
+    } else {
+        size(locale, bytes)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -100,5 +118,7 @@ mod tests {
         assert_eq!(size(Locale::En, 999), "999 B");
         assert_eq!(size(Locale::Fr, 5_000_000), "5\u{a0}Mo");
         assert_eq!(size(Locale::En, 250_400_000), "250 MB");
+        assert_eq!(limit(Locale::Fr, 5 << 30), "5\u{a0}Go");
+        assert_eq!(limit(Locale::En, 700 << 20), "700 MB");
     }
 }

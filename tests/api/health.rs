@@ -38,11 +38,19 @@ async fn readyz_fails_and_names_the_keys_when_the_s3_secret_is_wrong() {
 #[tokio::test]
 async fn unknown_routes_get_a_problem_document_not_a_blank_page() {
     let app = spawn_app().await;
-    for path in ["/nowhere", "/api/v1/nowhere"] {
-        let response = app.http.get(app.url(path)).send().await.expect("request");
-        assert_eq!(response.headers()["content-type"], "application/problem+json");
-        assert_eq!(response.headers()["x-content-type-options"], "nosniff");
-        let answer = Answer::of(response).await;
-        assert_eq!((answer.status, answer.code()), (404, "not_found"));
-    }
+    // The API answers in problem+json; anywhere else people get a page saying so.
+    let response = app.http.get(app.url("/api/v1/nowhere")).send().await.expect("request");
+    assert_eq!(response.headers()["content-type"], "application/problem+json");
+    assert_eq!(response.headers()["x-content-type-options"], "nosniff");
+    let answer = Answer::of(response).await;
+    assert_eq!((answer.status, answer.code()), (404, "not_found"));
+    let page = app.http.get(app.url("/nowhere")).send().await.expect("request");
+    assert_eq!(page.status(), 404);
+    assert!(
+        page.headers()["content-type"]
+            .to_str()
+            .expect("ascii")
+            .starts_with("text/html")
+    );
+    assert!(page.text().await.expect("body").contains("Page introuvable"));
 }

@@ -14,6 +14,7 @@ mod health;
 mod jobs;
 mod lifecycle;
 mod mail;
+mod pages;
 mod session;
 mod storage;
 mod storage_setup;

@@ -1,0 +1,110 @@
+//! Builds the front end (`web/`, bundled by Vite) and embeds it: `cargo build` is the one
+//! step, so a fresh clone needs nothing else run by hand. The bundle lands in `OUT_DIR`,
+//! never in the source tree, and `assets.rs` there lists every file with its content type
+//! and a content hash for cache-busting URLs.
+//!
+//! `RELAIS_WEB_DIST=/path` embeds an already-built bundle instead (machines without Node).
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::{env, fs};
+
+fn main() {
+    for watched in [
+        "web/src",
+        "web/package.json",
+        "web/package-lock.json",
+        "web/vite.config.js",
+    ] {
+        println!("cargo:rerun-if-changed={watched}");
+    }
+    println!("cargo:rerun-if-env-changed=RELAIS_WEB_DIST");
+    let out = PathBuf::from(env::var("OUT_DIR").expect("cargo sets OUT_DIR"));
+    let dist = match env::var_os("RELAIS_WEB_DIST") {
+        Some(dir) => PathBuf::from(dir),
+        None => build_front_end(&out),
+    };
+    write_manifest(&dist, &out.join("assets.rs"));
+}
+
+fn build_front_end(out: &Path) -> PathBuf {
+    let web = Path::new(env!("CARGO_MANIFEST_DIR")).join("web");
+    let installed = web.join("node_modules/.package-lock.json");
+    let lock = web.join("package-lock.json");
+    if modified(&installed) < modified(&lock) {
+        run(
+            Command::new("npm").args(["ci", "--no-audit", "--no-fund", "--loglevel=error"]),
+            &web,
+        );
+    }
+    let dist = out.join("web");
+    run(
+        Command::new("node")
+            .args(["node_modules/vite/bin/vite.js", "build"])
+            .env("RELAIS_WEB_OUT", &dist),
+        &web,
+    );
+    dist
+}
+
+fn modified(path: &Path) -> Option<std::time::SystemTime> {
+    fs::metadata(path).and_then(|m| m.modified()).ok()
+}
+
+fn run(command: &mut Command, dir: &Path) {
+    let shown = format!("{command:?}");
+    match command.current_dir(dir).status() {
+        Ok(status) if status.success() => {}
+        Ok(status) => panic!("`{shown}` in {} failed ({status})", dir.display()),
+        Err(e) => panic!(
+            "cannot run `{shown}` ({e}). Relais' web front end is built with Node.js (20 or later) \
+             and npm: install them (Debian: apt install nodejs npm) and build again, or point \
+             RELAIS_WEB_DIST at a bundle built elsewhere."
+        ),
+    }
+}
+
+fn content_type(path: &Path) -> &'static str {
+    match path.extension().and_then(|e| e.to_str()) {
+        Some("js") => "text/javascript; charset=utf-8",
+        Some("css") => "text/css; charset=utf-8",
+        Some("svg") => "image/svg+xml",
+        Some("png") => "image/png",
+        Some("woff2") => "font/woff2",
+        _ => "application/octet-stream",
+    }
+}
+
+/// FNV-1a: stable across builds and toolchains, which is all a cache-busting tag needs.
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(*b)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
+}
+
+fn write_manifest(dist: &Path, target: &Path) {
+    let assets = dist.join("assets");
+    let mut files: Vec<PathBuf> = fs::read_dir(&assets)
+        .unwrap_or_else(|e| panic!("no front-end bundle in {} ({e})", assets.display()))
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.is_file())
+        .collect();
+    files.sort();
+    let mut code = String::from("pub static ASSETS: &[Asset] = &[\n");
+    for file in files {
+        let bytes = fs::read(&file).expect("readable asset");
+        let name = file.file_name().and_then(|n| n.to_str()).expect("UTF-8 asset name");
+        writeln!(
+            code,
+            "    Asset {{ name: {name:?}, content_type: {:?}, hash: \"{:016x}\", bytes: include_bytes!({:?}) }},",
+            content_type(&file),
+            fnv1a(&bytes),
+            file.display().to_string(),
+        )
+        .expect("write to string");
+    }
+    code.push_str("];\n");
+    fs::write(target, code).expect("write assets.rs");
+}

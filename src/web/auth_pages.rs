@@ -1,0 +1,110 @@
+//! Pages for people who are not signed in: login, forgotten password, the links of
+//! invitation and reset emails.
+
+use axum::extract::{Path, Query, State};
+use axum::response::{Redirect, Response};
+use serde::Deserialize;
+
+use super::{Chrome, PageError, Viewer, render};
+use crate::accounts;
+use crate::db::links::Purpose;
+use crate::state::AppState;
+
+#[derive(askama::Template)]
+#[template(path = "pages/login.html")]
+struct LoginPage {
+    chrome: Chrome,
+    next: String,
+    /// Just chose a password through a link.
+    password_set: bool,
+}
+
+#[derive(Deserialize)]
+pub struct LoginQuery {
+    next: Option<String>,
+    done: Option<String>,
+}
+
+/// Only a path on this site is a place to come back to (no open redirect).
+fn safe_next(next: Option<String>) -> String {
+    next.filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.contains('\\'))
+        .unwrap_or_else(|| "/".into())
+}
+
+pub async fn login(viewer: Viewer, Query(q): Query<LoginQuery>) -> Result<Response, PageError> {
+    if viewer.user.is_some() {
+        return Ok(axum::response::IntoResponse::into_response(Redirect::to(&safe_next(
+            q.next,
+        ))));
+    }
+    let t = viewer.texts();
+    render(LoginPage {
+        chrome: viewer.chrome("login", t.login_title),
+        next: safe_next(q.next),
+        password_set: q.done.as_deref() == Some("password"),
+    })
+}
+
+#[derive(askama::Template)]
+#[template(path = "pages/forgot.html")]
+struct ForgotPage {
+    chrome: Chrome,
+}
+
+pub async fn forgot(viewer: Viewer) -> Result<Response, PageError> {
+    let t = viewer.texts();
+    render(ForgotPage {
+        chrome: viewer.chrome("login", t.forgot_title),
+    })
+}
+
+#[derive(askama::Template)]
+#[template(path = "pages/set_password.html")]
+struct SetPasswordPage {
+    chrome: Chrome,
+    usable: bool,
+    heading: &'static str,
+    lead: &'static str,
+    endpoint: &'static str,
+    token: String,
+}
+
+async fn set_password(
+    state: &AppState,
+    viewer: &Viewer,
+    token: String,
+    purpose: Purpose,
+) -> Result<Response, PageError> {
+    let t = viewer.texts();
+    let usable = accounts::link_is_usable(state, &token, purpose)
+        .await
+        .map_err(|e| PageError::Internal(e.to_string()))?;
+    let (heading, lead, endpoint) = match purpose {
+        Purpose::Invitation => (t.invitation_title, t.invitation_lead, "/api/v1/invitations/accept"),
+        Purpose::PasswordReset => (t.reset_title, t.new_password_hint, "/api/v1/password/reset"),
+    };
+    render(SetPasswordPage {
+        chrome: viewer.chrome("login", heading),
+        usable,
+        heading,
+        lead,
+        endpoint,
+        token,
+    })
+}
+
+pub async fn invitation(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(token): Path<String>,
+) -> Result<Response, PageError> {
+    set_password(&state, &viewer, token, Purpose::Invitation).await
+}
+
+pub async fn reset(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(token): Path<String>,
+) -> Result<Response, PageError> {
+    set_password(&state, &viewer, token, Purpose::PasswordReset).await
+}

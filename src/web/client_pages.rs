@@ -1,0 +1,226 @@
+//! The client's space: deliveries (list, one delivery with previews and downloads) and
+//! the page to send files.
+
+use axum::extract::{Path, State};
+use axum::response::Response;
+
+use super::{Chrome, PageError, Viewer, render};
+use crate::db::files::FileRecord;
+use crate::db::transfers::Transfer;
+use crate::domain::{Category, Direction, FileStatus, Locale, TransferId};
+use crate::state::AppState;
+use crate::web::texts::Texts;
+use crate::{db, i18n, transfers};
+
+/// A transfer as a tile in a list.
+pub struct Tile {
+    pub href: String,
+    pub title: String,
+    pub files: String,
+    pub size: String,
+    pub date_iso: String,
+    pub date: String,
+    pub expires: Option<(String, String)>,
+}
+
+pub fn tile(t: &Texts, locale: Locale, transfer: &Transfer, totals: (u64, u64), href: String) -> Tile {
+    let date_ms = transfer.published_at.unwrap_or(transfer.created_at);
+    Tile {
+        href,
+        title: transfer.title.clone(),
+        files: t.files_count(totals.0 as usize),
+        size: i18n::size(locale, totals.1),
+        date_iso: i18n::iso(date_ms),
+        date: i18n::date(locale, date_ms),
+        expires: transfer.expires_at.map(|e| (i18n::iso(e), i18n::date(locale, e))),
+    }
+}
+
+#[derive(askama::Template)]
+#[template(path = "pages/deliveries.html")]
+struct DeliveriesPage {
+    chrome: Chrome,
+    deliveries: Vec<Tile>,
+    sent: Vec<Tile>,
+}
+
+pub async fn deliveries(State(state): State<AppState>, viewer: Viewer) -> Result<Response, PageError> {
+    let user = viewer.client()?;
+    let t = viewer.texts();
+    let now = state.clock.now_ms();
+    let totals = db::files::stored_totals(state.db.pool(), Some(user.id)).await?;
+    let mut deliveries = Vec::new();
+    let mut sent = Vec::new();
+    for transfer in db::transfers::list(state.db.pool(), Some(user.id)).await? {
+        if !transfers::can_read(user, &transfer, now) {
+            continue;
+        }
+        let counts = totals.get(&transfer.id).copied().unwrap_or((0, 0));
+        let href = format!("/deliveries/{}", transfer.id);
+        match transfer.direction {
+            Direction::Delivery => deliveries.push(tile(t, viewer.locale, &transfer, counts, href)),
+            Direction::Inbound if counts.0 > 0 => sent.push(tile(t, viewer.locale, &transfer, counts, href)),
+            Direction::Inbound => {}
+        }
+    }
+    render(DeliveriesPage {
+        chrome: viewer.chrome("deliveries", t.deliveries_title),
+        deliveries,
+        sent,
+    })
+}
+
+/// A file as a card: what it is, how to preview it, where to download it.
+pub struct Card {
+    pub name: String,
+    pub size: String,
+    pub kind: &'static str,
+    pub content: String,
+    pub status: &'static str,
+    pub status_class: &'static str,
+    pub downloadable: bool,
+}
+
+pub fn status_text(t: &Texts, status: FileStatus) -> (&'static str, &'static str) {
+    match status {
+        FileStatus::Uploading => (t.status_uploading, "warn"),
+        FileStatus::Stored => (t.status_stored, "ok"),
+        FileStatus::Processing => (t.status_processing, ""),
+        FileStatus::Ready => (t.status_ready, "ok"),
+        FileStatus::Failed => (t.status_failed, "bad"),
+    }
+}
+
+fn card(t: &Texts, locale: Locale, f: &FileRecord) -> Card {
+    // What the browser can show by itself; everything else is a download.
+    let kind = match (f.category, f.media_type.split('/').next().unwrap_or_default()) {
+        (_, "image")
+            if matches!(
+                f.media_type.as_str(),
+                "image/jpeg" | "image/png" | "image/webp" | "image/gif" | "image/avif"
+            ) =>
+        {
+            "photo"
+        }
+        (_, "audio") | (Category::Music, _) => "audio",
+        (_, "video") | (Category::Video, _) => "video",
+        _ => "file",
+    };
+    let (status, status_class) = status_text(t, f.status);
+    Card {
+        name: f.name.clone(),
+        size: i18n::size(locale, f.size.unwrap_or(0)),
+        kind,
+        content: format!("/api/v1/files/{}/content", f.id),
+        status,
+        status_class,
+        downloadable: matches!(
+            f.status,
+            FileStatus::Stored | FileStatus::Processing | FileStatus::Ready
+        ),
+    }
+}
+
+#[derive(askama::Template)]
+#[template(path = "pages/delivery.html")]
+struct DeliveryPage {
+    chrome: Chrome,
+    tile: Tile,
+    id: TransferId,
+    cards: Vec<Card>,
+    any_downloadable: bool,
+}
+
+pub async fn delivery(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    let user = viewer.client()?;
+    let t = viewer.texts();
+    let id = TransferId::parse(&id).ok_or(PageError::NotFound)?;
+    let transfer = transfers::readable(&state, user, id).await?;
+    let files = db::files::list_for_transfer(state.db.pool(), id).await?;
+    let cards: Vec<Card> = files.iter().map(|f| card(t, viewer.locale, f)).collect();
+    let totals = files
+        .iter()
+        .filter(|f| f.status != FileStatus::Uploading && f.status != FileStatus::Failed)
+        .fold((0, 0), |(n, b), f| (n + 1, b + f.size.unwrap_or(0)));
+    render(DeliveryPage {
+        chrome: viewer.chrome("deliveries", transfer.title.clone()),
+        tile: tile(t, viewer.locale, &transfer, totals, String::new()),
+        id,
+        any_downloadable: cards.iter().any(|c| c.downloadable),
+        cards,
+    })
+}
+
+/// The uploader's settings, shared by the client's send page and the studio's deliveries.
+pub struct UploaderConfig {
+    pub mode: &'static str,
+    pub transfer: TransferId,
+    pub max_size: u64,
+    pub max_size_text: String,
+    pub complete: Option<String>,
+    pub categories_json: String,
+    pub reload_on_done: bool,
+}
+
+impl UploaderConfig {
+    pub fn new(state: &AppState, t: &Texts, locale: Locale, transfer: TransferId) -> Self {
+        let direct = state.cfg.uploads.direct_to_bucket && state.blobs.backend() == "s3";
+        let max = state.cfg.uploads.max_file_size.bytes();
+        let categories = serde_json::json!({
+            "music": t.category_music,
+            "document": t.category_document,
+            "photo": t.category_photo,
+            "video": t.category_video,
+            "other": t.category_other,
+        });
+        Self {
+            mode: if direct { "s3" } else { "tus" },
+            transfer,
+            max_size: max,
+            max_size_text: i18n::limit(locale, max),
+            complete: None,
+            categories_json: categories.to_string(),
+            reload_on_done: false,
+        }
+    }
+}
+
+#[derive(askama::Template)]
+#[template(path = "pages/send.html")]
+struct SendPage {
+    chrome: Chrome,
+    lead: String,
+    uploader: UploaderConfig,
+    sent: Vec<Card>,
+}
+
+pub async fn send(State(state): State<AppState>, viewer: Viewer) -> Result<Response, PageError> {
+    let user = viewer.client()?;
+    let t = viewer.texts();
+    let transfer = db::transfers::default_inbound(
+        &state.db,
+        user.id,
+        transfers::DEFAULT_INBOUND_TITLE,
+        state.clock.now_ms(),
+    )
+    .await?;
+    let mut uploader = UploaderConfig::new(&state, t, viewer.locale, transfer.id);
+    uploader.complete = Some(format!("/api/v1/transfers/{}/complete", transfer.id));
+    let files = db::files::list_for_transfer(state.db.pool(), transfer.id).await?;
+    let sent = files
+        .iter()
+        .rev()
+        .filter(|f| f.status != FileStatus::Uploading)
+        .map(|f| card(t, viewer.locale, f))
+        .collect();
+    render(SendPage {
+        chrome: viewer.chrome("send", t.send_title),
+        lead: t.send_lead.replace("{max}", &uploader.max_size_text),
+        uploader,
+        sent,
+    })
+}

@@ -1,0 +1,104 @@
+//! The pages' Content-Security-Policy, and the messages their scripts show for API errors.
+
+use axum::http::HeaderValue;
+use relais_storage::StorageConfig;
+
+use crate::config::Config;
+
+/// Where the browser may fetch from besides this origin: the bucket, when it sends parts
+/// there (direct-to-bucket) or is redirected there for downloads and media playback.
+fn bucket_sources(cfg: &Config) -> Vec<String> {
+    let StorageConfig::S3(s3) = &cfg.storage else {
+        return Vec::new();
+    };
+    if !cfg.uploads.direct_to_bucket && !cfg.downloads.redirect_to_bucket {
+        return Vec::new();
+    }
+    match &s3.endpoint {
+        None => vec!["https://*.amazonaws.com".into()],
+        Some(endpoint) => {
+            let origin = endpoint.origin().ascii_serialization();
+            if s3.path_style {
+                vec![origin]
+            } else {
+                let host = endpoint.host_str().unwrap_or_default();
+                let port = endpoint.port().map(|p| format!(":{p}")).unwrap_or_default();
+                vec![origin, format!("{}://*.{host}{port}", endpoint.scheme())]
+            }
+        }
+    }
+}
+
+/// Exactly what the pages need: their own scripts and styles, images and media from here
+/// (and `blob:` for the uploader's previews), the bucket where configured, nothing inline.
+pub fn page_policy(cfg: &Config) -> HeaderValue {
+    let bucket = bucket_sources(cfg).join(" ");
+    let policy = format!(
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob: {bucket}; \
+         media-src 'self' blob: {bucket}; connect-src 'self' {bucket}; font-src 'self'; object-src 'none'; \
+         base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    );
+    HeaderValue::from_str(&policy.replace("  ", " ").replace(" ;", ";"))
+        .unwrap_or(HeaderValue::from_static("default-src 'self'; frame-ancestors 'none'"))
+}
+
+/// The API's error codes in words, for the page scripts (JSON in a data block, which the
+/// policy allows since it is never executed).
+pub fn script_messages(lang: &str) -> String {
+    let fr = lang == "fr";
+    let pick = |f: &str, e: &str| if fr { f.to_owned() } else { e.to_owned() };
+    serde_json::json!({
+        "invalid_credentials": pick("Adresse ou mot de passe incorrect.", "Wrong email address or password."),
+        "totp_required": pick("Saisissez votre code de vérification.", "Enter your verification code."),
+        "totp_invalid": pick("Ce code n’est pas valable. Attendez le suivant et réessayez.", "This code is not valid. Wait for the next one and try again."),
+        "account_disabled": pick("Ce compte est désactivé. Contactez le studio.", "This account is disabled. Contact the studio."),
+        "rate_limited": pick("Trop d’essais. Patientez un peu avant de réessayer.", "Too many attempts. Wait a little before trying again."),
+        "csrf_failed": pick("La page a expiré. Rechargez-la et recommencez.", "The page has expired. Reload it and try again."),
+        "authentication_required": pick("Votre session a pris fin. Reconnectez-vous.", "Your session ended. Log in again."),
+        "email_taken": pick("Un compte existe déjà avec cette adresse.", "An account already exists with this address."),
+        "invalid_link": pick("Ce lien a déjà servi ou a expiré.", "This link was already used or has expired."),
+        "payload_too_large": pick("Fichier trop volumineux.", "File too large."),
+        "not_found": pick("Introuvable.", "Not found."),
+        "forbidden": pick("Vous n’avez pas accès à cette action.", "You are not allowed to do this."),
+        "validation_failed": pick("Vérifiez les champs signalés.", "Check the fields marked."),
+        "network": pick("Connexion impossible. Vérifiez votre réseau et réessayez.", "Cannot connect. Check your network and try again."),
+        "generic": pick("Quelque chose s’est mal passé. Réessayez.", "Something went wrong. Try again."),
+        "field.email": pick("Saisissez une adresse e-mail valide.", "Enter a valid email address."),
+        "field.password": pick("Au moins 10 caractères.", "At least 10 characters."),
+        "field.name": pick("Saisissez un nom.", "Enter a name."),
+        "field.title": pick("Saisissez un titre (200 caractères au plus).", "Enter a title (200 characters at most)."),
+        "field.expires_at": pick("Choisissez une date à venir.", "Choose a future date."),
+        "field.transfer": pick("Ajoutez au moins un fichier avant de publier.", "Add at least one file before publishing."),
+        "field.locale": pick("Choisissez une langue.", "Choose a language."),
+    })
+    .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_bucket_is_allowed_only_when_the_browser_talks_to_it() {
+        let mut cfg = Config::defaults_in(std::path::Path::new("/tmp/relais-csp")).expect("defaults");
+        let plain = page_policy(&cfg);
+        let plain = plain.to_str().expect("ascii");
+        assert!(plain.contains("script-src 'self';") && !plain.contains("amazonaws"));
+        cfg.storage = StorageConfig::S3(relais_storage::S3Config {
+            endpoint: Some("http://127.0.0.1:9000".parse().expect("url")),
+            bucket: "b".into(),
+            region: "us-east-1".into(),
+            access_key_id: "k".into(),
+            secret_access_key: "s".into(),
+            path_style: true,
+        });
+        cfg.uploads.direct_to_bucket = true;
+        let policy = page_policy(&cfg);
+        assert!(
+            policy
+                .to_str()
+                .expect("ascii")
+                .contains("connect-src 'self' http://127.0.0.1:9000;")
+        );
+    }
+}

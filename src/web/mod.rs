@@ -1,0 +1,200 @@
+//! The web pages: server-rendered HTML (askama, compiled in) with the bundled scripts of
+//! `web/src`. Pages read through the same domain functions as the API; every change a page
+//! makes goes through the JSON API with the session's CSRF token, so there is one write
+//! path and one set of rules.
+
+mod assets;
+mod auth_pages;
+mod client_pages;
+mod csp;
+mod studio_pages;
+pub mod texts;
+mod viewer;
+
+use axum::Router;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::get;
+
+use crate::db::users::User;
+use crate::domain::Role;
+use crate::error::AppError;
+use crate::state::AppState;
+pub use texts::Texts;
+pub use viewer::Viewer;
+
+pub fn routes(state: &AppState) -> Router<AppState> {
+    let policy = csp::page_policy(&state.cfg);
+    Router::new()
+        .route("/", get(home))
+        .route("/login", get(auth_pages::login))
+        .route("/password/forgot", get(auth_pages::forgot))
+        .route("/password/reset/{token}", get(auth_pages::reset))
+        .route("/invitation/{token}", get(auth_pages::invitation))
+        .route("/deliveries", get(client_pages::deliveries))
+        .route("/deliveries/{id}", get(client_pages::delivery))
+        .route("/send", get(client_pages::send))
+        .route("/studio", get(studio_pages::dashboard))
+        .route("/studio/clients", get(studio_pages::clients))
+        .route("/studio/clients/{id}", get(studio_pages::client))
+        .route("/studio/transfers/{id}", get(studio_pages::transfer))
+        .route("/studio/activity", get(studio_pages::activity))
+        .layer(axum::middleware::map_response(move |mut response: Response| {
+            let policy = policy.clone();
+            async move {
+                let h = response.headers_mut();
+                h.insert(header::CONTENT_SECURITY_POLICY, policy);
+                h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+                response
+            }
+        }))
+        .route("/assets/{name}", get(assets::serve))
+}
+
+/// Any other path: a page saying so (the API answers its own 404s in JSON).
+pub async fn not_found() -> PageError {
+    PageError::NotFound
+}
+
+/// `/`: the signed-in person's start page, or the login page.
+async fn home(viewer: Viewer) -> Redirect {
+    match viewer.user.as_ref().map(|u| u.role) {
+        Some(Role::Studio) => Redirect::to("/studio"),
+        Some(Role::Client) => Redirect::to("/deliveries"),
+        None => Redirect::to("/login"),
+    }
+}
+
+/// What every page's frame needs: the words, who is looking, the tokens for scripts.
+pub struct Chrome {
+    pub t: &'static Texts,
+    pub studio_name: String,
+    pub user: Option<User>,
+    pub csrf: String,
+    /// Which navigation entry is current.
+    pub section: &'static str,
+    pub title: String,
+}
+
+impl Chrome {
+    pub fn asset(&self, name: &str) -> String {
+        assets::url(name)
+    }
+
+    pub fn is_studio(&self) -> bool {
+        self.user.as_ref().is_some_and(|u| u.role == Role::Studio)
+    }
+
+    /// The messages scripts show for the API's error codes, in the page's language.
+    pub fn messages_json(&self) -> String {
+        csp::script_messages(self.t.lang)
+    }
+}
+
+/// What a page handler can fail with; rendered as a page, never as JSON.
+#[derive(Debug)]
+pub enum PageError {
+    /// Not signed in: to the login page, coming back here afterwards.
+    SignIn {
+        next: String,
+    },
+    Redirect(String),
+    Forbidden,
+    NotFound,
+    Internal(String),
+}
+
+impl From<AppError> for PageError {
+    fn from(e: AppError) -> Self {
+        match e {
+            AppError::Unauthenticated => PageError::SignIn { next: "/".into() },
+            AppError::NotFound => PageError::NotFound,
+            AppError::Forbidden => PageError::Forbidden,
+            other => PageError::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<crate::db::DbError> for PageError {
+    fn from(e: crate::db::DbError) -> Self {
+        PageError::Internal(e.to_string())
+    }
+}
+
+impl From<crate::transfers::TransferError> for PageError {
+    fn from(e: crate::transfers::TransferError) -> Self {
+        AppError::from(e).into()
+    }
+}
+
+impl From<askama::Error> for PageError {
+    fn from(e: askama::Error) -> Self {
+        PageError::Internal(format!("template: {e}"))
+    }
+}
+
+#[derive(askama::Template)]
+#[template(path = "pages/error.html")]
+struct ErrorPage {
+    css: String,
+    fr_title: &'static str,
+    fr_text: &'static str,
+    en_title: &'static str,
+    en_text: &'static str,
+}
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        use askama::Template;
+        let (status, fr_title, fr_text, en_title, en_text) = match self {
+            PageError::SignIn { next } => {
+                let target = format!(
+                    "/login?next={}",
+                    url::form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>()
+                );
+                return Redirect::to(&target).into_response();
+            }
+            PageError::Redirect(to) => return Redirect::to(&to).into_response(),
+            PageError::Forbidden => (
+                StatusCode::FORBIDDEN,
+                texts::FR.forbidden_title,
+                texts::FR.forbidden,
+                texts::EN.forbidden_title,
+                texts::EN.forbidden,
+            ),
+            PageError::NotFound => (
+                StatusCode::NOT_FOUND,
+                texts::FR.not_found_title,
+                texts::FR.not_found,
+                texts::EN.not_found_title,
+                texts::EN.not_found,
+            ),
+            PageError::Internal(cause) => {
+                tracing::error!(%cause, "page failed");
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    texts::FR.error_title,
+                    texts::FR.error_generic,
+                    texts::EN.error_title,
+                    texts::EN.error_generic,
+                )
+            }
+        };
+        let page = ErrorPage {
+            css: assets::url("app.css"),
+            fr_title,
+            fr_text,
+            en_title,
+            en_text,
+        };
+        match page.render() {
+            Ok(html) => (status, Html(html)).into_response(),
+            Err(_) => status.into_response(),
+        }
+    }
+}
+
+/// Renders a page template into a response.
+pub fn render(page: impl askama::Template) -> Result<Response, PageError> {
+    Ok(Html(page.render()?).into_response())
+}

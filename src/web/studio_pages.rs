@@ -1,0 +1,394 @@
+//! The studio's admin: dashboard, clients, one client, one transfer, activity log.
+
+use axum::extract::{Path, Query, State};
+use axum::response::Response;
+use serde::Deserialize;
+
+use super::client_pages::{Tile, UploaderConfig, status_text, tile};
+use super::{Chrome, PageError, Viewer, render};
+use crate::db::activity::Entry;
+use crate::db::users::User;
+use crate::domain::{Direction, FileStatus, Locale, Role, TransferId, UserId};
+use crate::state::AppState;
+use crate::web::texts::Texts;
+use crate::{db, i18n};
+
+/// An activity entry in words.
+pub struct Line {
+    pub at_iso: String,
+    pub at: String,
+    pub what: &'static str,
+    pub who: String,
+    pub client: Option<(String, String)>,
+    pub detail: String,
+    pub href: Option<String>,
+}
+
+fn line(t: &Texts, locale: Locale, e: Entry) -> Line {
+    Line {
+        at_iso: i18n::iso(e.at),
+        at: i18n::date_time(locale, e.at),
+        what: t.activity(&e.kind),
+        who: e.actor_name.unwrap_or_default(),
+        client: e.client_id.zip(e.client_name),
+        detail: e.detail,
+        href: e.transfer_id.map(|id| format!("/studio/transfers/{id}")),
+    }
+}
+
+#[derive(askama::Template)]
+#[template(path = "pages/studio/dashboard.html")]
+struct DashboardPage {
+    chrome: Chrome,
+    storage: String,
+    clients: usize,
+    uploads: Vec<Upload>,
+    activity: Vec<Line>,
+}
+
+struct Upload {
+    file: String,
+    client: String,
+    href: String,
+    progress: String,
+    percent: u64,
+}
+
+pub async fn dashboard(State(state): State<AppState>, viewer: Viewer) -> Result<Response, PageError> {
+    viewer.studio()?;
+    let (t, locale) = (viewer.texts(), viewer.locale);
+    let totals = db::files::stored_totals(state.db.pool(), None).await?;
+    let bytes: u64 = totals.values().map(|(_, b)| b).sum();
+    let clients = db::users::clients(state.db.pool(), "").await?.len();
+    let uploads = db::uploads::in_progress(state.db.pool(), state.clock.now_ms(), 20)
+        .await?
+        .into_iter()
+        .map(|u| {
+            let received = u.received.max(0) as u64;
+            let length = u.length.map(|l| l.max(0) as u64);
+            Upload {
+                file: u.file_name,
+                client: u.client_name,
+                href: format!("/studio/transfers/{}", u.transfer_id),
+                progress: match length {
+                    Some(l) => format!("{} / {}", i18n::size(locale, received), i18n::size(locale, l)),
+                    None => i18n::size(locale, received),
+                },
+                percent: length.filter(|l| *l > 0).map_or(0, |l| received * 100 / l),
+            }
+        })
+        .collect();
+    let activity = db::activity::recent(state.db.pool(), None, None, 15)
+        .await?
+        .into_iter()
+        .map(|e| line(t, locale, e))
+        .collect();
+    render(DashboardPage {
+        chrome: viewer.chrome("dashboard", t.dashboard_title),
+        storage: i18n::size(locale, bytes),
+        clients,
+        uploads,
+        activity,
+    })
+}
+
+struct ClientRow {
+    href: String,
+    name: String,
+    email: String,
+    status: &'static str,
+    status_class: &'static str,
+    storage: String,
+}
+
+#[derive(askama::Template)]
+#[template(path = "pages/studio/clients.html")]
+struct ClientsPage {
+    chrome: Chrome,
+    q: String,
+    rows: Vec<ClientRow>,
+}
+
+#[derive(Deserialize)]
+pub struct Search {
+    #[serde(default)]
+    q: String,
+}
+
+fn client_status(t: &Texts, user: &User, pending: bool) -> (&'static str, &'static str) {
+    if user.disabled {
+        (t.disabled, "bad")
+    } else if pending {
+        (t.invitation_pending, "warn")
+    } else {
+        (t.active, "ok")
+    }
+}
+
+pub async fn clients(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Query(search): Query<Search>,
+) -> Result<Response, PageError> {
+    viewer.studio()?;
+    let (t, locale) = (viewer.texts(), viewer.locale);
+    let rows = db::users::clients(state.db.pool(), search.q.trim())
+        .await?
+        .into_iter()
+        .map(|c| {
+            let (status, status_class) = client_status(t, &c.user, c.invited_pending);
+            ClientRow {
+                href: format!("/studio/clients/{}", c.user.id),
+                name: c.user.name,
+                email: c.user.email,
+                status,
+                status_class,
+                storage: i18n::size(locale, c.stored_bytes),
+            }
+        })
+        .collect();
+    render(ClientsPage {
+        chrome: viewer.chrome("clients", t.clients_title),
+        q: search.q,
+        rows,
+    })
+}
+
+struct DeliveryRow {
+    href: String,
+    title: String,
+    files: String,
+    state: &'static str,
+    state_class: &'static str,
+}
+
+#[derive(askama::Template)]
+#[template(path = "pages/studio/client.html")]
+struct ClientPage {
+    chrome: Chrome,
+    client: User,
+    status: &'static str,
+    status_class: &'static str,
+    storage: String,
+    inbound: Vec<Tile>,
+    deliveries: Vec<DeliveryRow>,
+}
+
+fn delivery_state(t: &Texts, transfer: &db::transfers::Transfer, now: i64) -> (&'static str, &'static str) {
+    match (transfer.published_at, transfer.expires_at) {
+        (_, Some(e)) if e <= now => (t.expired, "bad"),
+        (Some(_), _) => (t.published, "ok"),
+        (None, _) => (t.draft, "warn"),
+    }
+}
+
+pub async fn client(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    viewer.studio()?;
+    let (t, locale) = (viewer.texts(), viewer.locale);
+    let id = UserId::parse(&id).ok_or(PageError::NotFound)?;
+    let client = db::users::find(state.db.pool(), id)
+        .await?
+        .filter(|u| u.role == Role::Client)
+        .ok_or(PageError::NotFound)?;
+    let summary = db::users::clients(state.db.pool(), &client.email)
+        .await?
+        .into_iter()
+        .find(|c| c.user.id == id);
+    let pending = summary.as_ref().is_some_and(|s| s.invited_pending);
+    let (status, status_class) = client_status(t, &client, pending);
+    let totals = db::files::stored_totals(state.db.pool(), Some(id)).await?;
+    let now = state.clock.now_ms();
+    let mut inbound = Vec::new();
+    let mut deliveries = Vec::new();
+    for transfer in db::transfers::list(state.db.pool(), Some(id)).await? {
+        let counts = totals.get(&transfer.id).copied().unwrap_or((0, 0));
+        let href = format!("/studio/transfers/{}", transfer.id);
+        match transfer.direction {
+            Direction::Inbound => inbound.push(tile(t, locale, &transfer, counts, href)),
+            Direction::Delivery => {
+                let (state_text, state_class) = delivery_state(t, &transfer, now);
+                deliveries.push(DeliveryRow {
+                    href,
+                    title: transfer.title.clone(),
+                    files: t.files_count(counts.0 as usize),
+                    state: state_text,
+                    state_class,
+                });
+            }
+        }
+    }
+    render(ClientPage {
+        chrome: viewer.chrome("clients", client.name.clone()),
+        storage: i18n::size(locale, summary.map_or(0, |s| s.stored_bytes)),
+        client,
+        status,
+        status_class,
+        inbound,
+        deliveries,
+    })
+}
+
+struct FileRow {
+    name: String,
+    category: &'static str,
+    size: String,
+    status: &'static str,
+    status_class: &'static str,
+    content: Option<String>,
+    downloads: String,
+}
+
+#[derive(askama::Template)]
+#[template(path = "pages/studio/transfer.html")]
+struct TransferPage {
+    chrome: Chrome,
+    id: TransferId,
+    title: String,
+    client: User,
+    is_delivery: bool,
+    published: bool,
+    state: &'static str,
+    state_class: &'static str,
+    expires: Option<(String, String)>,
+    expires_value: String,
+    files: Vec<FileRow>,
+    any_downloadable: bool,
+    uploader: UploaderConfig,
+}
+
+fn category_text(t: &Texts, c: crate::domain::Category) -> &'static str {
+    use crate::domain::Category;
+    match c {
+        Category::Music => t.category_music,
+        Category::Document => t.category_document,
+        Category::Photo => t.category_photo,
+        Category::Video => t.category_video,
+        Category::Other => t.category_other,
+    }
+}
+
+fn downloads_text(t: &Texts, locale: Locale, d: Option<&db::downloads::FileDownloads>) -> String {
+    match d {
+        None => t.never_downloaded.to_owned(),
+        Some(d) => {
+            let mut text = t.downloaded_times.replace("{n}", &d.count.to_string());
+            if let Some(last) = d.last_at {
+                text.push_str(&format!(", {} {}", t.last_on, i18n::date_time(locale, last)));
+            }
+            let done = if d.complete > 0 { t.complete } else { t.partial };
+            format!("{text} · {done}")
+        }
+    }
+}
+
+pub async fn transfer(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    viewer.studio()?;
+    let (t, locale) = (viewer.texts(), viewer.locale);
+    let id = TransferId::parse(&id).ok_or(PageError::NotFound)?;
+    let transfer = db::transfers::find(state.db.pool(), id)
+        .await?
+        .ok_or(PageError::NotFound)?;
+    let client = db::users::find(state.db.pool(), transfer.client)
+        .await?
+        .ok_or(PageError::NotFound)?;
+    let downloads = db::downloads::summary_for_transfer(state.db.pool(), id).await?;
+    let files: Vec<FileRow> = db::files::list_for_transfer(state.db.pool(), id)
+        .await?
+        .into_iter()
+        .map(|f| {
+            let (status, status_class) = status_text(t, f.status);
+            let ready = matches!(
+                f.status,
+                FileStatus::Stored | FileStatus::Processing | FileStatus::Ready
+            );
+            FileRow {
+                category: category_text(t, f.category),
+                size: i18n::size(locale, f.size.unwrap_or(0)),
+                status,
+                status_class,
+                content: ready.then(|| format!("/api/v1/files/{}/content", f.id)),
+                downloads: downloads_text(t, locale, downloads.get(&f.id.to_string())),
+                name: f.name,
+            }
+        })
+        .collect();
+    let (state_text, state_class) = delivery_state(t, &transfer, state.clock.now_ms());
+    let mut uploader = UploaderConfig::new(&state, t, locale, id);
+    uploader.reload_on_done = true;
+    render(TransferPage {
+        chrome: viewer.chrome("clients", transfer.title.clone()),
+        id,
+        title: transfer.title.clone(),
+        is_delivery: transfer.direction == Direction::Delivery,
+        published: transfer.published_at.is_some(),
+        state: state_text,
+        state_class,
+        expires: transfer.expires_at.map(|e| (i18n::iso(e), i18n::date(locale, e))),
+        expires_value: transfer
+            .expires_at
+            .map(|e| i18n::iso(e).chars().take(10).collect())
+            .unwrap_or_default(),
+        any_downloadable: files.iter().any(|f| f.content.is_some()),
+        files,
+        client,
+        uploader,
+    })
+}
+
+#[derive(Deserialize)]
+pub struct ActivityFilter {
+    client: Option<String>,
+    kind: Option<String>,
+}
+
+#[derive(askama::Template)]
+#[template(path = "pages/studio/activity.html")]
+struct ActivityPage {
+    chrome: Chrome,
+    lines: Vec<Line>,
+    clients: Vec<(String, String)>,
+    kinds: Vec<(&'static str, &'static str)>,
+    client: String,
+    kind: String,
+}
+
+pub async fn activity(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Query(filter): Query<ActivityFilter>,
+) -> Result<Response, PageError> {
+    viewer.studio()?;
+    let (t, locale) = (viewer.texts(), viewer.locale);
+    let (client, kind) = crate::http::activity::parse_filter(filter.client.as_deref(), filter.kind.as_deref())
+        .map_err(|_| PageError::NotFound)?;
+    let lines = db::activity::recent(state.db.pool(), client, kind.map(|k| k.as_str()), 200)
+        .await?
+        .into_iter()
+        .map(|e| line(t, locale, e))
+        .collect();
+    let clients = db::users::clients(state.db.pool(), "")
+        .await?
+        .into_iter()
+        .map(|c| (c.user.id.to_string(), c.user.name))
+        .collect();
+    let kinds = crate::activity::Kind::ALL
+        .iter()
+        .map(|k| (k.as_str(), t.activity(k.as_str())))
+        .collect();
+    render(ActivityPage {
+        chrome: viewer.chrome("activity", t.nav_activity),
+        lines,
+        clients,
+        kinds,
+        client: filter.client.unwrap_or_default(),
+        kind: filter.kind.unwrap_or_default(),
+    })
+}

@@ -1,0 +1,227 @@
+//! The web pages through HTTP: who may open which page, the security headers, the
+//! language, the embedded assets. (What the pages do in a browser is tested in Chromium:
+//! tests/browser.)
+
+use reqwest::Method;
+use reqwest::header::HeaderMap;
+
+use crate::helpers::tus::{Tus, pattern};
+use crate::helpers::{TestApp, spawn_app};
+
+/// A browser of its own: its own cookies, no redirects followed.
+struct Browser<'a> {
+    app: &'a TestApp,
+    http: reqwest::Client,
+}
+
+struct Page {
+    status: u16,
+    headers: HeaderMap,
+    body: String,
+}
+
+impl<'a> Browser<'a> {
+    fn new(app: &'a TestApp) -> Self {
+        let http = reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client");
+        Self { app, http }
+    }
+
+    async fn login(&self, email: &str, password: &str, totp: Option<String>) {
+        let mut body = serde_json::json!({ "email": email, "password": password });
+        if let Some(code) = totp {
+            body["totp"] = code.into();
+        }
+        let answer = self
+            .http
+            .post(self.app.url("/api/v1/session"))
+            .json(&body)
+            .send()
+            .await
+            .expect("login");
+        assert_eq!(answer.status(), 201, "login of {email}");
+    }
+
+    async fn get(&self, path: &str, language: Option<&str>) -> Page {
+        let mut request = self.http.request(Method::GET, self.app.url(path));
+        if let Some(l) = language {
+            request = request.header("accept-language", l);
+        }
+        let response = request.send().await.expect("page");
+        Page {
+            status: response.status().as_u16(),
+            headers: response.headers().clone(),
+            body: response.text().await.expect("body"),
+        }
+    }
+}
+
+impl Page {
+    fn header(&self, name: &str) -> &str {
+        self.headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or("")
+    }
+}
+
+#[tokio::test]
+async fn pages_speak_french_first_and_english_when_asked() {
+    let app = spawn_app().await;
+    let visitor = Browser::new(&app);
+    let fr = visitor.get("/login", None).await;
+    assert_eq!(fr.status, 200);
+    assert!(fr.body.contains("<html lang=\"fr\">") && fr.body.contains("Connexion"));
+    let en = visitor.get("/login", Some("en-GB,en;q=0.9,fr;q=0.5")).await;
+    assert!(en.body.contains("<html lang=\"en\">") && en.body.contains("Log in"));
+    let de = visitor.get("/login", Some("de-DE,de;q=0.9")).await;
+    assert!(
+        de.body.contains("<html lang=\"fr\">"),
+        "unknown languages fall back to French"
+    );
+
+    // A signed-in person's own language wins over the browser's.
+    let anne = app
+        .create_active_client("anne@example.fr", "correct horse battery")
+        .await;
+    let browser = Browser::new(&app);
+    browser.login(&anne.email, "correct horse battery", None).await;
+    let page = browser.get("/deliveries", Some("en")).await;
+    assert!(
+        page.body.contains("Mes livraisons"),
+        "the account's language (French) wins"
+    );
+}
+
+#[tokio::test]
+async fn pages_carry_a_strict_content_security_policy_and_security_headers() {
+    let app = spawn_app().await;
+    let page = Browser::new(&app).get("/login", None).await;
+    let csp = page.header("content-security-policy");
+    for directive in [
+        "default-src 'self'",
+        "script-src 'self';",
+        "style-src 'self';",
+        "frame-ancestors 'none'",
+        "object-src 'none'",
+        "form-action 'self'",
+    ] {
+        assert!(csp.contains(directive), "{directive} in {csp}");
+    }
+    assert!(!csp.contains("unsafe-inline") && !csp.contains("unsafe-eval"));
+    assert_eq!(page.header("x-content-type-options"), "nosniff");
+    assert_eq!(page.header("referrer-policy"), "same-origin");
+    assert_eq!(page.header("cache-control"), "no-store");
+    // Every script and stylesheet the page names is served, with its type, cacheable.
+    let assets: Vec<&str> = page
+        .body
+        .split(['"', '\''])
+        .filter(|s| s.starts_with("/assets/"))
+        .collect();
+    assert!(assets.len() >= 2, "{assets:?}");
+    for asset in assets {
+        let served = Browser::new(&app).get(asset, None).await;
+        assert_eq!(served.status, 200, "{asset}");
+        let expected = if asset.contains(".css") {
+            "text/css"
+        } else {
+            "text/javascript"
+        };
+        assert!(served.header("content-type").starts_with(expected), "{asset}");
+        assert!(served.header("cache-control").contains("immutable"), "{asset}");
+    }
+    let unknown = Browser::new(&app).get("/nowhere", None).await;
+    assert_eq!(unknown.status, 404);
+    assert!(unknown.body.contains("Page introuvable") && unknown.body.contains("Page not found"));
+}
+
+#[tokio::test]
+async fn every_page_checks_who_is_asking() {
+    let app = spawn_app().await;
+    let (anne_api, _) = Tus::client(&app, "anne@example.fr").await;
+    let (_bob_api, bob) = Tus::client(&app, "bob@example.fr").await;
+    let (studio_api, _) = Tus::studio(&app, "studio@example.fr").await;
+    anne_api.upload("anne.mp3", &pattern(1000, 1), None).await;
+    let anne_inbound = anne_api.transfer_ids().await.remove(0);
+    let delivery = studio_api
+        .call(
+            Method::POST,
+            "/api/v1/transfers",
+            Some(serde_json::json!({"title": "Photos d'Anne", "client": user_id(&app, "anne@example.fr").await})),
+        )
+        .await;
+    let delivery = delivery.body["id"].as_str().expect("id").to_owned();
+    studio_api.upload("photo.jpg", &pattern(1000, 2), Some(&delivery)).await;
+    studio_api
+        .call(
+            Method::PUT,
+            &format!("/api/v1/transfers/{delivery}/publication"),
+            Some(serde_json::json!({})),
+        )
+        .await;
+
+    // Nobody signed in: every private page sends to the login page, coming back after.
+    let visitor = Browser::new(&app);
+    for path in [
+        "/deliveries",
+        "/send",
+        "/studio",
+        "/studio/clients",
+        &format!("/deliveries/{delivery}"),
+    ] {
+        let page = visitor.get(path, None).await;
+        assert_eq!(page.status, 303, "{path}");
+        assert!(page.header("location").starts_with("/login?next=%2F"), "{path}");
+    }
+
+    // Bob cannot see Anne's delivery or inbound transfer: they do not exist for him.
+    let bob_browser = Browser::new(&app);
+    bob_browser.login(&bob.email, "correct horse battery", None).await;
+    for path in [format!("/deliveries/{delivery}"), format!("/deliveries/{anne_inbound}")] {
+        let page = bob_browser.get(&path, None).await;
+        assert_eq!(page.status, 404, "{path}");
+        assert!(!page.body.contains("photo.jpg") && !page.body.contains("anne.mp3"));
+    }
+    let own = bob_browser.get("/deliveries", None).await;
+    assert!(!own.body.contains("Photos d&#39;Anne") && !own.body.contains("Photos d'Anne"));
+    // And every studio page is closed to him.
+    let anne_id = user_id(&app, "anne@example.fr").await;
+    for path in [
+        "/studio".to_owned(),
+        "/studio/clients".to_owned(),
+        format!("/studio/clients/{anne_id}"),
+        format!("/studio/transfers/{delivery}"),
+        "/studio/activity".to_owned(),
+    ] {
+        assert_eq!(bob_browser.get(&path, None).await.status, 403, "{path}");
+    }
+
+    // Anne sees her delivery with her file.
+    let anne_browser = Browser::new(&app);
+    anne_browser
+        .login("anne@example.fr", "correct horse battery", None)
+        .await;
+    let page = anne_browser.get(&format!("/deliveries/{delivery}"), None).await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("photo.jpg") && page.body.contains(&format!("/api/v1/transfers/{delivery}/archive")));
+}
+
+async fn user_id(app: &TestApp, email: &str) -> String {
+    let email = relais::domain::Email::parse(email).expect("email");
+    relais::db::users::find_by_email(app.state.db.pool(), &email)
+        .await
+        .expect("db")
+        .expect("account")
+        .id
+        .to_string()
+}
+
+#[tokio::test]
+async fn a_spent_or_unknown_link_shows_a_clear_page_not_a_form() {
+    let app = spawn_app().await;
+    let page = Browser::new(&app).get("/invitation/not-a-real-token", None).await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("Lien expiré") && !page.body.contains("name=\"password\""));
+    let reset = Browser::new(&app).get("/password/reset/nope", Some("en")).await;
+    assert!(reset.body.contains("Link expired"));
+}

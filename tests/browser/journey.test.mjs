@@ -1,0 +1,231 @@
+// The whole journey in a real browser: a client accepts the invitation, drops files into
+// two categories (one of 50 MB), reloads mid-upload and resumes; the studio sees and
+// downloads a file with the right SHA-256, publishes a delivery; the client gets the
+// email, previews the photo and downloads the ZIP. Screenshots of the main pages go to
+// target/screenshots (French and English).
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { createHash } from 'node:crypto'
+import { execFileSync } from 'node:child_process'
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { launchBrowser, linkIn, pattern, screenshot, startRelais, totp } from './harness.mjs'
+
+const PASSWORD = 'un mot de passe solide'
+/// Adds files through the Dashboard's own file picker ("add more" once it lists files).
+async function addFiles(page, paths) {
+  const more = page.locator('.uppy-DashboardContent-addMore')
+  if (await more.isVisible()) await more.click()
+  await page.locator('input.uppy-Dashboard-input[type="file"]:not([webkitdirectory])').setInputFiles(paths)
+}
+
+const sha256 = (bytes) => createHash('sha256').update(bytes).digest('hex')
+
+
+test('client and studio journey', { timeout: 240_000 }, async () => {
+  const relais = await startRelais()
+  const browser = await launchBrowser()
+  const files = fs.mkdtempSync(path.join(os.tmpdir(), 'relais-files-'))
+  try {
+    const secret = new URL(
+      relais.cli(['admin', 'create', '--email', 'studio@example.fr', '--password-stdin'], 'correct horse battery staple\n').split('\n')[0],
+    ).searchParams.get('secret')
+    relais.cli(['client', 'create', '--email', 'anne@example.fr', '--name', 'Anne Dupont'])
+
+    // --- The client accepts the invitation and chooses a password ---------------------
+    const invitation = await relais.waitForMail((m) => m.includes('anne@example.fr') && m.includes('/invitation/'))
+    const client = await browser.newContext({ locale: 'fr-FR', acceptDownloads: true })
+    const page = await client.newPage()
+    const pageErrors = []
+    page.on('pageerror', (e) => pageErrors.push(e.message))
+    // Refused API calls (the wrong password above) are logged by the browser as failed
+    // loads; they are expected. Script errors are not.
+    page.on('console', (m) => m.type() === 'error' && !m.text().startsWith('Failed to load') && pageErrors.push(m.text()))
+    await page.goto(`${relais.base}${linkIn(invitation, '/invitation/').pathname}`)
+    await screenshot(page, 'fr-invitation')
+    await page.fill('input[name="password"]', 'court')
+    await page.click('button[type="submit"]')
+    await page.waitForSelector('.field-error:not([hidden])')
+    assert.match(await page.textContent('.field-error:not([hidden])'), /10 caractères/)
+    await page.fill('input[name="password"]', PASSWORD)
+    await page.click('button[type="submit"]')
+    await page.waitForURL(/\/login\?done=password/)
+
+    // --- Logs in ---------------------------------------------------------------------
+    await page.fill('input[name="email"]', 'anne@example.fr')
+    await page.fill('input[name="password"]', 'pas le bon')
+    await page.click('button[type="submit"]')
+    await page.waitForSelector('.form-error:not([hidden])')
+    assert.match(await page.textContent('.form-error'), /incorrect/)
+    await page.fill('input[name="password"]', PASSWORD)
+    await page.click('button[type="submit"]')
+    await page.waitForURL(/\/deliveries$/)
+    await screenshot(page, 'fr-client-deliveries-empty')
+
+    // --- Drops files into two categories, the big one throttled ----------------------
+    const big = pattern(52 * 1024 * 1024, 1)
+    const song = pattern(3 * 1024 * 1024 + 123, 2)
+    const plan = pattern(200 * 1024, 3)
+    const bigPath = path.join(files, 'film-cérémonie.mov')
+    const songPath = path.join(files, 'entrée des mariés.mp3')
+    const planPath = path.join(files, 'plan de table.pdf')
+    fs.writeFileSync(bigPath, big)
+    fs.writeFileSync(songPath, song)
+    fs.writeFileSync(planPath, plan)
+
+    await page.goto(`${relais.base}/send`)
+    await page.waitForSelector('.uppy-Dashboard')
+    const cdp = await client.newCDPSession(page)
+    await cdp.send('Network.enable')
+    await cdp.send('Network.emulateNetworkConditions', {
+      offline: false,
+      latency: 0,
+      downloadThroughput: -1,
+      uploadThroughput: 3 * 1024 * 1024,
+    })
+    await page.check('input[name="category"][value="music"]', { force: true })
+    await addFiles(page, [songPath, bigPath])
+    await page.check('input[name="category"][value="document"]', { force: true })
+    await addFiles(page, [planPath])
+    await screenshot(page, 'fr-client-send')
+    await page.click('.uppy-StatusBar-actionBtn--upload')
+
+    // Mid-upload (the big file partly sent), the page is reloaded.
+    await page.waitForFunction(() => {
+      const files = Object.values(window.relaisUppy.getState().files)
+      const bigOne = files.find((f) => f.name.startsWith('film'))
+      return bigOne && bigOne.progress.bytesUploaded > 12 * 1024 * 1024
+    }, null, { timeout: 60_000 })
+    await page.reload()
+    await page.waitForSelector('.uppy-Dashboard')
+    await cdp.detach().catch(() => {})
+
+    // Selecting the same files again resumes instead of restarting: the first PATCH of
+    // the big file starts past zero.
+    const patchOffsets = []
+    page.on('request', (r) => {
+      if (r.method() === 'PATCH') patchOffsets.push(Number(r.headers()['upload-offset']))
+    })
+    await page.check('input[name="category"][value="music"]', { force: true })
+    await addFiles(page, [songPath, bigPath])
+    await page.check('input[name="category"][value="document"]', { force: true })
+    await addFiles(page, [planPath])
+    await page.click('.uppy-StatusBar-actionBtn--upload')
+    await page.waitForSelector('#upload-done:not([hidden])', { timeout: 120_000 })
+    assert.ok(
+      patchOffsets.some((o) => o >= 12 * 1024 * 1024),
+      `the big file resumed past 12 MiB (PATCH offsets after reload: ${patchOffsets})`,
+    )
+    await screenshot(page, 'fr-client-send-done')
+
+    // One email to the studio for the finished upload, listing the files.
+    const received = await relais.waitForMail((m) => m.includes('studio@example.fr') && m.includes('vous a envoy'))
+    assert.match(received, /film-cérémonie\.mov/)
+    assert.match(received, /plan de table\.pdf/)
+
+    // --- The studio logs in with its second factor ---------------------------------
+    const studio = await browser.newContext({ locale: 'fr-FR', acceptDownloads: true })
+    const admin = await studio.newPage()
+    admin.on('pageerror', (e) => pageErrors.push(e.message))
+    await admin.goto(`${relais.base}/studio`)
+    await admin.waitForURL(/\/login\?next=/)
+    await admin.fill('input[name="email"]', 'studio@example.fr')
+    await admin.fill('input[name="password"]', 'correct horse battery staple')
+    await admin.click('button[type="submit"]')
+    await admin.waitForSelector('[data-totp]:not([hidden])')
+    await admin.fill('input[name="totp"]', totp(secret))
+    await admin.click('button[type="submit"]')
+    await admin.waitForURL(/\/studio$/)
+    await screenshot(admin, 'fr-studio-dashboard')
+
+    await admin.click('text=Clients')
+    await admin.click('text=Anne Dupont')
+    await admin.waitForURL(/\/studio\/clients\//)
+    await screenshot(admin, 'fr-studio-client')
+    await admin.click('.tile >> nth=0')
+    await admin.waitForURL(/\/studio\/transfers\//)
+    await screenshot(admin, 'fr-studio-inbound')
+    const [download] = await Promise.all([
+      admin.waitForEvent('download'),
+      admin.click('a[download]:has-text("film-cérémonie.mov")'),
+    ])
+    assert.equal(sha256(fs.readFileSync(await download.path())), sha256(big), 'the studio gets the exact bytes')
+    assert.equal(download.suggestedFilename(), 'film-cérémonie.mov')
+
+    // --- The studio makes a delivery with a photo and publishes it -------------------
+    const jpeg = Buffer.from(
+      (
+        await admin.evaluate(() => {
+          const c = document.createElement('canvas')
+          c.width = 900
+          c.height = 600
+          const g = c.getContext('2d')
+          const grad = g.createLinearGradient(0, 0, 900, 600)
+          grad.addColorStop(0, '#d9c3a5')
+          grad.addColorStop(1, '#6d4c3d')
+          g.fillStyle = grad
+          g.fillRect(0, 0, 900, 600)
+          return c.toDataURL('image/jpeg', 0.9)
+        })
+      ).split(',')[1],
+      'base64',
+    )
+    const photoPath = path.join(files, 'mariage-001.jpg')
+    fs.writeFileSync(photoPath, jpeg)
+    await admin.goBack()
+    await admin.fill('input[name="title"]', 'Photos du mariage')
+    await admin.click('form[data-api="/api/v1/transfers"] button[type="submit"]')
+    await admin.waitForURL(/\/studio\/transfers\//)
+    await admin.waitForSelector('.uppy-Dashboard')
+    await addFiles(admin, [photoPath])
+    await admin.click('.uppy-StatusBar-actionBtn--upload')
+    await admin.waitForSelector('td:has-text("mariage-001.jpg")', { timeout: 30_000 })
+    await admin.click('form[data-method="PUT"] button[type="submit"]')
+    await admin.waitForSelector('.badge.ok:has-text("Publiée")')
+    await screenshot(admin, 'fr-studio-delivery')
+
+    // --- The client is told, previews the photo, downloads the ZIP ------------------
+    const announced = await relais.waitForMail((m) => m.includes('anne@example.fr') && m.includes('/deliveries/'))
+    await page.goto(`${relais.base}${linkIn(announced, '/deliveries/').pathname}`)
+    await page.click('a[data-preview]')
+    await page.waitForFunction(() => {
+      const img = document.querySelector('dialog#preview img')
+      return document.querySelector('dialog#preview').open && img.complete && img.naturalWidth === 900
+    })
+    await screenshot(page, 'fr-client-preview')
+    await page.click('dialog#preview button')
+    await screenshot(page, 'fr-client-delivery')
+    const [zip] = await Promise.all([page.waitForEvent('download'), page.click('a:has-text("Tout télécharger")')])
+    const zipPath = path.join(files, 'delivery.zip')
+    await zip.saveAs(zipPath)
+    const listing = execFileSync('unzip', ['-l', zipPath], { encoding: 'utf8' })
+    assert.match(listing, /mariage-001\.jpg/)
+    execFileSync('unzip', ['-t', zipPath])
+
+    // --- English pages, for the eye ----------------------------------------------------
+    await page.click('button[data-lang="en"]')
+    await page.waitForSelector('html[lang="en"]')
+    await screenshot(page, 'en-client-delivery')
+    await page.goto(`${relais.base}/deliveries`)
+    await screenshot(page, 'en-client-deliveries')
+    await page.goto(`${relais.base}/send`)
+    await page.waitForSelector('.uppy-Dashboard')
+    await screenshot(page, 'en-client-send')
+    await admin.click('button[data-lang="en"]')
+    await admin.waitForSelector('html[lang="en"]')
+    await admin.goto(`${relais.base}/studio`)
+    await screenshot(admin, 'en-studio-dashboard')
+    await admin.goto(`${relais.base}/studio/activity`)
+    await screenshot(admin, 'en-studio-activity')
+    const anon = await browser.newPage({ locale: 'en-GB' })
+    await anon.goto(`${relais.base}/login`)
+    await screenshot(anon, 'en-login')
+
+    assert.deepEqual(pageErrors, [], 'no script errors on any page')
+  } finally {
+    await browser.close()
+    await relais.stop()
+    fs.rmSync(files, { recursive: true, force: true })
+  }
+})

@@ -1,0 +1,190 @@
+// The small scripts every page shares: forms that talk to the JSON API and show its
+// field errors, the language switch, logout, local times, confirmations, photo previews.
+import './app.css'
+
+const csrf = () => document.querySelector('meta[name="csrf-token"]')?.content || ''
+const messages = JSON.parse(document.getElementById('messages')?.textContent || '{}')
+const lang = document.documentElement.lang || 'fr'
+
+export function message(code, fallback) {
+  return messages[code] || fallback || messages.generic || 'Error'
+}
+
+/// Calls the API as the page's user; resolves to { ok, status, body }.
+export async function api(method, url, body) {
+  const headers = { Accept: 'application/json' }
+  if (method !== 'GET') headers['X-CSRF-Token'] = csrf()
+  if (body !== undefined) headers['Content-Type'] = 'application/json'
+  let response
+  try {
+    response = await fetch(url, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      credentials: 'same-origin',
+    })
+  } catch {
+    return { ok: false, status: 0, body: { code: 'network' } }
+  }
+  let parsed = null
+  try {
+    parsed = await response.json()
+  } catch {
+    parsed = null
+  }
+  return { ok: response.ok, status: response.status, body: parsed }
+}
+
+function fieldsOf(form) {
+  const data = {}
+  for (const el of form.elements) {
+    if (!el.name || el.disabled) continue
+    if (el.type === 'checkbox') {
+      data[el.name] = el.checked
+    } else if (el.dataset.type === 'date-ms') {
+      // A calendar day means "until the end of that day", in the reader's time zone.
+      data[el.name] = el.value ? new Date(`${el.value}T23:59:59`).getTime() : null
+    } else if (el.dataset.optional !== undefined && el.value.trim() === '') {
+      continue
+    } else {
+      data[el.name] = el.value
+    }
+  }
+  return data
+}
+
+function clearErrors(form) {
+  form.querySelectorAll('.field-error').forEach((e) => {
+    e.hidden = true
+    e.textContent = ''
+  })
+  form.querySelectorAll('[aria-invalid]').forEach((e) => e.removeAttribute('aria-invalid'))
+  const general = form.querySelector('.form-error')
+  if (general) general.hidden = true
+}
+
+/// Shows a problem+json answer: each listed field under its input, the rest on top.
+export function showProblem(form, problem) {
+  const general = form.querySelector('.form-error')
+  let placed = false
+  for (const err of problem?.errors || []) {
+    const input = form.querySelector(`[name="${CSS.escape(err.field)}"]`)
+    const slot = input?.closest('.field')?.querySelector('.field-error')
+    if (!input || !slot) continue
+    input.setAttribute('aria-invalid', 'true')
+    // French pages show our own words; English pages the server's, which are English.
+    slot.textContent = lang === 'fr' ? message(`field.${err.field}`, err.message) : err.message
+    slot.hidden = false
+    if (!placed) input.focus()
+    placed = true
+  }
+  if (!placed && general) {
+    general.textContent = message(problem?.code, problem?.detail)
+    general.hidden = false
+  }
+}
+
+async function submit(form, event) {
+  event.preventDefault()
+  clearErrors(form)
+  const button = form.querySelector('[type="submit"]')
+  if (button) button.disabled = true
+  const answer = await api(form.dataset.method || 'POST', form.dataset.api, fieldsOf(form))
+  if (button) button.disabled = false
+  if (answer.ok) {
+    if (form.dataset.done) {
+      const done = form.querySelector('.form-done')
+      done.textContent = form.dataset.done
+      done.hidden = false
+      form.reset()
+    } else if (form.dataset.redirect) {
+      // "{id}" in the target stands for the id of what the call created.
+      window.location.assign(form.dataset.redirect.replace('{id}', encodeURIComponent(answer.body?.id || '')))
+    } else {
+      window.location.reload()
+    }
+    return
+  }
+  // Studio accounts (and clients who enrolled) are asked for their second factor.
+  if (form.hasAttribute('data-login') && ['totp_required', 'totp_invalid'].includes(answer.body?.code)) {
+    const totp = form.querySelector('[data-totp]')
+    totp.hidden = false
+    totp.querySelector('input').focus()
+  }
+  showProblem(form, answer.body || { code: 'generic' })
+}
+
+document.querySelectorAll('form[data-api]').forEach((form) => {
+  form.addEventListener('submit', (event) => submit(form, event))
+})
+
+// Buttons that make one API call: data-action="METHOD /url", optional JSON body and confirmation.
+document.querySelectorAll('[data-action]').forEach((button) => {
+  button.addEventListener('click', async () => {
+    if (button.dataset.confirm && !window.confirm(button.dataset.confirm)) return
+    const [method, url] = button.dataset.action.split(' ')
+    const body = button.dataset.body ? JSON.parse(button.dataset.body) : undefined
+    button.disabled = true
+    const answer = await api(method, url, body)
+    button.disabled = false
+    if (answer.ok) {
+      if (button.dataset.done) {
+        const status = document.createElement('span')
+        status.className = 'inline-ok'
+        status.setAttribute('role', 'status')
+        status.textContent = button.dataset.done
+        button.after(status)
+      } else {
+        window.location.reload()
+      }
+    } else {
+      window.alert(message(answer.body?.code, answer.body?.detail))
+    }
+  })
+})
+
+document.querySelectorAll('[data-logout]').forEach((button) => {
+  button.addEventListener('click', async () => {
+    await api('DELETE', '/api/v1/session')
+    window.location.assign('/login')
+  })
+})
+
+document.querySelectorAll('[data-lang]').forEach((button) => {
+  button.addEventListener('click', async () => {
+    const wanted = button.dataset.lang
+    document.cookie = `relais_lang=${wanted}; path=/; max-age=31536000; samesite=lax`
+    if (button.dataset.signedIn) await api('PATCH', '/api/v1/me', { locale: wanted })
+    window.location.reload()
+  })
+})
+
+// Times are rendered in UTC by the server; show them in the reader's own zone.
+const dateTime = new Intl.DateTimeFormat(lang, { dateStyle: 'long', timeStyle: 'short' })
+const dateOnly = new Intl.DateTimeFormat(lang, { dateStyle: 'long' })
+document.querySelectorAll('time[datetime]').forEach((el) => {
+  const when = new Date(el.getAttribute('datetime'))
+  if (!Number.isNaN(when.getTime())) {
+    el.textContent = (el.dataset.day !== undefined ? dateOnly : dateTime).format(when)
+  }
+})
+
+// Photo previews in a dialog; audio and video play inline with the browser's controls.
+const viewer = document.getElementById('preview')
+if (viewer) {
+  const img = viewer.querySelector('img')
+  const caption = viewer.querySelector('figcaption')
+  document.querySelectorAll('[data-preview]').forEach((link) => {
+    link.addEventListener('click', (event) => {
+      event.preventDefault()
+      img.src = link.dataset.preview
+      img.alt = link.dataset.name || ''
+      caption.textContent = link.dataset.name || ''
+      viewer.showModal()
+    })
+  })
+  viewer.addEventListener('close', () => img.removeAttribute('src'))
+  viewer.addEventListener('click', (event) => {
+    if (event.target === viewer) viewer.close()
+  })
+}

@@ -1,0 +1,118 @@
+// The uploader: Uppy's Dashboard over tus (resumable through Relais), or over
+// @uppy/aws-s3 against Relais' Companion-compatible routes when the studio sends bytes
+// straight to the bucket. Every setting comes from the page (data-* on #uploader).
+import Uppy from '@uppy/core'
+import Dashboard from '@uppy/dashboard'
+import Tus from '@uppy/tus'
+import AwsS3 from '@uppy/aws-s3'
+import French from '@uppy/locales/lib/fr_FR.js'
+import '@uppy/core/css/style.min.css'
+import '@uppy/dashboard/css/style.min.css'
+import { api, message } from './app.js'
+
+const root = document.getElementById('uploader')
+if (root) start(root)
+
+function guessCategory(type, name) {
+  if (type.startsWith('audio/')) return 'music'
+  if (type.startsWith('image/')) return 'photo'
+  if (type.startsWith('video/')) return 'video'
+  if (/\.(pdf|docx?|odt|txt|rtf|xlsx?|ods|pptx?|key|pages)$/i.test(name)) return 'document'
+  return 'other'
+}
+
+function start(root) {
+  const cfg = root.dataset
+  const csrf = document.querySelector('meta[name="csrf-token"]')?.content || ''
+  const french = document.documentElement.lang === 'fr'
+  const chosen = () => document.querySelector('input[name="category"]:checked')?.value || 'auto'
+  const labels = JSON.parse(cfg.categories || '{}')
+
+  const uppy = new Uppy({
+    id: `relais-${cfg.transfer}`,
+    locale: french ? French : undefined,
+    autoProceed: false,
+    restrictions: { maxFileSize: Number(cfg.maxSize) || null },
+    meta: { transfer: cfg.transfer },
+  })
+
+  uppy.use(Dashboard, {
+    inline: true,
+    target: root,
+    width: '100%',
+    height: 460,
+    theme: 'light',
+    proudlyDisplayPoweredByUppy: false,
+    showProgressDetails: true,
+    note: cfg.note || null,
+    fileManagerSelectionType: 'files',
+    metaFields: [
+      {
+        id: 'category',
+        name: cfg.categoryLabel || 'Category',
+        render({ value, onChange }, h) {
+          return h(
+            'select',
+            { class: 'uppy-u-reset uppy-c-textInput', onChange: (e) => onChange(e.target.value) },
+            Object.entries(labels).map(([key, label]) => h('option', { value: key, selected: key === value }, label)),
+          )
+        },
+      },
+    ],
+  })
+
+  if (cfg.mode === 's3') {
+    // Companion's routes take the session's CSRF token like every other API write; the
+    // plugin has no header option, so its calls to them get it here.
+    const plainFetch = window.fetch.bind(window)
+    window.fetch = (input, init = {}) => {
+      const url = typeof input === 'string' ? input : input.url
+      if (new URL(url, window.location.href).pathname.startsWith('/api/v1/s3/')) {
+        init = { ...init, headers: { ...(init.headers || {}), 'X-CSRF-Token': csrf }, credentials: 'same-origin' }
+      }
+      return plainFetch(input, init)
+    }
+    uppy.use(AwsS3, {
+      companionEndpoint: `${window.location.origin}/api/v1`,
+      shouldUseMultipart: () => true,
+      limit: 4,
+    })
+  } else {
+    uppy.use(Tus, {
+      endpoint: '/api/v1/uploads',
+      headers: { 'X-CSRF-Token': csrf },
+      chunkSize: Number(cfg.chunkSize) || 16 * 1024 * 1024,
+      retryDelays: [0, 1000, 3000, 5000, 10000, 20000],
+      limit: 4,
+      // The fingerprint (name, type, size, date, endpoint) is kept in this browser, so
+      // selecting the same file after a reload resumes it where the server has it.
+      storeFingerprintForResuming: true,
+      removeFingerprintOnSuccess: true,
+    })
+  }
+
+  uppy.on('file-added', (file) => {
+    const picked = chosen()
+    const category = picked === 'auto' ? guessCategory(file.type || '', file.name || '') : picked
+    uppy.setFileMeta(file.id, { category, size: file.size })
+  })
+
+  const banner = document.getElementById('upload-done')
+  uppy.on('complete', async (result) => {
+    if (!result.successful?.length) return
+    if (cfg.complete) {
+      const answer = await api('POST', cfg.complete)
+      if (!answer.ok) {
+        window.alert(message(answer.body?.code, answer.body?.detail))
+        return
+      }
+    }
+    if (banner) {
+      banner.hidden = false
+      banner.focus()
+    }
+    if (cfg.reloadOnDone) window.setTimeout(() => window.location.reload(), 800)
+  })
+
+  window.relaisUppy = uppy
+}
