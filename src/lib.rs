@@ -17,6 +17,8 @@ pub mod http;
 pub mod i18n;
 pub mod jobs;
 pub mod mail;
+pub mod profile;
+pub mod setup;
 pub mod state;
 pub mod telemetry;
 pub mod transfers;

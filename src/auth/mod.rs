@@ -3,6 +3,7 @@
 
 pub mod login;
 pub mod password;
+pub mod qr;
 pub mod secrets;
 pub mod sessions;
 pub mod totp;

@@ -5,8 +5,6 @@ use tokio_util::sync::CancellationToken;
 use super::Failure;
 use crate::app::Application;
 use crate::config::Config;
-use crate::db;
-use crate::domain::Role;
 
 pub async fn run(cfg: Config) -> Result<(), Failure> {
     let public_url = cfg.public_url.clone();
@@ -20,13 +18,16 @@ pub async fn run(cfg: Config) -> Result<(), Failure> {
         mail = %state.mailer.describe(),
         "relais is listening"
     );
-    if db::users::count_by_role(state.db.pool(), Role::Studio)
+    // First run: a link to create the studio account from the browser, on the console
+    // (not in the log stream: it is a secret for whoever started the server).
+    if let Some(link) = crate::setup::link_if_needed(&state)
         .await
         .map_err(|e| Failure::Other(e.to_string()))?
-        == 0
     {
-        tracing::warn!(
-            "no studio account yet: create one with `relais admin create --email you@example.fr --password-stdin`"
+        tracing::warn!("no studio account yet: open the setup link printed on the console");
+        eprintln!(
+            "\n  No studio account yet. Open this link to create it (works once, for 24 hours):\n\n    {link}\n\n  \
+             (or, from a script: relais admin create --email you@example.fr --password-stdin)\n"
         );
     }
     let shutdown = CancellationToken::new();

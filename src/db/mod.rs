@@ -10,6 +10,7 @@ pub mod files;
 pub mod jobs;
 pub mod links;
 pub mod sessions;
+pub mod setup;
 pub mod tokens;
 pub mod transfers;
 pub mod uploads;

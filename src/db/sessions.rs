@@ -110,3 +110,13 @@ pub async fn purge_expired<'e>(ex: impl Executor<'e, Database = Any>, now: Milli
         .await?
         .rows_affected())
 }
+
+/// Ends every session of `user` but the one whose hash is `keep`.
+pub async fn delete_others<'e>(ex: impl Executor<'e, Database = Any>, user: UserId, keep: &str) -> Result<(), DbError> {
+    sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND id_hash <> $2")
+        .bind(user.to_db())
+        .bind(keep)
+        .execute(ex)
+        .await?;
+    Ok(())
+}

@@ -324,3 +324,21 @@ pub async fn update_profile<'e>(
     .await?;
     Ok(())
 }
+
+/// Stores a TOTP secret awaiting confirmation; an enrolment already confirmed is kept.
+pub async fn set_pending_totp<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    id: UserId,
+    secret: &str,
+    now: Millis,
+) -> Result<bool, DbError> {
+    let done = sqlx::query(
+        "UPDATE users SET totp_secret = $1, totp_last_step = NULL, updated_at = $2 WHERE id = $3 AND totp_enabled_at IS NULL",
+    )
+    .bind(secret)
+    .bind(now)
+    .bind(id.to_db())
+    .execute(ex)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}

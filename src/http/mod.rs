@@ -11,7 +11,9 @@ mod invitations;
 mod json;
 pub mod limits;
 mod passwords;
+mod profile;
 mod session;
+mod setup;
 mod tokens;
 mod transfers;
 mod tus;
@@ -44,9 +46,16 @@ pub fn router(state: AppState) -> Router {
     let api = Router::new()
         .route("/session", login.get(session::current).delete(session::logout))
         .route("/me", get(session::me).patch(session::update_me))
+        .route("/me/password", post(profile::change_password))
+        .route("/me/totp", post(profile::start_totp))
+        .route("/me/totp/confirm", post(profile::confirm_totp))
         .route("/tokens", get(tokens::list).post(tokens::create))
         .route("/tokens/{id}", delete(tokens::revoke))
         .route("/invitations/accept", post(invitations::accept))
+        .route(
+            "/setup",
+            post(setup::create).route_layer(limits::per_ip_login_layer(state.cfg.behind_proxy)),
+        )
         .route("/password/forgot", post(passwords::forgot))
         .route("/password/reset", post(passwords::reset))
         .route("/clients", get(clients::list).post(clients::create))

@@ -108,3 +108,43 @@ pub async fn reset(
 ) -> Result<Response, PageError> {
     set_password(&state, &viewer, token, Purpose::PasswordReset).await
 }
+
+#[derive(askama::Template)]
+#[template(path = "pages/setup.html")]
+struct SetupPage {
+    chrome: Chrome,
+    open: bool,
+    token: String,
+}
+
+/// The first-run link printed by `relais serve` while no studio account exists.
+pub async fn setup(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(token): Path<String>,
+) -> Result<Response, PageError> {
+    let open = crate::setup::is_open(&state, &token)
+        .await
+        .map_err(|e| PageError::Internal(e.to_string()))?;
+    let t = viewer.texts();
+    render(SetupPage {
+        chrome: viewer.chrome("login", t.setup_title),
+        open,
+        token,
+    })
+}
+
+#[derive(askama::Template)]
+#[template(path = "pages/profile.html")]
+struct ProfilePage {
+    chrome: Chrome,
+}
+
+/// Anyone signed in: name, language, password, two-step verification.
+pub async fn profile(viewer: Viewer) -> Result<Response, PageError> {
+    viewer.signed_in()?;
+    let t = viewer.texts();
+    render(ProfilePage {
+        chrome: viewer.chrome("profile", t.profile_title),
+    })
+}

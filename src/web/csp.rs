@@ -70,6 +70,9 @@ pub fn script_messages(lang: &str) -> String {
         "field.expires_at": pick("Choisissez une date à venir.", "Choose a future date."),
         "field.transfer": pick("Ajoutez au moins un fichier avant de publier.", "Add at least one file before publishing."),
         "field.locale": pick("Choisissez une langue.", "Choose a language."),
+        "field.current_password": pick("Ce n’est pas votre mot de passe actuel.", "This is not your current password."),
+        "field.new_password": pick("Au moins 10 caractères.", "At least 10 characters."),
+        "field.totp": pick("Ce code n’est pas valable. Attendez le suivant et réessayez.", "This code is not valid. Wait for the next one and try again."),
     })
     .to_string()
 }

@@ -31,6 +31,8 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route("/password/forgot", get(auth_pages::forgot))
         .route("/password/reset/{token}", get(auth_pages::reset))
         .route("/invitation/{token}", get(auth_pages::invitation))
+        .route("/setup/{token}", get(auth_pages::setup))
+        .route("/profile", get(auth_pages::profile))
         .route("/deliveries", get(client_pages::deliveries))
         .route("/deliveries/{id}", get(client_pages::delivery))
         .route("/send", get(client_pages::send))

@@ -66,8 +66,8 @@ async fn serve_starts_with_no_configuration_in_an_empty_directory_and_stops_on_s
     assert!(output.status.success(), "exit {:?}: {stderr}", output.status);
     assert!(stderr.contains("relais stopped"), "{stderr}");
     assert!(
-        stderr.contains("no studio account yet"),
-        "first run tells how to create the studio account: {stderr}"
+        stderr.contains("No studio account yet") && stderr.contains("/setup/"),
+        "first run prints the setup link: {stderr}"
     );
 }
 

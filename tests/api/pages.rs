@@ -225,3 +225,75 @@ async fn a_spent_or_unknown_link_shows_a_clear_page_not_a_form() {
     let reset = Browser::new(&app).get("/password/reset/nope", Some("en")).await;
     assert!(reset.body.contains("Link expired"));
 }
+
+#[tokio::test]
+async fn the_first_run_link_creates_one_studio_account_and_works_once() {
+    let app = spawn_app().await;
+    let link = relais::setup::link_if_needed(&app.state)
+        .await
+        .expect("link")
+        .expect("no studio yet");
+    let token = link.path().rsplit('/').next().expect("token").to_owned();
+    let page = Browser::new(&app).get(link.path(), None).await;
+    assert!(
+        page.body.contains("name=\"password\""),
+        "the form is shown while the link is open"
+    );
+
+    let setup = |body: serde_json::Value| {
+        let app = &app;
+        async move {
+            let response = app
+                .http
+                .post(app.url("/api/v1/setup"))
+                .json(&body)
+                .send()
+                .await
+                .expect("request");
+            crate::helpers::Answer::of(response).await
+        }
+    };
+    // A mistake does not spend the link.
+    let short =
+        setup(serde_json::json!({"token": token, "name": "Studio", "email": "studio@example.fr", "password": "short"}))
+            .await;
+    assert_eq!(
+        (short.status, short.body["errors"][0]["field"].as_str()),
+        (422, Some("password"))
+    );
+    let forged = setup(serde_json::json!({"token": "forged", "name": "Studio", "email": "studio@example.fr", "password": "a long studio password"})).await;
+    assert_eq!((forged.status, forged.code()), (400, "invalid_link"));
+
+    let made = setup(serde_json::json!({"token": token, "name": "Studio", "email": "studio@example.fr", "password": "a long studio password"})).await;
+    assert_eq!(made.status, 201, "{:?}", made.body);
+    assert!(
+        made.body["totp_uri"]
+            .as_str()
+            .is_some_and(|u| u.starts_with("otpauth://totp/"))
+    );
+    assert!(made.body["qr_svg"].as_str().is_some_and(|s| s.starts_with("<svg")));
+    assert_eq!(made.body["recovery_codes"].as_array().map(Vec::len), Some(10));
+
+    // The first code logs in and confirms the enrolment.
+    let secret = made.body["totp_secret"].as_str().expect("secret");
+    let login = app
+        .login(
+            "studio@example.fr",
+            "a long studio password",
+            Some(&app.totp_code(secret, 0)),
+        )
+        .await;
+    assert_eq!(login.status, 201);
+
+    // Spent, and no new link while a studio account exists.
+    let again = setup(serde_json::json!({"token": token, "name": "Other", "email": "other@example.fr", "password": "a long studio password"})).await;
+    assert_eq!((again.status, again.code()), (400, "invalid_link"));
+    assert!(
+        relais::setup::link_if_needed(&app.state)
+            .await
+            .expect("query")
+            .is_none()
+    );
+    let closed = Browser::new(&app).get(link.path(), None).await;
+    assert!(!closed.body.contains("name=\"password\""));
+}

@@ -225,3 +225,99 @@ async fn a_forgotten_password_is_reset_through_a_single_use_link_without_reveali
         201
     );
 }
+
+#[tokio::test]
+async fn people_change_their_password_and_clients_may_turn_on_two_step_verification() {
+    let running = spawn_app().await;
+    let app = &running;
+    app.create_active_client("anne@example.fr", "correct horse battery")
+        .await;
+    assert_eq!(
+        app.login("anne@example.fr", "correct horse battery", None).await.status,
+        201
+    );
+    let call = |method: Method, path: &'static str, body: serde_json::Value| async move {
+        Answer::of(app.request(method, path).json(&body).send().await.expect("request")).await
+    };
+
+    let wrong = call(
+        Method::POST,
+        "/api/v1/me/password",
+        serde_json::json!({"current_password": "nope", "new_password": "a new long passphrase"}),
+    )
+    .await;
+    assert_eq!(
+        (wrong.status, wrong.body["errors"][0]["field"].as_str()),
+        (422, Some("current_password"))
+    );
+    let changed = call(
+        Method::POST,
+        "/api/v1/me/password",
+        serde_json::json!({"current_password": "correct horse battery", "new_password": "a new long passphrase"}),
+    )
+    .await;
+    assert_eq!(changed.status, 204);
+    // This session goes on; the old password no longer works.
+    assert_eq!(
+        app.request(Method::GET, "/api/v1/me")
+            .send()
+            .await
+            .expect("me")
+            .status(),
+        200
+    );
+    let other = reqwest::Client::new();
+    let old = other
+        .post(app.url("/api/v1/session"))
+        .json(&serde_json::json!({"email": "anne@example.fr", "password": "correct horse battery"}))
+        .send()
+        .await
+        .expect("login");
+    assert_eq!(old.status(), 401);
+
+    let renamed = call(
+        Method::PATCH,
+        "/api/v1/me",
+        serde_json::json!({"name": "Anne D.", "locale": "en"}),
+    )
+    .await;
+    assert_eq!(
+        (renamed.body["name"].as_str(), renamed.body["locale"].as_str()),
+        (Some("Anne D."), Some("en"))
+    );
+    let bad = call(Method::PATCH, "/api/v1/me", serde_json::json!({"locale": "de"})).await;
+    assert_eq!(bad.status, 422);
+
+    let started = call(Method::POST, "/api/v1/me/totp", serde_json::json!({})).await;
+    assert_eq!(started.status, 200, "{:?}", started.body);
+    let secret = started.body["totp_secret"].as_str().expect("secret").to_owned();
+    let wrong_code = call(
+        Method::POST,
+        "/api/v1/me/totp/confirm",
+        serde_json::json!({"totp": "000000"}),
+    )
+    .await;
+    assert_eq!(wrong_code.status, 401);
+    let confirmed = call(
+        Method::POST,
+        "/api/v1/me/totp/confirm",
+        serde_json::json!({"totp": app.totp_code(&secret, 0)}),
+    )
+    .await;
+    assert_eq!(confirmed.body["recovery_codes"].as_array().map(Vec::len), Some(10));
+    let again = call(Method::POST, "/api/v1/me/totp", serde_json::json!({})).await;
+    assert_eq!(again.status, 422, "already on");
+
+    // From now on a login needs the code.
+    app.forget_csrf();
+    let without = app.login("anne@example.fr", "a new long passphrase", None).await;
+    assert_eq!((without.status, without.code()), (401, "totp_required"));
+    let with = app
+        .login(
+            "anne@example.fr",
+            "a new long passphrase",
+            Some(&app.totp_code(&secret, 1)),
+        )
+        .await;
+    assert_eq!(with.status, 201);
+}

@@ -36,7 +36,13 @@ export async function startRelais(extraEnv = {}) {
     RELAIS_LOG_LEVEL: 'warn',
     ...extraEnv,
   }
-  const child = spawn(BIN, ['serve'], { env, stdio: ['ignore', 'inherit', 'inherit'] })
+  const child = spawn(BIN, ['serve'], { env, stdio: ['ignore', 'inherit', 'pipe'] })
+  // The console is read for the first-run setup link, and passed on.
+  let console = ''
+  child.stderr.on('data', (chunk) => {
+    console += chunk.toString()
+    process.stderr.write(chunk)
+  })
   const base = `http://127.0.0.1:${port}`
   let up = false
   for (let i = 0; i < 300 && !up; i++) {
@@ -53,6 +59,12 @@ export async function startRelais(extraEnv = {}) {
   const relais = {
     base,
     dir,
+    /// The first-run link `relais serve` printed on its console.
+    setupLink() {
+      const match = console.match(/https?:\/\/\S+\/setup\/[A-Za-z0-9_\-]+/)
+      if (!match) throw new Error(`no setup link on the console:\n${console}`)
+      return new URL(match[0])
+    },
     cli(args, input) {
       return execFileSync(BIN, args, { env, input, encoding: 'utf8', stdio: ['pipe', 'pipe', 'inherit'] }).trim()
     },

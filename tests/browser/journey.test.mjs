@@ -28,16 +28,43 @@ test('client and studio journey', { timeout: 240_000 }, async () => {
   const browser = await launchBrowser()
   const files = fs.mkdtempSync(path.join(os.tmpdir(), 'relais-files-'))
   try {
-    const secret = new URL(
-      relais.cli(['admin', 'create', '--email', 'studio@example.fr', '--password-stdin'], 'correct horse battery staple\n').split('\n')[0],
-    ).searchParams.get('secret')
-    relais.cli(['client', 'create', '--email', 'anne@example.fr', '--name', 'Anne Dupont'])
+    // --- First run: the studio account is made from the link on the console ----------
+    const studio = await browser.newContext({ locale: 'fr-FR', acceptDownloads: true })
+    const admin = await studio.newPage()
+    const pageErrors = []
+    admin.on('pageerror', (e) => pageErrors.push(e.message))
+    await admin.goto(`${relais.base}${relais.setupLink().pathname}`)
+    await screenshot(admin, 'fr-setup')
+    await admin.fill('input[name="name"]', 'Studio Lumière')
+    await admin.fill('input[name="email"]', 'studio@example.fr')
+    await admin.fill('input[name="password"]', 'correct horse battery staple')
+    await admin.click('button[type="submit"]')
+    await admin.waitForSelector('[data-step="totp"]:not([hidden]) [data-qr] svg')
+    assert.equal(await admin.locator('[data-codes] li').count(), 10, 'ten recovery codes are shown')
+    const secret = (await admin.textContent('[data-secret]')).trim()
+    await screenshot(admin, 'fr-setup-totp')
+    await admin.fill('input[name="totp"]', totp(secret))
+    await admin.click('[data-step="totp"] button[type="submit"]')
+    await admin.waitForURL(/\/studio$/)
+    // The link worked once.
+    const spent = await (await fetch(`${relais.base}${relais.setupLink().pathname}`)).text()
+    assert.match(spent, /Lien expiré/)
+
+    // --- The studio creates the client, who gets the invitation -----------------------
+    await admin.click('text=Clients')
+    await admin.fill('form[data-api="/api/v1/clients"] input[name="name"]', 'Anne Dupont')
+    await admin.fill('form[data-api="/api/v1/clients"] input[name="email"]', 'pas-une-adresse')
+    await admin.click('form[data-api="/api/v1/clients"] button[type="submit"]')
+    await admin.waitForSelector('form[data-api="/api/v1/clients"] .field-error:not([hidden])')
+    await admin.fill('form[data-api="/api/v1/clients"] input[name="email"]', 'anne@example.fr')
+    await admin.click('form[data-api="/api/v1/clients"] button[type="submit"]')
+    await admin.waitForSelector('td a:has-text("Anne Dupont")')
+    await screenshot(admin, 'fr-studio-clients')
 
     // --- The client accepts the invitation and chooses a password ---------------------
     const invitation = await relais.waitForMail((m) => m.includes('anne@example.fr') && m.includes('/invitation/'))
     const client = await browser.newContext({ locale: 'fr-FR', acceptDownloads: true })
     const page = await client.newPage()
-    const pageErrors = []
     page.on('pageerror', (e) => pageErrors.push(e.message))
     // Refused API calls (the wrong password above) are logged by the browser as failed
     // loads; they are expected. Script errors are not.
@@ -124,19 +151,8 @@ test('client and studio journey', { timeout: 240_000 }, async () => {
     assert.match(received, /film-cérémonie\.mov/)
     assert.match(received, /plan de table\.pdf/)
 
-    // --- The studio logs in with its second factor ---------------------------------
-    const studio = await browser.newContext({ locale: 'fr-FR', acceptDownloads: true })
-    const admin = await studio.newPage()
-    admin.on('pageerror', (e) => pageErrors.push(e.message))
+    // --- The studio, still signed in, finds the files -----------------------------
     await admin.goto(`${relais.base}/studio`)
-    await admin.waitForURL(/\/login\?next=/)
-    await admin.fill('input[name="email"]', 'studio@example.fr')
-    await admin.fill('input[name="password"]', 'correct horse battery staple')
-    await admin.click('button[type="submit"]')
-    await admin.waitForSelector('[data-totp]:not([hidden])')
-    await admin.fill('input[name="totp"]', totp(secret))
-    await admin.click('button[type="submit"]')
-    await admin.waitForURL(/\/studio$/)
     await screenshot(admin, 'fr-studio-dashboard')
 
     await admin.click('text=Clients')
@@ -187,7 +203,8 @@ test('client and studio journey', { timeout: 240_000 }, async () => {
 
     // --- The client is told, previews the photo, downloads the ZIP ------------------
     const announced = await relais.waitForMail((m) => m.includes('anne@example.fr') && m.includes('/deliveries/'))
-    await page.goto(`${relais.base}${linkIn(announced, '/deliveries/').pathname}`)
+    const deliveryPath = linkIn(announced, '/deliveries/').pathname
+    await page.goto(`${relais.base}${deliveryPath}`)
     await page.click('a[data-preview]')
     await page.waitForFunction(() => {
       const img = document.querySelector('dialog#preview img')
@@ -203,7 +220,18 @@ test('client and studio journey', { timeout: 240_000 }, async () => {
     assert.match(listing, /mariage-001\.jpg/)
     execFileSync('unzip', ['-t', zipPath])
 
+    // --- The client turns on two-step verification in the profile ---------------------
+    await page.goto(`${relais.base}/profile`)
+    await page.click('form[data-on-success="totpStart"] button')
+    await page.waitForSelector('[data-step="totp"]:not([hidden]) [data-qr] svg')
+    const clientSecret = (await page.textContent('[data-step="totp"] [data-secret]')).trim()
+    await page.fill('[data-step="totp"] input[name="totp"]', totp(clientSecret))
+    await page.click('[data-step="totp"] button[type="submit"]')
+    await page.waitForSelector('[data-step="totp-done"]:not([hidden]) [data-codes] li')
+    await screenshot(page, 'fr-client-profile')
+
     // --- English pages, for the eye ----------------------------------------------------
+    await page.goto(`${relais.base}${deliveryPath}`)
     await page.click('button[data-lang="en"]')
     await page.waitForSelector('html[lang="en"]')
     await screenshot(page, 'en-client-delivery')
@@ -212,6 +240,8 @@ test('client and studio journey', { timeout: 240_000 }, async () => {
     await page.goto(`${relais.base}/send`)
     await page.waitForSelector('.uppy-Dashboard')
     await screenshot(page, 'en-client-send')
+    await page.goto(`${relais.base}/profile`)
+    await screenshot(page, 'en-client-profile')
     await admin.click('button[data-lang="en"]')
     await admin.waitForSelector('html[lang="en"]')
     await admin.goto(`${relais.base}/studio`)

@@ -92,7 +92,10 @@ async function submit(form, event) {
   const answer = await api(form.dataset.method || 'POST', form.dataset.api, fieldsOf(form))
   if (button) button.disabled = false
   if (answer.ok) {
-    if (form.dataset.done) {
+    const after = afterSuccess[form.dataset.onSuccess]
+    if (after) {
+      after(form, answer.body, fieldsOf(form))
+    } else if (form.dataset.done) {
       const done = form.querySelector('.form-done')
       done.textContent = form.dataset.done
       done.hidden = false
@@ -112,6 +115,51 @@ async function submit(form, event) {
     totp.querySelector('input').focus()
   }
   showProblem(form, answer.body || { code: 'generic' })
+}
+
+function showEnrolment(step, body) {
+  // The SVG is Relais' own rendering of the otpauth URI (no user input in it).
+  step.querySelector('[data-qr]').innerHTML = body.qr_svg || ''
+  step.querySelector('[data-secret]').textContent = body.totp_secret
+}
+
+function listCodes(list, codes) {
+  for (const code of codes) {
+    const item = document.createElement('li')
+    item.textContent = code
+    list.append(item)
+  }
+}
+
+// Steps that continue on the same page after a form succeeds.
+const afterSuccess = {
+  // Profile: a client turns two-step verification on, confirming with a first code.
+  totpStart(form, body) {
+    document.querySelector('[data-step="totp-off"]').hidden = true
+    const step = document.querySelector('[data-step="totp"]')
+    showEnrolment(step, body)
+    step.hidden = false
+    step.querySelector('input[name="totp"]').focus()
+  },
+  totpDone(form, body) {
+    document.querySelector('[data-step="totp"]').hidden = true
+    const done = document.querySelector('[data-step="totp-done"]')
+    listCodes(done.querySelector('[data-codes]'), body.recovery_codes)
+    done.hidden = false
+  },
+  // First run: the account exists; show its TOTP enrolment and recovery codes, then log
+  // in with the first code, which confirms the enrolment.
+  setup(form, body, fields) {
+    const step = document.querySelector('[data-step="totp"]')
+    document.querySelector('[data-step="account"]').hidden = true
+    showEnrolment(step, body)
+    listCodes(step.querySelector('[data-codes]'), body.recovery_codes)
+    const login = step.querySelector('form')
+    login.elements.email.value = fields.email
+    login.elements.password.value = fields.password
+    step.hidden = false
+    login.elements.totp.focus()
+  },
 }
 
 document.querySelectorAll('form[data-api]').forEach((form) => {

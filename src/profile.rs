@@ -1,0 +1,78 @@
+//! What people change about their own account: password, and (clients) an optional
+//! second factor. The studio's TOTP is set at account creation and always required.
+
+use crate::accounts::AccountError;
+use crate::auth::totp::{self, Enrolment};
+use crate::auth::{AuthError, password};
+use crate::db::users::User;
+use crate::db::{self, DbError};
+use crate::domain::{NewPassword, Role};
+use crate::state::AppState;
+
+/// Changes the password after checking the current one; every other session ends.
+pub async fn change_password(
+    state: &AppState,
+    user: &User,
+    current: &str,
+    new: &NewPassword,
+    keep_session_hash: Option<&str>,
+) -> Result<(), AccountError> {
+    let credentials = db::users::credentials_by_id(state.db.pool(), user.id)
+        .await?
+        .ok_or(AccountError::UnknownAccount)?;
+    if !password::verify(credentials.password_hash.as_deref(), current).await? {
+        return Err(AccountError::Invalid {
+            field: "current_password",
+            message: "this is not your current password".into(),
+        });
+    }
+    let hash = password::hash(new.expose()).await?;
+    let now = state.clock.now_ms();
+    let mut tx = state.db.begin().await?;
+    db::users::set_password(&mut *tx, user.id, &hash, now).await?;
+    match keep_session_hash {
+        Some(keep) => db::sessions::delete_others(&mut *tx, user.id, keep).await?,
+        None => db::sessions::delete_for_user(&mut *tx, user.id).await?,
+    }
+    tx.commit().await.map_err(DbError::from)?;
+    Ok(())
+}
+
+/// Starts a client's TOTP enrolment: a new secret, effective once a code confirms it.
+pub async fn start_totp(state: &AppState, user: &User) -> Result<Enrolment, AccountError> {
+    if user.role == Role::Studio || user.totp_enabled {
+        return Err(AccountError::Invalid {
+            field: "totp",
+            message: "two-step verification is already on".into(),
+        });
+    }
+    let issuer = format!("Relais ({})", state.cfg.public_url.host_str().unwrap_or("relais"));
+    let enrolment = totp::enrol(&issuer, &user.email)?;
+    db::users::set_pending_totp(state.db.pool(), user.id, &enrolment.secret, state.clock.now_ms()).await?;
+    Ok(enrolment)
+}
+
+/// Confirms a pending enrolment with a code from the app; returns the recovery codes,
+/// shown once.
+pub async fn confirm_totp(state: &AppState, user: &User, code: &str) -> Result<Vec<String>, AccountError> {
+    let credentials = db::users::credentials_by_id(state.db.pool(), user.id)
+        .await?
+        .ok_or(AccountError::UnknownAccount)?;
+    let (Some(secret), false) = (credentials.totp_secret, credentials.user.totp_enabled) else {
+        return Err(AccountError::Invalid {
+            field: "totp",
+            message: "start the enrolment first".into(),
+        });
+    };
+    let now = state.clock.now_ms();
+    let step = totp::check(&secret, code.trim(), state.clock.now_secs()).ok_or(AuthError::TotpInvalid)?;
+    let codes = totp::recovery_codes();
+    let hashes: Vec<String> = codes.iter().map(|c| totp::recovery_code_hash(c)).collect();
+    let mut tx = state.db.begin().await?;
+    if !db::users::claim_totp_step(&mut *tx, user.id, step as i64, now).await? {
+        return Err(AuthError::TotpInvalid.into());
+    }
+    db::users::insert_recovery_codes(&mut tx, user.id, &hashes, now).await?;
+    tx.commit().await.map_err(DbError::from)?;
+    Ok(codes)
+}
