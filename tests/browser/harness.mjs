@@ -23,7 +23,8 @@ async function freePort() {
   })
 }
 
-export async function startRelais(extraEnv = {}) {
+/// `options.setup`: a `relais` command run before the server starts (e.g. storage setup).
+export async function startRelais(extraEnv = {}, options = {}) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'relais-e2e-'))
   const port = await freePort()
   // Relais refuses RELAIS_* variables it does not know: pass none but ours.
@@ -36,6 +37,7 @@ export async function startRelais(extraEnv = {}) {
     RELAIS_LOG_LEVEL: 'warn',
     ...extraEnv,
   }
+  if (options.setup) execFileSync(BIN, options.setup, { env, stdio: ['ignore', 'inherit', 'inherit'] })
   const child = spawn(BIN, ['serve'], { env, stdio: ['ignore', 'inherit', 'pipe'] })
   // The console is read for the first-run setup link, and passed on.
   let console = ''
