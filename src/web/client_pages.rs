@@ -73,6 +73,8 @@ pub async fn deliveries(State(state): State<AppState>, viewer: Viewer) -> Result
 /// A file as a card: what it is, how to preview it, where to download it.
 pub struct Card {
     pub name: String,
+    /// Shown where the thumbnail will be: what kind of file this is.
+    pub label: &'static str,
     pub size: String,
     pub kind: &'static str,
     pub content: String,
@@ -88,6 +90,16 @@ pub fn status_text(t: &Texts, status: FileStatus) -> (&'static str, &'static str
         FileStatus::Processing => (t.status_processing, ""),
         FileStatus::Ready => (t.status_ready, "ok"),
         FileStatus::Failed => (t.status_failed, "bad"),
+    }
+}
+
+pub fn category_text(t: &Texts, c: Category) -> &'static str {
+    match c {
+        Category::Music => t.category_music,
+        Category::Document => t.category_document,
+        Category::Photo => t.category_photo,
+        Category::Video => t.category_video,
+        Category::Other => t.category_other,
     }
 }
 
@@ -108,6 +120,7 @@ fn card(t: &Texts, locale: Locale, f: &FileRecord) -> Card {
     };
     let (status, status_class) = status_text(t, f.status);
     Card {
+        label: category_text(t, f.category),
         name: f.name.clone(),
         size: i18n::size(locale, f.size.unwrap_or(0)),
         kind,

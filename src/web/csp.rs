@@ -57,7 +57,7 @@ pub fn script_messages(lang: &str) -> String {
         "authentication_required": pick("Votre session a pris fin. Reconnectez-vous.", "Your session ended. Log in again."),
         "email_taken": pick("Un compte existe déjà avec cette adresse.", "An account already exists with this address."),
         "invalid_link": pick("Ce lien a déjà servi ou a expiré.", "This link was already used or has expired."),
-        "payload_too_large": pick("Fichier trop volumineux.", "File too large."),
+        "payload_too_large": pick("Ce fichier dépasse la taille permise ou l’espace qui vous reste. Parlez-en au studio.", "This file is over the size limit or the space you have left. Ask the studio."),
         "not_found": pick("Introuvable.", "Not found."),
         "forbidden": pick("Vous n’avez pas accès à cette action.", "You are not allowed to do this."),
         "validation_failed": pick("Vérifiez les champs signalés.", "Check the fields marked."),

@@ -4,7 +4,7 @@ use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use serde::Deserialize;
 
-use super::client_pages::{Tile, UploaderConfig, status_text, tile};
+use super::client_pages::{Tile, UploaderConfig, category_text, status_text, tile};
 use super::{Chrome, PageError, Viewer, render};
 use crate::db::activity::Entry;
 use crate::db::users::User;
@@ -258,17 +258,6 @@ struct TransferPage {
     files: Vec<FileRow>,
     any_downloadable: bool,
     uploader: UploaderConfig,
-}
-
-fn category_text(t: &Texts, c: crate::domain::Category) -> &'static str {
-    use crate::domain::Category;
-    match c {
-        Category::Music => t.category_music,
-        Category::Document => t.category_document,
-        Category::Photo => t.category_photo,
-        Category::Video => t.category_video,
-        Category::Other => t.category_other,
-    }
 }
 
 fn downloads_text(t: &Texts, locale: Locale, d: Option<&db::downloads::FileDownloads>) -> String {

@@ -248,6 +248,28 @@ test('client and studio journey', { timeout: 240_000 }, async () => {
     await screenshot(admin, 'en-studio-dashboard')
     await admin.goto(`${relais.base}/studio/activity`)
     await screenshot(admin, 'en-studio-activity')
+    // On a phone: the pages fit the screen (no sideways scrolling).
+    const phone = await browser.newContext({
+      locale: 'fr-FR',
+      viewport: { width: 390, height: 844 },
+      deviceScaleFactor: 2,
+      isMobile: true,
+      hasTouch: true,
+      storageState: await client.storageState(),
+    })
+    const mobile = await phone.newPage()
+    for (const [name, where] of [
+      ['mobile-deliveries', '/deliveries'],
+      ['mobile-delivery', deliveryPath],
+      ['mobile-send', '/send'],
+    ]) {
+      await mobile.goto(`${relais.base}${where}`)
+      if (where === '/send') await mobile.waitForSelector('.uppy-Dashboard')
+      const width = await mobile.evaluate(() => document.documentElement.scrollWidth)
+      assert.ok(width <= 390, `${where} fits a 390 px screen (${width} px)`)
+      await screenshot(mobile, name)
+    }
+
     const anon = await browser.newPage({ locale: 'en-GB' })
     await anon.goto(`${relais.base}/login`)
     await screenshot(anon, 'en-login')

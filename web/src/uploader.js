@@ -97,6 +97,24 @@ function start(root) {
     uppy.setFileMeta(file.id, { category, size: file.size })
   })
 
+  // A refusal from the server (too large, quota, not allowed) is shown in words, never as
+  // the raw response tus-js-client puts in its error message.
+  uppy.on('upload-error', (file, error) => {
+    if (!file) return
+    let problem = null
+    try {
+      problem = JSON.parse(error?.originalResponse?.getBody?.() || 'null')
+    } catch {
+      problem = null
+    }
+    const text = problem?.code
+      ? french
+        ? message(problem.code, problem.detail)
+        : problem.detail || message(problem.code)
+      : message('network')
+    uppy.setFileState(file.id, { error: text })
+  })
+
   const banner = document.getElementById('upload-done')
   uppy.on('complete', async (result) => {
     if (!result.successful?.length) return
