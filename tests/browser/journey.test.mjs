@@ -145,6 +145,20 @@ test('client and studio journey', { timeout: 240_000 }, async () => {
       `the big file resumed past 12 MiB (PATCH offsets after reload: ${patchOffsets})`,
     )
     await screenshot(page, 'fr-client-send-done')
+    // Files finished before the reload were recognised, not stored twice.
+    const mine = await (await page.request.get(`${relais.base}/api/v1/transfers`)).json()
+    const sent = await (await page.request.get(`${relais.base}/api/v1/transfers/${mine[0].id}`)).json()
+    assert.deepEqual(
+      sent.files.map((f) => f.name).sort(),
+      ['entrée des mariés.mp3', 'film-cérémonie.mov', 'plan de table.pdf'],
+    )
+    assert.ok(sent.files.every((f) => f.status === 'stored'))
+    const categories = Object.fromEntries(sent.files.map((f) => [f.name, f.category]))
+    assert.deepEqual(categories, {
+      'entrée des mariés.mp3': 'music',
+      'film-cérémonie.mov': 'music',
+      'plan de table.pdf': 'document',
+    })
 
     // One email to the studio for the finished upload, listing the files.
     const received = await relais.waitForMail((m) => m.includes('studio@example.fr') && m.includes('vous a envoy'))

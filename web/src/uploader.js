@@ -84,10 +84,12 @@ function start(root) {
       chunkSize: Number(cfg.chunkSize) || 16 * 1024 * 1024,
       retryDelays: [0, 1000, 3000, 5000, 10000, 20000],
       limit: 4,
-      // The fingerprint (name, type, size, date, endpoint) is kept in this browser, so
-      // selecting the same file after a reload resumes it where the server has it.
+      // The fingerprint (name, type, size, date, transfer) is kept in this browser, so
+      // selecting the same file after a reload resumes it where the server has it; a file
+      // already finished is recognised (the server still answers for it) instead of being
+      // sent, and stored, a second time.
       storeFingerprintForResuming: true,
-      removeFingerprintOnSuccess: true,
+      removeFingerprintOnSuccess: false,
     })
   }
 
