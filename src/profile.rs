@@ -1,12 +1,16 @@
 //! What people change about their own account: password, and (clients) an optional
 //! second factor. The studio's TOTP is set at account creation and always required.
 
+use std::time::Duration;
+
 use crate::accounts::AccountError;
+use crate::auth::secrets::{random_token, sha256_hex};
 use crate::auth::totp::{self, Enrolment};
 use crate::auth::{AuthError, password};
 use crate::db::users::User;
 use crate::db::{self, DbError};
-use crate::domain::{NewPassword, Role};
+use crate::domain::{Email, NewPassword, Role};
+use crate::mail::{self, notices};
 use crate::state::AppState;
 
 /// Changes the password after checking the current one; every other session ends.
@@ -17,15 +21,7 @@ pub async fn change_password(
     new: &NewPassword,
     keep_session_hash: Option<&str>,
 ) -> Result<(), AccountError> {
-    let credentials = db::users::credentials_by_id(state.db.pool(), user.id)
-        .await?
-        .ok_or(AccountError::UnknownAccount)?;
-    if !password::verify(credentials.password_hash.as_deref(), current).await? {
-        return Err(AccountError::Invalid {
-            field: "current_password",
-            message: "this is not your current password".into(),
-        });
-    }
+    check_password(state, user, current).await?;
     let hash = password::hash(new.expose()).await?;
     let now = state.clock.now_ms();
     let mut tx = state.db.begin().await?;
@@ -75,4 +71,76 @@ pub async fn confirm_totp(state: &AppState, user: &User, code: &str) -> Result<V
     db::users::insert_recovery_codes(&mut tx, user.id, &hashes, now).await?;
     tx.commit().await.map_err(DbError::from)?;
     Ok(codes)
+}
+
+/// How long the link confirming a new address works.
+pub const EMAIL_CHANGE_VALIDITY: Duration = Duration::from_secs(24 * 3600);
+
+async fn check_password(state: &AppState, user: &User, current: &str) -> Result<(), AccountError> {
+    let credentials = db::users::credentials_by_id(state.db.pool(), user.id)
+        .await?
+        .ok_or(AccountError::UnknownAccount)?;
+    if password::verify(credentials.password_hash.as_deref(), current).await? {
+        Ok(())
+    } else {
+        Err(AccountError::Invalid {
+            field: "current_password",
+            message: "this is not your current password".into(),
+        })
+    }
+}
+
+/// Sends a confirmation link to the new address; the account keeps its address until the
+/// link is opened, so a typo never locks anyone out.
+pub async fn request_email_change(
+    state: &AppState,
+    user: &User,
+    new_email: &str,
+    current_password: &str,
+) -> Result<(), AccountError> {
+    let email = Email::parse(new_email).map_err(|e| AccountError::Invalid {
+        field: "email",
+        message: e.to_string(),
+    })?;
+    check_password(state, user, current_password).await?;
+    if db::users::find_by_email(state.db.pool(), &email).await?.is_some() {
+        return Err(AccountError::EmailTaken);
+    }
+    let token = random_token("");
+    let now = state.clock.now_ms();
+    let validity = i64::try_from(EMAIL_CHANGE_VALIDITY.as_millis()).unwrap_or(i64::MAX);
+    let link = state
+        .cfg
+        .public_url
+        .join(&format!("email/confirm/{token}"))
+        .map_err(|e| AccountError::Invalid {
+            field: "public_url",
+            message: e.to_string(),
+        })?;
+    let to = notices::Recipient {
+        locale: user.locale,
+        address: email.as_str(),
+        name: &user.name,
+    };
+    let message = notices::email_change(&to, &state.mailer.studio_name(), link.as_str())?;
+    let mut tx = state.db.begin().await?;
+    db::users::insert_email_change(&mut *tx, &sha256_hex(&token), user.id, &email, now, now + validity).await?;
+    mail::queue(&mut tx, &state.mailer, &message, Some(user.id), now).await?;
+    tx.commit().await.map_err(DbError::from)?;
+    state.jobs_queued();
+    Ok(())
+}
+
+/// Opens an email-change link: the account moves to the new address.
+pub async fn confirm_email_change(state: &AppState, token: &str) -> Result<(), AccountError> {
+    let mut tx = state.db.begin().await?;
+    let moved = db::users::apply_email_change(&mut tx, &sha256_hex(token.trim()), state.clock.now_ms()).await;
+    match moved {
+        Ok(Some(_)) => {}
+        Ok(None) => return Err(AccountError::InvalidLink),
+        Err(e) if e.is_unique_violation() => return Err(AccountError::EmailTaken),
+        Err(e) => return Err(e.into()),
+    }
+    tx.commit().await.map_err(DbError::from)?;
+    Ok(())
 }

@@ -342,3 +342,45 @@ pub async fn set_pending_totp<'e>(
     .await?;
     Ok(done.rows_affected() == 1)
 }
+
+pub async fn insert_email_change<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    token_hash: &str,
+    id: UserId,
+    new_email: &Email,
+    now: Millis,
+    expires_at: Millis,
+) -> Result<(), DbError> {
+    sqlx::query(
+        "INSERT INTO email_changes (token_hash, user_id, new_email, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(token_hash)
+    .bind(id.to_db())
+    .bind(new_email.as_str())
+    .bind(now)
+    .bind(expires_at)
+    .execute(ex)
+    .await?;
+    Ok(())
+}
+
+/// Spends an email-change link and moves the account to its address; `None` when the
+/// link is unknown, used or expired. A taken address surfaces as a unique violation.
+pub async fn apply_email_change(tx: &mut super::Tx, token_hash: &str, now: Millis) -> Result<Option<UserId>, DbError> {
+    let row: Option<(String, String)> = sqlx::query_as(
+        "UPDATE email_changes SET used_at = $1 WHERE token_hash = $2 AND used_at IS NULL AND expires_at > $1 \
+         RETURNING user_id, new_email",
+    )
+    .bind(now)
+    .bind(token_hash)
+    .fetch_optional(&mut **tx)
+    .await?;
+    let Some((user, email)) = row else { return Ok(None) };
+    sqlx::query("UPDATE users SET email = $1, updated_at = $2 WHERE id = $3")
+        .bind(&email)
+        .bind(now)
+        .bind(&user)
+        .execute(&mut **tx)
+        .await?;
+    Ok(Some(parse_id(&user, UserId::parse)?))
+}

@@ -47,6 +47,8 @@ pub fn router(state: AppState) -> Router {
         .route("/session", login.get(session::current).delete(session::logout))
         .route("/me", get(session::me).patch(session::update_me))
         .route("/me/password", post(profile::change_password))
+        .route("/me/email", post(profile::change_email))
+        .route("/email/confirm", post(profile::confirm_email))
         .route("/me/totp", post(profile::start_totp))
         .route("/me/totp/confirm", post(profile::confirm_totp))
         .route("/tokens", get(tokens::list).post(tokens::create))

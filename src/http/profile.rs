@@ -76,3 +76,34 @@ pub async fn confirm_totp(
     let recovery_codes = profile::confirm_totp(&state, &caller.user, &body.totp).await?;
     Ok(axum::Json(TotpConfirmed { recovery_codes }))
 }
+
+#[derive(Deserialize)]
+pub struct EmailBody {
+    email: String,
+    current_password: String,
+}
+
+/// `POST /api/v1/me/email`: a confirmation link goes to the new address.
+pub async fn change_email(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiJson(body): ApiJson<EmailBody>,
+) -> Result<StatusCode, AppError> {
+    state.limits.check_login(&account_changes(&caller))?;
+    profile::request_email_change(&state, &caller.user, &body.email, &body.current_password).await?;
+    Ok(StatusCode::ACCEPTED)
+}
+
+#[derive(Deserialize)]
+pub struct ConfirmEmailBody {
+    token: String,
+}
+
+/// `POST /api/v1/email/confirm`: the link's token is the proof; no session needed.
+pub async fn confirm_email(
+    State(state): State<AppState>,
+    ApiJson(body): ApiJson<ConfirmEmailBody>,
+) -> Result<StatusCode, AppError> {
+    profile::confirm_email_change(&state, &body.token).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

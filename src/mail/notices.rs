@@ -270,6 +270,35 @@ pub fn password_reset(
     compose(to, studio, link, notice)
 }
 
+/// To a new address: confirm it before the account moves to it.
+pub fn email_change(to: &Recipient<'_>, studio: &str, link: &str) -> Result<Composed, askama::Error> {
+    let notice = match to.locale {
+        Locale::Fr => Notice {
+            kind: "email_change",
+            subject: "Confirmez votre nouvelle adresse".into(),
+            paragraphs: vec![
+                "Vous avez demandé à utiliser cette adresse pour votre espace. Confirmez-la avec le lien ci-dessous : elle remplacera l’ancienne dès ce moment.".into(),
+                "Le lien ne sert qu’une fois et expire dans 24 heures. Si vous n’êtes pas à l’origine de cette demande, ignorez ce message.".into(),
+            ],
+            items: Vec::new(),
+            action: "Confirmer cette adresse",
+            footer: "Message envoyé à la suite d’une demande sur votre espace.",
+        },
+        Locale::En => Notice {
+            kind: "email_change",
+            subject: "Confirm your new address".into(),
+            paragraphs: vec![
+                "You asked to use this address for your space. Confirm it with the link below: it replaces the old one from then on.".into(),
+                "The link works once and expires in 24 hours. If you did not ask for this, ignore this message.".into(),
+            ],
+            items: Vec::new(),
+            action: "Confirm this address",
+            footer: "Sent after a request made on your space.",
+        },
+    };
+    compose(to, studio, link, notice)
+}
+
 fn plural_s(n: usize) -> &'static str {
     if n > 1 { "s" } else { "" }
 }

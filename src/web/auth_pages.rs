@@ -148,3 +148,20 @@ pub async fn profile(viewer: Viewer) -> Result<Response, PageError> {
         chrome: viewer.chrome("profile", t.profile_title),
     })
 }
+
+#[derive(askama::Template)]
+#[template(path = "pages/confirm_email.html")]
+struct ConfirmEmailPage {
+    chrome: Chrome,
+    token: String,
+}
+
+/// The link sent to a new address; confirming is a deliberate click (mail scanners that
+/// open links do not change anyone's address).
+pub async fn confirm_email(viewer: Viewer, Path(token): Path<String>) -> Result<Response, PageError> {
+    let t = viewer.texts();
+    render(ConfirmEmailPage {
+        chrome: viewer.chrome("login", t.email_confirm_title),
+        token,
+    })
+}

@@ -33,6 +33,7 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route("/invitation/{token}", get(auth_pages::invitation))
         .route("/setup/{token}", get(auth_pages::setup))
         .route("/profile", get(auth_pages::profile))
+        .route("/email/confirm/{token}", get(auth_pages::confirm_email))
         .route("/deliveries", get(client_pages::deliveries))
         .route("/deliveries/{id}", get(client_pages::delivery))
         .route("/send", get(client_pages::send))

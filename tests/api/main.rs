@@ -5,6 +5,7 @@
 mod helpers;
 
 mod accounts;
+mod authorization;
 mod cli;
 mod clients;
 mod crash;

@@ -321,3 +321,76 @@ async fn people_change_their_password_and_clients_may_turn_on_two_step_verificat
         .await;
     assert_eq!(with.status, 201);
 }
+
+#[tokio::test]
+async fn a_new_email_address_takes_effect_only_once_confirmed_from_that_address() {
+    let running = spawn_app().await;
+    let app = &running;
+    app.create_active_client("anne@example.fr", "correct horse battery")
+        .await;
+    app.create_active_client("bob@example.fr", "correct horse battery")
+        .await;
+    assert_eq!(
+        app.login("anne@example.fr", "correct horse battery", None).await.status,
+        201
+    );
+    let ask = |email: &'static str, password: &'static str| async move {
+        Answer::of(
+            app.request(Method::POST, "/api/v1/me/email")
+                .json(&serde_json::json!({"email": email, "current_password": password}))
+                .send()
+                .await
+                .expect("request"),
+        )
+        .await
+    };
+    let wrong = ask("anne.dupont@example.fr", "not it").await;
+    assert_eq!(wrong.body["errors"][0]["field"].as_str(), Some("current_password"));
+    let taken = ask("bob@example.fr", "correct horse battery").await;
+    assert_eq!((taken.status, taken.code()), (409, "email_taken"));
+    let asked = ask("anne.dupont@example.fr", "correct horse battery").await;
+    assert_eq!(asked.status, 202);
+    app.run_jobs().await;
+    let mail = read_emails(&app.outbox_dir())
+        .into_iter()
+        .rev()
+        .find(|m| m.contains("To: ") && m.contains("anne.dupont@example.fr"))
+        .expect("confirmation sent to the new address")
+        .replace("=\r\n", "")
+        .replace("=\n", "");
+    let start = mail.find("/email/confirm/").expect("link") + "/email/confirm/".len();
+    let token: String = mail[start..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+        .collect();
+
+    // Not yet: the old address still logs in.
+    app.forget_csrf();
+    assert_eq!(
+        app.login("anne@example.fr", "correct horse battery", None).await.status,
+        201
+    );
+    let confirm = |token: String| async move {
+        Answer::of(
+            app.http
+                .post(app.url("/api/v1/email/confirm"))
+                .json(&serde_json::json!({ "token": token }))
+                .send()
+                .await
+                .expect("request"),
+        )
+        .await
+    };
+    assert_eq!(confirm(token.clone()).await.status, 204);
+    assert_eq!(confirm(token).await.code(), "invalid_link", "the link works once");
+    assert_eq!(
+        app.login("anne@example.fr", "correct horse battery", None).await.status,
+        401
+    );
+    assert_eq!(
+        app.login("anne.dupont@example.fr", "correct horse battery", None)
+            .await
+            .status,
+        201
+    );
+}
