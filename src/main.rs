@@ -3,10 +3,17 @@ use std::process::ExitCode;
 use clap::Parser;
 use relais::cli::{Cli, Failure};
 
-#[tokio::main]
-async fn main() -> ExitCode {
+fn main() -> ExitCode {
+    relais::memory::tune_allocator();
     let cli = Cli::parse();
-    match relais::cli::run(cli).await {
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("relais: error: cannot start the async runtime: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    match runtime.block_on(relais::cli::run(cli)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(Failure::Config(problems)) => {
             eprint!("relais: {problems}");
