@@ -57,6 +57,11 @@ pub fn build_runner(state: &AppState) -> JobRunner {
         blobs: state.blobs.clone(),
         clock: state.clock.clone(),
     }));
+    runner.register(Arc::new(crate::media::ProcessFile::new(
+        state.db.clone(),
+        state.blobs.clone(),
+        state.clock.clone(),
+    )));
     runner.register(Arc::new(mail::job::SendEmail {
         db: state.db.clone(),
         mailer: state.mailer.clone(),

@@ -17,6 +17,7 @@ pub mod http;
 pub mod i18n;
 pub mod jobs;
 pub mod mail;
+pub mod media;
 pub mod memory;
 pub mod profile;
 pub mod setup;

@@ -16,6 +16,18 @@ pub struct FileRecord {
     pub uploader: Option<UserId>,
     pub created_at: Millis,
     pub stored_at: Option<Millis>,
+    /// Upright pixel size, once the media pipeline read the picture.
+    pub dimensions: Option<(u32, u32)>,
+    /// Why the media pipeline failed on it.
+    pub failure: Option<String>,
+}
+
+impl FileRecord {
+    /// Every byte is stored and its SHA-256 recorded: the file can be downloaded, whatever
+    /// the media pipeline later made of it (a photo it could not read is still a file).
+    pub fn has_bytes(&self) -> bool {
+        self.sha256.is_some() && self.size.is_some()
+    }
 }
 
 #[derive(FromRow)]
@@ -31,10 +43,13 @@ struct Row {
     uploader_id: Option<String>,
     created_at: i64,
     stored_at: Option<i64>,
+    width: Option<i64>,
+    height: Option<i64>,
+    failure: Option<String>,
 }
 
-const COLUMNS: &str =
-    "id, transfer_id, name, size, media_type, category, sha256, status, uploader_id, created_at, stored_at";
+const COLUMNS: &str = "id, transfer_id, name, size, media_type, category, sha256, status, uploader_id, created_at, \
+                       stored_at, width, height, failure";
 
 impl Row {
     fn into_record(self) -> Result<FileRecord, DbError> {
@@ -52,6 +67,11 @@ impl Row {
             uploader: self.uploader_id.as_deref().and_then(UserId::parse),
             created_at: self.created_at,
             stored_at: self.stored_at,
+            dimensions: self
+                .width
+                .zip(self.height)
+                .map(|(w, h)| (w.max(0) as u32, h.max(0) as u32)),
+            failure: self.failure,
         })
     }
 }
@@ -153,7 +173,7 @@ pub async fn delete<'e>(ex: impl Executor<'e, Database = Any>, id: FileId) -> Re
 pub async fn inbound_bytes<'e>(ex: impl Executor<'e, Database = Any>, client: UserId) -> Result<u64, DbError> {
     let (n,): (i64,) = sqlx::query_as(
         "SELECT CAST(COALESCE(SUM(f.size), 0) AS BIGINT) FROM files f JOIN transfers t ON t.id = f.transfer_id \
-         WHERE t.client_id = $1 AND t.direction = 'inbound' AND f.status <> 'failed'",
+         WHERE t.client_id = $1 AND t.direction = 'inbound' AND (f.status <> 'failed' OR f.sha256 IS NOT NULL)",
     )
     .bind(client.to_db())
     .fetch_one(ex)
@@ -179,7 +199,7 @@ pub async fn stored_totals<'e>(
     let rows: Vec<(String, i64, i64)> = sqlx::query_as(
         "SELECT f.transfer_id, COUNT(*), CAST(COALESCE(SUM(f.size), 0) AS BIGINT) FROM files f \
          JOIN transfers t ON t.id = f.transfer_id \
-         WHERE f.status IN ('stored', 'processing', 'ready') AND ($1 IS NULL OR t.client_id = $1) \
+         WHERE f.sha256 IS NOT NULL AND ($1 IS NULL OR t.client_id = $1) \
          GROUP BY f.transfer_id",
     )
     .bind(client.map(|c| c.to_db()))
@@ -193,4 +213,62 @@ pub async fn stored_totals<'e>(
             ))
         })
         .collect()
+}
+
+/// The pipeline took the file: `processing`.
+pub async fn mark_processing<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    id: FileId,
+    now: Millis,
+) -> Result<(), DbError> {
+    sqlx::query("UPDATE files SET status = 'processing', failure = NULL, updated_at = $1 WHERE id = $2")
+        .bind(now)
+        .bind(id.to_db())
+        .execute(ex)
+        .await?;
+    Ok(())
+}
+
+/// The pipeline is done with the file: `ready`, with the picture's size when it has one.
+pub async fn mark_ready<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    id: FileId,
+    dimensions: Option<(u32, u32)>,
+    now: Millis,
+) -> Result<(), DbError> {
+    sqlx::query(
+        "UPDATE files SET status = 'ready', failure = NULL, width = $1, height = $2, updated_at = $3 WHERE id = $4",
+    )
+    .bind(dimensions.map(|d| i64::from(d.0)))
+    .bind(dimensions.map(|d| i64::from(d.1)))
+    .bind(now)
+    .bind(id.to_db())
+    .execute(ex)
+    .await?;
+    Ok(())
+}
+
+/// The pipeline could not read the file: `failed`, and why (the original stays).
+pub async fn mark_failed_because<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    id: FileId,
+    reason: &str,
+    now: Millis,
+) -> Result<(), DbError> {
+    sqlx::query("UPDATE files SET status = 'failed', failure = $1, updated_at = $2 WHERE id = $3")
+        .bind(reason)
+        .bind(now)
+        .bind(id.to_db())
+        .execute(ex)
+        .await?;
+    Ok(())
+}
+
+/// Why the pipeline failed on a file, if it did.
+pub async fn failure<'e>(ex: impl Executor<'e, Database = Any>, id: FileId) -> Result<Option<String>, DbError> {
+    let row: Option<(Option<String>,)> = sqlx::query_as("SELECT failure FROM files WHERE id = $1")
+        .bind(id.to_db())
+        .fetch_optional(ex)
+        .await?;
+    Ok(row.and_then(|r| r.0))
 }

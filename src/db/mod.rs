@@ -15,6 +15,7 @@ pub mod tokens;
 pub mod transfers;
 pub mod uploads;
 pub mod users;
+pub mod variants;
 
 use std::str::FromStr;
 use std::time::Duration;

@@ -270,7 +270,7 @@ pub async fn clients<'e>(ex: impl Executor<'e, Database = Any>, search: &str) ->
     let pattern = format!("%{}%", search.to_lowercase().replace(['%', '_'], ""));
     let sql = format!(
         "SELECT {COLUMNS}, CAST(COALESCE((SELECT SUM(f.size) FROM files f JOIN transfers t ON t.id = f.transfer_id \
-         WHERE t.client_id = users.id AND f.status <> 'uploading' AND f.status <> 'failed'), 0) AS BIGINT) \
+         WHERE t.client_id = users.id AND f.sha256 IS NOT NULL), 0) AS BIGINT) \
          AS stored_bytes FROM users WHERE role = 'client' AND (LOWER(name) LIKE $1 OR LOWER(email) LIKE $1) \
          ORDER BY LOWER(name), id"
     );

@@ -15,7 +15,7 @@ use crate::db::files::FileRecord;
 use crate::db::transfers::Transfer;
 use crate::db::users::User;
 use crate::db::{self, downloads::Kind, downloads::NewDownload};
-use crate::domain::{FileId, FileStatus, UserId};
+use crate::domain::{FileId, UserId};
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::transfers;
@@ -24,12 +24,13 @@ use crate::transfers;
 pub async fn downloadable(state: &AppState, user: &User, id: FileId) -> Result<(FileRecord, Transfer), AppError> {
     let file = db::files::find(state.db.pool(), id).await?.ok_or(AppError::NotFound)?;
     let transfer = transfers::readable(state, user, file.transfer).await?;
-    match (file.status, file.size, &file.sha256) {
-        (FileStatus::Stored | FileStatus::Processing | FileStatus::Ready, Some(_), Some(_)) => Ok((file, transfer)),
-        _ => Err(AppError::Conflict {
+    if file.has_bytes() {
+        Ok((file, transfer))
+    } else {
+        Err(AppError::Conflict {
             code: "file_not_ready",
             detail: "the file is still being uploaded".into(),
-        }),
+        })
     }
 }
 
@@ -98,12 +99,7 @@ pub async fn archive_plan(
     let files: Vec<FileRecord> = db::files::list_for_transfer(state.db.pool(), transfer)
         .await?
         .into_iter()
-        .filter(|f| {
-            matches!(
-                f.status,
-                FileStatus::Stored | FileStatus::Processing | FileStatus::Ready
-            ) && f.size.is_some()
-        })
+        .filter(FileRecord::has_bytes)
         .collect();
     let names = zip::unique_names(files.iter().map(|f| f.name.as_str()));
     let entries = files

@@ -17,6 +17,7 @@ mod setup;
 mod tokens;
 mod transfers;
 mod tus;
+pub mod variants;
 
 use std::time::Duration;
 
@@ -73,6 +74,8 @@ pub fn router(state: AppState) -> Router {
             put(transfers::publish).delete(transfers::unpublish),
         )
         .route("/files/{id}/downloads", get(transfers::receipts))
+        .route("/files/{id}/process", post(transfers::reprocess))
+        .route("/files/{id}/variants/{name}", get(variants::get))
         .route("/files/{id}", get(transfers::file))
         .route("/files/{id}/content", get(downloads::content))
         .merge(tus::routes())

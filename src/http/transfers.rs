@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::ApiJson;
 use super::auth::{Caller, Studio};
+use crate::db::variants::VariantRow;
 use crate::db::{self, files::FileRecord, transfers::Transfer};
 use crate::domain::{Category, Direction, FileId, FileStatus, Millis, Role, TransferId, UserId};
 use crate::error::AppError;
@@ -25,12 +26,32 @@ pub struct FileView {
     status: FileStatus,
     /// Web-sized images and posters, by name (`thumb`, `medium`, `large`), once made.
     variants: serde_json::Map<String, serde_json::Value>,
+    width: Option<u32>,
+    height: Option<u32>,
+    /// Why processing failed, when `status` is `failed`.
+    failure: Option<String>,
     created_at: Millis,
     stored_at: Option<Millis>,
 }
 
-impl From<FileRecord> for FileView {
-    fn from(f: FileRecord) -> Self {
+impl FileView {
+    pub fn new(f: FileRecord, variants: &[VariantRow]) -> Self {
+        let mut map = serde_json::Map::new();
+        for v in variants.iter().filter(|v| v.format == "jpeg") {
+            let webp = variants
+                .iter()
+                .find(|w| w.format == "webp" && w.name == v.name)
+                .map(|w| super::variants::url(f.id, w));
+            map.insert(
+                v.name.clone(),
+                serde_json::json!({
+                    "width": v.width,
+                    "height": v.height,
+                    "url": super::variants::url(f.id, v),
+                    "webp": webp,
+                }),
+            );
+        }
         Self {
             id: f.id,
             transfer: f.transfer,
@@ -40,7 +61,10 @@ impl From<FileRecord> for FileView {
             category: f.category,
             sha256: f.sha256,
             status: f.status,
-            variants: serde_json::Map::new(),
+            variants: map,
+            width: f.dimensions.map(|d| d.0),
+            height: f.dimensions.map(|d| d.1),
+            failure: f.failure,
             created_at: f.created_at,
             stored_at: f.stored_at,
         }
@@ -126,9 +150,17 @@ pub async fn show(
     let id = TransferId::parse(&id).ok_or(AppError::NotFound)?;
     let transfer = transfers::readable(&state, &caller.user, id).await?;
     let files = db::files::list_for_transfer(state.db.pool(), id).await?;
+    let mut variants = db::variants::for_transfer(state.db.pool(), id).await?;
+    let files = files
+        .into_iter()
+        .map(|f| {
+            let own = variants.remove(&f.id.to_string()).unwrap_or_default();
+            FileView::new(f, &own)
+        })
+        .collect();
     Ok(axum::Json(TransferView {
         transfer,
-        files: Some(files.into_iter().map(FileView::from).collect()),
+        files: Some(files),
     }))
 }
 
@@ -141,7 +173,8 @@ pub async fn file(
     let file = db::files::find(state.db.pool(), id).await?.ok_or(AppError::NotFound)?;
     // Readable through its transfer; otherwise it does not exist for the caller.
     transfers::readable(&state, &caller.user, file.transfer).await?;
-    Ok(axum::Json(file.into()))
+    let variants = db::variants::for_file(state.db.pool(), id).await?;
+    Ok(axum::Json(FileView::new(file, &variants)))
 }
 
 #[derive(Serialize)]
@@ -189,6 +222,28 @@ pub async fn unpublish(
     let id = TransferId::parse(&id).ok_or(AppError::NotFound)?;
     let transfer = transfers::lifecycle::unpublish(&state, &caller.user, id).await?;
     Ok(axum::Json(TransferView { transfer, files: None }))
+}
+
+/// `POST /api/v1/files/{id}/process`: the studio asks the media pipeline to try again.
+pub async fn reprocess(
+    State(state): State<AppState>,
+    _: Studio,
+    Path(id): Path<String>,
+) -> Result<StatusCode, AppError> {
+    let id = FileId::parse(&id).ok_or(AppError::NotFound)?;
+    let file = db::files::find(state.db.pool(), id).await?.ok_or(AppError::NotFound)?;
+    if !file.has_bytes() {
+        return Err(AppError::Conflict {
+            code: "file_not_ready",
+            detail: "the file is still being uploaded".into(),
+        });
+    }
+    let now = state.clock.now_ms();
+    let mut tx = state.db.begin().await?;
+    crate::media::queue(&mut tx, id, now).await?;
+    tx.commit().await.map_err(db::DbError::from)?;
+    state.jobs_queued();
+    Ok(StatusCode::ACCEPTED)
 }
 
 /// `GET /api/v1/files/{id}/downloads`: the file's download receipts, for the studio.

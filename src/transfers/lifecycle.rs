@@ -9,7 +9,7 @@ use crate::activity::{self, Event, Kind};
 use crate::db::transfers::Transfer;
 use crate::db::users::User;
 use crate::db::{self, DbError};
-use crate::domain::{Direction, FileStatus, Millis, Role, TransferId};
+use crate::domain::{Direction, Millis, Role, TransferId};
 use crate::mail::{self, notices};
 use crate::state::AppState;
 
@@ -30,10 +30,6 @@ fn link(state: &AppState, path: &str) -> Result<String, TransferError> {
         .join(path)
         .map(String::from)
         .map_err(|e| invalid("public_url", &e.to_string()))
-}
-
-fn is_stored(status: FileStatus) -> bool {
-    matches!(status, FileStatus::Stored | FileStatus::Processing | FileStatus::Ready)
 }
 
 fn render_failed(e: askama::Error) -> TransferError {
@@ -60,7 +56,7 @@ pub async fn complete(state: &AppState, user: &User, id: TransferId) -> Result<u
     let files: Vec<_> = db::files::list_for_transfer(&mut *tx, id)
         .await?
         .into_iter()
-        .filter(|f| is_stored(f.status) && f.stored_at.is_some_and(|at| at > since))
+        .filter(|f| f.has_bytes() && f.stored_at.is_some_and(|at| at > since))
         .collect();
     if files.is_empty() {
         return Ok(0);
@@ -121,7 +117,7 @@ pub async fn publish(
         return Err(invalid("expires_at", "must be in the future"));
     }
     let files = db::files::list_for_transfer(state.db.pool(), id).await?;
-    let ready = files.iter().filter(|f| is_stored(f.status)).count();
+    let ready = files.iter().filter(|f| f.has_bytes()).count();
     if ready == 0 {
         return Err(invalid(
             "transfer",

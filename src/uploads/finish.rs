@@ -43,6 +43,7 @@ pub(super) async fn record_stored(
     // The upload stays, complete, until it expires: a client resuming it learns it is done.
     db::uploads::complete(&mut tx, upload.id, len, super::expiry(state, now), now).await?;
     tx.commit().await.map_err(db::DbError::from)?;
+    state.jobs_queued();
     tracing::info!(file = %upload.file, size = len, %sha256, "file stored");
     Ok(())
 }

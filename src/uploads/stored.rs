@@ -1,7 +1,6 @@
 //! What follows a file becoming `stored`, whichever way its bytes came (tus through Relais
 //! or straight to the bucket). It runs inside the transaction that stores the file, so the
-//! follow-ups exist exactly when the file does; processing of later stages (the media
-//! pipeline's variants) is queued from here.
+//! follow-ups exist exactly when the file does: the media pipeline's job is queued here.
 
 use crate::activity::{self, Event, Kind};
 use crate::db::{self, DbError, Tx};
@@ -10,6 +9,7 @@ use crate::domain::{FileId, Millis};
 /// Marks the file stored with its size and SHA-256 and records the upload.
 pub(crate) async fn mark(tx: &mut Tx, file: FileId, size: u64, sha256: &str, now: Millis) -> Result<(), DbError> {
     db::files::mark_stored(&mut **tx, file, size, sha256, now).await?;
+    crate::media::queue(tx, file, now).await?;
     let Some(record) = db::files::find(&mut **tx, file).await? else {
         return Ok(());
     };

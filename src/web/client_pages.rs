@@ -7,7 +7,9 @@ use axum::response::Response;
 use super::{Chrome, PageError, Viewer, render};
 use crate::db::files::FileRecord;
 use crate::db::transfers::Transfer;
+use crate::db::variants::VariantRow;
 use crate::domain::{Category, Direction, FileStatus, Locale, TransferId};
+use crate::http::variants::url as variant_url;
 use crate::state::AppState;
 use crate::web::texts::Texts;
 use crate::{db, i18n, transfers};
@@ -72,6 +74,10 @@ pub async fn deliveries(State(state): State<AppState>, viewer: Viewer) -> Result
 
 /// A file as a card: what it is, how to preview it, where to download it.
 pub struct Card {
+    /// The thumbnail (JPEG and WebP URLs, width, height) once the pipeline made it.
+    pub thumb: Option<Picture>,
+    /// The large variant, for the preview; else the original.
+    pub preview: String,
     pub name: String,
     /// Shown where the thumbnail will be: what kind of file this is.
     pub label: &'static str,
@@ -103,7 +109,26 @@ pub fn category_text(t: &Texts, c: Category) -> &'static str {
     }
 }
 
-fn card(t: &Texts, locale: Locale, f: &FileRecord) -> Card {
+/// One variant as a page shows it.
+pub struct Picture {
+    pub jpeg: String,
+    pub webp: Option<String>,
+    pub width: i64,
+    pub height: i64,
+}
+
+pub fn picture(file: &FileRecord, variants: &[VariantRow], name: &str) -> Option<Picture> {
+    let jpeg = variants.iter().find(|v| v.name == name && v.format == "jpeg")?;
+    let webp = variants.iter().find(|v| v.name == name && v.format == "webp");
+    Some(Picture {
+        jpeg: variant_url(file.id, jpeg),
+        webp: webp.map(|w| variant_url(file.id, w)),
+        width: jpeg.width,
+        height: jpeg.height,
+    })
+}
+
+fn card(t: &Texts, locale: Locale, f: &FileRecord, variants: &[VariantRow]) -> Card {
     // What the browser can show by itself; everything else is a download.
     let kind = match (f.category, f.media_type.split('/').next().unwrap_or_default()) {
         (_, "image")
@@ -119,18 +144,18 @@ fn card(t: &Texts, locale: Locale, f: &FileRecord) -> Card {
         _ => "file",
     };
     let (status, status_class) = status_text(t, f.status);
+    let content = format!("/api/v1/files/{}/content", f.id);
     Card {
+        thumb: picture(f, variants, "thumb"),
+        preview: picture(f, variants, "large").map_or_else(|| content.clone(), |p| p.jpeg),
         label: category_text(t, f.category),
         name: f.name.clone(),
         size: i18n::size(locale, f.size.unwrap_or(0)),
         kind,
-        content: format!("/api/v1/files/{}/content", f.id),
+        content,
         status,
         status_class,
-        downloadable: matches!(
-            f.status,
-            FileStatus::Stored | FileStatus::Processing | FileStatus::Ready
-        ),
+        downloadable: f.has_bytes(),
     }
 }
 
@@ -154,7 +179,18 @@ pub async fn delivery(
     let id = TransferId::parse(&id).ok_or(PageError::NotFound)?;
     let transfer = transfers::readable(&state, user, id).await?;
     let files = db::files::list_for_transfer(state.db.pool(), id).await?;
-    let cards: Vec<Card> = files.iter().map(|f| card(t, viewer.locale, f)).collect();
+    let variants = db::variants::for_transfer(state.db.pool(), id).await?;
+    let cards: Vec<Card> = files
+        .iter()
+        .map(|f| {
+            card(
+                t,
+                viewer.locale,
+                f,
+                variants.get(&f.id.to_string()).map_or(&[][..], Vec::as_slice),
+            )
+        })
+        .collect();
     let totals = files
         .iter()
         .filter(|f| f.status != FileStatus::Uploading && f.status != FileStatus::Failed)
@@ -224,11 +260,19 @@ pub async fn send(State(state): State<AppState>, viewer: Viewer) -> Result<Respo
     let mut uploader = UploaderConfig::new(&state, t, viewer.locale, transfer.id);
     uploader.complete = Some(format!("/api/v1/transfers/{}/complete", transfer.id));
     let files = db::files::list_for_transfer(state.db.pool(), transfer.id).await?;
+    let variants = db::variants::for_transfer(state.db.pool(), transfer.id).await?;
     let sent = files
         .iter()
         .rev()
         .filter(|f| f.status != FileStatus::Uploading)
-        .map(|f| card(t, viewer.locale, f))
+        .map(|f| {
+            card(
+                t,
+                viewer.locale,
+                f,
+                variants.get(&f.id.to_string()).map_or(&[][..], Vec::as_slice),
+            )
+        })
         .collect();
     render(SendPage {
         chrome: viewer.chrome("send", t.send_title),

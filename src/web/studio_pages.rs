@@ -8,7 +8,7 @@ use super::client_pages::{Tile, UploaderConfig, category_text, status_text, tile
 use super::{Chrome, PageError, Viewer, render};
 use crate::db::activity::Entry;
 use crate::db::users::User;
-use crate::domain::{Direction, FileStatus, Locale, Role, TransferId, UserId};
+use crate::domain::{Direction, Locale, Role, TransferId, UserId};
 use crate::state::AppState;
 use crate::web::texts::Texts;
 use crate::{db, i18n};
@@ -233,6 +233,8 @@ pub async fn client(
 }
 
 struct FileRow {
+    id: String,
+    failure: Option<String>,
     name: String,
     category: &'static str,
     size: String,
@@ -294,11 +296,10 @@ pub async fn transfer(
         .into_iter()
         .map(|f| {
             let (status, status_class) = status_text(t, f.status);
-            let ready = matches!(
-                f.status,
-                FileStatus::Stored | FileStatus::Processing | FileStatus::Ready
-            );
+            let ready = f.has_bytes();
             FileRow {
+                id: f.id.to_string(),
+                failure: f.failure.clone(),
                 category: category_text(t, f.category),
                 size: i18n::size(locale, f.size.unwrap_or(0)),
                 status,

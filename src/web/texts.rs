@@ -173,6 +173,7 @@ pub struct Texts {
     pub error_title: &'static str,
     pub error_generic: &'static str,
     pub retry: &'static str,
+    pub retry_queued: &'static str,
 }
 
 impl Texts {
@@ -373,6 +374,7 @@ pub static FR: Texts = Texts {
     error_title: "Un problème est survenu",
     error_generic: "Quelque chose s’est mal passé de notre côté. Réessayez dans un instant.",
     retry: "Réessayer",
+    retry_queued: "Relancé.",
 };
 
 pub static EN: Texts = Texts {
@@ -540,4 +542,5 @@ pub static EN: Texts = Texts {
     error_title: "Something went wrong",
     error_generic: "Something went wrong on our side. Try again in a moment.",
     retry: "Try again",
+    retry_queued: "Queued again.",
 };

@@ -171,6 +171,8 @@ async fn an_upload_survives_a_sigkill_of_the_server_and_resumes_to_the_right_sha
         .json()
         .await
         .expect("json");
-    assert_eq!(shown["files"][0]["status"], "stored");
+    // Stored, and perhaps already through the media pipeline the server runs meanwhile.
+    let status = shown["files"][0]["status"].as_str();
+    assert!(matches!(status, Some("stored" | "processing" | "ready")), "{status:?}");
     assert_eq!(shown["files"][0]["sha256"], sha256_hex(&data).as_str());
 }

@@ -15,6 +15,7 @@ mod health;
 mod jobs;
 mod lifecycle;
 mod mail;
+mod media;
 mod pages;
 mod session;
 mod storage;

@@ -140,6 +140,7 @@ async fn clients_get_403_on_every_studio_route() {
             None,
         ),
         (Method::GET, format!("/api/v1/files/{some_file}/downloads"), None),
+        (Method::POST, format!("/api/v1/files/{some_file}/process"), None),
     ];
     for (method, path, body) in routes {
         let answer = anne.call(method.clone(), &path, body).await;

@@ -98,7 +98,9 @@ test('direct-to-bucket uploads from the browser', { timeout: 180_000 }, async ()
       const transfers = await (await page.request.get(`${relais.base}/api/v1/transfers`)).json()
       for (const t of transfers) {
         const detail = await (await page.request.get(`${relais.base}/api/v1/transfers/${t.id}`)).json()
-        stored = detail.files.find((f) => f.status === 'stored' && f.name === 'discours des témoins.wav') || stored
+        // Stored once verified (and then `ready` once the media pipeline has seen it).
+        const done = (f) => ['stored', 'ready'].includes(f.status) && f.sha256 && f.name === 'discours des témoins.wav'
+        stored = detail.files.find(done) || stored
       }
       if (!stored) await new Promise((r) => setTimeout(r, 200))
     }

@@ -152,7 +152,8 @@ test('client and studio journey', { timeout: 240_000 }, async () => {
       sent.files.map((f) => f.name).sort(),
       ['entrée des mariés.mp3', 'film-cérémonie.mov', 'plan de table.pdf'],
     )
-    assert.ok(sent.files.every((f) => f.status === 'stored'))
+    // Stored (the media pipeline may already have made them `ready`).
+    assert.ok(sent.files.every((f) => ['stored', 'processing', 'ready'].includes(f.status) && f.sha256))
     const categories = Object.fromEntries(sent.files.map((f) => [f.name, f.category]))
     assert.deepEqual(categories, {
       'entrée des mariés.mp3': 'music',

@@ -1,0 +1,99 @@
+use sqlx::{Any, Executor, FromRow};
+
+use super::DbError;
+use crate::domain::{FileId, Millis};
+
+#[derive(Debug, Clone, FromRow, serde::Serialize)]
+pub struct VariantRow {
+    pub name: String,
+    pub format: String,
+    pub width: i64,
+    pub height: i64,
+    pub size: i64,
+    #[serde(skip)]
+    pub object_key: String,
+    #[serde(skip)]
+    pub created_at: i64,
+}
+
+pub struct NewVariant<'a> {
+    pub name: &'a str,
+    pub format: &'a str,
+    pub width: u32,
+    pub height: u32,
+    pub size: u64,
+    pub object_key: &'a str,
+}
+
+/// Records a variant, replacing one of the same name and format; returns the key of the
+/// replaced object, to delete once the new one is visible.
+pub async fn upsert(
+    tx: &mut super::Tx,
+    file: FileId,
+    v: NewVariant<'_>,
+    now: Millis,
+) -> Result<Option<String>, DbError> {
+    let old: Option<(String,)> =
+        sqlx::query_as("SELECT object_key FROM variants WHERE file_id = $1 AND name = $2 AND format = $3")
+            .bind(file.to_db())
+            .bind(v.name)
+            .bind(v.format)
+            .fetch_optional(&mut **tx)
+            .await?;
+    sqlx::query("DELETE FROM variants WHERE file_id = $1 AND name = $2 AND format = $3")
+        .bind(file.to_db())
+        .bind(v.name)
+        .bind(v.format)
+        .execute(&mut **tx)
+        .await?;
+    sqlx::query(
+        "INSERT INTO variants (file_id, name, format, width, height, size, object_key, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(file.to_db())
+    .bind(v.name)
+    .bind(v.format)
+    .bind(i64::from(v.width))
+    .bind(i64::from(v.height))
+    .bind(v.size as i64)
+    .bind(v.object_key)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(old.map(|(k,)| k).filter(|k| k != v.object_key))
+}
+
+pub async fn for_file<'e>(ex: impl Executor<'e, Database = Any>, file: FileId) -> Result<Vec<VariantRow>, DbError> {
+    Ok(sqlx::query_as(
+        "SELECT name, format, width, height, size, object_key, created_at FROM variants \
+         WHERE file_id = $1 ORDER BY name, format",
+    )
+    .bind(file.to_db())
+    .fetch_all(ex)
+    .await?)
+}
+
+/// Variants of many files at once (a page of files), by file id.
+pub async fn for_transfer<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    transfer: crate::domain::TransferId,
+) -> Result<std::collections::HashMap<String, Vec<VariantRow>>, DbError> {
+    #[derive(FromRow)]
+    struct Row {
+        file_id: String,
+        #[sqlx(flatten)]
+        variant: VariantRow,
+    }
+    let rows: Vec<Row> = sqlx::query_as(
+        "SELECT v.file_id, v.name, v.format, v.width, v.height, v.size, v.object_key, v.created_at \
+         FROM variants v JOIN files f ON f.id = v.file_id WHERE f.transfer_id = $1",
+    )
+    .bind(transfer.to_db())
+    .fetch_all(ex)
+    .await?;
+    let mut map: std::collections::HashMap<String, Vec<VariantRow>> = std::collections::HashMap::new();
+    for row in rows {
+        map.entry(row.file_id).or_default().push(row.variant);
+    }
+    Ok(map)
+}

@@ -1,0 +1,86 @@
+//! `GET /api/v1/files/{id}/variants/{name}[?format=webp]`: the web sizes of a photo, to
+//! whoever may read the file. URLs carry the variant's generation (`v`); with the current
+//! one the answer is cacheable for good, without it the browser revalidates, so a replaced
+//! variant shows at once everywhere.
+
+use axum::body::Body;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use relais_storage::BlobKey;
+use serde::Deserialize;
+
+use super::auth::Caller;
+use crate::db::variants::VariantRow;
+use crate::domain::FileId;
+use crate::error::AppError;
+use crate::state::AppState;
+use crate::{db, transfers};
+
+#[derive(Deserialize)]
+pub struct VariantQuery {
+    format: Option<String>,
+    v: Option<String>,
+}
+
+/// The generation tag of a variant: the unique part of its object key.
+pub fn tag(row: &VariantRow) -> &str {
+    row.object_key
+        .rsplit('/')
+        .next()
+        .and_then(|name| name.split(['-', '.']).nth(1))
+        .unwrap_or_default()
+}
+
+/// The URL of a variant as pages and the API give it out.
+pub fn url(file: FileId, row: &VariantRow) -> String {
+    let format = if row.format == "webp" { "&format=webp" } else { "" };
+    format!("/api/v1/files/{file}/variants/{}?v={}{format}", row.name, tag(row))
+}
+
+pub async fn get(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((id, name)): Path<(String, String)>,
+    Query(q): Query<VariantQuery>,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    let id = FileId::parse(&id).ok_or(AppError::NotFound)?;
+    let file = db::files::find(state.db.pool(), id).await?.ok_or(AppError::NotFound)?;
+    transfers::readable(&state, &caller.user, file.transfer).await?;
+    let format = match q.format.as_deref() {
+        None | Some("jpeg") | Some("jpg") => "jpeg",
+        Some("webp") => "webp",
+        Some(_) => return Err(AppError::validation("format", "expected jpeg or webp")),
+    };
+    let row = db::variants::for_file(state.db.pool(), id)
+        .await?
+        .into_iter()
+        .find(|v| v.name == name && v.format == format)
+        .ok_or(AppError::NotFound)?;
+    let etag = format!("\"{}-{format}\"", tag(&row));
+    let cache = if q.v.as_deref() == Some(tag(&row)) {
+        "private, max-age=31536000, immutable"
+    } else {
+        "private, no-cache"
+    };
+    let etag_value = HeaderValue::from_str(&etag).map_err(AppError::internal)?;
+    if headers
+        .get(header::IF_NONE_MATCH)
+        .is_some_and(|v| v.as_bytes() == etag.as_bytes())
+    {
+        return Ok((StatusCode::NOT_MODIFIED, [(header::ETAG, etag_value)]).into_response());
+    }
+    let key = BlobKey::parse(&row.object_key).map_err(AppError::internal)?;
+    let read = state.blobs.get(&key, None).await?;
+    let mut response = Response::new(Body::from_stream(read.body));
+    let h = response.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(if format == "webp" { "image/webp" } else { "image/jpeg" }),
+    );
+    h.insert(header::CONTENT_LENGTH, HeaderValue::from(row.size.max(0) as u64));
+    h.insert(header::ETAG, etag_value);
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
+    Ok(response)
+}

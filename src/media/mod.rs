@@ -1,0 +1,172 @@
+//! The media pipeline: once a file is stored, a job makes what the pages show of it (web
+//! variants of photos), records its dimensions, and marks it `ready`, or `failed` with the
+//! reason when a file that claims to be a picture does not decode. Files of other kinds
+//! (RAW, HEIC, documents) are kept as they are and become `ready` without variants.
+
+pub mod image;
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use bytes::Bytes;
+use futures_util::StreamExt;
+use relais_storage::{BlobKey, BlobStore, ByteRange, keys};
+use tokio::sync::Semaphore;
+
+use crate::clock::Clock;
+use crate::db::variants::NewVariant;
+use crate::db::{self, Db, DbError, Tx};
+use crate::domain::{FileId, Millis};
+use crate::jobs::{JobError, JobHandler};
+
+pub const KIND: &str = "process_file";
+const MAX_ATTEMPTS: i64 = 5;
+/// Originals larger than this are not read into memory for variants; they stay as they
+/// are (a 45 MP JPEG is ~30 MB, a 16-bit TIFF scan can be gigabytes).
+const MAX_IMAGE_BYTES: u64 = 256 * 1024 * 1024;
+/// Decoded pixels in memory across all image jobs of this process, in MiB. A job waits
+/// until its estimate fits, so a batch of 45 MP photos cannot exhaust memory whatever the
+/// job concurrency.
+pub const PIXEL_BUDGET_MIB: u32 = 384;
+
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Payload {
+    file: FileId,
+}
+
+/// Queues the processing of a file, in the transaction that stores it.
+pub async fn queue(tx: &mut Tx, file: FileId, now: Millis) -> Result<(), DbError> {
+    crate::jobs::enqueue(&mut **tx, KIND, &Payload { file }, MAX_ATTEMPTS, now).await?;
+    Ok(())
+}
+
+pub struct ProcessFile {
+    pub db: Db,
+    pub blobs: Arc<dyn BlobStore>,
+    pub clock: Clock,
+    pub budget: Arc<Semaphore>,
+}
+
+impl ProcessFile {
+    pub fn new(db: Db, blobs: Arc<dyn BlobStore>, clock: Clock) -> Self {
+        Self {
+            db,
+            blobs,
+            clock,
+            budget: Arc::new(Semaphore::new(PIXEL_BUDGET_MIB as usize)),
+        }
+    }
+
+    async fn read(&self, key: &BlobKey, range: Option<ByteRange>) -> Result<Vec<u8>, JobError> {
+        let mut read = self
+            .blobs
+            .get(key, range)
+            .await
+            .map_err(|e| JobError::Retry(e.to_string()))?;
+        let mut bytes = Vec::new();
+        while let Some(chunk) = read.body.next().await {
+            bytes.extend_from_slice(&chunk.map_err(|e| JobError::Retry(e.to_string()))?);
+        }
+        Ok(bytes)
+    }
+
+    /// Stores the variants, then records them in one transaction; objects they replace
+    /// are deleted afterwards, so a reader never meets a recorded variant without bytes.
+    async fn save(&self, file: FileId, made: image::Made) -> Result<(), JobError> {
+        let tag = uuid::Uuid::new_v4().simple().to_string();
+        let mut stored = Vec::new();
+        for v in &made.variants {
+            for (format, ext, data) in [("jpeg", "jpg", &v.jpeg), ("webp", "webp", &v.webp)] {
+                let key = keys::derived(file.uuid(), &format!("{}-{}.{ext}", v.name, &tag[..12]))
+                    .ok_or_else(|| JobError::Fatal("bad variant key".into()))?;
+                self.blobs
+                    .put(&key, Bytes::copy_from_slice(data))
+                    .await
+                    .map_err(|e| JobError::Retry(e.to_string()))?;
+                stored.push((v, format, key, data.len() as u64));
+            }
+        }
+        let now = self.clock.now_ms();
+        let mut tx = self.db.begin().await?;
+        let mut replaced = Vec::new();
+        for (v, format, key, size) in &stored {
+            let row = NewVariant {
+                name: v.name,
+                format,
+                width: v.width,
+                height: v.height,
+                size: *size,
+                object_key: key.as_str(),
+            };
+            replaced.extend(db::variants::upsert(&mut tx, file, row, now).await?);
+        }
+        db::files::mark_ready(&mut *tx, file, Some((made.width, made.height)), now).await?;
+        tx.commit().await.map_err(DbError::from)?;
+        for key in replaced {
+            if let Ok(key) = BlobKey::parse(&key) {
+                let _ = self.blobs.delete(&key).await;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl JobHandler for ProcessFile {
+    fn kind(&self) -> &'static str {
+        KIND
+    }
+
+    fn max_attempts(&self) -> i64 {
+        MAX_ATTEMPTS
+    }
+
+    async fn run(&self, payload: &str) -> Result<(), JobError> {
+        let payload: Payload =
+            serde_json::from_str(payload).map_err(|e| JobError::Fatal(format!("bad payload: {e}")))?;
+        let Some(file) = db::files::find(self.db.pool(), payload.file).await? else {
+            return Err(JobError::Fatal("the file no longer exists".into()));
+        };
+        let (Some(size), true) = (file.size, file.has_bytes()) else {
+            return Err(JobError::Fatal("the file has no stored bytes".into()));
+        };
+        let key = keys::file(file.id.uuid());
+        let head = self
+            .read(
+                &key,
+                Some(ByteRange {
+                    start: 0,
+                    end: size.min(16),
+                }),
+            )
+            .await?;
+        let kind = image::sniff(&head);
+        if kind == image::Kind::NotAnImage || size > MAX_IMAGE_BYTES {
+            // Kept as it is: a document, a video, a RAW or HEIC file Relais cannot read.
+            db::files::mark_ready(self.db.pool(), file.id, None, self.clock.now_ms()).await?;
+            return Ok(());
+        }
+        db::files::mark_processing(self.db.pool(), file.id, self.clock.now_ms()).await?;
+        let bytes = self.read(&key, None).await?;
+        let pixels = image::pixels_hint(&bytes).unwrap_or(0);
+        // Decoded RGB plus the resizer's buffers: about three bytes per pixel, three times.
+        let mib = (pixels * 9).div_ceil(1024 * 1024).clamp(1, u64::from(PIXEL_BUDGET_MIB)) as u32;
+        let _permit = self
+            .budget
+            .acquire_many(mib)
+            .await
+            .map_err(|e| JobError::Retry(e.to_string()))?;
+        let made = tokio::task::spawn_blocking(move || image::make(&bytes))
+            .await
+            .map_err(|e| JobError::Retry(format!("image task: {e}")))?;
+        match made {
+            Ok(made) => self.save(file.id, made).await,
+            Err(e) => {
+                let reason = e.to_string();
+                tracing::warn!(file = %file.id, %reason, "media processing failed");
+                db::files::mark_failed_because(self.db.pool(), file.id, &reason, self.clock.now_ms()).await?;
+                Ok(())
+            }
+        }
+    }
+}

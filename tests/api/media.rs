@@ -1,0 +1,241 @@
+//! The media pipeline on real pictures made here (no binary fixtures): a 24 MP JPEG, a
+//! progressive one, a PNG with transparency, a JPEG turned by EXIF with GPS tags, a broken
+//! JPEG and a document.
+
+use reqwest::Method;
+
+use crate::helpers::tus::{Tus, pattern};
+use crate::helpers::{TestApp, spawn_app};
+
+/// A JPEG of `w`×`h`: left half red, right half blue, with optional APP1 (EXIF) bytes.
+fn jpeg(w: u16, h: u16, progressive: bool, exif: Option<&[u8]>) -> Vec<u8> {
+    let mut pixels = Vec::with_capacity(usize::from(w) * usize::from(h) * 3);
+    for _ in 0..h {
+        for x in 0..w {
+            pixels.extend_from_slice(if x < w / 2 { &[220, 30, 30] } else { &[30, 30, 220] });
+        }
+    }
+    let mut out = Vec::new();
+    let mut encoder = jpeg_encoder::Encoder::new(&mut out, 85);
+    encoder.set_progressive(progressive);
+    if let Some(data) = exif {
+        encoder.add_app_segment(1, data.to_vec()).expect("app1");
+    }
+    encoder
+        .encode(&pixels, w, h, jpeg_encoder::ColorType::Rgb)
+        .expect("encode");
+    out
+}
+
+/// EXIF with Orientation 6 (turned right) and a GPS IFD holding a latitude reference.
+fn exif_turned_right_with_gps() -> Vec<u8> {
+    let mut t = Vec::new();
+    t.extend_from_slice(b"Exif\0\0");
+    t.extend_from_slice(b"II*\0");
+    t.extend_from_slice(&8u32.to_le_bytes());
+    // IFD0 at 8: two entries.
+    t.extend_from_slice(&2u16.to_le_bytes());
+    // Orientation, SHORT, 1, value 6.
+    t.extend_from_slice(&0x0112u16.to_le_bytes());
+    t.extend_from_slice(&3u16.to_le_bytes());
+    t.extend_from_slice(&1u32.to_le_bytes());
+    t.extend_from_slice(&6u16.to_le_bytes());
+    t.extend_from_slice(&0u16.to_le_bytes());
+    // GPSInfo pointer, LONG, 1, offset 38.
+    t.extend_from_slice(&0x8825u16.to_le_bytes());
+    t.extend_from_slice(&4u16.to_le_bytes());
+    t.extend_from_slice(&1u32.to_le_bytes());
+    t.extend_from_slice(&38u32.to_le_bytes());
+    t.extend_from_slice(&0u32.to_le_bytes());
+    // GPS IFD at 38 (TIFF offsets count from "II"): GPSLatitudeRef = "N".
+    t.extend_from_slice(&1u16.to_le_bytes());
+    t.extend_from_slice(&0x0001u16.to_le_bytes());
+    t.extend_from_slice(&2u16.to_le_bytes());
+    t.extend_from_slice(&2u32.to_le_bytes());
+    t.extend_from_slice(b"N\0\0\0");
+    t.extend_from_slice(&0u32.to_le_bytes());
+    t
+}
+
+fn png_with_alpha(w: u32, h: u32) -> Vec<u8> {
+    let img = image::RgbaImage::from_fn(w, h, |x, _| {
+        if x < w / 2 {
+            image::Rgba([0, 160, 0, 255])
+        } else {
+            image::Rgba([0, 0, 0, 0])
+        }
+    });
+    let mut out = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut out, image::ImageFormat::Png).expect("png");
+    out.into_inner()
+}
+
+async fn process(app: &TestApp) {
+    app.run_jobs().await;
+}
+
+async fn file_named(tus: &Tus<'_>, name: &str) -> serde_json::Value {
+    tus.all_files()
+        .await
+        .into_iter()
+        .find(|f| f["name"] == name)
+        .unwrap_or_else(|| panic!("{name} listed"))
+}
+
+async fn fetch(tus: &Tus<'_>, url: &str) -> (u16, reqwest::header::HeaderMap, Vec<u8>) {
+    let response = tus.request(Method::GET, url).send().await.expect("get");
+    let status = response.status().as_u16();
+    let headers = response.headers().clone();
+    (status, headers, response.bytes().await.expect("body").to_vec())
+}
+
+#[tokio::test]
+async fn a_24_megapixel_photo_gets_three_sizes_in_jpeg_and_webp() {
+    let app = spawn_app().await;
+    let (anne, _) = Tus::client(&app, "anne@example.fr").await;
+    let original = jpeg(6000, 4000, false, None);
+    anne.upload("IMG_0001.jpg", &original, None).await;
+    process(&app).await;
+
+    let file = file_named(&anne, "IMG_0001.jpg").await;
+    assert_eq!(file["status"], "ready", "{file}");
+    assert_eq!(
+        (file["width"].as_u64(), file["height"].as_u64()),
+        (Some(6000), Some(4000))
+    );
+    for (name, w, h) in [("large", 2400, 1600), ("medium", 1200, 800), ("thumb", 400, 267)] {
+        let v = &file["variants"][name];
+        assert_eq!(
+            (v["width"].as_u64(), v["height"].as_u64()),
+            (Some(w), Some(h)),
+            "{name}"
+        );
+        let (status, headers, body) = fetch(&anne, v["url"].as_str().expect("url")).await;
+        assert_eq!(status, 200);
+        assert_eq!(headers["content-type"], "image/jpeg");
+        assert!(headers["cache-control"].to_str().expect("ascii").contains("immutable"));
+        let decoded = image::load_from_memory(&body).expect("a JPEG");
+        assert_eq!((decoded.width(), decoded.height()), (w as u32, h as u32));
+        let (status, headers, body) = fetch(&anne, v["webp"].as_str().expect("webp url")).await;
+        assert_eq!(
+            (status, headers["content-type"].to_str().expect("ascii")),
+            (200, "image/webp")
+        );
+        assert_eq!(&body[8..12], b"WEBP");
+    }
+    // The original is untouched, byte for byte.
+    let id = file["id"].as_str().expect("id");
+    let (_, _, body) = fetch(&anne, &format!("/api/v1/files/{id}/content")).await;
+    assert!(body == original);
+}
+
+#[tokio::test]
+async fn exif_orientation_is_applied_and_no_metadata_reaches_a_variant() {
+    let app = spawn_app().await;
+    let (anne, _) = Tus::client(&app, "anne@example.fr").await;
+    let original = jpeg(600, 400, true, Some(&exif_turned_right_with_gps()));
+    anne.upload("portrait.jpg", &original, None).await;
+    process(&app).await;
+
+    let file = file_named(&anne, "portrait.jpg").await;
+    assert_eq!(file["status"], "ready", "{file}");
+    // Shot turned right: 600×400 on the sensor is a 400×600 portrait.
+    assert_eq!(
+        (file["width"].as_u64(), file["height"].as_u64()),
+        (Some(400), Some(600))
+    );
+    let thumb = &file["variants"]["thumb"];
+    assert_eq!(
+        (thumb["width"].as_u64(), thumb["height"].as_u64()),
+        (Some(267), Some(400))
+    );
+    for url in [
+        thumb["url"].as_str().expect("url"),
+        file["variants"]["large"]["url"].as_str().expect("url"),
+    ] {
+        let (_, _, body) = fetch(&anne, url).await;
+        assert!(!body.windows(4).any(|w| w == b"Exif"), "no EXIF segment in a variant");
+        let img = image::load_from_memory(&body).expect("decodes").to_rgb8();
+        // The sensor's left (red) is now the top; its right (blue) the bottom.
+        let (w, h) = img.dimensions();
+        let top = img.get_pixel(w / 2, 5);
+        let bottom = img.get_pixel(w / 2, h - 5);
+        assert!(top[0] > 150 && top[2] < 100, "top is red: {top:?}");
+        assert!(bottom[2] > 150 && bottom[0] < 100, "bottom is blue: {bottom:?}");
+    }
+    // The original keeps its EXIF: it is the photographer's file.
+    let id = file["id"].as_str().expect("id");
+    let (_, _, body) = fetch(&anne, &format!("/api/v1/files/{id}/content")).await;
+    assert!(body == original);
+}
+
+#[tokio::test]
+async fn transparency_broken_files_and_documents_are_handled_without_errors() {
+    let app = spawn_app().await;
+    let (anne, _) = Tus::client(&app, "anne@example.fr").await;
+    let (bob, _) = Tus::client(&app, "bob@example.fr").await;
+    anne.upload("logo.png", &png_with_alpha(800, 300), None).await;
+    let mut broken = jpeg(300, 200, false, None);
+    broken.truncate(200);
+    broken.extend_from_slice(&pattern(500, 3));
+    anne.upload("abîmée.jpg", &broken, None).await;
+    anne.upload("contrat.pdf", b"%PDF-1.7 not much of a document", None)
+        .await;
+    anne.upload("DSC_0042.NEF", &pattern(4000, 8), None).await;
+    process(&app).await;
+
+    let logo = file_named(&anne, "logo.png").await;
+    assert_eq!(logo["status"], "ready");
+    assert_eq!(logo["variants"]["thumb"]["width"].as_u64(), Some(400));
+    let (_, _, body) = fetch(&anne, logo["variants"]["thumb"]["url"].as_str().expect("url")).await;
+    let thumb = image::load_from_memory(&body).expect("decodes").to_rgb8();
+    let right = thumb.get_pixel(350, 75);
+    assert!(right.0.iter().all(|c| *c > 240), "transparency is white: {right:?}");
+
+    let bad = file_named(&anne, "abîmée.jpg").await;
+    assert_eq!(bad["status"], "failed");
+    assert!(bad["failure"].as_str().is_some_and(|r| r.contains("decode")), "{bad}");
+    // A photo Relais cannot read is still the client's file: it downloads.
+    let id = bad["id"].as_str().expect("id");
+    assert_eq!(fetch(&anne, &format!("/api/v1/files/{id}/content")).await.0, 200);
+    // The studio may have it tried again; it fails again, for the same reason.
+    let (studio, _) = Tus::studio(&app, "studio@example.fr").await;
+    let retry = studio
+        .call(Method::POST, &format!("/api/v1/files/{id}/process"), None)
+        .await;
+    assert_eq!(retry.status, 202);
+    process(&app).await;
+    assert_eq!(file_named(&anne, "abîmée.jpg").await["status"], "failed");
+
+    for name in ["contrat.pdf", "DSC_0042.NEF"] {
+        let f = file_named(&anne, name).await;
+        assert_eq!(
+            (f["status"].as_str(), f["variants"].as_object().map(|m| m.len())),
+            (Some("ready"), Some(0)),
+            "{name}"
+        );
+    }
+
+    // Variants are the file's: another client gets 404, and so does a wrong name.
+    let url = logo["variants"]["thumb"]["url"].as_str().expect("url");
+    assert_eq!(fetch(&bob, url).await.0, 404);
+    let logo_id = logo["id"].as_str().expect("id");
+    assert_eq!(
+        fetch(&anne, &format!("/api/v1/files/{logo_id}/variants/huge")).await.0,
+        404
+    );
+    // Without the generation tag the browser must revalidate; the ETag answers 304.
+    let bare = format!("/api/v1/files/{logo_id}/variants/thumb");
+    let (status, headers, _) = fetch(&anne, &bare).await;
+    assert_eq!(
+        (status, headers["cache-control"].to_str().expect("ascii")),
+        (200, "private, no-cache")
+    );
+    let again = anne
+        .request(Method::GET, &bare)
+        .header("if-none-match", headers["etag"].clone())
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(again.status(), 304);
+}
