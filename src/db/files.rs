@@ -272,3 +272,21 @@ pub async fn failure<'e>(ex: impl Executor<'e, Database = Any>, id: FileId) -> R
         .await?;
     Ok(row.and_then(|r| r.0))
 }
+
+/// Records where the file's poster comes from (`auto` or `custom`).
+pub async fn set_poster<'e>(ex: impl Executor<'e, Database = Any>, id: FileId, source: &str) -> Result<(), DbError> {
+    sqlx::query("UPDATE files SET poster = $1 WHERE id = $2")
+        .bind(source)
+        .bind(id.to_db())
+        .execute(ex)
+        .await?;
+    Ok(())
+}
+
+pub async fn poster<'e>(ex: impl Executor<'e, Database = Any>, id: FileId) -> Result<Option<String>, DbError> {
+    let row: Option<(Option<String>,)> = sqlx::query_as("SELECT poster FROM files WHERE id = $1")
+        .bind(id.to_db())
+        .fetch_optional(ex)
+        .await?;
+    Ok(row.and_then(|r| r.0))
+}

@@ -75,6 +75,10 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/files/{id}/downloads", get(transfers::receipts))
         .route("/files/{id}/process", post(transfers::reprocess))
+        .route(
+            "/files/{id}/poster",
+            put(variants::put_poster).layer(DefaultBodyLimit::max(variants::POSTER_LIMIT)),
+        )
         .route("/files/{id}/variants/{name}", get(variants::get))
         .route("/files/{id}", get(transfers::file))
         .route("/files/{id}/content", get(downloads::content))

@@ -84,3 +84,40 @@ pub async fn get(
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
     Ok(response)
 }
+
+/// A poster image is read whole (it is small); anything larger is refused.
+pub const POSTER_LIMIT: usize = 25 * 1024 * 1024;
+
+/// `PUT /api/v1/files/{id}/poster`: a video's custom poster, from whoever may add files to
+/// its transfer. It replaces the previous poster (automatic or custom) at once.
+pub async fn put_poster(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    body: Body,
+) -> Result<axum::Json<super::transfers::FileView>, AppError> {
+    let id = FileId::parse(&id).ok_or(AppError::NotFound)?;
+    let file = db::files::find(state.db.pool(), id).await?.ok_or(AppError::NotFound)?;
+    let transfer = transfers::readable(&state, &caller.user, file.transfer).await?;
+    if !transfers::can_upload(&caller.user, &transfer) {
+        return Err(AppError::Forbidden);
+    }
+    if file.category != crate::domain::Category::Video && !file.media_type.starts_with("video/") {
+        return Err(AppError::validation("file", "only a video has a poster"));
+    }
+    let bytes = axum::body::to_bytes(body, POSTER_LIMIT)
+        .await
+        .map_err(|_| AppError::PayloadTooLarge {
+            detail: format!("a poster is at most {} MiB", POSTER_LIMIT / (1024 * 1024)),
+        })?;
+    let made = tokio::task::spawn_blocking(move || crate::media::image::make(&bytes))
+        .await
+        .map_err(AppError::internal)?
+        .map_err(|e| AppError::validation("poster", e))?;
+    crate::media::save_variants(&state.db, state.blobs.as_ref(), &state.clock, id, &made, Some("custom"))
+        .await
+        .map_err(AppError::internal)?;
+    let file = db::files::find(state.db.pool(), id).await?.ok_or(AppError::NotFound)?;
+    let variants = db::variants::for_file(state.db.pool(), id).await?;
+    Ok(axum::Json(super::transfers::FileView::new(file, &variants)))
+}

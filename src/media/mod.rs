@@ -70,45 +70,74 @@ impl ProcessFile {
         Ok(bytes)
     }
 
-    /// Stores the variants, then records them in one transaction; objects they replace
-    /// are deleted afterwards, so a reader never meets a recorded variant without bytes.
-    async fn save(&self, file: FileId, made: image::Made) -> Result<(), JobError> {
-        let tag = uuid::Uuid::new_v4().simple().to_string();
-        let mut stored = Vec::new();
-        for v in &made.variants {
-            for (format, ext, data) in [("jpeg", "jpg", &v.jpeg), ("webp", "webp", &v.webp)] {
-                let key = keys::derived(file.uuid(), &format!("{}-{}.{ext}", v.name, &tag[..12]))
-                    .ok_or_else(|| JobError::Fatal("bad variant key".into()))?;
-                self.blobs
-                    .put(&key, Bytes::copy_from_slice(data))
-                    .await
-                    .map_err(|e| JobError::Retry(e.to_string()))?;
-                stored.push((v, format, key, data.len() as u64));
-            }
-        }
-        let now = self.clock.now_ms();
-        let mut tx = self.db.begin().await?;
-        let mut replaced = Vec::new();
-        for (v, format, key, size) in &stored {
-            let row = NewVariant {
-                name: v.name,
-                format,
-                width: v.width,
-                height: v.height,
-                size: *size,
-                object_key: key.as_str(),
-            };
-            replaced.extend(db::variants::upsert(&mut tx, file, row, now).await?);
-        }
-        db::files::mark_ready(&mut *tx, file, Some((made.width, made.height)), now).await?;
-        tx.commit().await.map_err(DbError::from)?;
-        for key in replaced {
-            if let Ok(key) = BlobKey::parse(&key) {
-                let _ = self.blobs.delete(&key).await;
-            }
-        }
-        Ok(())
+    async fn save(&self, file: FileId, made: image::Made, poster: Option<&str>) -> Result<(), JobError> {
+        save_variants(&self.db, self.blobs.as_ref(), &self.clock, file, &made, poster)
+            .await
+            .map_err(|e| JobError::Retry(e.to_string()))
     }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SaveError {
+    #[error(transparent)]
+    Db(#[from] DbError),
+    #[error(transparent)]
+    Storage(#[from] relais_storage::BlobError),
+}
+
+/// Stores the variants under new keys, then records them, the file's status and (for a
+/// poster) its source in one transaction; the objects they replace are deleted after.
+/// A reader therefore never meets a recorded variant without bytes, and every URL given
+/// out after the commit names the new generation: a replaced poster shows everywhere at
+/// once.
+pub async fn save_variants(
+    db: &Db,
+    blobs: &dyn BlobStore,
+    clock: &Clock,
+    file: FileId,
+    made: &image::Made,
+    poster: Option<&str>,
+) -> Result<(), SaveError> {
+    let tag = uuid::Uuid::new_v4().simple().to_string();
+    let mut stored = Vec::new();
+    for v in &made.variants {
+        for (format, ext, data) in [("jpeg", "jpg", &v.jpeg), ("webp", "webp", &v.webp)] {
+            let name = format!("{}-{}.{ext}", v.name, &tag[..12]);
+            let key =
+                keys::derived(file.uuid(), &name).ok_or_else(|| DbError::Corrupt(format!("variant key {name}")))?;
+            blobs.put(&key, Bytes::copy_from_slice(data)).await?;
+            stored.push((v, format, key, data.len() as u64));
+        }
+    }
+    let now = clock.now_ms();
+    let mut tx = db.begin().await?;
+    let mut replaced = Vec::new();
+    for (v, format, key, size) in &stored {
+        let row = NewVariant {
+            name: v.name,
+            format,
+            width: v.width,
+            height: v.height,
+            size: *size,
+            object_key: key.as_str(),
+        };
+        replaced.extend(db::variants::upsert(&mut tx, file, row, now).await?);
+    }
+    match poster {
+        // A poster stands for the video: the file keeps no picture size of its own.
+        Some(source) => {
+            db::files::set_poster(&mut *tx, file, source).await?;
+            db::files::mark_ready(&mut *tx, file, None, now).await?;
+        }
+        None => db::files::mark_ready(&mut *tx, file, Some((made.width, made.height)), now).await?,
+    }
+    tx.commit().await.map_err(DbError::from)?;
+    for key in replaced {
+        if let Ok(key) = BlobKey::parse(&key) {
+            let _ = blobs.delete(&key).await;
+        }
+    }
+    Ok(())
 }
 
 #[async_trait]
@@ -160,7 +189,7 @@ impl JobHandler for ProcessFile {
             .await
             .map_err(|e| JobError::Retry(format!("image task: {e}")))?;
         match made {
-            Ok(made) => self.save(file.id, made).await,
+            Ok(made) => self.save(file.id, made, None).await,
             Err(e) => {
                 let reason = e.to_string();
                 tracing::warn!(file = %file.id, %reason, "media processing failed");

@@ -239,3 +239,124 @@ async fn transparency_broken_files_and_documents_are_handled_without_errors() {
         .expect("get");
     assert_eq!(again.status(), 304);
 }
+
+/// A one-color JPEG of 800×450.
+fn poster(rgb: [u8; 3]) -> Vec<u8> {
+    let pixels: Vec<u8> = std::iter::repeat_n(rgb, 800 * 450).flatten().collect();
+    let mut out = Vec::new();
+    jpeg_encoder::Encoder::new(&mut out, 90)
+        .encode(&pixels, 800, 450, jpeg_encoder::ColorType::Rgb)
+        .expect("encode");
+    out
+}
+
+#[tokio::test]
+async fn a_custom_video_poster_sticks_and_its_replacement_shows_everywhere_at_once() {
+    let app = spawn_app().await;
+    let (studio, _) = Tus::studio(&app, "studio@example.fr").await;
+    let (anne, anne_user) = Tus::client(&app, "anne@example.fr").await;
+    let (bob, _) = Tus::client(&app, "bob@example.fr").await;
+    let delivery = studio
+        .call(
+            Method::POST,
+            "/api/v1/transfers",
+            Some(serde_json::json!({"title": "Film", "client": anne_user.id})),
+        )
+        .await;
+    let delivery = delivery.body["id"].as_str().expect("id").to_owned();
+    let path = studio
+        .create(
+            5000,
+            &crate::helpers::tus::meta(&[
+                ("filename", "film.mp4"),
+                ("filetype", "video/mp4"),
+                ("transfer", delivery.as_str()),
+            ]),
+        )
+        .await;
+    studio.send_all(&path, &pattern(5000, 4), 5000).await;
+    studio
+        .call(
+            Method::PUT,
+            &format!("/api/v1/transfers/{delivery}/publication"),
+            Some(serde_json::json!({})),
+        )
+        .await;
+    process(&app).await;
+    let video = studio.files(&delivery).await.remove(0);
+    let id = video["id"].as_str().expect("id").to_owned();
+    let put = |who: &Tus<'_>, body: Vec<u8>| {
+        who.request(Method::PUT, &format!("/api/v1/files/{id}/poster"))
+            .header("content-type", "image/jpeg")
+            .body(body)
+            .send()
+    };
+
+    // The client who receives it, and anyone else, cannot change it.
+    assert_eq!(put(&anne, poster([200, 0, 0])).await.expect("put").status(), 403);
+    assert_eq!(put(&bob, poster([200, 0, 0])).await.expect("put").status(), 404);
+    let not_image = put(&studio, b"not a picture".to_vec()).await.expect("put");
+    assert_eq!(not_image.status(), 422);
+
+    let first = put(&studio, poster([200, 0, 0])).await.expect("put");
+    assert_eq!(first.status(), 200);
+    let first: serde_json::Value = first.json().await.expect("json");
+    let first_url = first["variants"]["large"]["url"].as_str().expect("url").to_owned();
+    assert_eq!(first["variants"]["large"]["width"].as_u64(), Some(800));
+
+    let second: serde_json::Value = put(&studio, poster([0, 0, 200]))
+        .await
+        .expect("put")
+        .json()
+        .await
+        .expect("json");
+    let second_url = second["variants"]["large"]["url"].as_str().expect("url").to_owned();
+    assert_ne!(first_url, second_url, "a new poster is a new URL");
+
+    // Everywhere: the file, the transfer, the client's view and the delivery page.
+    for (who, path) in [
+        (&studio, format!("/api/v1/files/{id}")),
+        (&anne, format!("/api/v1/files/{id}")),
+    ] {
+        let shown = who.call(Method::GET, &path, None).await;
+        assert_eq!(
+            shown.body["variants"]["large"]["url"].as_str(),
+            Some(second_url.as_str()),
+            "{path}"
+        );
+    }
+    assert_eq!(
+        anne.files(&delivery).await[0]["variants"]["thumb"]["url"],
+        second["variants"]["thumb"]["url"]
+    );
+    // The old URL, if a page still had it, revalidates and gets the new picture.
+    let (status, headers, body) = fetch(&anne, &first_url).await;
+    assert_eq!(
+        (status, headers["cache-control"].to_str().expect("ascii")),
+        (200, "private, no-cache")
+    );
+    let pixel = *image::load_from_memory(&body)
+        .expect("jpeg")
+        .to_rgb8()
+        .get_pixel(400, 225);
+    assert!(pixel[2] > 150 && pixel[0] < 60, "the new, blue poster: {pixel:?}");
+    // The old objects are gone from storage.
+    let old_tag = first_url.split("v=").nth(1).expect("tag").to_owned();
+    let files = relais_storage::keys::derived(
+        uuid::Uuid::parse_str(&id).expect("uuid"),
+        &format!("large-{old_tag}.jpg"),
+    )
+    .expect("key");
+    assert!(app.state.blobs.head(&files).await.is_err(), "replaced variant deleted");
+
+    // The pipeline running again (a retry) keeps the custom poster.
+    studio
+        .call(Method::POST, &format!("/api/v1/files/{id}/process"), None)
+        .await;
+    process(&app).await;
+    let after = studio.call(Method::GET, &format!("/api/v1/files/{id}"), None).await;
+    assert_eq!(
+        after.body["variants"]["large"]["url"].as_str(),
+        Some(second_url.as_str())
+    );
+}
