@@ -81,6 +81,13 @@ if [ ! -d tests/clients/node_modules/tus-js-client ]; then
   (cd tests/clients && npm ci --no-audit --no-fund --loglevel=error)
 fi
 
+# --- ffmpeg for the media pipeline's video posters and durations ----------------------
+if ! command -v ffmpeg >/dev/null 2>&1 || ! command -v ffprobe >/dev/null 2>&1; then
+  say "installing ffmpeg"
+  as_root apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq ffmpeg >/dev/null
+fi
+
 # --- A real browser for the pages: Debian's Chromium, driven by playwright-core --------
 if ! command -v chromium >/dev/null 2>&1; then
   say "installing Chromium"

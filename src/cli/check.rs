@@ -56,6 +56,15 @@ pub async fn run(cfg: Config, sources: &Sources) -> Result<(), Failure> {
     check_database(&cfg, &mut report).await;
     check_storage(&cfg, &mut report).await;
     check_mail(&cfg, &mut report).await;
+    // Optional: without ffmpeg, videos get no automatic poster and no duration.
+    match crate::media::video::ffmpeg_version() {
+        Some(version) => report.ok("ffmpeg", format!("{version}: automatic video posters and durations on")),
+        None => report.warn(
+            "ffmpeg",
+            "ffmpeg/ffprobe not on the PATH: no automatic video posters or durations (custom posters still work; \
+             Debian: apt install ffmpeg)",
+        ),
+    }
 
     if report.failures > 0 {
         Err(Failure::Other(format!("{} check(s) failed", report.failures)))

@@ -30,6 +30,10 @@ pub async fn run(cfg: Config) -> Result<(), Failure> {
              (or, from a script: relais admin create --email you@example.fr --password-stdin)\n"
         );
     }
+    match crate::media::video::ffmpeg_version() {
+        Some(version) => tracing::info!(%version, "ffmpeg found: automatic video posters on"),
+        None => tracing::warn!("ffmpeg not on the PATH: no automatic video posters or durations"),
+    }
     let shutdown = CancellationToken::new();
     tokio::spawn(stop_on_signal(shutdown.clone()));
     app.run_until_stopped(shutdown, true).await?;

@@ -20,6 +20,8 @@ pub struct FileRecord {
     pub dimensions: Option<(u32, u32)>,
     /// Why the media pipeline failed on it.
     pub failure: Option<String>,
+    /// How long it plays (audio, video), when ffprobe could tell.
+    pub duration_ms: Option<i64>,
 }
 
 impl FileRecord {
@@ -46,10 +48,11 @@ struct Row {
     width: Option<i64>,
     height: Option<i64>,
     failure: Option<String>,
+    duration_ms: Option<i64>,
 }
 
 const COLUMNS: &str = "id, transfer_id, name, size, media_type, category, sha256, status, uploader_id, created_at, \
-                       stored_at, width, height, failure";
+                       stored_at, width, height, failure, duration_ms";
 
 impl Row {
     fn into_record(self) -> Result<FileRecord, DbError> {
@@ -72,6 +75,7 @@ impl Row {
                 .zip(self.height)
                 .map(|(w, h)| (w.max(0) as u32, h.max(0) as u32)),
             failure: self.failure,
+            duration_ms: self.duration_ms,
         })
     }
 }
@@ -289,4 +293,13 @@ pub async fn poster<'e>(ex: impl Executor<'e, Database = Any>, id: FileId) -> Re
         .fetch_optional(ex)
         .await?;
     Ok(row.and_then(|r| r.0))
+}
+
+pub async fn set_duration<'e>(ex: impl Executor<'e, Database = Any>, id: FileId, ms: i64) -> Result<(), DbError> {
+    sqlx::query("UPDATE files SET duration_ms = $1 WHERE id = $2")
+        .bind(ms)
+        .bind(id.to_db())
+        .execute(ex)
+        .await?;
+    Ok(())
 }

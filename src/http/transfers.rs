@@ -30,6 +30,8 @@ pub struct FileView {
     height: Option<u32>,
     /// Why processing failed, when `status` is `failed`.
     failure: Option<String>,
+    /// How long it plays, for audio and video (when ffprobe is installed).
+    duration_ms: Option<i64>,
     created_at: Millis,
     stored_at: Option<Millis>,
 }
@@ -65,6 +67,7 @@ impl FileView {
             width: f.dimensions.map(|d| d.0),
             height: f.dimensions.map(|d| d.1),
             failure: f.failure,
+            duration_ms: f.duration_ms,
             created_at: f.created_at,
             stored_at: f.stored_at,
         }

@@ -4,19 +4,20 @@
 //! (RAW, HEIC, documents) are kept as they are and become `ready` without variants.
 
 pub mod image;
+pub mod video;
 
 use std::sync::Arc;
 
 use async_trait::async_trait;
 use bytes::Bytes;
 use futures_util::StreamExt;
-use relais_storage::{BlobKey, BlobStore, ByteRange, keys};
+use relais_storage::{BlobKey, BlobStore, ByteRange, PresignOp, PresignRequest, keys};
 use tokio::sync::Semaphore;
 
 use crate::clock::Clock;
 use crate::db::variants::NewVariant;
 use crate::db::{self, Db, DbError, Tx};
-use crate::domain::{FileId, Millis};
+use crate::domain::{Category, FileId, Millis};
 use crate::jobs::{JobError, JobHandler};
 
 pub const KIND: &str = "process_file";
@@ -70,6 +71,52 @@ impl ProcessFile {
         Ok(bytes)
     }
 
+    /// Where ffmpeg can read the object: the file itself on local storage, a short-lived
+    /// presigned URL on S3.
+    async fn source(&self, key: &BlobKey) -> Option<String> {
+        if let Some(path) = self.blobs.local_path(key) {
+            return Some(path.display().to_string());
+        }
+        let request = PresignRequest {
+            key: key.clone(),
+            op: PresignOp::Get {
+                content_disposition: None,
+            },
+            expires_in: std::time::Duration::from_secs(900),
+        };
+        self.blobs.presign(&request).await.ok().map(String::from)
+    }
+
+    /// Audio and video: the duration, and for a video without a custom poster, a frame.
+    /// Without ffmpeg, or on a file it cannot read, the file is simply ready as it is.
+    async fn playable(&self, file: &db::files::FileRecord, key: &BlobKey) -> Result<(), JobError> {
+        let source = match video::ffmpeg_version() {
+            Some(_) => self.source(key).await,
+            None => None,
+        };
+        if let Some(source) = source {
+            if let Some(ms) = video::duration_ms(&source).await {
+                db::files::set_duration(self.db.pool(), file.id, ms).await?;
+            }
+            let is_video = file.category == Category::Video || file.media_type.starts_with("video/");
+            let custom = db::files::poster(self.db.pool(), file.id).await?.as_deref() == Some("custom");
+            if is_video
+                && !custom
+                && let Some(frame) = video::poster_frame(&source).await
+            {
+                let made = tokio::task::spawn_blocking(move || image::make(&frame))
+                    .await
+                    .map_err(|e| JobError::Retry(format!("image task: {e}")))?;
+                match made {
+                    Ok(made) => return self.save(file.id, made, Some("auto")).await,
+                    Err(e) => tracing::warn!(file = %file.id, error = %e, "unreadable poster frame"),
+                }
+            }
+        }
+        db::files::mark_ready(self.db.pool(), file.id, None, self.clock.now_ms()).await?;
+        Ok(())
+    }
+
     async fn save(&self, file: FileId, made: image::Made, poster: Option<&str>) -> Result<(), JobError> {
         save_variants(&self.db, self.blobs.as_ref(), &self.clock, file, &made, poster)
             .await
@@ -111,6 +158,15 @@ pub async fn save_variants(
     }
     let now = clock.now_ms();
     let mut tx = db.begin().await?;
+    // A frame taken automatically never replaces a poster someone chose, even one chosen
+    // while the frame was being made.
+    if poster == Some("auto") && db::files::poster(&mut *tx, file).await?.as_deref() == Some("custom") {
+        drop(tx);
+        for (_, _, key, _) in &stored {
+            let _ = blobs.delete(key).await;
+        }
+        return Ok(());
+    }
     let mut replaced = Vec::new();
     for (v, format, key, size) in &stored {
         let row = NewVariant {
@@ -160,6 +216,13 @@ impl JobHandler for ProcessFile {
             return Err(JobError::Fatal("the file has no stored bytes".into()));
         };
         let key = keys::file(file.id.uuid());
+        let playable = file.category == Category::Video
+            || file.category == Category::Music
+            || file.media_type.starts_with("video/")
+            || file.media_type.starts_with("audio/");
+        if playable {
+            return self.playable(&file, &key).await;
+        }
         let head = self
             .read(
                 &key,

@@ -78,6 +78,10 @@ pub struct Card {
     pub thumb: Option<Picture>,
     /// The large variant, for the preview; else the original.
     pub preview: String,
+    /// A video's poster (medium size), shown before it plays.
+    pub poster: Option<String>,
+    /// "3:07" for audio and video, when known.
+    pub duration: Option<String>,
     pub name: String,
     /// Shown where the thumbnail will be: what kind of file this is.
     pub label: &'static str,
@@ -147,6 +151,15 @@ fn card(t: &Texts, locale: Locale, f: &FileRecord, variants: &[VariantRow]) -> C
     let content = format!("/api/v1/files/{}/content", f.id);
     Card {
         thumb: picture(f, variants, "thumb"),
+        poster: picture(f, variants, "medium").map(|p| p.jpeg),
+        duration: f.duration_ms.map(|ms| {
+            let secs = ms / 1000;
+            if secs >= 3600 {
+                format!("{}:{:02}:{:02}", secs / 3600, secs / 60 % 60, secs % 60)
+            } else {
+                format!("{}:{:02}", secs / 60, secs % 60)
+            }
+        }),
         preview: picture(f, variants, "large").map_or_else(|| content.clone(), |p| p.jpeg),
         label: category_text(t, f.category),
         name: f.name.clone(),

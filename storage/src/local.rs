@@ -150,6 +150,10 @@ impl BlobStore for LocalStore {
         "local"
     }
 
+    fn local_path(&self, key: &BlobKey) -> Option<PathBuf> {
+        Some(self.path_of(key))
+    }
+
     fn describe(&self) -> String {
         format!("directory {}", self.root.display())
     }

@@ -144,6 +144,13 @@ pub trait BlobStore: Send + Sync + fmt::Debug + 'static {
     /// Where the bytes go, for humans (a directory, or `s3://bucket at endpoint`).
     fn describe(&self) -> String;
 
+    /// The object as a file on this machine, when the backend keeps it so: tools that seek
+    /// (ffmpeg) read it in place instead of through a copy.
+    fn local_path(&self, key: &BlobKey) -> Option<std::path::PathBuf> {
+        let _ = key;
+        None
+    }
+
     /// Stores a small object in one request.
     async fn put(&self, key: &BlobKey, body: Bytes) -> Result<BlobMeta, BlobError>;
 

@@ -360,3 +360,72 @@ async fn a_custom_video_poster_sticks_and_its_replacement_shows_everywhere_at_on
         Some(second_url.as_str())
     );
 }
+
+/// A file made by ffmpeg (installed by scripts/test.sh, as Debian's `ffmpeg`).
+fn ffmpeg_make(dir: &std::path::Path, name: &str, args: &[&str]) -> Vec<u8> {
+    let out = dir.join(name);
+    let status = std::process::Command::new("ffmpeg")
+        .args(["-nostdin", "-loglevel", "error", "-y"])
+        .args(args)
+        .arg(&out)
+        .status()
+        .expect("ffmpeg is installed (scripts/test.sh installs Debian's ffmpeg)");
+    assert!(status.success(), "ffmpeg made {name}");
+    std::fs::read(out).expect("made")
+}
+
+#[tokio::test]
+async fn videos_get_an_automatic_poster_and_audio_its_duration_with_ffmpeg() {
+    let app = spawn_app().await;
+    let (anne, _) = Tus::client(&app, "anne@example.fr").await;
+    let dir = tempfile::tempdir().expect("dir");
+    let video = ffmpeg_make(
+        dir.path(),
+        "clip.mp4",
+        &[
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc=size=640x360:rate=25",
+            "-t",
+            "3",
+            "-c:v",
+            "mpeg4",
+            "-pix_fmt",
+            "yuv420p",
+        ],
+    );
+    let audio = ffmpeg_make(
+        dir.path(),
+        "la.wav",
+        &["-f", "lavfi", "-i", "sine=frequency=440:duration=2"],
+    );
+    let meta = |name: &str, kind: &str| crate::helpers::tus::meta(&[("filename", name), ("filetype", kind)]);
+    let path = anne
+        .create(video.len() as u64, &meta("ouverture de bal.mp4", "video/mp4"))
+        .await;
+    anne.send_all(&path, &video, video.len()).await;
+    let path = anne.create(audio.len() as u64, &meta("la.wav", "audio/wav")).await;
+    anne.send_all(&path, &audio, audio.len()).await;
+    process(&app).await;
+
+    let clip = file_named(&anne, "ouverture de bal.mp4").await;
+    assert_eq!(clip["status"], "ready", "{clip}");
+    let ms = clip["duration_ms"].as_i64().expect("duration");
+    assert!((2900..=3100).contains(&ms), "{ms}");
+    let thumb = &clip["variants"]["thumb"];
+    assert_eq!(
+        (thumb["width"].as_u64(), thumb["height"].as_u64()),
+        (Some(400), Some(225)),
+        "{clip}"
+    );
+    let (status, _, body) = fetch(&anne, thumb["url"].as_str().expect("url")).await;
+    assert_eq!(status, 200);
+    assert_eq!(image::load_from_memory(&body).expect("jpeg").width(), 400);
+
+    let sound = file_named(&anne, "la.wav").await;
+    assert_eq!(sound["status"], "ready");
+    let ms = sound["duration_ms"].as_i64().expect("duration");
+    assert!((1950..=2050).contains(&ms), "{ms}");
+    assert_eq!(sound["variants"].as_object().map(|m| m.len()), Some(0));
+}

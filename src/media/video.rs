@@ -1,0 +1,83 @@
+//! Audio and video, through `ffmpeg`/`ffprobe` when they are on the PATH (checked once;
+//! `relais check` reports it): the duration of both, and a poster frame for videos. Without
+//! them, files are kept and played as they are, and custom posters still work.
+
+use std::process::Stdio;
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use tokio::process::Command;
+
+/// A tool that hangs on a strange file must not hold a job forever.
+const TOOL_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// The first line of `ffmpeg -version`, or `None` when ffmpeg or ffprobe is missing.
+pub fn ffmpeg_version() -> Option<&'static str> {
+    static FOUND: OnceLock<Option<String>> = OnceLock::new();
+    FOUND
+        .get_or_init(|| {
+            let probe = std::process::Command::new("ffprobe").arg("-version").output();
+            let ffmpeg = std::process::Command::new("ffmpeg").arg("-version").output();
+            match (probe, ffmpeg) {
+                (Ok(p), Ok(f)) if p.status.success() && f.status.success() => {
+                    String::from_utf8_lossy(&f.stdout).lines().next().map(str::to_owned)
+                }
+                _ => None,
+            }
+        })
+        .as_deref()
+}
+
+async fn run(command: &mut Command) -> Option<Vec<u8>> {
+    command.stdin(Stdio::null()).stderr(Stdio::null()).kill_on_drop(true);
+    let output = tokio::time::timeout(TOOL_TIMEOUT, command.output()).await.ok()?.ok()?;
+    output.status.success().then_some(output.stdout)
+}
+
+/// How long the media at `source` (a path or a URL) plays, in milliseconds.
+pub async fn duration_ms(source: &str) -> Option<i64> {
+    ffmpeg_version()?;
+    let out = run(Command::new("ffprobe").args([
+        "-v",
+        "error",
+        "-show_entries",
+        "format=duration",
+        "-of",
+        "default=noprint_wrappers=1:nokey=1",
+        source,
+    ]))
+    .await?;
+    let secs: f64 = String::from_utf8_lossy(&out).trim().parse().ok()?;
+    (secs.is_finite() && secs >= 0.0).then(|| (secs * 1000.0).round() as i64)
+}
+
+/// A JPEG of one frame: a second in (past fades from black), or the first frame of a
+/// shorter clip.
+pub async fn poster_frame(source: &str) -> Option<Vec<u8>> {
+    ffmpeg_version()?;
+    for at in ["1", "0"] {
+        let frame = run(Command::new("ffmpeg").args([
+            "-nostdin",
+            "-loglevel",
+            "error",
+            "-ss",
+            at,
+            "-i",
+            source,
+            "-frames:v",
+            "1",
+            "-f",
+            "image2pipe",
+            "-vcodec",
+            "mjpeg",
+            "-q:v",
+            "2",
+            "pipe:1",
+        ]))
+        .await;
+        if let Some(bytes) = frame.filter(|b| !b.is_empty()) {
+            return Some(bytes);
+        }
+    }
+    None
+}
