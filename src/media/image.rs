@@ -245,8 +245,12 @@ pub fn pixels_hint(bytes: &[u8]) -> Option<u64> {
         let mut decoder = jpeg_decoder::Decoder::new(Cursor::new(bytes));
         decoder.read_info().ok()?;
         let info = decoder.info()?;
-        // Decoded at a reduced scale: at most what the largest variant needs, ×4.
         let full = u64::from(info.width) * u64::from(info.height);
+        // A baseline file is decoded at a reduced scale: at most what the largest variant
+        // needs, ×4. A progressive one keeps every coefficient of the full picture.
+        if info.coding_process == jpeg_decoder::CodingProcess::DctProgressive {
+            return Some(full);
+        }
         let cap = u64::from(SIZES[0].1) * u64::from(SIZES[0].1) * 4;
         return Some(full.min(cap));
     }

@@ -23,11 +23,12 @@ use crate::jobs::{JobError, JobHandler};
 pub const KIND: &str = "process_file";
 const MAX_ATTEMPTS: i64 = 5;
 /// Originals larger than this are not read into memory for variants; they stay as they
-/// are (a 45 MP JPEG is ~30 MB, a 16-bit TIFF scan can be gigabytes).
-const MAX_IMAGE_BYTES: u64 = 256 * 1024 * 1024;
-/// Decoded pixels in memory across all image jobs of this process, in MiB. A job waits
-/// until its estimate fits, so a batch of 45 MP photos cannot exhaust memory whatever the
-/// job concurrency.
+/// are (a 45 MP JPEG is ~30 MB; a huge PNG scan would cost more than it is worth).
+const MAX_IMAGE_BYTES: u64 = 96 * 1024 * 1024;
+const HEADER_BYTES: u64 = 128 * 1024;
+/// Memory for images being processed across all jobs of this process, in MiB (file bytes
+/// and decoded pixels). A job waits until its estimate fits, so a batch of 45 MP photos
+/// cannot exhaust memory whatever the job concurrency.
 pub const PIXEL_BUDGET_MIB: u32 = 384;
 
 #[derive(serde::Serialize, serde::Deserialize)]
@@ -226,9 +227,11 @@ impl JobHandler for ProcessFile {
         let head = self
             .read(
                 &key,
+                // Enough for the header of any of the formats read here (a JPEG's frame
+                // header follows at most 64 KiB of EXIF).
                 Some(ByteRange {
                     start: 0,
-                    end: size.min(16),
+                    end: size.min(HEADER_BYTES),
                 }),
             )
             .await?;
@@ -239,15 +242,17 @@ impl JobHandler for ProcessFile {
             return Ok(());
         }
         db::files::mark_processing(self.db.pool(), file.id, self.clock.now_ms()).await?;
-        let bytes = self.read(&key, None).await?;
-        let pixels = image::pixels_hint(&bytes).unwrap_or(0);
-        // Decoded RGB plus the resizer's buffers: about three bytes per pixel, three times.
-        let mib = (pixels * 9).div_ceil(1024 * 1024).clamp(1, u64::from(PIXEL_BUDGET_MIB)) as u32;
+        // The budget is taken before the file is read: the file's bytes, plus decoded RGB
+        // and the resizer's buffers (about three bytes per pixel, three times).
+        let pixels = image::pixels_hint(&head).unwrap_or(0);
+        let estimate = size + pixels * 9;
+        let mib = estimate.div_ceil(1024 * 1024).clamp(1, u64::from(PIXEL_BUDGET_MIB)) as u32;
         let _permit = self
             .budget
             .acquire_many(mib)
             .await
             .map_err(|e| JobError::Retry(e.to_string()))?;
+        let bytes = self.read(&key, None).await?;
         let made = tokio::task::spawn_blocking(move || image::make(&bytes))
             .await
             .map_err(|e| JobError::Retry(format!("image task: {e}")))?;
