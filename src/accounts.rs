@@ -233,11 +233,7 @@ pub async fn request_password_reset(state: &AppState, email: &str) -> Result<(),
         .public_url
         .join(&format!("password/reset/{token}"))
         .map_err(|e| invalid("public_url", e))?;
-    let to = notices::Recipient {
-        locale: user.locale,
-        address: &user.email,
-        name: &user.name,
-    };
+    let to = notices::Recipient::of(&user);
     let email = notices::password_reset(
         &to,
         &state.mailer.studio_name(),

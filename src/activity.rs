@@ -74,6 +74,14 @@ impl Event {
         }
     }
 
+    /// An event about a transfer: its client, itself, and its title as the detail.
+    pub fn about(kind: Kind, actor: Option<UserId>, transfer: &crate::db::transfers::Transfer) -> Self {
+        Self::new(kind, actor)
+            .client(transfer.client)
+            .transfer(transfer.id)
+            .detail(transfer.title.clone())
+    }
+
     pub fn client(mut self, client: UserId) -> Self {
         self.client = Some(client);
         self

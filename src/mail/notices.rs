@@ -42,6 +42,17 @@ pub struct Recipient<'a> {
     pub name: &'a str,
 }
 
+impl<'a> Recipient<'a> {
+    /// An account, at its address, in its language.
+    pub fn of(user: &'a crate::db::users::User) -> Self {
+        Self {
+            locale: user.locale,
+            address: &user.email,
+            name: &user.name,
+        }
+    }
+}
+
 struct Notice {
     kind: &'static str,
     subject: String,

@@ -74,19 +74,12 @@ pub async fn complete(state: &AppState, user: &User, id: TransferId) -> Result<u
     let studio_name = state.mailer.studio_name();
     let url = link(state, &format!("studio/transfers/{id}"))?;
     for member in db::users::active_with_role(&mut *tx, Role::Studio).await? {
-        let to = notices::Recipient {
-            locale: member.locale,
-            address: &member.email,
-            name: &member.name,
-        };
+        let to = notices::Recipient::of(&member);
         let email = notices::transfer_received(&to, &studio_name, &client.name, &transfer.title, &listed, &url)
             .map_err(render_failed)?;
         mail::queue(&mut tx, &state.mailer, &email, Some(member.id), now).await?;
     }
-    let event = Event::new(Kind::TransferCompleted, Some(user.id))
-        .client(transfer.client)
-        .transfer(id)
-        .detail(transfer.title.clone());
+    let event = Event::about(Kind::TransferCompleted, Some(user.id), &transfer);
     activity::record(&mut *tx, &event, now).await?;
     tx.commit().await.map_err(DbError::from)?;
     state.jobs_queued();
@@ -131,11 +124,7 @@ pub async fn publish(
     let mut tx = state.db.begin().await?;
     let first = db::transfers::publish(&mut tx, id, expires_at, now).await?;
     if first {
-        let to = notices::Recipient {
-            locale: client.locale,
-            address: &client.email,
-            name: &client.name,
-        };
+        let to = notices::Recipient::of(&client);
         let email = notices::delivery_published(
             &to,
             &state.mailer.studio_name(),
@@ -147,10 +136,7 @@ pub async fn publish(
         .map_err(render_failed)?;
         mail::queue(&mut tx, &state.mailer, &email, Some(client.id), now).await?;
     }
-    let event = Event::new(Kind::DeliveryPublished, Some(studio.id))
-        .client(transfer.client)
-        .transfer(id)
-        .detail(transfer.title.clone());
+    let event = Event::about(Kind::DeliveryPublished, Some(studio.id), &transfer);
     activity::record(&mut *tx, &event, now).await?;
     tx.commit().await.map_err(DbError::from)?;
     state.jobs_queued();
@@ -165,10 +151,7 @@ pub async fn unpublish(state: &AppState, studio: &User, id: TransferId) -> Resul
     let now = state.clock.now_ms();
     let mut tx = state.db.begin().await?;
     db::transfers::unpublish(&mut *tx, id, now).await?;
-    let event = Event::new(Kind::DeliveryUnpublished, Some(studio.id))
-        .client(transfer.client)
-        .transfer(id)
-        .detail(transfer.title.clone());
+    let event = Event::about(Kind::DeliveryUnpublished, Some(studio.id), &transfer);
     activity::record(&mut *tx, &event, now).await?;
     tx.commit().await.map_err(DbError::from)?;
     db::transfers::find(state.db.pool(), id)
@@ -195,11 +178,7 @@ pub async fn send_expiry_reminders(state: &AppState) -> Result<usize, TransferEr
             continue;
         }
         if published < expires - lead && !client.disabled {
-            let to = notices::Recipient {
-                locale: client.locale,
-                address: &client.email,
-                name: &client.name,
-            };
+            let to = notices::Recipient::of(&client);
             let url = link(state, &format!("deliveries/{}", transfer.id))?;
             let email = notices::delivery_expiring(&to, &state.mailer.studio_name(), &transfer.title, expires, &url)
                 .map_err(render_failed)?;
