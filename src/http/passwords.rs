@@ -17,7 +17,10 @@ pub struct ForgotBody {
 }
 
 pub async fn forgot(State(state): State<AppState>, ApiJson(body): ApiJson<ForgotBody>) -> Result<StatusCode, AppError> {
-    state.limits.check_login(&body.email)?;
+    // Its own bucket: asking for links to someone's address must not lock their logins.
+    state
+        .limits
+        .check_login(&format!("password-reset:{}", body.email.trim().to_lowercase()))?;
     accounts::request_password_reset(&state, &body.email).await?;
     Ok(StatusCode::ACCEPTED)
 }

@@ -25,10 +25,16 @@ pub struct LoginQuery {
     done: Option<String>,
 }
 
-/// Only a path on this site is a place to come back to (no open redirect).
+/// Only a path on this site is a place to come back to (no open redirect): one leading
+/// slash, no backslash, no whitespace or control characters (browsers drop tabs and
+/// newlines, which would turn `/\t/evil.example` into `//evil.example`).
 fn safe_next(next: Option<String>) -> String {
-    next.filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.contains('\\'))
-        .unwrap_or_else(|| "/".into())
+    next.filter(|n| {
+        n.starts_with('/')
+            && !n.starts_with("//")
+            && !n.chars().any(|c| c == '\\' || c.is_whitespace() || c.is_control())
+    })
+    .unwrap_or_else(|| "/".into())
 }
 
 pub async fn login(viewer: Viewer, Query(q): Query<LoginQuery>) -> Result<Response, PageError> {
@@ -164,4 +170,28 @@ pub async fn confirm_email(viewer: Viewer, Path(token): Path<String>) -> Result<
         chrome: viewer.chrome("login", t.email_confirm_title),
         token,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn only_local_paths_are_places_to_come_back_to() {
+        for bad in [
+            "https://evil.example",
+            "//evil.example",
+            "/\\evil.example",
+            "/\t/evil.example",
+            "/\n/x",
+            "deliveries",
+        ] {
+            assert_eq!(safe_next(Some(bad.into())), "/", "{bad:?}");
+        }
+        assert_eq!(
+            safe_next(Some("/studio/clients?q=anne".into())),
+            "/studio/clients?q=anne"
+        );
+        assert_eq!(safe_next(None), "/");
+    }
 }
