@@ -310,8 +310,8 @@ mod tests {
 
     #[test]
     fn orientation_six_turns_the_picture_a_quarter_clockwise() {
-        // 2×1: red, green → upright 1×2: red on top of green? EXIF 6 means the camera was
-        // turned right; the top-left pixel ends at the top-right.
+        // EXIF 6: shown turned a quarter clockwise, so the stored top-left pixel ends at the
+        // top-right. A 2×1 strip (red, green) becomes a 1×2 one, red on top.
         let src = Rgb {
             width: 2,
             height: 1,
