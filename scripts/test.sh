@@ -99,6 +99,12 @@ if [ ! -d tests/browser/node_modules/playwright-core ]; then
   (cd tests/browser && npm ci --no-audit --no-fund --loglevel=error)
 fi
 
+# --- The quote site's signer: the official standardwebhooks library (PyPI) ----------
+if ! "$PYTHON" -c 'import standardwebhooks' 2>/dev/null; then
+  say "installing standardwebhooks"
+  "$PYTHON" -m pip install -q standardwebhooks
+fi
+
 # --- S3 with CORS and lifecycle rules: moto's server (for `relais storage setup`) -----
 if ! "$PYTHON" -c 'import moto.server, flask' 2>/dev/null; then
   say "installing moto[server]"

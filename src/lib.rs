@@ -15,6 +15,7 @@ pub mod downloads;
 pub mod error;
 pub mod http;
 pub mod i18n;
+pub mod integration;
 pub mod jobs;
 pub mod mail;
 pub mod media;

@@ -2,6 +2,7 @@
 
 mod accounts;
 mod check;
+mod integration;
 mod serve;
 mod storage;
 
@@ -48,6 +49,9 @@ pub enum Command {
     /// Object storage administration.
     #[command(subcommand)]
     Storage(storage::StorageCommand),
+    /// The quote site's integration.
+    #[command(subcommand)]
+    Integration(integration::IntegrationCommand),
 }
 
 /// How a command failed; `main` turns it into a message and an exit code.
@@ -81,6 +85,7 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
         Command::Client(cmd) => accounts::client(cfg, cmd).await,
         Command::Token(cmd) => accounts::token(cfg, cmd).await,
         Command::Storage(cmd) => storage::run(cfg, cmd).await,
+        Command::Integration(cmd) => integration::run(cfg, cmd).await,
     }
 }
 

@@ -7,6 +7,7 @@ pub mod activity;
 pub mod downloads;
 pub mod emails;
 pub mod files;
+pub mod integrations;
 pub mod jobs;
 pub mod links;
 pub mod sessions;

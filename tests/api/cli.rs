@@ -234,6 +234,14 @@ fn account_commands_print_one_line_each() {
     );
     assert_eq!(duplicate.status.code(), Some(1));
     assert!(text(&duplicate.stderr).contains("already exists"));
+
+    // The quote site's secret: one line, a Standard Webhooks key, usable to sign at once.
+    let integration = run(dir.path(), &[], &["integration", "create", "--name", "Site de devis"]);
+    assert!(integration.status.success(), "{}", text(&integration.stderr));
+    let secret = text(&integration.stdout);
+    assert_eq!(secret.lines().count(), 1, "{secret:?}");
+    let parsed = relais::integration::signature::Secret::parse(secret.trim()).expect("a whsec_ secret");
+    assert_eq!(parsed.expose(), secret.trim());
 }
 
 #[test]

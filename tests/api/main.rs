@@ -12,6 +12,7 @@ mod crash;
 mod direct;
 mod downloads;
 mod health;
+mod integration;
 mod jobs;
 mod lifecycle;
 mod mail;
