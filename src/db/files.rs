@@ -268,15 +268,6 @@ pub async fn mark_failed_because<'e>(
     Ok(())
 }
 
-/// Why the pipeline failed on a file, if it did.
-pub async fn failure<'e>(ex: impl Executor<'e, Database = Any>, id: FileId) -> Result<Option<String>, DbError> {
-    let row: Option<(Option<String>,)> = sqlx::query_as("SELECT failure FROM files WHERE id = $1")
-        .bind(id.to_db())
-        .fetch_optional(ex)
-        .await?;
-    Ok(row.and_then(|r| r.0))
-}
-
 /// Records where the file's poster comes from (`auto` or `custom`).
 pub async fn set_poster<'e>(ex: impl Executor<'e, Database = Any>, id: FileId, source: &str) -> Result<(), DbError> {
     sqlx::query("UPDATE files SET poster = $1 WHERE id = $2")
