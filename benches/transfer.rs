@@ -236,6 +236,22 @@ impl Relais {
         format!("{}{}", self.base, r.headers()["location"].to_str().expect("location"))
     }
 
+    /// An authenticated GET of an API path.
+    async fn get(&self, path: &str) -> reqwest::Response {
+        self.http
+            .get(format!("{}{path}", self.base))
+            .bearer_auth(&self.token)
+            .send()
+            .await
+            .expect("get")
+    }
+
+    /// The id of the bench client's (only) transfer.
+    async fn transfer(&self) -> String {
+        let transfers: serde_json::Value = self.get("/api/v1/transfers").await.json().await.expect("json");
+        transfers[0]["id"].as_str().expect("id").to_owned()
+    }
+
     async fn upload(&self, len: u64, chunk: u64, block: &Bytes, name: &str) {
         let url = self.create(len, name).await;
         let mut offset = 0;
@@ -344,23 +360,10 @@ async fn measure(scratch: &Path, size: u64, block: &Bytes) -> Pass {
     for i in 0..files {
         fresh.upload(size / files, 64 * MIB, block, &format!("z{i}.mov")).await;
     }
-    let get = |path: String| {
-        fresh
-            .http
-            .get(format!("{}{path}", fresh.base))
-            .bearer_auth(&fresh.token)
-            .send()
-    };
-    let transfers: serde_json::Value = get("/api/v1/transfers".into())
+    let transfer = fresh.transfer().await;
+    let shown: serde_json::Value = fresh
+        .get(&format!("/api/v1/transfers/{transfer}"))
         .await
-        .expect("list")
-        .json()
-        .await
-        .expect("json");
-    let transfer = transfers[0]["id"].as_str().expect("id").to_owned();
-    let shown: serde_json::Value = get(format!("/api/v1/transfers/{transfer}"))
-        .await
-        .expect("show")
         .json()
         .await
         .expect("json");
@@ -374,19 +377,16 @@ async fn measure(scratch: &Path, size: u64, block: &Bytes) -> Pass {
     let t0 = Instant::now();
     let mut raw = 0u64;
     for id in &ids {
-        let mut s = get(format!("/api/v1/files/{id}/content"))
-            .await
-            .expect("get")
-            .bytes_stream();
+        let mut s = fresh.get(&format!("/api/v1/files/{id}/content")).await.bytes_stream();
         while let Some(c) = s.next().await {
             raw += c.expect("chunk").len() as u64;
         }
     }
     pass.singles = raw as f64 / 1e6 / t0.elapsed().as_secs_f64();
     let t0 = Instant::now();
-    let mut s = get(format!("/api/v1/transfers/{transfer}/archive"))
+    let mut s = fresh
+        .get(&format!("/api/v1/transfers/{transfer}/archive"))
         .await
-        .expect("zip")
         .bytes_stream();
     let (mut first, mut zipped) = (None, 0u64);
     while let Some(c) = s.next().await {
@@ -453,24 +453,11 @@ async fn zip64() {
     let big = 4 * GIB + GIB / 2;
     server.upload(big, 64 * MIB, &block, "film entier.mov").await;
     server.upload(3 * MIB, 3 * MIB, &block, "générique.wav").await;
-    let get = |path: String| {
-        server
-            .http
-            .get(format!("{}{path}", server.base))
-            .bearer_auth(&server.token)
-            .send()
-    };
-    let transfers: serde_json::Value = get("/api/v1/transfers".into())
-        .await
-        .expect("list")
-        .json()
-        .await
-        .expect("json");
-    let transfer = transfers[0]["id"].as_str().expect("id").to_owned();
+    let transfer = server.transfer().await;
     let zip_path = scratch.path().join("transfer.zip");
     let mut out = tokio::io::BufWriter::new(tokio::fs::File::create(&zip_path).await.expect("zip file"));
     let t0 = Instant::now();
-    let response = get(format!("/api/v1/transfers/{transfer}/archive")).await.expect("zip");
+    let response = server.get(&format!("/api/v1/transfers/{transfer}/archive")).await;
     let announced = response.content_length().expect("length");
     let mut stream = response.bytes_stream();
     let mut written = 0u64;
