@@ -203,3 +203,46 @@ async fn a_delivery_is_invisible_until_published_and_its_client_is_emailed_once(
         403
     );
 }
+
+#[tokio::test]
+async fn a_delivery_published_close_to_its_expiry_gets_no_separate_reminder() {
+    let app = spawn_app().await;
+    let (_, anne_user) = Tus::client(&app, "anne@example.fr").await;
+    let (studio, _) = Tus::studio(&app, "studio@example.fr").await;
+    let created = studio
+        .call(
+            Method::POST,
+            "/api/v1/transfers",
+            Some(serde_json::json!({"title": "Dernières photos", "client": anne_user.id})),
+        )
+        .await;
+    let id = created.body["id"].as_str().expect("id").to_owned();
+    studio.upload("IMG_0900.jpg", &pattern(3000, 9), Some(&id)).await;
+    // Two days before its expiry: the publication email already gives the date.
+    let expires = app.clock().now_ms() + 2 * 24 * 3600 * 1000;
+    let published = studio
+        .call(
+            Method::PUT,
+            &format!("/api/v1/transfers/{id}/publication"),
+            Some(serde_json::json!({"expires_at": expires})),
+        )
+        .await;
+    assert_eq!(published.status, 200);
+    let past = studio
+        .call(
+            Method::PUT,
+            &format!("/api/v1/transfers/{id}/publication"),
+            Some(serde_json::json!({"expires_at": app.clock().now_ms() - 1})),
+        )
+        .await;
+    assert_eq!(
+        (past.status, past.body["errors"][0]["field"].as_str()),
+        (422, Some("expires_at"))
+    );
+    app.run_jobs().await;
+    let before = app.outbox().len();
+    let swept = relais::jobs::housekeeping::sweep(&app.state).await.expect("sweep");
+    assert_eq!(swept.reminders, 0);
+    app.run_jobs().await;
+    assert_eq!(app.outbox().len(), before);
+}
