@@ -279,7 +279,12 @@ pub async fn reset_password(state: &AppState, token: &str, password: &NewPasswor
     Ok(user)
 }
 
-async fn queue_invitation(state: &AppState, tx: &mut db::Tx, user: &User, now: i64) -> Result<(), AccountError> {
+pub(crate) async fn queue_invitation(
+    state: &AppState,
+    tx: &mut db::Tx,
+    user: &User,
+    now: i64,
+) -> Result<(), AccountError> {
     let token = random_token("");
     let validity = i64::try_from(INVITATION_VALIDITY.as_millis()).unwrap_or(i64::MAX);
     db::links::insert(

@@ -40,6 +40,10 @@ pub enum AppError {
     BadRequest { code: &'static str, detail: String },
     #[error("authentication required")]
     Unauthenticated,
+    /// A signed request whose signature is missing, wrong or outside the time window:
+    /// one answer for all, so a caller learns nothing about which.
+    #[error("the webhook signature is missing, invalid or outside the 5-minute window")]
+    InvalidSignature,
     #[error(transparent)]
     Auth(AuthError),
     #[error("you are not allowed to do this")]
@@ -50,6 +54,8 @@ pub enum AppError {
     NotFound,
     #[error("{detail}")]
     Conflict { code: &'static str, detail: String },
+    #[error("{detail}")]
+    Unprocessable { code: &'static str, detail: String },
     #[error("{detail}")]
     PayloadTooLarge { detail: String },
     #[error("{detail}")]
@@ -102,6 +108,7 @@ impl AppError {
             AppError::Validation(_) => (StatusCode::UNPROCESSABLE_ENTITY, "validation_failed"),
             AppError::BadRequest { code, .. } => (StatusCode::BAD_REQUEST, code),
             AppError::Unauthenticated => (StatusCode::UNAUTHORIZED, "authentication_required"),
+            AppError::InvalidSignature => (StatusCode::UNAUTHORIZED, "invalid_signature"),
             AppError::Auth(e) => match e {
                 AuthError::InvalidCredentials => (StatusCode::UNAUTHORIZED, "invalid_credentials"),
                 AuthError::TotpRequired => (StatusCode::UNAUTHORIZED, "totp_required"),
@@ -113,6 +120,7 @@ impl AppError {
             AppError::Csrf => (StatusCode::FORBIDDEN, "csrf_failed"),
             AppError::NotFound => (StatusCode::NOT_FOUND, "not_found"),
             AppError::Conflict { code, .. } => (StatusCode::CONFLICT, code),
+            AppError::Unprocessable { code, .. } => (StatusCode::UNPROCESSABLE_ENTITY, code),
             AppError::PayloadTooLarge { .. } => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
             AppError::UnsupportedMediaType { .. } => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type"),
             AppError::Gone => (StatusCode::GONE, "upload_expired"),

@@ -17,12 +17,16 @@ pub fn random_token(prefix: &str) -> String {
 /// hash is right here: with 256 random bits there is nothing to brute-force, and a
 /// database leak does not hand out working sessions.
 pub fn sha256_hex(secret: &str) -> String {
-    let digest = Sha256::digest(secret.as_bytes());
-    let mut out = String::with_capacity(64);
-    for b in digest {
-        out.push_str(&format!("{b:02x}"));
-    }
-    out
+    hex(&Sha256::digest(secret.as_bytes()))
+}
+
+/// Lower-case hexadecimal, as digests are stored and shown.
+pub fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write;
+    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut out, b| {
+        let _ = write!(out, "{b:02x}");
+        out
+    })
 }
 
 /// Prefix of personal API tokens.

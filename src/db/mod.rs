@@ -9,6 +9,7 @@ pub mod emails;
 pub mod files;
 pub mod integrations;
 pub mod jobs;
+pub mod ledger;
 pub mod links;
 pub mod sessions;
 pub mod setup;

@@ -325,6 +325,23 @@ pub async fn update_profile<'e>(
     Ok(())
 }
 
+/// Moves an account to another address at once (the quote site vouches for it). A taken
+/// address surfaces as a unique violation.
+pub async fn set_email<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    id: UserId,
+    email: &Email,
+    now: Millis,
+) -> Result<(), DbError> {
+    sqlx::query("UPDATE users SET email = $1, updated_at = $2 WHERE id = $3")
+        .bind(email.as_str())
+        .bind(now)
+        .bind(id.to_db())
+        .execute(ex)
+        .await?;
+    Ok(())
+}
+
 /// Stores a TOTP secret awaiting confirmation; an enrolment already confirmed is kept.
 pub async fn set_pending_totp<'e>(
     ex: impl Executor<'e, Database = Any>,

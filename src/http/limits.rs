@@ -76,6 +76,21 @@ pub fn per_ip_login_layer(behind_proxy: bool) -> GovernorLayer<ClientIpKey, NoOp
     GovernorLayer::new(config).error_handler(governor_error)
 }
 
+/// The quote site's signed calls per address: a burst of 120 (a full resync of a client
+/// is a few dozen records), then 20 a second.
+const INTEGRATION_PER_IP_BURST: u32 = 120;
+const INTEGRATION_PER_IP_PERIOD: Duration = Duration::from_millis(50);
+
+pub fn per_ip_integration_layer(behind_proxy: bool) -> GovernorLayer<ClientIpKey, NoOpMiddleware<QuantaInstant>, Body> {
+    let config = GovernorConfigBuilder::default()
+        .key_extractor(ClientIpKey { behind_proxy })
+        .period(INTEGRATION_PER_IP_PERIOD)
+        .burst_size(INTEGRATION_PER_IP_BURST)
+        .finish()
+        .expect("integration rate-limit constants are non-zero");
+    GovernorLayer::new(config).error_handler(governor_error)
+}
+
 /// Limits that need a key only the handler knows.
 pub struct Limits {
     login_per_account: DefaultKeyedRateLimiter<String>,

@@ -2,11 +2,14 @@
 
 pub mod activity;
 pub mod auth;
+mod billing;
 mod clients;
 mod cors;
 mod direct;
 mod downloads;
 mod health;
+mod integration;
+mod integrations;
 mod invitations;
 mod json;
 pub mod limits;
@@ -65,6 +68,12 @@ pub fn router(state: AppState) -> Router {
         .route("/clients/{id}", patch(clients::update))
         .route("/clients/{id}/invitation", post(clients::reinvite))
         .route("/activity", get(activity::list))
+        .route("/billing", get(billing::statement))
+        .route("/documents/{id}/content", get(billing::document))
+        .route("/integrations", get(integrations::list).post(integrations::create))
+        .route("/integrations/calls", get(integrations::calls))
+        .route("/integrations/{id}", delete(integrations::revoke))
+        .route("/integrations/{id}/rotation", post(integrations::rotate))
         .route("/transfers", get(transfers::list).post(transfers::create))
         .route("/transfers/{id}", get(transfers::show))
         .route("/transfers/{id}/archive", get(downloads::archive))
@@ -82,6 +91,7 @@ pub fn router(state: AppState) -> Router {
         .route("/files/{id}/variants/{name}", get(variants::get))
         .route("/files/{id}", get(transfers::file))
         .route("/files/{id}/content", get(downloads::content))
+        .merge(integration::routes(state.cfg.behind_proxy))
         .merge(tus::routes())
         .merge(direct::routes())
         .fallback(not_found)

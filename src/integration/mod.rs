@@ -1,7 +1,10 @@
 //! The quote site's integration: who may call (integrations and their signing secrets) and
-//! how a call proves it (Standard Webhooks signatures). The signed routes come next.
+//! how a call proves it (Standard Webhooks signatures), what it sends (`records`) and how
+//! that is applied (`sync`). The routes are in `http::integration`.
 
+pub mod records;
 pub mod signature;
+pub mod sync;
 
 use crate::db::{self, DbError};
 use crate::state::AppState;
@@ -11,6 +14,8 @@ use signature::Secret;
 pub enum IntegrationError {
     #[error("name: {0}")]
     InvalidName(String),
+    #[error("no such integration, or it is revoked")]
+    NotFound,
     #[error(transparent)]
     Db(#[from] DbError),
 }
@@ -21,4 +26,47 @@ pub async fn create(state: &AppState, name: &str) -> Result<(String, Secret), In
     let secret = Secret::generate();
     let id = db::integrations::insert(&state.db, &name, &secret.expose(), state.clock.now_ms()).await?;
     Ok((id, secret))
+}
+
+/// What a `webhook-id` is bound to in the idempotency ledger: the method, the path with
+/// its query, and the SHA-256 of the body. The same id with another of these is refused.
+pub fn request_hash(method: &str, target: &str, body_sha256: &str) -> String {
+    use sha2::{Digest, Sha256};
+    crate::auth::secrets::hex(&Sha256::digest(format!("{method} {target}\n{body_sha256}")))
+}
+
+/// How long the previous secret keeps working after a rotation: time for the quote site
+/// to deploy the new one.
+pub const ROTATION_GRACE: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
+
+/// Gives an integration a new secret; the previous one works for [`ROTATION_GRACE`] more.
+/// Returns the new secret (shown once) and when the old one stops.
+pub async fn rotate(state: &AppState, id: &str) -> Result<(Secret, crate::domain::Millis), IntegrationError> {
+    let secret = Secret::generate();
+    let now = state.clock.now_ms();
+    let until = now + i64::try_from(ROTATION_GRACE.as_millis()).unwrap_or(i64::MAX);
+    if db::integrations::rotate(&state.db, id, &secret.expose(), now, until).await? {
+        Ok((secret, until))
+    } else {
+        Err(IntegrationError::NotFound)
+    }
+}
+
+/// Stops an integration at once: none of its secrets signs any more.
+pub async fn revoke(state: &AppState, id: &str) -> Result<(), IntegrationError> {
+    if db::integrations::revoke(&state.db, id, state.clock.now_ms()).await? {
+        Ok(())
+    } else {
+        Err(IntegrationError::NotFound)
+    }
+}
+
+impl From<IntegrationError> for crate::error::AppError {
+    fn from(e: IntegrationError) -> Self {
+        match e {
+            IntegrationError::InvalidName(m) => crate::error::AppError::validation("name", m),
+            IntegrationError::NotFound => crate::error::AppError::NotFound,
+            IntegrationError::Db(db) => db.into(),
+        }
+    }
 }

@@ -75,28 +75,68 @@ pub struct Signed<'a> {
 #[error("invalid webhook signature")]
 pub struct Rejected;
 
-/// Accepts the request when its timestamp is within the tolerance and one of its
-/// `v1,` signatures was made with one of `secrets` (two during a rotation).
-pub fn verify(secrets: &[Secret], signed: &Signed<'_>, body: &[u8], now_secs: i64) -> Result<(), Rejected> {
-    let id = signed.id.trim();
-    let timestamp: i64 = signed.timestamp.trim().parse().map_err(|_| Rejected)?;
-    if id.is_empty() || (now_secs - timestamp).abs() > TOLERANCE_SECS {
-        return Err(Rejected);
-    }
-    // Several space-separated signatures may be sent (the sender's own rotation).
-    let candidates: Vec<Vec<u8>> = signed
-        .signature
-        .split_whitespace()
-        .filter_map(|s| s.strip_prefix("v1,"))
-        .filter_map(|b64| STANDARD.decode(b64).ok())
-        .collect();
-    let timestamp = signed.timestamp.trim();
-    let accepted = secrets.iter().any(|secret| {
-        candidates
+/// A check in progress: the headers have been read and the timestamp is within the
+/// tolerance; the body is fed as it arrives (a PDF is not held in memory to be checked).
+pub struct Verifier {
+    /// One running HMAC per secret, with the secret's position in the list given.
+    macs: Vec<(usize, Hmac<Sha256>)>,
+    candidates: Vec<Vec<u8>>,
+}
+
+impl Verifier {
+    /// Checks what can be checked before the body: the id, the timestamp (a replay
+    /// window of [`TOLERANCE_SECS`] either way) and that some `v1,` signature is there.
+    pub fn start(secrets: &[Secret], signed: &Signed<'_>, now_secs: i64) -> Result<Self, Rejected> {
+        let id = signed.id.trim();
+        let timestamp = signed.timestamp.trim();
+        let seconds: i64 = timestamp.parse().map_err(|_| Rejected)?;
+        if id.is_empty() || (now_secs - seconds).abs() > TOLERANCE_SECS {
+            return Err(Rejected);
+        }
+        // Several space-separated signatures may be sent (the sender's own rotation).
+        let candidates: Vec<Vec<u8>> = signed
+            .signature
+            .split_whitespace()
+            .filter_map(|s| s.strip_prefix("v1,"))
+            .filter_map(|b64| STANDARD.decode(b64).ok())
+            .collect();
+        if candidates.is_empty() {
+            return Err(Rejected);
+        }
+        let macs = secrets
             .iter()
-            .any(|tag| secret.mac(id, timestamp, body).verify_slice(tag).is_ok())
-    });
-    if accepted { Ok(()) } else { Err(Rejected) }
+            .enumerate()
+            .map(|(i, secret)| (i, secret.mac(id, timestamp, b"")))
+            .collect();
+        Ok(Self { macs, candidates })
+    }
+
+    /// Feeds the next bytes of the raw body.
+    pub fn update(&mut self, chunk: &[u8]) {
+        for (_, mac) in &mut self.macs {
+            mac.update(chunk);
+        }
+    }
+
+    /// The position of the secret that signed the body, or the one rejection. Every
+    /// comparison is constant-time (`verify_slice`).
+    pub fn finish(self) -> Result<usize, Rejected> {
+        let candidates = self.candidates;
+        self.macs
+            .into_iter()
+            .find(|(_, mac)| candidates.iter().any(|tag| mac.clone().verify_slice(tag).is_ok()))
+            .map(|(i, _)| i)
+            .ok_or(Rejected)
+    }
+}
+
+/// Accepts the request when its timestamp is within the tolerance and one of its
+/// `v1,` signatures was made with one of `secrets` (two during a rotation); returns the
+/// position of the secret that matched.
+pub fn verify(secrets: &[Secret], signed: &Signed<'_>, body: &[u8], now_secs: i64) -> Result<usize, Rejected> {
+    let mut verifier = Verifier::start(secrets, signed, now_secs)?;
+    verifier.update(body);
+    verifier.finish()
 }
 
 #[cfg(test)]
@@ -110,7 +150,7 @@ mod tests {
     const BODY: &[u8] = br#"{"test": 2432232314}"#;
     const SIGNATURE: &str = "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=";
 
-    fn check(secrets: &[Secret], signature: &str, timestamp: &str, body: &[u8], now: i64) -> Result<(), Rejected> {
+    fn check(secrets: &[Secret], signature: &str, timestamp: &str, body: &[u8], now: i64) -> Result<usize, Rejected> {
         let signed = Signed {
             id: ID,
             timestamp,
@@ -125,7 +165,7 @@ mod tests {
         assert_eq!(secret.sign(ID, TIMESTAMP, BODY), SIGNATURE);
         assert_eq!(secret.expose(), SECRET);
         let ts = TIMESTAMP.to_string();
-        assert_eq!(check(&[secret], SIGNATURE, &ts, BODY, TIMESTAMP + 10), Ok(()));
+        assert_eq!(check(&[secret], SIGNATURE, &ts, BODY, TIMESTAMP + 10), Ok(0));
     }
 
     #[test]
@@ -169,11 +209,11 @@ mod tests {
         let new = Secret::generate();
         let ts = TIMESTAMP.to_string();
         let both = [new.clone(), old.clone()];
-        assert_eq!(check(&both, SIGNATURE, &ts, BODY, TIMESTAMP), Ok(()));
+        assert_eq!(check(&both, SIGNATURE, &ts, BODY, TIMESTAMP), Ok(1));
         let with_new = new.sign(ID, TIMESTAMP, BODY);
-        assert_eq!(check(&both, &with_new, &ts, BODY, TIMESTAMP), Ok(()));
+        assert_eq!(check(&both, &with_new, &ts, BODY, TIMESTAMP), Ok(0));
         let two = format!("v1,AAAA {with_new}");
-        assert_eq!(check(std::slice::from_ref(&new), &two, &ts, BODY, TIMESTAMP), Ok(()));
+        assert_eq!(check(std::slice::from_ref(&new), &two, &ts, BODY, TIMESTAMP), Ok(0));
         assert!(!format!("{new:?}").contains(&new.expose()[6..12]));
     }
 }

@@ -310,6 +310,40 @@ pub fn email_change(to: &Recipient<'_>, studio: &str, link: &str) -> Result<Comp
     compose(to, studio, link, notice)
 }
 
+/// To the new address, when the quote site changed it: the space now answers to it.
+pub fn email_updated(to: &Recipient<'_>, studio: &str, link: &str) -> Result<Composed, askama::Error> {
+    let notice = match to.locale {
+        Locale::Fr => Notice {
+            kind: "email_updated",
+            subject: "Votre espace utilise désormais cette adresse".into(),
+            paragraphs: vec![
+                format!(
+                    "{studio} a enregistré cette adresse pour votre espace client : c’est désormais avec elle que vous vous connectez, et c’est ici que vous recevrez nos messages."
+                ),
+                "Votre mot de passe ne change pas. Si vous ne reconnaissez pas ce changement, répondez à ce message."
+                    .into(),
+            ],
+            items: Vec::new(),
+            action: "Ouvrir mon espace",
+            footer: "Message envoyé à la suite d’un changement d’adresse.",
+        },
+        Locale::En => Notice {
+            kind: "email_updated",
+            subject: "Your space now uses this address".into(),
+            paragraphs: vec![
+                format!(
+                    "{studio} recorded this address for your client space: you now sign in with it, and our messages will come here."
+                ),
+                "Your password does not change. If you do not recognise this change, reply to this message.".into(),
+            ],
+            items: Vec::new(),
+            action: "Open my space",
+            footer: "Sent after a change of address.",
+        },
+    };
+    compose(to, studio, link, notice)
+}
+
 fn plural_s(n: usize) -> &'static str {
     if n > 1 { "s" } else { "" }
 }

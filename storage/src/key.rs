@@ -92,6 +92,11 @@ pub mod keys {
         build("staging", upload, Some(&format!("tail-{seq:06}")))
     }
 
+    /// A PDF the quote site sent (one object per received version).
+    pub fn document(id: Uuid) -> BlobKey {
+        build("documents", id, None)
+    }
+
     /// Short-lived object written and removed by `relais check` and `/readyz`.
     pub fn probe(id: Uuid) -> BlobKey {
         BlobKey(format!("probes/{}", id.simple()))

@@ -1,0 +1,524 @@
+//! The quote site's signed API: `PUT /api/v1/integration/{clients,quotes,invoices,
+//! payments,documents}/{id}`. Checks run in this order, each before the next looks at
+//! anything: the Standard Webhooks signature over the raw body, then the body's fields,
+//! then the idempotency ledger (`webhook-id`), then parents and versions inside one
+//! transaction that also stores the answer. Every call goes to the studio's call log.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{Path, Request, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::put;
+use futures_util::StreamExt;
+use relais_storage::{BlobError, BlobKey, keys};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+use super::limits;
+use crate::auth::secrets::hex;
+use crate::db::{self, DbError, integrations::Call};
+use crate::error::{AppError, FieldError};
+use crate::integration::records::{ClientRecord, DocumentMeta, ExtId, InvoiceRecord, PaymentRecord, QuoteRecord};
+use crate::integration::signature::{Secret, Signed, Verifier};
+use crate::integration::sync::{self, Applied, Outcome, ReceivedPdf, SyncError};
+use crate::state::AppState;
+
+/// Records are small JSON objects.
+const JSON_LIMIT: usize = 64 * 1024;
+/// A quote or invoice PDF; anything larger is not one.
+pub const DOCUMENT_LIMIT: u64 = 20 * 1024 * 1024;
+/// A request still marked in progress after this long was abandoned (its node died):
+/// a retry takes it over instead of being told to wait forever.
+const ABANDONED_AFTER: Duration = Duration::from_secs(60);
+/// Concurrent first writes of one record: the loser runs again and finds the winner's.
+const RACE_ATTEMPTS: usize = 3;
+
+pub fn routes(behind_proxy: bool) -> Router<AppState> {
+    Router::new()
+        .route("/integration/clients/{id}", put(put_client))
+        .route("/integration/quotes/{id}", put(put_quote))
+        .route("/integration/invoices/{id}", put(put_invoice))
+        .route("/integration/payments/{id}", put(put_payment))
+        .route("/integration/documents/{id}", put(put_document))
+        .route_layer(limits::per_ip_integration_layer(behind_proxy))
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Resource {
+    Client,
+    Quote,
+    Invoice,
+    Payment,
+    Document,
+}
+
+async fn put_client(State(state): State<AppState>, Path(id): Path<String>, req: Request) -> Response {
+    handle(&state, Resource::Client, &id, req).await
+}
+
+async fn put_quote(State(state): State<AppState>, Path(id): Path<String>, req: Request) -> Response {
+    handle(&state, Resource::Quote, &id, req).await
+}
+
+async fn put_invoice(State(state): State<AppState>, Path(id): Path<String>, req: Request) -> Response {
+    handle(&state, Resource::Invoice, &id, req).await
+}
+
+async fn put_payment(State(state): State<AppState>, Path(id): Path<String>, req: Request) -> Response {
+    handle(&state, Resource::Payment, &id, req).await
+}
+
+async fn put_document(State(state): State<AppState>, Path(id): Path<String>, req: Request) -> Response {
+    handle(&state, Resource::Document, &id, req).await
+}
+
+/// What is answered, and how the call log describes it.
+struct Answer {
+    status: StatusCode,
+    body: String,
+    outcome: &'static str,
+    replayed: bool,
+}
+
+impl IntoResponse for Answer {
+    fn into_response(self) -> Response {
+        let mut response = (self.status, self.body).into_response();
+        let headers = response.headers_mut();
+        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        if self.replayed {
+            headers.insert("idempotent-replayed", HeaderValue::from_static("true"));
+        }
+        response
+    }
+}
+
+async fn handle(state: &AppState, resource: Resource, id: &str, req: Request) -> Response {
+    let (parts, body) = req.into_parts();
+    let mut call = Call {
+        id: uuid::Uuid::now_v7().to_string(),
+        integration_id: None,
+        webhook_id: header_text(&parts, "webhook-id").map(|s| s.chars().take(200).collect()),
+        method: parts.method.to_string(),
+        path: original_uri(&parts).path().chars().take(300).collect(),
+        status: 0,
+        outcome: "rejected".into(),
+        reason: None,
+        at: state.clock.now_ms(),
+    };
+    let response = match run(state, resource, id, &parts, body, &mut call).await {
+        Ok(answer) => {
+            call.outcome = answer.outcome.into();
+            answer.into_response()
+        }
+        Err(e) => {
+            let (status, code) = e.parts();
+            // The studio reads the reason; a server fault's cause stays in the server log.
+            call.reason = Some(if status.is_server_error() {
+                code.to_owned()
+            } else {
+                format!("{code}: {e}")
+            });
+            e.into_response()
+        }
+    };
+    call.status = i64::from(response.status().as_u16());
+    if let Err(e) = db::integrations::log_call(&state.db, &call).await {
+        tracing::warn!(error = %e, "cannot write the integration call log");
+    }
+    response
+}
+
+/// The URI as the caller sent it (routing under `/api/v1` strips the prefix).
+fn original_uri(parts: &Parts) -> &axum::http::Uri {
+    parts
+        .extensions
+        .get::<axum::extract::OriginalUri>()
+        .map_or(&parts.uri, |o| &o.0)
+}
+
+fn header_text<'a>(parts: &'a Parts, name: &str) -> Option<&'a str> {
+    parts.headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+/// The body once its signature is proven.
+enum Received {
+    Json(Value),
+    Pdf(DocumentMeta, ReceivedPdf),
+}
+
+async fn run(
+    state: &AppState,
+    resource: Resource,
+    id: &str,
+    parts: &Parts,
+    body: Body,
+    call: &mut Call,
+) -> Result<Answer, AppError> {
+    let now = state.clock.now_ms();
+    let signed = Signed {
+        id: header_text(parts, "webhook-id").unwrap_or_default(),
+        timestamp: header_text(parts, "webhook-timestamp").unwrap_or_default(),
+        signature: header_text(parts, "webhook-signature").unwrap_or_default(),
+    };
+    if signed.id.len() > 200 {
+        return Err(AppError::InvalidSignature);
+    }
+    let (owners, secrets): (Vec<String>, Vec<Secret>) = db::integrations::active_secrets(&state.db, now)
+        .await?
+        .into_iter()
+        .filter_map(|s| Some((s.integration_id, Secret::parse(&s.secret)?)))
+        .unzip();
+    let now_secs = i64::try_from(state.clock.now_secs()).unwrap_or(i64::MAX);
+    let verifier = Verifier::start(&secrets, &signed, now_secs).map_err(|_| AppError::InvalidSignature)?;
+
+    let (matched, received, body_digest) = if resource == Resource::Document {
+        let (verifier, pdf, head) = receive_pdf(state, body, verifier).await?;
+        let Ok(matched) = verifier.finish() else {
+            discard(state, &pdf.blob_key).await;
+            return Err(AppError::InvalidSignature);
+        };
+        call.integration_id = owners.get(matched).cloned();
+        let meta = match check_pdf(parts, &head) {
+            Ok(meta) => meta,
+            Err(e) => {
+                discard(state, &pdf.blob_key).await;
+                return Err(e);
+            }
+        };
+        let digest = pdf.sha256.clone();
+        let received = Received::Pdf(meta, pdf);
+        (matched, received, digest)
+    } else {
+        let mut verifier = verifier;
+        let bytes = axum::body::to_bytes(body, JSON_LIMIT)
+            .await
+            .map_err(|_| AppError::PayloadTooLarge {
+                detail: format!("a record is at most {} KiB of JSON", JSON_LIMIT / 1024),
+            })?;
+        verifier.update(&bytes);
+        let matched = verifier.finish().map_err(|_| AppError::InvalidSignature)?;
+        call.integration_id = owners.get(matched).cloned();
+        let value: Value = serde_json::from_slice(&bytes)
+            .map_err(|e| AppError::Validation(vec![FieldError::new("body", format!("not valid JSON: {e}"))]))?;
+        (matched, Received::Json(value), hex(&Sha256::digest(&bytes)))
+    };
+    let integration = owners.get(matched).cloned().unwrap_or_default();
+    call.integration_id = Some(integration.clone());
+
+    let result = accept(
+        state,
+        resource,
+        id,
+        parts,
+        &signed,
+        &integration,
+        received,
+        &body_digest,
+    )
+    .await;
+    result.map_err(|(e, orphan)| {
+        if let Some(key) = orphan {
+            let state = state.clone();
+            tokio::spawn(async move { discard(&state, &key).await });
+        }
+        e
+    })
+}
+
+/// Steps after the signature: the fields, the idempotency ledger, the write. On failure
+/// returns the blob of a received PDF that no record points to.
+#[allow(clippy::too_many_arguments)]
+async fn accept(
+    state: &AppState,
+    resource: Resource,
+    id: &str,
+    parts: &Parts,
+    signed: &Signed<'_>,
+    integration: &str,
+    received: Received,
+    body_digest: &str,
+) -> Result<Answer, (AppError, Option<String>)> {
+    let orphan = match &received {
+        Received::Pdf(_, pdf) => Some(pdf.blob_key.clone()),
+        Received::Json(_) => None,
+    };
+    let fail = |e: AppError| (e, orphan.clone());
+    let ext = ExtId::parse(id).ok_or_else(|| {
+        fail(AppError::validation(
+            "id",
+            "expected an id of 1 to 100 characters among A-Z a-z 0-9 . _ : -",
+        ))
+    })?;
+    let record = Record::parse(resource, received).map_err(|errors| fail(AppError::Validation(errors)))?;
+
+    // The same id must mean the same request: method, path and body.
+    let uri = original_uri(parts);
+    let target = uri.path_and_query().map(|p| p.as_str()).unwrap_or_default();
+    let request_hash = crate::integration::request_hash(parts.method.as_str(), target, body_digest);
+    let webhook_id = signed.id.trim();
+    match claim(state, webhook_id, integration, &request_hash)
+        .await
+        .map_err(fail)?
+    {
+        Claim::Fresh => {}
+        Claim::Replay(answer) => {
+            // The first request's PDF is the one kept; this copy is not needed.
+            if let Some(key) = orphan {
+                discard(state, &key).await;
+            }
+            return Ok(answer);
+        }
+    }
+
+    let applied = apply(state, &ext, &record, webhook_id).await;
+    match applied {
+        Ok((answer, replaced)) => {
+            if let Some(old) = replaced {
+                discard(state, &old).await;
+            }
+            // The record kept its earlier PDF: the one just received is not needed.
+            if (answer.outcome == "stale" || answer.outcome == "unchanged")
+                && let Some(key) = orphan
+            {
+                discard(state, &key).await;
+            }
+            Ok(answer)
+        }
+        Err(e) => {
+            if let Err(release) = db::integrations::release(&state.db, webhook_id).await {
+                tracing::warn!(error = %release, "cannot release an idempotency claim; it expires on its own");
+            }
+            Err((e, orphan))
+        }
+    }
+}
+
+/// A parsed record, ready to apply.
+enum Record {
+    Client(ClientRecord),
+    Quote(QuoteRecord),
+    Invoice(InvoiceRecord),
+    Payment(PaymentRecord),
+    Document(DocumentMeta, ReceivedPdf),
+}
+
+impl Record {
+    fn parse(resource: Resource, received: Received) -> Result<Self, Vec<FieldError>> {
+        match (resource, received) {
+            (Resource::Client, Received::Json(v)) => ClientRecord::parse(&v).map(Record::Client),
+            (Resource::Quote, Received::Json(v)) => QuoteRecord::parse(&v).map(Record::Quote),
+            (Resource::Invoice, Received::Json(v)) => InvoiceRecord::parse(&v).map(Record::Invoice),
+            (Resource::Payment, Received::Json(v)) => PaymentRecord::parse(&v).map(Record::Payment),
+            (_, Received::Pdf(meta, pdf)) => Ok(Record::Document(meta, pdf)),
+            (Resource::Document, Received::Json(_)) => Err(vec![FieldError::new("body", "expected a PDF")]),
+        }
+    }
+}
+
+enum Claim {
+    Fresh,
+    Replay(Answer),
+}
+
+/// Claims the `webhook-id`, or answers from the ledger: the stored answer for a resend,
+/// 422 for the same id with another request, 409 while the first is still running.
+async fn claim(state: &AppState, webhook_id: &str, integration: &str, hash: &str) -> Result<Claim, AppError> {
+    let now = state.clock.now_ms();
+    if db::integrations::claim(&state.db, webhook_id, integration, hash, now).await? {
+        return Ok(Claim::Fresh);
+    }
+    let Some(seen) = db::integrations::seen(&state.db, webhook_id).await? else {
+        // Released between our insert and our read: the first attempt failed; go again.
+        return match db::integrations::claim(&state.db, webhook_id, integration, hash, now).await? {
+            true => Ok(Claim::Fresh),
+            false => Err(in_progress()),
+        };
+    };
+    if seen.request_hash != hash {
+        return Err(AppError::Unprocessable {
+            code: "idempotency_key_reused",
+            detail: "this webhook-id was already used for a different request; use a new id for a new request".into(),
+        });
+    }
+    match (seen.status, seen.response) {
+        (Some(status), Some(body)) => Ok(Claim::Replay(Answer {
+            status: u16::try_from(status)
+                .ok()
+                .and_then(|s| StatusCode::from_u16(s).ok())
+                .unwrap_or(StatusCode::OK),
+            body,
+            outcome: "replayed",
+            replayed: true,
+        })),
+        _ => {
+            let abandoned = now - seen.claimed_at > i64::try_from(ABANDONED_AFTER.as_millis()).unwrap_or(i64::MAX);
+            if abandoned && db::integrations::take_over(&state.db, webhook_id, seen.claimed_at, now).await? {
+                Ok(Claim::Fresh)
+            } else {
+                Err(in_progress())
+            }
+        }
+    }
+}
+
+fn in_progress() -> AppError {
+    AppError::Conflict {
+        code: "request_in_progress",
+        detail: "a request with this webhook-id is being processed; retry in a few seconds".into(),
+    }
+}
+
+/// Writes the record and its answer in one transaction; a lost race runs again.
+async fn apply(
+    state: &AppState,
+    ext: &ExtId,
+    record: &Record,
+    webhook_id: &str,
+) -> Result<(Answer, Option<String>), AppError> {
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        match apply_once(state, ext, record, webhook_id).await {
+            Err(e) if e.is_race() && attempt < RACE_ATTEMPTS => continue,
+            Err(e) if e.is_race() => return Err(SyncError::Raced.into()),
+            Err(e) => return Err(e.into()),
+            Ok(done) => return Ok(done),
+        }
+    }
+}
+
+async fn apply_once(
+    state: &AppState,
+    ext: &ExtId,
+    record: &Record,
+    webhook_id: &str,
+) -> Result<(Answer, Option<String>), SyncError> {
+    let now = state.clock.now_ms();
+    let mut tx = state.db.begin().await?;
+    let (applied, replaced): (Applied, Option<String>) = match record {
+        Record::Client(r) => (sync::client(state, &mut tx, ext, r, now).await?, None),
+        Record::Quote(r) => (sync::quote(&mut tx, ext, r, now).await?, None),
+        Record::Invoice(r) => (sync::invoice(&mut tx, ext, r, now).await?, None),
+        Record::Payment(r) => (sync::payment(&mut tx, ext, r, now).await?, None),
+        Record::Document(meta, pdf) => sync::document(&mut tx, ext, meta, pdf, now).await?,
+    };
+    let status = if applied.result == Outcome::Created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    let body = serde_json::to_string(&applied).map_err(|e| DbError::Corrupt(e.to_string()))?;
+    db::integrations::complete(&mut *tx, webhook_id, status.as_u16(), &body, now).await?;
+    tx.commit().await.map_err(DbError::from)?;
+    state.jobs_queued();
+    let outcome = match applied.result {
+        Outcome::Created => "created",
+        Outcome::Updated => "updated",
+        Outcome::Unchanged => "unchanged",
+        Outcome::Stale => "stale",
+    };
+    Ok((
+        Answer {
+            status,
+            body,
+            outcome,
+            replayed: false,
+        },
+        replaced,
+    ))
+}
+
+/// What is counted while a PDF streams into storage.
+struct Tap {
+    verifier: Verifier,
+    hash: Sha256,
+    size: u64,
+    head: Vec<u8>,
+    too_large: bool,
+}
+
+/// Streams the body into storage under a fresh key, feeding the signature check and the
+/// SHA-256 on the way, so a PDF is never held in memory. The caller deletes the object
+/// if the signature then fails.
+async fn receive_pdf(
+    state: &AppState,
+    body: Body,
+    verifier: Verifier,
+) -> Result<(Verifier, ReceivedPdf, Vec<u8>), AppError> {
+    let tap = Arc::new(Mutex::new(Tap {
+        verifier,
+        hash: Sha256::new(),
+        size: 0,
+        head: Vec::with_capacity(8),
+        too_large: false,
+    }));
+    let key = keys::document(uuid::Uuid::now_v7());
+    let counting = Arc::clone(&tap);
+    let stream = body
+        .into_data_stream()
+        .map(move |chunk| {
+            let chunk = chunk.map_err(|e| BlobError::Body(e.to_string()))?;
+            let mut t = counting.lock().unwrap_or_else(|p| p.into_inner());
+            t.size += chunk.len() as u64;
+            if t.size > DOCUMENT_LIMIT {
+                t.too_large = true;
+                return Err(BlobError::Body("document too large".into()));
+            }
+            t.verifier.update(&chunk);
+            t.hash.update(&chunk);
+            let missing = 8usize.saturating_sub(t.head.len()).min(chunk.len());
+            t.head.extend_from_slice(&chunk[..missing]);
+            Ok(chunk)
+        })
+        .boxed();
+    let stored = state.blobs.put_stream(&key, stream).await;
+    let tap = Arc::try_unwrap(tap)
+        .map_err(|_| AppError::internal("body stream still referenced"))?
+        .into_inner()
+        .unwrap_or_else(|p| p.into_inner());
+    if tap.too_large {
+        discard(state, key.as_str()).await;
+        return Err(AppError::PayloadTooLarge {
+            detail: format!("a document is at most {} MiB", DOCUMENT_LIMIT / (1024 * 1024)),
+        });
+    }
+    stored?;
+    let pdf = ReceivedPdf {
+        blob_key: key.as_str().to_owned(),
+        size: tap.size,
+        sha256: hex(&tap.hash.finalize()),
+    };
+    Ok((tap.verifier, pdf, tap.head))
+}
+
+/// The document's description (query string) and that the body is a PDF.
+fn check_pdf(parts: &Parts, head: &[u8]) -> Result<DocumentMeta, AppError> {
+    let query: HashMap<String, String> = parts
+        .uri
+        .query()
+        .map(|q| url::form_urlencoded::parse(q.as_bytes()).into_owned().collect())
+        .unwrap_or_default();
+    let mut errors = Vec::new();
+    let meta = DocumentMeta::parse(&query).map_err(|e| errors.extend(e)).ok();
+    if !head.starts_with(b"%PDF-") {
+        errors.push(FieldError::new("body", "expected a PDF (it must start with %PDF-)"));
+    }
+    match meta {
+        Some(meta) if errors.is_empty() => Ok(meta),
+        _ => Err(AppError::Validation(errors)),
+    }
+}
+
+/// Deletes an object no record points to; a failure only leaves garbage, so it is logged.
+async fn discard(state: &AppState, key: &str) {
+    let Ok(key) = BlobKey::parse(key) else { return };
+    if let Err(e) = state.blobs.delete(&key).await {
+        tracing::warn!(error = %e, key = %key, "cannot delete an unused document");
+    }
+}
