@@ -105,6 +105,12 @@ if ! "$PYTHON" -c 'import standardwebhooks' 2>/dev/null; then
   "$PYTHON" -m pip install -q standardwebhooks
 fi
 
+# --- An independent check of the OpenAPI document (PyPI) -----------------------------
+if ! "$PYTHON" -c 'import openapi_spec_validator' 2>/dev/null; then
+  say "installing openapi-spec-validator"
+  "$PYTHON" -m pip install -q openapi-spec-validator
+fi
+
 # --- S3 with CORS and lifecycle rules: moto's server (for `relais storage setup`) -----
 if ! "$PYTHON" -c 'import moto.server, flask' 2>/dev/null; then
   say "installing moto[server]"

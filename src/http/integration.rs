@@ -39,14 +39,28 @@ const ABANDONED_AFTER: Duration = Duration::from_secs(60);
 /// Concurrent first writes of one record: the loser runs again and finds the winner's.
 const RACE_ATTEMPTS: usize = 3;
 
+/// The OpenAPI document of these routes, for the quote site's developers.
+const OPENAPI: &str = include_str!("../integration/openapi.json");
+
 pub fn routes(behind_proxy: bool) -> Router<AppState> {
-    Router::new()
+    let signed = Router::new()
         .route("/integration/clients/{id}", put(put_client))
         .route("/integration/quotes/{id}", put(put_quote))
         .route("/integration/invoices/{id}", put(put_invoice))
         .route("/integration/payments/{id}", put(put_payment))
         .route("/integration/documents/{id}", put(put_document))
-        .route_layer(limits::per_ip_integration_layer(behind_proxy))
+        .route_layer(limits::per_ip_integration_layer(behind_proxy));
+    signed.route("/openapi.json", axum::routing::get(openapi))
+}
+
+async fn openapi() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, HeaderValue::from_static("application/json")),
+            (header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=3600")),
+        ],
+        OPENAPI,
+    )
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

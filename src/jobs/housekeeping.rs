@@ -16,6 +16,11 @@ const EVERY: Duration = Duration::from_secs(600);
 const KEEP_FINISHED_JOBS: Duration = Duration::from_secs(7 * 24 * 3600);
 /// Expired or used links are kept a while so "this link was already used" stays true.
 const KEEP_SPENT_LINKS: Duration = Duration::from_secs(30 * 24 * 3600);
+/// The quote site's `webhook-id`s are remembered at least this long (its retries stop
+/// well before).
+const KEEP_REQUEST_IDS: Duration = Duration::from_secs(8 * 24 * 3600);
+/// The integration call log the studio reads.
+const KEEP_CALLS: Duration = Duration::from_secs(90 * 24 * 3600);
 
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct Swept {
@@ -26,6 +31,8 @@ pub struct Swept {
     pub uploads: u64,
     /// Clients reminded of a delivery about to expire.
     pub reminders: usize,
+    /// Forgotten `webhook-id`s and integration calls.
+    pub integration: u64,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -50,6 +57,8 @@ pub async fn sweep(state: &AppState) -> Result<Swept, SweepError> {
         jobs: db::jobs::purge_finished(db.pool(), now - ms(KEEP_FINISHED_JOBS)).await?,
         uploads: crate::uploads::reap_expired(state).await?,
         reminders: lifecycle::send_expiry_reminders(state).await?,
+        integration: db::integrations::purge_requests(db.pool(), now - ms(KEEP_REQUEST_IDS)).await?
+            + db::integrations::purge_calls(db.pool(), now - ms(KEEP_CALLS)).await?,
     })
 }
 

@@ -5,6 +5,7 @@
 
 mod assets;
 mod auth_pages;
+mod billing_pages;
 mod client_pages;
 mod csp;
 mod studio_pages;
@@ -37,6 +38,8 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route("/deliveries", get(client_pages::deliveries))
         .route("/deliveries/{id}", get(client_pages::delivery))
         .route("/send", get(client_pages::send))
+        .route("/billing", get(billing_pages::page))
+        .route("/studio/integrations", get(billing_pages::integrations))
         .route("/studio", get(studio_pages::dashboard))
         .route("/studio/clients", get(studio_pages::clients))
         .route("/studio/clients/{id}", get(studio_pages::client))

@@ -172,6 +172,7 @@ struct ClientPage {
     storage: String,
     inbound: Vec<Tile>,
     deliveries: Vec<DeliveryRow>,
+    billing: super::billing_pages::BillingView,
 }
 
 fn delivery_state(t: &Texts, transfer: &db::transfers::Transfer, now: i64) -> (&'static str, &'static str) {
@@ -221,7 +222,9 @@ pub async fn client(
             }
         }
     }
+    let statement = crate::billing::statement(&state.db, client.id).await?;
     render(ClientPage {
+        billing: super::billing_pages::BillingView::new(t, locale, &statement),
         chrome: viewer.chrome("clients", client.name.clone()),
         storage: i18n::size(locale, summary.map_or(0, |s| s.stored_bytes)),
         client,

@@ -47,7 +47,44 @@ async fn a_client_using_another_clients_ids_gets_404_everywhere() {
         .expect("id")
         .to_owned();
 
+    // Bob's quote-site records: the quote site links his existing account by address and
+    // sends him a contract.
+    let (_, secret) = relais::integration::create(&app.state, "Site de devis")
+        .await
+        .expect("integration");
+    let signed_put = |path: &'static str, id: &'static str, body: Vec<u8>| {
+        let now = app.clock().now_secs() as i64;
+        app.http
+            .put(app.url(path))
+            .header("webhook-id", id)
+            .header("webhook-timestamp", now.to_string())
+            .header("webhook-signature", secret.sign(id, now, &body))
+            .body(body)
+    };
+    let linked = signed_put(
+        "/api/v1/integration/clients/bob",
+        "msg_1",
+        serde_json::to_vec(&serde_json::json!({"email": "bob@example.fr", "name": "Bob", "version": 1})).expect("json"),
+    )
+    .send()
+    .await
+    .expect("request");
+    assert_eq!(linked.status(), 201);
+    let contract = signed_put(
+        "/api/v1/integration/documents/bob-contract?kind=other&owner=bob&version=1",
+        "msg_2",
+        b"%PDF-1.4\n% contrat\n%%EOF\n".to_vec(),
+    )
+    .send()
+    .await
+    .expect("request");
+    assert_eq!(contract.status(), 201);
+    let bob_statement = bob.call(Method::GET, "/api/v1/billing", None).await;
+    assert_eq!(bob_statement.body["documents"][0]["id"], "bob-contract");
+
     let calls: Vec<(Method, String, Option<serde_json::Value>)> = vec![
+        (Method::GET, format!("/api/v1/billing?client={}", bob_user.id), None),
+        (Method::GET, "/api/v1/documents/bob-contract/content".to_owned(), None),
         (Method::GET, format!("/api/v1/transfers/{bob_inbound}"), None),
         (Method::GET, format!("/api/v1/transfers/{delivery}"), None),
         (Method::GET, format!("/api/v1/transfers/{bob_inbound}/archive"), None),

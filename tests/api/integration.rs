@@ -791,3 +791,172 @@ async fn relais_agrees_with_the_official_library_on_what_is_signed() {
     assert_eq!(verify(&secrets, &signed, body, now), Ok(0));
     assert!(verify(&secrets, &signed, b"{}", now).is_err());
 }
+
+#[tokio::test]
+async fn the_studio_manages_keys_over_the_api_and_sees_each_clients_statement_and_the_call_log() {
+    let app = spawn_app().await;
+    let (_, totp) = app.create_studio("studio@example.fr", "un mot de passe solide").await;
+    let code = app.totp_code(&totp, 0);
+    assert_eq!(
+        app.login("studio@example.fr", "un mot de passe solide", Some(&code))
+            .await
+            .status,
+        201
+    );
+    let created = Answer::of(
+        app.request(Method::POST, "/api/v1/integrations")
+            .json(&json!({"name": "Devis en ligne"}))
+            .send()
+            .await
+            .expect("request"),
+    )
+    .await;
+    assert_eq!(created.status, 201, "{created:?}");
+    let secret = Secret::parse(created.body["secret"].as_str().expect("secret")).expect("whsec_");
+    let id = created.body["id"].as_str().expect("id").to_owned();
+    let site = Site {
+        app: &app,
+        id: id.clone(),
+        secret,
+        python: false,
+    };
+    let anne = site.send("/api/v1/integration/clients/c1", &client(1)).await;
+    assert_eq!(
+        site.send("/api/v1/integration/quotes/q1", &quote(1, "accepted"))
+            .await
+            .status,
+        201
+    );
+    assert_eq!(
+        site.send("/api/v1/integration/payments/p1", &payment(100)).await.status,
+        409
+    );
+
+    let account = anne.body["account"].as_str().expect("account");
+    let page = app
+        .request(Method::GET, &format!("/studio/clients/{account}"))
+        .send()
+        .await
+        .expect("request")
+        .text()
+        .await
+        .expect("html");
+    assert!(
+        page.contains("D-2026-014") && page.contains("3\u{202f}450,00\u{a0}€"),
+        "{page}"
+    );
+    let log = app
+        .request(Method::GET, "/studio/integrations")
+        .send()
+        .await
+        .expect("request")
+        .text()
+        .await
+        .expect("html");
+    assert!(log.contains("Devis en ligne"));
+    assert!(log.contains("PUT /api/v1/integration/quotes/q1"));
+    assert!(log.contains("unknown_invoice"), "the refusal and its reason");
+
+    let rotated = Answer::of(
+        app.request(Method::POST, &format!("/api/v1/integrations/{id}/rotation"))
+            .send()
+            .await
+            .expect("request"),
+    )
+    .await;
+    assert_eq!(rotated.status, 200);
+    assert!(rotated.body["previous_valid_until"].is_i64());
+    let revoked = app
+        .request(Method::DELETE, &format!("/api/v1/integrations/{id}"))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(revoked.status(), 204);
+    assert_eq!(
+        site.send("/api/v1/integration/clients/c1", &client(2)).await.status,
+        401
+    );
+    let list = Answer::of(
+        app.request(Method::GET, "/api/v1/integrations")
+            .send()
+            .await
+            .expect("request"),
+    )
+    .await;
+    assert!(list.body[0]["revoked_at"].is_i64());
+}
+
+#[tokio::test]
+async fn the_openapi_document_is_valid_and_covers_every_signed_route() {
+    let app = spawn_app().await;
+    let response = app
+        .http
+        .get(app.url("/api/v1/openapi.json"))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["content-type"], "application/json");
+    let text = response.text().await.expect("body");
+    let doc: Value = serde_json::from_str(&text).expect("json");
+    let mut paths: Vec<&str> = doc["paths"]
+        .as_object()
+        .expect("paths")
+        .keys()
+        .map(String::as_str)
+        .collect();
+    paths.sort_unstable();
+    assert_eq!(
+        paths,
+        [
+            "/integration/clients/{id}",
+            "/integration/documents/{id}",
+            "/integration/invoices/{id}",
+            "/integration/payments/{id}",
+            "/integration/quotes/{id}"
+        ]
+    );
+    // Checked by an independent validator (openapi-spec-validator, from PyPI).
+    let python = std::env::var("TEST_PYTHON").unwrap_or_else(|_| "python3".into());
+    let mut child = std::process::Command::new(python)
+        .args([
+            "-c",
+            "import json, sys\nfrom openapi_spec_validator import validate\nvalidate(json.load(sys.stdin))",
+        ])
+        .stdin(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("python runs (scripts/test.sh installs openapi-spec-validator)");
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(text.as_bytes())
+        .expect("written");
+    let out = child.wait_with_output().expect("validator ran");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+#[tokio::test]
+async fn webhook_ids_are_remembered_for_at_least_seven_days() {
+    let app = spawn_app().await;
+    let site = Site::new(&app).await;
+    let path = "/api/v1/integration/clients/c1";
+    assert_eq!(site.send_as(path, "msg_week", &client(1)).await.status, 201);
+    let day = std::time::Duration::from_secs(24 * 3600);
+    app.clock().advance(7 * day);
+    relais::jobs::housekeeping::sweep(&app.state).await.expect("sweep");
+    let replay = site.send_as(path, "msg_week", &client(1)).await;
+    assert_eq!(replay.header("idempotent-replayed"), Some("true"));
+    assert_eq!(
+        site.send_as(path, "msg_week", &client(2)).await.code(),
+        "idempotency_key_reused"
+    );
+
+    app.clock().advance(2 * day);
+    let swept = relais::jobs::housekeeping::sweep(&app.state).await.expect("sweep");
+    assert!(swept.integration >= 1);
+    let fresh = site.send_as(path, "msg_week", &client(2)).await;
+    assert_eq!((fresh.status, fresh.body["result"].as_str()), (200, Some("updated")));
+}

@@ -167,6 +167,8 @@ async fn every_page_checks_who_is_asking() {
         "/send",
         "/studio",
         "/studio/clients",
+        "/studio/integrations",
+        "/billing",
         &format!("/deliveries/{delivery}"),
     ] {
         let page = visitor.get(path, None).await;
@@ -192,6 +194,7 @@ async fn every_page_checks_who_is_asking() {
         format!("/studio/clients/{anne_id}"),
         format!("/studio/transfers/{delivery}"),
         "/studio/activity".to_owned(),
+        "/studio/integrations".to_owned(),
     ] {
         assert_eq!(bob_browser.get(&path, None).await.status, 403, "{path}");
     }

@@ -141,6 +141,15 @@ async fn clients_get_403_on_every_studio_route() {
         ),
         (Method::GET, format!("/api/v1/files/{some_file}/downloads"), None),
         (Method::POST, format!("/api/v1/files/{some_file}/process"), None),
+        (Method::GET, "/api/v1/integrations".to_owned(), None),
+        (
+            Method::POST,
+            "/api/v1/integrations".to_owned(),
+            Some(serde_json::json!({"name": "X"})),
+        ),
+        (Method::GET, "/api/v1/integrations/calls".to_owned(), None),
+        (Method::POST, format!("/api/v1/integrations/{some_file}/rotation"), None),
+        (Method::DELETE, format!("/api/v1/integrations/{some_file}"), None),
     ];
     for (method, path, body) in routes {
         let answer = anne.call(method.clone(), &path, body).await;

@@ -133,6 +133,14 @@ function listCodes(list, codes) {
 
 // Steps that continue on the same page after a form succeeds.
 const afterSuccess = {
+  // Integrations: a new or rotated secret, shown this once.
+  secret(source, body) {
+    const step = document.querySelector('[data-step="secret"]')
+    step.querySelector('[data-secret-out]').textContent = body.secret
+    step.hidden = false
+    step.scrollIntoView({ block: 'center' })
+    if (source.tagName === 'FORM') source.reset()
+  },
   // Profile: a client turns two-step verification on, confirming with a first code.
   totpStart(form, body) {
     document.querySelector('[data-step="totp-off"]').hidden = true
@@ -176,7 +184,10 @@ document.querySelectorAll('[data-action]').forEach((button) => {
     const answer = await api(method, url, body)
     button.disabled = false
     if (answer.ok) {
-      if (button.dataset.done) {
+      const after = afterSuccess[button.dataset.onSuccess]
+      if (after) {
+        after(button, answer.body)
+      } else if (button.dataset.done) {
         const status = document.createElement('span')
         status.className = 'inline-ok'
         status.setAttribute('role', 'status')

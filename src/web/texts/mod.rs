@@ -169,6 +169,62 @@ pub struct Texts {
     pub activity_client_created: &'static str,
     pub activity_client_disabled: &'static str,
     pub activity_client_enabled: &'static str,
+    // Quotes and invoices (from the quote site).
+    pub nav_billing: &'static str,
+    pub nav_integrations: &'static str,
+    pub billing_title: &'static str,
+    pub billing_empty: &'static str,
+    pub billing_summary: &'static str,
+    pub billing_invoiced: &'static str,
+    pub billing_paid: &'static str,
+    pub billing_remaining: &'static str,
+    pub quotes_title: &'static str,
+    pub invoices_title: &'static str,
+    pub payments_title: &'static str,
+    pub documents_title: &'static str,
+    pub number_col: &'static str,
+    pub total_col: &'static str,
+    pub paid_col: &'static str,
+    pub balance_col: &'static str,
+    pub due_col: &'static str,
+    pub amount_col: &'static str,
+    pub method_col: &'static str,
+    pub invoice_col: &'static str,
+    pub pdf_link: &'static str,
+    pub quote_draft: &'static str,
+    pub quote_sent: &'static str,
+    pub quote_accepted: &'static str,
+    pub quote_declined: &'static str,
+    pub quote_expired: &'static str,
+    pub invoice_issued: &'static str,
+    pub invoice_partially_paid: &'static str,
+    pub invoice_paid: &'static str,
+    pub invoice_cancelled: &'static str,
+    pub integrations_title: &'static str,
+    pub integrations_lead: &'static str,
+    pub integrations_empty: &'static str,
+    pub integration_new: &'static str,
+    pub integration_secret_title: &'static str,
+    pub integration_secret_hint: &'static str,
+    pub integration_rotate: &'static str,
+    pub integration_confirm_rotate: &'static str,
+    pub integration_revoke: &'static str,
+    pub integration_confirm_revoke: &'static str,
+    pub integration_revoked: &'static str,
+    pub integration_rotation_until: &'static str,
+    pub integration_last_call: &'static str,
+    pub integration_never_called: &'static str,
+    pub calls_title: &'static str,
+    pub calls_empty: &'static str,
+    pub outcome_col: &'static str,
+    pub reason_col: &'static str,
+    pub outcome_created: &'static str,
+    pub outcome_updated: &'static str,
+    pub outcome_unchanged: &'static str,
+    pub outcome_stale: &'static str,
+    pub outcome_replayed: &'static str,
+    pub outcome_rejected: &'static str,
+    pub billing_of_client: &'static str,
     // Errors.
     pub forbidden_title: &'static str,
     pub forbidden: &'static str,
@@ -200,6 +256,40 @@ impl Texts {
             "client_disabled" => self.activity_client_disabled,
             "client_enabled" => self.activity_client_enabled,
             _ => "",
+        }
+    }
+
+    /// A quote's status as the quote site sends it, in words.
+    pub fn quote_status(&self, status: &str) -> &'static str {
+        match status {
+            "draft" => self.quote_draft,
+            "sent" => self.quote_sent,
+            "accepted" => self.quote_accepted,
+            "declined" => self.quote_declined,
+            "expired" => self.quote_expired,
+            _ => "",
+        }
+    }
+
+    pub fn invoice_status(&self, status: &str) -> &'static str {
+        match status {
+            "issued" => self.invoice_issued,
+            "partially_paid" => self.invoice_partially_paid,
+            "paid" => self.invoice_paid,
+            "cancelled" => self.invoice_cancelled,
+            _ => "",
+        }
+    }
+
+    /// What became of an integration call.
+    pub fn outcome(&self, outcome: &str) -> &'static str {
+        match outcome {
+            "created" => self.outcome_created,
+            "updated" => self.outcome_updated,
+            "unchanged" => self.outcome_unchanged,
+            "stale" => self.outcome_stale,
+            "replayed" => self.outcome_replayed,
+            _ => self.outcome_rejected,
         }
     }
 
