@@ -960,3 +960,50 @@ async fn webhook_ids_are_remembered_for_at_least_seven_days() {
     let fresh = site.send_as(path, "msg_week", &client(2)).await;
     assert_eq!((fresh.status, fresh.body["result"].as_str()), (200, Some("updated")));
 }
+
+#[tokio::test]
+async fn the_readme_python_example_runs_against_relais() {
+    let app = spawn_app().await;
+    let (_, secret) = relais::integration::create(&app.state, "Site de devis")
+        .await
+        .expect("created");
+    let python = std::env::var("TEST_PYTHON").unwrap_or_else(|_| "python3".into());
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/quote_site.py");
+    let out = tokio::process::Command::new(python)
+        .args([script, "demo", &app.base, &secret.expose()])
+        .output()
+        .await
+        .expect("python runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("payment before its invoice: no invoice has the id inv_33"),
+        "{stdout}"
+    );
+    for line in [
+        "/clients/cli_81 created",
+        "/quotes/quo_17 created",
+        "/invoices/inv_33 created",
+        "/payments/pay_5 created",
+        "/documents/doc_9 created",
+    ] {
+        assert!(stdout.contains(line), "{line} in {stdout}");
+    }
+    let camille = relais::db::ledger::client_account(app.state.db.pool(), "cli_81")
+        .await
+        .expect("db")
+        .expect("linked");
+    let statement = relais::billing::statement(&app.state.db, camille)
+        .await
+        .expect("statement");
+    assert_eq!(statement.invoices[0].paid, 90_000);
+    assert_eq!(
+        statement.invoices[0].document.as_ref().map(|d| d.filename.as_str()),
+        Some("F-2026-044.pdf"),
+        "the binary PDF was signed and stored"
+    );
+}
