@@ -177,6 +177,10 @@ pub async fn client(
         None => {
             let user = match db::users::find_by_email(&mut **tx, &r.email).await? {
                 Some(u) if u.role == Role::Studio => return Err(SyncError::EmailTaken),
+                // Already the account of another quote-site client.
+                Some(u) if ledger::client_ext_id(&mut **tx, u.id).await?.is_some() => {
+                    return Err(SyncError::EmailTaken);
+                }
                 Some(existing) => {
                     db::users::update_profile(&mut **tx, existing.id, Some(&r.name), Some(r.locale), now).await?;
                     existing

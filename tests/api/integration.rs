@@ -709,6 +709,14 @@ async fn an_address_change_moves_the_account_and_tells_the_new_address() {
         .await;
     assert_eq!(taken.status, 409);
     assert_eq!(taken.code(), "email_taken");
+    // So is a second quote-site client with the address of the first.
+    let twin = site
+        .send(
+            "/api/v1/integration/clients/c2",
+            &json!({"email": "anne.dupont@example.com", "name": "Anne D.", "version": 1}),
+        )
+        .await;
+    assert_eq!((twin.status, twin.code()), (409, "email_taken"));
 }
 
 #[tokio::test]
