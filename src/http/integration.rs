@@ -225,17 +225,15 @@ async fn run(
     let integration = owners.get(matched).cloned().unwrap_or_default();
     call.integration_id = Some(integration.clone());
 
-    let result = accept(
-        state,
+    let proven = Proven {
         resource,
         id,
         parts,
-        &signed,
-        &integration,
-        received,
-        &body_digest,
-    )
-    .await;
+        webhook_id: signed.id.trim(),
+        integration: &integration,
+        body_digest: &body_digest,
+    };
+    let result = accept(state, &proven, received).await;
     result.map_err(|(e, orphan)| {
         if let Some(key) = orphan {
             let state = state.clone();
@@ -245,38 +243,39 @@ async fn run(
     })
 }
 
+/// A request whose signature is proven, and what identifies it.
+struct Proven<'a> {
+    resource: Resource,
+    /// The record's id, from the path (not yet parsed).
+    id: &'a str,
+    parts: &'a Parts,
+    webhook_id: &'a str,
+    integration: &'a str,
+    body_digest: &'a str,
+}
+
 /// Steps after the signature: the fields, the idempotency ledger, the write. On failure
 /// returns the blob of a received PDF that no record points to.
-#[allow(clippy::too_many_arguments)]
-async fn accept(
-    state: &AppState,
-    resource: Resource,
-    id: &str,
-    parts: &Parts,
-    signed: &Signed<'_>,
-    integration: &str,
-    received: Received,
-    body_digest: &str,
-) -> Result<Answer, (AppError, Option<String>)> {
+async fn accept(state: &AppState, req: &Proven<'_>, received: Received) -> Result<Answer, (AppError, Option<String>)> {
     let orphan = match &received {
         Received::Pdf(_, pdf) => Some(pdf.blob_key.clone()),
         Received::Json(_) => None,
     };
     let fail = |e: AppError| (e, orphan.clone());
-    let ext = ExtId::parse(id).ok_or_else(|| {
+    let ext = ExtId::parse(req.id).ok_or_else(|| {
         fail(AppError::validation(
             "id",
             "expected an id of 1 to 100 characters among A-Z a-z 0-9 . _ : -",
         ))
     })?;
-    let record = Record::parse(resource, received).map_err(|errors| fail(AppError::Validation(errors)))?;
+    let record = Record::parse(req.resource, received).map_err(|errors| fail(AppError::Validation(errors)))?;
 
     // The same id must mean the same request: method, path and body.
-    let uri = original_uri(parts);
+    let uri = original_uri(req.parts);
     let target = uri.path_and_query().map(|p| p.as_str()).unwrap_or_default();
-    let request_hash = crate::integration::request_hash(parts.method.as_str(), target, body_digest);
-    let webhook_id = signed.id.trim();
-    match claim(state, webhook_id, integration, &request_hash)
+    let request_hash = crate::integration::request_hash(req.parts.method.as_str(), target, req.body_digest);
+    let webhook_id = req.webhook_id;
+    match claim(state, webhook_id, req.integration, &request_hash)
         .await
         .map_err(fail)?
     {
