@@ -105,6 +105,17 @@ if ! "$PYTHON" -c 'import standardwebhooks' 2>/dev/null; then
   "$PYTHON" -m pip install -q standardwebhooks
 fi
 
+# --- DKIM: openssl makes test keys, dkimpy (PyPI) verifies the signatures ------------
+if ! command -v openssl >/dev/null 2>&1; then
+  say "installing openssl"
+  as_root apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq openssl >/dev/null
+fi
+if ! "$PYTHON" -c 'import dkim' 2>/dev/null; then
+  say "installing dkimpy"
+  "$PYTHON" -m pip install -q dkimpy
+fi
+
 # --- An independent check of the OpenAPI document (PyPI) -----------------------------
 if ! "$PYTHON" -c 'import openapi_spec_validator' 2>/dev/null; then
   say "installing openapi-spec-validator"

@@ -10,6 +10,7 @@ use super::Failure;
 use crate::config::{Config, Sources};
 use crate::db::Db;
 use crate::mail::Mailer;
+use secrecy::ExposeSecret;
 
 const PROBE_TIMEOUT: Duration = Duration::from_secs(15);
 
@@ -129,5 +130,36 @@ async fn check_mail(cfg: &Config, report: &mut Report) {
     match timed(mailer.test_connection()).await {
         Ok(text) => report.ok("mail", text),
         Err(e) => report.fail("mail", format!("{e}; check mail.smtp_url and the credentials")),
+    }
+    let domain = cfg.mail.from.email.domain();
+    let dkim = cfg.mail.dkim.as_ref().map(|d| (d.selector.as_str(), &d.key));
+    match &cfg.mail.dkim {
+        Some(d) => report.ok(
+            "dkim",
+            format!("messages signed for {domain} with selector {}", d.selector),
+        ),
+        None => report.warn(
+            "dkim",
+            "messages are not signed, so invitations may land in spam: create a key \
+             (openssl genrsa -out dkim.pem 2048), set mail.dkim_key_file, publish the record below",
+        ),
+    }
+    if domain == "localhost" || !domain.contains('.') {
+        report.warn(
+            "dns",
+            format!("mail.from uses {domain}: set the studio's own address to send real mail"),
+        );
+        return;
+    }
+    let smtp_host = match &cfg.mail.transport {
+        crate::config::MailTransport::Smtp(smtp) => url::Url::parse(smtp.url.expose_secret())
+            .ok()
+            .and_then(|u| u.host_str().map(str::to_owned)),
+        crate::config::MailTransport::Outbox(_) => None,
+    };
+    println!("      DNS records to publish for {domain} (TXT):");
+    for record in crate::mail::dkim::dns_records(domain, smtp_host.as_deref(), dkim) {
+        println!("        {}  TXT  \"{}\"", record.name, record.value);
+        println!("          {}", record.why);
     }
 }

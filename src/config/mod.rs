@@ -95,6 +95,16 @@ pub struct DownloadsConfig {
 pub struct MailConfig {
     pub from: Mailbox,
     pub transport: MailTransport,
+    /// DKIM signing of every outgoing message, when a key is configured.
+    pub dkim: Option<DkimConfig>,
+}
+
+/// The key that signs outgoing mail for the sender's domain.
+#[derive(Debug, Clone)]
+pub struct DkimConfig {
+    /// The DNS label the public key is published under: `<selector>._domainkey.<domain>`.
+    pub selector: String,
+    pub key: crate::mail::dkim::DkimKey,
 }
 
 #[derive(Debug, Clone)]

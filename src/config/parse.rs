@@ -10,8 +10,8 @@ use url::Url;
 
 use super::reader::Reader;
 use super::{
-    Config, DatabaseConfig, DatabaseKind, DownloadsConfig, JobsConfig, LogConfig, LogFormat, MailConfig, MailTransport,
-    SmtpConfig, UploadsConfig,
+    Config, DatabaseConfig, DatabaseKind, DkimConfig, DownloadsConfig, JobsConfig, LogConfig, LogFormat, MailConfig,
+    MailTransport, SmtpConfig, UploadsConfig,
 };
 use crate::domain::ByteSize;
 
@@ -322,9 +322,36 @@ fn read_mail(r: &mut Reader, data_dir: &Path) -> Option<MailConfig> {
             }
         }
     };
+    let selector = r
+        .parse("mail.dkim_selector", "a DNS label such as relais2026", |s| {
+            let ok = !s.is_empty()
+                && s.len() <= 63
+                && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+                && !s.starts_with('-');
+            if ok {
+                Ok(s.to_ascii_lowercase())
+            } else {
+                Err("not a DNS label".into())
+            }
+        })
+        .unwrap_or_else(|| "relais".into());
+    let dkim = match r.secret("mail.dkim_key") {
+        None => Some(None),
+        Some(pem) => match crate::mail::dkim::DkimKey::from_pem(pem.expose_secret()) {
+            Ok(key) => Some(Some(DkimConfig { selector, key })),
+            Err(e) => {
+                r.problem(
+                    "mail.dkim_key",
+                    format!("{e} (expected an RSA private key in PEM, e.g. from `openssl genrsa -out dkim.pem 2048`, given in mail.dkim_key_file)"),
+                );
+                None
+            }
+        },
+    };
     Some(MailConfig {
         from: from?,
         transport: transport?,
+        dkim: dkim?,
     })
 }
 

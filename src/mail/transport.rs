@@ -38,6 +38,8 @@ pub struct Mailer {
     /// Message-IDs are made on the sender's domain, as receiving servers expect.
     domain: String,
     transport: Transport,
+    /// Signs every message for the sender's domain, when a key is configured.
+    dkim: Option<lettre::message::dkim::DkimConfig>,
 }
 
 impl std::fmt::Debug for Mailer {
@@ -126,10 +128,15 @@ impl Mailer {
             }
         };
         let domain = cfg.from.email.domain().to_owned();
+        let dkim = match &cfg.dkim {
+            Some(d) => Some(d.key.signer(&d.selector, &domain).map_err(MailError::Build)?),
+            None => None,
+        };
         Ok(Self {
             from: cfg.from.clone(),
             domain,
             transport,
+            dkim,
         })
     }
 
@@ -155,7 +162,7 @@ impl Mailer {
             .parse()
             .map_err(|e| MailError::Build(format!("recipient {}: {e}", email.to_address)))?;
         let to = Mailbox::new(email.to_name.clone(), address);
-        Message::builder()
+        let mut message = Message::builder()
             .from(self.from.clone())
             .to(to)
             .subject(email.subject.clone())
@@ -164,7 +171,16 @@ impl Mailer {
                 email.text_body.clone(),
                 email.html_body.clone(),
             ))
-            .map_err(|e| MailError::Build(e.to_string()))
+            .map_err(|e| MailError::Build(e.to_string()))?;
+        if let Some(dkim) = &self.dkim {
+            message.sign(dkim);
+        }
+        Ok(message)
+    }
+
+    /// Whether messages are DKIM-signed.
+    pub fn signs(&self) -> bool {
+        self.dkim.is_some()
     }
 
     pub async fn send(&self, email: &OutgoingEmail) -> Result<(), MailError> {

@@ -257,6 +257,54 @@ fn check_passes_on_the_embedded_defaults() {
     }
 }
 
+#[test]
+fn check_prints_the_dns_records_to_publish_and_a_bad_dkim_key_is_named() {
+    let dir = tempfile::tempdir().expect("dir");
+    let key = dir.path().join("dkim.pem");
+    std::fs::write(&key, crate::mail::dkim_key_pem()).expect("key written");
+    let key = key.to_str().expect("utf-8");
+    let env = [
+        ("RELAIS_MAIL__FROM", "Studio Lumière <contact@studio-lumiere.fr>"),
+        ("RELAIS_MAIL__DKIM_KEY_FILE", key),
+        ("RELAIS_MAIL__DKIM_SELECTOR", "relais2026"),
+    ];
+    assert!(run(dir.path(), &env, &["migrate"]).status.success());
+    let output = run(dir.path(), &env, &["check"]);
+    let stdout = text(&output.stdout);
+    assert!(output.status.success(), "{stdout}{}", text(&output.stderr));
+    assert!(stdout.contains("OK    dkim"), "{stdout}");
+    assert!(
+        stdout.contains("relais2026._domainkey.studio-lumiere.fr  TXT  \"v=DKIM1; k=rsa; p=MII"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("_dmarc.studio-lumiere.fr  TXT  \"v=DMARC1; p=quarantine"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("studio-lumiere.fr  TXT  \"v=spf1"), "{stdout}");
+    assert!(!stdout.contains("PRIVATE KEY") && !text(&output.stderr).contains("PRIVATE KEY"));
+
+    // Without a key: a warning that says how to make one.
+    let unsigned = run(dir.path(), &env[..1], &["check"]);
+    assert!(
+        text(&unsigned.stdout).contains("WARN  dkim"),
+        "{}",
+        text(&unsigned.stdout)
+    );
+
+    // A file that is not a key stops the start with the key's name.
+    std::fs::write(dir.path().join("bad.pem"), "not a key").expect("written");
+    let bad_path = dir.path().join("bad.pem");
+    let bad = [("RELAIS_MAIL__DKIM_KEY_FILE", bad_path.to_str().expect("utf-8"))];
+    let refused = run(dir.path(), &bad, &["check"]);
+    assert!(!refused.status.success());
+    let stderr = text(&refused.stderr);
+    assert!(
+        stderr.contains("mail.dkim_key") && stderr.contains("RSA private key"),
+        "{stderr}"
+    );
+}
+
 #[tokio::test]
 async fn check_fails_with_the_fix_when_the_s3_secret_is_wrong() {
     let good = backend::fresh_bucket().await;
