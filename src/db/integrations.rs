@@ -70,10 +70,6 @@ pub async fn list(db: &Db, now: Millis) -> Result<Vec<Integration>, DbError> {
     .await?)
 }
 
-pub async fn find(db: &Db, id: &str, now: Millis) -> Result<Option<Integration>, DbError> {
-    Ok(list(db, now).await?.into_iter().find(|i| i.id == id))
-}
-
 /// Starts a rotation: the secrets in use keep working until `old_until`, `secret` from now.
 /// Returns false when the integration is unknown or revoked.
 pub async fn rotate(db: &Db, id: &str, secret: &str, now: Millis, old_until: Millis) -> Result<bool, DbError> {

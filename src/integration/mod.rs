@@ -2,6 +2,8 @@
 //! how a call proves it (Standard Webhooks signatures), what it sends (`records`) and how
 //! that is applied (`sync`). The routes are in `http::integration`.
 
+mod fields;
+pub mod idempotency;
 pub mod records;
 pub mod signature;
 pub mod sync;
@@ -26,13 +28,6 @@ pub async fn create(state: &AppState, name: &str) -> Result<(String, Secret), In
     let secret = Secret::generate();
     let id = db::integrations::insert(&state.db, &name, &secret.expose(), state.clock.now_ms()).await?;
     Ok((id, secret))
-}
-
-/// What a `webhook-id` is bound to in the idempotency ledger: the method, the path with
-/// its query, and the SHA-256 of the body. The same id with another of these is refused.
-pub fn request_hash(method: &str, target: &str, body_sha256: &str) -> String {
-    use sha2::{Digest, Sha256};
-    crate::auth::secrets::hex(&Sha256::digest(format!("{method} {target}\n{body_sha256}")))
 }
 
 /// How long the previous secret keeps working after a rotation: time for the quote site

@@ -27,6 +27,17 @@ pub enum Outcome {
     Stale,
 }
 
+impl Outcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Created => "created",
+            Outcome::Updated => "updated",
+            Outcome::Unchanged => "unchanged",
+            Outcome::Stale => "stale",
+        }
+    }
+}
+
 /// A parent the quote site must send first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Parent {

@@ -437,7 +437,7 @@ async fn a_webhook_id_replays_its_answer_refuses_another_body_and_waits_for_the_
 
     // A request with this id is being processed elsewhere (its claim is in the ledger).
     let body = serde_json::to_vec(&client(3)).expect("json");
-    let hash = relais::integration::request_hash(
+    let hash = relais::integration::idempotency::request_hash(
         "PUT",
         path,
         &relais::auth::secrets::hex(&<sha2::Sha256 as sha2::Digest>::digest(&body)),

@@ -4,10 +4,6 @@
 //! then the idempotency ledger (`webhook-id`), then parents and versions inside one
 //! transaction that also stores the answer. Every call goes to the studio's call log.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
-use std::time::Duration;
-
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{Path, Request, State};
@@ -15,15 +11,17 @@ use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::put;
-use futures_util::StreamExt;
-use relais_storage::{BlobError, BlobKey, keys};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
+mod pdf;
+
+use self::pdf::{check_pdf, discard, receive_pdf};
 use super::limits;
 use crate::auth::secrets::hex;
 use crate::db::{self, DbError, integrations::Call};
 use crate::error::{AppError, FieldError};
+use crate::integration::idempotency::{self, Claim};
 use crate::integration::records::{ClientRecord, DocumentMeta, ExtId, InvoiceRecord, PaymentRecord, QuoteRecord};
 use crate::integration::signature::{Secret, Signed, Verifier};
 use crate::integration::sync::{self, Applied, Outcome, ReceivedPdf, SyncError};
@@ -31,16 +29,11 @@ use crate::state::AppState;
 
 /// Records are small JSON objects.
 const JSON_LIMIT: usize = 64 * 1024;
-/// A quote or invoice PDF; anything larger is not one.
-pub const DOCUMENT_LIMIT: u64 = 20 * 1024 * 1024;
-/// A request still marked in progress after this long was abandoned (its node died):
-/// a retry takes it over instead of being told to wait forever.
-const ABANDONED_AFTER: Duration = Duration::from_secs(60);
 /// Concurrent first writes of one record: the loser runs again and finds the winner's.
 const RACE_ATTEMPTS: usize = 3;
 
 /// The OpenAPI document of these routes, for the quote site's developers.
-const OPENAPI: &str = include_str!("../integration/openapi.json");
+const OPENAPI: &str = include_str!("../../integration/openapi.json");
 
 pub fn routes(behind_proxy: bool) -> Router<AppState> {
     let signed = Router::new()
@@ -92,12 +85,11 @@ async fn put_document(State(state): State<AppState>, Path(id): Path<String>, req
     handle(&state, Resource::Document, &id, req).await
 }
 
-/// What is answered, and how the call log describes it.
+/// What is answered: a record's fate, or (`outcome: None`) the stored answer to a resend.
 struct Answer {
     status: StatusCode,
     body: String,
-    outcome: &'static str,
-    replayed: bool,
+    outcome: Option<Outcome>,
 }
 
 impl IntoResponse for Answer {
@@ -105,7 +97,7 @@ impl IntoResponse for Answer {
         let mut response = (self.status, self.body).into_response();
         let headers = response.headers_mut();
         headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
-        if self.replayed {
+        if self.outcome.is_none() {
             headers.insert("idempotent-replayed", HeaderValue::from_static("true"));
         }
         response
@@ -127,7 +119,7 @@ async fn handle(state: &AppState, resource: Resource, id: &str, req: Request) ->
     };
     let response = match run(state, resource, id, &parts, body, &mut call).await {
         Ok(answer) => {
-            call.outcome = answer.outcome.into();
+            call.outcome = answer.outcome.map_or("replayed", Outcome::as_str).into();
             answer.into_response()
         }
         Err(e) => {
@@ -273,20 +265,27 @@ async fn accept(state: &AppState, req: &Proven<'_>, received: Received) -> Resul
     // The same id must mean the same request: method, path and body.
     let uri = original_uri(req.parts);
     let target = uri.path_and_query().map(|p| p.as_str()).unwrap_or_default();
-    let request_hash = crate::integration::request_hash(req.parts.method.as_str(), target, req.body_digest);
+    let request_hash = idempotency::request_hash(req.parts.method.as_str(), target, req.body_digest);
     let webhook_id = req.webhook_id;
-    match claim(state, webhook_id, req.integration, &request_hash)
-        .await
-        .map_err(fail)?
-    {
-        Claim::Fresh => {}
-        Claim::Replay(answer) => {
-            // The first request's PDF is the one kept; this copy is not needed.
-            if let Some(key) = orphan {
-                discard(state, &key).await;
-            }
-            return Ok(answer);
+    let claimed = idempotency::claim(
+        &state.db,
+        webhook_id,
+        req.integration,
+        &request_hash,
+        state.clock.now_ms(),
+    )
+    .await
+    .map_err(|e| fail(e.into()))?;
+    if let Claim::Replay { status, body } = claimed {
+        // The first request's PDF is the one kept; this copy is not needed.
+        if let Some(key) = orphan {
+            discard(state, &key).await;
         }
+        return Ok(Answer {
+            status: StatusCode::from_u16(status).unwrap_or(StatusCode::OK),
+            body,
+            outcome: None,
+        });
     }
 
     let applied = apply(state, &ext, &record, webhook_id).await;
@@ -296,7 +295,7 @@ async fn accept(state: &AppState, req: &Proven<'_>, received: Received) -> Resul
                 discard(state, &old).await;
             }
             // The record kept its earlier PDF: the one just received is not needed.
-            if (answer.outcome == "stale" || answer.outcome == "unchanged")
+            if matches!(answer.outcome, Some(Outcome::Stale | Outcome::Unchanged))
                 && let Some(key) = orphan
             {
                 discard(state, &key).await;
@@ -304,9 +303,7 @@ async fn accept(state: &AppState, req: &Proven<'_>, received: Received) -> Resul
             Ok(answer)
         }
         Err(e) => {
-            if let Err(release) = db::integrations::release(&state.db, webhook_id).await {
-                tracing::warn!(error = %release, "cannot release an idempotency claim; it expires on its own");
-            }
+            idempotency::release(&state.db, webhook_id).await;
             Err((e, orphan))
         }
     }
@@ -331,59 +328,6 @@ impl Record {
             (_, Received::Pdf(meta, pdf)) => Ok(Record::Document(meta, pdf)),
             (Resource::Document, Received::Json(_)) => Err(vec![FieldError::new("body", "expected a PDF")]),
         }
-    }
-}
-
-enum Claim {
-    Fresh,
-    Replay(Answer),
-}
-
-/// Claims the `webhook-id`, or answers from the ledger: the stored answer for a resend,
-/// 422 for the same id with another request, 409 while the first is still running.
-async fn claim(state: &AppState, webhook_id: &str, integration: &str, hash: &str) -> Result<Claim, AppError> {
-    let now = state.clock.now_ms();
-    if db::integrations::claim(&state.db, webhook_id, integration, hash, now).await? {
-        return Ok(Claim::Fresh);
-    }
-    let Some(seen) = db::integrations::seen(&state.db, webhook_id).await? else {
-        // Released between our insert and our read: the first attempt failed; go again.
-        return match db::integrations::claim(&state.db, webhook_id, integration, hash, now).await? {
-            true => Ok(Claim::Fresh),
-            false => Err(in_progress()),
-        };
-    };
-    if seen.request_hash != hash {
-        return Err(AppError::Unprocessable {
-            code: "idempotency_key_reused",
-            detail: "this webhook-id was already used for a different request; use a new id for a new request".into(),
-        });
-    }
-    match (seen.status, seen.response) {
-        (Some(status), Some(body)) => Ok(Claim::Replay(Answer {
-            status: u16::try_from(status)
-                .ok()
-                .and_then(|s| StatusCode::from_u16(s).ok())
-                .unwrap_or(StatusCode::OK),
-            body,
-            outcome: "replayed",
-            replayed: true,
-        })),
-        _ => {
-            let abandoned = now - seen.claimed_at > i64::try_from(ABANDONED_AFTER.as_millis()).unwrap_or(i64::MAX);
-            if abandoned && db::integrations::take_over(&state.db, webhook_id, seen.claimed_at, now).await? {
-                Ok(Claim::Fresh)
-            } else {
-                Err(in_progress())
-            }
-        }
-    }
-}
-
-fn in_progress() -> AppError {
-    AppError::Conflict {
-        code: "request_in_progress",
-        detail: "a request with this webhook-id is being processed; retry in a few seconds".into(),
     }
 }
 
@@ -430,108 +374,12 @@ async fn apply_once(
     db::integrations::complete(&mut *tx, webhook_id, status.as_u16(), &body, now).await?;
     tx.commit().await.map_err(DbError::from)?;
     state.jobs_queued();
-    let outcome = match applied.result {
-        Outcome::Created => "created",
-        Outcome::Updated => "updated",
-        Outcome::Unchanged => "unchanged",
-        Outcome::Stale => "stale",
-    };
     Ok((
         Answer {
             status,
             body,
-            outcome,
-            replayed: false,
+            outcome: Some(applied.result),
         },
         replaced,
     ))
-}
-
-/// What is counted while a PDF streams into storage.
-struct Tap {
-    verifier: Verifier,
-    hash: Sha256,
-    size: u64,
-    head: Vec<u8>,
-    too_large: bool,
-}
-
-/// Streams the body into storage under a fresh key, feeding the signature check and the
-/// SHA-256 on the way, so a PDF is never held in memory. The caller deletes the object
-/// if the signature then fails.
-async fn receive_pdf(
-    state: &AppState,
-    body: Body,
-    verifier: Verifier,
-) -> Result<(Verifier, ReceivedPdf, Vec<u8>), AppError> {
-    let tap = Arc::new(Mutex::new(Tap {
-        verifier,
-        hash: Sha256::new(),
-        size: 0,
-        head: Vec::with_capacity(8),
-        too_large: false,
-    }));
-    let key = keys::document(uuid::Uuid::now_v7());
-    let counting = Arc::clone(&tap);
-    let stream = body
-        .into_data_stream()
-        .map(move |chunk| {
-            let chunk = chunk.map_err(|e| BlobError::Body(e.to_string()))?;
-            let mut t = counting.lock().unwrap_or_else(|p| p.into_inner());
-            t.size += chunk.len() as u64;
-            if t.size > DOCUMENT_LIMIT {
-                t.too_large = true;
-                return Err(BlobError::Body("document too large".into()));
-            }
-            t.verifier.update(&chunk);
-            t.hash.update(&chunk);
-            let missing = 8usize.saturating_sub(t.head.len()).min(chunk.len());
-            t.head.extend_from_slice(&chunk[..missing]);
-            Ok(chunk)
-        })
-        .boxed();
-    let stored = state.blobs.put_stream(&key, stream).await;
-    let tap = Arc::try_unwrap(tap)
-        .map_err(|_| AppError::internal("body stream still referenced"))?
-        .into_inner()
-        .unwrap_or_else(|p| p.into_inner());
-    if tap.too_large {
-        discard(state, key.as_str()).await;
-        return Err(AppError::PayloadTooLarge {
-            detail: format!("a document is at most {} MiB", DOCUMENT_LIMIT / (1024 * 1024)),
-        });
-    }
-    stored?;
-    let pdf = ReceivedPdf {
-        blob_key: key.as_str().to_owned(),
-        size: tap.size,
-        sha256: hex(&tap.hash.finalize()),
-    };
-    Ok((tap.verifier, pdf, tap.head))
-}
-
-/// The document's description (query string) and that the body is a PDF.
-fn check_pdf(parts: &Parts, head: &[u8]) -> Result<DocumentMeta, AppError> {
-    let query: HashMap<String, String> = parts
-        .uri
-        .query()
-        .map(|q| url::form_urlencoded::parse(q.as_bytes()).into_owned().collect())
-        .unwrap_or_default();
-    let mut errors = Vec::new();
-    let meta = DocumentMeta::parse(&query).map_err(|e| errors.extend(e)).ok();
-    if !head.starts_with(b"%PDF-") {
-        errors.push(FieldError::new("body", "expected a PDF (it must start with %PDF-)"));
-    }
-    match meta {
-        Some(meta) if errors.is_empty() => Ok(meta),
-        _ => Err(AppError::Validation(errors)),
-    }
-}
-
-/// Deletes an object no record points to; a failure only leaves garbage, so it is logged.
-async fn discard(state: &AppState, key: &str) {
-    let Ok(key) = BlobKey::parse(key) else { return };
-    if let Err(e) = state.blobs.delete(&key).await {
-        tracing::warn!(error = %e, key = %key, "cannot delete an unused document");
-    }
 }
