@@ -83,10 +83,19 @@ pub struct Verifier {
     candidates: Vec<Vec<u8>>,
 }
 
-impl Verifier {
-    /// Checks what can be checked before the body: the id, the timestamp (a replay
-    /// window of [`TOLERANCE_SECS`] either way) and that some `v1,` signature is there.
-    pub fn start(secrets: &[Secret], signed: &Signed<'_>, now_secs: i64) -> Result<Self, Rejected> {
+/// The headers of a request, checked before any secret is looked up: an id, a timestamp
+/// within the window, at least one `v1,` signature. Most garbage stops here, without a
+/// database round trip.
+pub struct Headers<'a> {
+    id: &'a str,
+    timestamp: &'a str,
+    candidates: Vec<Vec<u8>>,
+}
+
+impl<'a> Headers<'a> {
+    /// Checks the id, the timestamp (a replay window of [`TOLERANCE_SECS`] either way) and
+    /// that some `v1,` signature is there.
+    pub fn check(signed: &Signed<'a>, now_secs: i64) -> Result<Self, Rejected> {
         let id = signed.id.trim();
         let timestamp = signed.timestamp.trim();
         let seconds: i64 = timestamp.parse().map_err(|_| Rejected)?;
@@ -103,12 +112,26 @@ impl Verifier {
         if candidates.is_empty() {
             return Err(Rejected);
         }
+        Ok(Self {
+            id,
+            timestamp,
+            candidates,
+        })
+    }
+}
+
+impl Verifier {
+    /// Starts checking the body against every secret that may have signed it.
+    pub fn start(secrets: &[Secret], headers: Headers<'_>) -> Self {
         let macs = secrets
             .iter()
             .enumerate()
-            .map(|(i, secret)| (i, secret.mac(id, timestamp, b"")))
+            .map(|(i, secret)| (i, secret.mac(headers.id, headers.timestamp, b"")))
             .collect();
-        Ok(Self { macs, candidates })
+        Self {
+            macs,
+            candidates: headers.candidates,
+        }
     }
 
     /// Feeds the next bytes of the raw body.
@@ -134,7 +157,7 @@ impl Verifier {
 /// `v1,` signatures was made with one of `secrets` (two during a rotation); returns the
 /// position of the secret that matched.
 pub fn verify(secrets: &[Secret], signed: &Signed<'_>, body: &[u8], now_secs: i64) -> Result<usize, Rejected> {
-    let mut verifier = Verifier::start(secrets, signed, now_secs)?;
+    let mut verifier = Verifier::start(secrets, Headers::check(signed, now_secs)?);
     verifier.update(body);
     verifier.finish()
 }

@@ -23,7 +23,7 @@ use crate::db::{self, DbError, integrations::Call};
 use crate::error::{AppError, FieldError};
 use crate::integration::idempotency::{self, Claim};
 use crate::integration::records::{ClientRecord, DocumentMeta, ExtId, InvoiceRecord, PaymentRecord, QuoteRecord};
-use crate::integration::signature::{Secret, Signed, Verifier};
+use crate::integration::signature::{Headers, Secret, Signed, Verifier};
 use crate::integration::sync::{self, Applied, Outcome, ReceivedPdf, SyncError};
 use crate::state::AppState;
 
@@ -175,13 +175,14 @@ async fn run(
     if signed.id.len() > 200 {
         return Err(AppError::InvalidSignature);
     }
+    let now_secs = i64::try_from(state.clock.now_secs()).unwrap_or(i64::MAX);
+    let headers = Headers::check(&signed, now_secs).map_err(|_| AppError::InvalidSignature)?;
     let (owners, secrets): (Vec<String>, Vec<Secret>) = db::integrations::active_secrets(&state.db, now)
         .await?
         .into_iter()
         .filter_map(|s| Some((s.integration_id, Secret::parse(&s.secret)?)))
         .unzip();
-    let now_secs = i64::try_from(state.clock.now_secs()).unwrap_or(i64::MAX);
-    let verifier = Verifier::start(&secrets, &signed, now_secs).map_err(|_| AppError::InvalidSignature)?;
+    let verifier = Verifier::start(&secrets, headers);
 
     let (matched, received, body_digest) = if resource == Resource::Document {
         let (verifier, pdf, head) = receive_pdf(state, body, verifier).await?;
