@@ -392,6 +392,25 @@ async fn every_bad_signature_gets_the_same_401_and_changes_nothing() {
             .expect("db")
             .is_none()
     );
+    // A PDF with a wrong signature streams into storage as it is checked: none is left.
+    let pdf_body = pdf("contrat");
+    let forged = site
+        .raw(
+            "/api/v1/integration/documents/d1?kind=other&owner=c1&version=1",
+            "msg_pdf",
+            &now.to_string(),
+            &Secret::generate().sign("msg_pdf", now, &pdf_body),
+            pdf_body,
+        )
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(forged.status(), 401);
+    bodies.push(("forged PDF", forged.text().await.expect("body")));
+    assert_eq!(bodies.last().expect("one").1, bodies[0].1);
+    let stored = app.state.blobs.list("documents").await.expect("list");
+    assert!(stored.is_empty(), "{stored:?}");
+
     // The good signature, finally, works: the failures did not burn the webhook-id.
     let ok = Answer::of(
         site.raw(path, "msg_x", &now.to_string(), &good, body)
@@ -405,7 +424,7 @@ async fn every_bad_signature_gets_the_same_401_and_changes_nothing() {
     let calls = relais::db::integrations::recent_calls(&app.state.db, 50)
         .await
         .expect("db");
-    assert_eq!(calls.iter().filter(|c| c.status == 401).count(), 8);
+    assert_eq!(calls.iter().filter(|c| c.status == 401).count(), 9);
     assert!(
         calls
             .iter()
