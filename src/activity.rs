@@ -82,8 +82,9 @@ impl Event {
             .detail(transfer.title.clone())
     }
 
-    pub fn client(mut self, client: UserId) -> Self {
-        self.client = Some(client);
+    /// The client the event concerns (none for the portfolio's files).
+    pub fn client(mut self, client: impl Into<Option<UserId>>) -> Self {
+        self.client = client.into();
         self
     }
 

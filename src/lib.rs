@@ -21,6 +21,7 @@ pub mod jobs;
 pub mod mail;
 pub mod media;
 pub mod memory;
+pub mod portfolio;
 pub mod profile;
 pub mod setup;
 pub mod state;

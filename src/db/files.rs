@@ -117,6 +117,21 @@ pub async fn find<'e>(ex: impl Executor<'e, Database = Any>, id: FileId) -> Resu
     row.map(Row::into_record).transpose()
 }
 
+/// Files matching a condition on one bound text value. The condition comes from this
+/// crate's own constants (never from input).
+pub(super) async fn list_where<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    condition: &str,
+    value: &str,
+) -> Result<Vec<FileRecord>, DbError> {
+    let sql = format!("SELECT {COLUMNS} FROM files WHERE {condition}");
+    let rows: Vec<Row> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(value)
+        .fetch_all(ex)
+        .await?;
+    rows.into_iter().map(Row::into_record).collect()
+}
+
 pub async fn list_for_transfer<'e>(
     ex: impl Executor<'e, Database = Any>,
     transfer: TransferId,

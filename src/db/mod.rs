@@ -11,6 +11,7 @@ pub mod integrations;
 pub mod jobs;
 pub mod ledger;
 pub mod links;
+pub mod portfolio;
 pub mod sessions;
 pub mod setup;
 pub mod tokens;

@@ -6,7 +6,8 @@ use crate::domain::{Direction, Millis, TransferId, UserId};
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Transfer {
     pub id: TransferId,
-    pub client: UserId,
+    /// `None` only for the portfolio's transfer, which belongs to no client.
+    pub client: Option<UserId>,
     pub direction: Direction,
     pub title: String,
     pub is_default: bool,
@@ -24,6 +25,7 @@ impl Transfer {
         match self.direction {
             Direction::Inbound => true,
             Direction::Delivery => self.published_at.is_some() && self.expires_at.is_none_or(|e| e > now),
+            Direction::Portfolio => false,
         }
     }
 }
@@ -31,7 +33,7 @@ impl Transfer {
 #[derive(FromRow)]
 struct Row {
     id: String,
-    client_id: String,
+    client_id: Option<String>,
     direction: String,
     title: String,
     is_default: i64,
@@ -45,7 +47,11 @@ impl Row {
     fn into_transfer(self) -> Result<Transfer, DbError> {
         Ok(Transfer {
             id: parse_id(&self.id, TransferId::parse)?,
-            client: parse_id(&self.client_id, UserId::parse)?,
+            client: self
+                .client_id
+                .as_deref()
+                .map(|c| parse_id(c, UserId::parse))
+                .transpose()?,
             direction: Direction::parse(&self.direction)
                 .ok_or_else(|| DbError::Corrupt(format!("direction {:?}", self.direction)))?,
             title: self.title,
@@ -61,7 +67,8 @@ impl Row {
 const COLUMNS: &str = "id, client_id, direction, title, is_default, published_at, expires_at, created_at, updated_at";
 
 pub struct NewTransfer<'a> {
-    pub client: UserId,
+    /// `None` for the portfolio's transfer only.
+    pub client: Option<UserId>,
     pub direction: Direction,
     pub title: &'a str,
     pub is_default: bool,
@@ -79,7 +86,7 @@ pub async fn insert<'e>(
          VALUES ($1, $2, $3, $4, $5, $6, $7, $7)",
     )
     .bind(id.to_db())
-    .bind(new.client.to_db())
+    .bind(new.client.map(|c| c.to_db()))
     .bind(new.direction.as_str())
     .bind(new.title)
     .bind(i64::from(new.is_default))
@@ -118,11 +125,33 @@ pub async fn default_inbound(db: &super::Db, client: UserId, title: &str, now: M
         return row.into_transfer();
     }
     let new = NewTransfer {
-        client,
+        client: Some(client),
         direction: Direction::Inbound,
         title,
         is_default: true,
         created_by: client,
+    };
+    match insert(db.pool(), new, now).await {
+        Ok(t) => Ok(t),
+        Err(e) if e.is_unique_violation() => find().fetch_one(db.pool()).await?.into_transfer(),
+        Err(e) => Err(e),
+    }
+}
+
+/// The transfer that holds the files uploaded for the portfolio, created on first use
+/// (one only, by a unique partial index, even when two uploads race).
+pub async fn portfolio(db: &super::Db, created_by: UserId, now: Millis) -> Result<Transfer, DbError> {
+    let sql = format!("SELECT {COLUMNS} FROM transfers WHERE direction = 'portfolio'");
+    let find = || sqlx::query_as::<_, Row>(sqlx::AssertSqlSafe(sql.clone()));
+    if let Some(row) = find().fetch_optional(db.pool()).await? {
+        return row.into_transfer();
+    }
+    let new = NewTransfer {
+        client: None,
+        direction: Direction::Portfolio,
+        title: "Portfolio",
+        is_default: false,
+        created_by,
     };
     match insert(db.pool(), new, now).await {
         Ok(t) => Ok(t),

@@ -78,19 +78,34 @@ pub async fn for_transfer<'e>(
     ex: impl Executor<'e, Database = Any>,
     transfer: crate::domain::TransferId,
 ) -> Result<std::collections::HashMap<String, Vec<VariantRow>>, DbError> {
+    list_where(
+        ex,
+        "file_id IN (SELECT id FROM files WHERE transfer_id = $1)",
+        &transfer.to_db(),
+    )
+    .await
+}
+
+/// Variants matching a condition on one bound text value, by file id. The condition comes
+/// from this crate's own constants (never from input).
+pub(super) async fn list_where<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    condition: &str,
+    value: &str,
+) -> Result<std::collections::HashMap<String, Vec<VariantRow>>, DbError> {
     #[derive(FromRow)]
     struct Row {
         file_id: String,
         #[sqlx(flatten)]
         variant: VariantRow,
     }
-    let rows: Vec<Row> = sqlx::query_as(
-        "SELECT v.file_id, v.name, v.format, v.width, v.height, v.size, v.object_key, v.created_at \
-         FROM variants v JOIN files f ON f.id = v.file_id WHERE f.transfer_id = $1",
-    )
-    .bind(transfer.to_db())
-    .fetch_all(ex)
-    .await?;
+    let sql = format!(
+        "SELECT file_id, name, format, width, height, size, object_key, created_at FROM variants WHERE {condition}"
+    );
+    let rows: Vec<Row> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(value)
+        .fetch_all(ex)
+        .await?;
     let mut map: std::collections::HashMap<String, Vec<VariantRow>> = std::collections::HashMap::new();
     for row in rows {
         map.entry(row.file_id).or_default().push(row.variant);

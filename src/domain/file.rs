@@ -10,6 +10,8 @@ pub enum Direction {
     Inbound,
     /// Studio → client ("Photos du mariage").
     Delivery,
+    /// The studio's own files for the public portfolio; one such transfer, no client.
+    Portfolio,
 }
 
 impl Direction {
@@ -17,6 +19,7 @@ impl Direction {
         match self {
             Direction::Inbound => "inbound",
             Direction::Delivery => "delivery",
+            Direction::Portfolio => "portfolio",
         }
     }
 
@@ -24,6 +27,7 @@ impl Direction {
         match s {
             "inbound" => Some(Direction::Inbound),
             "delivery" => Some(Direction::Delivery),
+            "portfolio" => Some(Direction::Portfolio),
             _ => None,
         }
     }

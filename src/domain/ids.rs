@@ -69,3 +69,15 @@ id_type!(
     /// A resumable upload in progress (the tus resource).
     UploadId
 );
+id_type!(
+    /// A portfolio album.
+    AlbumId
+);
+id_type!(
+    /// A portfolio story (a short highlighted set).
+    StoryId
+);
+id_type!(
+    /// A photo or video placed in an album or a story.
+    ItemId
+);

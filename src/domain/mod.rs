@@ -6,13 +6,15 @@ mod file;
 mod ids;
 mod locale;
 mod password;
+mod slug;
 
 pub use byte_size::{ByteSize, ByteSizeError};
 pub use email::{Email, EmailError};
 pub use file::{Category, Direction, FileName, FileNameError, FileStatus, MediaType};
-pub use ids::{FileId, TokenId, TransferId, UploadId, UserId};
+pub use ids::{AlbumId, FileId, ItemId, StoryId, TokenId, TransferId, UploadId, UserId};
 pub use locale::Locale;
 pub use password::{NewPassword, PasswordError};
+pub use slug::{Slug, SlugError};
 
 /// Milliseconds since the Unix epoch: the one time representation stored in the
 /// database, identical on SQLite and PostgreSQL.

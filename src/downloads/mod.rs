@@ -45,7 +45,7 @@ pub async fn file_body(
     user: &User,
     file: &FileRecord,
     range: Option<ByteRange>,
-    client: UserId,
+    client: Option<UserId>,
 ) -> Result<ByteStream, AppError> {
     let read = state.blobs.get(&keys::file(file.id.uuid()), range).await?;
     let receipt = NewDownload {
@@ -65,7 +65,7 @@ pub async fn file_body(
 pub async fn open_receipt(
     state: &AppState,
     receipt: NewDownload,
-    client: UserId,
+    client: Option<UserId>,
     detail: &str,
 ) -> Result<String, AppError> {
     let now = state.clock.now_ms();

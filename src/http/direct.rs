@@ -57,6 +57,8 @@ async fn create(
         size,
         transfer: meta_str(&body.metadata, "transfer"),
         category: meta_str(&body.metadata, "category"),
+        album: meta_str(&body.metadata, "album"),
+        story: meta_str(&body.metadata, "story"),
     };
     let started = direct::start(&state, &caller.user, file).await?;
     Ok(axum::Json(json!({ "key": started.key, "uploadId": started.upload_id })))

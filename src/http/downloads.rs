@@ -20,6 +20,31 @@ fn header_value(s: &str) -> Result<HeaderValue, AppError> {
     HeaderValue::from_str(s).map_err(AppError::internal)
 }
 
+/// The part of a file of `size` bytes the request asks for (`None`: all of it), or the 416
+/// answer. `If-Range`: the range holds only if the client's copy is the current one.
+pub(super) fn requested_range(
+    headers: &HeaderMap,
+    size: u64,
+    etag: &str,
+) -> Result<Result<Option<relais_storage::ByteRange>, Response>, AppError> {
+    let if_range_ok = headers
+        .get(header::IF_RANGE)
+        .is_none_or(|v| v.as_bytes() == etag.as_bytes());
+    let range_header = headers
+        .get(header::RANGE)
+        .and_then(|v| v.to_str().ok())
+        .filter(|_| if_range_ok);
+    Ok(match parse_range(range_header, size) {
+        RangeRequest::Unsatisfiable => Err((
+            StatusCode::RANGE_NOT_SATISFIABLE,
+            [(header::CONTENT_RANGE, header_value(&format!("bytes */{size}"))?)],
+        )
+            .into_response()),
+        RangeRequest::Partial(r) => Ok(Some(r)),
+        RangeRequest::Full => Ok(None),
+    })
+}
+
 pub async fn content(
     State(state): State<AppState>,
     caller: Caller,
@@ -65,24 +90,9 @@ pub async fn content(
             .into_response());
     }
 
-    // If-Range: the range holds only if the client's copy is the current one.
-    let if_range_ok = headers
-        .get(header::IF_RANGE)
-        .is_none_or(|v| v.as_bytes() == etag.as_bytes());
-    let range_header = headers
-        .get(header::RANGE)
-        .and_then(|v| v.to_str().ok())
-        .filter(|_| if_range_ok);
-    let range = match parse_range(range_header, size) {
-        RangeRequest::Unsatisfiable => {
-            return Ok((
-                StatusCode::RANGE_NOT_SATISFIABLE,
-                [(header::CONTENT_RANGE, header_value(&format!("bytes */{size}"))?)],
-            )
-                .into_response());
-        }
-        RangeRequest::Partial(r) => Some(r),
-        RangeRequest::Full => None,
+    let range = match requested_range(&headers, size, &etag)? {
+        Ok(range) => range,
+        Err(unsatisfiable) => return Ok(unsatisfiable),
     };
     let body = downloads::file_body(&state, &caller.user, &file, range, transfer.client).await?;
     let (status, length) = match range {

@@ -13,7 +13,9 @@ mod integrations;
 mod invitations;
 mod json;
 pub mod limits;
+mod media;
 mod passwords;
+mod portfolio;
 mod profile;
 mod session;
 mod setup;
@@ -91,6 +93,7 @@ pub fn router(state: AppState) -> Router {
         .route("/files/{id}/variants/{name}", get(variants::get))
         .route("/files/{id}", get(transfers::file))
         .route("/files/{id}/content", get(downloads::content))
+        .merge(portfolio::routes())
         .merge(integration::routes(state.cfg.behind_proxy))
         .merge(tus::routes())
         .merge(direct::routes())
@@ -104,6 +107,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .nest("/api/v1", api)
         .merge(crate::web::routes(&state))
+        .route("/media/{item}/{name}", get(media::get))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .fallback(crate::web::not_found)

@@ -61,7 +61,7 @@ pub async fn complete(state: &AppState, user: &User, id: TransferId) -> Result<u
     if files.is_empty() {
         return Ok(0);
     }
-    let client = db::users::find(&mut *tx, transfer.client)
+    let client = db::users::find(&mut *tx, transfer.client.ok_or(TransferError::NotFound)?)
         .await?
         .ok_or(TransferError::NotFound)?;
     let listed: Vec<_> = files
@@ -117,7 +117,7 @@ pub async fn publish(
             "a delivery needs at least one stored file before it is published",
         ));
     }
-    let client = db::users::find(state.db.pool(), transfer.client)
+    let client = db::users::find(state.db.pool(), transfer.client.ok_or(TransferError::NotFound)?)
         .await?
         .ok_or(TransferError::NotFound)?;
     let url = link(state, &format!("deliveries/{id}"))?;
@@ -170,7 +170,10 @@ pub async fn send_expiry_reminders(state: &AppState) -> Result<usize, TransferEr
         let (Some(published), Some(expires)) = (transfer.published_at, transfer.expires_at) else {
             continue;
         };
-        let Some(client) = db::users::find(state.db.pool(), transfer.client).await? else {
+        let Some(client_id) = transfer.client else {
+            continue;
+        };
+        let Some(client) = db::users::find(state.db.pool(), client_id).await? else {
             continue;
         };
         let mut tx = state.db.begin().await?;

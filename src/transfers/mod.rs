@@ -38,7 +38,7 @@ impl From<TransferError> for AppError {
 pub fn can_read(user: &User, transfer: &Transfer, now: Millis) -> bool {
     match user.role {
         Role::Studio => true,
-        Role::Client => transfer.client == user.id && transfer.is_visible_to_client(now),
+        Role::Client => transfer.client == Some(user.id) && transfer.is_visible_to_client(now),
     }
 }
 
@@ -47,7 +47,7 @@ pub fn can_read(user: &User, transfer: &Transfer, now: Millis) -> bool {
 pub fn can_upload(user: &User, transfer: &Transfer) -> bool {
     match user.role {
         Role::Studio => true,
-        Role::Client => transfer.client == user.id && transfer.direction == Direction::Inbound,
+        Role::Client => transfer.client == Some(user.id) && transfer.direction == Direction::Inbound,
     }
 }
 
@@ -71,6 +71,12 @@ pub async fn create(
     direction: Option<Direction>,
     client: Option<UserId>,
 ) -> Result<Transfer, TransferError> {
+    if direction == Some(Direction::Portfolio) {
+        return Err(TransferError::Invalid {
+            field: "direction",
+            message: "the portfolio's files go into albums and stories".into(),
+        });
+    }
     let title = title.trim();
     if title.is_empty() || title.chars().count() > 200 {
         return Err(TransferError::Invalid {
@@ -110,7 +116,7 @@ pub async fn create(
         }
     };
     let new = NewTransfer {
-        client,
+        client: Some(client),
         direction,
         title,
         is_default: false,

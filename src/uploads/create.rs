@@ -5,11 +5,14 @@ use relais_storage::{StagingKind, keys};
 use super::hashing::RunningSha256;
 use super::metadata::Metadata;
 use super::{UploadError, invalid};
+use crate::db::portfolio::SetRef;
 use crate::db::transfers::Transfer;
 use crate::db::uploads::UploadRow;
 use crate::db::users::User;
 use crate::db::{self, DbError};
-use crate::domain::{ByteSize, Category, Direction, FileId, FileName, MediaType, Role, TransferId, UploadId};
+use crate::domain::{
+    AlbumId, ByteSize, Category, Direction, FileId, FileName, MediaType, Role, StoryId, TransferId, UploadId,
+};
 use crate::state::AppState;
 use crate::transfers::{DEFAULT_INBOUND_TITLE, can_upload};
 
@@ -30,9 +33,10 @@ pub(super) async fn check_limits(state: &AppState, transfer: &Transfer, length: 
         )));
     }
     if transfer.direction == Direction::Inbound
-        && let Some(quota) = db::users::quota(state.db.pool(), transfer.client).await?
+        && let Some(client) = transfer.client
+        && let Some(quota) = db::users::quota(state.db.pool(), client).await?
     {
-        let used = db::files::inbound_bytes(state.db.pool(), transfer.client).await?;
+        let used = db::files::inbound_bytes(state.db.pool(), client).await?;
         if used.saturating_add(length) > quota {
             return Err(UploadError::TooLarge(format!(
                 "the storage quota of {} would be exceeded ({} already used)",
@@ -42,6 +46,40 @@ pub(super) async fn check_limits(state: &AppState, transfer: &Transfer, length: 
         }
     }
     Ok(())
+}
+
+/// Where a new file goes: a transfer, and for the portfolio the album or story that gets
+/// an item for it in the same transaction as the file.
+struct Target {
+    transfer: Transfer,
+    set: Option<SetRef>,
+}
+
+/// An upload into a portfolio album or story: the studio's, into the portfolio transfer.
+async fn portfolio_target(state: &AppState, caller: &User, spec: &FileSpec<'_>) -> Result<Option<Target>, UploadError> {
+    let set = match (spec.album, spec.story) {
+        (None, None) => return Ok(None),
+        (Some(a), None) => AlbumId::parse(a).map(SetRef::Album),
+        (None, Some(s)) => StoryId::parse(s).map(SetRef::Story),
+        (Some(_), Some(_)) => return Err(invalid("album", "name an album or a story, not both")),
+    };
+    let field = if spec.album.is_some() { "album" } else { "story" };
+    if spec.transfer.is_some() {
+        return Err(invalid(field, "a portfolio upload names no transfer"));
+    }
+    // A client gets the answer an unknown set gets: the portfolio is not theirs to fill.
+    let unknown = || invalid(field, "no such album or story");
+    let set = set.filter(|_| caller.role == Role::Studio).ok_or_else(unknown)?;
+    match crate::portfolio::set_exists(state, set).await {
+        Ok(()) => {}
+        Err(crate::portfolio::PortfolioError::Db(e)) => return Err(e.into()),
+        Err(_) => return Err(unknown()),
+    }
+    let transfer = db::transfers::portfolio(&state.db, caller.id, state.clock.now_ms()).await?;
+    Ok(Some(Target {
+        transfer,
+        set: Some(set),
+    }))
 }
 
 async fn target_transfer(state: &AppState, caller: &User, requested: Option<&str>) -> Result<Transfer, UploadError> {
@@ -73,6 +111,9 @@ pub(super) struct FileSpec<'a> {
     pub filetype: Option<&'a str>,
     pub category: Option<&'a str>,
     pub transfer: Option<&'a str>,
+    /// A portfolio album or story to put the file in.
+    pub album: Option<&'a str>,
+    pub story: Option<&'a str>,
     pub length: Option<u64>,
     /// Kept to answer tus HEAD requests.
     pub raw_metadata: &'a str,
@@ -87,6 +128,8 @@ pub async fn create(state: &AppState, caller: &User, new: NewUpload<'_>) -> Resu
         filetype: metadata.get("filetype"),
         category: metadata.get("category"),
         transfer: metadata.get("transfer"),
+        album: metadata.get("album"),
+        story: metadata.get("story"),
         length: new.length,
         raw_metadata: new.metadata,
         direct: false,
@@ -113,7 +156,17 @@ pub(super) async fn create_upload(
         }
         None => Category::guess(&media_type, &name),
     };
-    let transfer = target_transfer(state, caller, spec.transfer).await?;
+    let target = match portfolio_target(state, caller, &spec).await? {
+        Some(target) => target,
+        None => Target {
+            transfer: target_transfer(state, caller, spec.transfer).await?,
+            set: None,
+        },
+    };
+    if target.set.is_some() && !matches!(category, Category::Photo | Category::Video) {
+        return Err(invalid("filetype", "the portfolio shows photos and videos"));
+    }
+    let transfer = target.transfer;
     check_limits(state, &transfer, new.length.unwrap_or(0)).await?;
 
     let file = FileId::new();
@@ -151,6 +204,9 @@ pub(super) async fn create_upload(
             direct: spec.direct,
         };
         db::uploads::insert(&mut *tx, row, now).await?;
+        if let Some(set) = target.set {
+            db::portfolio::append_item(&mut tx, set, file, now).await?;
+        }
         tx.commit().await?;
         Ok(())
     }

@@ -33,6 +33,9 @@ pub struct DirectFile<'a> {
     pub size: u64,
     pub transfer: Option<&'a str>,
     pub category: Option<&'a str>,
+    /// A portfolio album or story the file goes into (studio only).
+    pub album: Option<&'a str>,
+    pub story: Option<&'a str>,
 }
 
 pub struct Started {
@@ -55,6 +58,8 @@ pub async fn start(state: &AppState, caller: &User, file: DirectFile<'_>) -> Res
         filetype: file.filetype,
         category: file.category,
         transfer: file.transfer,
+        album: file.album,
+        story: file.story,
         length: Some(file.size),
         raw_metadata: "",
         direct: true,

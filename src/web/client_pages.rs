@@ -62,7 +62,7 @@ pub async fn deliveries(State(state): State<AppState>, viewer: Viewer) -> Result
         match transfer.direction {
             Direction::Delivery => deliveries.push(tile(t, viewer.locale, &transfer, counts, href)),
             Direction::Inbound if counts.0 > 0 => sent.push(tile(t, viewer.locale, &transfer, counts, href)),
-            Direction::Inbound => {}
+            Direction::Inbound | Direction::Portfolio => {}
         }
     }
     render(DeliveriesPage {

@@ -220,6 +220,7 @@ pub async fn client(
                     state_class,
                 });
             }
+            Direction::Portfolio => {}
         }
     }
     let statement = crate::billing::statement(&state.db, client.id).await?;
@@ -290,7 +291,11 @@ pub async fn transfer(
     let transfer = db::transfers::find(state.db.pool(), id)
         .await?
         .ok_or(PageError::NotFound)?;
-    let client = db::users::find(state.db.pool(), transfer.client)
+    let Some(client_id) = transfer.client else {
+        // The portfolio's files are managed from its own pages.
+        return Err(PageError::Redirect("/studio/portfolio".into()));
+    };
+    let client = db::users::find(state.db.pool(), client_id)
         .await?
         .ok_or(PageError::NotFound)?;
     let downloads = db::downloads::summary_for_transfer(state.db.pool(), id).await?;

@@ -18,6 +18,7 @@ mod lifecycle;
 mod mail;
 mod media;
 mod pages;
+mod portfolio;
 mod session;
 mod storage;
 mod storage_setup;

@@ -8,7 +8,7 @@ use crate::helpers::tus::{Tus, pattern};
 use crate::helpers::{TestApp, spawn_app};
 
 /// A JPEG of `w`×`h`: left half red, right half blue, with optional APP1 (EXIF) bytes.
-fn jpeg(w: u16, h: u16, progressive: bool, exif: Option<&[u8]>) -> Vec<u8> {
+pub(crate) fn jpeg(w: u16, h: u16, progressive: bool, exif: Option<&[u8]>) -> Vec<u8> {
     let mut pixels = Vec::with_capacity(usize::from(w) * usize::from(h) * 3);
     for _ in 0..h {
         for x in 0..w {
@@ -241,7 +241,7 @@ async fn transparency_broken_files_and_documents_are_handled_without_errors() {
 }
 
 /// A one-color JPEG of 800×450.
-fn poster(rgb: [u8; 3]) -> Vec<u8> {
+pub(crate) fn poster(rgb: [u8; 3]) -> Vec<u8> {
     let pixels: Vec<u8> = std::iter::repeat_n(rgb, 800 * 450).flatten().collect();
     let mut out = Vec::new();
     jpeg_encoder::Encoder::new(&mut out, 90)
