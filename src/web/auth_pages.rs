@@ -34,7 +34,7 @@ fn safe_next(next: Option<String>) -> String {
             && !n.starts_with("//")
             && !n.chars().any(|c| c == '\\' || c.is_whitespace() || c.is_control())
     })
-    .unwrap_or_else(|| "/".into())
+    .unwrap_or_else(|| super::START.into())
 }
 
 pub async fn login(viewer: Viewer, Query(q): Query<LoginQuery>) -> Result<Response, PageError> {
@@ -186,12 +186,12 @@ mod tests {
             "/\n/x",
             "deliveries",
         ] {
-            assert_eq!(safe_next(Some(bad.into())), "/", "{bad:?}");
+            assert_eq!(safe_next(Some(bad.into())), "/space", "{bad:?}");
         }
         assert_eq!(
             safe_next(Some("/studio/clients?q=anne".into())),
             "/studio/clients?q=anne"
         );
-        assert_eq!(safe_next(None), "/");
+        assert_eq!(safe_next(None), "/space");
     }
 }

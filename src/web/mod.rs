@@ -8,6 +8,7 @@ mod auth_pages;
 mod billing_pages;
 mod client_pages;
 mod csp;
+mod site;
 mod studio_pages;
 pub mod texts;
 mod viewer;
@@ -27,7 +28,7 @@ pub use viewer::Viewer;
 pub fn routes(state: &AppState) -> Router<AppState> {
     let policy = csp::page_policy(&state.cfg);
     Router::new()
-        .route("/", get(home))
+        .route("/space", get(start))
         .route("/login", get(auth_pages::login))
         .route("/password/forgot", get(auth_pages::forgot))
         .route("/password/reset/{token}", get(auth_pages::reset))
@@ -55,6 +56,28 @@ pub fn routes(state: &AppState) -> Router<AppState> {
             }
         }))
         .route("/assets/{name}", get(assets::serve))
+        .merge(site_routes(state))
+}
+
+/// The public site: its own frame, no session needed, cacheable for a minute.
+fn site_routes(state: &AppState) -> Router<AppState> {
+    let policy = csp::page_policy(&state.cfg);
+    Router::new()
+        .route("/", get(site::home_fr))
+        .route("/en", get(site::home_en))
+        .route("/albums", get(site::albums_fr))
+        .route("/en/albums", get(site::albums_en))
+        .route("/albums/{slug}", get(site::album_fr))
+        .route("/en/albums/{slug}", get(site::album_en))
+        .route("/stories/{slug}", get(site::story_fr))
+        .route("/en/stories/{slug}", get(site::story_en))
+        .layer(axum::middleware::map_response(move |mut response: Response| {
+            let policy = policy.clone();
+            async move {
+                response.headers_mut().insert(header::CONTENT_SECURITY_POLICY, policy);
+                response
+            }
+        }))
 }
 
 /// Any other path: a page saying so (the API answers its own 404s in JSON).
@@ -62,8 +85,12 @@ pub async fn not_found() -> PageError {
     PageError::NotFound
 }
 
-/// `/`: the signed-in person's start page, or the login page.
-async fn home(viewer: Viewer) -> Redirect {
+/// Where signing in leads unless a page asked to come back: [`start`].
+pub const START: &str = "/space";
+
+/// `/space`: the signed-in person's start page, or the login page. (`/` is the public
+/// portfolio.)
+async fn start(viewer: Viewer) -> Redirect {
     match viewer.user.as_ref().map(|u| u.role) {
         Some(Role::Studio) => Redirect::to("/studio"),
         Some(Role::Client) => Redirect::to("/deliveries"),
@@ -113,7 +140,7 @@ pub enum PageError {
 impl From<AppError> for PageError {
     fn from(e: AppError) -> Self {
         match e {
-            AppError::Unauthenticated => PageError::SignIn { next: "/".into() },
+            AppError::Unauthenticated => PageError::SignIn { next: START.into() },
             AppError::NotFound => PageError::NotFound,
             AppError::Forbidden => PageError::Forbidden,
             other => PageError::Internal(other.to_string()),

@@ -518,3 +518,146 @@ async fn a_portfolio_video_streams_with_ranges_and_shows_its_custom_poster() {
         assert!(centre[wanted] > 150, "poster {colour:?} shown, got {centre:?}");
     }
 }
+
+async fn page(app: &TestApp, path: &str) -> (u16, reqwest::header::HeaderMap, String) {
+    let response = public(app, path, &[]).await;
+    let status = response.status().as_u16();
+    let headers = response.headers().clone();
+    (status, headers, response.text().await.expect("html"))
+}
+
+#[tokio::test]
+async fn public_pages_offer_sized_pictures_open_graph_and_both_languages() {
+    let app = spawn_app().await;
+    let (studio, _) = Tus::studio(&app, "studio@example.fr").await;
+    let (status, _, empty_home) = page(&app, "/").await;
+    assert_eq!(status, 200);
+    assert!(empty_home.contains("Les premiers albums arrivent bientôt."));
+
+    let created = studio
+        .call(
+            Method::POST,
+            "/api/v1/portfolio/albums",
+            Some(json!({
+                "title": "Mariage à Giverny", "title_en": "A wedding in Giverny",
+                "description": "Un jour de juin <au> jardin.", "published": true
+            })),
+        )
+        .await;
+    let id = created.body["id"].as_str().expect("id").to_owned();
+    upload_into(
+        &studio,
+        "album",
+        &id,
+        "a.jpg",
+        "image/jpeg",
+        &jpeg(3000, 2000, false, None),
+    )
+    .await;
+    upload_into(
+        &studio,
+        "album",
+        &id,
+        "b.jpg",
+        "image/jpeg",
+        &jpeg(2000, 3000, false, None),
+    )
+    .await;
+    let draft = studio
+        .call(
+            Method::POST,
+            "/api/v1/portfolio/albums",
+            Some(json!({"title": "Brouillon"})),
+        )
+        .await;
+    let draft = draft.body["id"].as_str().expect("id").to_owned();
+    upload_into(
+        &studio,
+        "album",
+        &draft,
+        "c.jpg",
+        "image/jpeg",
+        &jpeg(800, 600, false, None),
+    )
+    .await;
+    app.run_jobs().await;
+    let items = item_ids(&album(&studio, &id).await);
+    studio
+        .call(
+            Method::PATCH,
+            &format!("/api/v1/portfolio/items/{}", items[1]),
+            Some(json!({"caption": "Les alliances", "caption_en": "The rings"})),
+        )
+        .await;
+
+    let (status, headers, html) = page(&app, "/albums/mariage-a-giverny").await;
+    assert_eq!(status, 200, "{html}");
+    assert_eq!(headers["cache-control"], "public, max-age=60");
+    assert!(
+        headers["content-security-policy"]
+            .to_str()
+            .expect("csp")
+            .contains("script-src 'self'")
+    );
+    assert!(html.contains("<html lang=\"fr\">"));
+    assert!(html.contains("<h1>Mariage à Giverny</h1>"));
+    assert!(
+        html.contains("Un jour de juin") && !html.contains("<au>"),
+        "text is escaped"
+    );
+    assert!(!html.contains("<script"), "public pages need no script");
+    // Every size in srcset, WebP first, JPEG as the fallback, dimensions set.
+    let first = &items[0];
+    for needle in [
+        format!("/media/{first}/thumb.webp?v="),
+        format!("/media/{first}/large.jpg?v="),
+        " 400w".to_owned(),
+        " 2400w".to_owned(),
+        "type=\"image/webp\"".to_owned(),
+        "width=\"2400\" height=\"1600\"".to_owned(),
+        "width=\"1600\" height=\"2400\"".to_owned(),
+        "fetchpriority=\"high\"".to_owned(),
+        "sizes=\"".to_owned(),
+        "<figcaption>Les alliances</figcaption>".to_owned(),
+        "property=\"og:image\" content=\"http://".to_owned(),
+        "property=\"og:title\" content=\"Mariage à Giverny\"".to_owned(),
+        "property=\"og:locale\" content=\"fr_FR\"".to_owned(),
+        "hreflang=\"en\" href=\"http://".to_owned(),
+    ] {
+        assert!(html.contains(&needle), "missing {needle} in {html}");
+    }
+    // Every picture URL on the page works without a session.
+    let urls: Vec<&str> = html
+        .split(['"', ' ', ','])
+        .filter(|s| s.starts_with("/media/"))
+        .collect();
+    assert!(urls.len() >= 12, "{urls:?}");
+    for url in urls {
+        let got = public(&app, &url.replace("&amp;", "&"), &[]).await;
+        assert_eq!(got.status(), 200, "{url}");
+    }
+
+    let (_, _, english) = page(&app, "/en/albums/mariage-a-giverny").await;
+    assert!(english.contains("<html lang=\"en\">"));
+    assert!(english.contains("<h1>A wedding in Giverny</h1>"));
+    assert!(english.contains("<figcaption>The rings</figcaption>"));
+    assert!(english.contains("Un jour de juin"), "no English text: the French one");
+    assert!(english.contains("property=\"og:locale\" content=\"en_GB\""));
+
+    // Home and the album list show published albums only, with lazy pictures after the first.
+    for path in ["/", "/albums", "/en", "/en/albums"] {
+        let (status, _, html) = page(&app, path).await;
+        assert_eq!(status, 200, "{path}");
+        assert!(html.contains("/albums/mariage-a-giverny\""), "{path}");
+        assert!(!html.contains("brouillon"), "{path}: a draft is not public");
+    }
+    for path in [
+        "/albums/brouillon",
+        "/albums/nope",
+        "/albums/..%2Fetc",
+        "/stories/nope",
+        "/en/albums/brouillon",
+    ] {
+        assert_eq!(page(&app, path).await.0, 404, "{path}");
+    }
+}
