@@ -220,7 +220,11 @@ pub async fn delivery(
 /// The uploader's settings, shared by the client's send page and the studio's deliveries.
 pub struct UploaderConfig {
     pub mode: &'static str,
-    pub transfer: TransferId,
+    /// Where files go, as the upload metadata says it (`transfer`, or a portfolio `album`
+    /// or `story`), in JSON for the script.
+    pub meta_json: String,
+    /// Names this uploader's saved state in the browser, apart from other targets'.
+    pub target: String,
     pub max_size: u64,
     pub max_size_text: String,
     pub complete: Option<String>,
@@ -230,6 +234,12 @@ pub struct UploaderConfig {
 
 impl UploaderConfig {
     pub fn new(state: &AppState, t: &Texts, locale: Locale, transfer: TransferId) -> Self {
+        Self::into_target(state, t, locale, "transfer", &transfer.to_string())
+    }
+
+    /// An uploader whose files go where the metadata `key` names (`transfer`, `album`,
+    /// `story`).
+    pub fn into_target(state: &AppState, t: &Texts, locale: Locale, key: &str, id: &str) -> Self {
         let direct = state.cfg.uploads.direct_to_bucket && state.blobs.backend() == "s3";
         let max = state.cfg.uploads.max_file_size.bytes();
         let categories = serde_json::json!({
@@ -241,7 +251,8 @@ impl UploaderConfig {
         });
         Self {
             mode: if direct { "s3" } else { "tus" },
-            transfer,
+            meta_json: serde_json::json!({ key: id }).to_string(),
+            target: id.to_owned(),
             max_size: max,
             max_size_text: i18n::limit(locale, max),
             complete: None,

@@ -8,6 +8,7 @@ mod auth_pages;
 mod billing_pages;
 mod client_pages;
 mod csp;
+mod portfolio_pages;
 mod site;
 mod studio_pages;
 pub mod texts;
@@ -46,6 +47,9 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route("/studio/clients/{id}", get(studio_pages::client))
         .route("/studio/transfers/{id}", get(studio_pages::transfer))
         .route("/studio/activity", get(studio_pages::activity))
+        .route("/studio/portfolio", get(portfolio_pages::list))
+        .route("/studio/portfolio/albums/{id}", get(portfolio_pages::album))
+        .route("/studio/portfolio/stories/{id}", get(portfolio_pages::story))
         .layer(axum::middleware::map_response(move |mut response: Response| {
             let policy = policy.clone();
             async move {

@@ -159,6 +159,22 @@ async fn every_page_checks_who_is_asking() {
             Some(serde_json::json!({})),
         )
         .await;
+    let album = studio_api
+        .call(
+            Method::POST,
+            "/api/v1/portfolio/albums",
+            Some(serde_json::json!({"title": "Mariages"})),
+        )
+        .await;
+    let album = album.body["id"].as_str().expect("album").to_owned();
+    let story = studio_api
+        .call(
+            Method::POST,
+            "/api/v1/portfolio/stories",
+            Some(serde_json::json!({"title": "Coulisses"})),
+        )
+        .await;
+    let story = story.body["id"].as_str().expect("story").to_owned();
 
     // Nobody signed in: every private page sends to the login page, coming back after.
     let visitor = Browser::new(&app);
@@ -169,6 +185,8 @@ async fn every_page_checks_who_is_asking() {
         "/studio/clients",
         "/studio/integrations",
         "/billing",
+        "/studio/portfolio",
+        &format!("/studio/portfolio/albums/{album}"),
         &format!("/deliveries/{delivery}"),
     ] {
         let page = visitor.get(path, None).await;
@@ -195,9 +213,44 @@ async fn every_page_checks_who_is_asking() {
         format!("/studio/transfers/{delivery}"),
         "/studio/activity".to_owned(),
         "/studio/integrations".to_owned(),
+        "/studio/portfolio".to_owned(),
+        format!("/studio/portfolio/albums/{album}"),
+        format!("/studio/portfolio/stories/{story}"),
     ] {
         assert_eq!(bob_browser.get(&path, None).await.status, 403, "{path}");
     }
+
+    // The studio's portfolio pages, with the delivery's photo offered for picking; the
+    // portfolio's own transfer is managed from there.
+    let studio_browser = Browser::new(&app);
+    let (_, secret) = app.create_studio("owner@example.fr", "correct horse battery").await;
+    studio_browser
+        .login(
+            "owner@example.fr",
+            "correct horse battery",
+            Some(app.totp_code(&secret, 0)),
+        )
+        .await;
+    let list = studio_browser.get("/studio/portfolio", None).await;
+    assert_eq!(list.status, 200);
+    assert!(list.body.contains("Mariages") && list.body.contains("Coulisses"));
+    let page = studio_browser
+        .get(&format!("/studio/portfolio/albums/{album}?from={delivery}"), None)
+        .await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("photo.jpg"), "the delivery's photo is offered");
+    assert!(
+        page.body
+            .contains(&format!("POST /api/v1/portfolio/albums/{album}/items"))
+    );
+    assert!(
+        page.body.contains(&format!("data-target=\"{album}\"")),
+        "the uploader sends into the album"
+    );
+    let story_page = studio_browser
+        .get(&format!("/studio/portfolio/stories/{story}"), None)
+        .await;
+    assert_eq!(story_page.status, 200);
 
     // Anne sees her delivery with her file.
     let anne_browser = Browser::new(&app);

@@ -133,6 +133,15 @@ function listCodes(list, codes) {
 
 // Steps that continue on the same page after a form succeeds.
 const afterSuccess = {
+  // Saved in place (captions): the inputs keep what was typed.
+  saved(form) {
+    form.querySelector('.inline-ok')?.remove()
+    const status = document.createElement('span')
+    status.className = 'inline-ok'
+    status.setAttribute('role', 'status')
+    status.textContent = '✓'
+    form.append(status)
+  },
   // Integrations: a new or rotated secret, shown this once.
   secret(source, body) {
     const step = document.querySelector('[data-step="secret"]')
@@ -187,6 +196,8 @@ document.querySelectorAll('[data-action]').forEach((button) => {
       const after = afterSuccess[button.dataset.onSuccess]
       if (after) {
         after(button, answer.body)
+      } else if (button.dataset.then) {
+        window.location.assign(button.dataset.then)
       } else if (button.dataset.done) {
         const status = document.createElement('span')
         status.className = 'inline-ok'
@@ -198,6 +209,54 @@ document.querySelectorAll('[data-action]').forEach((button) => {
       }
     } else {
       window.alert(message(answer.body?.code, answer.body?.detail))
+    }
+  })
+})
+
+// Lists the studio orders with up/down buttons: the row moves at once, then the whole
+// order is saved (the API takes every id, so the saved order is exactly what is shown).
+document.querySelectorAll('[data-order]').forEach((list) => {
+  list.addEventListener('click', async (event) => {
+    const button = event.target.closest('[data-move]')
+    if (!button) return
+    const row = button.closest('[data-id]')
+    const up = button.dataset.move === 'up'
+    const neighbour = up ? row.previousElementSibling : row.nextElementSibling
+    if (!neighbour) return
+    if (up) neighbour.before(row)
+    else neighbour.after(row)
+    button.focus()
+    const ids = [...list.children].map((r) => r.dataset.id).filter(Boolean)
+    const answer = await api('PUT', list.dataset.order, { [list.dataset.orderKey]: ids })
+    if (!answer.ok) {
+      window.alert(message(answer.body?.code, answer.body?.detail))
+      window.location.reload()
+    }
+  })
+})
+
+// A video's poster: the chosen image is sent as it is and replaces the current one.
+document.querySelectorAll('input[data-poster]').forEach((input) => {
+  input.addEventListener('change', async () => {
+    const file = input.files?.[0]
+    if (!file) return
+    let response
+    try {
+      response = await fetch(input.dataset.poster, {
+        method: 'PUT',
+        headers: { 'X-CSRF-Token': csrf(), 'Content-Type': file.type || 'application/octet-stream' },
+        body: file,
+        credentials: 'same-origin',
+      })
+    } catch {
+      window.alert(message('network'))
+      return
+    }
+    if (response.ok) {
+      window.location.reload()
+    } else {
+      const problem = await response.json().catch(() => null)
+      window.alert(message(problem?.code, problem?.detail))
     }
   })
 })

@@ -29,11 +29,12 @@ function start(root) {
   const labels = JSON.parse(cfg.categories || '{}')
 
   const uppy = new Uppy({
-    id: `relais-${cfg.transfer}`,
+    id: `relais-${cfg.target}`,
     locale: french ? French : undefined,
     autoProceed: false,
     restrictions: { maxFileSize: Number(cfg.maxSize) || null },
-    meta: { transfer: cfg.transfer },
+    // Where the files go: { transfer } or, for the portfolio, { album } or { story }.
+    meta: JSON.parse(cfg.meta || '{}'),
   })
 
   uppy.use(Dashboard, {
