@@ -8,11 +8,11 @@ use axum::body::Body;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use relais_storage::{BlobKey, keys};
+use relais_storage::keys;
 use serde::Deserialize;
 
 use super::downloads::requested_range;
-use super::variants::tag;
+use super::variants::{serve, tag};
 use crate::domain::ItemId;
 use crate::downloads::headers::{attachment, served_type};
 use crate::error::AppError;
@@ -57,27 +57,12 @@ pub async fn get(
         _ => return Err(AppError::NotFound),
     };
     let row = media.variant(size, format).ok_or(AppError::NotFound)?;
-    let etag = format!("\"{}-{format}\"", tag(row));
-    if not_modified(&headers, &etag) {
-        return Ok((StatusCode::NOT_MODIFIED, [(header::ETAG, value(&etag)?)]).into_response());
-    }
     let cache = if q.v.as_deref() == Some(tag(row)) {
         CACHED
     } else {
         REVALIDATE
     };
-    let key = BlobKey::parse(&row.object_key).map_err(AppError::internal)?;
-    let read = state.blobs.get(&key, None).await?;
-    let mut response = Response::new(Body::from_stream(read.body));
-    let h = response.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static(if format == "webp" { "image/webp" } else { "image/jpeg" }),
-    );
-    h.insert(header::CONTENT_LENGTH, HeaderValue::from(row.size.max(0) as u64));
-    h.insert(header::ETAG, value(&etag)?);
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
-    Ok(response)
+    serve(&state, row, &headers, cache).await
 }
 
 async fn video(

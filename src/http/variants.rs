@@ -58,12 +58,23 @@ pub async fn get(
         .into_iter()
         .find(|v| v.name == name && v.format == format)
         .ok_or(AppError::NotFound)?;
-    let etag = format!("\"{}-{format}\"", tag(&row));
     let cache = if q.v.as_deref() == Some(tag(&row)) {
         "private, max-age=31536000, immutable"
     } else {
         "private, no-cache"
     };
+    serve(&state, &row, &headers, cache).await
+}
+
+/// A variant's bytes with its ETag (its generation and format) and the caller's cache
+/// policy, or 304 when the browser has it; shared by the private and the public routes.
+pub(super) async fn serve(
+    state: &AppState,
+    row: &VariantRow,
+    headers: &HeaderMap,
+    cache: &'static str,
+) -> Result<Response, AppError> {
+    let etag = format!("\"{}-{}\"", tag(row), row.format);
     let etag_value = HeaderValue::from_str(&etag).map_err(AppError::internal)?;
     if headers
         .get(header::IF_NONE_MATCH)
@@ -75,10 +86,12 @@ pub async fn get(
     let read = state.blobs.get(&key, None).await?;
     let mut response = Response::new(Body::from_stream(read.body));
     let h = response.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static(if format == "webp" { "image/webp" } else { "image/jpeg" }),
-    );
+    let content_type = if row.format == "webp" {
+        "image/webp"
+    } else {
+        "image/jpeg"
+    };
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     h.insert(header::CONTENT_LENGTH, HeaderValue::from(row.size.max(0) as u64));
     h.insert(header::ETAG, etag_value);
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
