@@ -41,19 +41,21 @@ impl Slug {
         let mut pending_hyphen = false;
         for c in title.chars().flat_map(fold) {
             if c.is_ascii_alphanumeric() {
-                if pending_hyphen && !out.is_empty() {
+                // A long title is cut at a word or letter, never after a hyphen.
+                let needed = if pending_hyphen && !out.is_empty() { 2 } else { 1 };
+                if out.len() + needed > MAX_LEN {
+                    break;
+                }
+                if needed == 2 {
                     out.push('-');
                 }
                 pending_hyphen = false;
-                if out.len() < MAX_LEN {
-                    out.push(c.to_ascii_lowercase());
-                }
+                out.push(c.to_ascii_lowercase());
             } else {
                 pending_hyphen = true;
             }
         }
-        let trimmed = out.trim_end_matches('-');
-        Self::parse(trimmed).ok()
+        Self::parse(&out).ok()
     }
 
     pub fn as_str(&self) -> &str {
@@ -104,6 +106,9 @@ mod tests {
         assert_eq!(slug("🎉 !!"), None);
         let long = slug(&"a".repeat(200)).expect("slug");
         assert_eq!(long.len(), MAX_LEN);
+        let words = slug(&"Mariage au jardin ".repeat(20)).expect("a long title still gives a slug");
+        assert!(words.len() <= MAX_LEN && !words.ends_with('-'), "{words}");
+        assert!(Slug::parse(&words).is_ok());
     }
 
     #[test]
