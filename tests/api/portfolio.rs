@@ -661,3 +661,90 @@ async fn public_pages_offer_sized_pictures_open_graph_and_both_languages() {
         assert_eq!(page(&app, path).await.0, 404, "{path}");
     }
 }
+
+/// Migration 0013 rebuilds SQLite's `transfers` table. On a database that already holds
+/// transfers, files, variants and downloads, nothing may be lost, and deleting a transfer
+/// must still take its files with it (the foreign keys point at the rebuilt table).
+#[tokio::test]
+async fn upgrading_a_populated_sqlite_database_to_the_portfolio_keeps_every_file() {
+    use sqlx::Connection;
+    let dir = tempfile::tempdir().expect("dir");
+    // The migrations as they were before the portfolio, applied by sqlx's own migrator.
+    let older = dir.path().join("older");
+    std::fs::create_dir(&older).expect("dir");
+    for entry in std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations/sqlite")).expect("migrations") {
+        let path = entry.expect("entry").path();
+        let name = path.file_name().expect("name").to_string_lossy().into_owned();
+        if name.as_str() < "0013" {
+            std::fs::copy(&path, older.join(&name)).expect("copy");
+        }
+    }
+    let url = format!("sqlite://{}?mode=rwc", dir.path().join("relais.db").display());
+    let mut conn = sqlx::SqliteConnection::connect(&url).await.expect("sqlite");
+    sqlx::raw_sql("PRAGMA foreign_keys = ON")
+        .execute(&mut conn)
+        .await
+        .expect("pragma");
+    sqlx::migrate::Migrator::new(older.as_path())
+        .await
+        .expect("older migrations")
+        .run(&mut conn)
+        .await
+        .expect("migrated to 0012");
+    sqlx::raw_sql(
+        "INSERT INTO users (id, email, name, role, created_at, updated_at) VALUES ('u1', 'a@b.fr', 'A', 'client', 1, 1);
+         INSERT INTO transfers (id, client_id, direction, title, created_at, updated_at, published_at, expires_at)
+             VALUES ('t1', 'u1', 'delivery', 'Photos', 1, 2, 3, 4), ('t2', 'u1', 'inbound', 'Musique', 1, 1, NULL, NULL);
+         INSERT INTO files (id, transfer_id, name, size, media_type, category, sha256, status, created_at, updated_at)
+             VALUES ('f1', 't1', 'a.jpg', 3, 'image/jpeg', 'photo', 'aa', 'ready', 1, 1),
+                    ('f2', 't2', 'b.mp3', 4, 'audio/mpeg', 'music', 'bb', 'ready', 1, 1);
+         INSERT INTO variants (file_id, name, format, width, height, size, object_key, created_at)
+             VALUES ('f1', 'thumb', 'jpeg', 4, 3, 10, 'k', 1);
+         INSERT INTO downloads (id, file_id, transfer_id, kind, started_at) VALUES ('d1', 'f1', 't1', 'file', 5);",
+    )
+    .execute(&mut conn)
+    .await
+    .expect("data");
+    conn.close().await.expect("close");
+
+    let cfg = relais::config::DatabaseConfig {
+        url: secrecy::SecretString::from(url),
+        kind: relais::config::DatabaseKind::Sqlite,
+        max_connections: 2,
+    };
+    let db = relais::db::Db::connect(&cfg).await.expect("connect");
+    db.migrate().await.expect("0013 applied");
+    let pool = db.pool();
+    let count = |sql: &'static str| async move {
+        let (n,): (i64,) = sqlx::query_as(sql).fetch_one(pool).await.expect(sql);
+        n
+    };
+    assert_eq!(count("SELECT COUNT(*) FROM files").await, 2);
+    assert_eq!(count("SELECT COUNT(*) FROM variants").await, 1);
+    assert_eq!(count("SELECT COUNT(*) FROM downloads").await, 1);
+    let (published, expires): (Option<i64>, Option<i64>) =
+        sqlx::query_as("SELECT published_at, expires_at FROM transfers WHERE id = 't1'")
+            .fetch_one(db.pool())
+            .await
+            .expect("t1");
+    assert_eq!((published, expires), (Some(3), Some(4)));
+    // The constraints of the rebuilt table hold, and cascades still reach the files.
+    let orphan = sqlx::query(
+        "INSERT INTO transfers (id, client_id, direction, title, created_at, updated_at) \
+         VALUES ('t3', NULL, 'delivery', 'x', 1, 1)",
+    )
+    .execute(db.pool())
+    .await;
+    assert!(orphan.is_err(), "a delivery needs a client");
+    sqlx::query("DELETE FROM transfers WHERE id = 't1'")
+        .execute(db.pool())
+        .await
+        .expect("delete");
+    assert_eq!(count("SELECT COUNT(*) FROM files").await, 1);
+    assert_eq!(count("SELECT COUNT(*) FROM variants").await, 0);
+    let (fk_on,): (i64,) = sqlx::query_as("PRAGMA foreign_keys")
+        .fetch_one(db.pool())
+        .await
+        .expect("pragma");
+    assert_eq!(fk_on, 1);
+}

@@ -155,6 +155,24 @@ export async function launchBrowser() {
   })
 }
 
+/// A studio account made with `relais admin create`, signed in (password, then TOTP) in a
+/// French page; returns the page on /studio.
+export async function studioPage(relais, browser, email = 'studio@example.fr') {
+  const password = 'correct horse battery staple'
+  const uri = relais.cli(['admin', 'create', '--email', email, '--password-stdin'], `${password}\n`)
+  const secret = new URL(uri).searchParams.get('secret')
+  const page = await (await browser.newContext({ locale: 'fr-FR' })).newPage()
+  await page.goto(`${relais.base}/login`)
+  await page.fill('input[name="email"]', email)
+  await page.fill('input[name="password"]', password)
+  await page.click('button[type="submit"]')
+  await page.waitForSelector('[data-totp]:not([hidden])')
+  await page.fill('input[name="totp"]', totp(secret))
+  await page.click('button[type="submit"]')
+  await page.waitForURL(/\/studio$/)
+  return page
+}
+
 export async function screenshot(page, name) {
   fs.mkdirSync(SHOTS, { recursive: true })
   await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true })

@@ -6,7 +6,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { createHmac } from 'node:crypto'
-import { launchBrowser, linkIn, screenshot, startRelais, totp } from './harness.mjs'
+import { launchBrowser, linkIn, screenshot, startRelais, studioPage } from './harness.mjs'
 
 const PASSWORD = 'un mot de passe solide'
 let sequence = 0
@@ -35,19 +35,9 @@ test('quote site, client and studio', { timeout: 120_000 }, async () => {
   const relais = await startRelais()
   const browser = await launchBrowser()
   try {
-    const uri = relais.cli(['admin', 'create', '--email', 'studio@example.fr', '--password-stdin'], 'correct horse battery staple\n')
-    const totpSecret = new URL(uri).searchParams.get('secret')
-    const studio = await (await browser.newContext({ locale: 'fr-FR' })).newPage()
+    const studio = await studioPage(relais, browser)
     const errors = []
     studio.on('pageerror', (e) => errors.push(e.message))
-    await studio.goto(`${relais.base}/login`)
-    await studio.fill('input[name="email"]', 'studio@example.fr')
-    await studio.fill('input[name="password"]', 'correct horse battery staple')
-    await studio.click('button[type="submit"]')
-    await studio.waitForSelector('[data-totp]:not([hidden])')
-    await studio.fill('input[name="totp"]', totp(totpSecret))
-    await studio.click('button[type="submit"]')
-    await studio.waitForURL(/\/studio$/)
 
     // --- The studio creates the integration and copies the secret shown once ----------
     await studio.click('nav >> text=Site de devis')

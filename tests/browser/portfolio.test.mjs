@@ -7,7 +7,7 @@ import assert from 'node:assert/strict'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { launchBrowser, screenshot, startRelais, totp } from './harness.mjs'
+import { launchBrowser, screenshot, startRelais, studioPage } from './harness.mjs'
 
 /// A real JPEG made by the browser's own canvas (no binary fixture in the repository).
 async function jpegFromCanvas(page, width, height, colour) {
@@ -37,19 +37,9 @@ test('studio builds and publishes an album; a visitor sees it on a phone', { tim
   const browser = await launchBrowser()
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'relais-portfolio-'))
   try {
-    const uri = relais.cli(['admin', 'create', '--email', 'studio@example.fr', '--password-stdin'], 'correct horse battery staple\n')
-    const secret = new URL(uri).searchParams.get('secret')
-    const studio = await (await browser.newContext({ locale: 'fr-FR' })).newPage()
+    const studio = await studioPage(relais, browser)
     const errors = []
     studio.on('pageerror', (e) => errors.push(e.message))
-    await studio.goto(`${relais.base}/login`)
-    await studio.fill('input[name="email"]', 'studio@example.fr')
-    await studio.fill('input[name="password"]', 'correct horse battery staple')
-    await studio.click('button[type="submit"]')
-    await studio.waitForSelector('[data-totp]:not([hidden])')
-    await studio.fill('input[name="totp"]', totp(secret))
-    await studio.click('button[type="submit"]')
-    await studio.waitForURL(/\/studio$/)
 
     // --- An album, created from the portfolio page --------------------------------------
     await studio.click('nav >> text=Portfolio')
