@@ -1,9 +1,9 @@
 //! Web variants of a photo: one decode, three sizes, JPEG and WebP, upright, no metadata.
 //!
 //! JPEGs are decoded at the smallest DCT scale (1/8 … 1) that still covers the largest
-//! variant, which is most of the speed on 24–45 MP files; the three sizes are resized
-//! from that one decode with `fast_image_resize` (SIMD Lanczos3), each from the previous
-//! one. Rotation from EXIF is applied to the small outputs, not to the big input. The
+//! variant, which is most of the speed on 24–45 MP files (libjpeg-turbo's code, see
+//! [`super::jpeg`]); the three sizes are resized from that one decode with
+//! `fast_image_resize` (SIMD Lanczos3), each from the previous one. Rotation from EXIF is applied to the small outputs, not to the big input. The
 //! encoders write pixels only, so nothing of the original's metadata (GPS included)
 //! reaches a variant.
 
@@ -11,14 +11,11 @@ use std::io::Cursor;
 
 use fast_image_resize::images::{Image, ImageRef};
 use fast_image_resize::{FilterType, PixelType, ResizeAlg, ResizeOptions, Resizer};
-use jpeg_decoder::PixelFormat;
-use jpeg_encoder::{ColorType, Encoder, SamplingFactor};
+
+use super::{jpeg, webp};
 
 /// The sizes, by long edge, largest first.
 pub const SIZES: [(&str, u32); 3] = [("large", 2400), ("medium", 1200), ("thumb", 400)];
-const JPEG_QUALITY: u8 = 80;
-const WEBP_QUALITY: f32 = 75.0;
-const WEBP_METHOD: i32 = 0;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ImageError {
@@ -63,11 +60,11 @@ pub struct Made {
     pub variants: Vec<Variant>,
 }
 
-/// An RGB picture in memory, in the file's own (not yet rotated) orientation.
-struct Rgb {
-    width: u32,
-    height: u32,
-    pixels: Vec<u8>,
+/// An RGB picture in memory (8 bits per channel, rows top to bottom, no padding).
+pub(super) struct Rgb {
+    pub width: u32,
+    pub height: u32,
+    pub pixels: Vec<u8>,
 }
 
 /// EXIF orientation 1–8 (1 when absent or unreadable).
@@ -81,50 +78,6 @@ fn orientation(bytes: &[u8]) -> u32 {
         })
         .filter(|o| (1..=8).contains(o))
         .unwrap_or(1)
-}
-
-/// Decodes a JPEG at the smallest scale whose long edge still reaches `long_edge`; also
-/// returns the full size.
-fn decode_jpeg(bytes: &[u8], long_edge: u32) -> Result<(Rgb, (u32, u32)), ImageError> {
-    let mut decoder = jpeg_decoder::Decoder::new(Cursor::new(bytes));
-    decoder.read_info().map_err(|e| ImageError::Corrupt(e.to_string()))?;
-    let info = decoder.info().ok_or_else(|| ImageError::Corrupt("no header".into()))?;
-    let (w, h) = (u32::from(info.width), u32::from(info.height));
-    let long = w.max(h).max(1);
-    let want = long_edge.min(long);
-    // The decoder picks the smallest 1/8 step at least as large as asked.
-    let (req_w, req_h) = (
-        (u64::from(w) * u64::from(want)).div_ceil(u64::from(long)) as u16,
-        (u64::from(h) * u64::from(want)).div_ceil(u64::from(long)) as u16,
-    );
-    let (sw, sh) = decoder
-        .scale(req_w.max(1), req_h.max(1))
-        .map_err(|e| ImageError::Corrupt(e.to_string()))?;
-    let data = decoder.decode().map_err(|e| ImageError::Corrupt(e.to_string()))?;
-    let info = decoder.info().ok_or_else(|| ImageError::Corrupt("no header".into()))?;
-    let pixels = match info.pixel_format {
-        PixelFormat::RGB24 => data,
-        PixelFormat::L8 => data.iter().flat_map(|&l| [l, l, l]).collect(),
-        PixelFormat::L16 => data.chunks_exact(2).flat_map(|p| [p[0], p[0], p[0]]).collect(),
-        PixelFormat::CMYK32 => data
-            .chunks_exact(4)
-            .flat_map(|p| {
-                // Adobe JPEGs store CMYK inverted; this is the usual approximation.
-                let k = u16::from(p[3]);
-                [p[0], p[1], p[2]].map(|c| ((u16::from(c) * k) / 255) as u8)
-            })
-            .collect(),
-    };
-    let (sw, sh) = (u32::from(sw), u32::from(sh));
-    if pixels.len() != (sw * sh * 3) as usize {
-        return Err(ImageError::Corrupt("truncated image data".into()));
-    }
-    let picture = Rgb {
-        width: sw,
-        height: sh,
-        pixels,
-    };
-    Ok((picture, (w, h)))
 }
 
 /// PNG, WebP, GIF: full decode, transparency flattened on white.
@@ -143,26 +96,103 @@ fn decode_other(bytes: &[u8]) -> Result<Rgb, ImageError> {
     Ok(Rgb { width, height, pixels })
 }
 
-fn resize(src: &Rgb, width: u32, height: u32, resizer: &mut Resizer) -> Result<Rgb, ImageError> {
-    if (width, height) == (src.width, src.height) {
-        return Ok(Rgb {
-            width,
-            height,
-            pixels: src.pixels.clone(),
-        });
-    }
-    let from = ImageRef::new(src.width, src.height, &src.pixels, PixelType::U8x3)
-        .map_err(|e| ImageError::Encode(e.to_string()))?;
+/// Lanczos3 for the big reductions (largest → medium → thumbnail), where its sharpness
+/// shows.
+const FILTER: FilterType = FilterType::Lanczos3;
+/// Catmull-Rom for the first, mild one (a scaled decode is at most about 1.3× the largest
+/// size): as sharp there, on two thirds of the taps. Its support (2) sizes the window.
+const STREAM_FILTER: FilterType = FilterType::CatmullRom;
+const STREAM_FILTER_SUPPORT: f64 = 2.0;
+/// Output rows resized at a time while a JPEG streams in: the window of decoded rows
+/// this needs (about 1.3 × 64 plus the filter's reach) stays in the CPU's cache.
+const STRIP_ROWS: u32 = 256;
+
+fn resize_error(e: impl std::fmt::Display) -> ImageError {
+    ImageError::Encode(format!("resize: {e}"))
+}
+
+fn resize(
+    src: &Rgb,
+    (width, height): (u32, u32),
+    filter: FilterType,
+    resizer: &mut Resizer,
+) -> Result<Rgb, ImageError> {
+    let from = ImageRef::new(src.width, src.height, &src.pixels, PixelType::U8x3).map_err(resize_error)?;
     let mut to = Image::new(width, height, PixelType::U8x3);
-    let options = ResizeOptions::new().resize_alg(ResizeAlg::Convolution(FilterType::Lanczos3));
-    resizer
-        .resize(&from, &mut to, &options)
-        .map_err(|e| ImageError::Encode(e.to_string()))?;
+    let options = ResizeOptions::new().resize_alg(ResizeAlg::Convolution(filter));
+    resizer.resize(&from, &mut to, &options).map_err(resize_error)?;
     Ok(Rgb {
         width,
         height,
         pixels: to.into_vec(),
     })
+}
+
+/// Decodes a JPEG straight to its size fitted in `edge`: rows come from libjpeg (already
+/// at a reduced scale) into a small window, and each strip of output rows is resized from
+/// the window as soon as the rows it reaches have arrived. Only the output is ever whole
+/// in memory. Each strip is the same crop of the same source as a resize of the whole
+/// picture would use, and the window holds every row the filter reaches, so the result is
+/// that of a whole resize.
+fn shrink_jpeg(bytes: &[u8], edge: u32, resizer: &mut Resizer) -> Result<(Rgb, (u32, u32)), ImageError> {
+    let mut rows = jpeg::Scanlines::open(bytes, edge)?;
+    let full = rows.full_size();
+    let (sw, sh) = rows.size();
+    let (tw, th) = fit(sw, sh, edge);
+    let row_bytes = sw as usize * 3;
+    let mut out = vec![0u8; tw as usize * th as usize * 3];
+    if (tw, th) == (sw, sh) {
+        rows.read(&mut out)?;
+        rows.finish()?;
+        return Ok((
+            Rgb {
+                width: tw,
+                height: th,
+                pixels: out,
+            },
+            full,
+        ));
+    }
+    let scale = f64::from(sh) / f64::from(th);
+    // One row more on each side than the filter reaches, against rounding.
+    let reach = STREAM_FILTER_SUPPORT * scale.max(1.0) + 1.0;
+    let options = ResizeOptions::new().resize_alg(ResizeAlg::Convolution(STREAM_FILTER));
+    // Rows [top, top + window.len() / row_bytes) of the decoded picture.
+    let mut window: Vec<u8> = Vec::new();
+    let mut top = 0u32;
+    for first in (0..th).step_by(STRIP_ROWS as usize) {
+        let last = (first + STRIP_ROWS).min(th);
+        let need_from = ((f64::from(first) + 0.5) * scale - reach).floor().max(0.0) as u32;
+        let need_to = (((f64::from(last) - 0.5) * scale + reach).ceil() as u32).min(sh);
+        let held = (window.len() / row_bytes) as u32;
+        let drop = need_from.saturating_sub(top).min(held);
+        window.drain(..drop as usize * row_bytes);
+        top += drop;
+        let have_to = top + held - drop;
+        if need_to > have_to {
+            let old = window.len();
+            window.resize(old + (need_to - have_to) as usize * row_bytes, 0);
+            rows.read(&mut window[old..])?;
+        }
+        let held = (window.len() / row_bytes) as u32;
+        let src = ImageRef::new(sw, held, &window, PixelType::U8x3).map_err(resize_error)?;
+        let strip = &mut out[first as usize * tw as usize * 3..last as usize * tw as usize * 3];
+        let mut dst = Image::from_slice_u8(tw, last - first, strip, PixelType::U8x3).map_err(resize_error)?;
+        let crop_top = f64::from(first) * scale - f64::from(top);
+        // The last strip ends at the bottom edge, give or take the float's last bit.
+        let crop_height = (f64::from(last - first) * scale).min(f64::from(held) - crop_top);
+        let crop = options.crop(0.0, crop_top, f64::from(sw), crop_height);
+        resizer.resize(&src, &mut dst, &crop).map_err(resize_error)?;
+    }
+    rows.finish()?;
+    Ok((
+        Rgb {
+            width: tw,
+            height: th,
+            pixels: out,
+        },
+        full,
+    ))
 }
 
 /// Turns a picture the way EXIF says it should be shown.
@@ -199,33 +229,6 @@ fn orient(src: Rgb, orientation: u32) -> Rgb {
     }
 }
 
-fn encode_jpeg(img: &Rgb) -> Result<Vec<u8>, ImageError> {
-    let mut out = Vec::new();
-    let mut encoder = Encoder::new(&mut out, JPEG_QUALITY);
-    encoder.set_sampling_factor(SamplingFactor::R_4_2_0);
-    encoder.set_progressive(true);
-    let (w, h) = (
-        u16::try_from(img.width).map_err(|_| ImageError::Encode("too wide".into()))?,
-        u16::try_from(img.height).map_err(|_| ImageError::Encode("too tall".into()))?,
-    );
-    encoder
-        .encode(&img.pixels, w, h, ColorType::Rgb)
-        .map_err(|e| ImageError::Encode(e.to_string()))?;
-    Ok(out)
-}
-
-fn encode_webp(img: &Rgb) -> Result<Vec<u8>, ImageError> {
-    let mut config = webp::WebPConfig::new().map_err(|()| ImageError::Encode("webp config".into()))?;
-    config.quality = WEBP_QUALITY;
-    // libwebp's fastest method: most of the size of the default one for a third of its
-    // CPU, which dominates a photo's processing otherwise.
-    config.method = WEBP_METHOD;
-    webp::Encoder::from_rgb(&img.pixels, img.width, img.height)
-        .encode_advanced(&config)
-        .map(|m| m.to_vec())
-        .map_err(|e| ImageError::Encode(format!("webp: {e:?}")))
-}
-
 /// Dimensions of `(w, h)` scaled so the long edge is at most `edge` (never enlarged).
 fn fit(w: u32, h: u32, edge: u32) -> (u32, u32) {
     let long = w.max(h);
@@ -242,17 +245,16 @@ fn fit(w: u32, h: u32, edge: u32) -> (u32, u32) {
 /// The header's pixel count, to budget memory before decoding; `None` if unreadable.
 pub fn pixels_hint(bytes: &[u8]) -> Option<u64> {
     if sniff(bytes) == Kind::Jpeg {
-        let mut decoder = jpeg_decoder::Decoder::new(Cursor::new(bytes));
-        decoder.read_info().ok()?;
-        let info = decoder.info()?;
-        let full = u64::from(info.width) * u64::from(info.height);
-        // A baseline file is decoded at a reduced scale: at most what the largest variant
-        // needs, ×4. A progressive one keeps every coefficient of the full picture.
-        if info.coding_process == jpeg_decoder::CodingProcess::DctProgressive {
+        let header = jpeg::header(bytes)?;
+        let full = u64::from(header.width) * u64::from(header.height);
+        // A baseline file streams through a small window: what stays in memory is the
+        // largest variant. A progressive one keeps every coefficient of the full picture
+        // while it decodes.
+        if header.progressive {
             return Some(full);
         }
-        let cap = u64::from(SIZES[0].1) * u64::from(SIZES[0].1) * 4;
-        return Some(full.min(cap));
+        let largest = u64::from(SIZES[0].1) * u64::from(SIZES[0].1);
+        return Some(full.min(largest));
     }
     let reader = image::ImageReader::new(Cursor::new(bytes)).with_guessed_format().ok()?;
     let (w, h) = reader.into_dimensions().ok()?;
@@ -261,33 +263,40 @@ pub fn pixels_hint(bytes: &[u8]) -> Option<u64> {
 
 /// Makes the three variants of an image.
 pub fn make(bytes: &[u8]) -> Result<Made, ImageError> {
-    let (decoded, (full_w, full_h)) = match sniff(bytes) {
-        Kind::Jpeg => decode_jpeg(bytes, SIZES[0].1)?,
+    let mut resizer = Resizer::new();
+    let largest = SIZES[0].1;
+    let (sized, (full_w, full_h)) = match sniff(bytes) {
+        Kind::Jpeg => shrink_jpeg(bytes, largest, &mut resizer)?,
         Kind::Other => {
             let picture = decode_other(bytes)?;
             let size = (picture.width, picture.height);
-            (picture, size)
+            let (w, h) = fit(picture.width, picture.height, largest);
+            let sized = if (w, h) == size {
+                picture
+            } else {
+                resize(&picture, (w, h), FILTER, &mut resizer)?
+            };
+            (sized, size)
         }
         Kind::NotAnImage => return Err(ImageError::Corrupt("not an image Relais can read".into())),
     };
     let turn = orientation(bytes);
-    let mut resizer = Resizer::new();
+    // Turned once, at the largest size; the smaller ones come from it already upright.
+    let mut source = orient(sized, turn);
     let mut variants = Vec::with_capacity(SIZES.len());
-    let mut source = decoded;
-    for (i, (name, edge)) in SIZES.into_iter().enumerate() {
+    for (name, edge) in SIZES {
         let (w, h) = fit(source.width, source.height, edge);
-        let sized = resize(&source, w, h, &mut resizer)?;
-        // Turned once, at the largest size; the smaller ones come from it already upright.
-        let upright = if i == 0 { orient(sized, turn) } else { sized };
+        if (w, h) != (source.width, source.height) {
+            // Each size is made from the one before: less to read, same quality.
+            source = resize(&source, (w, h), FILTER, &mut resizer)?;
+        }
         variants.push(Variant {
             name,
-            width: upright.width,
-            height: upright.height,
-            jpeg: encode_jpeg(&upright)?,
-            webp: encode_webp(&upright)?,
+            width: source.width,
+            height: source.height,
+            jpeg: jpeg::encode(&source)?,
+            webp: webp::encode(&source)?,
         });
-        // The next, smaller size is made from this one: less to read, same quality.
-        source = upright;
     }
     let (width, height) = if turn >= 5 { (full_h, full_w) } else { (full_w, full_h) };
     Ok(Made {
@@ -306,6 +315,29 @@ mod tests {
         assert_eq!(fit(6000, 4000, 2400), (2400, 1600));
         assert_eq!(fit(4000, 6000, 400), (267, 400));
         assert_eq!(fit(300, 200, 400), (300, 200));
+    }
+
+    #[test]
+    fn streaming_a_jpeg_through_the_resizer_matches_resizing_it_whole() {
+        let bytes = jpeg::encode(&jpeg::tests::picture(1000, 1500)).expect("encodes");
+        // 1100 px: decoded at 6/8 (750 × 1125, the smallest reaching 1100), then 1125 →
+        // 1100 rows: 18 strips, the window sliding, a shorter last strip. 300 px: decoded
+        // at 2/8 (250 × 375), a 1.25 shrink as on a 24 MP photo.
+        for (edge, size) in [(1100, (733, 1100)), (300, (200, 300))] {
+            let (whole, _) = jpeg::tests::decode(&bytes, edge).expect("decodes");
+            let (w, h) = fit(whole.width, whole.height, edge);
+            let expected = resize(&whole, (w, h), STREAM_FILTER, &mut Resizer::new()).expect("resizes");
+            let (streamed, full) = shrink_jpeg(&bytes, edge, &mut Resizer::new()).expect("streams");
+            assert_eq!(full, (1000, 1500));
+            assert_eq!((streamed.width, streamed.height), size);
+            let worst = expected
+                .pixels
+                .iter()
+                .zip(&streamed.pixels)
+                .map(|(a, b)| a.abs_diff(*b))
+                .max();
+            assert!(worst <= Some(1), "{edge}: largest difference {worst:?}");
+        }
     }
 
     #[test]

@@ -4,7 +4,9 @@
 //! (RAW, HEIC, documents) are kept as they are and become `ready` without variants.
 
 pub mod image;
+mod jpeg;
 pub mod video;
+mod webp;
 
 use std::sync::Arc;
 

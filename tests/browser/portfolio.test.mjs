@@ -74,8 +74,10 @@ test('studio builds and publishes an album; a visitor sees it on a phone', { tim
     await second.locator('button[type="submit"]').click()
     await second.locator('.inline-ok').waitFor()
     assert.equal(await second.locator('input[name="caption"]').inputValue(), 'Les alliances', 'kept after saving')
+    // Listening before the click: the answer can arrive before the click call returns.
+    const ordered = studio.waitForResponse((r) => r.url().endsWith('/order') && r.status() === 204)
     await second.locator('[data-move="up"]').click()
-    await studio.waitForResponse((r) => r.url().endsWith('/order') && r.status() === 204)
+    await ordered
     await studio.reload()
     assert.equal((await studio.locator('.portfolio-item .name').first().textContent()).trim(), name, 'the order was saved')
     await studio.locator('.portfolio-item').first().locator('button:has-text("Choisir comme couverture")').click()
