@@ -20,6 +20,7 @@ fn main() {
         println!("cargo:rerun-if-changed={watched}");
     }
     println!("cargo:rerun-if-env-changed=RELAIS_WEB_DIST");
+    report_jpeg_simd();
     let out = PathBuf::from(env::var("OUT_DIR").expect("cargo sets OUT_DIR"));
     let dist = match env::var_os("RELAIS_WEB_DIST") {
         Some(dir) => PathBuf::from(dir),
@@ -107,4 +108,24 @@ fn write_manifest(dist: &Path, target: &Path) {
     }
     code.push_str("];\n");
     fs::write(target, code).expect("write assets.rs");
+}
+
+/// mozjpeg-sys assembles libjpeg-turbo's SIMD code when it finds `nasm`, and quietly builds
+/// plain C otherwise (cargo hides a dependency's build warnings). The same test here makes
+/// it visible: a warning at build time, and `relais check` says which code was built.
+fn report_jpeg_simd() {
+    let arch = env::var("CARGO_CFG_TARGET_ARCH").unwrap_or_default();
+    let needs_nasm = matches!(arch.as_str(), "x86_64" | "x86");
+    let simd = !needs_nasm
+        || Command::new("nasm")
+            .arg("-v")
+            .output()
+            .is_ok_and(|o| o.status.success());
+    if !simd {
+        println!(
+            "cargo:warning=nasm not found: JPEG code built without SIMD, photos will take about 1.7x the CPU \
+             (Debian: apt install nasm, then cargo clean -p mozjpeg-sys)"
+        );
+    }
+    println!("cargo:rustc-env=RELAIS_JPEG_SIMD={}", if simd { "yes" } else { "no" });
 }

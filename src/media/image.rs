@@ -2,9 +2,10 @@
 //!
 //! JPEGs are decoded at the smallest DCT scale (1/8 … 1) that still covers the largest
 //! variant, which is most of the speed on 24–45 MP files (libjpeg-turbo's code, see
-//! [`super::jpeg`]); the three sizes are resized from that one decode with
-//! `fast_image_resize` (SIMD Lanczos3), each from the previous one. Rotation from EXIF is applied to the small outputs, not to the big input. The
-//! encoders write pixels only, so nothing of the original's metadata (GPS included)
+//! [`super::jpeg`]), and their rows stream into the resizer (`fast_image_resize`, SIMD),
+//! so the decoded picture is never whole in memory; each smaller size is resized from the
+//! one before. Rotation from EXIF is applied to the largest output, not to the big input.
+//! The encoders write pixels only, so nothing of the original's metadata (GPS included)
 //! reaches a variant.
 
 use std::io::Cursor;
@@ -13,6 +14,9 @@ use fast_image_resize::images::{Image, ImageRef};
 use fast_image_resize::{FilterType, PixelType, ResizeAlg, ResizeOptions, Resizer};
 
 use super::{jpeg, webp};
+
+/// Whether libjpeg-turbo's SIMD code was built in (`nasm` found at build time, build.rs).
+pub const SIMD: bool = matches!(env!("RELAIS_JPEG_SIMD").as_bytes(), b"yes");
 
 /// The sizes, by long edge, largest first.
 pub const SIZES: [(&str, u32); 3] = [("large", 2400), ("medium", 1200), ("thumb", 400)];

@@ -255,6 +255,13 @@ fn check_passes_on_the_embedded_defaults() {
     for line in ["OK    config", "OK    database", "OK    storage", "OK    mail"] {
         assert!(stdout.contains(line), "{line:?} missing in:\n{stdout}");
     }
+    // Which JPEG code the build assembled (nasm found or not), said either way.
+    let photos = if relais::media::image::SIMD {
+        "OK    photos     JPEG code built with SIMD"
+    } else {
+        "WARN  photos     JPEG code built without SIMD"
+    };
+    assert!(stdout.contains(photos), "{photos:?} missing in:\n{stdout}");
 }
 
 #[test]
