@@ -124,7 +124,7 @@ fn report_jpeg_simd() {
     if !simd {
         println!(
             "cargo:warning=nasm not found: JPEG code built without SIMD, photos will take about 1.7x the CPU \
-             (Debian: apt install nasm, then cargo clean -p mozjpeg-sys)"
+             (Debian: apt install nasm, then cargo clean -p mozjpeg-sys -p relais)"
         );
     }
     println!("cargo:rustc-env=RELAIS_JPEG_SIMD={}", if simd { "yes" } else { "no" });
