@@ -8,7 +8,7 @@
 //! but correct.
 //!
 //! The `mozjpeg` crate reports libjpeg's fatal errors by unwinding out of the C code;
-//! [`decode`] and [`encode`] catch that and turn it into an [`ImageError`]. Warnings that
+//! [`Scanlines`] and [`encode`] catch that and turn it into an [`ImageError`]. Warnings that
 //! mean lost image data (a truncated file, a damaged segment) fail the decode too, where
 //! libjpeg alone would fill the gap with grey and carry on.
 
@@ -61,9 +61,12 @@ pub fn header(bytes: &[u8]) -> Option<Header> {
         let len = usize::from(u16::from_be_bytes([*bytes.get(at)?, *bytes.get(at + 1)?]));
         // SOF0–SOF15, except DHT (C4), JPG (C8) and DAC (CC), which share the range.
         if (0xC0..=0xCF).contains(&code) && !matches!(code, 0xC4 | 0xC8 | 0xCC) {
-            let seg = bytes.get(at + 2..at + len)?;
-            let height = u32::from(u16::from_be_bytes([seg[1], seg[2]]));
-            let width = u32::from(u16::from_be_bytes([seg[3], seg[4]]));
+            // Precision (1 byte), height, width (2 bytes each); a shorter segment is broken.
+            let [_, h0, h1, w0, w1, ..] = *bytes.get(at + 2..at + len)? else {
+                return None;
+            };
+            let height = u32::from(u16::from_be_bytes([h0, h1]));
+            let width = u32::from(u16::from_be_bytes([w0, w1]));
             return Some(Header {
                 width,
                 height,
@@ -361,5 +364,7 @@ pub(crate) mod tests {
         assert!(matches!(garbage, ImageError::Corrupt(_)), "{garbage}");
         assert_eq!(header(b"not a jpeg"), None);
         assert_eq!(header(&bytes[..10]), None);
+        // A frame header whose length leaves no room for the size: no answer, no panic.
+        assert_eq!(header(&[0xFF, 0xD8, 0xFF, 0xC0, 0, 4, 8, 0]), None);
     }
 }
