@@ -346,6 +346,55 @@ pub(crate) mod tests {
         assert_eq!((small.width, small.height), (160, 120));
     }
 
+    /// A JPEG of `w` × `h` pixels in the given colour space, `left` on the left half and
+    /// `right` on the right half (as many bytes per pixel as the space has channels).
+    fn two_halves(space: ColorSpace, w: usize, h: usize, left: &[u8], right: &[u8]) -> Vec<u8> {
+        let mut pixels = Vec::new();
+        for _ in 0..h {
+            for x in 0..w {
+                pixels.extend_from_slice(if x < w / 2 { left } else { right });
+            }
+        }
+        let mut c = Compress::new(space);
+        c.set_size(w, h);
+        c.set_quality(95.0);
+        let mut started = c.start_compress(Vec::new()).expect("starts");
+        started.write_scanlines(&pixels).expect("writes");
+        started.finish().expect("finishes")
+    }
+
+    #[test]
+    fn greyscale_and_cmyk_files_come_out_as_rgb_also_read_a_few_rows_at_a_time() {
+        let at = |img: &Rgb, x: u32, y: u32| {
+            let i = ((y * img.width + x) * 3) as usize;
+            [img.pixels[i], img.pixels[i + 1], img.pixels[i + 2]]
+        };
+        let close = |a: [u8; 3], b: [u8; 3]| a.iter().zip(b).all(|(x, y)| x.abs_diff(y) < 10);
+
+        let grey = two_halves(ColorSpace::JCS_GRAYSCALE, 64, 48, &[30], &[220]);
+        let (img, _) = decode(&grey, 64).expect("greyscale decodes");
+        assert!(close(at(&img, 5, 20), [30, 30, 30]), "{:?}", at(&img, 5, 20));
+        assert!(close(at(&img, 60, 20), [220, 220, 220]), "{:?}", at(&img, 60, 20));
+
+        // Adobe's convention: inks stored inverted, so 255 everywhere is white, and
+        // full magenta and yellow with no black is red.
+        let cmyk = two_halves(ColorSpace::JCS_CMYK, 64, 48, &[255, 255, 255, 255], &[255, 0, 0, 255]);
+        let mut rows = Scanlines::open(&cmyk, 64).expect("cmyk opens");
+        assert_eq!(rows.size(), (64, 48));
+        let mut pixels = vec![0u8; 64 * 48 * 3];
+        for batch in pixels.chunks_mut(64 * 3 * 5) {
+            rows.read(batch).expect("rows");
+        }
+        rows.finish().expect("finishes");
+        let img = Rgb {
+            width: 64,
+            height: 48,
+            pixels,
+        };
+        assert!(close(at(&img, 5, 47), [255, 255, 255]), "{:?}", at(&img, 5, 47));
+        assert!(close(at(&img, 60, 47), [255, 0, 0]), "{:?}", at(&img, 60, 47));
+    }
+
     #[test]
     fn a_cut_file_and_garbage_fail_with_a_reason_instead_of_grey_pixels() {
         let bytes = encode(&picture(640, 480)).expect("encodes");
