@@ -9,6 +9,10 @@
 //! - a transfer downloaded as a ZIP, against downloading its files one by one;
 //! - with `--zip64`, a real archive past 4 GiB opened by `unzip -t` and Python's `zipfile`.
 //!
+//! `--s3` runs the baseline and the S3 path only; `--runs N` sets the number of passes,
+//! `--quick` uploads 256 MiB instead of 1 GiB; `RELAIS_BENCH_BIN=path` measures another
+//! build of `relais` (to compare two versions, alternate runs).
+//!
 //! Server CPU comes from /proc/<pid>/stat, peak memory from /proc/<pid>/status (VmHWM).
 
 use std::path::{Path, PathBuf};
@@ -35,18 +39,19 @@ struct Proc {
     child: Child,
 }
 
-impl Proc {
-    fn stat(&self) -> Vec<u64> {
-        let raw = std::fs::read_to_string(format!("/proc/{}/stat", self.child.id())).unwrap_or_default();
-        let after = raw.rsplit(')').next().unwrap_or_default();
-        after.split_whitespace().map(|f| f.parse().unwrap_or(0)).collect()
-    }
+/// User + system CPU seconds a process (all its threads) has used so far; `pid` is a
+/// number or `self`.
+fn cpu_of(pid: &str) -> f64 {
+    let raw = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    let after = raw.rsplit(')').next().unwrap_or_default();
+    let f: Vec<u64> = after.split_whitespace().map(|f| f.parse().unwrap_or(0)).collect();
+    // Fields 14 and 15 of stat (utime, stime), counted after the command name.
+    (f.get(11).copied().unwrap_or(0) + f.get(12).copied().unwrap_or(0)) as f64 / 100.0
+}
 
-    /// User + system CPU seconds so far.
+impl Proc {
     fn cpu(&self) -> f64 {
-        let f = self.stat();
-        // Fields 14 and 15 of stat (utime, stime), counted after the command name.
-        (f.get(11).copied().unwrap_or(0) + f.get(12).copied().unwrap_or(0)) as f64 / 100.0
+        cpu_of(&self.child.id().to_string())
     }
 
     fn peak_rss_mib(&self) -> f64 {
@@ -177,7 +182,9 @@ struct Relais {
 }
 
 fn relais_cmd(env: &[(String, String)], args: &[&str]) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_relais"));
+    // Another build can be measured in its place, to compare two versions.
+    let bin = std::env::var_os("RELAIS_BENCH_BIN").unwrap_or_else(|| env!("CARGO_BIN_EXE_relais").into());
+    let mut cmd = Command::new(bin);
     cmd.env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
         .envs(env.iter().map(|(k, v)| (k, v)))
@@ -286,18 +293,35 @@ struct Pass {
     singles: f64,
     zip: f64,
     first_byte_ms: f64,
-    s3_direct: Option<f64>,
-    s3_relais: Option<(f64, f64)>,
+    s3: Option<S3Figures>,
     /// Peak RSS of a fresh server after one 50 MiB upload, and after one of `big_len`.
     small_upload_rss: f64,
     big_upload_rss: f64,
 }
 
-async fn measure(scratch: &Path, size: u64, block: &Bytes) -> Pass {
-    let mut pass = Pass::default();
-    let gib = size as f64 / GIB as f64;
+/// The S3 path: (MB/s, CPU-s/GiB) of the direct put (the bench's own CPU) and of Relais.
+#[derive(Default, Clone, Copy)]
+struct S3Figures {
+    direct: (f64, f64),
+    relais: (f64, f64),
+}
 
-    // Baseline: PUT into a file with SHA-256.
+/// The whole set, or with `s3_only` the baseline and the S3 path alone (for profiling).
+async fn measure(scratch: &Path, size: u64, block: &Bytes, s3_only: bool) -> Pass {
+    let mut pass = Pass {
+        sink: sink_pass(scratch, size, block).await,
+        ..Pass::default()
+    };
+    if !s3_only {
+        more_local(&mut pass, scratch, size, block).await;
+    }
+    pass.s3 = s3_pass(scratch, size, block).await;
+    pass
+}
+
+/// Baseline: a plain HTTP PUT into a file with SHA-256, in a child process.
+async fn sink_pass(scratch: &Path, size: u64, block: &Bytes) -> (f64, f64) {
+    let gib = size as f64 / GIB as f64;
     let sink_port = port();
     let sink_dir = scratch.join("sink");
     std::fs::create_dir_all(&sink_dir).expect("dir");
@@ -324,12 +348,18 @@ async fn measure(scratch: &Path, size: u64, block: &Bytes) -> Pass {
         .await
         .expect("sink put");
     assert!(r.status().is_success());
-    pass.sink = (
+    let result = (
         size as f64 / 1e6 / t0.elapsed().as_secs_f64(),
         (sink.cpu() - cpu0) / gib,
     );
     drop(sink);
     let _ = std::fs::remove_dir_all(&sink_dir);
+    result
+}
+
+/// Local storage: tus uploads, memory, ZIP.
+async fn more_local(pass: &mut Pass, scratch: &Path, size: u64, block: &Bytes) {
+    let gib = size as f64 / GIB as f64;
 
     // Relais, local storage, 8 and 64 MiB PATCHes.
     let local_dir = scratch.join("local");
@@ -414,12 +444,6 @@ async fn measure(scratch: &Path, size: u64, block: &Bytes) -> Pass {
         drop(server);
         let _ = std::fs::remove_dir_all(&dir);
     }
-
-    if let Some((direct, relais)) = s3_pass(scratch, size, block).await {
-        pass.s3_direct = Some(direct);
-        pass.s3_relais = Some(relais);
-    }
-    pass
 }
 
 /// 5 GiB, as PRODUCT §5 says, or a quarter of it with `--quick`.
@@ -507,6 +531,7 @@ async fn run() {
         return zip64().await;
     }
     let quick = std::env::args().any(|a| a == "--quick");
+    let s3_only = std::env::args().any(|a| a == "--s3");
     let size = if quick { 256 * MIB } else { GIB };
     let runs: usize = std::env::args()
         .skip_while(|a| a != "--runs")
@@ -518,7 +543,7 @@ async fn run() {
     let mut passes = Vec::new();
     for i in 0..runs {
         eprintln!("pass {} of {runs}", i + 1);
-        passes.push(measure(scratch.path(), size, &block).await);
+        passes.push(measure(scratch.path(), size, &block, s3_only).await);
     }
     // Ratios are taken within each pass (same minute, same machine), then summarised.
     println!(
@@ -529,71 +554,83 @@ async fn run() {
     let row = |what: &str, value: String, bar: &str| println!("| {what} | {value} | {bar} |");
     row("baseline PUT + SHA-256: MB/s", spread(&passes, |p| p.sink.0).1, "");
     row("baseline PUT + SHA-256: CPU-s/GiB", spread(&passes, |p| p.sink.1).1, "");
-    for (label, pick) in [("8 MiB", 0usize), ("64 MiB", 1)] {
-        let get = move |p: &Pass| if pick == 0 { p.tus8 } else { p.tus64 };
+    if !s3_only {
+        for (label, pick) in [("8 MiB", 0usize), ("64 MiB", 1)] {
+            let get = move |p: &Pass| if pick == 0 { p.tus8 } else { p.tus64 };
+            row(
+                &format!("tus {label} PATCHes: MB/s"),
+                spread(&passes, |p| get(p).0).1,
+                "",
+            );
+            row(
+                &format!("tus {label} PATCHes: CPU-s/GiB"),
+                spread(&passes, |p| get(p).1).1,
+                "",
+            );
+            row(
+                &format!("tus {label}: CPU ÷ baseline CPU"),
+                spread(&passes, |p| get(p).1 / p.sink.1).1,
+                "≤ 1.3",
+            );
+            row(
+                &format!("tus {label}: throughput ÷ baseline"),
+                spread(&passes, |p| get(p).0 / p.sink.0).1,
+                "≥ baseline minus hashing",
+            );
+        }
         row(
-            &format!("tus {label} PATCHes: MB/s"),
-            spread(&passes, |p| get(p).0).1,
+            "peak RSS, 16 × 64 MiB concurrent (MiB)",
+            spread(&passes, |p| p.peak_rss).1,
+            "< 64",
+        );
+        row("idle RSS (MiB)", spread(&passes, |p| p.idle_rss).1, "");
+        row(
+            "peak RSS after one 50 MiB upload (MiB)",
+            spread(&passes, |p| p.small_upload_rss).1,
             "",
         );
         row(
-            &format!("tus {label} PATCHes: CPU-s/GiB"),
-            spread(&passes, |p| get(p).1).1,
-            "",
+            &format!("peak RSS after one {} MiB upload (MiB)", big_len(size) / MIB),
+            spread(&passes, |p| p.big_upload_rss).1,
+            "no more than after 50 MiB",
         );
         row(
-            &format!("tus {label}: CPU ÷ baseline CPU"),
-            spread(&passes, |p| get(p).1 / p.sink.1).1,
-            "≤ 1.3",
-        );
-        row(
-            &format!("tus {label}: throughput ÷ baseline"),
-            spread(&passes, |p| get(p).0 / p.sink.0).1,
-            "≥ baseline minus hashing",
-        );
-    }
-    row(
-        "peak RSS, 16 × 64 MiB concurrent (MiB)",
-        spread(&passes, |p| p.peak_rss).1,
-        "< 64",
-    );
-    row("idle RSS (MiB)", spread(&passes, |p| p.idle_rss).1, "");
-    row(
-        "peak RSS after one 50 MiB upload (MiB)",
-        spread(&passes, |p| p.small_upload_rss).1,
-        "",
-    );
-    row(
-        &format!("peak RSS after one {} MiB upload (MiB)", big_len(size) / MIB),
-        spread(&passes, |p| p.big_upload_rss).1,
-        "no more than after 50 MiB",
-    );
-    row(
-        "ZIP ÷ same files one by one (throughput)",
-        spread(&passes, |p| p.zip / p.singles).1,
-        "≥ 0.8",
-    );
-    row("ZIP first byte (ms)", spread(&passes, |p| p.first_byte_ms).1, "< 100");
-    if passes.iter().all(|p| p.s3_relais.is_some()) {
-        let s3 = |p: &Pass| p.s3_relais.unwrap_or_default();
-        row(
-            "S3: direct object_store put, MB/s",
-            spread(&passes, |p| p.s3_direct.unwrap_or_default()).1,
-            "",
-        );
-        row("S3: Relais tus, MB/s", spread(&passes, |p| s3(p).0).1, "");
-        row(
-            "S3: Relais ÷ direct put",
-            spread(&passes, |p| s3(p).0 / p.s3_direct.unwrap_or(1.0)).1,
+            "ZIP ÷ same files one by one (throughput)",
+            spread(&passes, |p| p.zip / p.singles).1,
             "≥ 0.8",
         );
-        row("S3: Relais CPU-s/GiB", spread(&passes, |p| s3(p).1).1, "< 2");
+        row("ZIP first byte (ms)", spread(&passes, |p| p.first_byte_ms).1, "< 100");
+    }
+    if passes.iter().all(|p| p.s3.is_some()) {
+        let s3 = |p: &Pass| p.s3.unwrap_or_default();
+        row(
+            "S3: direct object_store put, MB/s",
+            spread(&passes, |p| s3(p).direct.0).1,
+            "",
+        );
+        row(
+            "S3: direct object_store put, CPU-s/GiB (this process)",
+            spread(&passes, |p| s3(p).direct.1).1,
+            "",
+        );
+        row("S3: Relais tus, MB/s", spread(&passes, |p| s3(p).relais.0).1, "");
+        row(
+            "S3: Relais ÷ direct put",
+            spread(&passes, |p| s3(p).relais.0 / s3(p).direct.0).1,
+            "≥ 0.8",
+        );
+        row("S3: Relais CPU-s/GiB", spread(&passes, |p| s3(p).relais.1).1, "< 2");
+        row(
+            "S3: Relais CPU ÷ baseline CPU",
+            spread(&passes, |p| s3(p).relais.1 / p.sink.1).1,
+            "",
+        );
     } else {
         println!("(s3s-fs not installed: S3 rows skipped; scripts/test.sh installs it)");
     }
 }
 
-async fn s3_pass(scratch: &Path, size: u64, block: &Bytes) -> Option<(f64, (f64, f64))> {
+async fn s3_pass(scratch: &Path, size: u64, block: &Bytes) -> Option<S3Figures> {
     Command::new("s3s-fs")
         .arg("--help")
         .stdout(Stdio::null())
@@ -645,12 +682,15 @@ async fn s3_pass(scratch: &Path, size: u64, block: &Bytes) -> Option<(f64, (f64,
     let chunks: Vec<Result<Bytes, relais_storage::BlobError>> = (0..size / MIB)
         .map(|i| Ok(block.slice(((i % 64) * MIB) as usize..((i % 64 + 1) * MIB) as usize)))
         .collect();
-    let t0 = Instant::now();
+    let (cpu0, t0) = (cpu_of("self"), Instant::now());
     store
         .put_stream(&key, futures_util::stream::iter(chunks).boxed())
         .await
         .ok()?;
-    let direct_mb_s = size as f64 / 1e6 / t0.elapsed().as_secs_f64();
+    let direct = (
+        size as f64 / 1e6 / t0.elapsed().as_secs_f64(),
+        (cpu_of("self") - cpu0) / gib,
+    );
 
     let env = vec![
         ("RELAIS_STORAGE__BACKEND".to_owned(), "s3".to_owned()),
@@ -666,8 +706,11 @@ async fn s3_pass(scratch: &Path, size: u64, block: &Bytes) -> Option<(f64, (f64,
     let (cpu0, t0) = (relais.proc.cpu(), Instant::now());
     relais.upload(size, 64 * MIB, block, "s3-big").await;
     let (secs, cpu) = (t0.elapsed().as_secs_f64(), relais.proc.cpu() - cpu0);
-    let result = (size as f64 / 1e6 / secs, cpu / gib);
+    let relais_figures = (size as f64 / 1e6 / secs, cpu / gib);
     drop(relais);
     let _ = std::fs::remove_dir_all(&root);
-    Some((direct_mb_s, result))
+    Some(S3Figures {
+        direct,
+        relais: relais_figures,
+    })
 }

@@ -148,9 +148,7 @@ pub(super) async fn write(
             {
                 ledger.settle(state, lease, oldest, verify, upload.staged_seq).await?;
             }
-            let full = std::mem::replace(&mut buffer, PartBuffer::create(&tmp).await?)
-                .seal()
-                .await?;
+            let full = buffer.next_part().await?;
             let (blobs, key, multipart, number) = (
                 state.blobs.clone(),
                 key.clone(),

@@ -9,9 +9,9 @@
 
 mod config;
 mod error;
+mod file_io;
 mod key;
 mod local;
-mod local_append;
 mod memory;
 mod s3;
 #[cfg(feature = "setup")]
@@ -20,6 +20,7 @@ mod store;
 
 pub use config::{S3Config, StorageConfig};
 pub use error::BlobError;
+pub use file_io::{FileAppender, read_stream};
 pub use key::{BlobKey, KeyError, keys};
 pub use store::{
     AppendWriter, BlobMeta, BlobRead, BlobStore, ByteRange, ByteStream, MultipartId, PartNumber, PartReceipt,

@@ -13,21 +13,15 @@ use async_trait::async_trait;
 use bytes::Bytes;
 use futures_util::StreamExt;
 use tokio::fs;
-use tokio::io::{AsyncSeekExt, AsyncWriteExt};
-use tokio_util::io::ReaderStream;
 use uuid::Uuid;
 
 use crate::error::BlobError;
+use crate::file_io::{FileAppender, read_stream};
 use crate::key::BlobKey;
-use crate::local_append::LocalAppend;
 use crate::store::{
     AppendWriter, BlobMeta, BlobRead, BlobStore, ByteRange, ByteStream, MultipartId, PartNumber, PartReceipt,
     StagingKind, exact_length, resolve_range,
 };
-
-/// Reads are served in chunks of this size: large enough to keep syscalls and
-/// thread-pool hops rare, small enough that many parallel downloads stay cheap.
-const READ_CHUNK: usize = 256 * 1024;
 
 #[derive(Debug)]
 pub(crate) struct LocalStore {
@@ -127,14 +121,14 @@ async fn sync_dir(dir: &Path) -> Result<(), BlobError> {
 /// Writes a stream to a new file and fsyncs it; removes the file if anything fails.
 async fn write_file(path: &Path, mut body: ByteStream) -> Result<u64, BlobError> {
     let result = async {
-        let mut file = fs::File::create(path).await?;
+        let mut file = FileAppender::new(fs::File::create(path).await?.into_std().await);
         let mut written = 0u64;
         while let Some(chunk) = body.next().await {
             let chunk = chunk?;
-            file.write_all(&chunk).await?;
+            file.write(&chunk).await?;
             written += chunk.len() as u64;
         }
-        file.sync_all().await?;
+        file.sync().await?;
         Ok(written)
     }
     .await;
@@ -197,7 +191,7 @@ impl BlobStore for LocalStore {
         })
         .await
         .map_err(|e| BlobError::Backend(format!("staging task failed: {e}")))??;
-        Ok(Box::new(LocalAppend::new(file)))
+        Ok(Box::new(FileAppender::new(file)))
     }
 
     async fn finish_append(&self, staging: Uuid, len: u64, key: &BlobKey) -> Result<BlobMeta, BlobError> {
@@ -241,17 +235,13 @@ impl BlobStore for LocalStore {
     }
 
     async fn get(&self, key: &BlobKey, range: Option<ByteRange>) -> Result<BlobRead, BlobError> {
-        let mut file = fs::File::open(self.path_of(key))
+        let file = fs::File::open(self.path_of(key))
             .await
             .map_err(|e| not_found_or(e, key))?;
         let md = file.metadata().await?;
         let meta = file_meta(key.clone(), &md);
         let range = resolve_range(range, meta.size)?;
-        file.seek(SeekFrom::Start(range.start)).await?;
-        let reader = tokio::io::AsyncReadExt::take(file, range.len());
-        let body = ReaderStream::with_capacity(reader, READ_CHUNK)
-            .map(|r| r.map_err(BlobError::Io))
-            .boxed();
+        let body = read_stream(file.into_std().await, range.start, range.len());
         Ok(BlobRead { meta, range, body })
     }
 
