@@ -3,7 +3,11 @@
 //! never in the source tree, and `assets.rs` there lists every file with its content type
 //! and a content hash for cache-busting URLs.
 //!
-//! `RELAIS_WEB_DIST=/path` embeds an already-built bundle instead (machines without Node).
+//! `WEB_DIST=/path` embeds an already-built bundle instead (machines without Node).
+//!
+//! Nothing here is named `RELAIS_*`: that prefix belongs to the configuration, which refuses
+//! every `RELAIS_*` variable it does not know, and `cargo run` hands the program the
+//! environment a build script sets with `rustc-env`. Build facts reach the code as `cfg`s.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -19,10 +23,10 @@ fn main() {
     ] {
         println!("cargo:rerun-if-changed={watched}");
     }
-    println!("cargo:rerun-if-env-changed=RELAIS_WEB_DIST");
+    println!("cargo:rerun-if-env-changed=WEB_DIST");
     report_jpeg_simd();
     let out = PathBuf::from(env::var("OUT_DIR").expect("cargo sets OUT_DIR"));
-    let dist = match env::var_os("RELAIS_WEB_DIST") {
+    let dist = match env::var_os("WEB_DIST") {
         Some(dir) => PathBuf::from(dir),
         None => build_front_end(&out),
     };
@@ -43,7 +47,7 @@ fn build_front_end(out: &Path) -> PathBuf {
     run(
         Command::new("node")
             .args(["node_modules/vite/bin/vite.js", "build"])
-            .env("RELAIS_WEB_OUT", &dist),
+            .env("WEB_OUT", &dist),
         &web,
     );
     dist
@@ -61,7 +65,7 @@ fn run(command: &mut Command, dir: &Path) {
         Err(e) => panic!(
             "cannot run `{shown}` ({e}). Relais' web front end is built with Node.js (20 or later) \
              and npm: install them (Debian: apt install nodejs npm) and build again, or point \
-             RELAIS_WEB_DIST at a bundle built elsewhere."
+             WEB_DIST at a bundle built elsewhere."
         ),
     }
 }
@@ -127,5 +131,8 @@ fn report_jpeg_simd() {
              (Debian: apt install nasm, then cargo clean -p mozjpeg-sys -p relais)"
         );
     }
-    println!("cargo:rustc-env=RELAIS_JPEG_SIMD={}", if simd { "yes" } else { "no" });
+    println!("cargo::rustc-check-cfg=cfg(jpeg_simd)");
+    if simd {
+        println!("cargo:rustc-cfg=jpeg_simd");
+    }
 }

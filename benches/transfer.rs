@@ -10,7 +10,7 @@
 //! - with `--zip64`, a real archive past 4 GiB opened by `unzip -t` and Python's `zipfile`.
 //!
 //! `--s3` runs the baseline and the S3 path only; `--runs N` sets the number of passes,
-//! `--quick` uploads 256 MiB instead of 1 GiB; `RELAIS_BENCH_BIN=path` measures another
+//! `--quick` uploads 256 MiB instead of 1 GiB; `BENCH_RELAIS_BIN=path` measures another
 //! build of `relais` (to compare two versions, alternate runs).
 //!
 //! Server CPU comes from /proc/<pid>/stat, peak memory from /proc/<pid>/status (VmHWM).
@@ -183,7 +183,7 @@ struct Relais {
 
 fn relais_cmd(env: &[(String, String)], args: &[&str]) -> Command {
     // Another build can be measured in its place, to compare two versions.
-    let bin = std::env::var_os("RELAIS_BENCH_BIN").unwrap_or_else(|| env!("CARGO_BIN_EXE_relais").into());
+    let bin = std::env::var_os("BENCH_RELAIS_BIN").unwrap_or_else(|| env!("CARGO_BIN_EXE_relais").into());
     let mut cmd = Command::new(bin);
     cmd.env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())

@@ -25,6 +25,9 @@ pub enum AccountError {
     EmailTaken,
     #[error("{field}: {message}")]
     Invalid { field: &'static str, message: String },
+    /// Several fields at once, each with its problem.
+    #[error("invalid fields")]
+    InvalidFields(Vec<(&'static str, String)>),
     #[error("no account has this email address")]
     UnknownAccount,
     #[error("this link is invalid, already used or expired")]
@@ -45,6 +48,11 @@ impl From<AccountError> for AppError {
                 detail: e.to_string(),
             },
             AccountError::Invalid { field, message } => AppError::validation(field, message),
+            AccountError::InvalidFields(list) => AppError::Validation(
+                list.into_iter()
+                    .map(|(field, message)| crate::error::FieldError::new(field, message))
+                    .collect(),
+            ),
             AccountError::UnknownAccount => AppError::NotFound,
             AccountError::InvalidLink => AppError::BadRequest {
                 code: "invalid_link",
@@ -236,7 +244,7 @@ pub async fn request_password_reset(state: &AppState, email: &str) -> Result<(),
     let to = notices::Recipient::of(&user);
     let email = notices::password_reset(
         &to,
-        &state.mailer.studio_name(),
+        &state.studio.name().await?,
         RESET_VALIDITY.as_secs() / 3600,
         link.as_str(),
     )?;
@@ -301,7 +309,7 @@ pub(crate) async fn queue_invitation(
         .public_url
         .join(&format!("invitation/{token}"))
         .map_err(|e| invalid("public_url", e))?;
-    let studio = state.mailer.studio_name();
+    let studio = state.studio.name().await?;
     let email = templates::invitation(&templates::Invitation {
         locale: user.locale,
         to_address: &user.email,

@@ -65,6 +65,7 @@ pub fn build_runner(state: &AppState) -> JobRunner {
     runner.register(Arc::new(mail::job::SendEmail {
         db: state.db.clone(),
         mailer: state.mailer.clone(),
+        studio: state.studio.clone(),
         clock: state.clock.clone(),
     }));
     runner

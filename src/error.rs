@@ -91,6 +91,9 @@ struct Problem<'a> {
     detail: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     errors: Option<&'a [FieldError]>,
+    /// Seconds to wait before trying again (also in `Retry-After`), for pages to say it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    retry_after: Option<u64>,
 }
 
 impl AppError {
@@ -169,6 +172,10 @@ impl IntoResponse for AppError {
             code,
             detail: self.public_detail(status),
             errors,
+            retry_after: match &self {
+                AppError::RateLimited { retry_after_secs } => Some((*retry_after_secs).max(1)),
+                _ => None,
+            },
         };
         let body = serde_json::to_vec(&problem).unwrap_or_default();
         let mut response = (status, body).into_response();

@@ -25,6 +25,7 @@ pub mod portfolio;
 pub mod profile;
 pub mod setup;
 pub mod state;
+pub mod studio;
 pub mod telemetry;
 pub mod transfers;
 pub mod uploads;

@@ -122,7 +122,7 @@ pub async fn request_email_change(
         address: email.as_str(),
         name: &user.name,
     };
-    let message = notices::email_change(&to, &state.mailer.studio_name(), link.as_str())?;
+    let message = notices::email_change(&to, &state.studio.name().await?, link.as_str())?;
     let mut tx = state.db.begin().await?;
     db::users::insert_email_change(&mut *tx, &sha256_hex(&token), user.id, &email, now, now + validity).await?;
     mail::queue(&mut tx, &state.mailer, &message, Some(user.id), now).await?;

@@ -47,16 +47,36 @@ pub async fn is_open(state: &AppState, token: &str) -> Result<bool, AccountError
         && db::setup::is_usable(state.db.pool(), &sha256_hex(token.trim()), state.clock.now_ms()).await?)
 }
 
-/// Spends the link and creates the first studio account. Everything is checked before
-/// the link is spent, so a typo does not burn it.
-pub async fn create_first_studio(
-    state: &AppState,
-    token: &str,
-    name: &str,
-    email: &str,
-    password: &str,
-) -> Result<StudioAccount, AccountError> {
+/// What the setup form sends.
+pub struct FirstStudio<'a> {
+    pub token: &'a str,
+    /// The studio's name, as clients and visitors will see it.
+    pub studio_name: &'a str,
+    /// The owner's own name.
+    pub name: &'a str,
+    pub email: &'a str,
+    pub password: &'a str,
+}
+
+/// Spends the link, creates the first studio account and names the studio. Everything
+/// is checked before the link is spent, so a typo does not burn it, and every bad field
+/// is reported at once.
+pub async fn create_first_studio(state: &AppState, form: FirstStudio<'_>) -> Result<StudioAccount, AccountError> {
+    let FirstStudio {
+        token,
+        studio_name,
+        name,
+        email,
+        password,
+    } = form;
     let mut errors = Vec::new();
+    let studio_name = match crate::studio::studio_name(studio_name) {
+        Ok(n) => n,
+        Err(e) => {
+            errors.push(("studio_name", e));
+            String::new()
+        }
+    };
     if let Err(e) = Email::parse(email) {
         errors.push(("email", e.to_string()));
     }
@@ -67,8 +87,8 @@ pub async fn create_first_studio(
     if let Err(e) = &password {
         errors.push(("password", e.to_string()));
     }
-    if let Some((field, message)) = errors.into_iter().next() {
-        return Err(AccountError::Invalid { field, message });
+    if !errors.is_empty() {
+        return Err(AccountError::InvalidFields(errors));
     }
     if studio_exists(state).await? {
         return Err(AccountError::InvalidLink);
@@ -80,5 +100,18 @@ pub async fn create_first_studio(
         field: "password",
         message: e.to_string(),
     })?;
-    accounts::create_studio(state, email, name, &password).await
+    let account = accounts::create_studio(state, email, name, &password).await?;
+    let identity = crate::studio::Update {
+        name: studio_name,
+        tagline: None,
+        tagline_en: None,
+        contact_email: None,
+    };
+    state.studio.save(&identity, state.clock.now_ms()).await?;
+    Ok(account)
+}
+
+/// Whether the studio account exists, for the page of a spent link.
+pub async fn done(state: &AppState) -> Result<bool, AccountError> {
+    Ok(studio_exists(state).await?)
 }

@@ -11,6 +11,7 @@ use crate::config::Config;
 use crate::db::Db;
 use crate::http::limits::Limits;
 use crate::mail::Mailer;
+use crate::studio::Directory;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -23,13 +24,17 @@ pub struct AppState {
     /// it up at once instead of at its next poll.
     pub jobs_wake: Arc<Notify>,
     pub limits: Arc<Limits>,
+    /// The studio's name, taglines and logo, as clients and visitors see them.
+    pub studio: Arc<Directory>,
     /// Cancelled when the server stops: streaming requests save what they received.
     pub shutdown: CancellationToken,
 }
 
 impl AppState {
     pub fn new(cfg: Config, db: Db, blobs: Arc<dyn BlobStore>, mailer: Mailer, clock: Clock) -> Self {
+        let studio = Arc::new(Directory::new(db.clone(), cfg.mail.from.name.as_deref()));
         Self {
+            studio,
             cfg: Arc::new(cfg),
             db,
             blobs,

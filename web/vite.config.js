@@ -6,7 +6,7 @@ export default defineConfig({
   publicDir: false,
   logLevel: 'warn',
   build: {
-    outDir: process.env.RELAIS_WEB_OUT || 'dist',
+    outDir: process.env.WEB_OUT || 'dist',
     emptyOutDir: true,
     target: 'es2020',
     sourcemap: false,

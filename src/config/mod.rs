@@ -158,7 +158,8 @@ pub enum ConfigError {
 impl fmt::Display for ConfigError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            ConfigError::Source(message) => write!(f, "{message}"),
+            // Every form ends with a newline, so whatever follows starts on a line of its own.
+            ConfigError::Source(message) => writeln!(f, "{message}"),
             ConfigError::Invalid(problems) => {
                 let n = problems.len();
                 writeln!(f, "the configuration has {n} problem{}:", if n == 1 { "" } else { "s" })?;

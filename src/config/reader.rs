@@ -198,7 +198,7 @@ impl Reader {
         for key in present {
             if !self.seen.contains(&key) && !ignored.contains(&key.as_str()) {
                 let hint = closest(&key, &self.seen)
-                    .map(|k| format!("; did you mean {k}?"))
+                    .map(|k| format!("; did you mean {k} ({})?", env_name(k)))
                     .unwrap_or_default();
                 self.problem(&key, format!("unknown key{hint}"));
             }
@@ -220,13 +220,81 @@ fn collect_keys(table: &Table, prefix: &str, out: &mut Vec<String>) {
     }
 }
 
-/// The known key sharing the longest prefix with `key`, when it is close enough to help.
+/// The known key closest to `key` as a whole path (edit distance over every level, so
+/// `upload.max_file_size` finds `uploads.max_file_size` and `storge.backend` finds
+/// `storage.backend`), or the known key ending in the same last level (`max_file_size`
+/// alone → `uploads.max_file_size`). Nothing when no key is close enough to help.
 fn closest<'a>(key: &str, known: &'a BTreeSet<String>) -> Option<&'a String> {
-    let common = |a: &str, b: &str| a.chars().zip(b.chars()).take_while(|(x, y)| x == y).count();
-    known
+    let allowed = (key.chars().count() / 4).clamp(1, 4);
+    let by_distance = known
         .iter()
-        .map(|k| (common(key, k), k))
-        .filter(|(n, _)| *n >= 4)
-        .max_by_key(|(n, _)| *n)
-        .map(|(_, k)| k)
+        .map(|k| (edit_distance(key, k), k))
+        .filter(|(d, _)| *d <= allowed)
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, k)| k);
+    by_distance.or_else(|| {
+        let last = key.rsplit('.').next()?;
+        let mut same_leaf = known.iter().filter(|k| k.rsplit('.').next() == Some(last));
+        let found = same_leaf.next()?;
+        // Only a single candidate is a suggestion; several would be a guess.
+        same_leaf.next().is_none().then_some(found)
+    })
+}
+
+/// Levenshtein distance, counting an adjacent swap (`bukcet`) as one edit.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    let mut rows = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for (i, row) in rows.iter_mut().enumerate() {
+        row[0] = i;
+    }
+    for (j, cell) in rows[0].iter_mut().enumerate() {
+        *cell = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut best = (rows[i - 1][j] + 1)
+                .min(rows[i][j - 1] + 1)
+                .min(rows[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                best = best.min(rows[i - 2][j - 2] + 1);
+            }
+            rows[i][j] = best;
+        }
+    }
+    rows[a.len()][b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn known() -> BTreeSet<String> {
+        [
+            "uploads.max_file_size",
+            "uploads.part_size",
+            "storage.backend",
+            "storage.bucket",
+            "storage.secret_access_key",
+            "storage.secret_access_key_file",
+            "listen",
+        ]
+        .into_iter()
+        .map(str::to_owned)
+        .collect()
+    }
+
+    #[test]
+    fn suggestions_compare_whole_key_paths() {
+        let known = known();
+        let suggest = |k: &str| closest(k, &known).map(String::as_str);
+        assert_eq!(suggest("upload.max_file_size"), Some("uploads.max_file_size"));
+        assert_eq!(suggest("storge.backend"), Some("storage.backend"));
+        assert_eq!(suggest("storage.bukcet"), Some("storage.bucket"));
+        assert_eq!(suggest("max_file_size"), Some("uploads.max_file_size"));
+        assert_eq!(suggest("lisen"), Some("listen"));
+        assert_eq!(suggest("completely.different"), None);
+    }
 }

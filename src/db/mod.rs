@@ -14,6 +14,7 @@ pub mod links;
 pub mod portfolio;
 pub mod sessions;
 pub mod setup;
+pub mod studio;
 pub mod tokens;
 pub mod transfers;
 pub mod uploads;

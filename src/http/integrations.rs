@@ -45,6 +45,8 @@ pub async fn create(
     ApiJson(body): ApiJson<CreateBody>,
 ) -> Result<(StatusCode, axum::Json<Issued>), AppError> {
     let (id, secret) = integration::create(&state, &body.name).await?;
+    // Clients' pages offer "Quotes & invoices" from now on.
+    state.studio.forget();
     Ok((
         StatusCode::CREATED,
         axum::Json(Issued {

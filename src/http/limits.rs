@@ -3,11 +3,13 @@
 
 use std::net::{IpAddr, SocketAddr};
 use std::num::NonZeroU32;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use axum::body::Body;
-use axum::extract::ConnectInfo;
+use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, Request, Response};
+use axum::middleware::Next;
 use axum::response::IntoResponse;
 use governor::clock::{Clock, DefaultClock, QuantaInstant};
 use governor::middleware::NoOpMiddleware;
@@ -39,6 +41,27 @@ pub fn client_ip(headers: &HeaderMap, peer: Option<SocketAddr>, behind_proxy: bo
         return Some(ip);
     }
     peer.map(|p| p.ip())
+}
+
+/// Whether the warning below was logged by this process.
+static PROXY_WARNED: AtomicBool = AtomicBool::new(false);
+
+/// Logs once when requests arrive through a proxy that Relais was not told about: every
+/// client then shares the proxy's address, so one person's typos would throttle them all.
+pub async fn warn_of_an_unannounced_proxy(
+    State(behind_proxy): State<bool>,
+    request: Request<Body>,
+    next: Next,
+) -> Response<Body> {
+    if !behind_proxy && request.headers().contains_key("x-forwarded-for") && !PROXY_WARNED.swap(true, Ordering::Relaxed)
+    {
+        tracing::warn!(
+            "requests carry X-Forwarded-For but behind_proxy is off: every client behind the proxy shares its \
+             address, so rate limits treat them as one. Set behind_proxy = true (RELAIS_BEHIND_PROXY=true) \
+             when a reverse proxy that sets X-Forwarded-For stands in front of Relais"
+        );
+    }
+    next.run(request).await
 }
 
 #[derive(Clone, Copy)]

@@ -19,6 +19,7 @@ mod portfolio;
 mod profile;
 mod session;
 mod setup;
+mod studio;
 mod tokens;
 mod transfers;
 mod tus;
@@ -70,6 +71,13 @@ pub fn router(state: AppState) -> Router {
         .route("/clients/{id}", patch(clients::update))
         .route("/clients/{id}/invitation", post(clients::reinvite))
         .route("/activity", get(activity::list))
+        .route("/studio", get(studio::get).patch(studio::update))
+        .route(
+            "/studio/logo",
+            put(studio::put_logo)
+                .delete(studio::delete_logo)
+                .layer(DefaultBodyLimit::max(crate::studio::LOGO_MAX_BYTES)),
+        )
         .route("/billing", get(billing::statement))
         .route("/documents/{id}/content", get(billing::document))
         .route("/integrations", get(integrations::list).post(integrations::create))
@@ -108,10 +116,15 @@ pub fn router(state: AppState) -> Router {
         .nest("/api/v1", api)
         .merge(crate::web::routes(&state))
         .route("/media/{item}/{name}", get(media::get))
+        .route("/logo", get(studio::logo))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .fallback(crate::web::not_found)
         .layer(DefaultBodyLimit::max(JSON_BODY_LIMIT))
+        .layer(axum::middleware::from_fn_with_state(
+            state.cfg.behind_proxy,
+            limits::warn_of_an_unannounced_proxy,
+        ))
         .layer(
             ServiceBuilder::new()
                 .layer(SetRequestIdLayer::new(REQUEST_ID.clone(), MakeRequestUuid))

@@ -10,9 +10,15 @@ use crate::error::AppError;
 use crate::setup;
 use crate::state::AppState;
 
+/// Every field defaults to empty, so that a missing one is reported with the others.
 #[derive(Deserialize)]
+#[serde(default)]
+#[derive(Default)]
 pub struct SetupBody {
     token: String,
+    /// The studio's name (clients and visitors see it).
+    studio_name: String,
+    /// The owner's own name.
     name: String,
     email: String,
     password: String,
@@ -32,7 +38,14 @@ pub async fn create(
     State(state): State<AppState>,
     ApiJson(body): ApiJson<SetupBody>,
 ) -> Result<(StatusCode, axum::Json<Created>), AppError> {
-    let account = setup::create_first_studio(&state, &body.token, &body.name, &body.email, &body.password).await?;
+    let form = setup::FirstStudio {
+        token: &body.token,
+        studio_name: &body.studio_name,
+        name: &body.name,
+        email: &body.email,
+        password: &body.password,
+    };
+    let account = setup::create_first_studio(&state, form).await?;
     let secret = url::Url::parse(&account.totp_uri)
         .ok()
         .and_then(|u| {

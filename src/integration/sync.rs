@@ -271,7 +271,7 @@ async fn move_address(
             .map_err(|e| DbError::Corrupt(e.to_string()))?;
         let email = notices::email_updated(
             &notices::Recipient::of(&moved),
-            &state.mailer.studio_name(),
+            &state.studio.name().await?,
             link.as_str(),
         )
         .map_err(AccountError::from)?;

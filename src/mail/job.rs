@@ -14,6 +14,8 @@ pub const KIND: &str = "send_email";
 pub struct SendEmail {
     pub db: Db,
     pub mailer: Arc<Mailer>,
+    /// The sender's display name is the studio's name at the time of sending.
+    pub studio: Arc<crate::studio::Directory>,
     pub clock: Clock,
 }
 
@@ -37,7 +39,8 @@ impl JobHandler for SendEmail {
             // Sent by an earlier attempt whose outcome was not recorded.
             return Ok(());
         }
-        match self.mailer.send(&email).await {
+        let sender = self.studio.name().await?;
+        match self.mailer.send(&email, &sender).await {
             Ok(()) => {
                 db::emails::mark_sent(self.db.pool(), &email.id, self.clock.now_ms()).await?;
                 tracing::info!(email = %email.id, kind = %email.kind, "email sent");

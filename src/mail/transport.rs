@@ -147,23 +147,19 @@ impl Mailer {
         }
     }
 
-    /// The display name of the sender, which emails use as the studio's name.
-    pub fn studio_name(&self) -> String {
-        self.from.name.clone().unwrap_or_else(|| "Relais".into())
-    }
-
     pub fn new_message_id(&self) -> String {
         format!("<{}@{}>", uuid::Uuid::new_v4().simple(), self.domain)
     }
 
-    fn build(&self, email: &OutgoingEmail) -> Result<Message, MailError> {
+    /// The message as sent: from `sender` (the studio's name) at `mail.from`'s address.
+    fn build(&self, email: &OutgoingEmail, sender: &str) -> Result<Message, MailError> {
         let address = email
             .to_address
             .parse()
             .map_err(|e| MailError::Build(format!("recipient {}: {e}", email.to_address)))?;
         let to = Mailbox::new(email.to_name.clone(), address);
         let mut message = Message::builder()
-            .from(self.from.clone())
+            .from(Mailbox::new(Some(sender.to_owned()), self.from.email.clone()))
             .to(to)
             .subject(email.subject.clone())
             .message_id(Some(email.message_id.clone()))
@@ -183,8 +179,8 @@ impl Mailer {
         self.dkim.is_some()
     }
 
-    pub async fn send(&self, email: &OutgoingEmail) -> Result<(), MailError> {
-        let message = self.build(email)?;
+    pub async fn send(&self, email: &OutgoingEmail, sender: &str) -> Result<(), MailError> {
+        let message = self.build(email, sender)?;
         match &self.transport {
             Transport::Outbox(dir) => write_eml(dir, &email.id, &message.formatted()).await,
             Transport::Smtp { transport, .. } => match transport.send(message).await {

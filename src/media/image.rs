@@ -16,7 +16,7 @@ use fast_image_resize::{FilterType, PixelType, ResizeAlg, ResizeOptions, Resizer
 use super::{jpeg, webp};
 
 /// Whether libjpeg-turbo's SIMD code was built in (`nasm` found at build time, build.rs).
-pub const SIMD: bool = matches!(env!("RELAIS_JPEG_SIMD").as_bytes(), b"yes");
+pub const SIMD: bool = cfg!(jpeg_simd);
 
 /// The sizes, by long edge, largest first.
 pub const SIZES: [(&str, u32); 3] = [("large", 2400), ("medium", 1200), ("thumb", 400)];
@@ -244,6 +244,19 @@ fn fit(w: u32, h: u32, edge: u32) -> (u32, u32) {
         ((f64::from(w) * scale).round() as u32).max(1),
         ((f64::from(h) * scale).round() as u32).max(1),
     )
+}
+
+/// Width and height from the header alone, nothing decoded; `None` if unreadable.
+pub fn dimensions(bytes: &[u8]) -> Option<(u32, u32)> {
+    if sniff(bytes) == Kind::Jpeg {
+        let header = jpeg::header(bytes)?;
+        return Some((header.width, header.height));
+    }
+    image::ImageReader::new(Cursor::new(bytes))
+        .with_guessed_format()
+        .ok()?
+        .into_dimensions()
+        .ok()
 }
 
 /// The header's pixel count, to budget memory before decoding; `None` if unreadable.

@@ -71,7 +71,7 @@ pub async fn complete(state: &AppState, user: &User, id: TransferId) -> Result<u
             size: f.size.unwrap_or(0),
         })
         .collect();
-    let studio_name = state.mailer.studio_name();
+    let studio_name = state.studio.name().await?;
     let url = link(state, &format!("studio/transfers/{id}"))?;
     for member in db::users::active_with_role(&mut *tx, Role::Studio).await? {
         let to = notices::Recipient::of(&member);
@@ -121,19 +121,13 @@ pub async fn publish(
         .await?
         .ok_or(TransferError::NotFound)?;
     let url = link(state, &format!("deliveries/{id}"))?;
+    let studio_name = state.studio.name().await?;
     let mut tx = state.db.begin().await?;
     let first = db::transfers::publish(&mut tx, id, expires_at, now).await?;
     if first {
         let to = notices::Recipient::of(&client);
-        let email = notices::delivery_published(
-            &to,
-            &state.mailer.studio_name(),
-            &transfer.title,
-            ready,
-            expires_at,
-            &url,
-        )
-        .map_err(render_failed)?;
+        let email = notices::delivery_published(&to, &studio_name, &transfer.title, ready, expires_at, &url)
+            .map_err(render_failed)?;
         mail::queue(&mut tx, &state.mailer, &email, Some(client.id), now).await?;
     }
     let event = Event::about(Kind::DeliveryPublished, Some(studio.id), &transfer);
@@ -166,6 +160,7 @@ pub async fn send_expiry_reminders(state: &AppState) -> Result<usize, TransferEr
     let now = state.clock.now_ms();
     let lead = i64::try_from(REMINDER_LEAD.as_millis()).unwrap_or(i64::MAX);
     let mut sent = 0;
+    let studio = state.studio.name().await?;
     for transfer in db::transfers::due_reminders(state.db.pool(), now, now + lead).await? {
         let (Some(published), Some(expires)) = (transfer.published_at, transfer.expires_at) else {
             continue;
@@ -183,8 +178,8 @@ pub async fn send_expiry_reminders(state: &AppState) -> Result<usize, TransferEr
         if published < expires - lead && !client.disabled {
             let to = notices::Recipient::of(&client);
             let url = link(state, &format!("deliveries/{}", transfer.id))?;
-            let email = notices::delivery_expiring(&to, &state.mailer.studio_name(), &transfer.title, expires, &url)
-                .map_err(render_failed)?;
+            let email =
+                notices::delivery_expiring(&to, &studio, &transfer.title, expires, &url).map_err(render_failed)?;
             mail::queue(&mut tx, &state.mailer, &email, Some(client.id), now).await?;
             sent += 1;
         }

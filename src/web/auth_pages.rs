@@ -120,6 +120,8 @@ pub async fn reset(
 struct SetupPage {
     chrome: Chrome,
     open: bool,
+    /// A spent link whose work is done (the studio exists), not merely expired.
+    done: bool,
     token: String,
 }
 
@@ -132,10 +134,15 @@ pub async fn setup(
     let open = crate::setup::is_open(&state, &token)
         .await
         .map_err(|e| PageError::Internal(e.to_string()))?;
+    let done = !open
+        && crate::setup::done(&state)
+            .await
+            .map_err(|e| PageError::Internal(e.to_string()))?;
     let t = viewer.texts();
     render(SetupPage {
         chrome: viewer.chrome("login", t.setup_title),
         open,
+        done,
         token,
     })
 }

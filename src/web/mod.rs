@@ -9,6 +9,7 @@ mod billing_pages;
 mod client_pages;
 mod csp;
 mod portfolio_pages;
+mod settings_pages;
 mod site;
 mod studio_pages;
 pub mod texts;
@@ -47,6 +48,7 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route("/studio/clients/{id}", get(studio_pages::client))
         .route("/studio/transfers/{id}", get(studio_pages::transfer))
         .route("/studio/activity", get(studio_pages::activity))
+        .route("/studio/settings", get(settings_pages::page))
         .route("/studio/portfolio", get(portfolio_pages::list))
         .route("/studio/portfolio/albums/{id}", get(portfolio_pages::album))
         .route("/studio/portfolio/stories/{id}", get(portfolio_pages::story))
@@ -105,7 +107,8 @@ async fn start(viewer: Viewer) -> Redirect {
 /// What every page's frame needs: the words, who is looking, the tokens for scripts.
 pub struct Chrome {
     pub t: &'static Texts,
-    pub studio_name: String,
+    /// The studio's name, logo and what it has set up.
+    pub studio: std::sync::Arc<crate::studio::Identity>,
     pub user: Option<User>,
     pub csrf: String,
     /// Which navigation entry is current.

@@ -13,6 +13,7 @@ use crate::db::portfolio::{Album, Story};
 use crate::domain::Locale;
 use crate::portfolio::public::{self, Media, Picture, localized};
 use crate::state::AppState;
+use crate::studio::Identity;
 
 /// Grids of covers: one column on a phone, two on a tablet, three on a wide screen.
 const GRID_SIZES: &str = "(min-width: 1100px) 340px, (min-width: 700px) 45vw, 100vw";
@@ -26,6 +27,10 @@ const CACHE: &str = "public, max-age=60";
 pub struct SiteChrome {
     pub t: &'static Texts,
     pub studio_name: String,
+    /// The studio's tagline in the page's language, under its name.
+    pub tagline: Option<String>,
+    pub logo: Option<String>,
+    pub contact_email: Option<String>,
     pub css: String,
     /// Which navigation entry is current: "home" or "albums".
     pub section: &'static str,
@@ -90,8 +95,10 @@ fn locale_of(prefix: &str) -> Locale {
     if prefix == "/en" { Locale::En } else { Locale::Fr }
 }
 
+#[allow(clippy::too_many_arguments)] // one frame, every part of it named at the call
 fn chrome(
     state: &AppState,
+    studio: &Identity,
     locale: Locale,
     section: &'static str,
     path: &str,
@@ -120,7 +127,10 @@ fn chrome(
     };
     SiteChrome {
         t,
-        studio_name: state.mailer.studio_name(),
+        studio_name: studio.name.clone(),
+        tagline: studio.tagline(locale).map(str::to_owned),
+        logo: studio.logo_url(),
+        contact_email: studio.contact_email.clone(),
         css: assets::url("app.css"),
         section,
         title,
@@ -178,8 +188,18 @@ async fn home(state: &AppState, prefix: &'static str) -> Result<Response, PageEr
     let stories = public::stories(state, now).await?;
     let albums = public::albums(state).await?;
     let og = albums.first().and_then(|(_, cover)| cover.picture());
-    let name = state.mailer.studio_name();
-    let chrome = chrome(state, locale, "home", "", name.clone(), name, og.as_ref());
+    let studio = state.studio.identity().await?;
+    let description = studio.tagline(locale).unwrap_or(&studio.name).to_owned();
+    let chrome = chrome(
+        state,
+        &studio,
+        locale,
+        "home",
+        "",
+        studio.name.clone(),
+        description,
+        og.as_ref(),
+    );
     render(HomePage {
         stories: stories.iter().map(|(s, m)| story_tile(prefix, locale, s, m)).collect(),
         more: albums.len() > HOME_ALBUMS,
@@ -205,13 +225,15 @@ async fn albums(state: &AppState, prefix: &'static str) -> Result<Response, Page
     let albums = public::albums(state).await?;
     let og = albums.first().and_then(|(_, cover)| cover.picture());
     let t = Texts::for_locale(locale);
+    let studio = state.studio.identity().await?;
     let chrome = chrome(
         state,
+        &studio,
         locale,
         "albums",
         "/albums",
         t.site_albums.to_owned(),
-        state.mailer.studio_name(),
+        studio.tagline(locale).unwrap_or(&studio.name).to_owned(),
         og.as_ref(),
     );
     render(AlbumsPage {
@@ -257,13 +279,23 @@ async fn album(state: &AppState, prefix: &'static str, slug: &str) -> Result<Res
     let title = localized(&album.title, &album.title_en, locale).to_owned();
     let text = localized(&album.description, &album.description_en, locale).to_owned();
     let og = public::cover(&album, &media).and_then(Media::picture);
+    let studio = state.studio.identity().await?;
     let description = if text.is_empty() {
-        state.mailer.studio_name()
+        studio.name.clone()
     } else {
         summary(&text)
     };
     let path = format!("/albums/{}", album.slug);
-    let chrome = chrome(state, locale, "albums", &path, title.clone(), description, og.as_ref());
+    let chrome = chrome(
+        state,
+        &studio,
+        locale,
+        "albums",
+        &path,
+        title.clone(),
+        description,
+        og.as_ref(),
+    );
     render(SetPage {
         items: set_items(&media, locale, &title),
         heading: title,
@@ -280,13 +312,15 @@ async fn story(state: &AppState, prefix: &'static str, slug: &str) -> Result<Res
     let title = localized(&story.title, &story.title_en, locale).to_owned();
     let og = media.iter().find_map(Media::picture);
     let path = format!("/stories/{}", story.slug);
+    let studio = state.studio.identity().await?;
     let chrome = chrome(
         state,
+        &studio,
         locale,
         "home",
         &path,
         title.clone(),
-        state.mailer.studio_name(),
+        studio.name.clone(),
         og.as_ref(),
     );
     render(SetPage {

@@ -19,7 +19,7 @@ pub struct Viewer {
     pub user: Option<User>,
     pub csrf: Option<String>,
     pub locale: Locale,
-    pub studio_name: String,
+    pub studio: std::sync::Arc<crate::studio::Identity>,
     /// The path asked for, to come back to after signing in.
     pub path: String,
 }
@@ -67,7 +67,7 @@ impl FromRequestParts<AppState> for Viewer {
             locale: locale(parts, user.as_ref()),
             user,
             csrf,
-            studio_name: state.mailer.studio_name(),
+            studio: state.studio.identity().await?,
             path,
         })
     }
@@ -81,7 +81,7 @@ impl Viewer {
     pub fn chrome(&self, section: &'static str, title: impl Into<String>) -> Chrome {
         Chrome {
             t: self.texts(),
-            studio_name: self.studio_name.clone(),
+            studio: self.studio.clone(),
             user: self.user.clone(),
             csrf: self.csrf.clone().unwrap_or_default(),
             section,

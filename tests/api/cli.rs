@@ -133,7 +133,7 @@ fn a_configuration_file_is_read_and_its_mistakes_named() {
     let dir = tempfile::tempdir().expect("dir");
     std::fs::write(
         dir.path().join("relais.toml"),
-        "listen = 8080\n[storage]\nbukket = \"x\"\n",
+        "listen = 8080\n[storage]\nbukket = \"x\"\n[storge]\nbackend = \"s3\"\n",
     )
     .expect("write");
     let output = run(dir.path(), &[], &["check"]);
@@ -144,13 +144,36 @@ fn a_configuration_file_is_read_and_its_mistakes_named() {
         "{stderr}"
     );
     assert!(
-        stderr.contains("storage.bukket (RELAIS_STORAGE__BUKKET): unknown key; did you mean storage.bucket?"),
+        stderr.contains(
+            "storage.bukket (RELAIS_STORAGE__BUKKET): unknown key; did you mean storage.bucket (RELAIS_STORAGE__BUCKET)?"
+        ),
         "{stderr}"
+    );
+    // The whole path is compared, not a prefix: a misspelt table still finds its key.
+    assert!(
+        stderr.contains("storge.backend (RELAIS_STORGE__BACKEND): unknown key; did you mean storage.backend"),
+        "{stderr}"
+    );
+    let from_env = run(dir.path(), &[("RELAIS_UPLOAD__MAX_FILE_SIZE", "5 Go")], &["check"]);
+    assert!(
+        text(&from_env.stderr)
+            .contains("unknown key; did you mean uploads.max_file_size (RELAIS_UPLOADS__MAX_FILE_SIZE)?"),
+        "{}",
+        text(&from_env.stderr)
     );
 
     let broken = run(dir.path(), &[], &["--config", "missing.toml", "check"]);
     assert_eq!(broken.status.code(), Some(2));
-    assert!(text(&broken.stderr).contains("cannot read configuration file missing.toml"));
+    let stderr = text(&broken.stderr);
+    assert!(
+        stderr.contains("cannot read configuration file missing.toml"),
+        "{stderr}"
+    );
+    // The message ends its line; the advice that follows starts on its own.
+    assert!(
+        stderr.lines().any(|l| l.starts_with("Every setting can be given")),
+        "{stderr}"
+    );
 }
 
 #[test]

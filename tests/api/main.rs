@@ -12,6 +12,7 @@ mod crash;
 mod direct;
 mod downloads;
 mod health;
+mod identity;
 mod integration;
 mod jobs;
 mod lifecycle;

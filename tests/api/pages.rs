@@ -9,19 +9,19 @@ use crate::helpers::tus::{Tus, pattern};
 use crate::helpers::{TestApp, spawn_app};
 
 /// A browser of its own: its own cookies, no redirects followed.
-struct Browser<'a> {
+pub(crate) struct Browser<'a> {
     app: &'a TestApp,
     http: reqwest::Client,
 }
 
-struct Page {
-    status: u16,
-    headers: HeaderMap,
-    body: String,
+pub(crate) struct Page {
+    pub status: u16,
+    pub headers: HeaderMap,
+    pub body: String,
 }
 
 impl<'a> Browser<'a> {
-    fn new(app: &'a TestApp) -> Self {
+    pub fn new(app: &'a TestApp) -> Self {
         let http = reqwest::Client::builder()
             .cookie_store(true)
             .redirect(reqwest::redirect::Policy::none())
@@ -30,7 +30,7 @@ impl<'a> Browser<'a> {
         Self { app, http }
     }
 
-    async fn login(&self, email: &str, password: &str, totp: Option<String>) {
+    pub async fn login(&self, email: &str, password: &str, totp: Option<String>) {
         let mut body = serde_json::json!({ "email": email, "password": password });
         if let Some(code) = totp {
             body["totp"] = code.into();
@@ -45,7 +45,7 @@ impl<'a> Browser<'a> {
         assert_eq!(answer.status(), 201, "login of {email}");
     }
 
-    async fn get(&self, path: &str, language: Option<&str>) -> Page {
+    pub async fn get(&self, path: &str, language: Option<&str>) -> Page {
         let mut request = self.http.request(Method::GET, self.app.url(path));
         if let Some(l) = language {
             request = request.header("accept-language", l);
@@ -60,7 +60,7 @@ impl<'a> Browser<'a> {
 }
 
 impl Page {
-    fn header(&self, name: &str) -> &str {
+    pub fn header(&self, name: &str) -> &str {
         self.headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or("")
     }
 }
@@ -309,18 +309,21 @@ async fn the_first_run_link_creates_one_studio_account_and_works_once() {
             crate::helpers::Answer::of(response).await
         }
     };
-    // A mistake does not spend the link.
+    // A mistake does not spend the link, and every mistake is named at once.
     let short =
-        setup(serde_json::json!({"token": token, "name": "Studio", "email": "studio@example.fr", "password": "short"}))
-            .await;
-    assert_eq!(
-        (short.status, short.body["errors"][0]["field"].as_str()),
-        (422, Some("password"))
-    );
-    let forged = setup(serde_json::json!({"token": "forged", "name": "Studio", "email": "studio@example.fr", "password": "a long studio password"})).await;
+        setup(serde_json::json!({"token": token, "name": "Camille", "email": "studio@", "password": "short"})).await;
+    assert_eq!(short.status, 422);
+    let fields: Vec<_> = short.body["errors"]
+        .as_array()
+        .expect("errors")
+        .iter()
+        .filter_map(|e| e["field"].as_str())
+        .collect();
+    assert_eq!(fields, ["studio_name", "email", "password"], "{:?}", short.body);
+    let forged = setup(serde_json::json!({"token": "forged", "studio_name": "Studio", "name": "Studio", "email": "studio@example.fr", "password": "a long studio password"})).await;
     assert_eq!((forged.status, forged.code()), (400, "invalid_link"));
 
-    let made = setup(serde_json::json!({"token": token, "name": "Studio", "email": "studio@example.fr", "password": "a long studio password"})).await;
+    let made = setup(serde_json::json!({"token": token, "studio_name": "Atelier Lumière", "name": "Camille", "email": "studio@example.fr", "password": "a long studio password"})).await;
     assert_eq!(made.status, 201, "{:?}", made.body);
     assert!(
         made.body["totp_uri"]
@@ -340,9 +343,12 @@ async fn the_first_run_link_creates_one_studio_account_and_works_once() {
         )
         .await;
     assert_eq!(login.status, 201);
+    // The studio's name heads its public site from now on.
+    let home = Browser::new(&app).get("/", None).await;
+    assert!(home.body.contains("<title>Atelier Lumière</title>"), "{}", home.body);
 
     // Spent, and no new link while a studio account exists.
-    let again = setup(serde_json::json!({"token": token, "name": "Other", "email": "other@example.fr", "password": "a long studio password"})).await;
+    let again = setup(serde_json::json!({"token": token, "studio_name": "Other", "name": "Other", "email": "other@example.fr", "password": "a long studio password"})).await;
     assert_eq!((again.status, again.code()), (400, "invalid_link"));
     assert!(
         relais::setup::link_if_needed(&app.state)
@@ -352,4 +358,10 @@ async fn the_first_run_link_creates_one_studio_account_and_works_once() {
     );
     let closed = Browser::new(&app).get(link.path(), None).await;
     assert!(!closed.body.contains("name=\"password\""));
+    // The account exists: the page says so and promises no new link on restart.
+    assert!(
+        closed.body.contains("existe déjà") && !closed.body.contains("Redémarrez"),
+        "{}",
+        closed.body
+    );
 }

@@ -10,7 +10,7 @@ import { chromium } from 'playwright-core'
 
 const here = path.dirname(new URL(import.meta.url).pathname)
 export const BIN = process.env.TEST_RELAIS_BIN || path.resolve(here, '../../target/debug/relais')
-export const SHOTS = process.env.RELAIS_SCREENSHOTS || path.resolve(here, '../../target/screenshots')
+export const SHOTS = process.env.TEST_SCREENSHOTS || path.resolve(here, '../../target/screenshots')
 
 async function freePort() {
   return new Promise((resolve, reject) => {

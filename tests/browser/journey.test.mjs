@@ -35,7 +35,13 @@ test('client and studio journey', { timeout: 240_000 }, async () => {
     admin.on('pageerror', (e) => pageErrors.push(e.message))
     await admin.goto(`${relais.base}${relais.setupLink().pathname}`)
     await screenshot(admin, 'fr-setup')
-    await admin.fill('input[name="name"]', 'Studio Lumière')
+    // Every mistake is named at once.
+    await admin.fill('input[name="email"]', 'studio@')
+    await admin.click('button[type="submit"]')
+    await admin.waitForSelector('input[name="studio_name"][aria-invalid="true"]')
+    assert.equal(await admin.locator('[data-step="account"] .field-error:not([hidden])').count(), 4)
+    await admin.fill('input[name="studio_name"]', 'Studio Lumière')
+    await admin.fill('input[name="name"]', 'Camille Martin')
     await admin.fill('input[name="email"]', 'studio@example.fr')
     await admin.fill('input[name="password"]', 'correct horse battery staple')
     await admin.click('button[type="submit"]')
@@ -43,12 +49,20 @@ test('client and studio journey', { timeout: 240_000 }, async () => {
     assert.equal(await admin.locator('[data-codes] li').count(), 10, 'ten recovery codes are shown')
     const secret = (await admin.textContent('[data-secret]')).trim()
     await screenshot(admin, 'fr-setup-totp')
+    // A wrong code gets its message, under the code field.
+    await admin.fill('input[name="totp"]', totp(secret) === '000000' ? '111111' : '000000')
+    await admin.click('[data-step="totp"] button[type="submit"]')
+    const codeError = admin.locator('[data-step="totp"] .field-error:not([hidden])')
+    await codeError.waitFor()
+    assert.match(await codeError.textContent(), /code/i)
     await admin.fill('input[name="totp"]', totp(secret))
     await admin.click('[data-step="totp"] button[type="submit"]')
     await admin.waitForURL(/\/studio$/)
     // The link worked once.
     const spent = await (await fetch(`${relais.base}${relais.setupLink().pathname}`)).text()
     assert.match(spent, /Lien expiré/)
+    assert.match(spent, /existe déjà/)
+    assert.doesNotMatch(spent, /Redémarrez/)
 
     // --- The studio creates the client, who gets the invitation -----------------------
     await admin.click('text=Clients')
@@ -80,11 +94,16 @@ test('client and studio journey', { timeout: 240_000 }, async () => {
     await page.waitForURL(/\/login\?done=password/)
 
     // --- Logs in ---------------------------------------------------------------------
+    // A client without two-step verification is never asked for a code, and no empty
+    // error box shows.
+    assert.equal(await page.locator('input[name="totp"]').isVisible(), false)
+    assert.equal(await page.locator('.field-error:visible').count(), 0)
     await page.fill('input[name="email"]', 'anne@example.fr')
     await page.fill('input[name="password"]', 'pas le bon')
     await page.click('button[type="submit"]')
     await page.waitForSelector('.form-error:not([hidden])')
     assert.match(await page.textContent('.form-error'), /incorrect/)
+    assert.equal(await page.locator('input[name="totp"]').isVisible(), false)
     await page.fill('input[name="password"]', PASSWORD)
     await page.click('button[type="submit"]')
     await page.waitForURL(/\/deliveries$/)

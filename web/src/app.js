@@ -10,6 +10,17 @@ export function message(code, fallback) {
   return messages[code] || fallback || messages.generic || 'Error'
 }
 
+/// A problem's words; a throttled request says how long to wait.
+export function problemText(problem) {
+  const wait = problem?.retry_after
+  if (problem?.code === 'rate_limited' && wait > 0 && messages.rate_limited_wait) {
+    const n = wait < 90 ? wait : Math.ceil(wait / 60)
+    const unit = (wait < 90 ? messages.wait_seconds : messages.wait_minutes).replace('{n}', n)
+    return messages.rate_limited_wait.replace('{wait}', unit)
+  }
+  return message(problem?.code, problem?.detail)
+}
+
 /// Calls the API as the page's user; resolves to { ok, status, body }.
 export async function api(method, url, body) {
   const headers = { Accept: 'application/json' }
@@ -79,7 +90,7 @@ export function showProblem(form, problem) {
     placed = true
   }
   if (!placed && general) {
-    general.textContent = message(problem?.code, problem?.detail)
+    general.textContent = problemText(problem)
     general.hidden = false
   }
 }
@@ -108,13 +119,19 @@ async function submit(form, event) {
     }
     return
   }
-  // Studio accounts (and clients who enrolled) are asked for their second factor.
-  if (form.hasAttribute('data-login') && ['totp_required', 'totp_invalid'].includes(answer.body?.code)) {
-    const totp = form.querySelector('[data-totp]')
+  // Studio accounts (and clients who enrolled) are asked for their second factor, once
+  // their password is accepted. The setup page's form has its code field always shown.
+  const totp = form.querySelector('[data-totp]')
+  if (totp && form.hasAttribute('data-login') && ['totp_required', 'totp_invalid'].includes(answer.body?.code)) {
     totp.hidden = false
     totp.querySelector('input').focus()
   }
-  showProblem(form, answer.body || { code: 'generic' })
+  const problem = answer.body || { code: 'generic' }
+  // A code that the server judged wrong belongs under the code field when there is one.
+  if (problem.code === 'totp_invalid' && form.elements.totp && !problem.errors) {
+    problem.errors = [{ field: 'totp', message: message('totp_invalid', problem.detail) }]
+  }
+  showProblem(form, problem)
 }
 
 function showEnrolment(step, body) {
@@ -235,14 +252,14 @@ document.querySelectorAll('[data-order]').forEach((list) => {
   })
 })
 
-// A video's poster: the chosen image is sent as it is and replaces the current one.
-document.querySelectorAll('input[data-poster]').forEach((input) => {
+// A file sent as it is to replace what the page shows (a video's poster, the studio's logo).
+document.querySelectorAll('input[data-put-file]').forEach((input) => {
   input.addEventListener('change', async () => {
     const file = input.files?.[0]
     if (!file) return
     let response
     try {
-      response = await fetch(input.dataset.poster, {
+      response = await fetch(input.dataset.putFile, {
         method: 'PUT',
         headers: { 'X-CSRF-Token': csrf(), 'Content-Type': file.type || 'application/octet-stream' },
         body: file,
@@ -258,6 +275,15 @@ document.querySelectorAll('input[data-poster]').forEach((input) => {
       const problem = await response.json().catch(() => null)
       window.alert(message(problem?.code, problem?.detail))
     }
+  })
+})
+
+// Phones: the signed-in navigation folds behind a "Menu" button.
+document.querySelectorAll('[data-menu-toggle]').forEach((button) => {
+  const bar = button.closest('[data-topbar]')
+  button.addEventListener('click', () => {
+    const open = bar.classList.toggle('open')
+    button.setAttribute('aria-expanded', String(open))
   })
 })
 
@@ -277,13 +303,18 @@ document.querySelectorAll('[data-lang]').forEach((button) => {
   })
 })
 
-// Times are rendered in UTC by the server; show them in the reader's own zone.
-const dateTime = new Intl.DateTimeFormat(lang, { dateStyle: 'long', timeStyle: 'short' })
-const dateOnly = new Intl.DateTimeFormat(lang, { dateStyle: 'long' })
+// Times are rendered in UTC by the server; show them in the reader's own zone, the way
+// the server writes them: "5 décembre 2026 à 21:21", and in English the British way for a
+// European studio, "5 December 2026, 21:21".
+const locale = lang === 'en' ? 'en-GB' : 'fr-FR'
+const dateOnly = new Intl.DateTimeFormat(locale, { day: 'numeric', month: 'long', year: 'numeric' })
+const timeOnly = new Intl.DateTimeFormat(locale, { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' })
+const joiner = lang === 'en' ? ', ' : ' à '
 document.querySelectorAll('time[datetime]').forEach((el) => {
   const when = new Date(el.getAttribute('datetime'))
   if (!Number.isNaN(when.getTime())) {
-    el.textContent = (el.dataset.day !== undefined ? dateOnly : dateTime).format(when)
+    const day = dateOnly.format(when)
+    el.textContent = el.dataset.day !== undefined ? day : `${day}${joiner}${timeOnly.format(when)}`
   }
 })
 
