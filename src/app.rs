@@ -107,6 +107,8 @@ impl Application {
             tracing::info!(uploads, jobs, %node, "released what a previous run of this node held");
         }
         let state = build_state(cfg, db, blobs, clock)?;
+        // Read once now, so that no request waits for it (see `studio::Directory`).
+        state.studio.reload().await?;
         let runner = Arc::new(build_runner(&state));
         Ok(Self {
             listener,

@@ -3,6 +3,7 @@
 //! page headers, the public site's title, every email's sender name and signature, ZIP
 //! names. Relais' own name never stands in for it.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
@@ -13,8 +14,8 @@ use crate::db::{self, Db, DbError};
 use crate::domain::{Email, Locale, Millis};
 use crate::media::image::{Kind, dimensions, sniff};
 
-/// How long a node trusts its copy. Another node's change shows here within this time;
-/// this node's own changes show at once ([`Directory::forget`]).
+/// How long a node trusts its copy before reading it again. Another node's change shows
+/// here within about this time; this node's own changes show at once.
 const FRESH_FOR: Duration = Duration::from_secs(5);
 
 /// Largest logo accepted: a logo is shown at header size.
@@ -190,12 +191,19 @@ pub fn check_logo(bytes: &[u8]) -> Result<Logo<'_>, LogoError> {
     })
 }
 
-/// The identity as this node knows it, read from the database and kept a few seconds.
+/// The copy a node keeps, with when it was read.
+type Cached = Arc<RwLock<Option<(Instant, Arc<Identity>)>>>;
+
+/// The identity as this node knows it. Read from the database once at start, then kept:
+/// a copy older than a few seconds is still answered at once while a background task
+/// reads the new one, so asking for the studio's name never waits for a database
+/// connection — it is asked inside transactions that already hold one.
 pub struct Directory {
     db: Db,
     /// Until the studio names itself: the display name of `mail.from`, else "Studio".
     fallback_name: String,
-    cached: RwLock<Option<(Instant, Arc<Identity>)>>,
+    cached: Cached,
+    refreshing: Arc<AtomicBool>,
 }
 
 impl Directory {
@@ -209,54 +217,42 @@ impl Directory {
         Self {
             db,
             fallback_name,
-            cached: RwLock::new(None),
+            cached: Arc::new(RwLock::new(None)),
+            refreshing: Arc::new(AtomicBool::new(false)),
         }
     }
 
     pub async fn identity(&self) -> Result<Arc<Identity>, DbError> {
-        if let Ok(guard) = self.cached.read()
-            && let Some((at, identity)) = guard.as_ref()
-            && at.elapsed() < FRESH_FOR
-        {
-            return Ok(identity.clone());
+        let cached = self.cached.read().ok().and_then(|guard| guard.clone());
+        match cached {
+            Some((at, identity)) => {
+                if at.elapsed() >= FRESH_FOR && !self.refreshing.swap(true, Ordering::AcqRel) {
+                    let (db, fallback) = (self.db.clone(), self.fallback_name.clone());
+                    let (cached, refreshing) = (self.cached.clone(), self.refreshing.clone());
+                    tokio::spawn(async move {
+                        match read(&db, &fallback).await {
+                            Ok(fresh) => store(&cached, fresh),
+                            Err(e) => tracing::warn!(error = %e, "cannot read the studio's identity"),
+                        }
+                        refreshing.store(false, Ordering::Release);
+                    });
+                }
+                Ok(identity)
+            }
+            None => self.reload().await,
         }
-        let billing = db::studio::has_integrations(self.db.pool()).await?;
-        let identity = Arc::new(match db::studio::get(self.db.pool()).await? {
-            Some(row) => Identity {
-                name: row.name,
-                tagline: row.tagline,
-                tagline_en: row.tagline_en,
-                contact_email: row.contact_email,
-                logo_hash: row.logo_hash.filter(|_| row.logo_type.is_some()),
-                named: true,
-                billing,
-            },
-            None => Identity {
-                name: self.fallback_name.clone(),
-                tagline: None,
-                tagline_en: None,
-                contact_email: None,
-                logo_hash: None,
-                named: false,
-                billing,
-            },
-        });
-        if let Ok(mut guard) = self.cached.write() {
-            *guard = Some((Instant::now(), identity.clone()));
-        }
-        Ok(identity)
+    }
+
+    /// Reads the identity now (at start, and after this node changed it).
+    pub async fn reload(&self) -> Result<Arc<Identity>, DbError> {
+        let fresh = read(&self.db, &self.fallback_name).await?;
+        store(&self.cached, fresh.clone());
+        Ok(fresh)
     }
 
     /// The name alone, for the many places that need only it.
     pub async fn name(&self) -> Result<String, DbError> {
         Ok(self.identity().await?.name.clone())
-    }
-
-    /// Drops the copy after a change, so this node shows the new identity at once.
-    pub fn forget(&self) {
-        if let Ok(mut guard) = self.cached.write() {
-            *guard = None;
-        }
     }
 
     pub async fn save(&self, update: &Update, now: Millis) -> Result<(), DbError> {
@@ -267,7 +263,7 @@ impl Directory {
             contact_email: update.contact_email.as_deref(),
         };
         db::studio::save_texts(self.db.pool(), texts, now).await?;
-        self.forget();
+        self.reload().await?;
         Ok(())
     }
 
@@ -275,9 +271,39 @@ impl Directory {
         let name = self.identity().await?.name.clone();
         let stored = logo.map(|l| (l.bytes, l.content_type, l.hash.as_str()));
         db::studio::save_logo(self.db.pool(), &name, stored, now).await?;
-        self.forget();
+        self.reload().await?;
         Ok(())
     }
+}
+
+fn store(cached: &Cached, identity: Arc<Identity>) {
+    if let Ok(mut guard) = cached.write() {
+        *guard = Some((Instant::now(), identity));
+    }
+}
+
+async fn read(db: &Db, fallback_name: &str) -> Result<Arc<Identity>, DbError> {
+    let billing = db::studio::has_integrations(db.pool()).await?;
+    Ok(Arc::new(match db::studio::get(db.pool()).await? {
+        Some(row) => Identity {
+            name: row.name,
+            tagline: row.tagline,
+            tagline_en: row.tagline_en,
+            contact_email: row.contact_email,
+            logo_hash: row.logo_hash.filter(|_| row.logo_type.is_some()),
+            named: true,
+            billing,
+        },
+        None => Identity {
+            name: fallback_name.to_owned(),
+            tagline: None,
+            tagline_en: None,
+            contact_email: None,
+            logo_hash: None,
+            named: false,
+            billing,
+        },
+    }))
 }
 
 #[cfg(test)]

@@ -29,6 +29,8 @@ pub struct NewDownload {
     pub user: UserId,
     pub kind: Kind,
     pub range_start: Option<u64>,
+    /// Played in the page (audio, video) rather than saved.
+    pub played: bool,
 }
 
 #[derive(Debug, Clone, FromRow, serde::Serialize)]
@@ -41,7 +43,13 @@ pub struct Receipt {
     pub complete: i64,
     pub started_at: i64,
     pub finished_at: Option<i64>,
+    /// Set on a file's row when it came inside that ZIP (the archive's receipt).
+    pub archive_id: Option<String>,
+    pub played: i64,
 }
+
+const RECEIPT_COLUMNS: &str =
+    "id, user_id, kind, range_start, bytes_sent, complete, started_at, finished_at, archive_id, played";
 
 pub async fn insert<'e>(
     ex: impl Executor<'e, Database = Any>,
@@ -50,7 +58,8 @@ pub async fn insert<'e>(
 ) -> Result<String, DbError> {
     let id = uuid::Uuid::now_v7().to_string();
     sqlx::query(
-        "INSERT INTO downloads (id, file_id, transfer_id, user_id, kind, range_start, started_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        "INSERT INTO downloads (id, file_id, transfer_id, user_id, kind, range_start, played, started_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
     )
     .bind(&id)
     .bind(new.file.map(|f| f.to_db()))
@@ -58,10 +67,48 @@ pub async fn insert<'e>(
     .bind(new.user.to_db())
     .bind(new.kind.as_str())
     .bind(new.range_start.map(|s| s as i64))
+    .bind(i64::from(new.played))
     .bind(now)
     .execute(ex)
     .await?;
     Ok(id)
+}
+
+/// A file a ZIP carried, as far as the client got with it.
+pub struct Carried {
+    pub file: FileId,
+    pub bytes: u64,
+    pub complete: bool,
+}
+
+/// One receipt per file of an archive, each pointing at the archive's own receipt.
+pub async fn insert_carried(
+    tx: &mut super::Tx,
+    archive_id: &str,
+    transfer: TransferId,
+    user: UserId,
+    started_at: Millis,
+    files: &[Carried],
+    now: Millis,
+) -> Result<(), DbError> {
+    for f in files {
+        sqlx::query(
+            "INSERT INTO downloads (id, file_id, transfer_id, user_id, kind, bytes_sent, complete, started_at, \
+             finished_at, archive_id) VALUES ($1, $2, $3, $4, 'file', $5, $6, $7, $8, $9)",
+        )
+        .bind(uuid::Uuid::now_v7().to_string())
+        .bind(f.file.to_db())
+        .bind(transfer.to_db())
+        .bind(user.to_db())
+        .bind(f.bytes as i64)
+        .bind(i64::from(f.complete))
+        .bind(started_at)
+        .bind(now)
+        .bind(archive_id)
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
 }
 
 pub async fn finish<'e>(
@@ -82,10 +129,9 @@ pub async fn finish<'e>(
 }
 
 pub async fn for_file<'e>(ex: impl Executor<'e, Database = Any>, file: FileId) -> Result<Vec<Receipt>, DbError> {
-    Ok(sqlx::query_as(
-        "SELECT id, user_id, kind, range_start, bytes_sent, complete, started_at, finished_at FROM downloads \
-         WHERE file_id = $1 ORDER BY started_at, id",
-    )
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {RECEIPT_COLUMNS} FROM downloads WHERE file_id = $1 ORDER BY started_at, id"
+    )))
     .bind(file.to_db())
     .fetch_all(ex)
     .await?)
@@ -95,21 +141,22 @@ pub async fn for_transfer<'e>(
     ex: impl Executor<'e, Database = Any>,
     transfer: TransferId,
 ) -> Result<Vec<Receipt>, DbError> {
-    Ok(sqlx::query_as(
-        "SELECT id, user_id, kind, range_start, bytes_sent, complete, started_at, finished_at FROM downloads \
-         WHERE transfer_id = $1 AND file_id IS NULL ORDER BY started_at, id",
-    )
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {RECEIPT_COLUMNS} FROM downloads WHERE transfer_id = $1 AND file_id IS NULL ORDER BY started_at, id"
+    )))
     .bind(transfer.to_db())
     .fetch_all(ex)
     .await?)
 }
 
-/// Per file of a transfer: downloads from the start (resumed ranges are the same download),
-/// how many of them completed, and when the last began.
+/// Per file of a transfer: downloads from the start (resumed ranges are the same download;
+/// a ZIP that carried the file counts as one), how many of them completed, how many times
+/// it was played in the page, and when the last download began.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct FileDownloads {
     pub count: u64,
     pub complete: u64,
+    pub played: u64,
     pub last_at: Option<Millis>,
 }
 
@@ -117,8 +164,13 @@ pub async fn summary_for_transfer<'e>(
     ex: impl Executor<'e, Database = Any>,
     transfer: TransferId,
 ) -> Result<std::collections::HashMap<String, FileDownloads>, DbError> {
-    let rows: Vec<(String, i64, i64, Option<i64>)> = sqlx::query_as(
-        "SELECT file_id, COUNT(*), CAST(COALESCE(SUM(complete), 0) AS BIGINT), MAX(started_at) FROM downloads \
+    let rows: Vec<(String, i64, i64, i64, Option<i64>)> = sqlx::query_as(
+        "SELECT file_id, \
+           CAST(COALESCE(SUM(1 - played), 0) AS BIGINT), \
+           CAST(COALESCE(SUM(CASE WHEN played = 0 THEN complete ELSE 0 END), 0) AS BIGINT), \
+           CAST(COALESCE(SUM(played), 0) AS BIGINT), \
+           MAX(CASE WHEN played = 0 THEN started_at END) \
+         FROM downloads \
          WHERE transfer_id = $1 AND file_id IS NOT NULL AND (range_start IS NULL OR range_start = 0) \
          GROUP BY file_id",
     )
@@ -127,10 +179,11 @@ pub async fn summary_for_transfer<'e>(
     .await?;
     Ok(rows
         .into_iter()
-        .map(|(file, count, complete, last_at)| {
+        .map(|(file, count, complete, played, last_at)| {
             let summary = FileDownloads {
                 count: count.max(0) as u64,
                 complete: complete.max(0) as u64,
+                played: played.max(0) as u64,
                 last_at,
             };
             (file, summary)

@@ -136,7 +136,11 @@ pub async fn list_for_transfer<'e>(
     ex: impl Executor<'e, Database = Any>,
     transfer: TransferId,
 ) -> Result<Vec<FileRecord>, DbError> {
-    let sql = format!("SELECT {COLUMNS} FROM files WHERE transfer_id = $1 ORDER BY created_at, id");
+    // The studio's order; files it has not placed yet (added since) follow as they came.
+    let sql = format!(
+        "SELECT {COLUMNS} FROM files WHERE transfer_id = $1 \
+         ORDER BY CASE WHEN position IS NULL THEN 1 ELSE 0 END, position, created_at, id"
+    );
     let rows: Vec<Row> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
         .bind(transfer.to_db())
         .fetch_all(ex)
@@ -307,5 +311,19 @@ pub async fn set_duration<'e>(ex: impl Executor<'e, Database = Any>, id: FileId,
         .bind(id.to_db())
         .execute(ex)
         .await?;
+    Ok(())
+}
+
+/// Places the files of a transfer in this order (the caller has checked that `order`
+/// holds each of them exactly once).
+pub async fn set_positions(tx: &mut super::Tx, transfer: TransferId, order: &[FileId]) -> Result<(), DbError> {
+    for (position, file) in order.iter().enumerate() {
+        sqlx::query("UPDATE files SET position = $1 WHERE id = $2 AND transfer_id = $3")
+            .bind(position as i64)
+            .bind(file.to_db())
+            .bind(transfer.to_db())
+            .execute(&mut **tx)
+            .await?;
+    }
     Ok(())
 }

@@ -1,7 +1,7 @@
 use sqlx::{Any, Executor, FromRow};
 
 use super::{DbError, parse_id};
-use crate::domain::{Direction, Millis, TransferId, UserId};
+use crate::domain::{Direction, FileId, Millis, TransferId, UserId};
 
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Transfer {
@@ -15,6 +15,8 @@ pub struct Transfer {
     pub published_at: Option<Millis>,
     /// Deliveries: after this the client no longer sees it.
     pub expires_at: Option<Millis>,
+    /// The photo that stands for the delivery in the client's list; `None`: its first.
+    pub cover: Option<FileId>,
     pub created_at: Millis,
     pub updated_at: Millis,
 }
@@ -39,6 +41,7 @@ struct Row {
     is_default: i64,
     published_at: Option<i64>,
     expires_at: Option<i64>,
+    cover_file_id: Option<String>,
     created_at: i64,
     updated_at: i64,
 }
@@ -58,13 +61,19 @@ impl Row {
             is_default: self.is_default != 0,
             published_at: self.published_at,
             expires_at: self.expires_at,
+            cover: self
+                .cover_file_id
+                .as_deref()
+                .map(|f| parse_id(f, FileId::parse))
+                .transpose()?,
             created_at: self.created_at,
             updated_at: self.updated_at,
         })
     }
 }
 
-const COLUMNS: &str = "id, client_id, direction, title, is_default, published_at, expires_at, created_at, updated_at";
+const COLUMNS: &str =
+    "id, client_id, direction, title, is_default, published_at, expires_at, cover_file_id, created_at, updated_at";
 
 pub struct NewTransfer<'a> {
     /// `None` for the portfolio's transfer only.
@@ -102,6 +111,7 @@ pub async fn insert<'e>(
         is_default: new.is_default,
         published_at: None,
         expires_at: None,
+        cover: None,
         created_at: now,
         updated_at: now,
     })
@@ -258,4 +268,20 @@ pub async fn claim_reminder(tx: &mut super::Tx, id: TransferId, now: Millis) -> 
         .execute(&mut **tx)
         .await?;
     Ok(done.rows_affected() == 1)
+}
+
+/// The delivery's cover; the caller has checked that the file is one of its own.
+pub async fn set_cover<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    id: TransferId,
+    cover: Option<FileId>,
+    now: Millis,
+) -> Result<(), DbError> {
+    sqlx::query("UPDATE transfers SET cover_file_id = $1, updated_at = $2 WHERE id = $3")
+        .bind(cover.map(|f| f.to_db()))
+        .bind(now)
+        .bind(id.to_db())
+        .execute(ex)
+        .await?;
+    Ok(())
 }

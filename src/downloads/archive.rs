@@ -13,7 +13,7 @@ use crate::state::AppState;
 /// Chunks waiting between the producer and the client.
 const IN_FLIGHT: usize = 4;
 
-pub fn stream(state: AppState, plan: Plan<BlobKey>) -> ByteStream {
+pub fn stream<T: Send + Sync + 'static>(state: AppState, plan: Plan<(BlobKey, T)>) -> ByteStream {
     let (tx, rx) = mpsc::channel::<Result<bytes::Bytes, BlobError>>(IN_FLIGHT);
     let producer = async move {
         let mut crcs = Vec::with_capacity(plan.entries.len());
@@ -21,7 +21,7 @@ pub fn stream(state: AppState, plan: Plan<BlobKey>) -> ByteStream {
             if tx.send(Ok(plan.local_header(entry))).await.is_err() {
                 return; // the client went away
             }
-            let mut read = match state.blobs.get(&entry.source, None).await {
+            let mut read = match state.blobs.get(&entry.source.0, None).await {
                 Ok(read) => read,
                 Err(e) => {
                     let _ = tx.send(Err(e)).await;
@@ -49,7 +49,7 @@ pub fn stream(state: AppState, plan: Plan<BlobKey>) -> ByteStream {
                 let _ = tx
                     .send(Err(BlobError::Backend(format!(
                         "{} changed size while being archived",
-                        entry.source
+                        entry.source.0
                     ))))
                     .await;
                 return;

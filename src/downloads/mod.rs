@@ -8,7 +8,7 @@ pub mod zip;
 
 use relais_storage::{ByteRange, ByteStream, keys};
 
-pub use receipt::recorded;
+pub use receipt::{ArchiveLayout, recorded, recorded_archive};
 
 use crate::activity::{self, Event, Kind as ActivityKind};
 use crate::db::files::FileRecord;
@@ -39,13 +39,15 @@ pub fn etag(file: &FileRecord) -> String {
     format!("\"{}\"", file.sha256.as_deref().unwrap_or_default())
 }
 
-/// The bytes of `range` of a file, counted into a receipt as they leave.
+/// The bytes of `range` of a file, counted into a receipt as they leave. `played`: the
+/// page's player asked, not a download.
 pub async fn file_body(
     state: &AppState,
     user: &User,
     file: &FileRecord,
     range: Option<ByteRange>,
     client: Option<UserId>,
+    played: bool,
 ) -> Result<ByteStream, AppError> {
     let read = state.blobs.get(&keys::file(file.id.uuid()), range).await?;
     let receipt = NewDownload {
@@ -54,6 +56,7 @@ pub async fn file_body(
         user: user.id,
         kind: Kind::File,
         range_start: range.map(|r| r.start),
+        played,
     };
     let id = open_receipt(state, receipt, client, &file.name).await?;
     Ok(recorded(state, id, read.range.len(), read.body))
@@ -70,7 +73,7 @@ pub async fn open_receipt(
 ) -> Result<String, AppError> {
     let now = state.clock.now_ms();
     let mut tx = state.db.begin().await?;
-    let event = receipt.range_start.is_none().then(|| {
+    let event = (receipt.range_start.is_none() && !receipt.played).then(|| {
         let event = Event::new(ActivityKind::Download, Some(receipt.user)).client(client);
         let event = match receipt.transfer {
             Some(t) => event.transfer(t),
@@ -90,12 +93,13 @@ pub async fn open_receipt(
     Ok(id)
 }
 
-/// The files of a transfer that can go in its archive, laid out with unique names.
+/// The files of a transfer that can go in its archive, laid out with unique names; each
+/// entry's source is the object's key and the file it holds.
 pub async fn archive_plan(
     state: &AppState,
     transfer: crate::domain::TransferId,
     threshold: u64,
-) -> Result<zip::Plan<relais_storage::BlobKey>, AppError> {
+) -> Result<zip::Plan<(relais_storage::BlobKey, FileId)>, AppError> {
     let files: Vec<FileRecord> = db::files::list_for_transfer(state.db.pool(), transfer)
         .await?
         .into_iter()
@@ -110,7 +114,7 @@ pub async fn archive_plan(
                 name,
                 f.size.unwrap_or_default(),
                 f.stored_at.unwrap_or(f.created_at),
-                keys::file(f.id.uuid()),
+                (keys::file(f.id.uuid()), f.id),
             )
         })
         .collect();

@@ -1,5 +1,6 @@
 //! A byte stream that writes its download receipt when it ends, or when it is dropped
-//! because the client went away.
+//! because the client went away. A ZIP's receipt also writes one receipt per file it
+//! carried, so "did they get everything?" has an answer file by file.
 
 use std::pin::Pin;
 use std::task::{Context, Poll};
@@ -7,14 +8,40 @@ use std::task::{Context, Poll};
 use futures_util::{Stream, StreamExt};
 use relais_storage::{BlobError, ByteStream};
 
-use crate::db;
+use crate::db::{self, downloads::Carried};
+use crate::domain::{FileId, Millis, TransferId, UserId};
 use crate::state::AppState;
+
+/// Where each file of an archive lies in it, to tell how far the client got with each.
+pub struct ArchiveLayout {
+    pub transfer: TransferId,
+    pub user: UserId,
+    pub started_at: Millis,
+    /// Per file: its id, and where its bytes start and end in the archive.
+    pub files: Vec<(FileId, u64, u64)>,
+}
+
+impl ArchiveLayout {
+    /// Each file the client got bytes of: complete once the archive got past its end.
+    fn carried(&self, sent: u64) -> Vec<Carried> {
+        self.files
+            .iter()
+            .filter(|(_, start, end)| sent > *start || (sent >= *end && start == end))
+            .map(|(file, start, end)| Carried {
+                file: *file,
+                bytes: sent.min(*end) - start,
+                complete: sent >= *end,
+            })
+            .collect()
+    }
+}
 
 struct Recorded {
     inner: ByteStream,
     sent: u64,
     expected: u64,
     receipt: Option<(AppState, String)>,
+    layout: Option<ArchiveLayout>,
 }
 
 impl Recorded {
@@ -24,17 +51,44 @@ impl Recorded {
     fn finish(&mut self, failed: bool) {
         let Some((state, id)) = self.receipt.take() else { return };
         let (sent, complete) = (self.sent, !failed && self.sent == self.expected);
+        let carried = self.layout.take().map(|l| (l.carried(sent), l));
         // Drop cannot wait: the receipt is written by a task of its own, when there is
         // still a runtime to run it (not while the process is shutting down).
         let Ok(runtime) = tokio::runtime::Handle::try_current() else {
             return;
         };
         runtime.spawn(async move {
-            if let Err(e) = db::downloads::finish(state.db.pool(), &id, sent, complete, state.clock.now_ms()).await {
+            if let Err(e) = write(&state, &id, sent, complete, carried).await {
                 tracing::warn!(download = %id, error = %e, "cannot record download");
             }
         });
     }
+}
+
+async fn write(
+    state: &AppState,
+    id: &str,
+    sent: u64,
+    complete: bool,
+    carried: Option<(Vec<Carried>, ArchiveLayout)>,
+) -> Result<(), db::DbError> {
+    let now = state.clock.now_ms();
+    let mut tx = state.db.begin().await?;
+    db::downloads::finish(&mut *tx, id, sent, complete, now).await?;
+    if let Some((files, layout)) = carried {
+        db::downloads::insert_carried(
+            &mut tx,
+            id,
+            layout.transfer,
+            layout.user,
+            layout.started_at,
+            &files,
+            now,
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(())
 }
 
 impl Stream for Recorded {
@@ -51,7 +105,6 @@ impl Stream for Recorded {
         next
     }
 }
-
 impl Drop for Recorded {
     fn drop(&mut self) {
         self.finish(false);
@@ -65,6 +118,52 @@ pub fn recorded(state: &AppState, id: String, expected: u64, body: ByteStream) -
         sent: 0,
         expected,
         receipt: Some((state.clone(), id)),
+        layout: None,
     }
     .boxed()
+}
+
+/// As [`recorded`], for a ZIP: each file it carried also gets its receipt.
+pub fn recorded_archive(
+    state: &AppState,
+    id: String,
+    expected: u64,
+    layout: ArchiveLayout,
+    body: ByteStream,
+) -> ByteStream {
+    Recorded {
+        inner: body,
+        sent: 0,
+        expected,
+        receipt: Some((state.clone(), id)),
+        layout: Some(layout),
+    }
+    .boxed()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_file_is_complete_once_the_archive_got_past_it() {
+        let (a, b, c) = (FileId::new(), FileId::new(), FileId::new());
+        let layout = ArchiveLayout {
+            transfer: TransferId::new(),
+            user: UserId::new(),
+            started_at: 0,
+            files: vec![(a, 40, 140), (b, 200, 300), (c, 350, 350)],
+        };
+        let at = |sent| {
+            layout
+                .carried(sent)
+                .into_iter()
+                .map(|c| (c.file, c.bytes, c.complete))
+                .collect::<Vec<_>>()
+        };
+        assert!(at(30).is_empty(), "only the first header was sent");
+        assert_eq!(at(100), [(a, 60, false)]);
+        assert_eq!(at(250), [(a, 100, true), (b, 50, false)]);
+        assert_eq!(at(400), [(a, 100, true), (b, 100, true), (c, 0, true)]);
+    }
 }

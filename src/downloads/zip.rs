@@ -95,6 +95,14 @@ fn central_extra_len(size: u64, offset: u64, threshold: u64) -> u64 {
     if fields == 0 { 0 } else { 4 + 8 * fields }
 }
 
+impl<K> PlannedEntry<K> {
+    /// Where the file's own bytes lie in the archive.
+    pub fn data_range(&self) -> std::ops::Range<u64> {
+        let start = self.offset + local_header_len(&self.name, self.zip64);
+        start..start + self.size
+    }
+}
+
 impl<K> Plan<K> {
     /// Lays out the archive: `(name, size, modified_ms, source)` per file.
     pub fn new(files: Vec<(String, u64, i64, K)>, threshold: u64) -> Self {

@@ -1,7 +1,7 @@
 //! `GET /api/v1/files/{id}/content`: one file, with ranges, as an attachment.
 
 use axum::body::Body;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use relais_storage::{PresignOp, PresignRequest, keys};
@@ -45,12 +45,21 @@ pub(super) fn requested_range(
     })
 }
 
+/// `?play=1`: the page's audio or video player is asking; its receipt says "played".
+#[derive(serde::Deserialize)]
+pub struct ContentQuery {
+    #[serde(default)]
+    play: Option<String>,
+}
+
 pub async fn content(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
+    Query(query): Query<ContentQuery>,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
+    let played = query.play.is_some_and(|p| p == "1");
     let id = FileId::parse(&id).ok_or(AppError::NotFound)?;
     let (file, transfer) = downloads::downloadable(&state, &caller.user, id).await?;
     let size = file.size.unwrap_or_default();
@@ -78,6 +87,7 @@ pub async fn content(
             user: caller.user.id,
             kind: Kind::Redirect,
             range_start: None,
+            played,
         };
         downloads::open_receipt(&state, receipt, transfer.client, &file.name).await?;
         return Ok((
@@ -94,7 +104,7 @@ pub async fn content(
         Ok(range) => range,
         Err(unsatisfiable) => return Ok(unsatisfiable),
     };
-    let body = downloads::file_body(&state, &caller.user, &file, range, transfer.client).await?;
+    let body = downloads::file_body(&state, &caller.user, &file, range, transfer.client, played).await?;
     let (status, length) = match range {
         Some(r) => (StatusCode::PARTIAL_CONTENT, r.len()),
         None => (StatusCode::OK, size),
@@ -139,9 +149,24 @@ pub async fn archive(
         user: caller.user.id,
         kind: Kind::Archive,
         range_start: None,
+        played: false,
     };
     let receipt = downloads::open_receipt(&state, receipt, transfer.client, &transfer.title).await?;
-    let body = downloads::recorded(&state, receipt, total, downloads::archive::stream(state.clone(), plan));
+    let layout = downloads::ArchiveLayout {
+        transfer: id,
+        user: caller.user.id,
+        started_at: state.clock.now_ms(),
+        files: plan
+            .entries
+            .iter()
+            .map(|e| {
+                let range = e.data_range();
+                (e.source.1, range.start, range.end)
+            })
+            .collect(),
+    };
+    let stream = downloads::archive::stream(state.clone(), plan);
+    let body = downloads::recorded_archive(&state, receipt, total, layout, stream);
     let mut response = Response::new(Body::from_stream(body));
     let h = response.headers_mut();
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/zip"));

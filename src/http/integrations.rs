@@ -46,7 +46,7 @@ pub async fn create(
 ) -> Result<(StatusCode, axum::Json<Issued>), AppError> {
     let (id, secret) = integration::create(&state, &body.name).await?;
     // Clients' pages offer "Quotes & invoices" from now on.
-    state.studio.forget();
+    state.studio.reload().await?;
     Ok((
         StatusCode::CREATED,
         axum::Json(Issued {

@@ -1,6 +1,7 @@
 //! HTTP: router assembly, cross-cutting layers, one module per resource.
 
 pub mod activity;
+mod arrangement;
 pub mod auth;
 mod billing;
 mod clients;
@@ -85,7 +86,8 @@ pub fn router(state: AppState) -> Router {
         .route("/integrations/{id}", delete(integrations::revoke))
         .route("/integrations/{id}/rotation", post(integrations::rotate))
         .route("/transfers", get(transfers::list).post(transfers::create))
-        .route("/transfers/{id}", get(transfers::show))
+        .route("/transfers/{id}", get(transfers::show).patch(arrangement::arrange))
+        .route("/transfers/{id}/order", put(arrangement::order))
         .route("/transfers/{id}/archive", get(downloads::archive))
         .route("/transfers/{id}/complete", post(transfers::complete))
         .route(

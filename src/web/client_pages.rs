@@ -2,7 +2,7 @@
 //! the page to send files.
 
 use axum::extract::{Path, State};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 
 use super::{Chrome, PageError, Viewer, render};
 use crate::db::files::FileRecord;
@@ -23,6 +23,8 @@ pub struct Tile {
     pub date_iso: String,
     pub date: String,
     pub expires: Option<(String, String)>,
+    /// A delivery's cover picture (thumbnail size), when it has photos.
+    pub cover: Option<Picture>,
 }
 
 pub fn tile(t: &Texts, locale: Locale, transfer: &Transfer, totals: (u64, u64), href: String) -> Tile {
@@ -35,7 +37,24 @@ pub fn tile(t: &Texts, locale: Locale, transfer: &Transfer, totals: (u64, u64), 
         date_iso: i18n::iso(date_ms),
         date: i18n::date(locale, date_ms),
         expires: transfer.expires_at.map(|e| (i18n::iso(e), i18n::date(locale, e))),
+        cover: None,
     }
+}
+
+/// The picture that stands for a delivery: the studio's chosen cover, else its first
+/// photo (in the studio's order) that has a thumbnail.
+pub async fn cover(state: &AppState, transfer: &Transfer) -> Result<Option<Picture>, PageError> {
+    let files = db::files::list_for_transfer(state.db.pool(), transfer.id).await?;
+    let variants = db::variants::for_transfer(state.db.pool(), transfer.id).await?;
+    let thumb = |f: &FileRecord| {
+        let rows = variants.get(&f.id.to_string()).map_or(&[][..], Vec::as_slice);
+        picture(f, rows, "thumb")
+    };
+    let chosen = transfer
+        .cover
+        .and_then(|c| files.iter().find(|f| f.id == c))
+        .and_then(thumb);
+    Ok(chosen.or_else(|| files.iter().filter(|f| f.category == Category::Photo).find_map(thumb)))
 }
 
 #[derive(askama::Template)]
@@ -60,7 +79,11 @@ pub async fn deliveries(State(state): State<AppState>, viewer: Viewer) -> Result
         let counts = totals.get(&transfer.id).copied().unwrap_or((0, 0));
         let href = format!("/deliveries/{}", transfer.id);
         match transfer.direction {
-            Direction::Delivery => deliveries.push(tile(t, viewer.locale, &transfer, counts, href)),
+            Direction::Delivery => {
+                let mut shown = tile(t, viewer.locale, &transfer, counts, href);
+                shown.cover = cover(&state, &transfer).await?;
+                deliveries.push(shown);
+            }
             Direction::Inbound if counts.0 > 0 => sent.push(tile(t, viewer.locale, &transfer, counts, href)),
             Direction::Inbound | Direction::Portfolio => {}
         }
@@ -88,8 +111,13 @@ pub struct Card {
     pub size: String,
     pub kind: &'static str,
     pub content: String,
+    /// What the page's player loads: the same bytes, receipted as "played".
+    pub play: String,
     pub status: &'static str,
     pub status_class: &'static str,
+    /// Processing states are the studio's business: a client sees one only when it tells
+    /// them something (a file still arriving, or one that failed).
+    pub show_status: bool,
     pub downloadable: bool,
 }
 
@@ -165,11 +193,19 @@ fn card(t: &Texts, locale: Locale, f: &FileRecord, variants: &[VariantRow]) -> C
         name: f.name.clone(),
         size: i18n::size(locale, f.size.unwrap_or(0)),
         kind,
+        play: format!("{content}?play=1"),
         content,
         status,
         status_class,
+        show_status: matches!(f.status, FileStatus::Uploading | FileStatus::Failed),
         downloadable: f.has_bytes(),
     }
+}
+
+#[derive(askama::Template)]
+#[template(path = "pages/unavailable.html")]
+struct UnavailablePage {
+    chrome: Chrome,
 }
 
 #[derive(askama::Template)]
@@ -190,7 +226,23 @@ pub async fn delivery(
     let user = viewer.client()?;
     let t = viewer.texts();
     let id = TransferId::parse(&id).ok_or(PageError::NotFound)?;
-    let transfer = transfers::readable(&state, user, id).await?;
+    let transfer = match transfers::readable(&state, user, id).await {
+        Ok(t) => t,
+        // The client's own delivery, unpublished or past its date: say so in words, with
+        // a way back. Anyone else's stays a plain "not found".
+        Err(crate::transfers::TransferError::NotFound) => {
+            return match db::transfers::find(state.db.pool(), id).await? {
+                Some(t) if t.client == Some(user.id) && t.direction == Direction::Delivery => {
+                    let page = render(UnavailablePage {
+                        chrome: viewer.chrome("deliveries", viewer.texts().delivery_gone_title),
+                    })?;
+                    Ok((axum::http::StatusCode::GONE, page).into_response())
+                }
+                _ => Err(PageError::NotFound),
+            };
+        }
+        Err(e) => return Err(e.into()),
+    };
     let files = db::files::list_for_transfer(state.db.pool(), id).await?;
     let variants = db::variants::for_transfer(state.db.pool(), id).await?;
     let cards: Vec<Card> = files

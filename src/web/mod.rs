@@ -13,6 +13,7 @@ mod settings_pages;
 mod site;
 mod studio_pages;
 pub mod texts;
+mod transfer_pages;
 mod viewer;
 
 use axum::Router;
@@ -46,7 +47,7 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route("/studio", get(studio_pages::dashboard))
         .route("/studio/clients", get(studio_pages::clients))
         .route("/studio/clients/{id}", get(studio_pages::client))
-        .route("/studio/transfers/{id}", get(studio_pages::transfer))
+        .route("/studio/transfers/{id}", get(transfer_pages::transfer))
         .route("/studio/activity", get(studio_pages::activity))
         .route("/studio/settings", get(settings_pages::page))
         .route("/studio/portfolio", get(portfolio_pages::list))
@@ -86,9 +87,26 @@ fn site_routes(state: &AppState) -> Router<AppState> {
         }))
 }
 
-/// Any other path: a page saying so (the API answers its own 404s in JSON).
-pub async fn not_found() -> PageError {
-    PageError::NotFound
+/// Any other path: a page saying so (the API answers its own 404s in JSON). A path with a
+/// trailing slash is sent to the same path without it, where the page is.
+pub async fn not_found(uri: axum::http::Uri) -> Result<Redirect, PageError> {
+    let path = uri.path();
+    if path.len() > 1 && path.ends_with('/') && !path.starts_with("/api/") {
+        let trimmed = path.trim_end_matches('/');
+        // "//host/" or "/\\host/" would become a redirect to another site.
+        if trimmed.is_empty()
+            || trimmed.get(1..).is_some_and(|rest| rest.starts_with(['/', '\\']))
+            || path.contains('\\')
+        {
+            return Err(PageError::NotFound);
+        }
+        let target = match uri.query() {
+            Some(q) => format!("{trimmed}?{q}"),
+            None => trimmed.to_owned(),
+        };
+        return Ok(Redirect::permanent(&target));
+    }
+    Err(PageError::NotFound)
 }
 
 /// Where signing in leads unless a page asked to come back: [`start`].

@@ -4,11 +4,11 @@ use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use serde::Deserialize;
 
-use super::client_pages::{Tile, UploaderConfig, category_text, status_text, tile};
+use super::client_pages::{Tile, tile};
 use super::{Chrome, PageError, Viewer, render};
 use crate::db::activity::Entry;
 use crate::db::users::User;
-use crate::domain::{Direction, Locale, Role, TransferId, UserId};
+use crate::domain::{Direction, Locale, Role, UserId};
 use crate::state::AppState;
 use crate::web::texts::Texts;
 use crate::{db, i18n};
@@ -175,7 +175,7 @@ struct ClientPage {
     billing: super::billing_pages::BillingView,
 }
 
-fn delivery_state(t: &Texts, transfer: &db::transfers::Transfer, now: i64) -> (&'static str, &'static str) {
+pub(super) fn delivery_state(t: &Texts, transfer: &db::transfers::Transfer, now: i64) -> (&'static str, &'static str) {
     match (transfer.published_at, transfer.expires_at) {
         (_, Some(e)) if e <= now => (t.expired, "bad"),
         (Some(_), _) => (t.published, "ok"),
@@ -233,111 +233,6 @@ pub async fn client(
         status_class,
         inbound,
         deliveries,
-    })
-}
-
-struct FileRow {
-    id: String,
-    failure: Option<String>,
-    name: String,
-    category: &'static str,
-    size: String,
-    status: &'static str,
-    status_class: &'static str,
-    content: Option<String>,
-    downloads: String,
-}
-
-#[derive(askama::Template)]
-#[template(path = "pages/studio/transfer.html")]
-struct TransferPage {
-    chrome: Chrome,
-    id: TransferId,
-    title: String,
-    client: User,
-    is_delivery: bool,
-    published: bool,
-    state: &'static str,
-    state_class: &'static str,
-    expires: Option<(String, String)>,
-    expires_value: String,
-    files: Vec<FileRow>,
-    any_downloadable: bool,
-    uploader: UploaderConfig,
-}
-
-fn downloads_text(t: &Texts, locale: Locale, d: Option<&db::downloads::FileDownloads>) -> String {
-    match d {
-        None => t.never_downloaded.to_owned(),
-        Some(d) => {
-            let mut text = t.downloaded_times.replace("{n}", &d.count.to_string());
-            if let Some(last) = d.last_at {
-                text.push_str(&format!(", {} {}", t.last_on, i18n::date_time(locale, last)));
-            }
-            let done = if d.complete > 0 { t.complete } else { t.partial };
-            format!("{text} · {done}")
-        }
-    }
-}
-
-pub async fn transfer(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    Path(id): Path<String>,
-) -> Result<Response, PageError> {
-    viewer.studio()?;
-    let (t, locale) = (viewer.texts(), viewer.locale);
-    let id = TransferId::parse(&id).ok_or(PageError::NotFound)?;
-    let transfer = db::transfers::find(state.db.pool(), id)
-        .await?
-        .ok_or(PageError::NotFound)?;
-    let Some(client_id) = transfer.client else {
-        // The portfolio's files are managed from its own pages.
-        return Err(PageError::Redirect("/studio/portfolio".into()));
-    };
-    let client = db::users::find(state.db.pool(), client_id)
-        .await?
-        .ok_or(PageError::NotFound)?;
-    let downloads = db::downloads::summary_for_transfer(state.db.pool(), id).await?;
-    let files: Vec<FileRow> = db::files::list_for_transfer(state.db.pool(), id)
-        .await?
-        .into_iter()
-        .map(|f| {
-            let (status, status_class) = status_text(t, f.status);
-            let ready = f.has_bytes();
-            FileRow {
-                id: f.id.to_string(),
-                failure: f.failure.clone(),
-                category: category_text(t, f.category),
-                size: i18n::size(locale, f.size.unwrap_or(0)),
-                status,
-                status_class,
-                content: ready.then(|| format!("/api/v1/files/{}/content", f.id)),
-                downloads: downloads_text(t, locale, downloads.get(&f.id.to_string())),
-                name: f.name,
-            }
-        })
-        .collect();
-    let (state_text, state_class) = delivery_state(t, &transfer, state.clock.now_ms());
-    let mut uploader = UploaderConfig::new(&state, t, locale, id);
-    uploader.reload_on_done = true;
-    render(TransferPage {
-        chrome: viewer.chrome("clients", transfer.title.clone()),
-        id,
-        title: transfer.title.clone(),
-        is_delivery: transfer.direction == Direction::Delivery,
-        published: transfer.published_at.is_some(),
-        state: state_text,
-        state_class,
-        expires: transfer.expires_at.map(|e| (i18n::iso(e), i18n::date(locale, e))),
-        expires_value: transfer
-            .expires_at
-            .map(|e| i18n::iso(e).chars().take(10).collect())
-            .unwrap_or_default(),
-        any_downloadable: files.iter().any(|f| f.content.is_some()),
-        files,
-        client,
-        uploader,
     })
 }
 

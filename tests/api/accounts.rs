@@ -19,14 +19,15 @@ async fn creating_a_client_queues_one_invitation_email_with_text_and_html() {
             || email.contains("To: Claire et Louis <claire@example.fr>"),
         "{email}"
     );
-    assert!(email.contains("From: Relais <no-reply@localhost>"));
+    // Until the studio names itself, mail comes from "Studio", never from "Relais".
+    assert!(email.contains("From: Studio <no-reply@localhost>"), "{email}");
     assert!(
         email.contains("Message-ID: <") && email.contains("@localhost>"),
         "Message-ID on the sender's domain"
     );
     assert!(email.contains("multipart/alternative") && email.contains("text/plain") && email.contains("text/html"));
     assert!(
-        email.contains("Subject: =?utf-8?") || email.contains("Subject: Relais vous invite"),
+        email.contains("Subject: =?utf-8?") || email.contains("Subject: Studio vous invite"),
         "French subject: {email}"
     );
     assert!(!invitation_token(email).is_empty());

@@ -8,7 +8,7 @@ use futures_util::StreamExt;
 use reqwest::Method;
 
 use crate::helpers::tus::{Tus, meta, pattern, sha256_hex};
-use crate::helpers::{Answer, TestApp, spawn_app, spawn_app_with};
+use crate::helpers::{Answer, TestApp, eventually, spawn_app, spawn_app_with};
 
 /// Uploads files into the client's default transfer; returns (transfer id, file ids).
 async fn upload(tus: &Tus<'_>, files: &[(&str, &[u8])]) -> (String, Vec<String>) {
@@ -167,13 +167,15 @@ async fn every_download_leaves_a_receipt_complete_or_not() {
         .bytes_stream();
     partial.next().await.expect("a first chunk").expect("bytes");
     drop(partial);
-    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
 
     let id = relais::domain::FileId::parse(&ids[0]).expect("id");
-    let receipts = relais::db::downloads::for_file(app.state.db.pool(), id)
-        .await
-        .expect("receipts");
-    assert_eq!(receipts.len(), 2, "{receipts:?}");
+    let receipts = eventually("both receipts finished", || async {
+        let receipts = relais::db::downloads::for_file(app.state.db.pool(), id)
+            .await
+            .expect("receipts");
+        (receipts.len() == 2 && receipts.iter().all(|r| r.finished_at.is_some())).then_some(receipts)
+    })
+    .await;
     assert_eq!((receipts[0].complete, receipts[0].bytes_sent), (1, data.len() as i64));
     assert_eq!(receipts[1].complete, 0);
     assert!(receipts[1].bytes_sent < data.len() as i64);
@@ -297,15 +299,104 @@ async fn a_transfer_downloads_as_a_zip_that_standard_tools_open() {
     assert_eq!(members, expected);
     unzip_test(&path);
 
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     let id = relais::domain::TransferId::parse(&transfer).expect("id");
-    let receipts = relais::db::downloads::for_transfer(app.state.db.pool(), id)
-        .await
-        .expect("receipts");
+    let receipts = eventually("the archive's receipt", || async {
+        let receipts = relais::db::downloads::for_transfer(app.state.db.pool(), id)
+            .await
+            .expect("receipts");
+        receipts.iter().all(|r| r.finished_at.is_some()).then_some(receipts)
+    })
+    .await;
     assert_eq!(
         (receipts.len(), receipts[0].kind.as_str(), receipts[0].complete),
         (1, "archive", 1)
     );
+}
+
+#[tokio::test]
+async fn a_zip_is_a_receipt_for_each_file_it_carried_and_playing_is_not_downloading() {
+    let app = spawn_app().await;
+    let (tus, _) = Tus::client(&app, "anne@example.fr").await;
+    // The middle file is larger than both ends' socket buffers, so a client that hangs up
+    // inside it really leaves it unfinished.
+    let (first, middle, last) = (pattern(3_000_000, 31), pattern(40_000_000, 32), pattern(1000, 33));
+    let (transfer, ids) = upload(&tus, &[("a.jpg", &first), ("film.mp4", &middle), ("c.txt", &last)]).await;
+    let transfer_id = relais::domain::TransferId::parse(&transfer).expect("id");
+    let archive = format!("/api/v1/transfers/{transfer}/archive");
+    let finished_archives = |n: usize| {
+        let app = &app;
+        move || async move {
+            let rows = relais::db::downloads::for_transfer(app.state.db.pool(), transfer_id)
+                .await
+                .expect("receipts");
+            (rows.len() == n && rows.iter().all(|r| r.finished_at.is_some())).then_some(rows)
+        }
+    };
+
+    // A whole ZIP: each file gets its own complete receipt, pointing at the archive's.
+    tus.request(Method::GET, &archive)
+        .send()
+        .await
+        .expect("request")
+        .bytes()
+        .await
+        .expect("body");
+    let archives = eventually("the first archive's receipt", finished_archives(1)).await;
+    for (id, size) in ids.iter().zip([first.len(), middle.len(), last.len()]) {
+        let file = relais::domain::FileId::parse(id).expect("id");
+        let rows = relais::db::downloads::for_file(app.state.db.pool(), file)
+            .await
+            .expect("receipts");
+        assert_eq!(rows.len(), 1, "{rows:?}");
+        assert_eq!(rows[0].archive_id.as_deref(), Some(archives[0].id.as_str()));
+        assert_eq!((rows[0].complete, rows[0].bytes_sent), (1, size as i64));
+    }
+
+    // A ZIP abandoned inside the film: the photo before it is complete, the film partial,
+    // the last file never reached.
+    let mut stream = tus
+        .request(Method::GET, &archive)
+        .send()
+        .await
+        .expect("request")
+        .bytes_stream();
+    let mut read = 0usize;
+    while read < first.len() + 1_000_000 {
+        read += stream.next().await.expect("more").expect("bytes").len();
+    }
+    drop(stream);
+    eventually("the second archive's receipt", finished_archives(2)).await;
+    let summary = relais::db::downloads::summary_for_transfer(app.state.db.pool(), transfer_id)
+        .await
+        .expect("summary");
+    let of = |i: usize| summary.get(&ids[i]).copied().expect("a summary");
+    assert_eq!((of(0).count, of(0).complete), (2, 2));
+    assert_eq!((of(1).count, of(1).complete), (2, 1));
+    assert_eq!((of(2).count, of(2).complete), (1, 1));
+
+    // Playing in the page is receipted as played, not as a download.
+    let played = tus
+        .request(Method::GET, &format!("/api/v1/files/{}/content?play=1", ids[2]))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(played.status(), 200);
+    played.bytes().await.expect("body");
+    let file = relais::domain::FileId::parse(&ids[2]).expect("id");
+    eventually("the play's receipt", || async {
+        let rows = relais::db::downloads::for_file(app.state.db.pool(), file)
+            .await
+            .expect("receipts");
+        rows.iter()
+            .any(|r| r.played == 1 && r.finished_at.is_some())
+            .then_some(())
+    })
+    .await;
+    let summary = relais::db::downloads::summary_for_transfer(app.state.db.pool(), transfer_id)
+        .await
+        .expect("summary");
+    let last_file = summary.get(&ids[2]).copied().expect("summary");
+    assert_eq!((last_file.count, last_file.played), (1, 1));
 }
 
 #[tokio::test]

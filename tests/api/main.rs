@@ -5,6 +5,7 @@
 mod helpers;
 
 mod accounts;
+mod arrangement;
 mod authorization;
 mod cli;
 mod clients;

@@ -184,6 +184,7 @@ async fn every_page_checks_who_is_asking() {
         "/studio",
         "/studio/clients",
         "/studio/integrations",
+        "/studio/settings",
         "/billing",
         "/studio/portfolio",
         &format!("/studio/portfolio/albums/{album}"),
@@ -213,6 +214,7 @@ async fn every_page_checks_who_is_asking() {
         format!("/studio/transfers/{delivery}"),
         "/studio/activity".to_owned(),
         "/studio/integrations".to_owned(),
+        "/studio/settings".to_owned(),
         "/studio/portfolio".to_owned(),
         format!("/studio/portfolio/albums/{album}"),
         format!("/studio/portfolio/stories/{story}"),
@@ -364,4 +366,60 @@ async fn the_first_run_link_creates_one_studio_account_and_works_once() {
         "{}",
         closed.body
     );
+}
+
+#[tokio::test]
+async fn a_delivery_no_longer_available_says_so_and_trailing_slashes_lead_to_the_page() {
+    let app = spawn_app().await;
+    let (studio, _) = crate::helpers::tus::Tus::studio(&app, "studio@example.fr").await;
+    let anne = app
+        .create_active_client("anne@example.fr", "correct horse battery")
+        .await;
+    app.create_active_client("bob@example.fr", "correct horse battery")
+        .await;
+    let made = studio
+        .call(
+            Method::POST,
+            "/api/v1/transfers",
+            Some(serde_json::json!({"title": "Mariage", "direction": "delivery", "client": anne.id.to_string()})),
+        )
+        .await;
+    let delivery = made.body["id"].as_str().expect("id").to_owned();
+    studio.upload("a.jpg", b"bytes", Some(&delivery)).await;
+    let publication = format!("/api/v1/transfers/{delivery}/publication");
+    assert_eq!(
+        studio
+            .call(Method::PUT, &publication, Some(serde_json::json!({})))
+            .await
+            .status,
+        200
+    );
+
+    let client = Browser::new(&app);
+    client.login("anne@example.fr", "correct horse battery", None).await;
+    let path = format!("/deliveries/{delivery}");
+    assert_eq!(client.get(&path, None).await.status, 200);
+    assert_eq!(studio.call(Method::DELETE, &publication, None).await.status, 200);
+    let gone = client.get(&path, None).await;
+    assert_eq!(gone.status, 410);
+    assert!(gone.body.contains("n’est plus disponible") && gone.body.contains("href=\"/deliveries\""));
+    assert!(gone.body.contains("class=\"topbar\""), "in the site's own frame");
+    // Someone else's delivery is not announced as "gone": it does not exist for them.
+    let bob = Browser::new(&app);
+    bob.login("bob@example.fr", "correct horse battery", None).await;
+    assert_eq!(bob.get(&path, None).await.status, 404);
+
+    // A trailing slash leads to the page; never to another site.
+    let slash = client.get("/deliveries/", None).await;
+    assert_eq!((slash.status, slash.header("location")), (308, "/deliveries"));
+    let with_query = client.get("/login/?next=%2Fsend", None).await;
+    assert_eq!(with_query.header("location"), "/login?next=%2Fsend");
+    for hostile in ["//evil.example/", "/%2F/", "/\\evil.example/"] {
+        let page = client.get(hostile, None).await;
+        assert!(
+            !page.header("location").contains("evil") && !page.header("location").starts_with("//"),
+            "{hostile}: {}",
+            page.header("location")
+        );
+    }
 }

@@ -150,6 +150,23 @@ async fn clients_get_403_on_every_studio_route() {
         (Method::GET, "/api/v1/integrations/calls".to_owned(), None),
         (Method::POST, format!("/api/v1/integrations/{some_file}/rotation"), None),
         (Method::DELETE, format!("/api/v1/integrations/{some_file}"), None),
+        (
+            Method::PUT,
+            format!("/api/v1/transfers/{some_file}/order"),
+            Some(serde_json::json!({"files": []})),
+        ),
+        (
+            Method::PATCH,
+            format!("/api/v1/transfers/{some_file}"),
+            Some(serde_json::json!({"cover": null})),
+        ),
+        (Method::GET, "/api/v1/studio".to_owned(), None),
+        (
+            Method::PATCH,
+            "/api/v1/studio".to_owned(),
+            Some(serde_json::json!({"name": "X"})),
+        ),
+        (Method::DELETE, "/api/v1/studio/logo".to_owned(), None),
     ];
     for (method, path, body) in routes {
         let answer = anne.call(method.clone(), &path, body).await;

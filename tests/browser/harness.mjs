@@ -192,3 +192,91 @@ export function pattern(len, seed) {
   }
   return buf
 }
+
+/// A studio account made with `relais admin create` and an API token for it.
+export function studioToken(relais, email = 'studio@example.fr') {
+  relais.cli(['admin', 'create', '--email', email, '--password-stdin'], 'correct horse battery staple\n')
+  return relais.cli(['token', 'create', '--email', email, '--name', 'tests'])
+}
+
+/// Calls the API with a bearer token; resolves to { status, body }.
+export async function api(relais, token, method, url, body) {
+  const response = await fetch(`${relais.base}${url}`, {
+    method,
+    headers: {
+      Authorization: `Bearer ${token}`,
+      ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  })
+  const text = await response.text()
+  let parsed = null
+  try {
+    parsed = JSON.parse(text)
+  } catch {}
+  return { status: response.status, body: parsed }
+}
+
+/// One file sent whole with tus's creation-with-upload; returns the upload's URL.
+export async function tusUpload(relais, token, transfer, name, bytes) {
+  const meta = [
+    ['filename', name],
+    ['transfer', transfer],
+  ]
+    .map(([k, v]) => `${k} ${Buffer.from(v).toString('base64')}`)
+    .join(',')
+  const response = await fetch(`${relais.base}/api/v1/uploads`, {
+    method: 'POST',
+    headers: {
+      Authorization: `Bearer ${token}`,
+      'Tus-Resumable': '1.0.0',
+      'Upload-Length': String(bytes.length),
+      'Upload-Metadata': meta,
+      'Content-Type': 'application/offset+octet-stream',
+    },
+    body: bytes,
+  })
+  if (response.status !== 201) throw new Error(`upload of ${name}: ${response.status} ${await response.text()}`)
+  return response.headers.get('location')
+}
+
+/// A JPEG made by ffmpeg (scripts/test.sh installs it): a plain colour, `w`×`h`.
+export function jpeg(w, h, colour) {
+  return execFileSync(
+    'ffmpeg',
+    ['-v', 'error', '-f', 'lavfi', '-i', `color=c=${colour}:s=${w}x${h}`, '-frames:v', '1', '-f', 'mjpeg', 'pipe:1'],
+    { maxBuffer: 64 * 1024 * 1024 },
+  )
+}
+
+/// A client made with `relais client create` who accepted the invitation, signed in, in
+/// a page of its own (`context` options: locale, viewport, hasTouch…).
+export async function clientPage(relais, browser, { email, name, context = {} }) {
+  const id = relais.cli(['client', 'create', '--email', email, '--name', name])
+  const invitation = await relais.waitForMail((m) => m.includes(email) && m.includes('/invitation/'))
+  const token = linkIn(invitation, '/invitation/').pathname.split('/').pop()
+  const accepted = await fetch(`${relais.base}/api/v1/invitations/accept`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ token, password: 'correct horse battery staple' }),
+  })
+  if (!accepted.ok) throw new Error(`invitation: ${accepted.status} ${await accepted.text()}`)
+  const page = await (await browser.newContext({ locale: 'fr-FR', ...context })).newPage()
+  await page.goto(`${relais.base}/login`)
+  await page.fill('input[name="email"]', email)
+  await page.fill('input[name="password"]', 'correct horse battery staple')
+  await page.click('button[type="submit"]')
+  await page.waitForURL(/\/deliveries$/)
+  return { id, page }
+}
+
+/// Waits until `check()` resolves truthy (polling), or fails after `ms`.
+export async function eventually(check, what, ms = 30000) {
+  const until = Date.now() + ms
+  while (Date.now() < until) {
+    const value = await check()
+    if (value) return value
+    await new Promise((r) => setTimeout(r, 150))
+  }
+  throw new Error(`timed out waiting for ${what}`)
+}

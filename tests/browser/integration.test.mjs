@@ -71,6 +71,12 @@ test('quote site, client and studio', { timeout: 120_000 }, async () => {
     await page.fill('input[name="password"]', PASSWORD)
     await page.click('button[type="submit"]')
     await page.waitForURL(/\/deliveries$/)
+    // On a phone the navigation folds behind "Menu", and the header stays one line.
+    const bar = await page.locator('header.topbar').boundingBox()
+    assert.ok(bar.height < 80, `the signed-in header is one line (${bar.height}px)`)
+    assert.equal(await page.locator('nav >> text=Devis et factures').isVisible(), false)
+    await page.click('[data-menu-toggle]')
+    assert.equal(await page.getAttribute('[data-menu-toggle]', 'aria-expanded'), 'true')
     await page.click('nav >> text=Devis et factures')
     await page.waitForURL(/\/billing$/)
     const french = await page.textContent('main')

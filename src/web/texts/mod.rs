@@ -98,6 +98,9 @@ pub struct Texts {
     pub download_all: &'static str,
     pub preview: &'static str,
     pub close: &'static str,
+    pub previous: &'static str,
+    pub next: &'static str,
+    pub fullscreen: &'static str,
     pub status_uploading: &'static str,
     pub status_stored: &'static str,
     pub status_processing: &'static str,
@@ -161,6 +164,9 @@ pub struct Texts {
     pub downloads_col: &'static str,
     pub never_downloaded: &'static str,
     pub downloaded_times: &'static str,
+    pub downloaded_once: &'static str,
+    pub played_once: &'static str,
+    pub played_times: &'static str,
     pub last_on: &'static str,
     pub complete: &'static str,
     pub partial: &'static str,
@@ -298,6 +304,15 @@ pub struct Texts {
     pub is_cover: &'static str,
     pub move_up: &'static str,
     pub move_down: &'static str,
+    pub move_earlier: &'static str,
+    pub move_later: &'static str,
+    pub publish_title: &'static str,
+    pub delivery_empty_studio: &'static str,
+    pub inbound_empty_studio: &'static str,
+    pub client_sent_nothing: &'static str,
+    pub delivery_gone_title: &'static str,
+    pub delivery_gone: &'static str,
+    pub back_to_deliveries: &'static str,
     pub remove_item: &'static str,
     pub confirm_remove_item: &'static str,
     pub delete_album: &'static str,
@@ -362,6 +377,23 @@ impl Texts {
             "stale" => self.outcome_stale,
             "replayed" => self.outcome_replayed,
             _ => self.outcome_rejected,
+        }
+    }
+
+    /// "Téléchargé une fois" / "Téléchargé 3 fois": singular and plural agree.
+    pub fn downloaded(&self, n: u64) -> String {
+        if n == 1 {
+            self.downloaded_once.to_owned()
+        } else {
+            self.downloaded_times.replace("{n}", &n.to_string())
+        }
+    }
+
+    pub fn played(&self, n: u64) -> String {
+        if n == 1 {
+            self.played_once.to_owned()
+        } else {
+            self.played_times.replace("{n}", &n.to_string())
         }
     }
 

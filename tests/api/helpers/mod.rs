@@ -246,3 +246,19 @@ pub fn totp_secret(uri: &str) -> String {
         .map(|(_, v)| v.into_owned())
         .expect("secret in URI")
 }
+
+/// Polls `check` until it gives a value, for at most ten seconds: for side effects that a
+/// background task writes (receipts, jobs), without a fixed sleep.
+pub async fn eventually<T, Fut>(what: &str, mut check: impl FnMut() -> Fut) -> T
+where
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let until = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        if let Some(value) = check().await {
+            return value;
+        }
+        assert!(std::time::Instant::now() < until, "timed out waiting for {what}");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}

@@ -1,0 +1,146 @@
+//! `/studio/transfers/{id}`: one transfer as the studio sees it. A delivery shows its
+//! photos as a grid of thumbnails the studio can order and pick a cover from, the
+//! uploader first (files go in before publishing), then the publication form; every file
+//! says who got it, complete or not, by link, ZIP or in-page playing.
+
+use axum::extract::{Path, State};
+use axum::response::Response;
+
+use super::client_pages::{Picture, UploaderConfig, category_text, picture, status_text};
+use super::studio_pages::delivery_state;
+use super::{Chrome, PageError, Viewer, render};
+use crate::db::users::User;
+use crate::domain::{Direction, FileStatus, Locale, TransferId};
+use crate::state::AppState;
+use crate::web::texts::Texts;
+use crate::{db, i18n};
+
+struct FileRow {
+    id: String,
+    failure: Option<String>,
+    name: String,
+    category: &'static str,
+    size: String,
+    status: &'static str,
+    status_class: &'static str,
+    content: Option<String>,
+    downloads: String,
+    thumb: Option<Picture>,
+    /// A photo with a thumbnail can be the delivery's cover.
+    can_cover: bool,
+    is_cover: bool,
+}
+
+#[derive(askama::Template)]
+#[template(path = "pages/studio/transfer.html")]
+struct TransferPage {
+    chrome: Chrome,
+    id: TransferId,
+    title: String,
+    client: User,
+    is_delivery: bool,
+    published: bool,
+    state: &'static str,
+    state_class: &'static str,
+    expires: Option<(String, String)>,
+    expires_value: String,
+    files: Vec<FileRow>,
+    any_downloadable: bool,
+    uploader: UploaderConfig,
+}
+
+/// "Téléchargé 2 fois, dernier le …, complet · lu une fois dans la page" (a ZIP that
+/// carried the file counts as a download of it; playing in the page is not one).
+fn downloads_text(t: &Texts, locale: Locale, d: Option<&db::downloads::FileDownloads>) -> String {
+    let Some(d) = d else {
+        return t.never_downloaded.to_owned();
+    };
+    let mut parts = Vec::new();
+    if d.count > 0 {
+        let mut text = t.downloaded(d.count);
+        if let Some(last) = d.last_at {
+            text.push_str(&format!(", {} {}", t.last_on, i18n::date_time(locale, last)));
+        }
+        let done = if d.complete > 0 { t.complete } else { t.partial };
+        parts.push(format!("{text} · {done}"));
+    } else {
+        parts.push(t.never_downloaded.to_owned());
+    }
+    if d.played > 0 {
+        parts.push(t.played(d.played));
+    }
+    parts.join(" · ")
+}
+
+pub async fn transfer(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    viewer.studio()?;
+    let (t, locale) = (viewer.texts(), viewer.locale);
+    let id = TransferId::parse(&id).ok_or(PageError::NotFound)?;
+    let transfer = db::transfers::find(state.db.pool(), id)
+        .await?
+        .ok_or(PageError::NotFound)?;
+    let Some(client_id) = transfer.client else {
+        // The portfolio's files are managed from its own pages.
+        return Err(PageError::Redirect("/studio/portfolio".into()));
+    };
+    let client = db::users::find(state.db.pool(), client_id)
+        .await?
+        .ok_or(PageError::NotFound)?;
+    let downloads = db::downloads::summary_for_transfer(state.db.pool(), id).await?;
+    let variants = db::variants::for_transfer(state.db.pool(), id).await?;
+    let records = db::files::list_for_transfer(state.db.pool(), id).await?;
+    // Without a chosen cover, the client's list shows the first photo: say which.
+    let shown_cover = transfer.cover.or_else(|| {
+        records
+            .iter()
+            .find(|f| f.status == FileStatus::Ready && variants.contains_key(&f.id.to_string()))
+            .map(|f| f.id)
+    });
+    let files: Vec<FileRow> = records
+        .into_iter()
+        .map(|f| {
+            let (status, status_class) = status_text(t, f.status);
+            let rows = variants.get(&f.id.to_string()).map_or(&[][..], Vec::as_slice);
+            let thumb = picture(&f, rows, "thumb");
+            FileRow {
+                id: f.id.to_string(),
+                failure: f.failure.clone(),
+                category: category_text(t, f.category),
+                size: i18n::size(locale, f.size.unwrap_or(0)),
+                status,
+                status_class,
+                content: f.has_bytes().then(|| format!("/api/v1/files/{}/content", f.id)),
+                downloads: downloads_text(t, locale, downloads.get(&f.id.to_string())),
+                can_cover: thumb.is_some(),
+                is_cover: shown_cover == Some(f.id),
+                thumb,
+                name: f.name,
+            }
+        })
+        .collect();
+    let (state_text, state_class) = delivery_state(t, &transfer, state.clock.now_ms());
+    let mut uploader = UploaderConfig::new(&state, t, locale, id);
+    uploader.reload_on_done = true;
+    render(TransferPage {
+        chrome: viewer.chrome("clients", transfer.title.clone()),
+        id,
+        title: transfer.title.clone(),
+        is_delivery: transfer.direction == Direction::Delivery,
+        published: transfer.published_at.is_some(),
+        state: state_text,
+        state_class,
+        expires: transfer.expires_at.map(|e| (i18n::iso(e), i18n::date(locale, e))),
+        expires_value: transfer
+            .expires_at
+            .map(|e| i18n::iso(e).chars().take(10).collect())
+            .unwrap_or_default(),
+        any_downloadable: files.iter().any(|f| f.content.is_some()),
+        files,
+        client,
+        uploader,
+    })
+}
