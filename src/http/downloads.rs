@@ -7,6 +7,7 @@ use axum::response::{IntoResponse, Response};
 use relais_storage::{PresignOp, PresignRequest, keys};
 
 use super::auth::Caller;
+use crate::db;
 use crate::db::downloads::{Kind, NewDownload};
 use crate::domain::FileId;
 use crate::downloads::{self, headers::RangeRequest, headers::attachment, headers::parse_range, headers::served_type};
@@ -165,16 +166,21 @@ pub async fn archive(
             })
             .collect(),
     };
+    // "Claire et Louis – Photos du mariage.zip": the archive says whose and what it is.
+    let name = match transfer.client {
+        Some(client) => match db::users::find(state.db.pool(), client).await? {
+            Some(owner) => format!("{} – {}.zip", owner.name, transfer.title),
+            None => format!("{}.zip", transfer.title),
+        },
+        None => format!("{}.zip", transfer.title),
+    };
     let stream = downloads::archive::stream(state.clone(), plan);
     let body = downloads::recorded_archive(&state, receipt, total, layout, stream);
     let mut response = Response::new(Body::from_stream(body));
     let h = response.headers_mut();
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/zip"));
     h.insert(header::CONTENT_LENGTH, HeaderValue::from(total));
-    h.insert(
-        header::CONTENT_DISPOSITION,
-        header_value(&attachment(&format!("{}.zip", transfer.title)))?,
-    );
+    h.insert(header::CONTENT_DISPOSITION, header_value(&attachment(&name))?);
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
     Ok(response)
 }

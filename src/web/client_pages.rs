@@ -161,8 +161,12 @@ pub fn picture(file: &FileRecord, variants: &[VariantRow], name: &str) -> Option
 }
 
 fn card(t: &Texts, locale: Locale, f: &FileRecord, variants: &[VariantRow]) -> Card {
-    // What the browser can show by itself; everything else is a download.
+    // What the browser can show by itself; everything else is a download. A photo whose
+    // web sizes exist previews through them, whatever type its sender declared.
+    let large = picture(f, variants, "large");
     let kind = match (f.category, f.media_type.split('/').next().unwrap_or_default()) {
+        // A video's variants are its poster: it still plays.
+        (Category::Photo, _) | (_, "image") if large.is_some() => "photo",
         (_, "image")
             if matches!(
                 f.media_type.as_str(),
@@ -188,7 +192,7 @@ fn card(t: &Texts, locale: Locale, f: &FileRecord, variants: &[VariantRow]) -> C
                 format!("{}:{:02}", secs / 60, secs % 60)
             }
         }),
-        preview: picture(f, variants, "large").map_or_else(|| content.clone(), |p| p.jpeg),
+        preview: large.map_or_else(|| content.clone(), |p| p.jpeg),
         label: category_text(t, f.category),
         name: f.name.clone(),
         size: i18n::size(locale, f.size.unwrap_or(0)),
@@ -282,6 +286,10 @@ pub struct UploaderConfig {
     pub complete: Option<String>,
     pub categories_json: String,
     pub reload_on_done: bool,
+    /// Only these kinds of files (Uppy's `allowedFileTypes`, in JSON), when limited.
+    pub accept_json: Option<String>,
+    /// Whether the page offers the category choice (not for the portfolio).
+    pub categories: bool,
 }
 
 impl UploaderConfig {
@@ -310,6 +318,8 @@ impl UploaderConfig {
             complete: None,
             categories_json: categories.to_string(),
             reload_on_done: false,
+            accept_json: None,
+            categories: true,
         }
     }
 }
@@ -320,7 +330,8 @@ struct SendPage {
     chrome: Chrome,
     lead: String,
     uploader: UploaderConfig,
-    sent: Vec<Card>,
+    /// Every batch the client sent, named or not, newest first.
+    sent: Vec<Tile>,
 }
 
 pub async fn send(State(state): State<AppState>, viewer: Viewer) -> Result<Response, PageError> {
@@ -335,21 +346,16 @@ pub async fn send(State(state): State<AppState>, viewer: Viewer) -> Result<Respo
     .await?;
     let mut uploader = UploaderConfig::new(&state, t, viewer.locale, transfer.id);
     uploader.complete = Some(format!("/api/v1/transfers/{}/complete", transfer.id));
-    let files = db::files::list_for_transfer(state.db.pool(), transfer.id).await?;
-    let variants = db::variants::for_transfer(state.db.pool(), transfer.id).await?;
-    let sent = files
-        .iter()
-        .rev()
-        .filter(|f| f.status != FileStatus::Uploading)
-        .map(|f| {
-            card(
-                t,
-                viewer.locale,
-                f,
-                variants.get(&f.id.to_string()).map_or(&[][..], Vec::as_slice),
-            )
-        })
-        .collect();
+    let totals = db::files::stored_totals(state.db.pool(), Some(user.id)).await?;
+    let mut sent: Vec<Tile> = Vec::new();
+    for inbound in db::transfers::list(state.db.pool(), Some(user.id)).await? {
+        let counts = totals.get(&inbound.id).copied().unwrap_or((0, 0));
+        if inbound.direction == Direction::Inbound && counts.0 > 0 {
+            let href = format!("/deliveries/{}", inbound.id);
+            sent.push(tile(t, viewer.locale, &inbound, counts, href));
+        }
+    }
+    sent.reverse();
     render(SendPage {
         chrome: viewer.chrome("send", t.send_title),
         lead: t.send_lead.replace("{max}", &uploader.max_size_text),

@@ -292,5 +292,8 @@ pub async fn story(
 fn set_uploader(state: &AppState, t: &'static Texts, locale: Locale, key: &str, id: &str) -> UploaderConfig {
     let mut uploader = UploaderConfig::into_target(state, t, locale, key, id);
     uploader.reload_on_done = true;
+    // The portfolio shows photos and videos; the picker offers nothing else.
+    uploader.accept_json = Some(r#"["image/*","video/*"]"#.into());
+    uploader.categories = false;
     uploader
 }

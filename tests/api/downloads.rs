@@ -278,7 +278,9 @@ async fn a_transfer_downloads_as_a_zip_that_standard_tools_open() {
         response.headers()["content-disposition"]
             .to_str()
             .expect("text")
-            .contains("Fichiers%20envoy%C3%A9s.zip")
+            .contains("Client%20Test%20%E2%80%93%20Fichiers%20envoy%C3%A9s.zip"),
+        "the client's name and the title: {:?}",
+        response.headers()["content-disposition"]
     );
     let body = response.bytes().await.expect("body");
     assert_eq!(body.len() as u64, announced, "the announced length is exact");

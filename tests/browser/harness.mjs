@@ -193,9 +193,8 @@ export function pattern(len, seed) {
   return buf
 }
 
-/// A studio account made with `relais admin create` and an API token for it.
-export function studioToken(relais, email = 'studio@example.fr') {
-  relais.cli(['admin', 'create', '--email', email, '--password-stdin'], 'correct horse battery staple\n')
+/// A personal API token for an existing account (`relais token create`).
+export function apiToken(relais, email = 'studio@example.fr') {
   return relais.cli(['token', 'create', '--email', email, '--name', 'tests'])
 }
 

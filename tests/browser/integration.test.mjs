@@ -88,6 +88,7 @@ test('quote site, client and studio', { timeout: 120_000 }, async () => {
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)
     assert.ok(overflow <= 0, `no sideways scroll on a phone (${overflow}px)`)
     await screenshot(page, 'fr-client-billing')
+    await page.click('[data-menu-toggle]')
     await page.click('[data-lang="en"]')
     await page.waitForSelector('html[lang="en"]')
     const english = await page.textContent('main')

@@ -18,6 +18,11 @@ async function addFiles(page, paths) {
   const more = page.locator('.uppy-DashboardContent-addMore')
   if (await more.isVisible()) await more.click()
   await page.locator('input.uppy-Dashboard-input[type="file"]:not([webkitdirectory])').setInputFiles(paths)
+  // Files selected again over restored ones leave the "add more" panel open.
+  // (Usually the panel closes by itself once files are added.)
+  const panel = page.locator('.uppy-Dashboard-AddFilesPanel')
+  const closed = await panel.waitFor({ state: 'detached', timeout: 2000 }).then(() => true, () => false)
+  if (!closed) await panel.locator('.uppy-DashboardContent-back').click()
 }
 
 const sha256 = (bytes) => createHash('sha256').update(bytes).digest('hex')
@@ -143,9 +148,26 @@ test('client and studio journey', { timeout: 240_000 }, async () => {
       const bigOne = files.find((f) => f.name.startsWith('film'))
       return bigOne && bigOne.progress.bytesUploaded > 12 * 1024 * 1024
     }, null, { timeout: 60_000 })
+    // Leaving mid-upload asks first.
+    const leaving = new Promise((resolve) => {
+      page.once('dialog', async (dialog) => {
+        resolve(dialog.type())
+        await dialog.accept()
+      })
+    })
     await page.reload()
+    assert.equal(await leaving, 'beforeunload', 'the browser asked before leaving an upload')
     await page.waitForSelector('.uppy-Dashboard')
     await cdp.detach().catch(() => {})
+    // The files come back as they were, with how much was already sent, waiting to be
+    // selected again.
+    const restored = await page.waitForFunction(() => {
+      const files = Object.values(window.relaisUppy.getState().files)
+      const film = files.find((f) => f.name.startsWith('film'))
+      return film && film.isGhost && film.progress.bytesUploaded > 0 && film.progress.bytesUploaded
+    })
+    assert.ok((await restored.jsonValue()) > 0)
+    await screenshot(page, 'fr-client-send-restored')
 
     // Selecting the same files again resumes instead of restarting: the first PATCH of
     // the big file starts past zero.
@@ -230,7 +252,7 @@ test('client and studio journey', { timeout: 240_000 }, async () => {
     await admin.waitForSelector('.uppy-Dashboard')
     await addFiles(admin, [photoPath])
     await admin.click('.uppy-StatusBar-actionBtn--upload')
-    await admin.waitForSelector('td:has-text("mariage-001.jpg")', { timeout: 30_000 })
+    await admin.waitForSelector('.file-card .name:has-text("mariage-001.jpg")', { timeout: 30_000 })
     await admin.click('form[data-method="PUT"] button[type="submit"]')
     await admin.waitForSelector('.badge.ok:has-text("Publiée")')
     await screenshot(admin, 'fr-studio-delivery')
@@ -245,7 +267,7 @@ test('client and studio journey', { timeout: 240_000 }, async () => {
       return document.querySelector('dialog#preview').open && img.complete && img.naturalWidth === 900
     })
     await screenshot(page, 'fr-client-preview')
-    await page.click('dialog#preview button')
+    await page.click('dialog#preview form[method="dialog"] button')
     await screenshot(page, 'fr-client-delivery')
     const [zip] = await Promise.all([page.waitForEvent('download'), page.click('a:has-text("Tout télécharger")')])
     const zipPath = path.join(files, 'delivery.zip')

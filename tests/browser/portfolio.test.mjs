@@ -54,6 +54,11 @@ test('studio builds and publishes an album; a visitor sees it on a phone', { tim
     fs.writeFileSync(wide, await jpegFromCanvas(studio, 3000, 2000, '#2f6b4a'))
     fs.writeFileSync(tall, await jpegFromCanvas(studio, 1500, 2250, '#7a5c45'))
     await studio.waitForSelector('.uppy-Dashboard')
+    // The portfolio's picker offers photos and videos only, and no category choice.
+    assert.deepEqual(JSON.parse(await studio.getAttribute('#uploader', 'data-accept')), ['image/*', 'video/*'])
+    assert.equal(await studio.locator('fieldset.categories').count(), 0)
+    const picker = studio.locator('input.uppy-Dashboard-input[type="file"]:not([webkitdirectory])')
+    assert.match(await picker.getAttribute('accept'), /image\/\*/)
     await studio.locator('input.uppy-Dashboard-input[type="file"]:not([webkitdirectory])').setInputFiles([wide, tall])
     await studio.click('.uppy-StatusBar-actionBtn--upload')
     await studio.waitForSelector('#upload-done:not([hidden])', { timeout: 60_000 })

@@ -5,10 +5,12 @@ import Uppy from '@uppy/core'
 import Dashboard from '@uppy/dashboard'
 import Tus from '@uppy/tus'
 import AwsS3 from '@uppy/aws-s3'
+import GoldenRetriever from '@uppy/golden-retriever'
 import French from '@uppy/locales/lib/fr_FR.js'
 import '@uppy/core/css/style.min.css'
 import '@uppy/dashboard/css/style.min.css'
-import { api, message } from './app.js'
+import './uploader.css'
+import { api, message, problemText } from './app.js'
 
 const root = document.getElementById('uploader')
 if (root) start(root)
@@ -21,21 +23,101 @@ function guessCategory(type, name) {
   return 'other'
 }
 
+/// Uppy writes sizes the English way ("12.5 MB"); a French page reads "12,5 Mo".
+export function frenchSizes(text) {
+  const units = { B: 'o', KB: 'Ko', MB: 'Mo', GB: 'Go', TB: 'To' }
+  return text.replace(/(\d+(?:\.\d+)?)\s?(B|KB|MB|GB|TB)\b/g, (_, n, u) => `${n.replace('.', ',')}\u00a0${units[u]}`)
+}
+
+/// Rewrites the sizes in every text Uppy puts on the page, as it puts them there.
+function localiseSizes(root) {
+  const fix = (node) => {
+    const fixed = frenchSizes(node.nodeValue)
+    if (fixed !== node.nodeValue) node.nodeValue = fixed
+  }
+  const walk = (node) => {
+    if (node.nodeType === Node.TEXT_NODE) return fix(node)
+    const walker = document.createTreeWalker(node, NodeFilter.SHOW_TEXT)
+    while (walker.nextNode()) fix(walker.currentNode)
+  }
+  walk(root)
+  new MutationObserver((changes) => {
+    for (const change of changes) {
+      if (change.type === 'characterData') fix(change.target)
+      change.addedNodes.forEach(walk)
+    }
+  }).observe(root, { childList: true, subtree: true, characterData: true })
+}
+
 function start(root) {
   const cfg = root.dataset
   const csrf = document.querySelector('meta[name="csrf-token"]')?.content || ''
   const french = document.documentElement.lang === 'fr'
   const chosen = () => document.querySelector('input[name="category"]:checked')?.value || 'auto'
   const labels = JSON.parse(cfg.categories || '{}')
+  const accept = cfg.accept ? JSON.parse(cfg.accept) : null
 
   const uppy = new Uppy({
     id: `relais-${cfg.target}`,
     locale: french ? French : undefined,
     autoProceed: false,
-    restrictions: { maxFileSize: Number(cfg.maxSize) || null },
+    restrictions: { maxFileSize: Number(cfg.maxSize) || null, allowedFileTypes: accept },
     // Where the files go: { transfer } or, for the portfolio, { album } or { story }.
     meta: JSON.parse(cfg.meta || '{}'),
   })
+  if (french) localiseSizes(root)
+
+  // After a reload, the files that were on their way come back as they were (name,
+  // progress); selecting them again continues from what the server already has.
+  uppy.use(GoldenRetriever, { serviceWorker: false })
+
+  // Leaving while bytes are on their way asks first.
+  window.addEventListener('beforeunload', (event) => {
+    const sending = uppy.getFiles().some((f) => f.progress?.uploadStarted && !f.progress?.uploadComplete)
+    if (sending) {
+      event.preventDefault()
+      event.returnValue = ''
+    }
+  })
+
+  // Refusals (too large, wrong kind, the server's reasons) stay on screen until the
+  // person closes them, in the page's words.
+  const refusals = document.querySelector('[data-refusals]')
+  const refuse = (text) => {
+    if (!refusals) return
+    const line = document.createElement('p')
+    line.className = 'refusal'
+    const words = document.createElement('span')
+    words.textContent = french ? frenchSizes(text) : text
+    const close = document.createElement('button')
+    close.type = 'button'
+    close.className = 'link'
+    close.textContent = refusals.dataset.closeLabel || '×'
+    close.addEventListener('click', () => line.remove())
+    line.append(words, close)
+    refusals.append(line)
+  }
+  uppy.on('restriction-failed', (file, error) => refuse(error?.message || message('generic')))
+
+  // A named batch ("Musique pour le film") becomes a transfer of its own, made when the
+  // batch starts; without a name, files go where the page says.
+  const batchName = document.querySelector('[data-batch-name]')
+  let batchTransfer = null
+  if (batchName) {
+    uppy.addPreProcessor(async (fileIDs) => {
+      const title = batchName.value.trim()
+      if (!title) return
+      if (!batchTransfer) {
+        const answer = await api('POST', '/api/v1/transfers', { title })
+        if (!answer.ok) {
+          refuse(problemText(answer.body))
+          throw new Error(answer.body?.code || 'transfer')
+        }
+        batchTransfer = answer.body.id
+      }
+      for (const id of fileIDs) uppy.setFileMeta(id, { transfer: batchTransfer })
+    })
+  }
 
   uppy.use(Dashboard, {
     inline: true,
@@ -116,13 +198,20 @@ function start(root) {
         : problem.detail || message(problem.code)
       : message('network')
     uppy.setFileState(file.id, { error: text })
+    if (problem?.code) refuse(`${file.name} : ${text}`)
   })
 
   const banner = document.getElementById('upload-done')
   uppy.on('complete', async (result) => {
     if (!result.successful?.length) return
-    if (cfg.complete) {
-      const answer = await api('POST', cfg.complete)
+    // The studio is told once per finished batch, of the transfer the batch went to.
+    const complete = batchTransfer ? `/api/v1/transfers/${batchTransfer}/complete` : cfg.complete
+    if (batchTransfer) {
+      batchTransfer = null
+      batchName.value = ''
+    }
+    if (complete) {
+      const answer = await api('POST', complete)
       if (!answer.ok) {
         window.alert(message(answer.body?.code, answer.body?.detail))
         return
