@@ -18,7 +18,7 @@ use crate::studio::Identity;
 /// Grids of covers: one column on a phone, two on a tablet, three on a wide screen.
 const GRID_SIZES: &str = "(min-width: 1100px) 340px, (min-width: 700px) 45vw, 100vw";
 /// An album's pictures: two columns from tablet width.
-const ALBUM_SIZES: &str = "(min-width: 1100px) 520px, (min-width: 700px) 48vw, 100vw";
+const ALBUM_SIZES: &str = "(min-width: 1100px) 360px, (min-width: 700px) 48vw, 100vw";
 /// Public pages change only when the studio publishes; a minute of caching is invisible
 /// to visitors and spares the server on a busy day.
 const CACHE: &str = "public, max-age=60";
@@ -152,11 +152,20 @@ fn render(page: impl Template) -> Result<Response, PageError> {
     Ok(response)
 }
 
+/// A cover stands for a set and links to it: a video shows as its poster there, never as
+/// a player inside a link.
+fn cover_shown(m: &Media, locale: Locale, title: &str, sizes: &'static str, eager: bool) -> Shown {
+    Shown {
+        video: None,
+        ..shown(m, locale, title, sizes, eager)
+    }
+}
+
 fn album_tile(prefix: &str, locale: Locale, album: &Album, cover: &Media, eager: bool) -> Tile {
     let title = localized(&album.title, &album.title_en, locale).to_owned();
     Tile {
         href: format!("{prefix}/albums/{}", album.slug),
-        shown: shown(cover, locale, &title, GRID_SIZES, eager),
+        shown: cover_shown(cover, locale, &title, GRID_SIZES, eager),
         title,
     }
 }
@@ -165,7 +174,7 @@ fn story_tile(prefix: &str, locale: Locale, story: &Story, first: &Media) -> Til
     let title = localized(&story.title, &story.title_en, locale).to_owned();
     Tile {
         href: format!("{prefix}/stories/{}", story.slug),
-        shown: shown(first, locale, &title, "160px", false),
+        shown: cover_shown(first, locale, &title, "160px", false),
         title,
     }
 }

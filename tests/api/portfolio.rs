@@ -517,6 +517,27 @@ async fn a_portfolio_video_streams_with_ranges_and_shows_its_custom_poster() {
         let wanted = if colour[0] > 0 { 0 } else { 2 };
         assert!(centre[wanted] > 150, "poster {colour:?} shown, got {centre:?}");
     }
+
+    // An album whose first item is a video: its cover is the poster, never a player
+    // inside a link; the album's own page plays the video.
+    for path in ["/albums", "/"] {
+        let (_, _, html) = page(&app, path).await;
+        let covers = html
+            .split("<ul class=\"covers\">")
+            .nth(1)
+            .expect("covers")
+            .split("</ul>")
+            .next()
+            .expect("list");
+        assert!(!covers.contains("<video"), "{path}: {covers}");
+        assert!(
+            covers.contains(&format!("/media/{item}/")) && covers.contains("<img"),
+            "{path}: {covers}"
+        );
+    }
+    let slug = shown["slug"].as_str().expect("slug").to_owned();
+    let (_, _, html) = page(&app, &format!("/albums/{slug}")).await;
+    assert!(html.contains(&format!("src=\"/media/{item}/video\"")), "{html}");
 }
 
 async fn page(app: &TestApp, path: &str) -> (u16, reqwest::header::HeaderMap, String) {
