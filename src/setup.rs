@@ -100,7 +100,8 @@ pub async fn create_first_studio(state: &AppState, form: FirstStudio<'_>) -> Res
         field: "password",
         message: e.to_string(),
     })?;
-    let account = accounts::create_studio(state, email, name, &password).await?;
+    // The name first: if anything fails after the link is spent, the studio at least
+    // has its name (a restart prints a new link while no account exists).
     let identity = crate::studio::Update {
         name: studio_name,
         tagline: None,
@@ -108,7 +109,7 @@ pub async fn create_first_studio(state: &AppState, form: FirstStudio<'_>) -> Res
         contact_email: None,
     };
     state.studio.save(&identity, state.clock.now_ms()).await?;
-    Ok(account)
+    accounts::create_studio(state, email, name, &password).await
 }
 
 /// Whether the studio account exists, for the page of a spent link.

@@ -191,7 +191,8 @@ pub fn check_logo(bytes: &[u8]) -> Result<Logo<'_>, LogoError> {
     })
 }
 
-/// The copy a node keeps, with when it was read.
+/// The copy a node keeps, with when its read started (an older read never replaces a
+/// newer one).
 type Cached = Arc<RwLock<Option<(Instant, Arc<Identity>)>>>;
 
 /// The identity as this node knows it. Read from the database once at start, then kept:
@@ -230,8 +231,9 @@ impl Directory {
                     let (db, fallback) = (self.db.clone(), self.fallback_name.clone());
                     let (cached, refreshing) = (self.cached.clone(), self.refreshing.clone());
                     tokio::spawn(async move {
+                        let started = Instant::now();
                         match read(&db, &fallback).await {
-                            Ok(fresh) => store(&cached, fresh),
+                            Ok(fresh) => store(&cached, fresh, started),
                             Err(e) => tracing::warn!(error = %e, "cannot read the studio's identity"),
                         }
                         refreshing.store(false, Ordering::Release);
@@ -245,8 +247,9 @@ impl Directory {
 
     /// Reads the identity now (at start, and after this node changed it).
     pub async fn reload(&self) -> Result<Arc<Identity>, DbError> {
+        let started = Instant::now();
         let fresh = read(&self.db, &self.fallback_name).await?;
-        store(&self.cached, fresh.clone());
+        store(&self.cached, fresh.clone(), started);
         Ok(fresh)
     }
 
@@ -267,18 +270,20 @@ impl Directory {
         Ok(())
     }
 
-    pub async fn save_logo(&self, logo: Option<&Logo<'_>>, now: Millis) -> Result<(), DbError> {
-        let name = self.identity().await?.name.clone();
+    /// False when the studio has not named itself yet: the name comes first.
+    pub async fn save_logo(&self, logo: Option<&Logo<'_>>, now: Millis) -> Result<bool, DbError> {
         let stored = logo.map(|l| (l.bytes, l.content_type, l.hash.as_str()));
-        db::studio::save_logo(self.db.pool(), &name, stored, now).await?;
+        let saved = db::studio::save_logo(self.db.pool(), stored, now).await?;
         self.reload().await?;
-        Ok(())
+        Ok(saved)
     }
 }
 
-fn store(cached: &Cached, identity: Arc<Identity>) {
-    if let Ok(mut guard) = cached.write() {
-        *guard = Some((Instant::now(), identity));
+fn store(cached: &Cached, identity: Arc<Identity>, started: Instant) {
+    if let Ok(mut guard) = cached.write()
+        && guard.as_ref().is_none_or(|(at, _)| *at <= started)
+    {
+        *guard = Some((started, identity));
     }
 }
 

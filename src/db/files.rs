@@ -315,9 +315,12 @@ pub async fn set_duration<'e>(ex: impl Executor<'e, Database = Any>, id: FileId,
 }
 
 /// Places the files of a transfer in this order (the caller has checked that `order`
-/// holds each of them exactly once).
+/// holds each of them exactly once). Rows are updated in id order, whatever the new
+/// order: two saves at once lock them in the same sequence and cannot deadlock.
 pub async fn set_positions(tx: &mut super::Tx, transfer: TransferId, order: &[FileId]) -> Result<(), DbError> {
-    for (position, file) in order.iter().enumerate() {
+    let mut placed: Vec<(FileId, usize)> = order.iter().copied().zip(0..).collect();
+    placed.sort_by_key(|(file, _)| file.to_db());
+    for (file, position) in placed {
         sqlx::query("UPDATE files SET position = $1 WHERE id = $2 AND transfer_id = $3")
             .bind(position as i64)
             .bind(file.to_db())

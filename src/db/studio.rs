@@ -49,39 +49,54 @@ pub async fn save_texts<'e>(ex: impl Executor<'e, Database = Any>, t: Texts<'_>,
     Ok(())
 }
 
-/// A new logo (or none). `name` is used only if the row does not exist yet.
+/// A new logo (or none), for a studio that has named itself; false when it has not (the
+/// row is made by naming it, so that a logo never stands in for a name).
 pub async fn save_logo<'e>(
     ex: impl Executor<'e, Database = Any>,
-    name: &str,
     logo: Option<(&[u8], &str, &str)>,
     now: Millis,
-) -> Result<(), DbError> {
+) -> Result<bool, DbError> {
     let (bytes, content_type, hash) = match logo {
         Some((b, t, h)) => (Some(b.to_vec()), Some(t), Some(h)),
         None => (None, None, None),
     };
-    sqlx::query(
-        "INSERT INTO studio_profile (id, name, logo, logo_type, logo_hash, updated_at) VALUES (1, $1, $2, $3, $4, $5) \
-         ON CONFLICT (id) DO UPDATE SET logo = excluded.logo, logo_type = excluded.logo_type, \
-         logo_hash = excluded.logo_hash, updated_at = excluded.updated_at",
+    let done = sqlx::query(
+        "UPDATE studio_profile SET logo = $1, logo_type = $2, logo_hash = $3, updated_at = $4 WHERE id = 1",
     )
-    .bind(name)
     .bind(bytes)
     .bind(content_type)
     .bind(hash)
     .bind(now)
     .execute(ex)
     .await?;
-    Ok(())
+    Ok(done.rows_affected() == 1)
 }
 
-/// The logo's bytes and type, when there is one.
-pub async fn logo<'e>(ex: impl Executor<'e, Database = Any>) -> Result<Option<(Vec<u8>, String)>, DbError> {
-    let row: Option<(Option<Vec<u8>>, Option<String>)> =
-        sqlx::query_as("SELECT logo, logo_type FROM studio_profile WHERE id = 1")
-            .fetch_optional(ex)
-            .await?;
-    Ok(row.and_then(|(bytes, kind)| Some((bytes?, kind?))))
+/// The logo as stored: bytes, type and the hash of those very bytes.
+pub struct StoredLogo {
+    pub bytes: Vec<u8>,
+    pub content_type: String,
+    pub hash: String,
+}
+
+#[derive(FromRow)]
+struct LogoRow {
+    logo: Option<Vec<u8>>,
+    logo_type: Option<String>,
+    logo_hash: Option<String>,
+}
+
+pub async fn logo<'e>(ex: impl Executor<'e, Database = Any>) -> Result<Option<StoredLogo>, DbError> {
+    let row: Option<LogoRow> = sqlx::query_as("SELECT logo, logo_type, logo_hash FROM studio_profile WHERE id = 1")
+        .fetch_optional(ex)
+        .await?;
+    Ok(row.and_then(|r| {
+        Some(StoredLogo {
+            bytes: r.logo?,
+            content_type: r.logo_type?,
+            hash: r.logo_hash?,
+        })
+    }))
 }
 
 /// Whether any quote-site integration exists, revoked ones included.

@@ -11,9 +11,12 @@ use serde::Deserialize;
 use super::ApiJson;
 use super::auth::Studio;
 use crate::db::{self, DbError};
-use crate::domain::{FileId, TransferId};
+use crate::domain::{Direction, FileId, TransferId};
 use crate::error::AppError;
 use crate::state::AppState;
+
+/// An order lists every file of a delivery: 2 MiB holds some 50 000 ids.
+pub const ORDER_BODY_LIMIT: usize = 2 * 1024 * 1024;
 
 #[derive(Deserialize)]
 pub struct OrderBody {
@@ -52,9 +55,16 @@ pub async fn order(
 }
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ArrangeBody {
-    /// A file of this transfer, or `null` for "its first photo".
-    cover: Option<String>,
+    /// A photo of this delivery, or `null` for "its first photo"; absent: unchanged.
+    #[serde(default, deserialize_with = "present")]
+    cover: Option<Option<String>>,
+}
+
+/// Tells `"cover": null` (`Some(None)`) from no `cover` at all (`None`).
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
+    Ok(Some(Deserialize::deserialize(d)?))
 }
 
 pub async fn arrange(
@@ -64,19 +74,36 @@ pub async fn arrange(
     ApiJson(body): ApiJson<ArrangeBody>,
 ) -> Result<StatusCode, AppError> {
     let id = TransferId::parse(&id).ok_or(AppError::NotFound)?;
-    db::transfers::find(state.db.pool(), id)
+    let transfer = db::transfers::find(state.db.pool(), id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let cover = match body.cover.as_deref() {
+    let Some(cover) = body.cover else {
+        return Ok(StatusCode::NO_CONTENT);
+    };
+    if transfer.direction != Direction::Delivery {
+        return Err(AppError::validation("cover", "only a delivery has a cover"));
+    }
+    let cover = match cover.as_deref() {
         None => None,
-        Some(raw) => {
-            let file = FileId::parse(raw).ok_or_else(|| AppError::validation("cover", "not a file id"))?;
-            match db::files::find(state.db.pool(), file).await? {
-                Some(f) if f.transfer == id => Some(file),
-                _ => return Err(AppError::validation("cover", "expected a file of this transfer")),
-            }
-        }
+        Some(raw) => Some(cover_photo(&state, id, raw).await?),
     };
     db::transfers::set_cover(state.db.pool(), id, cover, state.clock.now_ms()).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// A cover is a picture: a file of this delivery that has web sizes.
+async fn cover_photo(state: &AppState, delivery: TransferId, raw: &str) -> Result<FileId, AppError> {
+    let refused = || AppError::validation("cover", "expected a photo of this delivery");
+    let file = FileId::parse(raw).ok_or_else(refused)?;
+    let ours = db::files::find(state.db.pool(), file)
+        .await?
+        .is_some_and(|f| f.transfer == delivery);
+    if !ours {
+        return Err(refused());
+    }
+    let pictured = db::variants::for_file(state.db.pool(), file)
+        .await?
+        .iter()
+        .any(|v| v.name == "thumb");
+    if pictured { Ok(file) } else { Err(refused()) }
 }

@@ -9,7 +9,7 @@ use relais_storage::{PresignOp, PresignRequest, keys};
 use super::auth::Caller;
 use crate::db;
 use crate::db::downloads::{Kind, NewDownload};
-use crate::domain::FileId;
+use crate::domain::{Category, FileId};
 use crate::downloads::{self, headers::RangeRequest, headers::attachment, headers::parse_range, headers::served_type};
 use crate::error::AppError;
 use crate::state::AppState;
@@ -60,9 +60,14 @@ pub async fn content(
     Query(query): Query<ContentQuery>,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
-    let played = query.play.is_some_and(|p| p == "1");
     let id = FileId::parse(&id).ok_or(AppError::NotFound)?;
     let (file, transfer) = downloads::downloadable(&state, &caller.user, id).await?;
+    // Only sound and moving pictures are "played"; anything else asked that way is still
+    // a download, and receipted as one.
+    let playable = matches!(file.category, Category::Music | Category::Video)
+        || file.media_type.starts_with("audio/")
+        || file.media_type.starts_with("video/");
+    let played = playable && query.play.is_some_and(|p| p == "1");
     let size = file.size.unwrap_or_default();
     let etag = downloads::etag(&file);
     let disposition = attachment(&file.name);
@@ -166,14 +171,20 @@ pub async fn archive(
             })
             .collect(),
     };
-    // "Claire et Louis – Photos du mariage.zip": the archive says whose and what it is.
-    let name = match transfer.client {
-        Some(client) => match db::users::find(state.db.pool(), client).await? {
-            Some(owner) => format!("{} – {}.zip", owner.name, transfer.title),
-            None => format!("{}.zip", transfer.title),
-        },
-        None => format!("{}.zip", transfer.title),
+    // The archive says whose and what it is: "Claire et Louis – Musique pour le film.zip"
+    // for what a client sent; a delivery also names the studio it comes from, "Studio
+    // Lumière – Claire et Louis – Photos du mariage.zip".
+    let owner = match transfer.client {
+        Some(client) => db::users::find(state.db.pool(), client).await?.map(|u| u.name),
+        None => None,
     };
+    let mut parts = Vec::new();
+    if transfer.direction == crate::domain::Direction::Delivery {
+        parts.push(state.studio.name().await?);
+    }
+    parts.extend(owner);
+    parts.push(transfer.title.clone());
+    let name = format!("{}.zip", parts.join(" – "));
     let stream = downloads::archive::stream(state.clone(), plan);
     let body = downloads::recorded_archive(&state, receipt, total, layout, stream);
     let mut response = Response::new(Body::from_stream(body));

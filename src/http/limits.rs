@@ -53,15 +53,37 @@ pub async fn warn_of_an_unannounced_proxy(
     request: Request<Body>,
     next: Next,
 ) -> Response<Body> {
-    if !behind_proxy && request.headers().contains_key("x-forwarded-for") && !PROXY_WARNED.swap(true, Ordering::Relaxed)
+    // Only a peer on this machine or the local network can be a proxy of the studio's own:
+    // a stranger's X-Forwarded-For must not talk the operator into trusting that header.
+    let peer = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
+    if !behind_proxy
+        && peer.is_some_and(is_local)
+        && request.headers().contains_key("x-forwarded-for")
+        && !PROXY_WARNED.swap(true, Ordering::Relaxed)
     {
         tracing::warn!(
-            "requests carry X-Forwarded-For but behind_proxy is off: every client behind the proxy shares its \
-             address, so rate limits treat them as one. Set behind_proxy = true (RELAIS_BEHIND_PROXY=true) \
-             when a reverse proxy that sets X-Forwarded-For stands in front of Relais"
+            peer = ?peer,
+            "requests from a local proxy carry X-Forwarded-For but behind_proxy is off: every client behind \
+             it shares its address, so rate limits treat them as one. If that proxy is yours and sets \
+             X-Forwarded-For, set behind_proxy = true (RELAIS_BEHIND_PROXY=true)"
         );
     }
     next.run(request).await
+}
+
+/// Loopback, private (RFC 1918), link-local or IPv6 unique-local: where a reverse proxy
+/// of the studio's own would be.
+fn is_local(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => v4.is_loopback() || v4.is_private() || v4.is_link_local(),
+        IpAddr::V6(v6) => {
+            v6.is_loopback()
+                || v6
+                    .to_ipv4_mapped()
+                    .is_some_and(|v4| v4.is_loopback() || v4.is_private())
+                || (v6.segments()[0] & 0xfe00) == 0xfc00
+        }
+    }
 }
 
 #[derive(Clone, Copy)]
@@ -151,6 +173,16 @@ impl Default for Limits {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_local_peers_can_be_the_studios_own_proxy() {
+        for local in ["127.0.0.1", "10.1.2.3", "192.168.1.10", "172.16.0.1", "::1", "fd00::1"] {
+            assert!(is_local(local.parse().expect("ip")), "{local}");
+        }
+        for remote in ["203.0.113.9", "8.8.8.8", "2001:db8::1"] {
+            assert!(!is_local(remote.parse().expect("ip")), "{remote}");
+        }
+    }
 
     #[test]
     fn forwarded_addresses_count_only_behind_a_proxy_and_the_last_one_wins() {

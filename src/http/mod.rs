@@ -87,7 +87,10 @@ pub fn router(state: AppState) -> Router {
         .route("/integrations/{id}/rotation", post(integrations::rotate))
         .route("/transfers", get(transfers::list).post(transfers::create))
         .route("/transfers/{id}", get(transfers::show).patch(arrangement::arrange))
-        .route("/transfers/{id}/order", put(arrangement::order))
+        .route(
+            "/transfers/{id}/order",
+            put(arrangement::order).layer(DefaultBodyLimit::max(arrangement::ORDER_BODY_LIMIT)),
+        )
         .route("/transfers/{id}/archive", get(downloads::archive))
         .route("/transfers/{id}/complete", post(transfers::complete))
         .route(

@@ -3,7 +3,7 @@
 
 use axum::body::Body;
 use axum::extract::{Query, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
@@ -53,7 +53,8 @@ pub async fn update(
     _: Studio,
     ApiJson(changes): ApiJson<Changes>,
 ) -> Result<axum::Json<StudioView>, AppError> {
-    let current = state.studio.identity().await?;
+    // What is stored now, not this node's copy: a field left out keeps its real value.
+    let current = state.studio.reload().await?;
     let update = changes
         .apply(&current)
         .map_err(|errors| AppError::Validation(errors.into_iter().map(|(f, m)| FieldError::new(f, m)).collect()))?;
@@ -77,30 +78,58 @@ pub async fn put_logo(State(state): State<AppState>, _: Studio, body: Body) -> R
             detail: e.to_string(),
         },
     })?;
-    state.studio.save_logo(Some(&logo), state.clock.now_ms()).await?;
-    Ok(StatusCode::NO_CONTENT)
+    if state.studio.save_logo(Some(&logo), state.clock.now_ms()).await? {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(unnamed())
+    }
 }
 
 pub async fn delete_logo(State(state): State<AppState>, _: Studio) -> Result<StatusCode, AppError> {
-    state.studio.save_logo(None, state.clock.now_ms()).await?;
-    Ok(StatusCode::NO_CONTENT)
+    if state.studio.save_logo(None, state.clock.now_ms()).await? {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(unnamed())
+    }
 }
 
-/// `GET /logo`: public (it heads the public site). The URL carries the logo's hash, so
-/// it may be cached for good; a new logo has a new URL.
-pub async fn logo(State(state): State<AppState>, Query(asked): Query<LogoQuery>) -> Result<Response, AppError> {
-    let (bytes, content_type) = db::studio::logo(state.db.pool()).await?.ok_or(AppError::NotFound)?;
-    // Only the current logo's own URL is cached for good: an old URL must not keep the
-    // new picture under its name (nor the other way round).
-    let current = state.studio.identity().await?.logo_url();
-    let immutable =
-        asked.v.is_some() && current.as_deref() == Some(&format!("/logo?v={}", asked.v.unwrap_or_default()));
-    let mut response = bytes.into_response();
+/// A logo never stands in for the studio's name: the name comes first.
+fn unnamed() -> AppError {
+    AppError::Conflict {
+        code: "studio_unnamed",
+        detail: "name the studio before giving it a logo".into(),
+    }
+}
+
+fn header_value(s: &str) -> Result<HeaderValue, AppError> {
+    HeaderValue::from_str(s).map_err(AppError::internal)
+}
+
+/// `GET /logo`: public (it heads the public site). The URL the pages use carries the
+/// logo's hash, so that one may be cached for good; any other is revalidated by ETag.
+pub async fn logo(
+    State(state): State<AppState>,
+    Query(asked): Query<LogoQuery>,
+    request: HeaderMap,
+) -> Result<Response, AppError> {
+    let logo = db::studio::logo(state.db.pool()).await?.ok_or(AppError::NotFound)?;
+    let etag = format!("\"{}\"", logo.hash);
+    if request
+        .get(header::IF_NONE_MATCH)
+        .is_some_and(|v| v.as_bytes() == etag.as_bytes())
+    {
+        return Ok((StatusCode::NOT_MODIFIED, [(header::ETAG, header_value(&etag)?)]).into_response());
+    }
+    // Judged against the served bytes' own hash: an old URL never keeps the new picture
+    // for good under its name, nor the other way round.
+    let immutable = asked
+        .v
+        .as_deref()
+        .is_some_and(|v| v.len() >= 8 && logo.hash.starts_with(v));
+    let mut response = logo.bytes.into_response();
     let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_str(&content_type).map_err(AppError::internal)?,
-    );
+    headers.insert(header::CONTENT_TYPE, header_value(&logo.content_type)?);
+    headers.insert(header::ETAG, header_value(&etag)?);
     headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     headers.insert(
         header::CACHE_CONTROL,

@@ -41,20 +41,29 @@ pub fn tile(t: &Texts, locale: Locale, transfer: &Transfer, totals: (u64, u64), 
     }
 }
 
-/// The picture that stands for a delivery: the studio's chosen cover, else its first
-/// photo (in the studio's order) that has a thumbnail.
-pub async fn cover(state: &AppState, transfer: &Transfer) -> Result<Option<Picture>, PageError> {
-    let files = db::files::list_for_transfer(state.db.pool(), transfer.id).await?;
-    let variants = db::variants::for_transfer(state.db.pool(), transfer.id).await?;
-    let thumb = |f: &FileRecord| {
+/// The file that stands for a delivery: the studio's chosen cover, else its first photo
+/// (in the studio's order) that has a thumbnail. The studio's page marks the same one.
+pub fn cover_file<'a>(
+    transfer: &Transfer,
+    files: &'a [FileRecord],
+    variants: &std::collections::HashMap<String, Vec<VariantRow>>,
+) -> Option<(&'a FileRecord, Picture)> {
+    let thumb = |f: &'a FileRecord| {
         let rows = variants.get(&f.id.to_string()).map_or(&[][..], Vec::as_slice);
-        picture(f, rows, "thumb")
+        picture(f, rows, "thumb").map(|p| (f, p))
     };
     let chosen = transfer
         .cover
         .and_then(|c| files.iter().find(|f| f.id == c))
         .and_then(thumb);
-    Ok(chosen.or_else(|| files.iter().filter(|f| f.category == Category::Photo).find_map(thumb)))
+    chosen.or_else(|| files.iter().filter(|f| f.category == Category::Photo).find_map(thumb))
+}
+
+/// A delivery's cover picture for the client's list.
+pub async fn cover(state: &AppState, transfer: &Transfer) -> Result<Option<Picture>, PageError> {
+    let files = db::files::list_for_transfer(state.db.pool(), transfer.id).await?;
+    let variants = db::variants::for_transfer(state.db.pool(), transfer.id).await?;
+    Ok(cover_file(transfer, &files, &variants).map(|(_, p)| p))
 }
 
 #[derive(askama::Template)]

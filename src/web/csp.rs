@@ -79,6 +79,7 @@ pub fn script_messages(lang: &str) -> String {
         "field.files": pick("La liste a changé entre-temps : rechargez la page.", "The list changed meanwhile: reload the page."),
         "field.cover": pick("Cette photo ne fait pas partie de la livraison.", "This photo is not part of the delivery."),
         "unsupported_media_type": pick("Ce type de fichier n’est pas accepté ici.", "This kind of file is not accepted here."),
+        "studio_unnamed": pick("Donnez d’abord un nom au studio, puis son logo.", "Name the studio first, then give it a logo."),
         "image_too_large": pick("Cette image est trop grande (4096 pixels de côté au plus).", "This picture is too large (4096 pixels a side at most)."),
         "field.locale": pick("Choisissez une langue.", "Choose a language."),
         "field.current_password": pick("Ce n’est pas votre mot de passe actuel.", "This is not your current password."),

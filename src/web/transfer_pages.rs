@@ -6,11 +6,11 @@
 use axum::extract::{Path, State};
 use axum::response::Response;
 
-use super::client_pages::{Picture, UploaderConfig, category_text, picture, status_text};
+use super::client_pages::{Picture, UploaderConfig, category_text, cover_file, picture, status_text};
 use super::studio_pages::delivery_state;
 use super::{Chrome, PageError, Viewer, render};
 use crate::db::users::User;
-use crate::domain::{Direction, FileStatus, Locale, TransferId};
+use crate::domain::{Direction, Locale, TransferId};
 use crate::state::AppState;
 use crate::web::texts::Texts;
 use crate::{db, i18n};
@@ -93,13 +93,8 @@ pub async fn transfer(
     let downloads = db::downloads::summary_for_transfer(state.db.pool(), id).await?;
     let variants = db::variants::for_transfer(state.db.pool(), id).await?;
     let records = db::files::list_for_transfer(state.db.pool(), id).await?;
-    // Without a chosen cover, the client's list shows the first photo: say which.
-    let shown_cover = transfer.cover.or_else(|| {
-        records
-            .iter()
-            .find(|f| f.status == FileStatus::Ready && variants.contains_key(&f.id.to_string()))
-            .map(|f| f.id)
-    });
+    // The cover the client's list shows, chosen or by default: say which.
+    let shown_cover = cover_file(&transfer, &records, &variants).map(|(f, _)| f.id);
     let files: Vec<FileRow> = records
         .into_iter()
         .map(|f| {

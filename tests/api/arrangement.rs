@@ -5,6 +5,7 @@ use reqwest::Method;
 
 use crate::helpers::spawn_app;
 use crate::helpers::tus::{Tus, pattern};
+use crate::media::jpeg;
 
 #[tokio::test]
 async fn the_studio_orders_a_delivery_and_picks_its_cover_and_nobody_else_can() {
@@ -20,8 +21,12 @@ async fn the_studio_orders_a_delivery_and_picks_its_cover_and_nobody_else_can() 
         .await;
     let delivery = made.body["id"].as_str().expect("id").to_owned();
     for (i, name) in ["a.jpg", "b.jpg", "c.jpg"].iter().enumerate() {
-        studio.upload(name, &pattern(1000 + i, i as u32), Some(&delivery)).await;
+        studio
+            .upload(name, &jpeg(64 + i as u16, 48, false, None), Some(&delivery))
+            .await;
     }
+    // The web sizes a cover needs.
+    app.run_jobs().await;
     let names = |files: Vec<serde_json::Value>| -> Vec<String> {
         files
             .iter()
@@ -41,10 +46,10 @@ async fn the_studio_orders_a_delivery_and_picks_its_cover_and_nobody_else_can() 
     assert_eq!(names(studio.files(&delivery).await), ["c.jpg", "b.jpg", "a.jpg"]);
 
     // A file added later comes after the ordered ones.
-    studio.upload("d.jpg", &pattern(10, 9), Some(&delivery)).await;
+    studio.upload("d.pdf", &pattern(10, 9), Some(&delivery)).await;
     assert_eq!(
         names(studio.files(&delivery).await),
-        ["c.jpg", "b.jpg", "a.jpg", "d.jpg"]
+        ["c.jpg", "b.jpg", "a.jpg", "d.pdf"]
     );
 
     // Every file exactly once, and only this delivery's.
@@ -63,21 +68,43 @@ async fn the_studio_orders_a_delivery_and_picks_its_cover_and_nobody_else_can() 
     }
     assert_eq!(
         names(studio.files(&delivery).await),
-        ["c.jpg", "b.jpg", "a.jpg", "d.jpg"]
+        ["c.jpg", "b.jpg", "a.jpg", "d.pdf"]
     );
 
-    // The cover: one of its own files, or none.
+    // The cover: one of its own photos, or none.
     let arrange = format!("/api/v1/transfers/{delivery}");
     let stranger = studio
         .call(Method::PATCH, &arrange, Some(serde_json::json!({"cover": bob_file})))
         .await;
     assert_eq!(stranger.status, 422);
+    let files = studio.files(&delivery).await;
+    let pdf = files.iter().find(|f| f["name"] == "d.pdf").expect("pdf")["id"].clone();
+    let not_a_picture = studio
+        .call(Method::PATCH, &arrange, Some(serde_json::json!({"cover": pdf})))
+        .await;
+    assert_eq!(not_a_picture.status, 422, "a PDF is no cover");
+    let typo = studio
+        .call(Method::PATCH, &arrange, Some(serde_json::json!({"covr": ids[1]})))
+        .await;
+    assert_eq!(
+        typo.status, 400,
+        "an unknown field is refused, not read as \"no cover\""
+    );
+    let inbound = client.call(Method::GET, "/api/v1/transfers", None).await;
+    assert!(inbound.status == 200);
     let chosen = studio
         .call(Method::PATCH, &arrange, Some(serde_json::json!({"cover": ids[1]})))
         .await;
     assert_eq!(chosen.status, 204);
     let shown = studio.call(Method::GET, &arrange, None).await;
     assert_eq!(shown.body["cover"], ids[1].as_str());
+    // A body without `cover` changes nothing.
+    let nothing = studio.call(Method::PATCH, &arrange, Some(serde_json::json!({}))).await;
+    assert_eq!(nothing.status, 204);
+    assert_eq!(
+        studio.call(Method::GET, &arrange, None).await.body["cover"],
+        ids[1].as_str()
+    );
     let cleared = studio
         .call(Method::PATCH, &arrange, Some(serde_json::json!({"cover": null})))
         .await;

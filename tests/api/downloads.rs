@@ -322,7 +322,11 @@ async fn a_zip_is_a_receipt_for_each_file_it_carried_and_playing_is_not_download
     // The middle file is larger than both ends' socket buffers, so a client that hangs up
     // inside it really leaves it unfinished.
     let (first, middle, last) = (pattern(3_000_000, 31), pattern(40_000_000, 32), pattern(1000, 33));
-    let (transfer, ids) = upload(&tus, &[("a.jpg", &first), ("film.mp4", &middle), ("c.txt", &last)]).await;
+    let (transfer, ids) = upload(
+        &tus,
+        &[("a.jpg", &first), ("film.mp4", &middle), ("chanson.mp3", &last)],
+    )
+    .await;
     let transfer_id = relais::domain::TransferId::parse(&transfer).expect("id");
     let archive = format!("/api/v1/transfers/{transfer}/archive");
     let finished_archives = |n: usize| {
@@ -394,11 +398,29 @@ async fn a_zip_is_a_receipt_for_each_file_it_carried_and_playing_is_not_download
             .then_some(())
     })
     .await;
+    // Asking "play" of something that does not play is still a download.
+    let photo = relais::domain::FileId::parse(&ids[0]).expect("id");
+    tus.request(Method::GET, &format!("/api/v1/files/{}/content?play=1", ids[0]))
+        .send()
+        .await
+        .expect("request")
+        .bytes()
+        .await
+        .expect("body");
+    eventually("the photo's receipt", || async {
+        let rows = relais::db::downloads::for_file(app.state.db.pool(), photo)
+            .await
+            .expect("receipts");
+        (rows.len() == 3 && rows.iter().all(|r| r.finished_at.is_some())).then_some(())
+    })
+    .await;
     let summary = relais::db::downloads::summary_for_transfer(app.state.db.pool(), transfer_id)
         .await
         .expect("summary");
     let last_file = summary.get(&ids[2]).copied().expect("summary");
     assert_eq!((last_file.count, last_file.played), (1, 1));
+    let photo_row = summary.get(&ids[0]).copied().expect("summary");
+    assert_eq!((photo_row.count, photo_row.played), (3, 0));
 }
 
 #[tokio::test]

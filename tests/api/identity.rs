@@ -140,6 +140,20 @@ async fn a_logo_is_checked_by_its_bytes_and_header_and_served_as_an_image() {
             .send()
     };
 
+    // A logo never stands in for a name: an unnamed studio names itself first.
+    let early = put(png(120, 40), "image/png").await.expect("put");
+    assert_eq!(early.status(), 409);
+    let still = studio.call(Method::GET, "/api/v1/studio", None).await;
+    assert_eq!(still.body["named"], false);
+    let named = studio
+        .call(
+            Method::PATCH,
+            "/api/v1/studio",
+            Some(serde_json::json!({"name": "Atelier Nord"})),
+        )
+        .await;
+    assert_eq!(named.status, 200);
+
     // An SVG (script inside) declared as PNG, a picture too large in pixels, too many bytes.
     let svg = put(
         b"<svg xmlns='http://www.w3.org/2000/svg' onload='alert(1)'/>".to_vec(),
@@ -170,7 +184,16 @@ async fn a_logo_is_checked_by_its_bytes_and_header_and_served_as_an_image() {
             .expect("ascii")
             .contains("immutable")
     );
+    let etag = served.headers()["etag"].clone();
     assert_eq!(served.bytes().await.expect("bytes").as_ref(), logo.as_slice());
+    let again = app
+        .http
+        .get(app.url(&url))
+        .header("if-none-match", etag)
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(again.status(), 304);
     // An old or made-up version is never cached for good.
     let other = app.http.get(app.url("/logo?v=0000")).send().await.expect("get");
     assert_eq!(other.headers()["cache-control"], "no-cache");

@@ -270,6 +270,8 @@ test('client and studio journey', { timeout: 240_000 }, async () => {
     await page.click('dialog#preview form[method="dialog"] button')
     await screenshot(page, 'fr-client-delivery')
     const [zip] = await Promise.all([page.waitForEvent('download'), page.click('a:has-text("Tout télécharger")')])
+    // The studio's name, the client's and the delivery's title.
+    assert.equal(zip.suggestedFilename(), 'Studio Lumière – Anne Dupont – Photos du mariage.zip')
     const zipPath = path.join(files, 'delivery.zip')
     await zip.saveAs(zipPath)
     const listing = execFileSync('unzip', ['-l', zipPath], { encoding: 'utf8' })

@@ -250,12 +250,16 @@ document.querySelectorAll('[data-order]').forEach((list) => {
     if (up) neighbour.before(row)
     else neighbour.after(row)
     button.focus()
-    const ids = [...list.children].map((r) => r.dataset.id).filter(Boolean)
-    const answer = await api('PUT', list.dataset.order, { [list.dataset.orderKey]: ids })
-    if (!answer.ok) {
-      window.alert(message(answer.body?.code, answer.body?.detail))
-      window.location.reload()
-    }
+    // One save at a time, each with the order shown when it leaves: quick clicks end with
+    // the last order saved, never an older one arriving late.
+    list.saving = (list.saving || Promise.resolve()).then(async () => {
+      const ids = [...list.children].map((r) => r.dataset.id).filter(Boolean)
+      const answer = await api('PUT', list.dataset.order, { [list.dataset.orderKey]: ids })
+      if (!answer.ok) {
+        window.alert(message(answer.body?.code, answer.body?.detail))
+        window.location.reload()
+      }
+    })
   })
 })
 
@@ -341,7 +345,8 @@ if (viewer) {
   // The neighbours load while this one is looked at, so the next step shows at once.
   function preload(index) {
     const link = links[index]
-    if (!link || warm.has(index)) return
+    // Only web sizes are fetched ahead: an original would count as a download.
+    if (!link || warm.has(index) || link.dataset.preview.includes('/content')) return
     const image = new Image()
     image.decoding = 'async'
     image.src = link.dataset.preview

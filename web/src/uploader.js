@@ -69,7 +69,9 @@ function start(root) {
 
   // After a reload, the files that were on their way come back as they were (name,
   // progress); selecting them again continues from what the server already has.
-  uppy.use(GoldenRetriever, { serviceWorker: false })
+  // Only names and progress are kept, never the files' contents (a shared computer keeps
+  // nothing of what was sent from it).
+  uppy.use(GoldenRetriever, { serviceWorker: false, indexedDB: { maxFileSize: 0, maxTotalSize: 0 } })
 
   // Leaving while bytes are on their way asks first.
   window.addEventListener('beforeunload', (event) => {
@@ -204,18 +206,23 @@ function start(root) {
   const banner = document.getElementById('upload-done')
   uppy.on('complete', async (result) => {
     if (!result.successful?.length) return
-    // The studio is told once per finished batch, of the transfer the batch went to.
-    const complete = batchTransfer ? `/api/v1/transfers/${batchTransfer}/complete` : cfg.complete
+    // On the client's page, the studio is told once per finished batch, for each transfer
+    // the files went to: read from the files themselves, so files brought back after a
+    // reload (or retried later) still tell their own batch.
+    if (cfg.complete) {
+      const fallback = cfg.complete.split('/').slice(-2, -1)[0]
+      const targets = new Set(result.successful.map((f) => f.meta?.transfer || fallback))
+      for (const transfer of targets) {
+        const answer = await api('POST', `/api/v1/transfers/${encodeURIComponent(transfer)}/complete`)
+        if (!answer.ok) {
+          window.alert(message(answer.body?.code, answer.body?.detail))
+          return
+        }
+      }
+    }
     if (batchTransfer) {
       batchTransfer = null
       batchName.value = ''
-    }
-    if (complete) {
-      const answer = await api('POST', complete)
-      if (!answer.ok) {
-        window.alert(message(answer.body?.code, answer.body?.detail))
-        return
-      }
     }
     if (banner) {
       banner.hidden = false

@@ -400,12 +400,33 @@ impl Texts {
         }
     }
 
+    /// "0 fichier", "1 fichier", "2 fichiers"; "0 files", "1 file", "2 files": French puts
+    /// zero in the singular, English in the plural.
     pub fn files_count(&self, n: usize) -> String {
-        let template = if n > 1 {
+        let plural = if self.lang == "fr" { n > 1 } else { n != 1 };
+        let template = if plural {
             self.files_count_many
         } else {
             self.files_count_one
         };
         template.replace("{n}", &n.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_agree_with_their_number_in_each_language() {
+        assert_eq!(FR.files_count(0), "0 fichier");
+        assert_eq!(FR.files_count(1), "1 fichier");
+        assert_eq!(FR.files_count(2), "2 fichiers");
+        assert_eq!(EN.files_count(0), "0 files");
+        assert_eq!(EN.files_count(1), "1 file");
+        assert_eq!(FR.downloaded(1), "Téléchargé une fois");
+        assert_eq!(FR.downloaded(3), "Téléchargé 3 fois");
+        assert_eq!(EN.downloaded(1), "Downloaded once");
+        assert_eq!(EN.played(2), "played 2 times in the page");
     }
 }
