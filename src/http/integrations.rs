@@ -45,8 +45,6 @@ pub async fn create(
     ApiJson(body): ApiJson<CreateBody>,
 ) -> Result<(StatusCode, axum::Json<Issued>), AppError> {
     let (id, secret) = integration::create(&state, &body.name).await?;
-    // Clients' pages offer "Quotes & invoices" from now on.
-    state.studio.reload().await?;
     Ok((
         StatusCode::CREATED,
         axum::Json(Issued {

@@ -27,6 +27,8 @@ pub async fn create(state: &AppState, name: &str) -> Result<(String, Secret), In
     let name = crate::accounts::token_label(name).map_err(IntegrationError::InvalidName)?;
     let secret = Secret::generate();
     let id = db::integrations::insert(&state.db, &name, &secret.expose(), state.clock.now_ms()).await?;
+    // Clients' pages offer "Quotes & invoices" from now on (other nodes within seconds).
+    state.studio.reload().await?;
     Ok((id, secret))
 }
 

@@ -166,6 +166,10 @@ struct BillingPage {
 /// `/billing`: the client's quotes, invoices and payments.
 pub async fn page(State(state): State<AppState>, viewer: Viewer) -> Result<Response, PageError> {
     let user = viewer.client()?;
+    // Without a quote site there is nothing to show here: the menu has no such entry.
+    if !viewer.studio.billing {
+        return Err(PageError::Redirect("/deliveries".into()));
+    }
     let t = viewer.texts();
     let statement = billing::statement(&state.db, user.id).await?;
     render(BillingPage {

@@ -215,6 +215,8 @@ async fn clients_see_quotes_and_invoices_only_once_a_quote_site_is_connected() {
     client.login("claire@example.fr", "correct horse battery", None).await;
     let page = client.get("/deliveries", None).await;
     assert!(!page.body.contains("href=\"/billing\""), "{}", page.body);
+    let billing = client.get("/billing", None).await;
+    assert_eq!((billing.status, billing.header("location")), (303, "/deliveries"));
 
     let made = studio
         .call(
@@ -226,4 +228,5 @@ async fn clients_see_quotes_and_invoices_only_once_a_quote_site_is_connected() {
     assert_eq!(made.status, 201);
     let page = client.get("/deliveries", None).await;
     assert!(page.body.contains("href=\"/billing\""), "{}", page.body);
+    assert_eq!(client.get("/billing", None).await.status, 200);
 }
