@@ -154,6 +154,23 @@ test('the studio arranges a delivery and the client browses it', { timeout: 240_
     await screenshot(studioPhone, 'mobile-studio-activity')
     await studioPhone.goto(`${relais.base}/studio/transfers/${delivery}`)
     await screenshot(studioPhone, 'mobile-studio-delivery')
+    // The studio names itself on its settings page; the public site and the pages follow.
+    await studio.goto(`${relais.base}/studio/settings`)
+    await studio.fill('input[name="name"]', 'Atelier Nord')
+    await studio.fill('input[name="tagline"]', 'Photo et film de mariage')
+    await studio.fill('input[name="tagline_en"]', 'Wedding photography and film')
+    // Saving reloads the page, whose header now carries the new name.
+    await Promise.all([studio.waitForNavigation(), studio.click('form[data-api="/api/v1/studio"] button[type="submit"]')])
+    assert.equal((await studio.textContent('header .brand')).trim(), 'Atelier Nord')
+    await screenshot(studio, 'fr-studio-settings')
+    await page.goto(`${relais.base}/`)
+    assert.equal(await page.title(), 'Atelier Nord')
+    assert.match(await page.textContent('.site-tagline'), /Photo et film de mariage/)
+    await page.goto(`${relais.base}/en`)
+    assert.match(await page.textContent('.site-tagline'), /Wedding photography and film/)
+    await screenshot(page, 'en-site-home')
+    await page.goto(`${relais.base}/deliveries`)
+    assert.equal((await page.textContent('header .brand')).trim(), 'Atelier Nord')
 
     assert.deepEqual(errors, [], 'no script errors')
   } finally {
