@@ -7,20 +7,10 @@ import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import fs from 'node:fs'
-import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
-import { launchBrowser, linkIn, pattern, screenshot, startRelais } from './harness.mjs'
+import { freePort, launchBrowser, linkIn, pattern, screenshot, startRelais } from './harness.mjs'
 
-async function freePort() {
-  return new Promise((resolve) => {
-    const server = net.createServer()
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address()
-      server.close(() => resolve(port))
-    })
-  })
-}
 
 async function startMoto() {
   const port = await freePort()

@@ -8,23 +8,13 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
 import fs from 'node:fs'
-import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
+import { freePort } from './harness.mjs'
 
 const repo = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..')
 const manifest = path.join(repo, 'Cargo.toml')
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer()
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address()
-      server.close(() => resolve(port))
-    })
-    server.on('error', reject)
-  })
-}
 
 /// `cargo run -- ARGS` in `cwd`, with this process's environment plus `extra`.
 function cargoRun(cwd, args, extra = {}) {

@@ -12,7 +12,7 @@ const here = path.dirname(new URL(import.meta.url).pathname)
 export const BIN = process.env.TEST_RELAIS_BIN || path.resolve(here, '../../target/debug/relais')
 export const SHOTS = process.env.TEST_SCREENSHOTS || path.resolve(here, '../../target/screenshots')
 
-async function freePort() {
+export async function freePort() {
   return new Promise((resolve, reject) => {
     const server = net.createServer()
     server.listen(0, '127.0.0.1', () => {
@@ -278,4 +278,15 @@ export async function eventually(check, what, ms = 30000) {
     await new Promise((r) => setTimeout(r, 150))
   }
   throw new Error(`timed out waiting for ${what}`)
+}
+
+/// Adds files to the page's Uppy Dashboard as a person would pick them; closes the "add
+/// more" panel when it stays open (files selected again over restored ones).
+export async function addFiles(page, paths) {
+  const more = page.locator('.uppy-DashboardContent-addMore')
+  if (await more.isVisible()) await more.click()
+  await page.locator('input.uppy-Dashboard-input[type="file"]:not([webkitdirectory])').setInputFiles(paths)
+  const panel = page.locator('.uppy-Dashboard-AddFilesPanel')
+  const closed = await panel.waitFor({ state: 'detached', timeout: 2000 }).then(() => true, () => false)
+  if (!closed) await panel.locator('.uppy-DashboardContent-back').click()
 }

@@ -10,20 +10,10 @@ import { execFileSync } from 'node:child_process'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { launchBrowser, linkIn, pattern, screenshot, startRelais, totp } from './harness.mjs'
+import { addFiles, launchBrowser, linkIn, pattern, screenshot, startRelais, totp } from './harness.mjs'
 
 const PASSWORD = 'un mot de passe solide'
 /// Adds files through the Dashboard's own file picker ("add more" once it lists files).
-async function addFiles(page, paths) {
-  const more = page.locator('.uppy-DashboardContent-addMore')
-  if (await more.isVisible()) await more.click()
-  await page.locator('input.uppy-Dashboard-input[type="file"]:not([webkitdirectory])').setInputFiles(paths)
-  // Files selected again over restored ones leave the "add more" panel open.
-  // (Usually the panel closes by itself once files are added.)
-  const panel = page.locator('.uppy-Dashboard-AddFilesPanel')
-  const closed = await panel.waitFor({ state: 'detached', timeout: 2000 }).then(() => true, () => false)
-  if (!closed) await panel.locator('.uppy-DashboardContent-back').click()
-}
 
 const sha256 = (bytes) => createHash('sha256').update(bytes).digest('hex')
 

@@ -6,16 +6,8 @@ import assert from 'node:assert/strict'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { apiToken, api, clientPage, launchBrowser, pattern, screenshot, startRelais, studioPage } from './harness.mjs'
+import { addFiles, apiToken, api, clientPage, launchBrowser, pattern, screenshot, startRelais, studioPage } from './harness.mjs'
 
-async function addFiles(page, paths) {
-  const more = page.locator('.uppy-DashboardContent-addMore')
-  if (await more.isVisible()) await more.click()
-  await page.locator('input.uppy-Dashboard-input[type="file"]:not([webkitdirectory])').setInputFiles(paths)
-  const panel = page.locator('.uppy-Dashboard-AddFilesPanel')
-  const closed = await panel.waitFor({ state: 'detached', timeout: 2000 }).then(() => true, () => false)
-  if (!closed) await panel.locator('.uppy-DashboardContent-back').click()
-}
 
 test('a named batch, its email and its ZIP; refusals in French units stay until closed', { timeout: 180_000 }, async () => {
   // The limit is written the way the pages show it.
