@@ -250,7 +250,7 @@ pub async fn request_password_reset(state: &AppState, email: &str) -> Result<(),
     )?;
     let mut tx = state.db.begin().await?;
     db::links::insert(
-        &mut *tx,
+        &mut tx,
         &sha256_hex(&token),
         user.id,
         Purpose::PasswordReset,
@@ -272,16 +272,72 @@ pub async fn link_is_usable(state: &AppState, token: &str, purpose: Purpose) -> 
         .is_some())
 }
 
+/// What a new password ends, in the transaction that sets it: every other link mailed to
+/// the account (invitations, resets, address changes) and its personal API tokens.
+/// Sessions are the caller's choice (a change of password keeps the one making it).
+pub(crate) async fn password_set(tx: &mut db::Tx, user: UserId, now: i64) -> Result<(), DbError> {
+    db::links::end_all(&mut **tx, user, now).await?;
+    db::users::end_email_changes(&mut **tx, user, now).await?;
+    db::tokens::revoke_all(&mut **tx, user, now).await?;
+    Ok(())
+}
+
+/// What a new address ends: every link mailed to the account before (to the old address,
+/// or to a typo the quote site corrected).
+pub(crate) async fn address_changed(tx: &mut db::Tx, user: UserId, now: i64) -> Result<(), DbError> {
+    db::links::end_all(&mut **tx, user, now).await?;
+    db::users::end_email_changes(&mut **tx, user, now).await?;
+    Ok(())
+}
+
+/// Tells the address an account just left that it moved, and where: whoever lost their
+/// address to a takeover or a mistake hears of it.
+pub(crate) async fn announce_move(
+    state: &AppState,
+    tx: &mut db::Tx,
+    account: &User,
+    old_address: &str,
+    studio: &str,
+    now: i64,
+) -> Result<(), AccountError> {
+    if old_address.eq_ignore_ascii_case(&account.email) {
+        return Ok(());
+    }
+    let to = notices::Recipient {
+        locale: account.locale,
+        address: old_address,
+        name: &account.name,
+    };
+    let link = state
+        .cfg
+        .public_url
+        .join("login")
+        .map_err(|e| invalid("public_url", e))?;
+    let email = notices::address_moved(&to, studio, &account.email, link.as_str())?;
+    mail::queue(&mut *tx, &state.mailer, &email, Some(account.id), now).await?;
+    Ok(())
+}
+
 /// Spends a password-reset link and sets the new password; every session of the account
-/// ends, since whoever held them may be why the password is changing.
+/// ends, since whoever held them may be why the password is changing, and so do its other
+/// links and its API tokens.
 pub async fn reset_password(state: &AppState, token: &str, password: &NewPassword) -> Result<UserId, AccountError> {
-    let hash = password::hash(password.expose()).await?;
+    // The link is checked before the (deliberately slow) hashing: a guess costs nothing.
+    let token_hash = sha256_hex(token.trim());
     let now = state.clock.now_ms();
+    if db::links::peek(state.db.pool(), &token_hash, Purpose::PasswordReset, now)
+        .await?
+        .is_none()
+    {
+        return Err(AccountError::InvalidLink);
+    }
+    let hash = password::hash(password.expose()).await?;
     let mut tx = state.db.begin().await?;
-    let user = db::links::consume(&mut *tx, &sha256_hex(token.trim()), Purpose::PasswordReset, now)
+    let user = db::links::consume(&mut *tx, &token_hash, Purpose::PasswordReset, now)
         .await?
         .ok_or(AccountError::InvalidLink)?;
     db::users::set_password(&mut *tx, user, &hash, now).await?;
+    password_set(&mut tx, user, now).await?;
     db::sessions::delete_for_user(&mut *tx, user).await?;
     tx.commit().await.map_err(DbError::from)?;
     Ok(user)
@@ -296,7 +352,7 @@ pub(crate) async fn queue_invitation(
     let token = random_token("");
     let validity = i64::try_from(INVITATION_VALIDITY.as_millis()).unwrap_or(i64::MAX);
     db::links::insert(
-        &mut **tx,
+        tx,
         &sha256_hex(&token),
         user.id,
         Purpose::Invitation,
@@ -322,16 +378,31 @@ pub(crate) async fn queue_invitation(
     Ok(())
 }
 
-/// Spends an invitation link and sets the account's password, atomically.
+/// Spends an invitation link and sets the account's password, atomically. An account
+/// that already has a password takes no invitation: that is what a reset is for.
 pub async fn accept_invitation(state: &AppState, token: &str, password: &NewPassword) -> Result<UserId, AccountError> {
-    // Hash first: the link is spent only if everything after it succeeds.
-    let hash = password::hash(password.expose()).await?;
+    // The link is checked before the (deliberately slow) hashing: a guess costs nothing.
+    let token_hash = sha256_hex(token.trim());
     let now = state.clock.now_ms();
+    if db::links::peek(state.db.pool(), &token_hash, Purpose::Invitation, now)
+        .await?
+        .is_none()
+    {
+        return Err(AccountError::InvalidLink);
+    }
+    let hash = password::hash(password.expose()).await?;
     let mut tx = state.db.begin().await?;
-    let user = db::links::consume(&mut *tx, &sha256_hex(token.trim()), Purpose::Invitation, now)
+    let user = db::links::consume(&mut *tx, &token_hash, Purpose::Invitation, now)
         .await?
         .ok_or(AccountError::InvalidLink)?;
+    let has_password = db::users::credentials_by_id(&mut *tx, user)
+        .await?
+        .is_some_and(|c| c.password_hash.is_some());
+    if has_password {
+        return Err(AccountError::InvalidLink);
+    }
     db::users::set_password(&mut *tx, user, &hash, now).await?;
+    password_set(&mut tx, user, now).await?;
     tx.commit().await.map_err(DbError::from)?;
     Ok(user)
 }

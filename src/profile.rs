@@ -26,6 +26,7 @@ pub async fn change_password(
     let now = state.clock.now_ms();
     let mut tx = state.db.begin().await?;
     db::users::set_password(&mut *tx, user.id, &hash, now).await?;
+    crate::accounts::password_set(&mut tx, user.id, now).await?;
     match keep_session_hash {
         Some(keep) => db::sessions::delete_others(&mut *tx, user.id, keep).await?,
         None => db::sessions::delete_for_user(&mut *tx, user.id).await?,
@@ -124,23 +125,32 @@ pub async fn request_email_change(
     };
     let message = notices::email_change(&to, &state.studio.name().await?, link.as_str())?;
     let mut tx = state.db.begin().await?;
-    db::users::insert_email_change(&mut *tx, &sha256_hex(&token), user.id, &email, now, now + validity).await?;
+    db::users::insert_email_change(&mut tx, &sha256_hex(&token), user.id, &email, now, now + validity).await?;
     mail::queue(&mut tx, &state.mailer, &message, Some(user.id), now).await?;
     tx.commit().await.map_err(DbError::from)?;
     state.jobs_queued();
     Ok(())
 }
 
-/// Opens an email-change link: the account moves to the new address.
+/// Opens an email-change link: the account moves to the new address, every other link
+/// mailed to it ends, and the old address is told (a takeover would not go unnoticed).
 pub async fn confirm_email_change(state: &AppState, token: &str) -> Result<(), AccountError> {
+    let now = state.clock.now_ms();
+    let studio = state.studio.name().await?;
     let mut tx = state.db.begin().await?;
-    let moved = db::users::apply_email_change(&mut tx, &sha256_hex(token.trim()), state.clock.now_ms()).await;
-    match moved {
-        Ok(Some(_)) => {}
+    let moved = db::users::apply_email_change(&mut tx, &sha256_hex(token.trim()), now).await;
+    let (user, old) = match moved {
+        Ok(Some(found)) => found,
         Ok(None) => return Err(AccountError::InvalidLink),
         Err(e) if e.is_unique_violation() => return Err(AccountError::EmailTaken),
         Err(e) => return Err(e.into()),
-    }
+    };
+    crate::accounts::address_changed(&mut tx, user, now).await?;
+    let account = db::users::find(&mut *tx, user)
+        .await?
+        .ok_or_else(|| DbError::Corrupt("account vanished".into()))?;
+    crate::accounts::announce_move(state, &mut tx, &account, &old, &studio, now).await?;
     tx.commit().await.map_err(DbError::from)?;
+    state.jobs_queued();
     Ok(())
 }

@@ -65,13 +65,35 @@ pub async fn find<'e>(ex: impl Executor<'e, Database = Any>, id: &str) -> Result
     .await?)
 }
 
-pub async fn mark_sent<'e>(ex: impl Executor<'e, Database = Any>, id: &str, now: Millis) -> Result<(), DbError> {
-    sqlx::query("UPDATE emails SET sent_at = $1, last_error = NULL WHERE id = $2")
+/// Records the sending and keeps only a copy of the bodies whose secret links are
+/// blanked out (see `mail::scrub_links`): the outbox is no store of usable links.
+pub async fn mark_sent<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    id: &str,
+    text_body: &str,
+    html_body: &str,
+    now: Millis,
+) -> Result<(), DbError> {
+    sqlx::query("UPDATE emails SET sent_at = $1, last_error = NULL, text_body = $2, html_body = $3 WHERE id = $4")
         .bind(now)
+        .bind(text_body)
+        .bind(html_body)
         .bind(id)
         .execute(ex)
         .await?;
     Ok(())
+}
+
+/// Sent bodies older than `before` are emptied; who was sent what, and when, stays.
+pub async fn purge_sent_bodies<'e>(ex: impl Executor<'e, Database = Any>, before: Millis) -> Result<u64, DbError> {
+    let done = sqlx::query(
+        "UPDATE emails SET text_body = '', html_body = '' WHERE sent_at IS NOT NULL AND sent_at < $1 \
+         AND (text_body <> '' OR html_body <> '')",
+    )
+    .bind(before)
+    .execute(ex)
+    .await?;
+    Ok(done.rows_affected())
 }
 
 pub async fn record_error<'e>(ex: impl Executor<'e, Database = Any>, id: &str, error: &str) -> Result<(), DbError> {

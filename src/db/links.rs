@@ -20,14 +20,22 @@ impl Purpose {
     }
 }
 
-pub async fn insert<'e>(
-    ex: impl Executor<'e, Database = Any>,
+/// A new link for `purpose`; the account's older unused links of that purpose end here:
+/// a newer invitation or reset supersedes the ones mailed before it.
+pub async fn insert(
+    conn: &mut sqlx::AnyConnection,
     token_hash: &str,
     user: UserId,
     purpose: Purpose,
     now: Millis,
     expires_at: Millis,
 ) -> Result<(), DbError> {
+    sqlx::query("UPDATE account_links SET used_at = $1 WHERE user_id = $2 AND purpose = $3 AND used_at IS NULL")
+        .bind(now)
+        .bind(user.to_db())
+        .bind(purpose.as_str())
+        .execute(&mut *conn)
+        .await?;
     sqlx::query(
         "INSERT INTO account_links (token_hash, user_id, purpose, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
     )
@@ -36,9 +44,20 @@ pub async fn insert<'e>(
     .bind(purpose.as_str())
     .bind(now)
     .bind(expires_at)
-    .execute(ex)
+    .execute(&mut *conn)
     .await?;
     Ok(())
+}
+
+/// Ends every unused link of the account, whatever its purpose: a password was set or
+/// the address changed, so links mailed before no longer speak for its owner.
+pub async fn end_all<'e>(ex: impl Executor<'e, Database = Any>, user: UserId, now: Millis) -> Result<u64, DbError> {
+    let done = sqlx::query("UPDATE account_links SET used_at = $1 WHERE user_id = $2 AND used_at IS NULL")
+        .bind(now)
+        .bind(user.to_db())
+        .execute(ex)
+        .await?;
+    Ok(done.rows_affected())
 }
 
 /// Spends a link: returns its user if the link exists, is unused and unexpired. One

@@ -104,3 +104,13 @@ pub async fn revoke<'e>(
             .await?;
     Ok(done.rows_affected() == 1)
 }
+
+/// Revokes every active token of the account (its password was reset or changed).
+pub async fn revoke_all<'e>(ex: impl Executor<'e, Database = Any>, user: UserId, now: Millis) -> Result<u64, DbError> {
+    let done = sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL")
+        .bind(now)
+        .bind(user.to_db())
+        .execute(ex)
+        .await?;
+    Ok(done.rows_affected())
+}

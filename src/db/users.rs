@@ -360,14 +360,16 @@ pub async fn set_pending_totp<'e>(
     Ok(done.rows_affected() == 1)
 }
 
-pub async fn insert_email_change<'e>(
-    ex: impl Executor<'e, Database = Any>,
+/// A link to move the account to `new_email`; earlier pending moves end here.
+pub async fn insert_email_change(
+    conn: &mut sqlx::AnyConnection,
     token_hash: &str,
     id: UserId,
     new_email: &Email,
     now: Millis,
     expires_at: Millis,
 ) -> Result<(), DbError> {
+    end_email_changes(&mut *conn, id, now).await?;
     sqlx::query(
         "INSERT INTO email_changes (token_hash, user_id, new_email, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
     )
@@ -376,14 +378,33 @@ pub async fn insert_email_change<'e>(
     .bind(new_email.as_str())
     .bind(now)
     .bind(expires_at)
-    .execute(ex)
+    .execute(&mut *conn)
     .await?;
     Ok(())
 }
 
-/// Spends an email-change link and moves the account to its address; `None` when the
-/// link is unknown, used or expired. A taken address surfaces as a unique violation.
-pub async fn apply_email_change(tx: &mut super::Tx, token_hash: &str, now: Millis) -> Result<Option<UserId>, DbError> {
+/// Ends the account's pending email-change links.
+pub async fn end_email_changes<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    id: UserId,
+    now: Millis,
+) -> Result<u64, DbError> {
+    let done = sqlx::query("UPDATE email_changes SET used_at = $1 WHERE user_id = $2 AND used_at IS NULL")
+        .bind(now)
+        .bind(id.to_db())
+        .execute(ex)
+        .await?;
+    Ok(done.rows_affected())
+}
+
+/// Spends an email-change link and moves the account to its address; answers the account
+/// and the address it left, or `None` when the link is unknown, used or expired. A taken
+/// address surfaces as a unique violation.
+pub async fn apply_email_change(
+    tx: &mut super::Tx,
+    token_hash: &str,
+    now: Millis,
+) -> Result<Option<(UserId, String)>, DbError> {
     let row: Option<(String, String)> = sqlx::query_as(
         "UPDATE email_changes SET used_at = $1 WHERE token_hash = $2 AND used_at IS NULL AND expires_at > $1 \
          RETURNING user_id, new_email",
@@ -393,11 +414,15 @@ pub async fn apply_email_change(tx: &mut super::Tx, token_hash: &str, now: Milli
     .fetch_optional(&mut **tx)
     .await?;
     let Some((user, email)) = row else { return Ok(None) };
+    let (old,): (String,) = sqlx::query_as("SELECT email FROM users WHERE id = $1")
+        .bind(&user)
+        .fetch_one(&mut **tx)
+        .await?;
     sqlx::query("UPDATE users SET email = $1, updated_at = $2 WHERE id = $3")
         .bind(&email)
         .bind(now)
         .bind(&user)
         .execute(&mut **tx)
         .await?;
-    Ok(Some(parse_id(&user, UserId::parse)?))
+    Ok(Some((parse_id(&user, UserId::parse)?, old)))
 }

@@ -257,9 +257,13 @@ async fn move_address(
         return Err(SyncError::EmailTaken);
     }
     db::users::set_email(&mut **tx, user.id, &r.email, now).await?;
+    // Whatever was mailed to the old address (an invitation to a typo, a reset) ends now.
+    accounts::address_changed(tx, user.id, now).await?;
     let moved = db::users::find(&mut **tx, user.id)
         .await?
         .ok_or_else(|| DbError::Corrupt("account vanished".into()))?;
+    let studio = state.studio.name().await?;
+    accounts::announce_move(state, tx, &moved, &user.email, &studio, now).await?;
     let has_password = db::users::credentials_by_id(&mut **tx, user.id)
         .await?
         .is_some_and(|c| c.password_hash.is_some());
@@ -269,12 +273,8 @@ async fn move_address(
             .public_url
             .join("login")
             .map_err(|e| DbError::Corrupt(e.to_string()))?;
-        let email = notices::email_updated(
-            &notices::Recipient::of(&moved),
-            &state.studio.name().await?,
-            link.as_str(),
-        )
-        .map_err(AccountError::from)?;
+        let email = notices::email_updated(&notices::Recipient::of(&moved), &studio, link.as_str())
+            .map_err(AccountError::from)?;
         mail::queue(tx, &state.mailer, &email, Some(user.id), now).await?;
     } else {
         accounts::queue_invitation(state, tx, &moved, now).await?;

@@ -16,6 +16,9 @@ const EVERY: Duration = Duration::from_secs(600);
 const KEEP_FINISHED_JOBS: Duration = Duration::from_secs(7 * 24 * 3600);
 /// Expired or used links are kept a while so "this link was already used" stays true.
 const KEEP_SPENT_LINKS: Duration = Duration::from_secs(30 * 24 * 3600);
+/// Sent emails keep their bodies (links already blanked) this long, for the studio's
+/// questions ("did they get it?"); then only who was sent what, and when, stays.
+const KEEP_SENT_BODIES: Duration = Duration::from_secs(90 * 24 * 3600);
 /// The quote site's `webhook-id`s are remembered at least this long (its retries stop
 /// well before).
 const KEEP_REQUEST_IDS: Duration = Duration::from_secs(8 * 24 * 3600);
@@ -33,6 +36,8 @@ pub struct Swept {
     pub reminders: usize,
     /// Forgotten `webhook-id`s and integration calls.
     pub integration: u64,
+    /// Sent emails whose bodies were emptied.
+    pub email_bodies: u64,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -54,6 +59,7 @@ pub async fn sweep(state: &AppState) -> Result<Swept, SweepError> {
     Ok(Swept {
         sessions: db::sessions::purge_expired(db.pool(), now).await?,
         links: db::links::purge(db.pool(), now - ms(KEEP_SPENT_LINKS)).await?,
+        email_bodies: db::emails::purge_sent_bodies(db.pool(), now - ms(KEEP_SENT_BODIES)).await?,
         jobs: db::jobs::purge_finished(db.pool(), now - ms(KEEP_FINISHED_JOBS)).await?,
         uploads: crate::uploads::reap_expired(state).await?,
         reminders: lifecycle::send_expiry_reminders(state).await?,

@@ -42,7 +42,11 @@ impl JobHandler for SendEmail {
         let sender = self.studio.name().await?;
         match self.mailer.send(&email, &sender).await {
             Ok(()) => {
-                db::emails::mark_sent(self.db.pool(), &email.id, self.clock.now_ms()).await?;
+                let (text, html) = (
+                    super::scrub_links(&email.text_body),
+                    super::scrub_links(&email.html_body),
+                );
+                db::emails::mark_sent(self.db.pool(), &email.id, &text, &html, self.clock.now_ms()).await?;
                 tracing::info!(email = %email.id, kind = %email.kind, "email sent");
                 Ok(())
             }

@@ -17,6 +17,29 @@ pub use transport::{MailError, Mailer};
 use crate::db::{self, DbError};
 use crate::domain::{Millis, UserId};
 
+/// Paths whose last segment is a secret (the tokens of single-use links).
+const SECRET_LINKS: &[&str] = &["/invitation/", "/password/reset/", "/email/confirm/"];
+
+/// The body with every secret link's token replaced by "…", for the copy kept after
+/// sending: the link still shows where it led, but opens nothing.
+pub fn scrub_links(body: &str) -> String {
+    let mut out = body.to_owned();
+    for prefix in SECRET_LINKS {
+        let mut from = 0;
+        while let Some(found) = out[from..].find(prefix) {
+            let start = from + found + prefix.len();
+            let len = out[start..]
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_'))
+                .unwrap_or(out.len() - start);
+            if len > 0 {
+                out.replace_range(start..start + len, "…");
+            }
+            from = start;
+        }
+    }
+    out
+}
+
 /// Attempts before an email is given up: with the queue's backoff, about ten hours.
 pub const MAX_ATTEMPTS: i64 = 15;
 
@@ -75,4 +98,20 @@ async fn enqueue_send<'e>(ex: impl Executor<'e, Database = Any>, id: &str, now: 
         now,
     )
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secret_links_are_blanked_and_the_rest_is_kept() {
+        let body = "Ouvrez https://studio.fr/invitation/Ab3_x-9?x=1 ou <a href=\"https://studio.fr/password/reset/QQ\">ici</a>. \
+                    https://studio.fr/deliveries/123 reste.";
+        let scrubbed = scrub_links(body);
+        assert!(!scrubbed.contains("Ab3_x-9") && !scrubbed.contains("QQ"), "{scrubbed}");
+        assert!(scrubbed.contains("/invitation/…?x=1") && scrubbed.contains("/password/reset/…\""));
+        assert!(scrubbed.contains("/deliveries/123 reste."));
+        assert_eq!(scrub_links("no links"), "no links");
+    }
 }

@@ -344,6 +344,46 @@ pub fn email_updated(to: &Recipient<'_>, studio: &str, link: &str) -> Result<Com
     compose(to, studio, link, notice)
 }
 
+/// To the address an account left: it moved, and to where.
+pub fn address_moved(
+    to: &Recipient<'_>,
+    studio: &str,
+    new_address: &str,
+    link: &str,
+) -> Result<Composed, askama::Error> {
+    let notice = match to.locale {
+        Locale::Fr => Notice {
+            kind: "address_moved",
+            subject: "L’adresse de votre espace a changé".into(),
+            paragraphs: vec![
+                format!(
+                    "Votre espace client chez {studio} utilise désormais l’adresse {new_address}. Cette adresse-ci ne permet plus de s’y connecter, et les liens envoyés ici auparavant ne fonctionnent plus."
+                ),
+                format!(
+                    "Si vous n’êtes pas à l’origine de ce changement, répondez à ce message ou contactez {studio} sans attendre."
+                ),
+            ],
+            items: Vec::new(),
+            action: "Ouvrir mon espace",
+            footer: "Message envoyé à la suite d’un changement d’adresse.",
+        },
+        Locale::En => Notice {
+            kind: "address_moved",
+            subject: "Your space’s address has changed".into(),
+            paragraphs: vec![
+                format!(
+                    "Your client space with {studio} now uses the address {new_address}. This address no longer signs in, and links sent here before no longer work."
+                ),
+                format!("If you did not make this change, reply to this message or contact {studio} right away."),
+            ],
+            items: Vec::new(),
+            action: "Open my space",
+            footer: "Sent after a change of address.",
+        },
+    };
+    compose(to, studio, link, notice)
+}
+
 fn plural_s(n: usize) -> &'static str {
     if n > 1 { "s" } else { "" }
 }

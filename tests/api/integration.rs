@@ -701,15 +701,23 @@ async fn an_address_change_moves_the_account_and_tells_the_new_address() {
         .await;
     assert_eq!(moved.body["result"], "updated", "{moved:?}");
     app.run_jobs().await;
+    let to = |m: &String, address: &str| m.lines().any(|l| l.starts_with("To:") && l.contains(address));
     let notice = app
         .outbox()
         .into_iter()
-        .find(|m| m.contains("anne.dupont@example.com"))
+        .find(|m| to(m, "anne.dupont@example.com"))
         .expect("told at the new address");
     assert!(
         notice.contains("Your space now uses this address"),
         "in the client's new language"
     );
+    // The address it left is told too, and where the account went.
+    let left = app
+        .outbox()
+        .into_iter()
+        .find(|m| to(m, "anne@example.fr") && m.contains("address has changed"))
+        .expect("told at the old address");
+    assert!(left.contains("anne.dupont@example.com"), "{left}");
     app.forget_csrf();
     assert_eq!(
         app.login("anne.dupont@example.com", "un mot de passe solide", None)

@@ -17,6 +17,7 @@ mod identity;
 mod integration;
 mod jobs;
 mod lifecycle;
+mod links;
 mod mail;
 mod media;
 mod pages;

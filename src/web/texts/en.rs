@@ -299,6 +299,7 @@ pub static EN: Texts = Texts {
     delivery_gone_title: "Delivery unavailable",
     delivery_gone: "This delivery is no longer available. Contact the studio if you still need it.",
     back_to_deliveries: "Back to my deliveries",
+    password_change_effects: "Your other sessions end, your personal access tokens (scripts) stop working and links received by email before no longer work.",
     batch_name: "Name of this batch (optional)",
     batch_name_hint: "For example “Music for the film”. Without a name, the files join “Sent files”.",
     batch_placeholder: "Music for the film",

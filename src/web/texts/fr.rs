@@ -299,6 +299,7 @@ pub static FR: Texts = Texts {
     delivery_gone_title: "Livraison indisponible",
     delivery_gone: "Cette livraison n’est plus disponible. Contactez le studio si vous en avez encore besoin.",
     back_to_deliveries: "Retour à mes livraisons",
+    password_change_effects: "Vos autres sessions se ferment, vos jetons d’accès personnels (scripts) cessent de fonctionner et les liens reçus par e-mail auparavant ne servent plus.",
     batch_name: "Nom de l’envoi (facultatif)",
     batch_name_hint: "Par exemple « Musique pour le film ». Sans nom, les fichiers rejoignent « Fichiers envoyés ».",
     batch_placeholder: "Musique pour le film",

@@ -313,6 +313,7 @@ pub struct Texts {
     pub delivery_gone_title: &'static str,
     pub delivery_gone: &'static str,
     pub back_to_deliveries: &'static str,
+    pub password_change_effects: &'static str,
     pub batch_name: &'static str,
     pub batch_name_hint: &'static str,
     pub batch_placeholder: &'static str,
