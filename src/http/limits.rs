@@ -138,7 +138,11 @@ pub fn per_ip_integration_layer(behind_proxy: bool) -> GovernorLayer<ClientIpKey
 
 /// Limits that need a key only the handler knows.
 pub struct Limits {
+    /// Changes to one's own account that need the current password (or a code): guessed
+    /// only by someone already signed in as that account.
     login_per_account: DefaultKeyedRateLimiter<String>,
+    /// Failed logins, per account and address (see `login_guard`).
+    pub login: super::login_guard::LoginGuard,
 }
 
 impl Limits {
@@ -149,6 +153,7 @@ impl Limits {
             .allow_burst(burst);
         Self {
             login_per_account: DefaultKeyedRateLimiter::keyed(quota),
+            login: super::login_guard::LoginGuard::default(),
         }
     }
 

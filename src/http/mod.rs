@@ -14,6 +14,7 @@ mod integrations;
 mod invitations;
 mod json;
 pub mod limits;
+mod login_guard;
 mod media;
 mod passwords;
 mod portfolio;
@@ -61,13 +62,22 @@ pub fn router(state: AppState) -> Router {
         .route("/me/totp/confirm", post(profile::confirm_totp))
         .route("/tokens", get(tokens::list).post(tokens::create))
         .route("/tokens/{id}", delete(tokens::revoke))
-        .route("/invitations/accept", post(invitations::accept))
+        .route(
+            "/invitations/accept",
+            post(invitations::accept).route_layer(limits::per_ip_login_layer(state.cfg.behind_proxy)),
+        )
         .route(
             "/setup",
             post(setup::create).route_layer(limits::per_ip_login_layer(state.cfg.behind_proxy)),
         )
-        .route("/password/forgot", post(passwords::forgot))
-        .route("/password/reset", post(passwords::reset))
+        .route(
+            "/password/forgot",
+            post(passwords::forgot).route_layer(limits::per_ip_login_layer(state.cfg.behind_proxy)),
+        )
+        .route(
+            "/password/reset",
+            post(passwords::reset).route_layer(limits::per_ip_login_layer(state.cfg.behind_proxy)),
+        )
         .route("/clients", get(clients::list).post(clients::create))
         .route("/clients/{id}", patch(clients::update))
         .route("/clients/{id}/invitation", post(clients::reinvite))

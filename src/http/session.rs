@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use super::ApiJson;
 use super::auth::{Caller, ClientAddr, Via, cookie_value};
 use crate::activity::{self, Event, Kind};
+use crate::auth::AuthError;
 use crate::auth::login::{self, Attempt};
 use crate::auth::sessions::{self, COOKIE_NAME, IDLE_TIMEOUT};
 use crate::db;
@@ -47,13 +48,24 @@ pub async fn login(
     headers: HeaderMap,
     ApiJson(body): ApiJson<LoginBody>,
 ) -> Result<Response, AppError> {
-    state.limits.check_login(&body.email)?;
+    // Failures count per account and address: a stranger's guesses never lock the owner
+    // out; guessing from many addresses only slows the account down.
+    let wait = state.limits.login.before(&body.email, ip)?;
+    if !wait.is_zero() {
+        tokio::time::sleep(wait).await;
+    }
     let attempt = Attempt {
         email: &body.email,
         password: &body.password,
         second_factor: body.totp.as_deref(),
     };
-    let user = login::authenticate(&state.db, &state.clock, attempt).await?;
+    let result = login::authenticate(&state.db, &state.clock, attempt).await;
+    match &result {
+        Ok(_) => state.limits.login.succeeded(&body.email, ip),
+        Err(AuthError::InvalidCredentials | AuthError::TotpInvalid) => state.limits.login.failed(&body.email, ip),
+        Err(_) => {}
+    }
+    let user = result?;
 
     // Whatever session the browser had before is ended: the new one gets a new id.
     if let Some(old) = cookie_value(&headers, COOKIE_NAME) {

@@ -223,6 +223,58 @@ async fn login_attempts_on_one_account_are_rate_limited_with_retry_after() {
 }
 
 #[tokio::test]
+async fn a_strangers_wrong_passwords_never_lock_the_owner_out() {
+    // Two addresses, as a reverse proxy reports them.
+    let app = spawn_app_with(|cfg| cfg.behind_proxy = true).await;
+    app.create_active_client("anne@example.fr", PASSWORD).await;
+    let (studio, secret) = app.create_studio("studio@example.fr", PASSWORD).await;
+    let login_from = |address: &'static str, email: &'static str, password: &'static str, totp: Option<String>| {
+        let app = &app;
+        async move {
+            let mut body = serde_json::json!({"email": email, "password": password});
+            if let Some(code) = totp {
+                body["totp"] = code.into();
+            }
+            Answer::of(
+                app.http
+                    .post(app.url("/api/v1/session"))
+                    .header("x-forwarded-for", address)
+                    .json(&body)
+                    .send()
+                    .await
+                    .expect("request"),
+            )
+            .await
+        }
+    };
+    for account in ["anne@example.fr", "studio@example.fr"] {
+        let mut statuses = Vec::new();
+        for _ in 0..8 {
+            statuses.push(login_from("203.0.113.5", account, "a wrong guess!!", None).await.status);
+        }
+        assert_eq!(statuses[..5], [401; 5], "{account}: {statuses:?}");
+        assert!(statuses[5..].iter().all(|s| *s == 429), "{account}: {statuses:?}");
+    }
+    // The owners, from their own addresses, get in at once.
+    assert_eq!(
+        login_from("198.51.100.7", "anne@example.fr", PASSWORD, None)
+            .await
+            .status,
+        201
+    );
+    let code = app.totp_code(&secret, 0);
+    let studio_in = login_from("198.51.100.8", "studio@example.fr", PASSWORD, Some(code)).await;
+    assert_eq!(studio_in.status, 201, "{:?} {}", studio_in.body, studio.user.email);
+    // The guessing address still waits, even with the right password: it cannot tell.
+    assert_eq!(
+        login_from("203.0.113.5", "anne@example.fr", PASSWORD, None)
+            .await
+            .status,
+        429
+    );
+}
+
+#[tokio::test]
 async fn login_attempts_from_one_address_are_rate_limited() {
     let app = spawn_app().await;
     let mut last = None;
