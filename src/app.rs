@@ -61,6 +61,7 @@ pub fn build_runner(state: &AppState) -> JobRunner {
         state.db.clone(),
         state.blobs.clone(),
         state.clock.clone(),
+        state.cfg.data_dir.join("tmp"),
     )));
     runner.register(Arc::new(mail::job::SendEmail {
         db: state.db.clone(),

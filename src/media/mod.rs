@@ -8,12 +8,13 @@ mod jpeg;
 pub mod video;
 mod webp;
 
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use async_trait::async_trait;
 use bytes::Bytes;
 use futures_util::StreamExt;
-use relais_storage::{BlobKey, BlobStore, ByteRange, PresignOp, PresignRequest, keys};
+use relais_storage::{BlobKey, BlobStore, ByteRange, keys};
 use tokio::sync::Semaphore;
 
 use crate::clock::Clock;
@@ -49,15 +50,27 @@ pub struct ProcessFile {
     pub blobs: Arc<dyn BlobStore>,
     pub clock: Clock,
     pub budget: Arc<Semaphore>,
+    /// Where an object from S3 is copied for ffmpeg, which is never given a URL.
+    pub scratch: PathBuf,
+}
+
+/// A copy of an object for ffmpeg, removed when dropped.
+struct Scratch(PathBuf);
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
 }
 
 impl ProcessFile {
-    pub fn new(db: Db, blobs: Arc<dyn BlobStore>, clock: Clock) -> Self {
+    pub fn new(db: Db, blobs: Arc<dyn BlobStore>, clock: Clock, scratch: PathBuf) -> Self {
         Self {
             db,
             blobs,
             clock,
             budget: Arc::new(Semaphore::new(PIXEL_BUDGET_MIB as usize)),
+            scratch,
         }
     }
 
@@ -74,30 +87,41 @@ impl ProcessFile {
         Ok(bytes)
     }
 
-    /// Where ffmpeg can read the object: the file itself on local storage, a short-lived
-    /// presigned URL on S3.
-    async fn source(&self, key: &BlobKey) -> Option<String> {
+    /// A local file ffmpeg can read: the object itself on local storage; on S3 a copy in
+    /// the scratch folder (streamed, removed when the guard drops). ffmpeg is never handed
+    /// a URL: a "video" that is really a playlist could make it fetch any address.
+    async fn source(&self, key: &BlobKey) -> Result<(String, Option<Scratch>), JobError> {
         if let Some(path) = self.blobs.local_path(key) {
-            return Some(path.display().to_string());
+            return Ok((path.display().to_string(), None));
         }
-        let request = PresignRequest {
-            key: key.clone(),
-            op: PresignOp::Get {
-                content_disposition: None,
-            },
-            expires_in: std::time::Duration::from_secs(900),
-        };
-        self.blobs.presign(&request).await.ok().map(String::from)
+        let fail = |e: std::io::Error| JobError::Retry(format!("scratch copy: {e}"));
+        tokio::fs::create_dir_all(&self.scratch).await.map_err(fail)?;
+        let path = self.scratch.join(format!("media-{}", uuid::Uuid::new_v4().simple()));
+        let guard = Scratch(path.clone());
+        let mut file = tokio::fs::File::create(&path).await.map_err(fail)?;
+        let mut read = self
+            .blobs
+            .get(key, None)
+            .await
+            .map_err(|e| JobError::Retry(e.to_string()))?;
+        while let Some(chunk) = read.body.next().await {
+            let chunk = chunk.map_err(|e| JobError::Retry(e.to_string()))?;
+            tokio::io::AsyncWriteExt::write_all(&mut file, &chunk)
+                .await
+                .map_err(fail)?;
+        }
+        tokio::io::AsyncWriteExt::flush(&mut file).await.map_err(fail)?;
+        Ok((path.display().to_string(), Some(guard)))
     }
 
     /// Audio and video: the duration, and for a video without a custom poster, a frame.
     /// Without ffmpeg, or on a file it cannot read, the file is simply ready as it is.
     async fn playable(&self, file: &db::files::FileRecord, key: &BlobKey) -> Result<(), JobError> {
         let source = match video::ffmpeg_version() {
-            Some(_) => self.source(key).await,
+            Some(_) => Some(self.source(key).await?),
             None => None,
         };
-        if let Some(source) = source {
+        if let Some((source, _scratch)) = source {
             if let Some(ms) = video::duration_ms(&source).await {
                 db::files::set_duration(self.db.pool(), file.id, ms).await?;
             }

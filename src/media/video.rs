@@ -11,6 +11,16 @@ use tokio::process::Command;
 /// A tool that hangs on a strange file must not hold a job forever.
 const TOOL_TIMEOUT: Duration = Duration::from_secs(120);
 
+/// What ffmpeg and ffprobe may open: the local file they are given (and `pipe:` for their
+/// output), nothing on the network; and only the containers a studio's media come in, so a
+/// playlist or a concat list cannot name other inputs.
+const INPUT_GUARDS: [&str; 4] = [
+    "-protocol_whitelist",
+    "file,pipe",
+    "-format_whitelist",
+    "mov,mp4,m4a,3gp,3g2,mj2,matroska,webm,avi,mpeg,mpegts,mp3,wav,flac,ogg,aac,asf,aiff,caf,w64",
+];
+
 /// The first line of `ffmpeg -version`, or `None` when ffmpeg or ffprobe is missing.
 pub fn ffmpeg_version() -> Option<&'static str> {
     static FOUND: OnceLock<Option<String>> = OnceLock::new();
@@ -34,10 +44,10 @@ async fn run(command: &mut Command) -> Option<Vec<u8>> {
     output.status.success().then_some(output.stdout)
 }
 
-/// How long the media at `source` (a path or a URL) plays, in milliseconds.
+/// How long the media in the local file `source` plays, in milliseconds.
 pub async fn duration_ms(source: &str) -> Option<i64> {
     ffmpeg_version()?;
-    let out = run(Command::new("ffprobe").args([
+    let out = run(Command::new("ffprobe").args(INPUT_GUARDS).args([
         "-v",
         "error",
         "-show_entries",
@@ -56,24 +66,24 @@ pub async fn duration_ms(source: &str) -> Option<i64> {
 pub async fn poster_frame(source: &str) -> Option<Vec<u8>> {
     ffmpeg_version()?;
     for at in ["1", "0"] {
-        let frame = run(Command::new("ffmpeg").args([
-            "-nostdin",
-            "-loglevel",
-            "error",
-            "-ss",
-            at,
-            "-i",
-            source,
-            "-frames:v",
-            "1",
-            "-f",
-            "image2pipe",
-            "-vcodec",
-            "mjpeg",
-            "-q:v",
-            "2",
-            "pipe:1",
-        ]))
+        let frame = run(Command::new("ffmpeg")
+            .args(["-nostdin", "-loglevel", "error"])
+            .args(INPUT_GUARDS)
+            .args([
+                "-ss",
+                at,
+                "-i",
+                source,
+                "-frames:v",
+                "1",
+                "-f",
+                "image2pipe",
+                "-vcodec",
+                "mjpeg",
+                "-q:v",
+                "2",
+                "pipe:1",
+            ]))
         .await;
         if let Some(bytes) = frame.filter(|b| !b.is_empty()) {
             return Some(bytes);

@@ -429,3 +429,48 @@ async fn videos_get_an_automatic_poster_and_audio_its_duration_with_ffmpeg() {
     assert!((1950..=2050).contains(&ms), "{ms}");
     assert_eq!(sound["variants"].as_object().map(|m| m.len()), Some(0));
 }
+
+#[tokio::test]
+async fn a_video_that_is_really_a_playlist_makes_ffmpeg_fetch_nothing() {
+    // A canary on loopback: any connection to it is a request ffmpeg should never make.
+    let canary = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("canary");
+    let port = canary.local_addr().expect("addr").port();
+    let knocks = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = knocks.clone();
+    tokio::spawn(async move {
+        while let Ok((_socket, _)) = canary.accept().await {
+            counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        }
+    });
+    let app = spawn_app().await;
+    let (anne, _) = Tus::client(&app, "anne@example.fr").await;
+    let playlist = format!(
+        "#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:2\n#EXTINF:2.0,\nhttp://127.0.0.1:{port}/segment.ts\n\
+         #EXTINF:2.0,\nhttp://127.0.0.1:{port}/other.ts\n#EXT-X-ENDLIST\n"
+    );
+    let meta = crate::helpers::tus::meta(&[("filename", "film.mp4"), ("filetype", "video/mp4")]);
+    let path = anne.create(playlist.len() as u64, &meta).await;
+    anne.send_all(&path, playlist.as_bytes(), playlist.len()).await;
+    process(&app).await;
+
+    // On S3 the job works from a local copy, and on any storage ffmpeg may open the file
+    // it was given and nothing else.
+    let film = file_named(&anne, "film.mp4").await;
+    assert_eq!(film["status"], "ready", "kept as it is: {film}");
+    assert!(film["duration_ms"].is_null(), "{film}");
+    assert_eq!(
+        knocks.load(std::sync::atomic::Ordering::SeqCst),
+        0,
+        "ffmpeg reached the network"
+    );
+    // Nothing is left in the scratch folder.
+    let scratch = app.state.cfg.data_dir.join("tmp");
+    let left = std::fs::read_dir(&scratch)
+        .map(|d| {
+            d.filter_map(Result::ok)
+                .filter(|e| e.file_name().to_string_lossy().starts_with("media-"))
+                .count()
+        })
+        .unwrap_or(0);
+    assert_eq!(left, 0);
+}
