@@ -63,6 +63,9 @@ pub fn build_runner(state: &AppState) -> JobRunner {
         state.clock.clone(),
         state.cfg.data_dir.join("tmp"),
     )));
+    runner.register(Arc::new(crate::jobs::password_reset::RequestReset {
+        state: state.clone(),
+    }));
     runner.register(Arc::new(mail::job::SendEmail {
         db: state.db.clone(),
         mailer: state.mailer.clone(),

@@ -48,22 +48,38 @@ pub fn parse_range(header: Option<&str>, size: u64) -> RangeRequest {
     }
 }
 
-/// A display name made safe as a single file name: no path separators, no control
-/// characters, never `.` or `..`; used for downloads and for ZIP entries.
+/// A display name made safe as a single file name on every system the files land on: no
+/// path separators, no control characters, none of the characters Windows refuses
+/// (`:*?"<>|`), no trailing dot or space, not a device name Windows reserves (`CON`,
+/// `nul.txt`, `COM1`…), never `.` or `..`; used for downloads and for ZIP entries.
 pub fn safe_file_name(name: &str) -> String {
     let cleaned: String = name
         .chars()
         .map(|c| {
-            if c == '/' || c == '\\' || c.is_control() {
+            if matches!(c, '/' | '\\' | ':' | '*' | '?' | '"' | '<' | '>' | '|') || c.is_control() {
                 '_'
             } else {
                 c
             }
         })
         .collect();
-    let trimmed = cleaned.trim();
-    if trimmed.is_empty() || trimmed.chars().all(|c| c == '.') {
-        "_".to_owned()
+    let trimmed = cleaned.trim().trim_end_matches(['.', ' ']);
+    if trimmed.is_empty() {
+        return "_".to_owned();
+    }
+    let stem = trimmed
+        .split('.')
+        .next()
+        .unwrap_or_default()
+        .trim_end()
+        .to_ascii_uppercase();
+    let reserved = matches!(stem.as_str(), "CON" | "PRN" | "AUX" | "NUL")
+        || ((stem.starts_with("COM") || stem.starts_with("LPT"))
+            && stem.len() == 4
+            && stem.as_bytes()[3].is_ascii_digit()
+            && stem.as_bytes()[3] != b'0');
+    if reserved {
+        format!("_{trimmed}")
     } else {
         trimmed.to_owned()
     }
@@ -148,6 +164,19 @@ mod tests {
         );
         assert!(!hostile.contains('/') && !hostile.contains('\u{7}'));
         assert_eq!(safe_file_name(".."), "_");
+    }
+
+    #[test]
+    fn names_are_safe_on_windows_too() {
+        assert_eq!(safe_file_name("mariage: le film?.mp4"), "mariage_ le film_.mp4");
+        assert_eq!(safe_file_name("a<b>c|d*e\"f"), "a_b_c_d_e_f");
+        assert_eq!(safe_file_name("notes. . "), "notes");
+        assert_eq!(safe_file_name("CON"), "_CON");
+        assert_eq!(safe_file_name("nul.txt"), "_nul.txt");
+        assert_eq!(safe_file_name("com1.jpg"), "_com1.jpg");
+        assert_eq!(safe_file_name("COM0.jpg"), "COM0.jpg");
+        assert_eq!(safe_file_name("console.log"), "console.log");
+        assert_eq!(safe_file_name("Été 2026.jpg"), "Été 2026.jpg");
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! leases a job, heartbeats while it works, and a job whose lease expires is taken again.
 
 pub mod housekeeping;
+pub mod password_reset;
 pub mod runner;
 
 use std::time::Duration;

@@ -86,7 +86,8 @@ async fn a_file_downloads_whole_or_by_range_as_an_attachment() {
     let disposition = h["content-disposition"].to_str().expect("text");
     assert!(
         disposition.starts_with("attachment; filename=")
-            && disposition.contains("filename*=UTF-8''%C3%89t%C3%A9%20%3Cscript%3E.html"),
+            // `<` and `>` are among the characters Windows refuses in a file name.
+            && disposition.contains("filename*=UTF-8''%C3%89t%C3%A9%20_script_.html"),
         "{disposition}"
     );
     let etag = h["etag"].to_str().expect("etag").to_owned();
