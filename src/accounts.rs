@@ -407,11 +407,38 @@ pub async fn accept_invitation(state: &AppState, token: &str, password: &NewPass
     Ok(user)
 }
 
-/// Issues a personal API token; returns its id and the secret, shown once.
+/// How long a personal API token works unless its maker chose otherwise.
+pub const TOKEN_DAYS_DEFAULT: u32 = 365;
+/// The longest life a token may be given: ten years.
+pub const TOKEN_DAYS_MAX: u32 = 3650;
+
+/// A token's life in days, as asked: 1 to ten years' worth.
+pub fn token_days(days: Option<u32>) -> Result<u32, String> {
+    match days.unwrap_or(TOKEN_DAYS_DEFAULT) {
+        d @ 1..=TOKEN_DAYS_MAX => Ok(d),
+        _ => Err(format!("expected 1 to {TOKEN_DAYS_MAX} days")),
+    }
+}
+
+/// Issues a personal API token that works for a year; returns its id and the secret,
+/// shown once.
 pub async fn issue_token(state: &AppState, user: UserId, label: &str) -> Result<(TokenId, String), AccountError> {
-    let token = random_token(API_TOKEN_PREFIX);
-    let id = db::tokens::insert(state.db.pool(), user, label, &sha256_hex(&token), state.clock.now_ms()).await?;
+    let (id, token, _) = issue_token_for(state, user, label, TOKEN_DAYS_DEFAULT).await?;
     Ok((id, token))
+}
+
+/// Issues a personal API token that works for `days` days; also answers when it ends.
+pub async fn issue_token_for(
+    state: &AppState,
+    user: UserId,
+    label: &str,
+    days: u32,
+) -> Result<(TokenId, String, i64), AccountError> {
+    let token = random_token(API_TOKEN_PREFIX);
+    let now = state.clock.now_ms();
+    let expires_at = now + i64::from(days) * 86_400_000;
+    let id = db::tokens::insert(state.db.pool(), user, label, &sha256_hex(&token), now, expires_at).await?;
+    Ok((id, token, expires_at))
 }
 
 /// Finds an account by address, for the CLI.

@@ -48,6 +48,9 @@ pub enum TokenCommand {
         email: String,
         #[arg(long, default_value = "cli")]
         name: String,
+        /// How long the token works, in days (1 to 3650).
+        #[arg(long, default_value_t = crate::accounts::TOKEN_DAYS_DEFAULT)]
+        expires_in_days: u32,
     },
     /// List an account's tokens (never the secrets).
     List {
@@ -116,18 +119,32 @@ pub async fn client(cfg: Config, cmd: ClientCommand) -> Result<(), Failure> {
 pub async fn token(cfg: Config, cmd: TokenCommand) -> Result<(), Failure> {
     let state = command_state(cfg).await?;
     match cmd {
-        TokenCommand::Create { email, name } => {
+        TokenCommand::Create {
+            email,
+            name,
+            expires_in_days,
+        } => {
             let user = accounts::find_by_email(&state, &email).await.map_err(fail)?;
             let label = accounts::token_label(&name).map_err(|m| fail(format!("name: {m}")))?;
-            let (id, token) = accounts::issue_token(&state, user.id, &label).await.map_err(fail)?;
+            let days =
+                accounts::token_days(Some(expires_in_days)).map_err(|m| fail(format!("expires-in-days: {m}")))?;
+            let (id, token, _) = accounts::issue_token_for(&state, user.id, &label, days)
+                .await
+                .map_err(fail)?;
             println!("{token}");
             eprintln!("Token {id} created for {}; it is shown only this once.", user.email);
         }
         TokenCommand::List { email } => {
             let user = accounts::find_by_email(&state, &email).await.map_err(fail)?;
             for t in db::tokens::list(state.db.pool(), user.id).await.map_err(fail)? {
-                let status = if t.revoked { "revoked" } else { "active" };
-                println!("{}\t{}\t{status}", t.id, t.name);
+                let now = state.clock.now_ms();
+                let status = match t.expires_at {
+                    _ if t.revoked => "revoked",
+                    Some(end) if end <= now => "expired",
+                    _ => "active",
+                };
+                let until = t.expires_at.map(crate::i18n::iso).unwrap_or_default();
+                println!("{}\t{}\t{status}\t{until}", t.id, t.name);
             }
         }
         TokenCommand::Revoke { email, id } => {

@@ -10,6 +10,8 @@ pub struct TokenInfo {
     pub name: String,
     pub created_at: Millis,
     pub last_used_at: Option<Millis>,
+    /// When it stops working by itself.
+    pub expires_at: Option<Millis>,
     pub revoked: bool,
 }
 
@@ -19,6 +21,7 @@ struct Row {
     name: String,
     created_at: i64,
     last_used_at: Option<i64>,
+    expires_at: Option<i64>,
     revoked_at: Option<i64>,
 }
 
@@ -28,16 +31,20 @@ pub async fn insert<'e>(
     name: &str,
     token_hash: &str,
     now: Millis,
+    expires_at: Millis,
 ) -> Result<TokenId, DbError> {
     let id = TokenId::new();
-    sqlx::query("INSERT INTO api_tokens (id, user_id, name, token_hash, created_at) VALUES ($1, $2, $3, $4, $5)")
-        .bind(id.to_db())
-        .bind(user.to_db())
-        .bind(name)
-        .bind(token_hash)
-        .bind(now)
-        .execute(ex)
-        .await?;
+    sqlx::query(
+        "INSERT INTO api_tokens (id, user_id, name, token_hash, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(id.to_db())
+    .bind(user.to_db())
+    .bind(name)
+    .bind(token_hash)
+    .bind(now)
+    .bind(expires_at)
+    .execute(ex)
+    .await?;
     Ok(id)
 }
 
@@ -45,13 +52,16 @@ pub async fn insert<'e>(
 /// request (every upload chunk among them) and must not cost a write each time.
 const TOUCH_EVERY_MS: i64 = 60_000;
 
-/// The owner of a token that exists, is not revoked, and whose owner is not disabled.
+/// The owner of a token that exists, is neither revoked nor past its end, and whose owner
+/// is not disabled.
 pub async fn authenticate(db: &super::Db, token_hash: &str, now: Millis) -> Result<Option<UserId>, DbError> {
     let row: Option<(String, Option<i64>)> = sqlx::query_as(
         "SELECT t.user_id, t.last_used_at FROM api_tokens t JOIN users u ON u.id = t.user_id \
-         WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.disabled_at IS NULL",
+         WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.disabled_at IS NULL \
+         AND (t.expires_at IS NULL OR t.expires_at > $2)",
     )
     .bind(token_hash)
+    .bind(now)
     .fetch_optional(db.pool())
     .await?;
     let Some((user_id, last_used)) = row else {
@@ -69,7 +79,8 @@ pub async fn authenticate(db: &super::Db, token_hash: &str, now: Millis) -> Resu
 
 pub async fn list<'e>(ex: impl Executor<'e, Database = Any>, user: UserId) -> Result<Vec<TokenInfo>, DbError> {
     let rows: Vec<Row> = sqlx::query_as(
-        "SELECT id, name, created_at, last_used_at, revoked_at FROM api_tokens WHERE user_id = $1 ORDER BY created_at, id",
+        "SELECT id, name, created_at, last_used_at, expires_at, revoked_at FROM api_tokens WHERE user_id = $1 \
+         ORDER BY created_at, id",
     )
     .bind(user.to_db())
     .fetch_all(ex)
@@ -81,6 +92,7 @@ pub async fn list<'e>(ex: impl Executor<'e, Database = Any>, user: UserId) -> Re
                 name: r.name,
                 created_at: r.created_at,
                 last_used_at: r.last_used_at,
+                expires_at: r.expires_at,
                 revoked: r.revoked_at.is_some(),
             })
         })

@@ -9,12 +9,15 @@ use super::auth::Caller;
 use crate::accounts;
 use crate::db::{self, tokens::TokenInfo};
 use crate::domain::TokenId;
-use crate::error::AppError;
+use crate::error::{AppError, FieldError};
 use crate::state::AppState;
 
 #[derive(Deserialize)]
 pub struct CreateBody {
     name: String,
+    /// How long the token works: 1 to 3650 days, one year when absent.
+    #[serde(default)]
+    expires_in_days: Option<u32>,
 }
 
 #[derive(Serialize)]
@@ -23,6 +26,8 @@ pub struct Created {
     name: String,
     /// Shown once; only its hash is kept.
     token: String,
+    /// When it stops working by itself.
+    expires_at: crate::domain::Millis,
 }
 
 pub async fn list(State(state): State<AppState>, caller: Caller) -> Result<axum::Json<Vec<TokenInfo>>, AppError> {
@@ -34,9 +39,31 @@ pub async fn create(
     caller: Caller,
     ApiJson(body): ApiJson<CreateBody>,
 ) -> Result<(StatusCode, axum::Json<Created>), AppError> {
-    let name = accounts::token_label(&body.name).map_err(|m| AppError::validation("name", m))?;
-    let (id, token) = accounts::issue_token(&state, caller.user.id, &name).await?;
-    Ok((StatusCode::CREATED, axum::Json(Created { id, name, token })))
+    let name = accounts::token_label(&body.name);
+    let days = accounts::token_days(body.expires_in_days);
+    let (name, days) = match (name, days) {
+        (Ok(n), Ok(d)) => (n, d),
+        (name, days) => {
+            let mut errors = Vec::new();
+            if let Err(m) = name {
+                errors.push(FieldError::new("name", m));
+            }
+            if let Err(m) = days {
+                errors.push(FieldError::new("expires_in_days", m));
+            }
+            return Err(AppError::Validation(errors));
+        }
+    };
+    let (id, token, expires_at) = accounts::issue_token_for(&state, caller.user.id, &name, days).await?;
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(Created {
+            id,
+            name,
+            token,
+            expires_at,
+        }),
+    ))
 }
 
 pub async fn revoke(

@@ -136,3 +136,68 @@ async fn a_logged_in_person_creates_a_token_from_their_session() {
         (422, Some("name"))
     );
 }
+
+#[tokio::test]
+async fn every_token_ends_when_its_maker_said_and_the_list_says_when() {
+    let app = spawn_app().await;
+    app.create_active_client("anne@example.fr", PASSWORD).await;
+    assert_eq!(app.login("anne@example.fr", PASSWORD, None).await.status, 201);
+    let create = |body: serde_json::Value| {
+        let app = &app;
+        async move {
+            Answer::of(
+                app.request(Method::POST, "/api/v1/tokens")
+                    .json(&body)
+                    .send()
+                    .await
+                    .expect("request"),
+            )
+            .await
+        }
+    };
+    let now = app.clock().now_ms();
+    let day = 86_400_000;
+    let yearly = create(serde_json::json!({"name": "backup"})).await;
+    assert_eq!(yearly.status, 201);
+    let yearly_end = yearly.body["expires_at"].as_i64().expect("end");
+    assert!(
+        (now + 365 * day..now + 365 * day + 60_000).contains(&yearly_end),
+        "one year by default"
+    );
+    let short = create(serde_json::json!({"name": "once", "expires_in_days": 1})).await;
+    assert_eq!(short.status, 201);
+    let short_token = short.body["token"].as_str().expect("token").to_owned();
+    let short_end = short.body["expires_at"].as_i64().expect("end");
+    for bad in [0, 3651] {
+        let refused = create(serde_json::json!({"name": "", "expires_in_days": bad})).await;
+        assert_eq!(refused.status, 422);
+        let fields: Vec<_> = refused.body["errors"]
+            .as_array()
+            .expect("errors")
+            .iter()
+            .filter_map(|e| e["field"].as_str())
+            .collect();
+        assert_eq!(fields, ["name", "expires_in_days"]);
+    }
+    let listed = Answer::of(
+        app.request(Method::GET, "/api/v1/tokens")
+            .send()
+            .await
+            .expect("request"),
+    )
+    .await;
+    let ends: Vec<_> = listed
+        .body
+        .as_array()
+        .expect("list")
+        .iter()
+        .map(|t| t["expires_at"].as_i64())
+        .collect();
+    assert_eq!(ends, [Some(yearly_end), Some(short_end)]);
+
+    assert_eq!(me_with(&app, &short_token).await.status, 200);
+    app.clock().advance(std::time::Duration::from_secs(2 * 86_400));
+    assert_eq!(me_with(&app, &short_token).await.status, 401, "past its end");
+    let yearly_token = yearly.body["token"].as_str().expect("token");
+    assert_eq!(me_with(&app, yearly_token).await.status, 200);
+}
