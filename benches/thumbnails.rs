@@ -25,7 +25,7 @@ fn main() {
         let made = if args.iter().any(|a| a == "--jpeg-only") {
             relais::media::image::make_jpeg_only(&bytes)
         } else {
-            relais::media::image::make(&bytes)
+            relais::media::image::make(&bytes, relais::media::image::DEFAULT_MAX_PIXELS)
         }
         .expect("variants");
         assert_eq!(made.variants.len(), 3);

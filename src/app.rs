@@ -61,6 +61,8 @@ pub fn build_runner(state: &AppState) -> JobRunner {
         state.db.clone(),
         state.blobs.clone(),
         state.clock.clone(),
+        state.media_budget.clone(),
+        state.cfg.media.max_pixels,
         state.cfg.data_dir.join("tmp"),
     )));
     runner.register(Arc::new(crate::jobs::password_reset::RequestReset {

@@ -26,6 +26,8 @@ pub struct AppState {
     pub limits: Arc<Limits>,
     /// The studio's name, taglines and logo, as clients and visitors see them.
     pub studio: Arc<Directory>,
+    /// Memory for decoding pictures, shared by the media jobs and poster uploads.
+    pub media_budget: Arc<tokio::sync::Semaphore>,
     /// Cancelled when the server stops: streaming requests save what they received.
     pub shutdown: CancellationToken,
 }
@@ -35,6 +37,7 @@ impl AppState {
         let studio = Arc::new(Directory::new(db.clone(), cfg.mail.from.name.as_deref()));
         Self {
             studio,
+            media_budget: crate::media::new_budget(),
             cfg: Arc::new(cfg),
             db,
             blobs,

@@ -39,6 +39,7 @@ pub struct Config {
     pub downloads: DownloadsConfig,
     pub log: LogConfig,
     pub jobs: JobsConfig,
+    pub media: MediaConfig,
     /// Web origins (`https://studio.example.fr`) whose pages may call the API from a
     /// browser with a bearer token, e.g. an upload form on the studio's own site.
     pub cors_origins: Vec<String>,
@@ -145,6 +146,13 @@ pub struct LogConfig {
 pub struct JobsConfig {
     /// Background jobs run at once on this node.
     pub concurrency: usize,
+}
+
+#[derive(Debug, Clone)]
+pub struct MediaConfig {
+    /// The largest picture decoded, in pixels, read from its header before any pixel is:
+    /// above it, a photo or poster is refused with its reason.
+    pub max_pixels: u64,
 }
 
 /// Why the configuration was refused.

@@ -11,7 +11,7 @@ use url::Url;
 use super::reader::Reader;
 use super::{
     Config, DatabaseConfig, DatabaseKind, DkimConfig, DownloadsConfig, JobsConfig, LogConfig, LogFormat, MailConfig,
-    MailTransport, SmtpConfig, UploadsConfig,
+    MailTransport, MediaConfig, SmtpConfig, UploadsConfig,
 };
 use crate::domain::ByteSize;
 
@@ -77,6 +77,16 @@ pub(super) fn read(r: &mut Reader) -> Option<Config> {
             }
         })
         .unwrap_or(4);
+    let max_megapixels = r
+        .parse(
+            "media.max_megapixels",
+            "a whole number of megapixels from 1 to 1000",
+            |s| match s.parse::<u64>() {
+                Ok(n) if (1..=1000).contains(&n) => Ok(n),
+                _ => Err("out of range".into()),
+            },
+        )
+        .unwrap_or(100);
     let behind_proxy = r.bool("behind_proxy").unwrap_or(false);
     let cors_origins = r.list("cors_origins").unwrap_or_default();
     for origin in &cors_origins {
@@ -114,6 +124,9 @@ pub(super) fn read(r: &mut Reader) -> Option<Config> {
         downloads: DownloadsConfig { redirect_to_bucket },
         log,
         jobs: JobsConfig { concurrency },
+        media: MediaConfig {
+            max_pixels: max_megapixels * 1_000_000,
+        },
         cors_origins,
         node_name,
         behind_proxy,

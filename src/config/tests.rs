@@ -214,3 +214,12 @@ fn cors_origins_are_a_list_of_bare_origins() {
     assert_eq!(found[0].key, "cors_origins");
     assert!(found[0].message.contains("not an origin"));
 }
+
+#[test]
+fn the_largest_picture_decoded_is_set_in_megapixels_and_bounded() {
+    assert_eq!(load(&[]).expect("defaults").media.max_pixels, 100_000_000);
+    let cfg = load(&[("RELAIS_MEDIA__MAX_MEGAPIXELS", "250")]).expect("valid");
+    assert_eq!(cfg.media.max_pixels, 250_000_000);
+    let found = problems(&[("RELAIS_MEDIA__MAX_MEGAPIXELS", "0")]);
+    assert_eq!(found[0].key, "media.max_megapixels");
+}

@@ -123,7 +123,14 @@ pub async fn put_poster(
         .map_err(|_| AppError::PayloadTooLarge {
             detail: format!("a poster is at most {} MiB", POSTER_LIMIT / (1024 * 1024)),
         })?;
-    let made = tokio::task::spawn_blocking(move || crate::media::image::make(&bytes))
+    // The same bounds as every decode: the header first, then the shared memory budget.
+    let max_pixels = state.cfg.media.max_pixels;
+    crate::media::image::within(&bytes, max_pixels).map_err(|e| AppError::validation("poster", e))?;
+    let pixels = crate::media::image::pixels_hint(&bytes).unwrap_or(0);
+    let mib = crate::media::decode_cost_mib(bytes.len() as u64, pixels)
+        .ok_or_else(|| AppError::validation("poster", crate::media::over_budget(bytes.len() as u64, pixels)))?;
+    let _permit = state.media_budget.acquire_many(mib).await.map_err(AppError::internal)?;
+    let made = tokio::task::spawn_blocking(move || crate::media::image::make(&bytes, max_pixels))
         .await
         .map_err(AppError::internal)?
         .map_err(|e| AppError::validation("poster", e))?;

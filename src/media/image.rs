@@ -28,7 +28,13 @@ pub enum ImageError {
     Corrupt(String),
     #[error("cannot encode a variant: {0}")]
     Encode(String),
+    /// Refused from its header, before any pixel was decoded.
+    #[error("the picture is {width} × {height} pixels, more than the {limit_mp} megapixels allowed")]
+    TooManyPixels { width: u32, height: u32, limit_mp: u64 },
 }
+
+/// The largest picture decoded unless the configuration says otherwise (`media.max_megapixels`).
+pub const DEFAULT_MAX_PIXELS: u64 = 100_000_000;
 
 /// What kinds of bytes these are, from their first bytes (never from the name).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -278,15 +284,32 @@ pub fn pixels_hint(bytes: &[u8]) -> Option<u64> {
     Some(u64::from(w) * u64::from(h))
 }
 
-/// Makes the three variants of an image.
-pub fn make(bytes: &[u8]) -> Result<Made, ImageError> {
+/// Makes the three variants of an image, unless its header announces more than
+/// `max_pixels`: that is refused before a single pixel is decoded.
+pub fn make(bytes: &[u8], max_pixels: u64) -> Result<Made, ImageError> {
+    within(bytes, max_pixels)?;
     make_formats(bytes, true)
+}
+
+/// Refuses a picture whose header says it is larger than `max_pixels`, or has no
+/// readable header.
+pub fn within(bytes: &[u8], max_pixels: u64) -> Result<(), ImageError> {
+    let (width, height) = dimensions(bytes).ok_or_else(|| ImageError::Corrupt("no readable header".into()))?;
+    if u64::from(width) * u64::from(height) > max_pixels {
+        return Err(ImageError::TooManyPixels {
+            width,
+            height,
+            limit_mp: max_pixels / 1_000_000,
+        });
+    }
+    Ok(())
 }
 
 /// The same pipeline with the WebP encodes left out (their `webp` stays empty): for the
 /// thumbnail benchmark, which compares three JPEG sizes with vipsthumbnail's one JPEG.
 #[doc(hidden)]
 pub fn make_jpeg_only(bytes: &[u8]) -> Result<Made, ImageError> {
+    within(bytes, DEFAULT_MAX_PIXELS)?;
     make_formats(bytes, false)
 }
 

@@ -50,8 +50,31 @@ pub struct ProcessFile {
     pub blobs: Arc<dyn BlobStore>,
     pub clock: Clock,
     pub budget: Arc<Semaphore>,
+    /// The largest picture decoded (`media.max_megapixels`).
+    pub max_pixels: u64,
     /// Where an object from S3 is copied for ffmpeg, which is never given a URL.
     pub scratch: PathBuf,
+}
+
+/// What decoding a picture may cost in MiB: the file's bytes, plus decoded RGB and the
+/// resizer's buffers (about three bytes per pixel, three times); `None` when that is more
+/// than the whole budget, which no waiting would ever make fit.
+pub fn decode_cost_mib(file_bytes: u64, pixels: u64) -> Option<u32> {
+    let mib = (file_bytes + pixels * 9).div_ceil(1024 * 1024).max(1);
+    (mib <= u64::from(PIXEL_BUDGET_MIB)).then_some(mib as u32)
+}
+
+/// The reason a picture too costly to decode is refused.
+pub fn over_budget(file_bytes: u64, pixels: u64) -> String {
+    format!(
+        "decoding this picture would take about {} MiB, more than the {PIXEL_BUDGET_MIB} MiB set aside for pictures",
+        (file_bytes + pixels * 9).div_ceil(1024 * 1024)
+    )
+}
+
+/// The semaphore of [`PIXEL_BUDGET_MIB`] permits that every decode in this process shares.
+pub fn new_budget() -> Arc<Semaphore> {
+    Arc::new(Semaphore::new(PIXEL_BUDGET_MIB as usize))
 }
 
 /// A copy of an object for ffmpeg, removed when dropped.
@@ -64,12 +87,20 @@ impl Drop for Scratch {
 }
 
 impl ProcessFile {
-    pub fn new(db: Db, blobs: Arc<dyn BlobStore>, clock: Clock, scratch: PathBuf) -> Self {
+    pub fn new(
+        db: Db,
+        blobs: Arc<dyn BlobStore>,
+        clock: Clock,
+        budget: Arc<Semaphore>,
+        max_pixels: u64,
+        scratch: PathBuf,
+    ) -> Self {
         Self {
             db,
             blobs,
             clock,
-            budget: Arc::new(Semaphore::new(PIXEL_BUDGET_MIB as usize)),
+            budget,
+            max_pixels,
             scratch,
         }
     }
@@ -131,7 +162,8 @@ impl ProcessFile {
                 && !custom
                 && let Some(frame) = video::poster_frame(&source).await
             {
-                let made = tokio::task::spawn_blocking(move || image::make(&frame))
+                let max_pixels = self.max_pixels;
+                let made = tokio::task::spawn_blocking(move || image::make(&frame, max_pixels))
                     .await
                     .map_err(|e| JobError::Retry(format!("image task: {e}")))?;
                 match made {
@@ -268,18 +300,29 @@ impl JobHandler for ProcessFile {
             return Ok(());
         }
         db::files::mark_processing(self.db.pool(), file.id, self.clock.now_ms()).await?;
-        // The budget is taken before the file is read: the file's bytes, plus decoded RGB
-        // and the resizer's buffers (about three bytes per pixel, three times).
+        // Judged from the header before the file is even read: too many pixels, or more
+        // memory than the whole budget, fails with its reason; nothing is decoded.
+        let refused = |reason: String| async move {
+            tracing::warn!(file = %file.id, %reason, "picture refused before decoding");
+            db::files::mark_failed_because(self.db.pool(), file.id, &reason, self.clock.now_ms()).await
+        };
+        if let Err(e) = image::within(&head, self.max_pixels) {
+            refused(e.to_string()).await?;
+            return Ok(());
+        }
         let pixels = image::pixels_hint(&head).unwrap_or(0);
-        let estimate = size + pixels * 9;
-        let mib = estimate.div_ceil(1024 * 1024).clamp(1, u64::from(PIXEL_BUDGET_MIB)) as u32;
+        let Some(mib) = decode_cost_mib(size, pixels) else {
+            refused(over_budget(size, pixels)).await?;
+            return Ok(());
+        };
         let _permit = self
             .budget
             .acquire_many(mib)
             .await
             .map_err(|e| JobError::Retry(e.to_string()))?;
         let bytes = self.read(&key, None).await?;
-        let made = tokio::task::spawn_blocking(move || image::make(&bytes))
+        let max_pixels = self.max_pixels;
+        let made = tokio::task::spawn_blocking(move || image::make(&bytes, max_pixels))
             .await
             .map_err(|e| JobError::Retry(format!("image task: {e}")))?;
         match made {
@@ -291,5 +334,18 @@ impl JobHandler for ProcessFile {
                 Ok(())
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod budget_tests {
+    use super::*;
+
+    #[test]
+    fn a_decode_larger_than_the_whole_budget_is_refused_not_squeezed_in() {
+        assert_eq!(decode_cost_mib(30 << 20, 24_000_000), Some(236));
+        assert_eq!(decode_cost_mib(1 << 20, 100_000_000), None, "a 100 MP progressive JPEG");
+        assert!(over_budget(1 << 20, 100_000_000).contains("384 MiB"));
+        assert_eq!(decode_cost_mib(10, 0), Some(1));
     }
 }

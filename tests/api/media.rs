@@ -474,3 +474,66 @@ async fn a_video_that_is_really_a_playlist_makes_ffmpeg_fetch_nothing() {
         .unwrap_or(0);
     assert_eq!(left, 0);
 }
+
+/// A PNG that announces `w` × `h` pixels in a few hundred bytes: its signature, its
+/// header and a tiny compressed image (the header is all a bound needs to read).
+fn png_bomb(w: u32, h: u32) -> Vec<u8> {
+    fn chunk(out: &mut Vec<u8>, kind: &[u8; 4], data: &[u8]) {
+        out.extend_from_slice(&(data.len() as u32).to_be_bytes());
+        out.extend_from_slice(kind);
+        out.extend_from_slice(data);
+        let mut crc = crc32fast::Hasher::new();
+        crc.update(kind);
+        crc.update(data);
+        out.extend_from_slice(&crc.finalize().to_be_bytes());
+    }
+    let mut out = b"\x89PNG\r\n\x1a\n".to_vec();
+    let mut ihdr = Vec::new();
+    ihdr.extend_from_slice(&w.to_be_bytes());
+    ihdr.extend_from_slice(&h.to_be_bytes());
+    ihdr.extend_from_slice(&[8, 2, 0, 0, 0]);
+    chunk(&mut out, b"IHDR", &ihdr);
+    chunk(&mut out, b"IDAT", &[0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01]);
+    chunk(&mut out, b"IEND", &[]);
+    out
+}
+
+#[tokio::test]
+async fn a_picture_announcing_too_many_pixels_is_refused_before_it_is_decoded() {
+    let app = spawn_app().await;
+    let (anne, _) = Tus::client(&app, "anne@example.fr").await;
+    let bomb = png_bomb(16_000, 16_000);
+    assert!(bomb.len() < 1024);
+    anne.upload("bombe.png", &bomb, None).await;
+    process(&app).await;
+    let file = file_named(&anne, "bombe.png").await;
+    assert_eq!(file["status"], "failed", "{file}");
+    let reason = file["failure"].as_str().unwrap_or_default();
+    assert!(
+        reason.contains("16000 × 16000") && reason.contains("100 megapixels"),
+        "{file}"
+    );
+    assert!(file["variants"].as_object().is_none_or(|v| v.is_empty()), "{file}");
+
+    // A poster goes through the same bound.
+    let (studio, _) = Tus::studio(&app, "studio@example.fr").await;
+    let transfers = studio.call(Method::GET, "/api/v1/transfers", None).await;
+    assert_eq!(transfers.status, 200);
+    let video = crate::helpers::tus::meta(&[("filename", "film.mp4"), ("filetype", "video/mp4")]);
+    let path = anne.create(10, &video).await;
+    anne.send_all(&path, b"0123456789", 10).await;
+    let film = file_named(&anne, "film.mp4").await;
+    let poster = anne
+        .request(
+            Method::PUT,
+            &format!("/api/v1/files/{}/poster", film["id"].as_str().expect("id")),
+        )
+        .header("content-type", "image/png")
+        .body(bomb)
+        .send()
+        .await
+        .expect("put");
+    assert_eq!(poster.status(), 422);
+    let body: serde_json::Value = poster.json().await.expect("json");
+    assert!(body.to_string().contains("megapixels"), "{body}");
+}
