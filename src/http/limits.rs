@@ -143,6 +143,8 @@ pub struct Limits {
     login_per_account: DefaultKeyedRateLimiter<String>,
     /// Failed logins, per account and address (see `login_guard`).
     pub login: super::login_guard::LoginGuard,
+    /// Room for signed documents waiting for their signature to be checked.
+    pub document_spool: super::integration::spool::Spool,
 }
 
 impl Limits {
@@ -154,6 +156,7 @@ impl Limits {
         Self {
             login_per_account: DefaultKeyedRateLimiter::keyed(quota),
             login: super::login_guard::LoginGuard::default(),
+            document_spool: super::integration::spool::Spool::default(),
         }
     }
 

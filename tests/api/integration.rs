@@ -1042,3 +1042,60 @@ async fn the_readme_python_example_runs_against_relais() {
         "the binary PDF was signed and stored"
     );
 }
+
+#[tokio::test]
+async fn a_forged_pdf_never_reaches_object_storage_even_while_it_streams() {
+    let app = spawn_app().await;
+    let site = Site::new(&app).await;
+    let now = site.now();
+    let pdf_body = [pdf("contrat").as_slice(), &vec![b' '; 4 << 20]].concat();
+    let signature = Secret::generate().sign("msg_forged", now, &pdf_body);
+    // The body arrives in two halves; between them, storage and the spool are looked at.
+    let (tx, rx) = tokio::sync::mpsc::channel::<Result<Vec<u8>, std::io::Error>>(2);
+    let stream = futures_util::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|c| (c, rx)) });
+    let request = site
+        .raw(
+            "/api/v1/integration/documents/d1?kind=other&owner=c1&version=1",
+            "msg_forged",
+            &now.to_string(),
+            &signature,
+            Vec::new(),
+        )
+        .body(reqwest::Body::wrap_stream(stream))
+        .send();
+    let sending = tokio::spawn(request);
+    let half = pdf_body.len() / 2;
+    tx.send(Ok(pdf_body[..half].to_vec())).await.expect("first half");
+    let spool = app.state.cfg.data_dir.join("tmp");
+    crate::helpers::eventually("the first half spooled", || {
+        let spool = spool.clone();
+        async move {
+            let spooled: u64 = std::fs::read_dir(&spool)
+                .ok()?
+                .filter_map(Result::ok)
+                .filter(|e| e.file_name().to_string_lossy().starts_with("spool-"))
+                .filter_map(|e| e.metadata().ok())
+                .map(|m| m.len())
+                .sum();
+            (spooled >= half as u64 / 2).then_some(())
+        }
+    })
+    .await;
+    assert!(
+        app.state.blobs.list("documents").await.expect("list").is_empty(),
+        "stored while unproven"
+    );
+    tx.send(Ok(pdf_body[half..].to_vec())).await.expect("second half");
+    drop(tx);
+    let answer = sending.await.expect("task").expect("request");
+    assert_eq!(answer.status(), 401);
+    assert!(app.state.blobs.list("documents").await.expect("list").is_empty());
+    let left = std::fs::read_dir(&spool)
+        .map(|d| {
+            d.filter_map(Result::ok)
+                .filter(|e| e.file_name().to_string_lossy().starts_with("spool-"))
+                .count()
+        })
+        .unwrap_or(0);
+    assert_eq!(left, 0, "the spool is emptied at once");
+}

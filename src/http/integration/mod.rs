@@ -15,8 +15,9 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 mod pdf;
+pub(crate) mod spool;
 
-use self::pdf::{check_pdf, discard, receive_pdf};
+use self::pdf::{check_pdf, discard, spool_pdf, store_pdf};
 use super::limits;
 use crate::auth::secrets::hex;
 use crate::db::{self, DbError, integrations::Call};
@@ -182,23 +183,31 @@ async fn run(
         .into_iter()
         .filter_map(|s| Some((s.integration_id, Secret::parse(&s.secret)?)))
         .unzip();
+    if secrets.is_empty() {
+        // No quote site is connected: nothing can be signed, nothing is read.
+        return Err(AppError::InvalidSignature);
+    }
     let verifier = Verifier::start(&secrets, headers);
 
     let (matched, received, body_digest) = if resource == Resource::Document {
-        let (verifier, pdf, head) = receive_pdf(state, body, verifier).await?;
-        let Ok(matched) = verifier.finish() else {
-            discard(state, &pdf.blob_key).await;
-            return Err(AppError::InvalidSignature);
-        };
+        // Spooled locally until the signature holds: a stranger's body never reaches
+        // object storage, and the spool is bounded in total and per address.
+        let from = super::limits::client_ip(
+            &parts.headers,
+            parts
+                .extensions
+                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+                .map(|c| c.0),
+            state.cfg.behind_proxy,
+        );
+        let place = state.limits.document_spool.enter(from)?;
+        let mut verifier = verifier;
+        let spooled = spool_pdf(state, body, &mut verifier, place).await?;
+        let matched = verifier.finish().map_err(|_| AppError::InvalidSignature)?;
         call.integration_id = owners.get(matched).cloned();
-        let meta = match check_pdf(parts, &head) {
-            Ok(meta) => meta,
-            Err(e) => {
-                discard(state, &pdf.blob_key).await;
-                return Err(e);
-            }
-        };
-        let digest = pdf.sha256.clone();
+        let meta = check_pdf(parts, &spooled.head)?;
+        let digest = spooled.sha256.clone();
+        let pdf = store_pdf(state, spooled).await?;
         let received = Received::Pdf(meta, pdf);
         (matched, received, digest)
     } else {

@@ -1,15 +1,17 @@
-//! A document's body: streamed into object storage while the signature and the SHA-256
-//! are computed, so a PDF is never held in memory; then checked to be a PDF.
+//! A document's body: spooled to a local file while the signature and the SHA-256 are
+//! computed, so a PDF is never held in memory and nothing reaches object storage before
+//! the signature holds; then checked to be a PDF, and only then stored.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
 
 use axum::body::Body;
 use axum::http::request::Parts;
-use futures_util::StreamExt;
+use futures_util::{StreamExt, TryStreamExt};
 use relais_storage::{BlobError, BlobKey, keys};
 use sha2::{Digest, Sha256};
+use tokio::io::AsyncWriteExt;
 
+use super::spool::{Place, Spooled};
 use crate::auth::secrets::hex;
 use crate::error::{AppError, FieldError};
 use crate::integration::records::DocumentMeta;
@@ -20,67 +22,75 @@ use crate::state::AppState;
 /// A quote or invoice PDF; anything larger is not one.
 pub const DOCUMENT_LIMIT: u64 = 20 * 1024 * 1024;
 
-/// What is counted while a PDF streams into storage.
-struct Tap {
-    verifier: Verifier,
-    hash: Sha256,
-    size: u64,
-    head: Vec<u8>,
-    too_large: bool,
+/// A body read whole into the spool, with what was counted on the way.
+pub(super) struct Received {
+    pub spooled: Spooled,
+    pub size: u64,
+    pub sha256: String,
+    pub head: Vec<u8>,
 }
 
-/// Streams the body into storage under a fresh key, feeding the signature check and the
-/// SHA-256 on the way, so a PDF is never held in memory. The caller deletes the object
-/// if the signature then fails.
-pub(super) async fn receive_pdf(
+/// Reads the body into a spool file, feeding the signature check and the SHA-256 on the
+/// way; the file goes when `Received` is dropped.
+pub(super) async fn spool_pdf(
     state: &AppState,
     body: Body,
-    verifier: Verifier,
-) -> Result<(Verifier, ReceivedPdf, Vec<u8>), AppError> {
-    let tap = Arc::new(Mutex::new(Tap {
-        verifier,
-        hash: Sha256::new(),
-        size: 0,
-        head: Vec::with_capacity(8),
-        too_large: false,
-    }));
-    let key = keys::document(uuid::Uuid::now_v7());
-    let counting = Arc::clone(&tap);
-    let stream = body
-        .into_data_stream()
-        .map(move |chunk| {
-            let chunk = chunk.map_err(|e| BlobError::Body(e.to_string()))?;
-            let mut t = counting.lock().unwrap_or_else(|p| p.into_inner());
-            t.size += chunk.len() as u64;
-            if t.size > DOCUMENT_LIMIT {
-                t.too_large = true;
-                return Err(BlobError::Body("document too large".into()));
-            }
-            t.verifier.update(&chunk);
-            t.hash.update(&chunk);
-            let missing = 8usize.saturating_sub(t.head.len()).min(chunk.len());
-            t.head.extend_from_slice(&chunk[..missing]);
-            Ok(chunk)
-        })
-        .boxed();
-    let stored = state.blobs.put_stream(&key, stream).await;
-    let tap = Arc::try_unwrap(tap)
-        .map_err(|_| AppError::internal("body stream still referenced"))?
-        .into_inner()
-        .unwrap_or_else(|p| p.into_inner());
-    if tap.too_large {
-        discard(state, key.as_str()).await;
-        return Err(AppError::PayloadTooLarge {
-            detail: format!("a document is at most {} MiB", DOCUMENT_LIMIT / (1024 * 1024)),
-        });
-    }
-    stored?;
-    let pdf = ReceivedPdf {
-        blob_key: key.as_str().to_owned(),
-        size: tap.size,
-        sha256: hex(&tap.hash.finalize()),
+    verifier: &mut Verifier,
+    place: Place,
+) -> Result<Received, AppError> {
+    let dir = state.cfg.data_dir.join("tmp");
+    let fail = |e: std::io::Error| AppError::internal(format!("document spool: {e}"));
+    tokio::fs::create_dir_all(&dir).await.map_err(fail)?;
+    let spooled = Spooled {
+        path: dir.join(format!("spool-{}", uuid::Uuid::now_v7().simple())),
+        _place: place,
     };
-    Ok((tap.verifier, pdf, tap.head))
+    let mut file = tokio::fs::File::create(&spooled.path).await.map_err(fail)?;
+    let mut hash = Sha256::new();
+    let mut size = 0u64;
+    let mut head = Vec::with_capacity(8);
+    let mut stream = body.into_data_stream();
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|e| AppError::BadRequest {
+            code: "body_incomplete",
+            detail: format!("the body could not be read: {e}"),
+        })?;
+        size += chunk.len() as u64;
+        if size > DOCUMENT_LIMIT {
+            return Err(AppError::PayloadTooLarge {
+                detail: format!("a document is at most {} MiB", DOCUMENT_LIMIT / (1024 * 1024)),
+            });
+        }
+        verifier.update(&chunk);
+        hash.update(&chunk);
+        let missing = 8usize.saturating_sub(head.len()).min(chunk.len());
+        head.extend_from_slice(&chunk[..missing]);
+        file.write_all(&chunk).await.map_err(fail)?;
+    }
+    file.flush().await.map_err(fail)?;
+    Ok(Received {
+        spooled,
+        size,
+        sha256: hex(&hash.finalize()),
+        head,
+    })
+}
+
+/// Stores a proven, checked document under a fresh key, from its spool file.
+pub(super) async fn store_pdf(state: &AppState, received: Received) -> Result<ReceivedPdf, AppError> {
+    let key = keys::document(uuid::Uuid::now_v7());
+    let file = tokio::fs::File::open(&received.spooled.path)
+        .await
+        .map_err(|e| AppError::internal(format!("document spool: {e}")))?;
+    let stream = tokio_util::io::ReaderStream::new(file)
+        .map_err(|e| BlobError::Body(e.to_string()))
+        .boxed();
+    state.blobs.put_stream(&key, stream).await?;
+    Ok(ReceivedPdf {
+        blob_key: key.as_str().to_owned(),
+        size: received.size,
+        sha256: received.sha256,
+    })
 }
 
 /// The document's description (query string) and that the body is a PDF.
