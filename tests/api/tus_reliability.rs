@@ -26,10 +26,23 @@ async fn broken_patch(app: &TestApp, token: &str, path: &str, offset: u64, annou
     socket.write_all(head.as_bytes()).await.expect("headers");
     socket.write_all(data).await.expect("body");
     socket.flush().await.expect("flush");
-    // Give the server the bytes before the connection drops, as a phone losing signal would.
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // The connection ends as a phone losing signal would: what was written arrives first,
+    // then the end. The server then saves what it received; wait for exactly that.
     drop(socket);
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    let expected = offset + data.len() as u64;
+    crate::helpers::eventually("the cut PATCH's bytes saved", || async move {
+        let head = app
+            .http
+            .head(app.url(path))
+            .bearer_auth(token)
+            .header("tus-resumable", "1.0.0")
+            .send()
+            .await
+            .ok()?;
+        let at: u64 = head.headers().get("upload-offset")?.to_str().ok()?.parse().ok()?;
+        (at == expected).then_some(())
+    })
+    .await;
 }
 
 #[tokio::test]
