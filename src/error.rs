@@ -72,6 +72,9 @@ pub enum AppError {
     /// Only tus 1.0.0 is spoken.
     #[error("unsupported Tus-Resumable version (this server speaks 1.0.0)")]
     TusVersion,
+    /// The disk is full: the request is fine and can be sent again once room is made.
+    #[error("the server's storage is full; try again once room is made")]
+    InsufficientStorage,
     #[error("too many requests; retry in {retry_after_secs} s")]
     RateLimited { retry_after_secs: u64 },
     /// A dependency (database, storage) is down; worth retrying later.
@@ -133,6 +136,7 @@ impl AppError {
             AppError::ChecksumMismatch => (CHECKSUM_MISMATCH, "checksum_mismatch"),
             AppError::TusVersion => (StatusCode::PRECONDITION_FAILED, "unsupported_tus_version"),
             AppError::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
+            AppError::InsufficientStorage => (StatusCode::INSUFFICIENT_STORAGE, "insufficient_storage"),
             AppError::Unavailable { code, .. } => (StatusCode::SERVICE_UNAVAILABLE, code),
             AppError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal_error"),
         }
@@ -142,6 +146,7 @@ impl AppError {
         if status.is_server_error() {
             match self {
                 AppError::Unavailable { .. } => "A service Relais depends on is unavailable; try again shortly.".into(),
+                AppError::InsufficientStorage => self.to_string(),
                 _ => "An internal error occurred. It has been logged.".into(),
             }
         } else {
@@ -227,6 +232,10 @@ impl From<BlobError> for AppError {
     fn from(err: BlobError) -> Self {
         match err {
             BlobError::NotFound { .. } => AppError::NotFound,
+            e if e.is_disk_full() => {
+                tracing::error!(error = %e, "storage is full");
+                AppError::InsufficientStorage
+            }
             BlobError::InvalidRange => AppError::BadRequest {
                 code: "invalid_range",
                 detail: err.to_string(),

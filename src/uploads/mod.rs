@@ -208,10 +208,11 @@ pub async fn status(state: &AppState, caller: crate::domain::UserId, id: UploadI
     if upload.lease_owner.is_some() && upload.completed_at.is_none() {
         match Lease::acquire(state, id).await {
             Ok(lease) => lease.release(state).await,
-            // A holder that does not let go: the committed offset is still true, and a
-            // PATCH from it will be told the newer one.
+            // A holder that does not let go, or a takeover that cannot save (a full disk,
+            // a storage outage): the committed offset is still true, and HEAD answers it
+            // from the database, so a client can always learn where to resume.
             Err(UploadError::Locked) => {}
-            Err(e) => return Err(e),
+            Err(e) => tracing::warn!(upload = %id, error = %e, "HEAD answers the committed offset"),
         }
         return find_for(state, caller, id).await;
     }

@@ -71,6 +71,11 @@ impl BlobError {
         }
     }
 
+    /// The local disk (or quota) is full: the request is fine, the room is not.
+    pub fn is_disk_full(&self) -> bool {
+        matches!(self, Self::Io(e) if matches!(e.kind(), std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded))
+    }
+
     /// True when retrying the same operation later may succeed (an outage, a timeout),
     /// false when the request itself is wrong.
     pub fn is_transient(&self) -> bool {

@@ -154,3 +154,79 @@ async fn two_writers_at_once_never_interleave_bytes() {
     let files = tus.all_files().await;
     assert_eq!(files[0]["sha256"], sha256_hex(&data).as_str());
 }
+
+/// A small tmpfs, unmounted when dropped; `None` where mounting is not possible here.
+struct SmallDisk(std::path::PathBuf);
+
+impl SmallDisk {
+    fn mount(dir: &std::path::Path, mib: u32) -> Option<Self> {
+        let path = dir.join("small-disk");
+        std::fs::create_dir_all(&path).ok()?;
+        let ok = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={mib}m"), "tmpfs"])
+            .arg(&path)
+            .status()
+            .ok()?
+            .success();
+        ok.then_some(Self(path))
+    }
+
+    fn grow(&self, mib: u32) {
+        let ok = std::process::Command::new("mount")
+            .args(["-o", &format!("remount,size={mib}m")])
+            .arg(&self.0)
+            .status()
+            .expect("mount")
+            .success();
+        assert!(ok, "remount");
+    }
+}
+
+impl Drop for SmallDisk {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount").arg(&self.0).status();
+    }
+}
+
+#[tokio::test]
+async fn a_full_disk_answers_507_head_still_answers_and_the_upload_resumes_once_room_is_made() {
+    if crate::helpers::backend::Backend::from_env() != crate::helpers::backend::Backend::SqliteLocal {
+        return; // the local disk is what fills; S3 has its own errors (tested elsewhere)
+    }
+    let place = tempfile::tempdir().expect("dir");
+    let Some(disk) = SmallDisk::mount(place.path(), 6) else {
+        eprintln!("skipped: cannot mount a tmpfs here");
+        return;
+    };
+    let root = disk.0.clone();
+    let app = crate::helpers::spawn_app_with(move |cfg| {
+        cfg.storage = relais_storage::StorageConfig::Local { root };
+    })
+    .await;
+    let (tus, _) = Tus::client(&app, "anne@example.fr").await;
+    let data = pattern(12 * MIB, 41);
+    let path = tus
+        .create(data.len() as u64, &meta(&[("filename", "trop-grand.mov")]))
+        .await;
+
+    let full = tus.patch(&path, 0, &data).await;
+    assert_eq!(
+        (full.status, full.code()),
+        (507, "insufficient_storage"),
+        "{:?}",
+        full.body
+    );
+    // HEAD still answers, with what was durably kept.
+    let head = tus.head(&path).await;
+    assert_eq!(head.status, 200);
+    let kept: u64 = head.header("upload-offset").expect("offset").parse().expect("number");
+    assert!(kept < data.len() as u64);
+
+    // Room is made; the upload resumes where it stood and ends whole.
+    disk.grow(64);
+    let rest = tus.patch(&path, kept, &data[kept as usize..]).await;
+    assert_eq!(rest.status, 204, "{:?}", rest.body);
+    let file = tus.all_files().await.remove(0);
+    assert_eq!(file["sha256"], sha256_hex(&data));
+    drop(app);
+}
