@@ -80,6 +80,9 @@ pub struct UploadsConfig {
     pub part_size: ByteSize,
     /// An upload that receives no byte for this long is abandoned and reaped.
     pub expire_after: std::time::Duration,
+    /// A PATCH that receives nothing for this long ends, keeping what arrived: a dead or
+    /// trickling connection never holds an upload (and its lease) for good.
+    pub idle_timeout: std::time::Duration,
     /// On S3, let browsers send parts straight to the bucket through the Companion-style
     /// routes under `/api/v1/s3/multipart` (the bucket needs CORS rules).
     pub direct_to_bucket: bool,

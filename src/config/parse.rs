@@ -65,6 +65,13 @@ pub(super) fn read(r: &mut Reader) -> Option<Config> {
                 .ok_or_else(|| "not a duration of at least a minute".into())
         })
         .unwrap_or(std::time::Duration::from_secs(24 * 3600));
+    let idle_timeout = r
+        .parse("uploads.idle_timeout", "a duration such as 60s or 5m", |s| {
+            parse_duration(s)
+                .filter(|d| (1..=3600).contains(&d.as_secs()))
+                .ok_or_else(|| "not a duration from 1 s to 1 h".into())
+        })
+        .unwrap_or(std::time::Duration::from_secs(60));
     let direct_to_bucket = r.bool("uploads.direct_to_bucket").unwrap_or(false);
     let mail = read_mail(r, &data_dir);
     let redirect_to_bucket = r.bool("downloads.redirect_to_bucket").unwrap_or(false);
@@ -118,6 +125,7 @@ pub(super) fn read(r: &mut Reader) -> Option<Config> {
             max_file_size,
             part_size,
             expire_after,
+            idle_timeout,
             direct_to_bucket,
         },
         mail: mail?,

@@ -36,6 +36,8 @@ pub(crate) struct BodyReader<'a> {
     beat: tokio::time::Interval,
     /// Bytes this body may still carry.
     room: u64,
+    /// When the body last brought a byte: silence past `uploads.idle_timeout` ends it.
+    last_data: Instant,
     digest: Option<(Running, Checksum)>,
 }
 
@@ -62,6 +64,7 @@ impl<'a> BodyReader<'a> {
             body,
             beat,
             room,
+            last_data: Instant::now(),
             digest,
         }
     }
@@ -76,6 +79,11 @@ impl<'a> BodyReader<'a> {
                         return Ok(Next::Stopped);
                     }
                 }
+                // A connection that sends nothing (dead, or trickling nothing) is treated
+                // like a cut one: what arrived is kept, the upload is free again.
+                _ = tokio::time::sleep_until(self.last_data + self.state.cfg.uploads.idle_timeout) => {
+                    return Ok(Next::Cut);
+                }
                 item = self.body.next() => {
                     let chunk = match item {
                         None => return Ok(Next::End),
@@ -83,6 +91,7 @@ impl<'a> BodyReader<'a> {
                         Some(Ok(chunk)) if chunk.is_empty() => continue,
                         Some(Ok(chunk)) => chunk,
                     };
+                    self.last_data = Instant::now();
                     let len = chunk.len() as u64;
                     if len > self.room {
                         return Ok(Next::TooLarge);

@@ -230,3 +230,40 @@ async fn a_full_disk_answers_507_head_still_answers_and_the_upload_resumes_once_
     assert_eq!(file["sha256"], sha256_hex(&data));
     drop(app);
 }
+
+#[tokio::test]
+async fn a_patch_that_goes_silent_ends_keeps_what_arrived_and_frees_the_upload() {
+    let app = crate::helpers::spawn_app_with(|cfg| cfg.uploads.idle_timeout = Duration::from_secs(1)).await;
+    let (tus, _) = Tus::client(&app, "anne@example.fr").await;
+    let data = pattern(3 * MIB, 42);
+    let path = tus
+        .create(data.len() as u64, &meta(&[("filename", "silence.mov")]))
+        .await;
+    // A connection that sends a first piece, then nothing, and never hangs up.
+    let (tx, rx) = tokio::sync::mpsc::channel::<Result<Vec<u8>, std::io::Error>>(1);
+    let body = futures_util::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|c| (c, rx)) });
+    let silent = tus
+        .request(Method::PATCH, &path)
+        .header("upload-offset", 0)
+        .header("content-type", "application/offset+octet-stream")
+        .header("content-length", data.len())
+        .body(reqwest::Body::wrap_stream(body))
+        .send();
+    let silent = tokio::spawn(silent);
+    tx.send(Ok(data[..MIB].to_vec())).await.expect("first piece");
+    // The server ends it by itself, with no other request asking for the upload, while
+    // the sender is still connected; the piece is kept.
+    let ended = tokio::time::timeout(Duration::from_secs(20), silent)
+        .await
+        .expect("the server ended the silent PATCH by itself")
+        .expect("task");
+    let answer = ended.expect("an answer");
+    assert!(answer.status().as_u16() < 500, "{}", answer.status());
+    assert_eq!(tus.offset(&path).await, MIB as u64);
+    // The upload is free: the rest goes through at once.
+    let rest = tus.patch(&path, MIB as u64, &data[MIB..]).await;
+    assert_eq!(rest.status, 204, "{:?}", rest.body);
+    let file = tus.all_files().await.remove(0);
+    assert_eq!(file["sha256"], sha256_hex(&data));
+    drop(tx);
+}
