@@ -204,6 +204,20 @@ pub async fn inbound_bytes<'e>(ex: impl Executor<'e, Database = Any>, client: Us
     Ok(n.max(0) as u64)
 }
 
+/// Bytes already received by a client's inbound uploads whose length is still deferred
+/// (their files have no size yet, so `inbound_bytes` does not count them).
+pub async fn deferred_inbound_bytes<'e>(ex: impl Executor<'e, Database = Any>, client: UserId) -> Result<u64, DbError> {
+    let (n,): (i64,) = sqlx::query_as(
+        "SELECT CAST(COALESCE(SUM(u.upload_offset), 0) AS BIGINT) FROM uploads u \
+         JOIN files f ON f.id = u.file_id JOIN transfers t ON t.id = f.transfer_id \
+         WHERE t.client_id = $1 AND t.direction = 'inbound' AND u.length IS NULL AND u.completed_at IS NULL",
+    )
+    .bind(client.to_db())
+    .fetch_one(ex)
+    .await?;
+    Ok(n.max(0) as u64)
+}
+
 pub async fn mark_failed<'e>(ex: impl Executor<'e, Database = Any>, id: FileId, now: Millis) -> Result<(), DbError> {
     sqlx::query("UPDATE files SET status = 'failed', updated_at = $1 WHERE id = $2")
         .bind(now)

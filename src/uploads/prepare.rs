@@ -19,7 +19,9 @@ pub(super) struct Prepared {
 }
 
 pub(super) fn past_end(ceiling: u64) -> UploadError {
-    UploadError::TooLarge(format!("the body goes past the end of the upload ({ceiling} bytes)"))
+    UploadError::TooLarge(format!(
+        "the body goes past what this upload may hold ({ceiling} bytes: its length, the size limit or the storage quota)"
+    ))
 }
 
 /// Reads the upload again under the lease (the previous holder may have committed since)
@@ -32,7 +34,10 @@ pub(super) async fn prepare(state: &AppState, lease: &Lease, req: &PatchRequest)
         return Err(UploadError::OffsetMismatch { current: upload.offset });
     }
     let length = settle_length(state, &upload, req.length).await?;
-    let ceiling = length.unwrap_or(state.cfg.uploads.max_file_size.bytes());
+    let ceiling = match length {
+        Some(known) => known,
+        None => deferred_ceiling(state, &upload).await?,
+    };
     let room = ceiling.saturating_sub(upload.offset);
     if req.content_length.is_some_and(|n| n > room) {
         return Err(past_end(ceiling));
@@ -46,6 +51,25 @@ pub(super) async fn prepare(state: &AppState, lease: &Lease, req: &PatchRequest)
         room,
         hash,
     })
+}
+
+/// How far an upload of still unknown length may go: the size limit, and the client's
+/// quota counted as bytes arrive (the quota could not be checked at creation).
+async fn deferred_ceiling(state: &AppState, upload: &UploadRow) -> Result<u64, UploadError> {
+    let mut ceiling = state.cfg.uploads.max_file_size.bytes();
+    let transfer = db::transfers::find(state.db.pool(), upload.transfer)
+        .await?
+        .ok_or(UploadError::NotFound)?;
+    if transfer.direction == crate::domain::Direction::Inbound
+        && let Some(client) = transfer.client
+        && let Some(quota) = db::users::quota(state.db.pool(), client).await?
+    {
+        // Everything this client holds, this upload's received bytes included.
+        let used = db::files::inbound_bytes(state.db.pool(), client).await?
+            + db::files::deferred_inbound_bytes(state.db.pool(), client).await?;
+        ceiling = ceiling.min(upload.offset + quota.saturating_sub(used));
+    }
+    Ok(ceiling)
 }
 
 /// Fixes a deferred length, or checks the one sent again.

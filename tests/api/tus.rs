@@ -277,6 +277,18 @@ async fn limits_are_enforced_before_any_byte_is_stored() {
         (head.header("upload-offset"), head.header("upload-defer-length")),
         (Some("0"), Some("1"))
     );
+
+    // Nor does a length never declared: the bytes count against the quota as they come
+    // (6 MiB are announced by one.wav; 4 MiB are left).
+    let first = tus.patch(&later, 0, &pattern(3 * MIB, 8)).await;
+    assert_eq!(first.status, 204, "{:?}", first.body);
+    let past = tus.patch(&later, 3 * MIB as u64, &pattern(2 * MIB, 9)).await;
+    assert_eq!(past.status, 413, "{:?}", past.body);
+    assert_eq!(
+        tus.offset(&later).await,
+        3 * MIB as u64,
+        "nothing past the quota was kept"
+    );
 }
 
 #[tokio::test]
