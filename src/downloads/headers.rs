@@ -187,3 +187,38 @@ mod tests {
         assert_eq!(served_type("text/html"), "application/octet-stream");
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        #[test]
+        fn any_range_header_is_answered_within_the_file(header in ".{0,40}", size in 0u64..1_000_000) {
+            match parse_range(Some(&header), size) {
+                RangeRequest::Partial(r) => prop_assert!(r.start < r.end && r.end <= size),
+                RangeRequest::Full | RangeRequest::Unsatisfiable => {}
+            }
+        }
+
+        #[test]
+        fn numeric_ranges_are_answered_within_the_file(a in 0u64..2_000, b in 0u64..2_000, size in 0u64..1_500) {
+            if let RangeRequest::Partial(r) = parse_range(Some(&format!("bytes={a}-{b}")), size) {
+                prop_assert!(r.start < r.end && r.end <= size);
+            }
+        }
+
+        #[test]
+        fn any_name_becomes_one_safe_file_name(name in "\\PC{0,60}") {
+            let safe = safe_file_name(&name);
+            prop_assert!(!safe.is_empty());
+            prop_assert!(!safe.chars().any(|c| matches!(c, '/' | '\\' | ':' | '*' | '?' | '"' | '<' | '>' | '|') || c.is_control()));
+            prop_assert!(!safe.ends_with('.') && !safe.ends_with(' '));
+            prop_assert_eq!(safe_file_name(&safe), safe.clone(), "stable when applied again");
+        }
+    }
+}

@@ -240,3 +240,30 @@ mod tests {
         assert!(!format!("{new:?}").contains(&new.expose()[6..12]));
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        #[test]
+        fn any_signature_headers_are_checked_without_panicking(
+            id in "\\PC{0,40}",
+            timestamp in "[0-9 a-z-]{0,14}",
+            signature in "\\PC{0,120}",
+        ) {
+            let signed = Signed { id: &id, timestamp: &timestamp, signature: &signature };
+            if let Ok(headers) = Headers::check(&signed, 1_800_000_000) {
+                // Whatever passed the header check still proves nothing without a secret.
+                let secret = Secret::generate();
+                let mut verifier = Verifier::start(std::slice::from_ref(&secret), headers);
+                verifier.update(b"{}");
+                prop_assert!(verifier.finish().is_err());
+            }
+        }
+    }
+}

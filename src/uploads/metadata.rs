@@ -94,3 +94,29 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        #[test]
+        fn any_header_parses_or_is_refused_without_panicking(header in "\\PC{0,120}") {
+            let _ = Metadata::parse(&header);
+        }
+
+        #[test]
+        fn encoded_metadata_reads_back(pairs in proptest::collection::btree_map("[a-z]{1,8}", "\\PC{0,20}", 0..5)) {
+            let mut map = std::collections::BTreeMap::new();
+            for (k, v) in &pairs {
+                map.insert(k.clone(), v.clone());
+            }
+            let encoded = Metadata(map.clone()).encode();
+            prop_assert_eq!(Metadata::parse(&encoded), Ok(Metadata(map)));
+        }
+    }
+}
