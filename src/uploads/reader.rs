@@ -38,6 +38,9 @@ pub(crate) struct BodyReader<'a> {
     room: u64,
     /// When the body last brought a byte: silence past `uploads.idle_timeout` ends it.
     last_data: Instant,
+    /// One timer for the whole body, moved only when it fires early: the hot path records
+    /// an `Instant` per chunk instead of registering a timer per chunk.
+    idle: std::pin::Pin<Box<tokio::time::Sleep>>,
     digest: Option<(Running, Checksum)>,
 }
 
@@ -65,6 +68,7 @@ impl<'a> BodyReader<'a> {
             beat,
             room,
             last_data: Instant::now(),
+            idle: Box::pin(tokio::time::sleep(state.cfg.uploads.idle_timeout)),
             digest,
         }
     }
@@ -81,8 +85,12 @@ impl<'a> BodyReader<'a> {
                 }
                 // A connection that sends nothing (dead, or trickling nothing) is treated
                 // like a cut one: what arrived is kept, the upload is free again.
-                _ = tokio::time::sleep_until(self.last_data + self.state.cfg.uploads.idle_timeout) => {
-                    return Ok(Next::Cut);
+                _ = self.idle.as_mut() => {
+                    let deadline = self.last_data + self.state.cfg.uploads.idle_timeout;
+                    if deadline <= Instant::now() {
+                        return Ok(Next::Cut);
+                    }
+                    self.idle.as_mut().reset(deadline);
                 }
                 item = self.body.next() => {
                     let chunk = match item {

@@ -5,17 +5,7 @@
 use reqwest::Method;
 
 use crate::helpers::tus::Tus;
-use crate::helpers::{Answer, TestApp, spawn_app};
-
-/// The token after `path` in an email (quoted-printable soft breaks removed).
-fn token_after(email: &str, path: &str) -> String {
-    let unfolded = email.replace("=\r\n", "").replace("=\n", "");
-    let start = unfolded.find(path).expect("a link") + path.len();
-    unfolded[start..]
-        .chars()
-        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
-        .collect()
-}
+use crate::helpers::{Answer, TestApp, link_token, spawn_app};
 
 /// The newest email of the outbox sent to `address` that holds `path`.
 fn newest(app: &TestApp, address: &str, path: &str) -> String {
@@ -36,13 +26,13 @@ async fn an_invitation_dies_when_a_newer_one_is_sent_and_once_the_account_has_a_
     let (studio, _) = Tus::studio(&app, "studio@example.fr").await;
     let claire = app.create_client("claire@example.fr", "Claire").await;
     app.run_jobs().await;
-    let first = token_after(&newest(&app, "claire@example.fr", "/invitation/"), "/invitation/");
+    let first = link_token(&newest(&app, "claire@example.fr", "/invitation/"), "/invitation/");
     let again = studio
         .call(Method::POST, &format!("/api/v1/clients/{}/invitation", claire.id), None)
         .await;
     assert_eq!(again.status, 202);
     app.run_jobs().await;
-    let second = token_after(&newest(&app, "claire@example.fr", "/invitation/"), "/invitation/");
+    let second = link_token(&newest(&app, "claire@example.fr", "/invitation/"), "/invitation/");
     assert_ne!(first, second);
 
     // The older invitation no longer sets a password.
@@ -73,7 +63,7 @@ async fn an_invitation_dies_when_a_newer_one_is_sent_and_once_the_account_has_a_
         .call(Method::POST, &format!("/api/v1/clients/{}/invitation", claire.id), None)
         .await;
     app.run_jobs().await;
-    let late = token_after(&newest(&app, "claire@example.fr", "/invitation/"), "/invitation/");
+    let late = link_token(&newest(&app, "claire@example.fr", "/invitation/"), "/invitation/");
     let takeover = post(
         &app,
         "/api/v1/invitations/accept",
@@ -111,10 +101,10 @@ async fn reset_links_die_when_superseded_or_when_the_account_moves_and_tokens_di
     };
     assert_eq!(ask_reset().await.status, 202);
     app.run_jobs().await;
-    let older = token_after(&newest(&app, "anne@example.fr", "/password/reset/"), "/password/reset/");
+    let older = link_token(&newest(&app, "anne@example.fr", "/password/reset/"), "/password/reset/");
     assert_eq!(ask_reset().await.status, 202);
     app.run_jobs().await;
-    let newer = token_after(&newest(&app, "anne@example.fr", "/password/reset/"), "/password/reset/");
+    let newer = link_token(&newest(&app, "anne@example.fr", "/password/reset/"), "/password/reset/");
     let reset = |token: String| {
         post(
             &app,
@@ -141,7 +131,7 @@ async fn reset_links_die_when_superseded_or_when_the_account_moves_and_tokens_di
     .await;
     assert_eq!(change.status, 202, "{:?}", change.body);
     app.run_jobs().await;
-    let confirm = token_after(&newest(&app, "anne@new.example", "/email/confirm/"), "/email/confirm/");
+    let confirm = link_token(&newest(&app, "anne@new.example", "/email/confirm/"), "/email/confirm/");
     assert_eq!(
         post(&app, "/api/v1/email/confirm", serde_json::json!({"token": confirm}))
             .await
@@ -190,7 +180,7 @@ async fn reset_links_die_when_superseded_or_when_the_account_moves_and_tokens_di
         202
     );
     app.run_jobs().await;
-    let fresh = token_after(
+    let fresh = link_token(
         &newest(&app, "anne@new.example", "/password/reset/"),
         "/password/reset/",
     );
@@ -204,7 +194,7 @@ async fn the_outbox_keeps_no_usable_link_once_a_message_is_sent() {
     app.create_client("claire@example.fr", "Claire").await;
     app.run_jobs().await;
     let sent = newest(&app, "claire@example.fr", "/invitation/");
-    let token = token_after(&sent, "/invitation/");
+    let token = link_token(&sent, "/invitation/");
     assert!(token.len() > 20);
     let rows: Vec<(String, String, Option<i64>)> =
         sqlx::query_as("SELECT text_body, html_body, sent_at FROM emails WHERE kind = 'invitation'")

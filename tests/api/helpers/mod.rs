@@ -231,8 +231,14 @@ pub fn read_emails(dir: &std::path::Path) -> Vec<String> {
 
 /// The token of the invitation link in an email (`…/invitation/<token>`).
 pub fn invitation_token(email: &str) -> String {
+    link_token(email, "/invitation/")
+}
+
+/// The token after `path` in an email's first such link (quoted-printable soft breaks
+/// removed).
+pub fn link_token(email: &str, path: &str) -> String {
     let unfolded = email.replace("=\r\n", "").replace("=\n", "");
-    let start = unfolded.find("/invitation/").expect("invitation link") + "/invitation/".len();
+    let start = unfolded.find(path).expect("a link") + path.len();
     unfolded[start..]
         .chars()
         .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
