@@ -150,7 +150,7 @@ impl Application {
             tokio::spawn(runner.run(token).instrument(tracing::info_span!("job-runner")))
         });
         let router = crate::http::router(state.clone());
-        let service = router.into_make_service_with_connect_info::<SocketAddr>();
+        let header_timeout = state.cfg.http.header_timeout;
         let stop = shutdown.clone();
         let uploads_stop = state.shutdown.clone();
         let stop = async move {
@@ -159,7 +159,7 @@ impl Application {
             // graceful shutdown below does not wait on a 5 GB upload.
             uploads_stop.cancel();
         };
-        let served = axum::serve(listener, service).with_graceful_shutdown(stop).await;
+        let served = crate::http::server::serve(listener, router, header_timeout, stop).await;
         // The server may stop on its own (an I/O error): take the job runner down with it.
         shutdown.cancel();
         if let Some(handle) = jobs {

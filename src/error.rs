@@ -75,6 +75,9 @@ pub enum AppError {
     /// The disk is full: the request is fine and can be sent again once room is made.
     #[error("the server's storage is full; try again once room is made")]
     InsufficientStorage,
+    /// The request (its body included) took longer than its route allows.
+    #[error("the request took longer than {after_secs} s and was stopped; send it again")]
+    RequestTimeout { after_secs: u64 },
     #[error("too many requests; retry in {retry_after_secs} s")]
     RateLimited { retry_after_secs: u64 },
     /// A dependency (database, storage) is down; worth retrying later.
@@ -136,6 +139,7 @@ impl AppError {
             AppError::ChecksumMismatch => (CHECKSUM_MISMATCH, "checksum_mismatch"),
             AppError::TusVersion => (StatusCode::PRECONDITION_FAILED, "unsupported_tus_version"),
             AppError::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
+            AppError::RequestTimeout { .. } => (StatusCode::REQUEST_TIMEOUT, "request_timeout"),
             AppError::InsufficientStorage => (StatusCode::INSUFFICIENT_STORAGE, "insufficient_storage"),
             AppError::Unavailable { code, .. } => (StatusCode::SERVICE_UNAVAILABLE, code),
             AppError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal_error"),
@@ -198,6 +202,10 @@ impl IntoResponse for AppError {
             }
             AppError::TusVersion => {
                 headers.insert("tus-version", HeaderValue::from_static("1.0.0"));
+            }
+            // The rest of a body that took too long is not worth reading.
+            AppError::RequestTimeout { .. } => {
+                headers.insert(header::CONNECTION, HeaderValue::from_static("close"));
             }
             _ => {}
         }

@@ -40,6 +40,7 @@ pub struct Config {
     pub log: LogConfig,
     pub jobs: JobsConfig,
     pub media: MediaConfig,
+    pub http: HttpConfig,
     /// Web origins (`https://studio.example.fr`) whose pages may call the API from a
     /// browser with a bearer token, e.g. an upload form on the studio's own site.
     pub cors_origins: Vec<String>,
@@ -156,6 +157,21 @@ pub struct MediaConfig {
     /// The largest picture decoded, in pixels, read from its header before any pixel is:
     /// above it, a photo or poster is refused with its reason.
     pub max_pixels: u64,
+}
+
+/// Time limits on connections and requests, so that slow or dead clients are cut off
+/// while everyone else is served.
+#[derive(Debug, Clone)]
+pub struct HttpConfig {
+    /// A connection must send a request's headers within this long (also how long an
+    /// idle keep-alive connection stays open).
+    pub header_timeout: std::time::Duration,
+    /// The whole of an API call or a page, body included. Resumable uploads are not held
+    /// to it (see `uploads.idle_timeout`), nor are response bodies (downloads).
+    pub request_timeout: std::time::Duration,
+    /// The whole of a request that carries a file outside tus: a logo, a poster, a signed
+    /// document from the quote site.
+    pub file_timeout: std::time::Duration,
 }
 
 /// Why the configuration was refused.

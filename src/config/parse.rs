@@ -10,8 +10,8 @@ use url::Url;
 
 use super::reader::Reader;
 use super::{
-    Config, DatabaseConfig, DatabaseKind, DkimConfig, DownloadsConfig, JobsConfig, LogConfig, LogFormat, MailConfig,
-    MailTransport, MediaConfig, SmtpConfig, UploadsConfig,
+    Config, DatabaseConfig, DatabaseKind, DkimConfig, DownloadsConfig, HttpConfig, JobsConfig, LogConfig, LogFormat,
+    MailConfig, MailTransport, MediaConfig, SmtpConfig, UploadsConfig,
 };
 use crate::domain::ByteSize;
 
@@ -94,6 +94,7 @@ pub(super) fn read(r: &mut Reader) -> Option<Config> {
             },
         )
         .unwrap_or(100);
+    let http = read_http(r);
     let behind_proxy = r.bool("behind_proxy").unwrap_or(false);
     let cors_origins = r.list("cors_origins").unwrap_or_default();
     for origin in &cors_origins {
@@ -135,10 +136,32 @@ pub(super) fn read(r: &mut Reader) -> Option<Config> {
         media: MediaConfig {
             max_pixels: max_megapixels * 1_000_000,
         },
+        http,
         cors_origins,
         node_name,
         behind_proxy,
     })
+}
+
+fn read_http(r: &mut Reader) -> HttpConfig {
+    let mut seconds = |key: &str, range: std::ops::RangeInclusive<u64>, default: u64| {
+        let expected = format!(
+            "a duration from {} s to {} s, such as 30s or 2m",
+            range.start(),
+            range.end()
+        );
+        r.parse(key, &expected, |s| {
+            parse_duration(s)
+                .filter(|d| range.contains(&d.as_secs()))
+                .ok_or_else(|| "not a duration in that range".into())
+        })
+        .unwrap_or(std::time::Duration::from_secs(default))
+    };
+    HttpConfig {
+        header_timeout: seconds("http.header_timeout", 1..=600, 30),
+        request_timeout: seconds("http.request_timeout", 1..=3600, 60),
+        file_timeout: seconds("http.file_timeout", 1..=86_400, 600),
+    }
 }
 
 /// The host name, made safe as a node name.

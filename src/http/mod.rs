@@ -6,6 +6,7 @@ pub mod auth;
 mod billing;
 mod clients;
 mod cors;
+mod deadline;
 mod direct;
 mod downloads;
 mod health;
@@ -19,6 +20,7 @@ mod media;
 mod passwords;
 mod portfolio;
 mod profile;
+pub mod server;
 mod session;
 mod setup;
 mod studio;
@@ -32,6 +34,7 @@ use std::time::Duration;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderName, HeaderValue, Request, header};
+use axum::middleware::from_fn_with_state;
 use axum::response::IntoResponse;
 use axum::routing::{delete, get, patch, post, put};
 use tower::ServiceBuilder;
@@ -40,6 +43,7 @@ use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetReques
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
+use self::deadline::Deadline;
 use crate::error::AppError;
 use crate::state::AppState;
 
@@ -51,6 +55,8 @@ const JSON_BODY_LIMIT: usize = 64 * 1024;
 static REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 pub fn router(state: AppState) -> Router {
+    let short = Deadline(state.cfg.http.request_timeout);
+    let files = Deadline(state.cfg.http.file_timeout);
     let login = post(session::login).route_layer(limits::per_ip_login_layer(state.cfg.behind_proxy));
     let api = Router::new()
         .route("/session", login.get(session::current).delete(session::logout))
@@ -83,12 +89,6 @@ pub fn router(state: AppState) -> Router {
         .route("/clients/{id}/invitation", post(clients::reinvite))
         .route("/activity", get(activity::list))
         .route("/studio", get(studio::get).patch(studio::update))
-        .route(
-            "/studio/logo",
-            put(studio::put_logo)
-                .delete(studio::delete_logo)
-                .layer(DefaultBodyLimit::max(crate::studio::LOGO_MAX_BYTES)),
-        )
         .route("/billing", get(billing::statement))
         .route("/documents/{id}/content", get(billing::document))
         .route("/integrations", get(integrations::list).post(integrations::create))
@@ -109,34 +109,48 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/files/{id}/downloads", get(transfers::receipts))
         .route("/files/{id}/process", post(transfers::reprocess))
-        .route(
-            "/files/{id}/poster",
-            put(variants::put_poster).layer(DefaultBodyLimit::max(variants::POSTER_LIMIT)),
-        )
         .route("/files/{id}/variants/{name}", get(variants::get))
         .route("/files/{id}", get(transfers::file))
         .route("/files/{id}/content", get(downloads::content))
         .merge(portfolio::routes())
-        .merge(integration::routes(state.cfg.behind_proxy))
-        .merge(tus::routes())
         .merge(direct::routes())
+        .layer(from_fn_with_state(short, deadline::within))
+        // Routes that take a file get the time to receive it on a slow line.
+        .route(
+            "/studio/logo",
+            put(studio::put_logo)
+                .delete(studio::delete_logo)
+                .layer(DefaultBodyLimit::max(crate::studio::LOGO_MAX_BYTES))
+                .layer(from_fn_with_state(files, deadline::within)),
+        )
+        .route(
+            "/files/{id}/poster",
+            put(variants::put_poster)
+                .layer(DefaultBodyLimit::max(variants::POSTER_LIMIT))
+                .layer(from_fn_with_state(files, deadline::within)),
+        )
+        .merge(integration::routes(state.cfg.behind_proxy, short, files))
+        // No limit on the whole: a PATCH that stops making progress ends by itself.
+        .merge(tus::routes())
         .fallback(not_found)
-        .layer(axum::middleware::from_fn_with_state(state.clone(), cors::cors));
+        .layer(from_fn_with_state(state.clone(), cors::cors));
 
     let hsts = state
         .cfg
         .is_https()
         .then(|| HeaderValue::from_static("max-age=31536000; includeSubDomains"));
-    Router::new()
-        .nest("/api/v1", api)
-        .merge(crate::web::routes(&state))
+    let pages = crate::web::routes(&state)
         .route("/media/{item}/{name}", get(media::get))
         .route("/logo", get(studio::logo))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .fallback(crate::web::not_found)
+        .layer(from_fn_with_state(short, deadline::within));
+    Router::new()
+        .nest("/api/v1", api)
+        .merge(pages)
         .layer(DefaultBodyLimit::max(JSON_BODY_LIMIT))
-        .layer(axum::middleware::from_fn_with_state(
+        .layer(from_fn_with_state(
             state.cfg.behind_proxy,
             limits::warn_of_an_unannounced_proxy,
         ))

@@ -93,16 +93,21 @@ fn orientation(bytes: &[u8]) -> u32 {
 /// PNG, WebP, GIF: full decode, transparency flattened on white.
 fn decode_other(bytes: &[u8]) -> Result<Rgb, ImageError> {
     let decoded = image::load_from_memory(bytes).map_err(|e| ImageError::Corrupt(e.to_string()))?;
-    let rgba = decoded.to_rgba8();
-    let (width, height) = rgba.dimensions();
-    let pixels = rgba
-        .as_raw()
-        .chunks_exact(4)
-        .flat_map(|p| {
+    let (width, height) = (decoded.width(), decoded.height());
+    // Converted by value: an RGB picture is not copied at all, and at most one other
+    // full-size buffer ever exists beside the decoded one (the budget counts on it).
+    let pixels = if decoded.color().has_alpha() {
+        let rgba = decoded.into_rgba8().into_raw();
+        let mut rgb = Vec::with_capacity(rgba.len() / 4 * 3);
+        for p in rgba.chunks_exact(4) {
+            // Transparency over white, as the picture would show on a page.
             let a = u16::from(p[3]);
-            [p[0], p[1], p[2]].map(|c| ((u16::from(c) * a + 255 * (255 - a)) / 255) as u8)
-        })
-        .collect();
+            rgb.extend([p[0], p[1], p[2]].map(|c| ((u16::from(c) * a + 255 * (255 - a)) / 255) as u8));
+        }
+        rgb
+    } else {
+        decoded.into_rgb8().into_raw()
+    };
     Ok(Rgb { width, height, pixels })
 }
 

@@ -11,6 +11,10 @@ use super::lease::{Lease, RENEW_EVERY};
 use super::{Body, Checksum, UploadError};
 use crate::state::AppState;
 
+/// The least a PATCH must bring per `uploads.idle_timeout` to stay open: far below the
+/// worst mobile line (a few KB/s), far above a connection kept alive one byte at a time.
+const MIN_PROGRESS: u64 = 16 * 1024;
+
 pub(crate) enum Next {
     Chunk(Bytes),
     /// The body ended normally.
@@ -36,11 +40,12 @@ pub(crate) struct BodyReader<'a> {
     beat: tokio::time::Interval,
     /// Bytes this body may still carry.
     room: u64,
-    /// When the body last brought a byte: silence past `uploads.idle_timeout` ends it.
-    last_data: Instant,
-    /// One timer for the whole body, moved only when it fires early: the hot path records
-    /// an `Instant` per chunk instead of registering a timer per chunk.
-    idle: std::pin::Pin<Box<tokio::time::Sleep>>,
+    /// Bytes received in the current window of `uploads.idle_timeout`: a window that
+    /// brings fewer than `MIN_PROGRESS` ends the body, whether the connection went silent
+    /// or trickles a byte now and then to look alive. One timer per window, so the hot
+    /// path only adds to a counter.
+    window_bytes: u64,
+    window: std::pin::Pin<Box<tokio::time::Sleep>>,
     digest: Option<(Running, Checksum)>,
 }
 
@@ -67,8 +72,8 @@ impl<'a> BodyReader<'a> {
             body,
             beat,
             room,
-            last_data: Instant::now(),
-            idle: Box::pin(tokio::time::sleep(state.cfg.uploads.idle_timeout)),
+            window_bytes: 0,
+            window: Box::pin(tokio::time::sleep(state.cfg.uploads.idle_timeout)),
             digest,
         }
     }
@@ -83,15 +88,6 @@ impl<'a> BodyReader<'a> {
                         return Ok(Next::Stopped);
                     }
                 }
-                // A connection that sends nothing (dead, or trickling nothing) is treated
-                // like a cut one: what arrived is kept, the upload is free again.
-                _ = self.idle.as_mut() => {
-                    let deadline = self.last_data + self.state.cfg.uploads.idle_timeout;
-                    if deadline <= Instant::now() {
-                        return Ok(Next::Cut);
-                    }
-                    self.idle.as_mut().reset(deadline);
-                }
                 item = self.body.next() => {
                     let chunk = match item {
                         None => return Ok(Next::End),
@@ -99,8 +95,8 @@ impl<'a> BodyReader<'a> {
                         Some(Ok(chunk)) if chunk.is_empty() => continue,
                         Some(Ok(chunk)) => chunk,
                     };
-                    self.last_data = Instant::now();
                     let len = chunk.len() as u64;
+                    self.window_bytes += len;
                     if len > self.room {
                         return Ok(Next::TooLarge);
                     }
@@ -111,6 +107,16 @@ impl<'a> BodyReader<'a> {
                         None => {}
                     }
                     return Ok(Next::Chunk(chunk));
+                }
+                // A connection that sends (next to) nothing, dead or trickling, is treated
+                // like a cut one: what arrived is kept, the upload is free again. Checked
+                // after the body, so bytes that waited while we were busy writing count.
+                _ = self.window.as_mut() => {
+                    if self.window_bytes < MIN_PROGRESS {
+                        return Ok(Next::Cut);
+                    }
+                    self.window_bytes = 0;
+                    self.window.as_mut().reset(Instant::now() + self.state.cfg.uploads.idle_timeout);
                 }
             }
         }

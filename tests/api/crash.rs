@@ -1,54 +1,19 @@
 //! The real binary killed with SIGKILL in the middle of an upload, then started again:
 //! the upload resumes from what was durably stored and ends with the right SHA-256.
 
-use std::process::{Child, Command, Stdio};
-use std::time::Duration;
+use std::process::Command;
 
 use relais::config::Config;
 
 use crate::helpers::backend::{Backend, env_for};
-use crate::helpers::binary::{self, free_port};
+use crate::helpers::binary::{self, start};
+use crate::helpers::eventually;
 use crate::helpers::tus::{meta, pattern, sha256_hex};
 
 const MIB: usize = 1024 * 1024;
 
-struct Server {
-    child: Child,
-    base: String,
-}
-
 fn relais(env: &[(String, String)], args: &[&str]) -> Command {
     binary::relais(None, env.iter().map(|(k, v)| (k, v)), args)
-}
-
-async fn start(env: &[(String, String)]) -> Server {
-    let port = free_port();
-    let mut env = env.to_vec();
-    env.push(("RELAIS_LISTEN".into(), format!("127.0.0.1:{port}")));
-    let child = relais(&env, &["serve"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn relais");
-    // Owned from here, so that Drop stops it on every path.
-    let server = Server {
-        child,
-        base: format!("http://127.0.0.1:{port}"),
-    };
-    for _ in 0..300 {
-        if reqwest::get(format!("{}/healthz", server.base)).await.is_ok() {
-            return server;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("relais did not start");
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 #[tokio::test]
@@ -109,7 +74,23 @@ async fn an_upload_survives_a_sigkill_of_the_server_and_resumes_to_the_right_sha
     for chunk in data[..sent].chunks(256 * 1024) {
         tx.send(Ok(chunk.to_vec())).await.expect("server reads");
     }
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    // Killed once part of it is durably committed (the offset HEAD reads is the
+    // database's), while the rest is still on its way.
+    eventually("a first durable checkpoint", || {
+        let (http, location, token) = (http.clone(), location.clone(), token.clone());
+        async move {
+            let head = http
+                .head(&location)
+                .bearer_auth(&token)
+                .header("tus-resumable", "1.0.0")
+                .send()
+                .await
+                .ok()?;
+            let offset: u64 = head.headers().get("upload-offset")?.to_str().ok()?.parse().ok()?;
+            (offset > 0).then_some(())
+        }
+    })
+    .await;
     let pid = server.child.id().to_string();
     assert!(
         Command::new("kill")

@@ -477,7 +477,7 @@ async fn a_video_that_is_really_a_playlist_makes_ffmpeg_fetch_nothing() {
 
 /// A PNG that announces `w` × `h` pixels in a few hundred bytes: its signature, its
 /// header and a tiny compressed image (the header is all a bound needs to read).
-fn png_bomb(w: u32, h: u32) -> Vec<u8> {
+pub(crate) fn png_bomb(w: u32, h: u32) -> Vec<u8> {
     fn chunk(out: &mut Vec<u8>, kind: &[u8; 4], data: &[u8]) {
         out.extend_from_slice(&(data.len() as u32).to_be_bytes());
         out.extend_from_slice(kind);

@@ -18,6 +18,7 @@ mod pdf;
 pub(crate) mod spool;
 
 use self::pdf::{check_pdf, discard, spool_pdf, store_pdf};
+use super::deadline::{self, Deadline};
 use super::limits;
 use crate::auth::secrets::hex;
 use crate::db::{self, DbError, integrations::Call};
@@ -27,6 +28,7 @@ use crate::integration::records::{ClientRecord, DocumentMeta, ExtId, InvoiceReco
 use crate::integration::signature::{Headers, Secret, Signed, Verifier};
 use crate::integration::sync::{self, Applied, Outcome, ReceivedPdf, SyncError};
 use crate::state::AppState;
+use axum::middleware::from_fn_with_state;
 
 /// Records are small JSON objects.
 const JSON_LIMIT: usize = 64 * 1024;
@@ -36,15 +38,24 @@ const RACE_ATTEMPTS: usize = 3;
 /// The OpenAPI document of these routes, for the quote site's developers.
 const OPENAPI: &str = include_str!("../../integration/openapi.json");
 
-pub fn routes(behind_proxy: bool) -> Router<AppState> {
+/// Records get the API's usual time limit (`records`); a signed PDF may take longer to
+/// arrive (`documents`).
+pub fn routes(behind_proxy: bool, records: Deadline, documents: Deadline) -> Router<AppState> {
     let signed = Router::new()
         .route("/integration/clients/{id}", put(put_client))
         .route("/integration/quotes/{id}", put(put_quote))
         .route("/integration/invoices/{id}", put(put_invoice))
         .route("/integration/payments/{id}", put(put_payment))
-        .route("/integration/documents/{id}", put(put_document))
+        .route_layer(from_fn_with_state(records, deadline::within))
+        .route(
+            "/integration/documents/{id}",
+            put(put_document).layer(from_fn_with_state(documents, deadline::within)),
+        )
         .route_layer(limits::per_ip_integration_layer(behind_proxy));
-    signed.route("/openapi.json", axum::routing::get(openapi))
+    signed.route(
+        "/openapi.json",
+        axum::routing::get(openapi).layer(from_fn_with_state(records, deadline::within)),
+    )
 }
 
 async fn openapi() -> impl IntoResponse {

@@ -28,3 +28,53 @@ where
     }
     cmd
 }
+
+/// `relais serve` running as its own process, killed when dropped.
+pub struct Server {
+    pub child: std::process::Child,
+    pub base: String,
+}
+
+/// Starts `relais serve` with `env` on a free port and waits for `/healthz`.
+pub async fn start(env: &[(String, String)]) -> Server {
+    let port = free_port();
+    let mut env = env.to_vec();
+    env.push(("RELAIS_LISTEN".into(), format!("127.0.0.1:{port}")));
+    let child = relais(None, env.iter().map(|(k, v)| (k, v)), &["serve"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("spawn relais");
+    // Owned from here, so that Drop stops it on every path.
+    let server = Server {
+        child,
+        base: format!("http://127.0.0.1:{port}"),
+    };
+    for _ in 0..300 {
+        if reqwest::get(format!("{}/healthz", server.base)).await.is_ok() {
+            return server;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("relais did not start");
+}
+
+impl Server {
+    /// The most memory the process has held at once (`VmHWM`), in bytes.
+    pub fn peak_rss(&self) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).expect("/proc status");
+        let kib: u64 = status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmHWM:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+            .expect("VmHWM");
+        kib * 1024
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
