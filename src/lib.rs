@@ -6,6 +6,7 @@ pub mod accounts;
 pub mod activity;
 pub mod app;
 pub mod auth;
+pub mod backup;
 pub mod billing;
 pub mod cli;
 pub mod clock;

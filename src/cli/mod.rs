@@ -1,6 +1,7 @@
 //! The `relais` command line: one file per subcommand.
 
 mod accounts;
+mod backup;
 mod check;
 mod integration;
 mod serve;
@@ -37,6 +38,12 @@ pub enum Command {
     Check,
     /// Apply database migrations, then exit.
     Migrate,
+    /// Copy the database and the objects to a backup target (prints the snapshot id last).
+    Backup(backup::BackupArgs),
+    /// Rebuild an empty database and empty storage from a backup.
+    Restore(backup::RestoreArgs),
+    /// Check live storage against the database, or a backup against its manifest.
+    Verify(backup::VerifyArgs),
     /// Studio (administrator) accounts.
     #[command(subcommand)]
     Admin(accounts::AdminCommand),
@@ -81,6 +88,9 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
             println!("database is up to date");
             Ok(())
         }
+        Command::Backup(args) => backup::backup(cfg, args).await,
+        Command::Restore(args) => backup::restore(cfg, args).await,
+        Command::Verify(args) => backup::verify(cfg, args).await,
         Command::Admin(cmd) => accounts::admin(cfg, cmd).await,
         Command::Client(cmd) => accounts::client(cfg, cmd).await,
         Command::Token(cmd) => accounts::token(cfg, cmd).await,

@@ -41,6 +41,7 @@ pub struct Config {
     pub jobs: JobsConfig,
     pub media: MediaConfig,
     pub http: HttpConfig,
+    pub backup: BackupConfig,
     /// Web origins (`https://studio.example.fr`) whose pages may call the API from a
     /// browser with a bearer token, e.g. an upload form on the studio's own site.
     pub cors_origins: Vec<String>,
@@ -172,6 +173,64 @@ pub struct HttpConfig {
     /// The whole of a request that carries a file outside tus: a logo, a poster, a signed
     /// document from the quote site.
     pub file_timeout: std::time::Duration,
+}
+
+/// Where `relais backup` copies to, and how many snapshots it keeps.
+#[derive(Debug, Clone)]
+pub struct BackupConfig {
+    /// The default target of `relais backup` (and the schedule, once set).
+    pub target: Option<BackupTarget>,
+    /// Snapshots kept: the newest of each of the last `keep_daily` days, `keep_weekly`
+    /// weeks and `keep_monthly` months (the newest snapshot is always kept).
+    pub keep_daily: u32,
+    pub keep_weekly: u32,
+    pub keep_monthly: u32,
+    /// The S3 service of `s3://` targets: by default the live storage's, when it is S3.
+    pub s3: Option<relais_storage::S3Config>,
+}
+
+/// A backup target: a directory, or a bucket (and prefix) on an S3 service.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BackupTarget {
+    Dir(PathBuf),
+    S3 { bucket: String, prefix: String },
+}
+
+impl BackupTarget {
+    /// `DIR`, or `s3://bucket[/prefix]`.
+    pub fn parse(s: &str) -> Result<Self, String> {
+        let s = s.trim();
+        if let Some(rest) = s.strip_prefix("s3://") {
+            let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
+            if !parse::valid_bucket_name(bucket) {
+                return Err(format!("{bucket:?} is not a bucket name"));
+            }
+            let prefix = prefix.trim_matches('/');
+            if !prefix.is_empty() && relais_storage::BlobKey::parse(prefix).is_err() {
+                return Err(format!(
+                    "the prefix {prefix:?} may hold only letters, digits, '.', '_', '-' and '/'"
+                ));
+            }
+            return Ok(Self::S3 {
+                bucket: bucket.to_owned(),
+                prefix: prefix.to_owned(),
+            });
+        }
+        if s.is_empty() || s.contains("://") {
+            return Err("neither a directory nor s3://bucket/prefix".into());
+        }
+        Ok(Self::Dir(PathBuf::from(s)))
+    }
+}
+
+impl fmt::Display for BackupTarget {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Dir(dir) => write!(f, "{}", dir.display()),
+            Self::S3 { bucket, prefix } if prefix.is_empty() => write!(f, "s3://{bucket}"),
+            Self::S3 { bucket, prefix } => write!(f, "s3://{bucket}/{prefix}"),
+        }
+    }
 }
 
 /// Why the configuration was refused.

@@ -10,8 +10,8 @@ use url::Url;
 
 use super::reader::Reader;
 use super::{
-    Config, DatabaseConfig, DatabaseKind, DkimConfig, DownloadsConfig, HttpConfig, JobsConfig, LogConfig, LogFormat,
-    MailConfig, MailTransport, MediaConfig, SmtpConfig, UploadsConfig,
+    BackupConfig, BackupTarget, Config, DatabaseConfig, DatabaseKind, DkimConfig, DownloadsConfig, HttpConfig,
+    JobsConfig, LogConfig, LogFormat, MailConfig, MailTransport, MediaConfig, SmtpConfig, UploadsConfig,
 };
 use crate::domain::ByteSize;
 
@@ -95,6 +95,7 @@ pub(super) fn read(r: &mut Reader) -> Option<Config> {
         )
         .unwrap_or(100);
     let http = read_http(r);
+    let backup = read_backup(r, storage.as_ref());
     let behind_proxy = r.bool("behind_proxy").unwrap_or(false);
     let cors_origins = r.list("cors_origins").unwrap_or_default();
     for origin in &cors_origins {
@@ -137,6 +138,7 @@ pub(super) fn read(r: &mut Reader) -> Option<Config> {
             max_pixels: max_megapixels * 1_000_000,
         },
         http,
+        backup,
         cors_origins,
         node_name,
         behind_proxy,
@@ -161,6 +163,76 @@ fn read_http(r: &mut Reader) -> HttpConfig {
         header_timeout: seconds("http.header_timeout", 1..=600, 30),
         request_timeout: seconds("http.request_timeout", 1..=3600, 60),
         file_timeout: seconds("http.file_timeout", 1..=86_400, 600),
+    }
+}
+
+fn read_backup(r: &mut Reader, live: Option<&StorageConfig>) -> BackupConfig {
+    let target = r.parse(
+        "backup.target",
+        "a directory, or s3://bucket/prefix on another bucket than the live one",
+        BackupTarget::parse,
+    );
+    let mut keep = |key: &str, default: u32| {
+        r.parse(key, "a whole number from 0 to 1000", |s| match s.parse::<u32>() {
+            Ok(n) if n <= 1000 => Ok(n),
+            _ => Err("out of range".into()),
+        })
+        .unwrap_or(default)
+    };
+    let keep_daily = keep("backup.keep_daily", 7);
+    let keep_weekly = keep("backup.keep_weekly", 4);
+    let keep_monthly = keep("backup.keep_monthly", 12);
+    let endpoint = r.parse("backup.s3.endpoint", "an http(s) URL", |s| match Url::parse(s) {
+        Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => Ok(u),
+        _ => Err("not an http(s) URL with a host".into()),
+    });
+    let region = r.text("backup.s3.region");
+    let access_key_id = r.text("backup.s3.access_key_id");
+    let secret = r.secret("backup.s3.secret_access_key");
+    let path_style = r.bool("backup.s3.path_style");
+    let live_s3 = match live {
+        Some(StorageConfig::S3(s3)) => Some(s3),
+        _ => None,
+    };
+    // Each setting of its own, else the live storage's: a second bucket on the same
+    // service needs nothing more than `backup.target`.
+    let s3 = match (access_key_id, secret, live_s3) {
+        (Some(id), Some(secret), _) => Some(S3Config {
+            path_style: path_style.unwrap_or(endpoint.is_some()),
+            endpoint,
+            bucket: String::new(),
+            region: region.unwrap_or_else(|| "us-east-1".into()),
+            access_key_id: id,
+            secret_access_key: secret.expose_secret().to_owned(),
+        }),
+        (None, None, Some(live)) => Some(S3Config {
+            endpoint: endpoint.or_else(|| live.endpoint.clone()),
+            region: region.unwrap_or_else(|| live.region.clone()),
+            path_style: path_style.unwrap_or(live.path_style),
+            ..live.clone()
+        }),
+        (Some(_), None, _) | (None, Some(_), _) => {
+            r.problem(
+                "backup.s3.access_key_id",
+                "backup.s3.access_key_id and backup.s3.secret_access_key go together",
+            );
+            None
+        }
+        (None, None, None) => None,
+    };
+    if let (Some(BackupTarget::S3 { .. }), None) = (&target, &s3) {
+        r.problem(
+            "backup.target",
+            "an s3:// target needs backup.s3.access_key_id and backup.s3.secret_access_key (and backup.s3.endpoint \
+             outside AWS) when the live storage is not on S3",
+        );
+    }
+    BackupConfig {
+        target,
+        keep_daily,
+        keep_weekly,
+        keep_monthly,
+        s3,
     }
 }
 
@@ -330,7 +402,7 @@ fn read_storage(r: &mut Reader, data_dir: &Path) -> Option<StorageConfig> {
     }
 }
 
-fn valid_bucket_name(b: &str) -> bool {
+pub(super) fn valid_bucket_name(b: &str) -> bool {
     (3..=63).contains(&b.len())
         && b.bytes()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'.' || c == b'-')

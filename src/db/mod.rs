@@ -120,6 +120,25 @@ impl Db {
         Ok(())
     }
 
+    /// Applies the embedded migrations up to `version` only (a restore puts rows into the
+    /// schema they were read from, then migrates them with the rest).
+    pub async fn migrate_to(&self, version: i64) -> Result<(), DbError> {
+        match self.backend {
+            Backend::Sqlite => SQLITE_MIGRATIONS.run_to(version, &self.pool).await?,
+            Backend::Postgres => POSTGRES_MIGRATIONS.run_to(version, &self.pool).await?,
+        }
+        Ok(())
+    }
+
+    /// The version of the newest migration embedded in this binary.
+    pub fn newest_migration(&self) -> i64 {
+        let migrator = match self.backend {
+            Backend::Sqlite => &SQLITE_MIGRATIONS,
+            Backend::Postgres => &POSTGRES_MIGRATIONS,
+        };
+        migrator.iter().map(|m| m.version).max().unwrap_or(0)
+    }
+
     /// How many embedded migrations this database has not applied yet.
     pub async fn pending_migrations(&self) -> Result<usize, DbError> {
         let migrator = match self.backend {

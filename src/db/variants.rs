@@ -23,6 +23,8 @@ pub struct NewVariant<'a> {
     pub height: u32,
     pub size: u64,
     pub object_key: &'a str,
+    /// Hex SHA-256 of the object's bytes.
+    pub sha256: &'a str,
 }
 
 /// Records a variant, replacing one of the same name and format; returns the key of the
@@ -47,8 +49,8 @@ pub async fn upsert(
         .execute(&mut **tx)
         .await?;
     sqlx::query(
-        "INSERT INTO variants (file_id, name, format, width, height, size, object_key, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        "INSERT INTO variants (file_id, name, format, width, height, size, object_key, created_at, sha256) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
     )
     .bind(file.to_db())
     .bind(v.name)
@@ -58,6 +60,7 @@ pub async fn upsert(
     .bind(v.size as i64)
     .bind(v.object_key)
     .bind(now)
+    .bind(v.sha256)
     .execute(&mut **tx)
     .await?;
     Ok(old.map(|(k,)| k).filter(|k| k != v.object_key))
@@ -111,4 +114,18 @@ pub(super) async fn list_where<'e>(
         map.entry(row.file_id).or_default().push(row.variant);
     }
     Ok(map)
+}
+
+/// Records the digest of a variant made before digests were kept (see migration 0017).
+pub async fn fill_digest<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    object_key: &str,
+    sha256: &str,
+) -> Result<(), DbError> {
+    sqlx::query("UPDATE variants SET sha256 = $1 WHERE object_key = $2 AND sha256 IS NULL")
+        .bind(sha256)
+        .bind(object_key)
+        .execute(ex)
+        .await?;
+    Ok(())
 }

@@ -15,6 +15,7 @@ use async_trait::async_trait;
 use bytes::Bytes;
 use futures_util::StreamExt;
 use relais_storage::{BlobKey, BlobStore, ByteRange, keys};
+use sha2::{Digest, Sha256};
 use tokio::sync::Semaphore;
 
 use crate::clock::Clock;
@@ -212,7 +213,8 @@ pub async fn save_variants(
             let key =
                 keys::derived(file.uuid(), &name).ok_or_else(|| DbError::Corrupt(format!("variant key {name}")))?;
             blobs.put(&key, Bytes::copy_from_slice(data)).await?;
-            stored.push((v, format, key, data.len() as u64));
+            let digest = crate::auth::secrets::hex(&Sha256::digest(data));
+            stored.push((v, format, key, data.len() as u64, digest));
         }
     }
     let now = clock.now_ms();
@@ -221,13 +223,13 @@ pub async fn save_variants(
     // while the frame was being made.
     if poster == Some("auto") && db::files::poster(&mut *tx, file).await?.as_deref() == Some("custom") {
         drop(tx);
-        for (_, _, key, _) in &stored {
+        for (_, _, key, _, _) in &stored {
             let _ = blobs.delete(key).await;
         }
         return Ok(());
     }
     let mut replaced = Vec::new();
-    for (v, format, key, size) in &stored {
+    for (v, format, key, size, digest) in &stored {
         let row = NewVariant {
             name: v.name,
             format,
@@ -235,6 +237,7 @@ pub async fn save_variants(
             height: v.height,
             size: *size,
             object_key: key.as_str(),
+            sha256: digest,
         };
         replaced.extend(db::variants::upsert(&mut tx, file, row, now).await?);
     }

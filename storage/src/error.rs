@@ -71,6 +71,10 @@ impl BlobError {
         }
     }
 
+    pub fn is_not_found(&self) -> bool {
+        matches!(self, Self::NotFound { .. })
+    }
+
     /// The local disk (or quota) is full: the request is fine, the room is not.
     pub fn is_disk_full(&self) -> bool {
         matches!(self, Self::Io(e) if matches!(e.kind(), std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded))

@@ -7,6 +7,7 @@ mod helpers;
 mod accounts;
 mod arrangement;
 mod authorization;
+mod backup;
 mod cli;
 mod clients;
 mod crash;

@@ -1,0 +1,448 @@
+//! Backups through the real commands: `relais backup`, then `relais restore` into an
+//! empty database and storage (the same backend pair, and SQLite with a local disk into
+//! PostgreSQL with S3 in the S3 pass), then everything read back through the API, byte
+//! for byte. Incremental copies, and `relais verify` finding each kind of damage.
+
+use std::path::Path;
+use std::process::Output;
+
+use reqwest::Method;
+use serde_json::Value;
+
+use crate::helpers::backend::{Backend, Resources, env_for};
+use crate::helpers::binary;
+use crate::helpers::tus::{Tus, meta, pattern, sha256_hex};
+use crate::helpers::{TestApp, spawn_app, spawn_app_with};
+use relais::config::Config;
+
+fn cli(cfg: &Config, args: &[&str]) -> Output {
+    binary::relais(None, env_for(cfg).iter().map(|(k, v)| (k, v)), args)
+        .output()
+        .expect("relais runs")
+}
+
+fn ok(out: &Output) -> String {
+    assert!(
+        out.status.success(),
+        "exit {:?}\nstdout: {}\nstderr: {}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// A client with a photo (and its variants), a song and a document; one of them
+/// downloaded (a receipt); a delivery from the studio.
+async fn populate(app: &TestApp) -> (String, String) {
+    let (anne, _) = Tus::client(app, "anne@example.fr").await;
+    anne.upload("mariage.jpg", &crate::media::jpeg(1600, 1200, false, None), None)
+        .await;
+    anne.upload("musique.flac", &pattern(700_000, 3), None).await;
+    anne.upload("contrat.pdf", b"%PDF-1.4 pas vraiment un PDF", None).await;
+    // An upload left half-way: it does not travel (its client starts it again).
+    let half = anne.create(1000, &meta(&[("filename", "moitie.mov")])).await;
+    assert_eq!(anne.patch(&half, 0, &[7; 400]).await.status, 204);
+    app.run_jobs().await;
+    let files = anne.all_files().await;
+    let song = files.iter().find(|f| f["name"] == "musique.flac").expect("song");
+    let got = anne
+        .request(
+            Method::GET,
+            &format!("/api/v1/files/{}/content", song["id"].as_str().expect("id")),
+        )
+        .send()
+        .await
+        .expect("download");
+    assert_eq!(got.status(), 200);
+    got.bytes().await.expect("bytes");
+    let (studio, _) = Tus::studio(app, "studio@example.fr").await;
+    (anne.token.clone(), studio.token.clone())
+}
+
+/// What the API shows a client: every transfer, every file, every byte and variant.
+async fn seen(app: &TestApp, token: &str) -> Vec<Value> {
+    let tus = Tus {
+        app,
+        token: token.to_owned(),
+    };
+    let mut seen = Vec::new();
+    for transfer in tus.transfer_ids().await {
+        let mut shown = tus
+            .call(Method::GET, &format!("/api/v1/transfers/{transfer}"), None)
+            .await;
+        assert_eq!(shown.status, 200);
+        // What is stored; uploads still in progress do not travel.
+        if let Some(files) = shown.body["files"].as_array_mut() {
+            files.retain(|f| f["status"] != "uploading");
+        }
+        seen.push(shown.body.clone());
+        for file in shown.body["files"].as_array().cloned().unwrap_or_default() {
+            let id = file["id"].as_str().expect("id");
+            let content = tus
+                .request(Method::GET, &format!("/api/v1/files/{id}/content"))
+                .send()
+                .await
+                .expect("content");
+            let status = content.status().as_u16();
+            let bytes = content.bytes().await.expect("bytes");
+            seen.push(serde_json::json!({"file": id, "status": status, "sha256": sha256_hex(&bytes)}));
+            for name in ["thumb", "medium", "large"] {
+                let variant = tus
+                    .request(Method::GET, &format!("/api/v1/files/{id}/variants/{name}?format=webp"))
+                    .send()
+                    .await
+                    .expect("variant");
+                let status = variant.status().as_u16();
+                let bytes = variant.bytes().await.expect("bytes");
+                seen.push(serde_json::json!({"variant": [id, name], "status": status, "sha256": sha256_hex(&bytes)}));
+            }
+        }
+    }
+    seen
+}
+
+/// A configuration with an empty database and storage of `backend` in `dir`.
+async fn empty_place(backend: Backend, dir: &Path) -> (Config, Resources) {
+    let mut cfg = Config::defaults_in(dir).expect("defaults");
+    let resources = backend.prepare(&mut cfg, dir).await;
+    (cfg, resources)
+}
+
+async fn app_on(cfg: &Config) -> TestApp {
+    let (database, storage) = (cfg.database.clone(), cfg.storage.clone());
+    spawn_app_with(move |c| {
+        c.database = database;
+        c.storage = storage;
+    })
+    .await
+}
+
+async fn round_trip(source_backend: Backend, restored_backend: Backend) {
+    let source_dir = tempfile::tempdir().expect("dir");
+    let (source_cfg, _source) = empty_place(source_backend, source_dir.path()).await;
+    let source = app_on(&source_cfg).await;
+    let (anne, _studio) = populate(&source).await;
+    let before = seen(&source, &anne).await;
+    assert!(before.len() > 6, "{before:?}");
+
+    let backups = tempfile::tempdir().expect("backups");
+    let target = backups.path().to_str().expect("path");
+    let printed = ok(&cli(&source.state.cfg, &["backup", "--to", target]));
+    let id = printed.lines().last().expect("a last line").to_owned();
+    assert!(id.starts_with("20") && id.ends_with('Z'), "{printed}");
+
+    // A fresh machine: an empty database and storage, restored, then served.
+    let restored_dir = tempfile::tempdir().expect("dir");
+    let (restored_cfg, _restored) = empty_place(restored_backend, restored_dir.path()).await;
+    let out = ok(&cli(&restored_cfg, &["restore", "--from", target]));
+    assert!(out.contains(&id), "{out}");
+    let restored = app_on(&restored_cfg).await;
+    assert_eq!(
+        seen(&restored, &anne).await,
+        before,
+        "the API reads the same after the restore"
+    );
+
+    // The half-sent upload did not travel: its client starts it again.
+    let files: Vec<Value> = Tus {
+        app: &restored,
+        token: anne.clone(),
+    }
+    .all_files()
+    .await;
+    assert!(files.iter().all(|f| f["name"] != "moitie.mov"), "{files:?}");
+
+    // A second restore into the now full place is refused, and says why.
+    let again = cli(&restored_cfg, &["restore", "--from", target]);
+    assert_eq!(again.status.code(), Some(1));
+    let said = String::from_utf8_lossy(&again.stderr);
+    assert!(said.contains("not empty") && said.contains("--force"), "{said}");
+}
+
+#[tokio::test]
+async fn backup_then_restore_into_an_empty_place_reads_back_identical() {
+    let backend = Backend::from_env();
+    round_trip(backend, backend).await;
+}
+
+#[tokio::test]
+async fn sqlite_and_local_disk_restore_into_postgresql_and_s3() {
+    if Backend::from_env() != Backend::PostgresS3 {
+        return; // needs PostgreSQL and S3: the S3 pass of scripts/test.sh
+    }
+    round_trip(Backend::SqliteLocal, Backend::PostgresS3).await;
+}
+
+#[tokio::test]
+async fn a_second_backup_copies_only_what_is_new_and_verify_finds_each_damage() {
+    let app = spawn_app().await;
+    let (anne, _) = Tus::client(&app, "anne@example.fr").await;
+    for n in 0..4 {
+        anne.upload(&format!("photo-{n}.bin"), &pattern(200_000 + n as usize, n), None)
+            .await;
+    }
+    let backups = tempfile::tempdir().expect("backups");
+    let target = backups.path().to_str().expect("path");
+    let cfg = &app.state.cfg;
+    let first = ok(&cli(cfg, &["backup", "--to", target]));
+    assert!(first.contains("copied 4 "), "{first}");
+
+    anne.upload("nouvelle.bin", &pattern(123_456, 9), None).await;
+    let second = ok(&cli(cfg, &["backup", "--to", target]));
+    assert!(
+        second.contains("copied 1 ") && second.contains("4 already there"),
+        "{second}"
+    );
+
+    // Both the live storage and the backup check out.
+    ok(&cli(cfg, &["verify", "--full"]));
+    ok(&cli(cfg, &["verify", "--from", target, "--full"]));
+
+    // Damage the backup three ways: each is named, and verify exits 1.
+    let objects: Vec<std::path::PathBuf> = walk(&backups.path().join("objects"));
+    assert_eq!(objects.len(), 5, "{objects:?}");
+    std::fs::remove_file(&objects[0]).expect("delete");
+    let truncated = std::fs::read(&objects[1]).expect("read");
+    std::fs::write(&objects[1], &truncated[..truncated.len() / 2]).expect("truncate");
+    let mut flipped = std::fs::read(&objects[2]).expect("read");
+    flipped[1000] ^= 0x01;
+    std::fs::write(&objects[2], &flipped).expect("flip");
+    let checked = cli(cfg, &["verify", "--from", target, "--full"]);
+    assert_eq!(checked.status.code(), Some(1));
+    let lines = String::from_utf8_lossy(&checked.stdout).into_owned();
+    let name = |p: &std::path::Path| p.file_name().expect("name").to_string_lossy().into_owned();
+    assert!(
+        lines
+            .lines()
+            .any(|l| l.starts_with("missing:") && l.contains(&name(&objects[0]))),
+        "{lines}"
+    );
+    assert!(
+        lines
+            .lines()
+            .any(|l| l.starts_with("wrong size:") && l.contains(&name(&objects[1]))),
+        "{lines}"
+    );
+    assert!(
+        lines
+            .lines()
+            .any(|l| l.starts_with("wrong SHA-256:") && l.contains(&name(&objects[2]))),
+        "{lines}"
+    );
+
+    // The next backup repairs the target: what is missing or wrong is copied again.
+    std::fs::remove_file(&objects[1]).expect("remove the truncated copy");
+    std::fs::remove_file(&objects[2]).expect("remove the flipped copy");
+    let third = ok(&cli(cfg, &["backup", "--to", target]));
+    assert!(third.contains("copied 3 "), "{third}");
+    ok(&cli(cfg, &["verify", "--from", target, "--full"]));
+}
+
+#[tokio::test]
+async fn verify_names_live_objects_that_are_missing_short_or_changed() {
+    let app = spawn_app().await;
+    if !matches!(app.state.cfg.storage, relais_storage::StorageConfig::Local { .. }) {
+        return; // damaging objects by hand needs the local disk; S3 is checked by the backups
+    }
+    let (anne, _) = Tus::client(&app, "anne@example.fr").await;
+    for n in 0..3 {
+        anne.upload(&format!("f{n}.bin"), &pattern(50_000, n), None).await;
+    }
+    let cfg = &app.state.cfg;
+    ok(&cli(cfg, &["verify", "--full"]));
+    let relais_storage::StorageConfig::Local { root } = &cfg.storage else {
+        unreachable!()
+    };
+    let stored = walk(&root.join("files"));
+    assert_eq!(stored.len(), 3);
+    std::fs::remove_file(&stored[0]).expect("delete");
+    std::fs::write(&stored[1], b"short").expect("truncate");
+    let mut changed = std::fs::read(&stored[2]).expect("read");
+    changed[0] ^= 0xff;
+    std::fs::write(&stored[2], &changed).expect("change");
+    let out = cli(cfg, &["verify", "--full"]);
+    assert_eq!(out.status.code(), Some(1));
+    let lines = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert_eq!(
+        lines.lines().filter(|l| l.starts_with("missing:")).count(),
+        1,
+        "{lines}"
+    );
+    assert_eq!(
+        lines.lines().filter(|l| l.starts_with("wrong size:")).count(),
+        1,
+        "{lines}"
+    );
+    assert_eq!(
+        lines.lines().filter(|l| l.starts_with("wrong SHA-256:")).count(),
+        1,
+        "{lines}"
+    );
+}
+
+/// Every file under `dir`, sorted.
+fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut found = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                found.push(path);
+            }
+        }
+    }
+    found.sort();
+    found
+}
+
+#[tokio::test]
+async fn every_table_travels_and_references_point_to_tables_already_restored() {
+    use relais::backup::dump::{DEFERRED, TABLES};
+    let app = spawn_app().await;
+    let pool = app.state.db.pool();
+    let sql = match app.state.db.backend() {
+        relais::db::Backend::Sqlite => {
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> '_sqlx_migrations'"
+        }
+        relais::db::Backend::Postgres => {
+            "SELECT table_name::text FROM information_schema.tables WHERE table_schema = current_schema() \
+             AND table_name <> '_sqlx_migrations'"
+        }
+    };
+    let mut here: Vec<String> = sqlx::query_as::<_, (String,)>(sql)
+        .fetch_all(pool)
+        .await
+        .expect("tables")
+        .into_iter()
+        .map(|(t,)| t)
+        .collect();
+    here.sort();
+    let mut listed: Vec<String> = TABLES.iter().map(|t| t.name.to_owned()).collect();
+    listed.sort();
+    assert_eq!(listed, here, "a new table must be added to backup::dump::TABLES");
+
+    if app.state.db.backend() != relais::db::Backend::Sqlite {
+        return; // the references are the same on both; SQLite lists them simply
+    }
+    for (position, table) in TABLES.iter().enumerate() {
+        let references: Vec<(String, String)> =
+            sqlx::query_as("SELECT \"table\", \"from\" FROM pragma_foreign_key_list($1)")
+                .bind(table.name)
+                .fetch_all(pool)
+                .await
+                .expect("references");
+        for (parent, column) in references {
+            let parent_at = TABLES.iter().position(|t| t.name == parent).expect("parent listed");
+            let deferred = DEFERRED.iter().any(|(t, c, _)| *t == table.name && *c == column);
+            assert!(
+                parent_at < position || deferred,
+                "{}.{column} points to {parent}, restored later: reorder TABLES or add it to DEFERRED",
+                table.name
+            );
+        }
+    }
+}
+
+/// Runs `cmd` to its end; its exit status and the most memory it was seen holding
+/// (`VmHWM`, read from `/proc` every few milliseconds while it runs: the image after
+/// `exec`, not the test process it was forked from).
+async fn run_measured(mut cmd: std::process::Command) -> (std::process::ExitStatus, u64) {
+    let mut child = cmd
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("spawn");
+    let status_file = format!("/proc/{}/status", child.id());
+    let mut peak = 0u64;
+    loop {
+        if let Some(status) = child.try_wait().expect("status") {
+            return (status, peak);
+        }
+        let hwm = std::fs::read_to_string(&status_file).ok().and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        });
+        peak = peak.max(hwm.unwrap_or(0) * 1024);
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_backup_killed_mid_way_completes_on_the_next_run_in_constant_memory() {
+    let app = spawn_app().await;
+    let (anne, _) = Tus::client(&app, "anne@example.fr").await;
+    const MIB: usize = 1024 * 1024;
+    for n in 0..5 {
+        anne.upload(&format!("rush-{n}.mov"), &pattern(24 * MIB + n, n as u32), None)
+            .await;
+    }
+    let big = pattern(160 * MIB, 77);
+    anne.upload("film.mov", &big, None).await;
+    drop(big);
+    let backups = tempfile::tempdir().expect("backups");
+    let target = backups.path().to_str().expect("path").to_owned();
+    let cfg = &app.state.cfg;
+
+    // Killed without warning once a few objects are in.
+    let mut first = binary::relais(
+        None,
+        env_for(cfg).iter().map(|(k, v)| (k, v)),
+        &["backup", "--to", &target],
+    )
+    .stdout(std::process::Stdio::null())
+    .stderr(std::process::Stdio::null())
+    .spawn()
+    .expect("backup");
+    let objects = backups.path().join("objects");
+    crate::helpers::eventually("two objects copied", || {
+        let found = walk(&objects).len();
+        async move { (found >= 2).then_some(()) }
+    })
+    .await;
+    assert!(
+        first.try_wait().expect("status").is_none(),
+        "the first run was still going"
+    );
+    first.kill().expect("kill -9");
+    first.wait().expect("reaped");
+    let copied_before: Vec<(std::path::PathBuf, std::time::SystemTime)> = walk(&objects)
+        .into_iter()
+        .map(|p| {
+            let modified = std::fs::metadata(&p).and_then(|m| m.modified()).expect("mtime");
+            (p, modified)
+        })
+        .collect();
+    assert!(copied_before.len() < 6, "{copied_before:?}");
+
+    // The next run copies only the rest, and holds far less than the 160 MiB file.
+    let mut second = binary::relais(
+        None,
+        env_for(cfg).iter().map(|(k, v)| (k, v)),
+        &["backup", "--to", &target],
+    );
+    second.env("RUST_LOG", "warn");
+    let (status, peak) = run_measured(second).await;
+    assert!(status.success(), "{status:?}");
+    assert_eq!(walk(&objects).len(), 6);
+    for (path, modified) in &copied_before {
+        let now = std::fs::metadata(path).and_then(|m| m.modified()).expect("mtime");
+        assert_eq!(&now, modified, "{} was copied again", path.display());
+    }
+    eprintln!(
+        "peak RSS of `relais backup` copying a 160 MiB object: {} MiB",
+        peak / MIB as u64
+    );
+    assert!(peak < 96 * MIB as u64, "{} MiB", peak / MIB as u64);
+    ok(&cli(cfg, &["verify", "--from", &target, "--full"]));
+    // Only one snapshot is complete; the interrupted one left no snapshot.json behind.
+    let complete = walk(&backups.path().join("snapshots"))
+        .into_iter()
+        .filter(|p| p.ends_with("snapshot.json"))
+        .count();
+    assert_eq!(complete, 1);
+}
