@@ -68,6 +68,8 @@ pub fn build_runner(state: &AppState) -> JobRunner {
     runner.register(Arc::new(crate::jobs::password_reset::RequestReset {
         state: state.clone(),
     }));
+    runner.register(Arc::new(crate::backup::schedule::BackupJob { state: state.clone() }));
+    runner.register(Arc::new(crate::backup::schedule::DrillJob { state: state.clone() }));
     runner.register(Arc::new(mail::job::SendEmail {
         db: state.db.clone(),
         mailer: state.mailer.clone(),

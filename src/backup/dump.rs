@@ -78,6 +78,7 @@ pub const TABLES: &[Table] = &[
         keep: Some("file_id IN (SELECT id FROM files WHERE status <> 'uploading')"),
     },
     all("studio_profile"),
+    all("backup_runs"),
 ];
 
 /// Columns that may point forward (or to their own table): written NULL with the row,

@@ -13,6 +13,7 @@ pub mod dump;
 pub mod restore;
 pub mod retention;
 pub mod run;
+pub mod schedule;
 pub mod target;
 pub mod verify;
 

@@ -113,21 +113,7 @@ pub async fn restore(
 
     // The database: the dump is checked whole before a row goes in.
     let dump_path = scratch_dir.join("database.jsonl.gz");
-    {
-        let (_, mut body) = target.get(&snapshot_path(&snapshot.id, "database.jsonl.gz")).await?;
-        let mut file = tokio::fs::File::create(&dump_path)
-            .await
-            .map_err(BackupError::io(&dump_path))?;
-        use futures_util::TryStreamExt;
-        use tokio::io::AsyncWriteExt;
-        while let Some(chunk) = body.try_next().await.map_err(|e| BackupError::Target {
-            target: target.shown().to_owned(),
-            source: e,
-        })? {
-            file.write_all(&chunk).await.map_err(BackupError::io(&dump_path))?;
-        }
-        file.flush().await.map_err(BackupError::io(&dump_path))?;
-    }
+    download(target, &snapshot_path(&snapshot.id, "database.jsonl.gz"), &dump_path).await?;
     let got = super::run::hash_file(&dump_path)?;
     if got != snapshot.database_sha256 {
         return Err(BackupError::Damaged(format!(
@@ -151,4 +137,20 @@ pub async fn restore(
         objects,
         bytes,
     })
+}
+
+/// Copies a file of the target to a local path.
+pub(crate) async fn download(target: &Target, rel: &str, to: &std::path::Path) -> Result<(), BackupError> {
+    use futures_util::TryStreamExt;
+    use tokio::io::AsyncWriteExt;
+    let (_, mut body) = target.get(rel).await?;
+    let mut file = tokio::fs::File::create(to).await.map_err(BackupError::io(to))?;
+    while let Some(chunk) = body.try_next().await.map_err(|e| BackupError::Target {
+        target: target.shown().to_owned(),
+        source: e,
+    })? {
+        file.write_all(&chunk).await.map_err(BackupError::io(to))?;
+    }
+    file.flush().await.map_err(BackupError::io(to))?;
+    Ok(())
 }

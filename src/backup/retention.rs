@@ -168,6 +168,7 @@ mod tests {
     fn rules(daily: u32, weekly: u32, monthly: u32) -> BackupConfig {
         BackupConfig {
             target: None,
+            at: (3, 0),
             keep_daily: daily,
             keep_weekly: weekly,
             keep_monthly: monthly,

@@ -31,8 +31,10 @@ impl Target {
                 {
                     return refuse("it is inside the live storage (or contains it); choose another directory");
                 }
-                if overlaps(dir, &cfg.data_dir) && dir.starts_with(&cfg.data_dir) {
-                    return refuse("it is inside data_dir, which a lost disk takes with it; choose another directory");
+                if overlaps(dir, &cfg.data_dir) {
+                    return refuse(
+                        "it is inside data_dir (or contains it), which a lost disk takes with it; choose another directory",
+                    );
                 }
                 (StorageConfig::Local { root: dir.clone() }, String::new())
             }

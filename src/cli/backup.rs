@@ -58,9 +58,20 @@ fn open_target(cfg: &Config, given: Option<&str>) -> Result<Target, Failure> {
 pub async fn backup(cfg: Config, args: BackupArgs) -> Result<(), Failure> {
     let target = open_target(&cfg, args.to.as_deref())?;
     let state = super::command_state(cfg).await?;
-    let report = backup::run::backup(&state.cfg, &state.db, state.blobs.as_ref(), &target, &Clock::system())
+    let clock = Clock::system();
+    // Recorded like a scheduled run, so the studio's dashboard shows it.
+    let run = crate::db::backups::start_manual(state.db.pool(), "backup", target.shown(), clock.now_ms())
         .await
-        .map_err(fail)?;
+        .map_err(|e| Failure::Other(e.to_string()))?;
+    let outcome = backup::run::backup(&state.cfg, &state.db, state.blobs.as_ref(), &target, &clock).await;
+    let (ok, snapshot, detail) = match &outcome {
+        Ok(r) => (true, Some(r.snapshot.id.as_str()), backup::schedule::summary(r)),
+        Err(e) => (false, None, e.to_string()),
+    };
+    crate::db::backups::finish(state.db.pool(), &run, ok, snapshot, &detail, clock.now_ms())
+        .await
+        .map_err(|e| Failure::Other(e.to_string()))?;
+    let report = outcome.map_err(fail)?;
     let s = &report.snapshot;
     println!(
         "backup to {}: {} objects ({}), {} rows; copied {} ({}), {} already there",

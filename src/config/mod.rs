@@ -180,6 +180,9 @@ pub struct HttpConfig {
 pub struct BackupConfig {
     /// The default target of `relais backup` (and the schedule, once set).
     pub target: Option<BackupTarget>,
+    /// When the daily backup runs (hour, minute, UTC), on one node; a restore drill follows
+    /// the first good backup of each ISO week.
+    pub at: (u8, u8),
     /// Snapshots kept: the newest of each of the last `keep_daily` days, `keep_weekly`
     /// weeks and `keep_monthly` months (the newest snapshot is always kept).
     pub keep_daily: u32,

@@ -172,6 +172,15 @@ fn read_backup(r: &mut Reader, live: Option<&StorageConfig>) -> BackupConfig {
         "a directory, or s3://bucket/prefix on another bucket than the live one",
         BackupTarget::parse,
     );
+    let at = r
+        .parse("backup.at", "a time of day HH:MM in UTC, such as 03:00", |s| {
+            let (h, m) = s.split_once(':').ok_or("not HH:MM")?;
+            match (h.parse::<u8>(), m.parse::<u8>()) {
+                (Ok(h), Ok(m)) if h < 24 && m < 60 && m.to_string().len() <= 2 => Ok((h, m)),
+                _ => Err("not a time of day".to_owned()),
+            }
+        })
+        .unwrap_or((3, 0));
     let mut keep = |key: &str, default: u32| {
         r.parse(key, "a whole number from 0 to 1000", |s| match s.parse::<u32>() {
             Ok(n) if n <= 1000 => Ok(n),
@@ -229,6 +238,7 @@ fn read_backup(r: &mut Reader, live: Option<&StorageConfig>) -> BackupConfig {
     }
     BackupConfig {
         target,
+        at,
         keep_daily,
         keep_weekly,
         keep_monthly,

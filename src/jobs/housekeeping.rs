@@ -75,6 +75,9 @@ pub async fn run(state: AppState, shutdown: CancellationToken) {
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "housekeeping failed; will try again"),
         }
+        if let Err(e) = crate::backup::schedule::tick(&state).await {
+            tracing::warn!(error = %e, "scheduling backups failed; will try again");
+        }
         tokio::select! {
             _ = shutdown.cancelled() => return,
             _ = tokio::time::sleep(EVERY) => {}

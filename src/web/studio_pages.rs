@@ -40,6 +40,7 @@ fn line(t: &Texts, locale: Locale, e: Entry) -> Line {
 #[template(path = "pages/studio/dashboard.html")]
 struct DashboardPage {
     chrome: Chrome,
+    backups: BackupStatus,
     storage: String,
     clients: usize,
     uploads: Vec<Upload>,
@@ -52,6 +53,55 @@ struct Upload {
     href: String,
     progress: String,
     percent: u64,
+}
+
+/// What the dashboard says about backups: `ok`, `warn` (none configured, none yet, or
+/// none good for 7 days) or `bad` (the latest run failed), with the lines to show.
+struct BackupStatus {
+    class: &'static str,
+    alerts: Vec<String>,
+    last_backup: String,
+    last_drill: String,
+}
+
+const STALE_AFTER_MS: i64 = 7 * 24 * 3600 * 1000;
+
+async fn backup_status(state: &AppState, t: &Texts, locale: Locale) -> Result<BackupStatus, PageError> {
+    let now = state.clock.now_ms();
+    let (last, good) = db::backups::latest(state.db.pool(), "backup").await?;
+    let (last_drill, good_drill) = db::backups::latest(state.db.pool(), "drill").await?;
+    let when = |run: &db::backups::Run| i18n::date_time(locale, run.finished_at.unwrap_or(run.started_at));
+    let mut alerts = Vec::new();
+    let mut class = "ok";
+    if state.cfg.backup.target.is_none() && good.is_none() {
+        alerts.push(t.backups_unset.to_owned());
+        class = "warn";
+    }
+    for (run, text) in [(&last, t.backup_failed), (&last_drill, t.drill_failed)] {
+        if let Some(run) = run.as_ref().filter(|r| r.failed()) {
+            let reason = run.detail.as_deref().and_then(|d| d.lines().next()).unwrap_or("");
+            alerts.push(text.replace("{when}", &when(run)).replace("{reason}", reason));
+            class = "bad";
+        }
+    }
+    let stale = good
+        .as_ref()
+        .and_then(|g| g.finished_at)
+        .is_none_or(|at| now - at > STALE_AFTER_MS);
+    if stale && state.cfg.backup.target.is_some() && class == "ok" {
+        alerts.push(t.backup_stale.to_owned());
+        class = "warn";
+    }
+    let describe = |run: &Option<db::backups::Run>, never: &str| match run {
+        Some(run) => format!("{} ({})", when(run), run.snapshot_id.as_deref().unwrap_or("")),
+        None => never.to_owned(),
+    };
+    Ok(BackupStatus {
+        class,
+        alerts,
+        last_backup: describe(&good, t.backup_never),
+        last_drill: describe(&good_drill, t.drill_never),
+    })
 }
 
 pub async fn dashboard(State(state): State<AppState>, viewer: Viewer) -> Result<Response, PageError> {
@@ -83,8 +133,10 @@ pub async fn dashboard(State(state): State<AppState>, viewer: Viewer) -> Result<
         .into_iter()
         .map(|e| line(t, locale, e))
         .collect();
+    let backups = backup_status(&state, t, locale).await?;
     render(DashboardPage {
         chrome: viewer.chrome("dashboard", t.dashboard_title),
+        backups,
         storage: i18n::size(locale, bytes),
         clients,
         uploads,

@@ -446,3 +446,200 @@ async fn a_backup_killed_mid_way_completes_on_the_next_run_in_constant_memory() 
         .count();
     assert_eq!(complete, 1);
 }
+
+#[tokio::test]
+async fn a_bucket_as_target_from_a_local_relais_and_never_the_live_bucket() {
+    if Backend::from_env() != Backend::PostgresS3 {
+        return; // needs the S3 server of the S3 pass
+    }
+    // A Relais on SQLite and a local disk, backing up to a bucket of its own.
+    let source_dir = tempfile::tempdir().expect("dir");
+    let (source_cfg, _source) = empty_place(Backend::SqliteLocal, source_dir.path()).await;
+    let source = app_on(&source_cfg).await;
+    let (anne, _) = populate(&source).await;
+    let before = seen(&source, &anne).await;
+    let bucket = crate::helpers::backend::fresh_bucket().await;
+    let target = format!("s3://{}/studio/relais", bucket.bucket);
+    let s3_env = [
+        ("RELAIS_BACKUP__S3__ENDPOINT", bucket.endpoint_str()),
+        ("RELAIS_BACKUP__S3__ACCESS_KEY_ID", bucket.access_key_id.clone()),
+        ("RELAIS_BACKUP__S3__SECRET_ACCESS_KEY", bucket.secret_access_key.clone()),
+    ];
+    let with_s3 = |cfg: &Config, args: &[&str]| {
+        binary::relais(
+            None,
+            env_for(cfg)
+                .into_iter()
+                .chain(s3_env.iter().map(|(k, v)| ((*k).to_owned(), v.clone()))),
+            args,
+        )
+        .output()
+        .expect("relais runs")
+    };
+    let printed = ok(&with_s3(&source.state.cfg, &["backup", "--to", &target]));
+    let id = printed.lines().last().expect("id").to_owned();
+    ok(&with_s3(&source.state.cfg, &["verify", "--from", &target, "--full"]));
+
+    // Restored into PostgreSQL + S3, whose own S3 settings reach the backup bucket.
+    let restored_dir = tempfile::tempdir().expect("dir");
+    let (restored_cfg, _restored) = empty_place(Backend::PostgresS3, restored_dir.path()).await;
+    let out = ok(&cli(&restored_cfg, &["restore", "--from", &target, "--snapshot", &id]));
+    assert!(out.contains(&id), "{out}");
+    let restored = app_on(&restored_cfg).await;
+    assert_eq!(seen(&restored, &anne).await, before);
+
+    // The live bucket is refused as a target, with the reason.
+    let relais_storage::StorageConfig::S3(live) = &restored_cfg.storage else {
+        panic!("S3 storage")
+    };
+    let refused = cli(
+        &restored_cfg,
+        &["backup", "--to", &format!("s3://{}/backups", live.bucket)],
+    );
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("live bucket"));
+}
+
+#[tokio::test]
+async fn a_target_inside_the_data_or_the_storage_is_refused() {
+    let app = spawn_app().await;
+    let cfg = &app.state.cfg;
+    let inside = cfg.data_dir.join("backups");
+    let out = cli(cfg, &["backup", "--to", inside.to_str().expect("path")]);
+    assert_eq!(out.status.code(), Some(1));
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(said.contains("inside"), "{said}");
+    let out = cli(cfg, &["backup"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("backup.target"));
+}
+
+/// The studio's dashboard as its owner sees it: the backups section's class and text.
+async fn dashboard(browser: &crate::pages::Browser<'_>) -> (String, String) {
+    let page = browser.get("/studio", Some("fr")).await;
+    assert_eq!(page.status, 200);
+    let class = page
+        .body
+        .split("data-backups=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("the backups section")
+        .to_owned();
+    (class, page.body)
+}
+
+async fn runs(app: &TestApp) -> Vec<(String, Option<String>, Option<i64>)> {
+    sqlx::query_as("SELECT kind, slot, ok FROM backup_runs ORDER BY started_at, id")
+        .fetch_all(app.state.db.pool())
+        .await
+        .expect("runs")
+}
+
+#[tokio::test]
+async fn the_daily_backup_runs_once_whatever_the_nodes_a_drill_follows_and_a_failure_is_told_once() {
+    let backups = tempfile::tempdir().expect("backups");
+    let target = relais::config::BackupTarget::Dir(backups.path().to_path_buf());
+    let app = spawn_app_with(move |cfg| {
+        cfg.backup.target = Some(target);
+        cfg.backup.at = (0, 0); // due at once, whatever the hour the test runs
+    })
+    .await;
+    let (_, secret) = app.create_studio("owner@example.fr", "correct horse battery").await;
+    let browser = crate::pages::Browser::new(&app);
+    browser
+        .login(
+            "owner@example.fr",
+            "correct horse battery",
+            Some(app.totp_code(&secret, 0)),
+        )
+        .await;
+    let (anne, _) = Tus::client(&app, "anne@example.fr").await;
+    anne.upload("valse.flac", &pattern(300_000, 5), None).await;
+    let (class, page) = dashboard(&browser).await;
+    assert_eq!(class, "warn", "no good backup yet");
+    assert!(page.contains("aucune pour l’instant"));
+
+    // Every node's housekeeping ticks; one backup is queued for the day.
+    use relais::backup::schedule::tick;
+    tick(&app.state).await.expect("tick");
+    tick(&app.state).await.expect("tick of another node");
+    app.run_jobs().await;
+    let after_backup = runs(&app).await;
+    assert_eq!(after_backup.len(), 1, "{after_backup:?}");
+    assert_eq!(after_backup[0].0, "backup");
+    assert_eq!(after_backup[0].2, Some(1));
+    // The week now has a good backup: its drill comes next, once.
+    tick(&app.state).await.expect("tick");
+    tick(&app.state).await.expect("tick");
+    app.run_jobs().await;
+    let all = runs(&app).await;
+    assert_eq!(all.len(), 2, "{all:?}");
+    assert_eq!((all[1].0.as_str(), all[1].2), ("drill", Some(1)), "{all:?}");
+    let (class, page) = dashboard(&browser).await;
+    assert_eq!(class, "ok", "{page}");
+    let snapshot = walk(&backups.path().join("snapshots"))
+        .into_iter()
+        .find(|p| p.ends_with("snapshot.json"))
+        .expect("a snapshot");
+    let id = snapshot
+        .parent()
+        .and_then(|p| p.file_name())
+        .expect("id")
+        .to_string_lossy()
+        .into_owned();
+    assert!(page.contains(&id), "the dashboard names the last snapshot");
+
+    // A week later, the new snapshot's database file is cut short after it was written:
+    // the drill fails loudly, names it, and the dashboard turns red.
+    app.clock().advance(std::time::Duration::from_secs(7 * 24 * 3600));
+    tick(&app.state).await.expect("tick");
+    app.run_jobs().await;
+    let newest = walk(&backups.path().join("snapshots"))
+        .into_iter()
+        .filter(|p| p.ends_with("database.jsonl.gz"))
+        .max()
+        .expect("a dump");
+    let whole = std::fs::read(&newest).expect("read");
+    std::fs::write(&newest, &whole[..whole.len() / 2]).expect("truncate");
+    tick(&app.state).await.expect("tick");
+    app.run_jobs().await;
+    let drills: Vec<_> = runs(&app).await.into_iter().filter(|r| r.0 == "drill").collect();
+    assert_eq!(drills.last().map(|d| d.2), Some(Some(0)), "{drills:?}");
+    let (class, page) = dashboard(&browser).await;
+    assert_eq!(class, "bad");
+    assert!(
+        page.contains("L’essai de restauration") && page.contains("database.jsonl.gz"),
+        "{page}"
+    );
+
+    // The backup disk goes away (a file stands where its folder was): the next day's
+    // backup fails, the dashboard turns red, the studio gets one email; the day after,
+    // still failing, no second email.
+    std::fs::remove_dir_all(backups.path()).expect("remove the target");
+    std::fs::write(backups.path(), b"not a folder").expect("a file in its place");
+    let mails_before = app.outbox().len();
+    for _ in 0..2 {
+        app.clock().advance(std::time::Duration::from_secs(24 * 3600));
+        tick(&app.state).await.expect("tick");
+        app.run_jobs().await;
+    }
+    let failed: Vec<_> = runs(&app)
+        .await
+        .into_iter()
+        .filter(|r| r.0 == "backup" && r.2 == Some(0))
+        .collect();
+    assert_eq!(failed.len(), 2, "{failed:?}");
+    let (class, page) = dashboard(&browser).await;
+    assert_eq!(class, "bad");
+    assert!(page.contains("a échoué"), "{page}");
+    let mails = app.outbox();
+    let told: Vec<_> = mails[mails_before..]
+        .iter()
+        .filter(|m| m.contains("La sauvegarde de cette nuit"))
+        .collect();
+    assert_eq!(told.len(), 1, "one email for the failure, not one a day: {told:?}");
+    assert!(
+        told[0].contains(&backups.path().display().to_string()),
+        "the email names the target"
+    );
+}

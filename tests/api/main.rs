@@ -22,7 +22,7 @@ mod links;
 mod mail;
 mod media;
 mod memory;
-mod pages;
+pub(crate) mod pages;
 mod portfolio;
 mod session;
 mod storage;

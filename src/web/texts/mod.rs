@@ -127,6 +127,16 @@ pub struct Texts {
     // Studio.
     pub dashboard_title: &'static str,
     pub storage_used: &'static str,
+    pub backups_title: &'static str,
+    pub backups_unset: &'static str,
+    pub backup_last_good: &'static str,
+    pub backup_never: &'static str,
+    pub drill_last_good: &'static str,
+    pub drill_never: &'static str,
+    /// `{when}`, `{reason}`.
+    pub backup_failed: &'static str,
+    pub drill_failed: &'static str,
+    pub backup_stale: &'static str,
     pub clients_count: &'static str,
     pub uploads_in_progress: &'static str,
     pub uploads_none: &'static str,
