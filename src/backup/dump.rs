@@ -126,12 +126,24 @@ pub async fn columns(
 }
 
 /// The last migration applied to the connected database (0 before any).
-pub async fn schema_version(conn: &mut AnyConnection) -> Result<i64, BackupError> {
-    let version: Option<(Option<i64>,)> = sqlx::query_as("SELECT MAX(version) FROM _sqlx_migrations WHERE success")
-        .fetch_optional(&mut *conn)
-        .await
-        .unwrap_or(None);
-    Ok(version.and_then(|(v,)| v).unwrap_or(0))
+pub async fn schema_version(conn: &mut AnyConnection, backend: Backend) -> Result<i64, BackupError> {
+    // Asked first whether the ledger exists, so that no failed statement aborts the
+    // caller's transaction (PostgreSQL) or hides a real error.
+    let exists = match backend {
+        Backend::Sqlite => "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = '_sqlx_migrations'",
+        Backend::Postgres => {
+            "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = current_schema() \
+             AND table_name = '_sqlx_migrations'"
+        }
+    };
+    let (n,): (i64,) = sqlx::query_as(exists).fetch_one(&mut *conn).await?;
+    if n == 0 {
+        return Ok(0);
+    }
+    let (version,): (Option<i64>,) = sqlx::query_as("SELECT MAX(version) FROM _sqlx_migrations WHERE success")
+        .fetch_one(&mut *conn)
+        .await?;
+    Ok(version.unwrap_or(0))
 }
 
 /// SQL built here names only tables of `TABLES` and columns the database itself listed
@@ -178,12 +190,28 @@ pub async fn write_all(
         let mut count = 0u64;
         while let Some(row) = rows.try_next().await? {
             let mut values = Vec::with_capacity(cols.len());
-            for (i, (_, kind)) in cols.iter().enumerate() {
+            for (i, (column, kind)) in cols.iter().enumerate() {
+                // A value of another type than its column declares (SQLite allows it)
+                // is named, with its row, rather than reported by column number.
+                let unreadable = |e: sqlx::Error| {
+                    let id = row.try_get::<String, _>(0).unwrap_or_default();
+                    BackupError::Damaged(format!(
+                        "{}.{column} of the row {id:?} cannot be read as {kind:?}: {e}",
+                        table.name
+                    ))
+                };
                 values.push(match kind {
-                    Kind::Int => row.try_get::<Option<i64>, _>(i)?.map_or(Value::Null, Value::from),
-                    Kind::Text => row.try_get::<Option<String>, _>(i)?.map_or(Value::Null, Value::from),
+                    Kind::Int => row
+                        .try_get::<Option<i64>, _>(i)
+                        .map_err(unreadable)?
+                        .map_or(Value::Null, Value::from),
+                    Kind::Text => row
+                        .try_get::<Option<String>, _>(i)
+                        .map_err(unreadable)?
+                        .map_or(Value::Null, Value::from),
                     Kind::Bytes => row
-                        .try_get::<Option<Vec<u8>>, _>(i)?
+                        .try_get::<Option<Vec<u8>>, _>(i)
+                        .map_err(unreadable)?
                         .map_or(Value::Null, |b| json!({"b64": B64.encode(b)})),
                 });
             }
@@ -290,7 +318,10 @@ pub async fn read_all(
                 }
                 query = bind(query, value, *kind).map_err(|e| damaged(format!("{name}.{}: {e}", dumped[i])))?;
             }
-            query.execute(&mut *conn).await?;
+            query
+                .execute(&mut *conn)
+                .await
+                .map_err(|e| damaged(format!("a row of {name} (number {}) was refused: {e}", count + 1)))?;
             count += 1;
         }
         counts.push((name.to_owned(), count));
@@ -348,6 +379,19 @@ pub async fn non_empty(conn: &mut AnyConnection) -> Result<Vec<(String, i64)>, B
         }
     }
     Ok(found)
+}
+
+/// Removes every table and the migrations' ledger, children first, so that the schema
+/// can be built again at another version (a restore into a database migrated further).
+pub async fn drop_schema(conn: &mut AnyConnection, backend: Backend) -> Result<(), BackupError> {
+    // Children go first; the one cycle (a transfer's cover) is `ON DELETE SET NULL`.
+    let cascade = if backend == Backend::Postgres { " CASCADE" } else { "" };
+    for table in TABLES.iter().map(|t| t.name).rev().chain(["_sqlx_migrations"]) {
+        sqlx::query(audited(format!("DROP TABLE IF EXISTS {table}{cascade}")))
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
 }
 
 /// Empties every table, children first (`restore --force`).

@@ -43,6 +43,10 @@ pub struct Snapshot {
     /// SHA-256 of `database.jsonl.gz` and `manifest.jsonl` as written.
     pub database_sha256: String,
     pub manifest_sha256: String,
+    /// Objects that could not be copied (named with the reason): the snapshot holds the
+    /// database and everything else, and its run counted as failed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub problems: Vec<String>,
 }
 
 /// One line of `manifest.jsonl`.
@@ -85,6 +89,20 @@ impl From<sqlx::Error> for BackupError {
     fn from(e: sqlx::Error) -> Self {
         Self::Db(e.into())
     }
+}
+
+/// Above this, objects go to S3 in parts (a single PUT stops at 5 GiB).
+pub(crate) const SINGLE_PUT_LIMIT: u64 = 5 * 1024 * 1024 * 1024;
+
+/// A snapshot id as `retention::id_for` makes them, possibly with a `-n` suffix.
+pub(crate) fn is_snapshot_id(id: &str) -> bool {
+    let (base, suffix) = id.split_once('-').unwrap_or((id, "1"));
+    base.len() == 16
+        && base.as_bytes()[8] == b'T'
+        && base.ends_with('Z')
+        && base.bytes().filter(u8::is_ascii_digit).count() == 14
+        && !suffix.is_empty()
+        && suffix.bytes().all(|b| b.is_ascii_digit())
 }
 
 fn object_path(sha256: &str) -> String {

@@ -1,7 +1,9 @@
 //! `relais restore`: a snapshot into an empty database and empty storage of any backend
-//! pair. Objects first, each checked against its SHA-256 as it is written; then every
-//! table in one transaction, on a schema migrated to the snapshot's version; then the
-//! migrations this binary has beyond it.
+//! pair. Everything that can be checked before writing is checked first: the snapshot's
+//! files against `snapshot.json`, the manifest's count. Then the objects, each checked
+//! against its SHA-256 as it is written; then every table in one transaction, on a schema
+//! at the snapshot's version; then the migrations this binary has beyond it, so that
+//! their data changes apply to the restored rows too.
 
 use std::io::BufReader;
 
@@ -25,6 +27,11 @@ const LIVE_PREFIXES: &[&str] = &["files", "derived", "documents"];
 /// Reads `snapshot.json` of `id`, or of the newest complete snapshot.
 pub async fn find(target: &Target, id: Option<&str>) -> Result<Snapshot, BackupError> {
     let id = match id {
+        Some(id) if !super::is_snapshot_id(id) => {
+            return Err(BackupError::Refused(format!(
+                "{id:?} is not a snapshot id (they look like 20261205T234900Z)"
+            )));
+        }
         Some(id) => id.to_owned(),
         None => retention::latest(target)
             .await?
@@ -36,6 +43,12 @@ pub async fn find(target: &Target, id: Option<&str>) -> Result<Snapshot, BackupE
         .ok_or_else(|| BackupError::Refused(format!("{} has no complete snapshot {id}", target.shown())))?;
     let snapshot: Snapshot =
         serde_json::from_slice(&bytes).map_err(|e| BackupError::Damaged(format!("snapshot.json of {id}: {e}")))?;
+    if snapshot.id != id {
+        return Err(BackupError::Damaged(format!(
+            "snapshot.json in {id} names another snapshot ({})",
+            snapshot.id
+        )));
+    }
     if snapshot.format > super::FORMAT {
         return Err(BackupError::Refused(format!(
             "snapshot {id} was written by a newer Relais ({}, format {}); restore it with that version or newer",
@@ -57,7 +70,8 @@ pub async fn restore(
     let newest_known = db.newest_migration();
     if snapshot.schema_version > newest_known {
         return Err(BackupError::Refused(format!(
-            "snapshot {} has schema version {}, newer than this Relais knows ({newest_known}): restore it with Relais {} or newer",
+            "snapshot {} has database schema {}, this Relais knows schemas up to {newest_known}: restore it with \
+             the Relais that made it ({}) or a newer one",
             snapshot.id, snapshot.schema_version, snapshot.relais_version
         )));
     }
@@ -65,6 +79,7 @@ pub async fn restore(
     // Both the database and the storage must be empty, unless told otherwise.
     let mut conn = db.pool().acquire().await?;
     let rows_here = dump::non_empty(&mut conn).await?;
+    let schema_here = dump::schema_version(&mut conn, db.backend()).await?;
     drop(conn);
     let mut objects_here = 0usize;
     for prefix in LIVE_PREFIXES {
@@ -87,8 +102,28 @@ pub async fn restore(
         )));
     }
 
-    // The objects, each checked on its way in.
+    // Everything the snapshot says of itself holds before anything is written.
     let manifest = retention::manifest(target, &snapshot.id).await?;
+    let manifest_sha = super::run::hash_bytes_of(target, &snapshot_path(&snapshot.id, "manifest.jsonl")).await?;
+    if manifest_sha != snapshot.manifest_sha256 || manifest.len() as u64 != snapshot.objects {
+        return Err(BackupError::Damaged(format!(
+            "the manifest of {} does not match snapshot.json ({} objects listed, {} recorded)",
+            snapshot.id,
+            manifest.len(),
+            snapshot.objects
+        )));
+    }
+    let dump_path = scratch_dir.join("database.jsonl.gz");
+    download(target, &snapshot_path(&snapshot.id, "database.jsonl.gz"), &dump_path).await?;
+    let got = super::run::hash_file(&dump_path)?;
+    if got != snapshot.database_sha256 {
+        return Err(BackupError::Damaged(format!(
+            "database.jsonl.gz of {} has SHA-256 {got}, snapshot.json says {}",
+            snapshot.id, snapshot.database_sha256
+        )));
+    }
+
+    // The objects, each checked on its way in.
     let mut progress = Progress::new("restore", snapshot.objects, snapshot.bytes);
     let (mut objects, mut bytes) = (0u64, 0u64);
     for entry in &manifest {
@@ -101,25 +136,25 @@ pub async fn restore(
             )));
         }
         let body = super::run::checked(body, entry.sha256.clone());
-        blobs
-            .put_sized(&key, size, body)
-            .await
-            .map_err(|e| BackupError::Damaged(format!("object {} ({}): {e}", entry.sha256, entry.key)))?;
+        let stored = if size > super::SINGLE_PUT_LIMIT {
+            blobs.put_stream(&key, body).await
+        } else {
+            blobs.put_sized(&key, size, body).await
+        };
+        stored.map_err(|e| BackupError::Damaged(format!("object {} ({}): {e}", entry.sha256, entry.key)))?;
         objects += 1;
         bytes += size;
         progress.update(objects, bytes);
     }
     progress.done();
 
-    // The database: the dump is checked whole before a row goes in.
-    let dump_path = scratch_dir.join("database.jsonl.gz");
-    download(target, &snapshot_path(&snapshot.id, "database.jsonl.gz"), &dump_path).await?;
-    let got = super::run::hash_file(&dump_path)?;
-    if got != snapshot.database_sha256 {
-        return Err(BackupError::Damaged(format!(
-            "database.jsonl.gz of {} has SHA-256 {got}, snapshot.json says {}",
-            snapshot.id, snapshot.database_sha256
-        )));
+    // The rows go into the schema they were read from. A database already migrated
+    // further (an empty one `relais serve` prepared, or one replaced with --force) is
+    // rebuilt at that version first, so that later migrations' data changes apply.
+    if schema_here != 0 && schema_here != snapshot.schema_version {
+        let mut tx = db.begin().await?;
+        dump::drop_schema(&mut tx, db.backend()).await?;
+        tx.commit().await?;
     }
     db.migrate_to(snapshot.schema_version).await?;
     let mut tx = db.begin().await?;

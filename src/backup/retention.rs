@@ -104,9 +104,14 @@ pub async fn latest(target: &Target) -> Result<Option<String>, BackupError> {
         .map(|(id, _)| id))
 }
 
-/// Removes the snapshots the rules do not keep (and incomplete ones older than `current`),
-/// then the objects that no kept snapshot names.
-pub async fn prune(target: &Target, rules: &BackupConfig, _now_ms: i64, current: &str) -> Result<Pruned, BackupError> {
+/// What another run may still be writing: incomplete snapshots and unnamed objects
+/// younger than this are left alone (two backups on one target never remove each
+/// other's work in progress).
+const GRACE_MS: i64 = 24 * 3600 * 1000;
+
+/// Removes the snapshots the rules do not keep (and incomplete ones a day old), then the
+/// objects that no kept snapshot names and that are a day old.
+pub async fn prune(target: &Target, rules: &BackupConfig, now_ms: i64, current: &str) -> Result<Pruned, BackupError> {
     let all = snapshots(target).await?;
     let complete: Vec<String> = all.iter().filter(|(_, (c, _))| *c).map(|(id, _)| id.clone()).collect();
     let keep = kept(&complete, rules);
@@ -137,9 +142,9 @@ pub async fn prune(target: &Target, rules: &BackupConfig, _now_ms: i64, current:
             named.insert(entry.sha256);
         }
     }
-    for (path, _) in target.list("objects").await? {
+    for (path, _, modified) in target.list_dated("objects").await? {
         let Some(sha) = path.rsplit('/').next() else { continue };
-        if super::is_sha256(sha) && !named.contains(sha) {
+        if super::is_sha256(sha) && !named.contains(sha) && now_ms - modified > GRACE_MS {
             target.delete(&path).await?;
             pruned.objects += 1;
         }
@@ -154,9 +159,23 @@ pub async fn manifest(target: &Target, id: &str) -> Result<Vec<ManifestEntry>, B
     };
     bytes
         .lines()
-        .map(|line| {
-            let line = line.map_err(|e| BackupError::Damaged(e.to_string()))?;
-            serde_json::from_str(&line).map_err(|e| BackupError::Damaged(format!("manifest of {id}: {e}")))
+        .enumerate()
+        .map(|(n, line)| {
+            let bad = |why: String| BackupError::Damaged(format!("manifest of {id}, line {}: {why}", n + 1));
+            let line = line.map_err(|e| bad(e.to_string()))?;
+            let entry: ManifestEntry = serde_json::from_str(&line).map_err(|e| bad(e.to_string()))?;
+            // A damaged manifest must not name a path outside `objects/`, nor an object
+            // outside the three places Relais keeps them.
+            if !super::is_sha256(&entry.sha256) {
+                return Err(bad(format!("{:?} is not a SHA-256", entry.sha256)));
+            }
+            let known = ["files/", "derived/", "documents/"]
+                .iter()
+                .any(|p| entry.key.starts_with(p));
+            if !known || relais_storage::BlobKey::parse(&entry.key).is_err() {
+                return Err(bad(format!("{:?} is not an object key of Relais", entry.key)));
+            }
+            Ok(entry)
         })
         .collect()
 }

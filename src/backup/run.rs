@@ -33,11 +33,20 @@ pub struct Report {
 pub(crate) struct Scratch(pub PathBuf);
 
 impl Scratch {
+    /// Under `data_dir/backup-tmp`, which `relais serve` leaves alone at start (it empties
+    /// `tmp/`); what a killed run left there a day ago is removed first.
     pub(crate) fn new(cfg: &Config, what: &str) -> Result<Self, BackupError> {
-        let dir = cfg
-            .data_dir
-            .join("tmp")
-            .join(format!("{what}-{}", uuid::Uuid::new_v4().simple()));
+        let base = cfg.data_dir.join("backup-tmp");
+        if let Ok(entries) = std::fs::read_dir(&base) {
+            let day_old = std::time::SystemTime::now() - std::time::Duration::from_secs(24 * 3600);
+            for entry in entries.flatten() {
+                let old = entry.metadata().and_then(|m| m.modified()).is_ok_and(|t| t < day_old);
+                if old {
+                    let _ = std::fs::remove_dir_all(entry.path());
+                }
+            }
+        }
+        let dir = base.join(format!("{what}-{}", uuid::Uuid::new_v4().simple()));
         std::fs::create_dir_all(&dir).map_err(BackupError::io(&dir))?;
         Ok(Self(dir))
     }
@@ -140,16 +149,30 @@ pub async fn backup(
     progress.done();
     manifest.flush().map_err(BackupError::io(&manifest_path))?;
     drop(manifest);
-    if !problems.is_empty() {
-        // No snapshot.json: the snapshot is incomplete and will never be restored. What
-        // was copied stays, and the next run reuses it.
-        return Err(BackupError::Refused(format!(
-            "{} object(s) could not be backed up, so snapshot {id} was not completed:\n  {}",
-            problems.len(),
-            problems.join("\n  ")
-        )));
+    // Another run's retention may have removed an object this run counted as held (it
+    // only removes day-old ones, but clocks and runs vary): every object the manifest
+    // names is checked to be there before the snapshot is declared complete.
+    let present: std::collections::HashSet<String> = target
+        .list("objects")
+        .await?
+        .into_iter()
+        .filter_map(|(path, _)| path.rsplit('/').next().map(str::to_owned))
+        .collect();
+    let (mut listed, mut listed_bytes) = (0u64, 0u64);
+    let written =
+        std::io::BufReader::new(std::fs::File::open(&manifest_path).map_err(BackupError::io(&manifest_path))?);
+    for line in written.lines() {
+        let line = line.map_err(BackupError::io(&manifest_path))?;
+        let entry: ManifestEntry = serde_json::from_str(&line).map_err(|e| BackupError::Damaged(e.to_string()))?;
+        listed += 1;
+        listed_bytes += entry.size;
+        if !present.contains(&entry.sha256) {
+            let key = BlobKey::parse(&entry.key).map_err(|e| BackupError::Damaged(e.to_string()))?;
+            if let Err(problem) = copy_verified(blobs, &key, entry.size, &entry.sha256, target).await {
+                problems.push(format!("{}: {problem}", entry.key));
+            }
+        }
     }
-
     target
         .put_file(&snapshot_path(&id, "database.jsonl.gz"), &dump_path)
         .await?;
@@ -167,14 +190,25 @@ pub async fn backup(
         }
         .into(),
         relais_version: env!("CARGO_PKG_VERSION").into(),
-        objects: total,
-        bytes: total_bytes,
+        objects: listed,
+        bytes: listed_bytes,
         rows,
         database_sha256: hash_file(&dump_path)?,
         manifest_sha256: hash_file(&manifest_path)?,
+        problems: problems.clone(),
     };
     let json = serde_json::to_vec_pretty(&snapshot).map_err(|e| BackupError::Damaged(e.to_string()))?;
     target.put(&snapshot_path(&id, "snapshot.json"), json.into()).await?;
+    if !problems.is_empty() {
+        // The database and every other object are safe in this snapshot; what could not
+        // be copied is named in it, and the run counts as failed until it is fixed.
+        // Nothing is pruned meanwhile: older snapshots may hold what this one lacks.
+        return Err(BackupError::Refused(format!(
+            "snapshot {id} was saved without {} object(s) that could not be backed up:\n  {}",
+            problems.len(),
+            problems.join("\n  ")
+        )));
+    }
 
     let pruned = super::retention::prune(target, &cfg.backup, clock.now_ms(), &id).await?;
     Ok(Report {
@@ -211,7 +245,7 @@ async fn read_database(
             .execute(&mut *tx)
             .await?;
     }
-    let schema_version = dump::schema_version(&mut tx).await?;
+    let schema_version = dump::schema_version(&mut tx, db.backend()).await?;
     let file = std::fs::File::create(dump_path).map_err(BackupError::io(dump_path))?;
     let mut gz = flate2::write::GzEncoder::new(BufWriter::new(file), flate2::Compression::fast());
     let rows = dump::write_all(&mut tx, db.backend(), schema_version, &mut gz).await?;
@@ -345,4 +379,13 @@ pub(crate) fn hash_file(path: &Path) -> Result<String, BackupError> {
         hasher.update(&buf[..n]);
     }
     Ok(crate::auth::secrets::hex(&hasher.finalize()))
+}
+
+/// The SHA-256 of a (small) file of the target.
+pub(crate) async fn hash_bytes_of(target: &Target, rel: &str) -> Result<String, BackupError> {
+    let bytes = target
+        .get_small(rel)
+        .await?
+        .ok_or_else(|| BackupError::Damaged(format!("{rel} is missing")))?;
+    Ok(crate::auth::secrets::hex(&Sha256::digest(&bytes)))
 }

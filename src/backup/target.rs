@@ -21,6 +21,20 @@ pub struct Target {
 impl Target {
     /// Opens `spec`, refusing a target that is (or lies inside) the live storage: a backup
     /// must survive the loss of what it backs up.
+    /// Opens a target to read from (restore, verify): a directory must already exist,
+    /// rather than be created empty by a typo.
+    pub fn open_existing(spec: &BackupTarget, cfg: &Config) -> Result<Self, BackupError> {
+        if let BackupTarget::Dir(dir) = spec
+            && !dir.is_dir()
+        {
+            return Err(BackupError::Refused(format!(
+                "backup target {}: no such directory",
+                dir.display()
+            )));
+        }
+        Self::open(spec, cfg)
+    }
+
     pub fn open(spec: &BackupTarget, cfg: &Config) -> Result<Self, BackupError> {
         let shown = spec.to_string();
         let refuse = |why: &str| Err(BackupError::Refused(format!("backup target {shown}: {why}")));
@@ -88,10 +102,13 @@ impl Target {
     }
 
     pub async fn put_stream(&self, rel: &str, len: u64, body: ByteStream) -> Result<(), BackupError> {
-        self.store
-            .put_sized(&self.key(rel)?, len, body)
-            .await
-            .map_err(self.fail())?;
+        let key = self.key(rel)?;
+        let stored = if len > super::SINGLE_PUT_LIMIT {
+            self.store.put_stream(&key, body).await
+        } else {
+            self.store.put_sized(&key, len, body).await
+        };
+        stored.map_err(self.fail())?;
         Ok(())
     }
 
@@ -132,6 +149,16 @@ impl Target {
 
     /// Every object under `rel` (a folder), as paths relative to the target, with sizes.
     pub async fn list(&self, rel: &str) -> Result<Vec<(String, u64)>, BackupError> {
+        Ok(self
+            .list_dated(rel)
+            .await?
+            .into_iter()
+            .map(|(p, s, _)| (p, s))
+            .collect())
+    }
+
+    /// The same, with each object's last modification (ms since the epoch).
+    pub async fn list_dated(&self, rel: &str) -> Result<Vec<(String, u64, i64)>, BackupError> {
         let listed = match self.store.list(self.key(rel)?.as_str()).await {
             Ok(listed) => listed,
             Err(e) if e.is_not_found() => return Ok(Vec::new()),
@@ -144,7 +171,7 @@ impl Target {
         };
         Ok(listed
             .into_iter()
-            .map(|m| (m.key.as_str()[skip..].to_owned(), m.size))
+            .map(|m| (m.key.as_str()[skip..].to_owned(), m.size, m.last_modified_ms))
             .collect())
     }
 
@@ -158,13 +185,43 @@ impl Target {
 }
 
 fn overlaps(a: &Path, b: &Path) -> bool {
-    let a = std::path::absolute(a).unwrap_or_else(|_| a.to_path_buf());
-    let b = std::path::absolute(b).unwrap_or_else(|_| b.to_path_buf());
+    let (a, b) = (resolved(a), resolved(b));
     a.starts_with(&b) || b.starts_with(&a)
 }
 
-/// Whether the backup's S3 service is the live one (same endpoint): only then is the
-/// same bucket name the same bucket.
+/// The real path: `..` and symbolic links resolved for the part that exists, the rest
+/// appended as written (a target about to be created).
+fn resolved(path: &Path) -> std::path::PathBuf {
+    let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let mut existing = absolute.as_path();
+    let mut rest = Vec::new();
+    loop {
+        if let Ok(real) = existing.canonicalize() {
+            let mut out = real;
+            for part in rest.iter().rev() {
+                out.push(part);
+            }
+            return out;
+        }
+        match (existing.parent(), existing.file_name()) {
+            (Some(parent), Some(name)) => {
+                rest.push(name.to_owned());
+                existing = parent;
+            }
+            _ => return absolute,
+        }
+    }
+}
+
+/// Whether the backup's S3 service may be the live one. On AWS (no endpoint) bucket
+/// names are global, whatever the region; elsewhere the same host and port is the same
+/// service.
 fn same_service(live: &relais_storage::S3Config, backup: Option<&relais_storage::S3Config>) -> bool {
-    backup.is_none_or(|b| b.endpoint_str() == live.endpoint_str())
+    let place = |u: &url::Url| (u.host_str().map(str::to_ascii_lowercase), u.port_or_known_default());
+    match (backup.map(|b| b.endpoint.as_ref()), live.endpoint.as_ref()) {
+        (None, _) => true,
+        (Some(None), None) => true,
+        (Some(Some(b)), Some(l)) => place(b) == place(l),
+        (Some(_), _) => false,
+    }
 }

@@ -5,7 +5,7 @@
 use rand::seq::IndexedRandom;
 use relais_storage::{BlobKey, BlobStore, keys};
 
-use super::{BackupError, ManifestEntry, Target, object_path, retention, snapshot_path};
+use super::{BackupError, Target, object_path, retention, snapshot_path};
 use crate::db::Db;
 
 /// Objects whose SHA-256 is checked without `--full`.
@@ -45,17 +45,14 @@ async fn live_objects(db: &Db) -> Result<Vec<(String, u64, Option<String>)>, Bac
 
 pub async fn live(db: &Db, blobs: &dyn BlobStore, full: bool) -> Result<Findings, BackupError> {
     let objects = live_objects(db).await?;
-    let sampled: Vec<&String> = if full {
-        objects.iter().map(|(k, _, _)| k).collect()
+    let hashable: Vec<usize> = (0..objects.len()).filter(|i| objects[*i].2.is_some()).collect();
+    let sampled: std::collections::HashSet<usize> = if full {
+        hashable.into_iter().collect()
     } else {
-        let hashable: Vec<&(String, u64, Option<String>)> = objects.iter().filter(|o| o.2.is_some()).collect();
-        hashable
-            .choose_multiple(&mut rand::rng(), SAMPLE)
-            .map(|o| &o.0)
-            .collect()
+        hashable.choose_multiple(&mut rand::rng(), SAMPLE).copied().collect()
     };
     let mut findings = Findings::default();
-    for (key, size, sha) in &objects {
+    for (index, (key, size, sha)) in objects.iter().enumerate() {
         findings.checked += 1;
         let blob_key = BlobKey::parse(key).map_err(|e| BackupError::Damaged(e.to_string()))?;
         match blobs.head(&blob_key).await {
@@ -74,7 +71,7 @@ pub async fn live(db: &Db, blobs: &dyn BlobStore, full: bool) -> Result<Findings
             Ok(_) => {}
         }
         if let Some(expected) = sha
-            && sampled.contains(&key)
+            && sampled.contains(&index)
         {
             findings.hashed += 1;
             let (got, _) = super::run::hash_object(blobs, &blob_key).await?;
@@ -128,12 +125,13 @@ pub async fn target(target: &Target, id: Option<&str>, full: bool) -> Result<Fin
             snapshot.objects
         ));
     }
-    let sampled: Vec<&ManifestEntry> = if full {
-        manifest.iter().collect()
+    let sampled: std::collections::HashSet<usize> = if full {
+        (0..manifest.len()).collect()
     } else {
-        manifest.choose_multiple(&mut rand::rng(), SAMPLE).collect()
+        let all: Vec<usize> = (0..manifest.len()).collect();
+        all.choose_multiple(&mut rand::rng(), SAMPLE).copied().collect()
     };
-    for entry in &manifest {
+    for (index, entry) in manifest.iter().enumerate() {
         findings.checked += 1;
         let path = object_path(&entry.sha256);
         match target.size(&path).await? {
@@ -150,7 +148,7 @@ pub async fn target(target: &Target, id: Option<&str>, full: bool) -> Result<Fin
             }
             Some(_) => {}
         }
-        if sampled.iter().any(|s| std::ptr::eq(*s, entry)) {
+        if sampled.contains(&index) {
             findings.hashed += 1;
             let (_, body) = target.get(&path).await?;
             let (got, _) = super::run::hash_stream(body).await.map_err(|e| BackupError::Target {

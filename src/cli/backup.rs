@@ -46,13 +46,25 @@ fn fail(e: BackupError) -> Failure {
 }
 
 fn open_target(cfg: &Config, given: Option<&str>) -> Result<Target, Failure> {
+    open_target_for(cfg, given, false)
+}
+
+fn open_source(cfg: &Config, given: &str) -> Result<Target, Failure> {
+    open_target_for(cfg, Some(given), true)
+}
+
+fn open_target_for(cfg: &Config, given: Option<&str>, existing: bool) -> Result<Target, Failure> {
     let spec = match given {
         Some(text) => BackupTarget::parse(text).map_err(|e| Failure::Other(format!("target {text:?}: {e}")))?,
         None => cfg.backup.target.clone().ok_or_else(|| {
             Failure::Other("no backup target: pass --to DIR (or s3://bucket/prefix), or set backup.target".into())
         })?,
     };
-    Target::open(&spec, cfg).map_err(fail)
+    if existing {
+        Target::open_existing(&spec, cfg).map_err(fail)
+    } else {
+        Target::open(&spec, cfg).map_err(fail)
+    }
 }
 
 pub async fn backup(cfg: Config, args: BackupArgs) -> Result<(), Failure> {
@@ -96,7 +108,7 @@ pub async fn backup(cfg: Config, args: BackupArgs) -> Result<(), Failure> {
 }
 
 pub async fn restore(cfg: Config, args: RestoreArgs) -> Result<(), Failure> {
-    let target = open_target(&cfg, Some(&args.from))?;
+    let target = open_source(&cfg, &args.from)?;
     std::fs::create_dir_all(&cfg.data_dir)
         .map_err(|e| Failure::Other(format!("cannot create data_dir {}: {e}", cfg.data_dir.display())))?;
     // Not migrated here: the rows go into the schema they were read from.
@@ -130,7 +142,7 @@ pub async fn restore(cfg: Config, args: RestoreArgs) -> Result<(), Failure> {
 pub async fn verify(cfg: Config, args: VerifyArgs) -> Result<(), Failure> {
     let findings = match &args.from {
         Some(from) => {
-            let target = open_target(&cfg, Some(from))?;
+            let target = open_source(&cfg, from)?;
             backup::verify::target(&target, args.snapshot.as_deref(), args.full)
                 .await
                 .map_err(fail)?

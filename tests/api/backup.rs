@@ -135,6 +135,8 @@ async fn round_trip(source_backend: Backend, restored_backend: Backend) {
     // A fresh machine: an empty database and storage, restored, then served.
     let restored_dir = tempfile::tempdir().expect("dir");
     let (restored_cfg, _restored) = empty_place(restored_backend, restored_dir.path()).await;
+    // The operator may well have started Relais there first: an empty, migrated database.
+    ok(&cli(&restored_cfg, &["migrate"]));
     let out = ok(&cli(&restored_cfg, &["restore", "--from", target]));
     assert!(out.contains(&id), "{out}");
     let restored = app_on(&restored_cfg).await;
@@ -230,6 +232,44 @@ async fn a_second_backup_copies_only_what_is_new_and_verify_finds_each_damage() 
             .any(|l| l.starts_with("wrong SHA-256:") && l.contains(&name(&objects[2]))),
         "{lines}"
     );
+
+    // Restore refuses what it cannot trust before writing anything, and says why.
+    let elsewhere = tempfile::tempdir().expect("dir");
+    let (fresh, _fresh) = empty_place(Backend::from_env(), elsewhere.path()).await;
+    let refused = cli(&fresh, &["restore", "--from", target]);
+    assert_eq!(refused.status.code(), Some(1));
+    let said = String::from_utf8_lossy(&refused.stderr).into_owned();
+    assert!(
+        said.contains("bytes in the backup") || said.contains("SHA-256") || said.contains("does not exist"),
+        "{said}"
+    );
+    let bad_id = cli(&fresh, &["restore", "--from", target, "--snapshot", "../../etc"]);
+    assert!(String::from_utf8_lossy(&bad_id.stderr).contains("is not a snapshot id"));
+    let typo = cli(&fresh, &["restore", "--from", "/no/such/backup/disk"]);
+    assert!(String::from_utf8_lossy(&typo.stderr).contains("no such directory"));
+    assert!(
+        !std::path::Path::new("/no/such/backup/disk").exists(),
+        "nothing created by a typo"
+    );
+
+    // A manifest damaged by hand is reported, line and all, never a crash.
+    let manifest = walk(&backups.path().join("snapshots"))
+        .into_iter()
+        .filter(|p| p.ends_with("manifest.jsonl"))
+        .max()
+        .expect("manifest");
+    let original = std::fs::read_to_string(&manifest).expect("read");
+    let mut lines: Vec<String> = original.lines().map(String::from).collect();
+    lines[0] = lines[0].replace(
+        &lines[0][lines[0].find("\"sha256\":\"").expect("sha") + 10..lines[0].len() - 2],
+        "",
+    );
+    std::fs::write(&manifest, lines.join("\n") + "\n").expect("write");
+    let damaged = cli(cfg, &["verify", "--from", target]);
+    assert_eq!(damaged.status.code(), Some(1));
+    let said = String::from_utf8_lossy(&damaged.stdout).into_owned() + &String::from_utf8_lossy(&damaged.stderr);
+    assert!(said.contains("line 1") && said.contains("not a SHA-256"), "{said}");
+    std::fs::write(&manifest, original).expect("put it back");
 
     // The next backup repairs the target: what is missing or wrong is copied again.
     std::fs::remove_file(&objects[1]).expect("remove the truncated copy");
@@ -509,6 +549,17 @@ async fn a_target_inside_the_data_or_the_storage_is_refused() {
     assert_eq!(out.status.code(), Some(1));
     let said = String::from_utf8_lossy(&out.stderr);
     assert!(said.contains("inside"), "{said}");
+    // The same place spelt another way: through `..`, or through a symbolic link.
+    let name = cfg.data_dir.file_name().expect("name").to_string_lossy().into_owned();
+    let dotted = cfg.data_dir.join("..").join(&name).join("bk");
+    let elsewhere = tempfile::tempdir().expect("dir");
+    let link = elsewhere.path().join("link");
+    std::os::unix::fs::symlink(&cfg.data_dir, &link).expect("symlink");
+    for spelt in [dotted, link.join("bk")] {
+        let out = cli(cfg, &["backup", "--to", spelt.to_str().expect("path")]);
+        assert_eq!(out.status.code(), Some(1), "{}", spelt.display());
+        assert!(String::from_utf8_lossy(&out.stderr).contains("inside"));
+    }
     let out = cli(cfg, &["backup"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("backup.target"));
@@ -642,4 +693,41 @@ async fn the_daily_backup_runs_once_whatever_the_nodes_a_drill_follows_and_a_fai
         told[0].contains(&backups.path().display().to_string()),
         "the email names the target"
     );
+}
+
+#[tokio::test]
+async fn a_database_prepared_by_a_newer_relais_is_rebuilt_at_the_snapshots_schema() {
+    let app = spawn_app().await;
+    let (anne, _) = Tus::client(&app, "anne@example.fr").await;
+    anne.upload("a.bin", &pattern(10_000, 1), None).await;
+    let before = seen(&app, &anne.token).await;
+    let backups = tempfile::tempdir().expect("backups");
+    let target = backups.path().to_str().expect("path");
+    ok(&cli(&app.state.cfg, &["backup", "--to", target]));
+
+    // An empty database whose ledger says a later migration ran: restoring must not put
+    // old rows under a newer schema without its data changes.
+    let dir = tempfile::tempdir().expect("dir");
+    let (cfg, _resources) = empty_place(Backend::from_env(), dir.path()).await;
+    ok(&cli(&cfg, &["migrate"]));
+    let db = relais::db::Db::connect(&cfg.database).await.expect("connect");
+    sqlx::query(
+        "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) \
+         VALUES (9999, 'from the future', TRUE, $1, 0)",
+    )
+    .bind(vec![0u8; 4])
+    .execute(db.pool())
+    .await
+    .expect("a later migration in the ledger");
+    db.close().await;
+    ok(&cli(&cfg, &["restore", "--from", target]));
+    let db = relais::db::Db::connect(&cfg.database).await.expect("connect");
+    let (newest,): (i64,) = sqlx::query_as("SELECT MAX(version) FROM _sqlx_migrations")
+        .fetch_one(db.pool())
+        .await
+        .expect("ledger");
+    assert_eq!(newest, db.newest_migration(), "rebuilt, then migrated by this binary");
+    db.close().await;
+    let restored = app_on(&cfg).await;
+    assert_eq!(seen(&restored, &anne.token).await, before);
 }
