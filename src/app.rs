@@ -33,6 +33,18 @@ pub enum StartError {
 /// Opens the database and applies pending migrations.
 pub async fn open_database(cfg: &Config) -> Result<Db, StartError> {
     let db = Db::connect(&cfg.database).await?;
+    db.refuse_newer().await?;
+    // A SQLite database in use is copied aside before migrations change it, so that an
+    // upgrade can always be undone by putting the copy back.
+    if db.backend() == crate::db::Backend::Sqlite
+        && db.applied_version().await? > 0
+        && !db.pending_list().await?.is_empty()
+    {
+        let copy = db
+            .keep_copy_before_migrating(&cfg.data_dir.join("pre-migration"))
+            .await?;
+        tracing::info!(copy = %copy.display(), "copied the database before migrating it");
+    }
     db.migrate().await?;
     Ok(db)
 }

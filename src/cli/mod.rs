@@ -37,7 +37,11 @@ pub enum Command {
     /// Check the configuration, the database, the storage and the mail server.
     Check,
     /// Apply database migrations, then exit.
-    Migrate,
+    Migrate {
+        /// List the migrations that would run, and change nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// Copy the database and the objects to a backup target (prints the snapshot id last).
     Backup(backup::BackupArgs),
     /// Rebuild an empty database and empty storage from a backup.
@@ -83,7 +87,21 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
     match cli.command {
         Command::Serve => serve::run(cfg).await,
         Command::Check => check::run(cfg, &sources).await,
-        Command::Migrate => {
+        Command::Migrate { dry_run: true } => {
+            let db = crate::db::Db::connect(&cfg.database)
+                .await
+                .map_err(|e| Failure::Other(e.to_string()))?;
+            db.refuse_newer().await.map_err(|e| Failure::Other(e.to_string()))?;
+            let pending = db.pending_list().await.map_err(|e| Failure::Other(e.to_string()))?;
+            if pending.is_empty() {
+                println!("the database is up to date (schema {})", db.newest_migration());
+            }
+            for (version, description) in pending {
+                println!("would apply {version:04} {description}");
+            }
+            Ok(())
+        }
+        Command::Migrate { dry_run: false } => {
             app::open_database(&cfg).await?;
             println!("database is up to date");
             Ok(())

@@ -49,6 +49,11 @@ pub enum DbError {
     Sqlx(#[from] sqlx::Error),
     #[error("unexpected value in the database: {0}")]
     Corrupt(String),
+    #[error(
+        "this database was migrated by a newer Relais (schema {applied}; this binary knows schemas up to {known}): \
+         run that newer version, or restore a backup made before the upgrade"
+    )]
+    Newer { applied: i64, known: i64 },
 }
 
 impl DbError {
@@ -138,6 +143,72 @@ impl Db {
             Backend::Postgres => &POSTGRES_MIGRATIONS,
         };
         migrator.iter().map(|m| m.version).max().unwrap_or(0)
+    }
+
+    /// The newest migration this database has applied (0 for a new one).
+    pub async fn applied_version(&self) -> Result<i64, DbError> {
+        // Before the first migration the ledger does not exist: that is version 0.
+        let applied: Result<(Option<i64>,), _> =
+            sqlx::query_as("SELECT MAX(version) FROM _sqlx_migrations WHERE success")
+                .fetch_one(&self.pool)
+                .await;
+        Ok(applied.ok().and_then(|(v,)| v).unwrap_or(0))
+    }
+
+    /// The embedded migrations this database has not applied yet: version and description.
+    pub async fn pending_list(&self) -> Result<Vec<(i64, String)>, DbError> {
+        let migrator = match self.backend {
+            Backend::Sqlite => &SQLITE_MIGRATIONS,
+            Backend::Postgres => &POSTGRES_MIGRATIONS,
+        };
+        let applied: Vec<(i64,)> = sqlx::query_as("SELECT version FROM _sqlx_migrations WHERE success")
+            .fetch_all(&self.pool)
+            .await
+            .unwrap_or_default();
+        Ok(migrator
+            .iter()
+            .filter(|m| !m.migration_type.is_down_migration() && !applied.iter().any(|(v,)| *v == m.version))
+            .map(|m| (m.version, m.description.to_string()))
+            .collect())
+    }
+
+    /// Refuses a database that a newer Relais migrated: this binary would not know its
+    /// tables, and running on them could lose what it does not understand.
+    pub async fn refuse_newer(&self) -> Result<(), DbError> {
+        let (applied, known) = (self.applied_version().await?, self.newest_migration());
+        if applied > known {
+            return Err(DbError::Newer { applied, known });
+        }
+        Ok(())
+    }
+
+    /// Copies a SQLite database to `dir` (a consistent copy, while it is in use) before
+    /// migrations change it; keeps the three newest copies. Returns the copy's path.
+    pub async fn keep_copy_before_migrating(&self, dir: &std::path::Path) -> Result<std::path::PathBuf, DbError> {
+        std::fs::create_dir_all(dir).map_err(|e| DbError::Corrupt(format!("cannot create {}: {e}", dir.display())))?;
+        let version = self.applied_version().await?;
+        let stamp = crate::backup::retention::id_for(
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_millis() as i64)
+                .unwrap_or(0),
+        );
+        let path = dir.join(format!("relais-schema{version}-{stamp}.db"));
+        sqlx::query("VACUUM INTO $1")
+            .bind(path.to_string_lossy().into_owned())
+            .execute(&self.pool)
+            .await?;
+        let mut copies: Vec<std::path::PathBuf> = std::fs::read_dir(dir)
+            .map(|entries| entries.flatten().map(|e| e.path()).collect())
+            .unwrap_or_default();
+        copies.retain(|p| p.extension().is_some_and(|e| e == "db"));
+        copies.sort_by_key(|p| p.file_name().map(|n| n.to_owned()));
+        // Names sort by the time in them only within one schema version: order by it.
+        copies.sort_by_key(|p| std::fs::metadata(p).and_then(|m| m.modified()).ok());
+        while copies.len() > 3 {
+            let _ = std::fs::remove_file(copies.remove(0));
+        }
+        Ok(path)
     }
 
     /// How many embedded migrations this database has not applied yet.

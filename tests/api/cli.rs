@@ -364,3 +364,86 @@ async fn check_fails_with_the_fix_when_the_s3_secret_is_wrong() {
         "only storage fails:\n{stdout}"
     );
 }
+
+#[tokio::test]
+async fn upgrades_keep_a_copy_of_sqlite_say_what_would_run_and_an_older_binary_refuses_a_newer_schema() {
+    let dir = tempfile::tempdir().expect("dir");
+    let cfg = relais::config::Config::defaults_in(dir.path()).expect("defaults");
+    std::fs::create_dir_all(&cfg.data_dir).expect("data dir");
+    // A database as Relais left it two releases ago (schema 16), with a client in it.
+    let db = relais::db::Db::connect(&cfg.database).await.expect("connect");
+    db.migrate_to(16).await.expect("schema 16");
+    db.close().await;
+    let env = backend::env_for(&cfg);
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let made = run(
+        dir.path(),
+        &env,
+        &["client", "create", "--email", "anne@example.fr", "--name", "Anne"],
+    );
+    // Any command that opens the database migrates it, after keeping a copy.
+    assert!(made.status.success(), "{}", text(&made.stderr));
+    let copies = |dir: &Path| -> Vec<std::path::PathBuf> {
+        std::fs::read_dir(dir.join("pre-migration"))
+            .map(|e| e.flatten().map(|e| e.path()).collect())
+            .unwrap_or_default()
+    };
+    assert_eq!(
+        copies(&cfg.data_dir).len(),
+        1,
+        "a copy was kept before migrating 16 → newest"
+    );
+    let copy = copies(&cfg.data_dir).remove(0);
+    assert!(copy.to_string_lossy().contains("schema16"), "{}", copy.display());
+    let kept = relais::db::Db::connect(&relais::config::DatabaseConfig {
+        url: relais::config::sqlite_url(&copy).into(),
+        ..cfg.database.clone()
+    })
+    .await
+    .expect("the copy opens");
+    assert_eq!(kept.applied_version().await.expect("version"), 16);
+    kept.close().await;
+
+    // Nothing pending now: the dry run says so, and changes nothing.
+    let dry = run(dir.path(), &env, &["migrate", "--dry-run"]);
+    assert!(dry.status.success());
+    assert!(text(&dry.stdout).contains("up to date"), "{}", text(&dry.stdout));
+
+    // On a fresh schema-16 database, the dry run lists what would run and applies none of it.
+    let other = tempfile::tempdir().expect("dir");
+    let other_cfg = relais::config::Config::defaults_in(other.path()).expect("defaults");
+    std::fs::create_dir_all(&other_cfg.data_dir).expect("data dir");
+    let db = relais::db::Db::connect(&other_cfg.database).await.expect("connect");
+    db.migrate_to(16).await.expect("schema 16");
+    let other_env = backend::env_for(&other_cfg);
+    let other_env: Vec<(&str, &str)> = other_env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let dry = run(other.path(), &other_env, &["migrate", "--dry-run"]);
+    assert!(dry.status.success());
+    let listed = text(&dry.stdout);
+    assert!(
+        listed.contains("would apply 0017") && listed.contains("would apply 0018"),
+        "{listed}"
+    );
+    assert_eq!(
+        db.applied_version().await.expect("version"),
+        16,
+        "a dry run changes nothing"
+    );
+
+    // A newer Relais migrated it further: this one refuses to start on it, and says why.
+    sqlx::query(
+        "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) \
+         VALUES (9999, 'from the future', TRUE, $1, 0)",
+    )
+    .bind(vec![0u8; 4])
+    .execute(db.pool())
+    .await
+    .expect("a later migration");
+    db.close().await;
+    for args in [&["serve"][..], &["migrate"][..]] {
+        let refused = run(other.path(), &other_env, args);
+        assert_eq!(refused.status.code(), Some(1), "{args:?}");
+        let said = text(&refused.stderr);
+        assert!(said.contains("newer Relais") && said.contains("9999"), "{said}");
+    }
+}
