@@ -191,6 +191,24 @@ pub async fn reinvite(state: &AppState, client: UserId) -> Result<User, AccountE
 
 /// Disables or re-enables a client account. A disabled account's sessions and tokens stop
 /// working at once (every request checks the flag); its files stay.
+/// Sets (or, with `None`, removes) a client's storage quota. Uploads past it are refused
+/// before any byte is stored; what is already stored stays.
+pub async fn set_client_quota(
+    state: &AppState,
+    _actor: UserId,
+    client: UserId,
+    quota: Option<u64>,
+) -> Result<User, AccountError> {
+    db::users::find(state.db.pool(), client)
+        .await?
+        .filter(|u| u.role == Role::Client)
+        .ok_or(AccountError::UnknownAccount)?;
+    db::users::set_quota(state.db.pool(), client, quota, state.clock.now_ms()).await?;
+    db::users::find(state.db.pool(), client)
+        .await?
+        .ok_or(AccountError::UnknownAccount)
+}
+
 pub async fn set_client_disabled(
     state: &AppState,
     actor: UserId,

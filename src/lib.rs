@@ -29,5 +29,6 @@ pub mod state;
 pub mod studio;
 pub mod telemetry;
 pub mod transfers;
+pub mod trash;
 pub mod uploads;
 pub mod web;

@@ -79,6 +79,7 @@ pub const TABLES: &[Table] = &[
     },
     all("studio_profile"),
     all("backup_runs"),
+    all("trash"),
 ];
 
 /// Columns that may point forward (or to their own table): written NULL with the row,

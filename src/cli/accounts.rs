@@ -38,6 +38,22 @@ pub enum ClientCommand {
         #[arg(long, default_value = "fr", value_parser = parse_locale)]
         locale: Locale,
     },
+    /// Set a client's storage quota (uploads past it are refused before any byte is
+    /// stored), or remove it with --none.
+    Quota {
+        #[arg(long)]
+        email: String,
+        /// A size such as 50GiB or 500MB.
+        #[arg(long, value_parser = parse_size, required_unless_present = "none", conflicts_with = "none")]
+        size: Option<crate::domain::ByteSize>,
+        /// No quota.
+        #[arg(long)]
+        none: bool,
+    },
+}
+
+fn parse_size(s: &str) -> Result<crate::domain::ByteSize, String> {
+    crate::domain::ByteSize::parse(s).map_err(|e| e.to_string())
 }
 
 #[derive(Subcommand, Debug)]
@@ -103,7 +119,26 @@ pub async fn admin(cfg: Config, cmd: AdminCommand) -> Result<(), Failure> {
 }
 
 pub async fn client(cfg: Config, cmd: ClientCommand) -> Result<(), Failure> {
-    let ClientCommand::Create { email, name, locale } = cmd;
+    let (email, name, locale) = match cmd {
+        ClientCommand::Create { email, name, locale } => (email, name, locale),
+        ClientCommand::Quota { email, size, none: _ } => {
+            let state = command_state(cfg).await?;
+            let user = accounts::find_by_email(&state, &email).await.map_err(fail)?;
+            let quota = size.map(|s| s.bytes());
+            accounts::set_client_quota(&state, user.id, user.id, quota)
+                .await
+                .map_err(fail)?;
+            match quota {
+                Some(bytes) => println!(
+                    "quota of {}: {} ({bytes} bytes)",
+                    user.email,
+                    crate::backup::human(bytes)
+                ),
+                None => println!("{} has no quota", user.email),
+            }
+            return Ok(());
+        }
+    };
     let state = command_state(cfg).await?;
     let user = accounts::create_client(&state, None, &email, &name, locale)
         .await

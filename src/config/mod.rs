@@ -42,6 +42,9 @@ pub struct Config {
     pub media: MediaConfig,
     pub http: HttpConfig,
     pub backup: BackupConfig,
+    /// Days a deleted file, transfer or client stays in the trash before its objects and
+    /// rows are removed for good.
+    pub trash_days: u32,
     /// Web origins (`https://studio.example.fr`) whose pages may call the API from a
     /// browser with a bearer token, e.g. an upload form on the studio's own site.
     pub cors_origins: Vec<String>,

@@ -96,6 +96,16 @@ pub(super) fn read(r: &mut Reader) -> Option<Config> {
         .unwrap_or(100);
     let http = read_http(r);
     let backup = read_backup(r, storage.as_ref());
+    let trash_days = r
+        .parse(
+            "trash.keep_days",
+            "a whole number of days from 0 to 3650",
+            |s| match s.parse::<u32>() {
+                Ok(n) if n <= 3650 => Ok(n),
+                _ => Err("out of range".into()),
+            },
+        )
+        .unwrap_or(30);
     let behind_proxy = r.bool("behind_proxy").unwrap_or(false);
     let cors_origins = r.list("cors_origins").unwrap_or_default();
     for origin in &cors_origins {
@@ -139,6 +149,7 @@ pub(super) fn read(r: &mut Reader) -> Option<Config> {
         },
         http,
         backup,
+        trash_days,
         cors_origins,
         node_name,
         behind_proxy,

@@ -109,7 +109,8 @@ pub async fn insert<'e>(ex: impl Executor<'e, Database = Any>, new: NewFile<'_>,
 }
 
 pub async fn find<'e>(ex: impl Executor<'e, Database = Any>, id: FileId) -> Result<Option<FileRecord>, DbError> {
-    let sql = format!("SELECT {COLUMNS} FROM files WHERE id = $1");
+    // A file in the trash is gone for every reader; `find_in_trash` is for the trash.
+    let sql = format!("SELECT {COLUMNS} FROM files WHERE id = $1 AND deleted_at IS NULL");
     let row: Option<Row> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
         .bind(id.to_db())
         .fetch_optional(ex)
@@ -124,7 +125,7 @@ pub(super) async fn list_where<'e>(
     condition: &str,
     value: &str,
 ) -> Result<Vec<FileRecord>, DbError> {
-    let sql = format!("SELECT {COLUMNS} FROM files WHERE {condition}");
+    let sql = format!("SELECT {COLUMNS} FROM files WHERE ({condition}) AND deleted_at IS NULL");
     let rows: Vec<Row> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
         .bind(value)
         .fetch_all(ex)
@@ -138,7 +139,7 @@ pub async fn list_for_transfer<'e>(
 ) -> Result<Vec<FileRecord>, DbError> {
     // The studio's order; files it has not placed yet (added since) follow as they came.
     let sql = format!(
-        "SELECT {COLUMNS} FROM files WHERE transfer_id = $1 \
+        "SELECT {COLUMNS} FROM files WHERE transfer_id = $1 AND deleted_at IS NULL \
          ORDER BY CASE WHEN position IS NULL THEN 1 ELSE 0 END, position, created_at, id"
     );
     let rows: Vec<Row> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
@@ -196,7 +197,8 @@ pub async fn delete<'e>(ex: impl Executor<'e, Database = Any>, id: FileId) -> Re
 pub async fn inbound_bytes<'e>(ex: impl Executor<'e, Database = Any>, client: UserId) -> Result<u64, DbError> {
     let (n,): (i64,) = sqlx::query_as(
         "SELECT CAST(COALESCE(SUM(f.size), 0) AS BIGINT) FROM files f JOIN transfers t ON t.id = f.transfer_id \
-         WHERE t.client_id = $1 AND t.direction = 'inbound' AND (f.status <> 'failed' OR f.sha256 IS NOT NULL)",
+         WHERE t.client_id = $1 AND t.direction = 'inbound' AND (f.status <> 'failed' OR f.sha256 IS NOT NULL) \
+         AND f.deleted_at IS NULL",
     )
     .bind(client.to_db())
     .fetch_one(ex)
@@ -210,7 +212,8 @@ pub async fn deferred_inbound_bytes<'e>(ex: impl Executor<'e, Database = Any>, c
     let (n,): (i64,) = sqlx::query_as(
         "SELECT CAST(COALESCE(SUM(u.upload_offset), 0) AS BIGINT) FROM uploads u \
          JOIN files f ON f.id = u.file_id JOIN transfers t ON t.id = f.transfer_id \
-         WHERE t.client_id = $1 AND t.direction = 'inbound' AND u.length IS NULL AND u.completed_at IS NULL",
+         WHERE t.client_id = $1 AND t.direction = 'inbound' AND u.length IS NULL AND u.completed_at IS NULL \
+         AND f.deleted_at IS NULL",
     )
     .bind(client.to_db())
     .fetch_one(ex)
@@ -236,7 +239,7 @@ pub async fn stored_totals<'e>(
     let rows: Vec<(String, i64, i64)> = sqlx::query_as(
         "SELECT f.transfer_id, COUNT(*), CAST(COALESCE(SUM(f.size), 0) AS BIGINT) FROM files f \
          JOIN transfers t ON t.id = f.transfer_id \
-         WHERE f.sha256 IS NOT NULL AND ($1 IS NULL OR t.client_id = $1) \
+         WHERE f.sha256 IS NOT NULL AND f.deleted_at IS NULL AND ($1 IS NULL OR t.client_id = $1) \
          GROUP BY f.transfer_id",
     )
     .bind(client.map(|c| c.to_db()))

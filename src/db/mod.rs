@@ -18,6 +18,7 @@ pub mod setup;
 pub mod studio;
 pub mod tokens;
 pub mod transfers;
+pub mod trash;
 pub mod uploads;
 pub mod users;
 pub mod variants;

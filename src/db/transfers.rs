@@ -118,7 +118,7 @@ pub async fn insert<'e>(
 }
 
 pub async fn find<'e>(ex: impl Executor<'e, Database = Any>, id: TransferId) -> Result<Option<Transfer>, DbError> {
-    let sql = format!("SELECT {COLUMNS} FROM transfers WHERE id = $1");
+    let sql = format!("SELECT {COLUMNS} FROM transfers WHERE id = $1 AND deleted_at IS NULL");
     let row: Option<Row> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
         .bind(id.to_db())
         .fetch_optional(ex)
@@ -174,14 +174,17 @@ pub async fn portfolio(db: &super::Db, created_by: UserId, now: Millis) -> Resul
 pub async fn list<'e>(ex: impl Executor<'e, Database = Any>, client: Option<UserId>) -> Result<Vec<Transfer>, DbError> {
     let rows: Vec<Row> = match client {
         Some(c) => {
-            let sql = format!("SELECT {COLUMNS} FROM transfers WHERE client_id = $1 ORDER BY created_at DESC, id DESC");
+            let sql = format!(
+                "SELECT {COLUMNS} FROM transfers WHERE client_id = $1 AND deleted_at IS NULL ORDER BY created_at DESC, id DESC"
+            );
             sqlx::query_as(sqlx::AssertSqlSafe(sql))
                 .bind(c.to_db())
                 .fetch_all(ex)
                 .await?
         }
         None => {
-            let sql = format!("SELECT {COLUMNS} FROM transfers ORDER BY created_at DESC, id DESC");
+            let sql =
+                format!("SELECT {COLUMNS} FROM transfers WHERE deleted_at IS NULL ORDER BY created_at DESC, id DESC");
             sqlx::query_as(sqlx::AssertSqlSafe(sql)).fetch_all(ex).await?
         }
     };
@@ -250,7 +253,8 @@ pub async fn due_reminders<'e>(
 ) -> Result<Vec<Transfer>, DbError> {
     let sql = format!(
         "SELECT {COLUMNS} FROM transfers WHERE direction = 'delivery' AND published_at IS NOT NULL \
-         AND reminder_sent_at IS NULL AND expires_at IS NOT NULL AND expires_at > $1 AND expires_at <= $2"
+         AND reminder_sent_at IS NULL AND expires_at IS NOT NULL AND expires_at > $1 AND expires_at <= $2 \
+         AND deleted_at IS NULL"
     );
     let rows: Vec<Row> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
         .bind(now)

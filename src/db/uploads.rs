@@ -76,7 +76,21 @@ impl Row {
 
 const SELECT: &str = "SELECT u.id, u.file_id, f.transfer_id, u.owner_id, u.length, u.upload_offset, u.metadata, \
      u.hash_state, u.multipart_id, u.part_size, u.staged_len, u.staged_seq, u.lease_owner, u.lease_expires_at, \
-     u.expires_at, u.completed_at, u.direct FROM uploads u JOIN files f ON f.id = u.file_id";
+     u.expires_at, u.completed_at, u.direct FROM uploads u JOIN files f ON f.id = u.file_id \
+     AND f.deleted_at IS NULL";
+
+/// The upload of a file, whether or not the file is in the trash (for its purge).
+pub async fn of_file_even_trashed<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    file: FileId,
+) -> Result<Option<UploadRow>, DbError> {
+    let sql = SELECT.replace(" AND f.deleted_at IS NULL", "") + " WHERE u.file_id = $1";
+    let row: Option<Row> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(file.to_db())
+        .fetch_optional(ex)
+        .await?;
+    row.map(Row::into_upload).transpose()
+}
 
 pub struct NewUpload<'a> {
     pub id: UploadId,
@@ -354,7 +368,8 @@ pub async fn in_progress<'e>(
         "SELECT f.name AS file_name, f.transfer_id, c.name AS client_name, u.upload_offset AS received, \
          u.length, u.updated_at FROM uploads u JOIN files f ON f.id = u.file_id \
          JOIN transfers t ON t.id = f.transfer_id JOIN users c ON c.id = t.client_id \
-         WHERE u.completed_at IS NULL AND u.expires_at > $1 ORDER BY u.updated_at DESC LIMIT $2",
+         WHERE u.completed_at IS NULL AND u.expires_at > $1 AND f.deleted_at IS NULL \
+         ORDER BY u.updated_at DESC LIMIT $2",
     )
     .bind(now)
     .bind(limit)

@@ -98,7 +98,8 @@ pub async fn insert<'e>(ex: impl Executor<'e, Database = Any>, new: NewUser<'_>,
 }
 
 pub async fn find<'e>(ex: impl Executor<'e, Database = Any>, id: UserId) -> Result<Option<User>, DbError> {
-    let sql = format!("SELECT {COLUMNS} FROM users WHERE id = $1");
+    // An account in the trash is gone: it cannot sign in and is found by no one.
+    let sql = format!("SELECT {COLUMNS} FROM users WHERE id = $1 AND deleted_at IS NULL");
     let row: Option<UserRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
         .bind(id.to_db())
         .fetch_optional(ex)
@@ -114,7 +115,7 @@ pub async fn credentials<'e>(
     ex: impl Executor<'e, Database = Any>,
     email: &Email,
 ) -> Result<Option<Credentials>, DbError> {
-    let sql = format!("SELECT {COLUMNS} FROM users WHERE email = $1");
+    let sql = format!("SELECT {COLUMNS} FROM users WHERE email = $1 AND deleted_at IS NULL");
     let row: Option<UserRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
         .bind(email.as_str())
         .fetch_optional(ex)
@@ -126,7 +127,7 @@ pub async fn credentials_by_id<'e>(
     ex: impl Executor<'e, Database = Any>,
     id: UserId,
 ) -> Result<Option<Credentials>, DbError> {
-    let sql = format!("SELECT {COLUMNS} FROM users WHERE id = $1");
+    let sql = format!("SELECT {COLUMNS} FROM users WHERE id = $1 AND deleted_at IS NULL");
     let row: Option<UserRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
         .bind(id.to_db())
         .fetch_optional(ex)
@@ -242,7 +243,9 @@ pub async fn set_quota<'e>(
 
 /// Active accounts with this role, by name: the studio's recipients of notifications.
 pub async fn active_with_role<'e>(ex: impl Executor<'e, Database = Any>, role: Role) -> Result<Vec<User>, DbError> {
-    let sql = format!("SELECT {COLUMNS} FROM users WHERE role = $1 AND disabled_at IS NULL ORDER BY name, id");
+    let sql = format!(
+        "SELECT {COLUMNS} FROM users WHERE role = $1 AND disabled_at IS NULL AND deleted_at IS NULL ORDER BY name, id"
+    );
     let rows: Vec<UserRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
         .bind(role.as_str())
         .fetch_all(ex)
@@ -270,8 +273,9 @@ pub async fn clients<'e>(ex: impl Executor<'e, Database = Any>, search: &str) ->
     let pattern = format!("%{}%", search.to_lowercase().replace(['%', '_'], ""));
     let sql = format!(
         "SELECT {COLUMNS}, CAST(COALESCE((SELECT SUM(f.size) FROM files f JOIN transfers t ON t.id = f.transfer_id \
-         WHERE t.client_id = users.id AND f.sha256 IS NOT NULL), 0) AS BIGINT) \
-         AS stored_bytes FROM users WHERE role = 'client' AND (LOWER(name) LIKE $1 OR LOWER(email) LIKE $1) \
+         WHERE t.client_id = users.id AND f.sha256 IS NOT NULL AND f.deleted_at IS NULL), 0) AS BIGINT) \
+         AS stored_bytes FROM users WHERE role = 'client' AND deleted_at IS NULL \
+         AND (LOWER(name) LIKE $1 OR LOWER(email) LIKE $1) \
          ORDER BY LOWER(name), id"
     );
     let rows: Vec<Summary> = sqlx::query_as(sqlx::AssertSqlSafe(sql))

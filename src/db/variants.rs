@@ -83,7 +83,7 @@ pub async fn for_transfer<'e>(
 ) -> Result<std::collections::HashMap<String, Vec<VariantRow>>, DbError> {
     list_where(
         ex,
-        "file_id IN (SELECT id FROM files WHERE transfer_id = $1)",
+        "file_id IN (SELECT id FROM files WHERE transfer_id = $1 AND deleted_at IS NULL)",
         &transfer.to_db(),
     )
     .await

@@ -72,9 +72,18 @@ fn client_id(id: &str) -> Result<UserId, AppError> {
     UserId::parse(id).ok_or(AppError::NotFound)
 }
 
+/// Either or both: `{"disabled": bool}`, `{"quota": bytes | null}` (null: no quota).
 #[derive(Deserialize)]
 pub struct UpdateBody {
-    disabled: bool,
+    disabled: Option<bool>,
+    /// Present and null clears the quota; absent leaves it.
+    #[serde(default, deserialize_with = "present")]
+    quota: Option<Option<u64>>,
+}
+
+/// Tells "absent" (`None`) from "null" (`Some(None)`).
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<u64>>, D::Error> {
+    Option::<u64>::deserialize(d).map(Some)
 }
 
 pub async fn update(
@@ -83,8 +92,18 @@ pub async fn update(
     Path(id): Path<String>,
     ApiJson(body): ApiJson<UpdateBody>,
 ) -> Result<axum::Json<User>, AppError> {
-    let user = accounts::set_client_disabled(&state, caller.user.id, client_id(&id)?, body.disabled).await?;
-    Ok(axum::Json(user))
+    let id = client_id(&id)?;
+    if body.disabled.is_none() && body.quota.is_none() {
+        return Err(AppError::validation("disabled", "give disabled, quota, or both"));
+    }
+    let mut user = None;
+    if let Some(quota) = body.quota {
+        user = Some(accounts::set_client_quota(&state, caller.user.id, id, quota).await?);
+    }
+    if let Some(disabled) = body.disabled {
+        user = Some(accounts::set_client_disabled(&state, caller.user.id, id, disabled).await?);
+    }
+    user.map(axum::Json).ok_or(AppError::NotFound)
 }
 
 pub async fn reinvite(

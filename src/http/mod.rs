@@ -26,6 +26,7 @@ mod setup;
 mod studio;
 mod tokens;
 mod transfers;
+mod trash;
 mod tus;
 pub mod variants;
 
@@ -85,7 +86,7 @@ pub fn router(state: AppState) -> Router {
             post(passwords::reset).route_layer(limits::per_ip_login_layer(state.cfg.behind_proxy)),
         )
         .route("/clients", get(clients::list).post(clients::create))
-        .route("/clients/{id}", patch(clients::update))
+        .route("/clients/{id}", patch(clients::update).delete(trash::delete_client))
         .route("/clients/{id}/invitation", post(clients::reinvite))
         .route("/activity", get(activity::list))
         .route("/studio", get(studio::get).patch(studio::update))
@@ -96,7 +97,12 @@ pub fn router(state: AppState) -> Router {
         .route("/integrations/{id}", delete(integrations::revoke))
         .route("/integrations/{id}/rotation", post(integrations::rotate))
         .route("/transfers", get(transfers::list).post(transfers::create))
-        .route("/transfers/{id}", get(transfers::show).patch(arrangement::arrange))
+        .route(
+            "/transfers/{id}",
+            get(transfers::show)
+                .patch(arrangement::arrange)
+                .delete(trash::delete_transfer),
+        )
         .route(
             "/transfers/{id}/order",
             put(arrangement::order).layer(DefaultBodyLimit::max(arrangement::ORDER_BODY_LIMIT)),
@@ -110,7 +116,9 @@ pub fn router(state: AppState) -> Router {
         .route("/files/{id}/downloads", get(transfers::receipts))
         .route("/files/{id}/process", post(transfers::reprocess))
         .route("/files/{id}/variants/{name}", get(variants::get))
-        .route("/files/{id}", get(transfers::file))
+        .route("/files/{id}", get(transfers::file).delete(trash::delete_file))
+        .route("/trash", get(trash::list))
+        .route("/trash/{id}/restore", post(trash::restore))
         .route("/files/{id}/content", get(downloads::content))
         .merge(portfolio::routes())
         .merge(direct::routes())

@@ -75,6 +75,11 @@ pub async fn run(state: AppState, shutdown: CancellationToken) {
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "housekeeping failed; will try again"),
         }
+        match crate::trash::purge_due(&state).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(purged = n, "trash emptied of what was past its time"),
+            Err(e) => tracing::warn!(error = %e, "emptying the trash failed; will try again"),
+        }
         if let Err(e) = crate::backup::schedule::tick(&state).await {
             tracing::warn!(error = %e, "scheduling backups failed; will try again");
         }

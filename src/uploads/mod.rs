@@ -21,7 +21,7 @@ mod parts;
 mod prepare;
 mod reader;
 mod stored;
-mod terminate;
+pub(crate) mod terminate;
 
 use bytes::Bytes;
 use futures_util::stream::BoxStream;

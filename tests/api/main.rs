@@ -31,5 +31,6 @@ mod studio;
 mod timeouts;
 mod tokens;
 mod transfers;
+mod trash;
 mod tus;
 mod tus_reliability;

@@ -1,0 +1,162 @@
+//! Deleting through a trash. A deleted file, transfer or client answers 404 everywhere at
+//! once (every read filters the `deleted_at` stamp), stays restorable for
+//! `trash.keep_days`, then the housekeeping purges its objects and rows for good.
+
+use relais_storage::{BlobKey, keys};
+
+use crate::db::{self, trash::Entry};
+use crate::domain::{Direction, FileId, Role, TransferId, UserId};
+use crate::error::AppError;
+use crate::state::AppState;
+use crate::{db::users::User, transfers};
+
+const DAY_MS: i64 = 24 * 3600 * 1000;
+
+fn purge_after(state: &AppState, now: i64) -> i64 {
+    now + i64::from(state.cfg.trash_days) * DAY_MS
+}
+
+/// The studio deletes any file; a client the files they sent to their own inbound
+/// transfers (what they were given is the studio's to remove).
+pub async fn delete_file(state: &AppState, caller: &User, id: FileId) -> Result<Entry, AppError> {
+    let file = db::files::find(state.db.pool(), id).await?.ok_or(AppError::NotFound)?;
+    let transfer = transfers::readable(state, caller, file.transfer).await?;
+    if caller.role == Role::Client && (transfer.direction != Direction::Inbound || file.uploader != Some(caller.id)) {
+        return Err(AppError::Forbidden);
+    }
+    let now = state.clock.now_ms();
+    let mut tx = state.db.begin().await?;
+    if !db::trash::stamp_file(&mut tx, id, now).await? {
+        return Err(AppError::NotFound);
+    }
+    let size = file.size.unwrap_or(0) as i64;
+    let entry = db::trash::insert(
+        &mut tx,
+        "file",
+        &id.to_db(),
+        &file.name,
+        (1, size),
+        caller.id,
+        now,
+        purge_after(state, now),
+    )
+    .await?;
+    let found = db::trash::find(&mut tx, &entry).await?.ok_or(AppError::NotFound)?;
+    tx.commit().await.map_err(db::DbError::from)?;
+    Ok(found)
+}
+
+/// The studio deletes a delivery or an inbound transfer, with its files. A client's own
+/// upload space (their default inbound transfer) is not deleted as a whole: its files are.
+pub async fn delete_transfer(state: &AppState, caller: &User, id: TransferId) -> Result<Entry, AppError> {
+    if caller.role != Role::Studio {
+        return Err(AppError::Forbidden);
+    }
+    let transfer = db::transfers::find(state.db.pool(), id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if transfer.is_default || transfer.direction == Direction::Portfolio {
+        return Err(AppError::Conflict {
+            code: "not_deletable",
+            detail: "a client's own upload space and the portfolio are not deleted as a whole; delete their files"
+                .into(),
+        });
+    }
+    let now = state.clock.now_ms();
+    let mut tx = state.db.begin().await?;
+    let weight = db::trash::weight(&mut tx, db::trash::FILES_OF_TRANSFER, &id.to_db()).await?;
+    if !db::trash::stamp_transfer(&mut tx, id, now).await? {
+        return Err(AppError::NotFound);
+    }
+    let entry = db::trash::insert(
+        &mut tx,
+        "transfer",
+        &id.to_db(),
+        &transfer.title,
+        weight,
+        caller.id,
+        now,
+        purge_after(state, now),
+    )
+    .await?;
+    let found = db::trash::find(&mut tx, &entry).await?.ok_or(AppError::NotFound)?;
+    tx.commit().await.map_err(db::DbError::from)?;
+    Ok(found)
+}
+
+/// The studio deletes a client: the account (it can no longer sign in, its sessions and
+/// tokens stop working), its transfers and files.
+pub async fn delete_client(state: &AppState, caller: &User, id: UserId) -> Result<Entry, AppError> {
+    if caller.role != Role::Studio {
+        return Err(AppError::Forbidden);
+    }
+    let client = db::users::find(state.db.pool(), id).await?.ok_or(AppError::NotFound)?;
+    if client.role != Role::Client {
+        return Err(AppError::NotFound);
+    }
+    let now = state.clock.now_ms();
+    let mut tx = state.db.begin().await?;
+    let weight = db::trash::weight(&mut tx, db::trash::FILES_OF_CLIENT, &id.to_db()).await?;
+    if !db::trash::stamp_client(&mut tx, id, now).await? {
+        return Err(AppError::NotFound);
+    }
+    let entry = db::trash::insert(
+        &mut tx,
+        "client",
+        &id.to_db(),
+        &client.name,
+        weight,
+        caller.id,
+        now,
+        purge_after(state, now),
+    )
+    .await?;
+    let found = db::trash::find(&mut tx, &entry).await?.ok_or(AppError::NotFound)?;
+    tx.commit().await.map_err(db::DbError::from)?;
+    Ok(found)
+}
+
+/// Brings an item back as it was when deleted, with what went with it.
+pub async fn restore(state: &AppState, caller: &User, id: &str) -> Result<(), AppError> {
+    if caller.role != Role::Studio {
+        return Err(AppError::Forbidden);
+    }
+    let mut tx = state.db.begin().await?;
+    let entry = db::trash::find(&mut tx, id).await?.ok_or(AppError::NotFound)?;
+    db::trash::unstamp(&mut tx, &entry.kind, &entry.item_id, entry.deleted_at).await?;
+    db::trash::remove(&mut tx, &entry.id).await?;
+    tx.commit().await.map_err(db::DbError::from)?;
+    Ok(())
+}
+
+/// Removes for good what has been in the trash past its time: objects first (the file,
+/// its variants, an unfinished upload's parts), then the rows. Returns the entries purged.
+pub async fn purge_due(state: &AppState) -> Result<u64, AppError> {
+    let now = state.clock.now_ms();
+    let mut purged = 0;
+    for entry in db::trash::due(state.db.pool(), now).await? {
+        for file in db::trash::files_of(state.db.pool(), &entry).await? {
+            let Some(id) = FileId::parse(&file) else { continue };
+            if let Some(upload) = db::uploads::of_file_even_trashed(state.db.pool(), id).await?
+                && upload.completed_at.is_none()
+            {
+                crate::uploads::terminate::discard(state, &upload)
+                    .await
+                    .map_err(AppError::internal)?;
+            }
+            for key in db::trash::variant_keys(state.db.pool(), &file).await? {
+                if let Ok(key) = BlobKey::parse(&key) {
+                    state.blobs.delete(&key).await?;
+                }
+            }
+            state.blobs.delete(&keys::file(id.uuid())).await?;
+            db::files::delete(state.db.pool(), id).await?;
+        }
+        let mut tx = state.db.begin().await?;
+        db::trash::delete_item(&mut tx, &entry).await?;
+        tx.commit().await.map_err(db::DbError::from)?;
+        tracing::info!(kind = %entry.kind, label = %entry.label, "purged from the trash");
+        purged += 1;
+    }
+    Ok(purged)
+}

@@ -1,0 +1,345 @@
+//! Deletion through the trash: who may delete what, 404 everywhere at once, restoring
+//! brings everything back, and the purge removes the objects from storage.
+
+use reqwest::Method;
+use serde_json::json;
+
+use crate::helpers::tus::{Tus, pattern, sha256_hex};
+use crate::helpers::{TestApp, spawn_app};
+
+async fn client_id(app: &TestApp, email: &str) -> String {
+    let email = relais::domain::Email::parse(email).expect("email");
+    relais::db::users::find_by_email(app.state.db.pool(), &email)
+        .await
+        .expect("find")
+        .expect("exists")
+        .id
+        .to_string()
+}
+
+/// Every object key in live storage under the places files live.
+async fn objects(app: &TestApp) -> Vec<String> {
+    let mut all = Vec::new();
+    for prefix in ["files", "derived"] {
+        if let Ok(listed) = app.state.blobs.list(prefix).await {
+            all.extend(listed.into_iter().map(|m| m.key.as_str().to_owned()));
+        }
+    }
+    all.sort();
+    all
+}
+
+/// A delivery with two photos for Anne, published; Anne's own upload; Bob's own upload.
+async fn setup(app: &TestApp) -> (Tus<'_>, Tus<'_>, Tus<'_>, String) {
+    let (anne, _) = Tus::client(app, "anne@example.fr").await;
+    let (bob, _) = Tus::client(app, "bob@example.fr").await;
+    let (studio, _) = Tus::studio(app, "studio@example.fr").await;
+    anne.upload("musique.flac", &pattern(50_000, 1), None).await;
+    bob.upload("bob.pdf", &pattern(20_000, 2), None).await;
+    let made = studio
+        .call(
+            Method::POST,
+            "/api/v1/transfers",
+            Some(json!({"title": "Photos du mariage", "direction": "delivery", "client": client_id(app, "anne@example.fr").await})),
+        )
+        .await;
+    let delivery = made.body["id"].as_str().expect("id").to_owned();
+    studio
+        .upload(
+            "photo-1.jpg",
+            &crate::media::jpeg(800, 600, false, None),
+            Some(&delivery),
+        )
+        .await;
+    studio
+        .upload(
+            "photo-2.jpg",
+            &crate::media::jpeg(600, 800, false, None),
+            Some(&delivery),
+        )
+        .await;
+    app.run_jobs().await;
+    let published = studio
+        .call(
+            Method::PUT,
+            &format!("/api/v1/transfers/{delivery}/publication"),
+            Some(json!({})),
+        )
+        .await;
+    assert_eq!(published.status, 200, "{:?}", published.body);
+    (anne, bob, studio, delivery)
+}
+
+#[tokio::test]
+async fn who_may_delete_what() {
+    let app = spawn_app().await;
+    let (anne, bob, studio, delivery) = setup(&app).await;
+    let anne_file = anne
+        .all_files()
+        .await
+        .into_iter()
+        .find(|f| f["name"] == "musique.flac")
+        .expect("file");
+    let photo = studio.files(&delivery).await.remove(0);
+    let anne_file = anne_file["id"].as_str().expect("id");
+    let photo = photo["id"].as_str().expect("id");
+
+    // A stranger's file, the studio's delivery, a transfer, a client: not for clients.
+    assert_eq!(
+        bob.call(Method::DELETE, &format!("/api/v1/files/{anne_file}"), None)
+            .await
+            .status,
+        404
+    );
+    assert_eq!(
+        anne.call(Method::DELETE, &format!("/api/v1/files/{photo}"), None)
+            .await
+            .status,
+        403
+    );
+    assert_eq!(
+        anne.call(Method::DELETE, &format!("/api/v1/transfers/{delivery}"), None)
+            .await
+            .status,
+        403
+    );
+    let bob_id = client_id(&app, "bob@example.fr").await;
+    assert_eq!(
+        anne.call(Method::DELETE, &format!("/api/v1/clients/{bob_id}"), None)
+            .await
+            .status,
+        403
+    );
+    assert_eq!(anne.call(Method::GET, "/api/v1/trash", None).await.status, 403);
+    // Without anyone signed in: nothing.
+    let anonymous = app
+        .http
+        .delete(app.url(&format!("/api/v1/files/{anne_file}")))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(anonymous.status(), 401);
+
+    // Anne deletes what she sent; the studio anything.
+    assert_eq!(
+        anne.call(Method::DELETE, &format!("/api/v1/files/{anne_file}"), None)
+            .await
+            .status,
+        204
+    );
+    assert_eq!(
+        anne.call(Method::DELETE, &format!("/api/v1/files/{anne_file}"), None)
+            .await
+            .status,
+        404,
+        "already gone"
+    );
+    // A client's own upload space is not deleted as a whole.
+    let anne_inbound = anne
+        .transfer_ids()
+        .await
+        .into_iter()
+        .find(|t| *t != delivery)
+        .expect("inbound");
+    let refused = studio
+        .call(Method::DELETE, &format!("/api/v1/transfers/{anne_inbound}"), None)
+        .await;
+    assert_eq!((refused.status, refused.code()), (409, "not_deletable"));
+}
+
+#[tokio::test]
+async fn a_deleted_delivery_is_gone_everywhere_at_once_and_comes_back_whole() {
+    let app = spawn_app().await;
+    let (anne, _bob, studio, delivery) = setup(&app).await;
+    let files = anne.files(&delivery).await;
+    let ids: Vec<String> = files.iter().map(|f| f["id"].as_str().expect("id").to_owned()).collect();
+    let before: Vec<(String, String)> = {
+        let mut seen = Vec::new();
+        for id in &ids {
+            let got = anne
+                .request(Method::GET, &format!("/api/v1/files/{id}/content"))
+                .send()
+                .await
+                .expect("get");
+            seen.push((id.clone(), sha256_hex(&got.bytes().await.expect("bytes"))));
+        }
+        seen
+    };
+    let size: u64 = files.iter().map(|f| f["size"].as_u64().expect("size")).sum();
+
+    assert_eq!(
+        studio
+            .call(Method::DELETE, &format!("/api/v1/transfers/{delivery}"), None)
+            .await
+            .status,
+        204
+    );
+    // Every way in answers 404, for the client and the studio alike.
+    for who in [&anne, &studio] {
+        assert_eq!(
+            who.call(Method::GET, &format!("/api/v1/transfers/{delivery}"), None)
+                .await
+                .status,
+            404
+        );
+        let archive = who
+            .request(Method::GET, &format!("/api/v1/transfers/{delivery}/archive"))
+            .send()
+            .await
+            .expect("zip");
+        assert_eq!(archive.status(), 404);
+        for id in &ids {
+            for path in [
+                format!("/api/v1/files/{id}"),
+                format!("/api/v1/files/{id}/content"),
+                format!("/api/v1/files/{id}/variants/thumb"),
+            ] {
+                let got = who.request(Method::GET, &path).send().await.expect("get");
+                assert_eq!(got.status(), 404, "{path}");
+            }
+        }
+    }
+    assert!(!anne.transfer_ids().await.contains(&delivery));
+
+    // The trash names it, with what went with it.
+    let trash = studio.call(Method::GET, "/api/v1/trash", None).await;
+    assert_eq!(trash.status, 200);
+    let entry = trash.body.as_array().expect("list")[0].clone();
+    assert_eq!(entry["kind"], "transfer");
+    assert_eq!(entry["label"], "Photos du mariage");
+    assert_eq!(entry["files"], 2);
+    assert_eq!(entry["bytes"].as_u64(), Some(size));
+
+    // Restored: the same files, the same bytes.
+    let id = entry["id"].as_str().expect("id");
+    assert_eq!(
+        studio
+            .call(Method::POST, &format!("/api/v1/trash/{id}/restore"), None)
+            .await
+            .status,
+        204
+    );
+    for (file, sha) in &before {
+        let got = anne
+            .request(Method::GET, &format!("/api/v1/files/{file}/content"))
+            .send()
+            .await
+            .expect("get");
+        assert_eq!(got.status(), 200);
+        assert_eq!(&sha256_hex(&got.bytes().await.expect("bytes")), sha);
+    }
+    assert_eq!(studio.call(Method::GET, "/api/v1/trash", None).await.body, json!([]));
+}
+
+#[tokio::test]
+async fn a_deleted_client_cannot_sign_in_and_the_purge_removes_every_object() {
+    let app = spawn_app().await;
+    let (anne, _bob, studio, _delivery) = setup(&app).await;
+    let anne_id = client_id(&app, "anne@example.fr").await;
+    let before = objects(&app).await;
+    assert_eq!(
+        app.login("anne@example.fr", "correct horse battery", None).await.status,
+        201
+    );
+    assert_eq!(
+        studio
+            .call(Method::DELETE, &format!("/api/v1/clients/{anne_id}"), None)
+            .await
+            .status,
+        204
+    );
+    // Her token, her password, her place in the studio's list: gone at once.
+    assert_eq!(anne.call(Method::GET, "/api/v1/transfers", None).await.status, 401);
+    app.forget_csrf();
+    assert_eq!(
+        app.login("anne@example.fr", "correct horse battery", None).await.status,
+        401
+    );
+    let clients = studio.call(Method::GET, "/api/v1/clients", None).await;
+    assert!(
+        !clients.body.to_string().contains("anne@example.fr"),
+        "{}",
+        clients.body
+    );
+
+    // Restored: she signs in again.
+    let trash = studio.call(Method::GET, "/api/v1/trash", None).await;
+    let entry = trash.body[0]["id"].as_str().expect("id").to_owned();
+    assert_eq!(
+        studio
+            .call(Method::POST, &format!("/api/v1/trash/{entry}/restore"), None)
+            .await
+            .status,
+        204
+    );
+    assert_eq!(anne.call(Method::GET, "/api/v1/transfers", None).await.status, 200);
+
+    // Deleted again and left past the grace period: the purge removes her objects (files
+    // and variants) from storage, and Bob's stay.
+    assert_eq!(
+        studio
+            .call(Method::DELETE, &format!("/api/v1/clients/{anne_id}"), None)
+            .await
+            .status,
+        204
+    );
+    app.clock().advance(std::time::Duration::from_secs(29 * 24 * 3600));
+    assert_eq!(
+        relais::trash::purge_due(&app.state).await.expect("purge"),
+        0,
+        "not before its time"
+    );
+    app.clock().advance(std::time::Duration::from_secs(2 * 24 * 3600));
+    assert_eq!(relais::trash::purge_due(&app.state).await.expect("purge"), 1);
+    let after = objects(&app).await;
+    assert!(after.len() < before.len(), "{after:?}");
+    assert_eq!(after.len(), 1, "only Bob's file is left: {after:?}");
+    assert_eq!(studio.call(Method::GET, "/api/v1/trash", None).await.body, json!([]));
+    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM users WHERE email = 'anne@example.fr'")
+        .fetch_one(app.state.db.pool())
+        .await
+        .expect("count");
+    assert_eq!(n, 0, "the account's row is gone too");
+}
+
+#[tokio::test]
+async fn the_studio_sets_and_removes_a_quota() {
+    let app = spawn_app().await;
+    let (anne, _) = Tus::client(&app, "anne@example.fr").await;
+    let (studio, _) = Tus::studio(&app, "studio@example.fr").await;
+    let id = client_id(&app, "anne@example.fr").await;
+    let set = studio
+        .call(
+            Method::PATCH,
+            &format!("/api/v1/clients/{id}"),
+            Some(json!({"quota": 100_000})),
+        )
+        .await;
+    assert_eq!(set.status, 200, "{:?}", set.body);
+    let refused = anne
+        .request(Method::POST, "/api/v1/uploads")
+        .header("upload-length", 200_000)
+        .send()
+        .await
+        .expect("create");
+    assert_eq!(refused.status(), 413);
+    let cleared = studio
+        .call(
+            Method::PATCH,
+            &format!("/api/v1/clients/{id}"),
+            Some(json!({"quota": null})),
+        )
+        .await;
+    assert_eq!(cleared.status, 200);
+    anne.upload("grand.bin", &pattern(200_000, 4), None).await;
+    assert_eq!(
+        anne.call(
+            Method::PATCH,
+            &format!("/api/v1/clients/{id}"),
+            Some(json!({"quota": 1}))
+        )
+        .await
+        .status,
+        403
+    );
+}
