@@ -14,6 +14,7 @@ mod site;
 mod studio_pages;
 pub mod texts;
 mod transfer_pages;
+mod trash_pages;
 mod viewer;
 
 use axum::Router;
@@ -49,6 +50,7 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route("/studio/clients/{id}", get(studio_pages::client))
         .route("/studio/transfers/{id}", get(transfer_pages::transfer))
         .route("/studio/activity", get(studio_pages::activity))
+        .route("/studio/trash", get(trash_pages::page))
         .route("/studio/settings", get(settings_pages::page))
         .route("/studio/portfolio", get(portfolio_pages::list))
         .route("/studio/portfolio/albums/{id}", get(portfolio_pages::album))

@@ -41,6 +41,8 @@ fn line(t: &Texts, locale: Locale, e: Entry) -> Line {
 struct DashboardPage {
     chrome: Chrome,
     backups: BackupStatus,
+    /// Items in the trash.
+    trash: usize,
     storage: String,
     clients: usize,
     uploads: Vec<Upload>,
@@ -134,9 +136,11 @@ pub async fn dashboard(State(state): State<AppState>, viewer: Viewer) -> Result<
         .map(|e| line(t, locale, e))
         .collect();
     let backups = backup_status(&state, t, locale).await?;
+    let trash = db::trash::list(state.db.pool()).await?.len();
     render(DashboardPage {
         chrome: viewer.chrome("dashboard", t.dashboard_title),
         backups,
+        trash,
         storage: i18n::size(locale, bytes),
         clients,
         uploads,
@@ -225,6 +229,7 @@ struct ClientPage {
     inbound: Vec<Tile>,
     deliveries: Vec<DeliveryRow>,
     billing: super::billing_pages::BillingView,
+    delete_confirm: String,
 }
 
 pub(super) fn delivery_state(t: &Texts, transfer: &db::transfers::Transfer, now: i64) -> (&'static str, &'static str) {
@@ -276,7 +281,15 @@ pub async fn client(
         }
     }
     let statement = crate::billing::statement(&state.db, client.id).await?;
+    let (count, bytes) = totals.values().fold((0, 0), |(n, b), (fn_, fb)| (n + fn_, b + fb));
+    let delete_confirm = t
+        .confirm_delete_client
+        .replace("{name}", &client.name)
+        .replace("{count}", &t.files_count(count as usize))
+        .replace("{size}", &i18n::size(locale, bytes))
+        .replace("{days}", &state.cfg.trash_days.to_string());
     render(ClientPage {
+        delete_confirm,
         billing: super::billing_pages::BillingView::new(t, locale, &statement),
         chrome: viewer.chrome("clients", client.name.clone()),
         storage: i18n::size(locale, summary.map_or(0, |s| s.stored_bytes)),

@@ -29,6 +29,8 @@ struct FileRow {
     /// A photo with a thumbnail can be the delivery's cover.
     can_cover: bool,
     is_cover: bool,
+    /// The question asked before it goes to the trash, naming it and its size.
+    delete_confirm: String,
 }
 
 #[derive(askama::Template)]
@@ -47,6 +49,9 @@ struct TransferPage {
     files: Vec<FileRow>,
     any_downloadable: bool,
     uploader: UploaderConfig,
+    /// A client's own upload space is not deleted as a whole.
+    deletable: bool,
+    delete_confirm: String,
 }
 
 /// "Téléchargé 2 fois, dernier le …, complet · lu une fois dans la page" (a ZIP that
@@ -95,13 +100,20 @@ pub async fn transfer(
     let records = db::files::list_for_transfer(state.db.pool(), id).await?;
     // The cover the client's list shows, chosen or by default: say which.
     let shown_cover = cover_file(&transfer, &records, &variants).map(|(f, _)| f.id);
+    let files_sizes: Vec<u64> = records.iter().map(|f| f.size.unwrap_or(0)).collect();
     let files: Vec<FileRow> = records
         .into_iter()
         .map(|f| {
             let (status, status_class) = status_text(t, f.status);
             let rows = variants.get(&f.id.to_string()).map_or(&[][..], Vec::as_slice);
             let thumb = picture(&f, rows, "thumb");
+            let delete_confirm = t
+                .confirm_delete_file
+                .replace("{name}", &f.name)
+                .replace("{size}", &i18n::size(locale, f.size.unwrap_or(0)))
+                .replace("{days}", &state.cfg.trash_days.to_string());
             FileRow {
+                delete_confirm,
                 id: f.id.to_string(),
                 failure: f.failure.clone(),
                 category: category_text(t, f.category),
@@ -118,6 +130,13 @@ pub async fn transfer(
         })
         .collect();
     let (state_text, state_class) = delivery_state(t, &transfer, state.clock.now_ms());
+    let total: u64 = records_size(&files_sizes);
+    let delete_confirm = t
+        .confirm_delete_transfer
+        .replace("{name}", &transfer.title)
+        .replace("{count}", &t.files_count(files.len()))
+        .replace("{size}", &i18n::size(locale, total))
+        .replace("{days}", &state.cfg.trash_days.to_string());
     let mut uploader = UploaderConfig::new(&state, t, locale, id);
     uploader.reload_on_done = true;
     render(TransferPage {
@@ -137,5 +156,11 @@ pub async fn transfer(
         files,
         client,
         uploader,
+        deletable: !transfer.is_default,
+        delete_confirm,
     })
+}
+
+fn records_size(sizes: &[u64]) -> u64 {
+    sizes.iter().sum()
 }

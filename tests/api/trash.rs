@@ -343,3 +343,124 @@ async fn the_studio_sets_and_removes_a_quota() {
         403
     );
 }
+
+#[tokio::test]
+async fn a_photo_deleted_from_its_delivery_leaves_the_public_portfolio_at_once() {
+    let app = spawn_app().await;
+    let (_anne, _bob, studio, delivery) = setup(&app).await;
+    let photo = studio.files(&delivery).await.remove(0);
+    let photo = photo["id"].as_str().expect("id").to_owned();
+    let album = studio
+        .call(
+            Method::POST,
+            "/api/v1/portfolio/albums",
+            Some(json!({"title": "Mariages"})),
+        )
+        .await;
+    let album = album.body["id"].as_str().expect("id").to_owned();
+    let item = studio
+        .call(
+            Method::POST,
+            &format!("/api/v1/portfolio/albums/{album}/items"),
+            Some(json!({"file": photo})),
+        )
+        .await;
+    assert_eq!(item.status, 201, "{:?}", item.body);
+    let item = item.body["id"].as_str().expect("item").to_owned();
+    studio
+        .call(
+            Method::PATCH,
+            &format!("/api/v1/portfolio/albums/{album}"),
+            Some(json!({"published": true})),
+        )
+        .await;
+    let public = |path: String| {
+        let http = reqwest::Client::new();
+        let url = app.url(&path);
+        async move { http.get(url).send().await.expect("get") }
+    };
+    assert_eq!(public(format!("/media/{item}/medium.jpg")).await.status(), 200);
+    let page = public("/albums/mariages".into()).await;
+    assert_eq!(page.status(), 200);
+    assert!(page.text().await.expect("html").contains(&format!("/media/{item}/")));
+
+    assert_eq!(
+        studio
+            .call(Method::DELETE, &format!("/api/v1/files/{photo}"), None)
+            .await
+            .status,
+        204
+    );
+    assert_eq!(public(format!("/media/{item}/medium.jpg")).await.status(), 404);
+    let page = public("/albums/mariages".into()).await;
+    assert_eq!(page.status(), 200, "the album still shows, without the photo");
+    assert!(!page.text().await.expect("html").contains(&format!("/media/{item}/")));
+}
+
+#[tokio::test]
+async fn the_pages_ask_before_deleting_naming_what_goes_and_the_trash_page_restores() {
+    let app = spawn_app().await;
+    let (_anne, _bob, studio, delivery) = setup(&app).await;
+    let (_, secret) = app.create_studio("owner@example.fr", "correct horse battery").await;
+    let browser = crate::pages::Browser::new(&app);
+    browser
+        .login(
+            "owner@example.fr",
+            "correct horse battery",
+            Some(app.totp_code(&secret, 0)),
+        )
+        .await;
+    let page = browser.get(&format!("/studio/transfers/{delivery}"), Some("fr")).await;
+    assert_eq!(page.status, 200);
+    // The transfer's button names it, its two files and their size; each file's its own.
+    assert!(
+        page.body
+            .contains(&format!("data-action=\"DELETE /api/v1/transfers/{delivery}\"")),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body
+            .contains("Mettre « Photos du mariage » à la corbeille, avec 2 fichiers"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("Mettre « photo-1.jpg »"));
+    let anne_id = client_id(&app, "anne@example.fr").await;
+    let client_page = browser.get(&format!("/studio/clients/{anne_id}"), Some("fr")).await;
+    assert!(
+        client_page
+            .body
+            .contains(&format!("data-action=\"DELETE /api/v1/clients/{anne_id}\""))
+    );
+
+    assert_eq!(
+        studio
+            .call(Method::DELETE, &format!("/api/v1/transfers/{delivery}"), None)
+            .await
+            .status,
+        204
+    );
+    assert_eq!(
+        browser
+            .get(&format!("/studio/transfers/{delivery}"), Some("fr"))
+            .await
+            .status,
+        404
+    );
+    let trash = browser.get("/studio/trash", Some("fr")).await;
+    assert_eq!(trash.status, 200);
+    assert!(
+        trash.body.contains("Photos du mariage") && trash.body.contains("2 fichiers"),
+        "{}",
+        trash.body
+    );
+    assert!(trash.body.contains("/restore\""), "a restore button");
+    // In the owner's other language, every word is there too.
+    sqlx::query("UPDATE users SET locale = 'en' WHERE email = 'owner@example.fr'")
+        .execute(app.state.db.pool())
+        .await
+        .expect("locale");
+    let en = browser.get("/studio/trash", None).await;
+    assert!(en.body.contains("Trash") && en.body.contains("Restore"), "{}", en.body);
+}
