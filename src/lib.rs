@@ -12,6 +12,7 @@ pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod db;
+pub mod disk;
 pub mod domain;
 pub mod downloads;
 pub mod error;

@@ -88,6 +88,9 @@ pub struct UploadsConfig {
     /// A PATCH that receives nothing for this long ends, keeping what arrived: a dead or
     /// trickling connection never holds an upload (and its lease) for good.
     pub idle_timeout: std::time::Duration,
+    /// On a local disk, uploads are refused (507) while accepting them would leave less
+    /// than this free, so the disk never fills to the last byte.
+    pub disk_reserve: ByteSize,
     /// On S3, let browsers send parts straight to the bucket through the Companion-style
     /// routes under `/api/v1/s3/multipart` (the bucket needs CORS rules).
     pub direct_to_bucket: bool,

@@ -72,6 +72,13 @@ pub(super) fn read(r: &mut Reader) -> Option<Config> {
                 .ok_or_else(|| "not a duration from 1 s to 1 h".into())
         })
         .unwrap_or(std::time::Duration::from_secs(60));
+    let disk_reserve = r
+        .parse(
+            "uploads.disk_reserve",
+            "a size such as 1GiB or 500MB (0 for none)",
+            |s| ByteSize::parse(s).map_err(|e| e.to_string()),
+        )
+        .unwrap_or(ByteSize::from_bytes(ByteSize::GIB));
     let direct_to_bucket = r.bool("uploads.direct_to_bucket").unwrap_or(false);
     let mail = read_mail(r, &data_dir);
     let redirect_to_bucket = r.bool("downloads.redirect_to_bucket").unwrap_or(false);
@@ -138,6 +145,7 @@ pub(super) fn read(r: &mut Reader) -> Option<Config> {
             part_size,
             expire_after,
             idle_timeout,
+            disk_reserve,
             direct_to_bucket,
         },
         mail: mail?,

@@ -347,3 +347,24 @@ pub async fn set_positions(tx: &mut super::Tx, transfer: TransferId, order: &[Fi
     }
     Ok(())
 }
+
+/// Stored bytes per category, across every live file (the studio's storage overview).
+pub async fn bytes_by_category<'e>(ex: impl Executor<'e, Database = Any>) -> Result<Vec<(String, u64)>, DbError> {
+    let rows: Vec<(String, i64)> = sqlx::query_as(
+        "SELECT category, CAST(COALESCE(SUM(size), 0) AS BIGINT) FROM files \
+         WHERE sha256 IS NOT NULL AND deleted_at IS NULL GROUP BY category ORDER BY category",
+    )
+    .fetch_all(ex)
+    .await?;
+    Ok(rows.into_iter().map(|(c, b)| (c, b.max(0) as u64)).collect())
+}
+
+/// Stored bytes waiting in the trash.
+pub async fn trashed_bytes<'e>(ex: impl Executor<'e, Database = Any>) -> Result<u64, DbError> {
+    let (n,): (i64,) = sqlx::query_as(
+        "SELECT CAST(COALESCE(SUM(size), 0) AS BIGINT) FROM files WHERE sha256 IS NOT NULL AND deleted_at IS NOT NULL",
+    )
+    .fetch_one(ex)
+    .await?;
+    Ok(n.max(0) as u64)
+}

@@ -45,7 +45,7 @@ pub(super) async fn check_limits(state: &AppState, transfer: &Transfer, length: 
             )));
         }
     }
-    Ok(())
+    super::check_room(state, length)
 }
 
 /// Where a new file goes: a transfer, and for the portfolio the album or story that gets

@@ -54,6 +54,9 @@ pub enum UploadError {
     OffsetMismatch { current: u64 },
     #[error("{0}")]
     TooLarge(String),
+    /// The disk keeps its reserve: the request is fine, the room is not.
+    #[error("{0}")]
+    NoRoom(String),
     #[error("checksum mismatch")]
     ChecksumMismatch,
     #[error("{field}: {message}")]
@@ -72,6 +75,7 @@ impl From<UploadError> for AppError {
             UploadError::Locked => AppError::Locked,
             UploadError::OffsetMismatch { current } => AppError::OffsetMismatch { current },
             UploadError::TooLarge(detail) => AppError::PayloadTooLarge { detail },
+            UploadError::NoRoom(_) => AppError::InsufficientStorage,
             UploadError::ChecksumMismatch => AppError::ChecksumMismatch,
             UploadError::Invalid { field, message } => AppError::BadRequest {
                 code: "invalid_upload",
@@ -80,6 +84,26 @@ impl From<UploadError> for AppError {
             UploadError::Storage(e) => e.into(),
             UploadError::Db(e) => e.into(),
         }
+    }
+}
+
+/// Refuses what would leave the local disk with less than `uploads.disk_reserve` free.
+/// Nothing to check on S3 (its room is the provider's) or where the disk cannot be asked.
+pub(crate) fn check_room(state: &AppState, incoming: u64) -> Result<(), UploadError> {
+    let reserve = state.cfg.uploads.disk_reserve.bytes();
+    let relais_storage::StorageConfig::Local { root } = &state.cfg.storage else {
+        return Ok(());
+    };
+    if reserve == 0 {
+        return Ok(());
+    }
+    match crate::disk::space(root) {
+        Some(space) if space.free < reserve.saturating_add(incoming) => Err(UploadError::NoRoom(format!(
+            "{} free, {} kept in reserve",
+            crate::domain::ByteSize::from_bytes(space.free),
+            crate::domain::ByteSize::from_bytes(reserve)
+        ))),
+        _ => Ok(()),
     }
 }
 

@@ -33,6 +33,9 @@ pub(super) async fn prepare(state: &AppState, lease: &Lease, req: &PatchRequest)
     if upload.offset != req.offset {
         return Err(UploadError::OffsetMismatch { current: upload.offset });
     }
+    // Every PATCH leaves the disk its reserve, whatever was true when the upload began
+    // (many uploads created together could otherwise fill it between them).
+    super::check_room(state, 0)?;
     let length = settle_length(state, &upload, req.length).await?;
     let ceiling = match length {
         Some(known) => known,

@@ -41,6 +41,7 @@ fn line(t: &Texts, locale: Locale, e: Entry) -> Line {
 struct DashboardPage {
     chrome: Chrome,
     backups: BackupStatus,
+    overview: StorageView,
     /// Items in the trash.
     trash: usize,
     storage: String,
@@ -55,6 +56,56 @@ struct Upload {
     href: String,
     progress: String,
     percent: u64,
+}
+
+/// The storage overview: the disk's room (local storage), bytes per kind and in the trash.
+struct StorageView {
+    class: &'static str,
+    disk: Option<String>,
+    alert: Option<&'static str>,
+    kinds: Vec<(&'static str, String)>,
+    trash: String,
+}
+
+async fn storage_view(state: &AppState, t: &Texts, locale: Locale) -> Result<StorageView, PageError> {
+    let (mut class, mut alert, mut disk) = ("ok", None, None);
+    match &state.cfg.storage {
+        relais_storage::StorageConfig::Local { root } => {
+            if let Some(space) = crate::disk::space(root) {
+                let percent = space.percent_used();
+                disk = Some(
+                    t.disk_free
+                        .replace("{free}", &i18n::size(locale, space.free))
+                        .replace("{total}", &i18n::size(locale, space.total))
+                        .replace("{percent}", &percent.to_string()),
+                );
+                if percent >= 95 {
+                    (class, alert) = ("bad", Some(t.disk_full_soon));
+                } else if percent >= 80 {
+                    (class, alert) = ("warn", Some(t.disk_nearly_full));
+                }
+            }
+        }
+        _ => disk = Some(t.storage_bucket.to_owned()),
+    }
+    let kinds = db::files::bytes_by_category(state.db.pool())
+        .await?
+        .into_iter()
+        .filter_map(|(category, bytes)| {
+            let category = crate::domain::Category::parse(&category)?;
+            Some((
+                super::client_pages::category_text(t, category),
+                i18n::size(locale, bytes),
+            ))
+        })
+        .collect();
+    Ok(StorageView {
+        class,
+        disk,
+        alert,
+        kinds,
+        trash: i18n::size(locale, db::files::trashed_bytes(state.db.pool()).await?),
+    })
 }
 
 /// What the dashboard says about backups: `ok`, `warn` (none configured, none yet, or
@@ -137,7 +188,9 @@ pub async fn dashboard(State(state): State<AppState>, viewer: Viewer) -> Result<
         .collect();
     let backups = backup_status(&state, t, locale).await?;
     let trash = db::trash::list(state.db.pool()).await?.len();
+    let overview = storage_view(&state, t, locale).await?;
     render(DashboardPage {
+        overview,
         chrome: viewer.chrome("dashboard", t.dashboard_title),
         backups,
         trash,

@@ -208,6 +208,8 @@ async fn a_full_disk_answers_507_head_still_answers_and_the_upload_resumes_once_
     let root = disk.0.clone();
     let app = crate::helpers::spawn_app_with(move |cfg| {
         cfg.storage = relais_storage::StorageConfig::Local { root };
+        // What a disk does when it does fill up; the reserve is tested on its own below.
+        cfg.uploads.disk_reserve = relais::domain::ByteSize::from_bytes(0);
     })
     .await;
     let (tus, _) = Tus::client(&app, "anne@example.fr").await;
@@ -273,4 +275,33 @@ async fn a_patch_that_goes_silent_ends_keeps_what_arrived_and_frees_the_upload()
     let file = tus.all_files().await.remove(0);
     assert_eq!(file["sha256"], sha256_hex(&data));
     drop(tx);
+}
+
+#[tokio::test]
+async fn uploads_stop_while_the_disk_keeps_its_reserve_and_say_so() {
+    if crate::helpers::backend::Backend::from_env() != crate::helpers::backend::Backend::SqliteLocal {
+        return; // the reserve is for a local disk; S3's room is the provider's
+    }
+    let free = relais::disk::space(&std::env::temp_dir()).expect("statvfs").free;
+    // A reserve just above what this disk has free: nothing may come in.
+    let app = crate::helpers::spawn_app_with(move |cfg| {
+        cfg.uploads.disk_reserve = relais::domain::ByteSize::from_bytes(free + 1024 * MIB as u64);
+    })
+    .await;
+    let (tus, _) = Tus::client(&app, "anne@example.fr").await;
+    let refused = tus
+        .request(Method::POST, "/api/v1/uploads")
+        .header("upload-length", 1000)
+        .header("upload-metadata", meta(&[("filename", "a.bin")]))
+        .send()
+        .await
+        .expect("create");
+    let answer = crate::helpers::Answer::of(refused).await;
+    assert_eq!(
+        (answer.status, answer.code()),
+        (507, "insufficient_storage"),
+        "{:?}",
+        answer.body
+    );
+    assert_eq!(tus.all_files().await.len(), 0, "nothing was created");
 }

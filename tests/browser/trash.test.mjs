@@ -68,6 +68,7 @@ test('the studio deletes a delivery from its page and restores it from the trash
     await screenshot(studio, 'transfer-with-delete-fr-desktop')
     await studio.goto(`${relais.base}/studio`)
     assert.equal(await studio.locator('[data-backups="warn"]').count(), 1, 'no backup configured: amber')
+    assert.match(await studio.locator('[data-storage]').innerText(), /Disque[\s\S]*libres sur[\s\S]*Photos[\s\S]*Dans la corbeille/)
     await screenshot(studio, 'dashboard-backups-fr-desktop')
 
     // The same page in English.

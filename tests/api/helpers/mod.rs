@@ -53,6 +53,9 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
     let mut cfg = Config::defaults_in(dir.path()).expect("default configuration is valid");
     cfg.listen = "127.0.0.1:0".parse().expect("addr");
     let resources = Backend::from_env().prepare(&mut cfg, dir.path()).await;
+    // A small reserve, so that a test machine with little free disk still runs the suite;
+    // the reserve itself is tested on its own.
+    cfg.uploads.disk_reserve = relais::domain::ByteSize::from_bytes(64 * 1024 * 1024);
     adjust(&mut cfg);
 
     let db = relais::app::open_database(&cfg)
