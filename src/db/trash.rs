@@ -199,11 +199,40 @@ pub async fn delete_item(tx: &mut Tx, entry: &Entry) -> Result<(), DbError> {
                 .await?;
         }
         "client" => {
-            sqlx::query("DELETE FROM users WHERE id = $1 AND deleted_at = $2")
+            // Quotes, invoices and payments the quote site mirrored are kept (French law
+            // keeps invoices ten years) and point to the account: then the account stays
+            // as a nameless, unusable row, its personal data erased; otherwise it goes.
+            let (billed,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM integration_clients WHERE user_id = $1")
+                .bind(&entry.item_id)
+                .fetch_one(&mut **tx)
+                .await?;
+            if billed > 0 {
+                sqlx::query(
+                    "UPDATE users SET email = 'erased-' || id || '@invalid', name = 'Client effacé', \
+                     password_hash = NULL, totp_secret = NULL \
+                     WHERE id = $1 AND deleted_at = $2",
+                )
                 .bind(&entry.item_id)
                 .bind(entry.deleted_at)
                 .execute(&mut **tx)
                 .await?;
+                for sql in [
+                    "DELETE FROM sessions WHERE user_id = $1",
+                    "DELETE FROM api_tokens WHERE user_id = $1",
+                    "DELETE FROM account_links WHERE user_id = $1",
+                    "DELETE FROM recovery_codes WHERE user_id = $1",
+                    "DELETE FROM email_changes WHERE user_id = $1",
+                    "DELETE FROM transfers WHERE client_id = $1",
+                ] {
+                    sqlx::query(sql).bind(&entry.item_id).execute(&mut **tx).await?;
+                }
+            } else {
+                sqlx::query("DELETE FROM users WHERE id = $1 AND deleted_at = $2")
+                    .bind(&entry.item_id)
+                    .bind(entry.deleted_at)
+                    .execute(&mut **tx)
+                    .await?;
+            }
         }
         _ => {}
     }

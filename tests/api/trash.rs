@@ -464,3 +464,55 @@ async fn the_pages_ask_before_deleting_naming_what_goes_and_the_trash_page_resto
     let en = browser.get("/studio/trash", None).await;
     assert!(en.body.contains("Trash") && en.body.contains("Restore"), "{}", en.body);
 }
+
+#[tokio::test]
+async fn a_purged_client_with_invoices_keeps_the_invoices_and_loses_everything_personal() {
+    let app = spawn_app().await;
+    let (anne, _bob, studio, _delivery) = setup(&app).await;
+    let anne_id = client_id(&app, "anne@example.fr").await;
+    // As the quote site leaves it: the client's record and an invoice.
+    for (sql, binds) in [
+        (
+            "INSERT INTO integration_clients (ext_id, user_id, version, digest, created_at, updated_at) \
+             VALUES ('c-42', $1, 1, 'd', 0, 0)",
+            vec![anne_id.clone()],
+        ),
+        (
+            "INSERT INTO invoices (ext_id, client_ext_id, number, status, total, currency, version, digest, \
+             created_at, updated_at) VALUES ('f-1', 'c-42', 'F2026-001', 'issued', 180000, 'EUR', 1, 'd', 0, 0)",
+            vec![],
+        ),
+    ] {
+        let mut query = sqlx::query(sql);
+        for b in binds {
+            query = query.bind(b);
+        }
+        query.execute(app.state.db.pool()).await.expect("insert");
+    }
+    assert_eq!(
+        studio
+            .call(Method::DELETE, &format!("/api/v1/clients/{anne_id}"), None)
+            .await
+            .status,
+        204
+    );
+    app.clock().advance(std::time::Duration::from_secs(31 * 24 * 3600));
+    assert_eq!(relais::trash::purge_due(&app.state).await.expect("purge"), 1);
+
+    let (email, name, password): (String, String, Option<String>) =
+        sqlx::query_as("SELECT email, name, password_hash FROM users WHERE id = $1")
+            .bind(&anne_id)
+            .fetch_one(app.state.db.pool())
+            .await
+            .expect("the row stays for the invoices");
+    assert!(email.starts_with("erased-") && !email.contains("anne"), "{email}");
+    assert_eq!((name.as_str(), password), ("Client effacé", None));
+    let (invoices,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM invoices WHERE client_ext_id = 'c-42'")
+        .fetch_one(app.state.db.pool())
+        .await
+        .expect("count");
+    assert_eq!(invoices, 1, "the invoice is kept");
+    assert_eq!(anne.call(Method::GET, "/api/v1/transfers", None).await.status, 401);
+    let left = objects(&app).await;
+    assert_eq!(left.len(), 1, "only Bob's file: {left:?}");
+}
