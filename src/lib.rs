@@ -16,6 +16,7 @@ pub mod disk;
 pub mod domain;
 pub mod downloads;
 pub mod error;
+pub mod gdpr;
 pub mod http;
 pub mod i18n;
 pub mod integration;

@@ -13,7 +13,23 @@ use crate::state::AppState;
 /// Chunks waiting between the producer and the client.
 const IN_FLIGHT: usize = 4;
 
-pub fn stream<T: Send + Sync + 'static>(state: AppState, plan: Plan<(BlobKey, T)>) -> ByteStream {
+/// Where an entry's bytes come from: an object, or bytes made for this archive (the data
+/// file of a client's export).
+pub enum Source {
+    Object(BlobKey),
+    Inline(bytes::Bytes),
+}
+
+impl std::fmt::Display for Source {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Source::Object(key) => write!(f, "{key}"),
+            Source::Inline(_) => f.write_str("(made for this archive)"),
+        }
+    }
+}
+
+pub fn stream<T: Send + Sync + 'static>(state: AppState, plan: Plan<(Source, T)>) -> ByteStream {
     let (tx, rx) = mpsc::channel::<Result<bytes::Bytes, BlobError>>(IN_FLIGHT);
     let producer = async move {
         let mut crcs = Vec::with_capacity(plan.entries.len());
@@ -21,16 +37,19 @@ pub fn stream<T: Send + Sync + 'static>(state: AppState, plan: Plan<(BlobKey, T)
             if tx.send(Ok(plan.local_header(entry))).await.is_err() {
                 return; // the client went away
             }
-            let mut read = match state.blobs.get(&entry.source.0, None).await {
-                Ok(read) => read,
-                Err(e) => {
-                    let _ = tx.send(Err(e)).await;
-                    return;
-                }
+            let mut body = match &entry.source.0 {
+                Source::Object(key) => match state.blobs.get(key, None).await {
+                    Ok(read) => read.body,
+                    Err(e) => {
+                        let _ = tx.send(Err(e)).await;
+                        return;
+                    }
+                },
+                Source::Inline(bytes) => futures_util::stream::once(std::future::ready(Ok(bytes.clone()))).boxed(),
             };
             let mut crc = crc32fast::Hasher::new();
             let mut sent = 0u64;
-            while let Some(chunk) = read.body.next().await {
+            while let Some(chunk) = body.next().await {
                 let chunk = match chunk {
                     Ok(c) => c,
                     Err(e) => {

@@ -99,7 +99,7 @@ pub async fn archive_plan(
     state: &AppState,
     transfer: crate::domain::TransferId,
     threshold: u64,
-) -> Result<zip::Plan<(relais_storage::BlobKey, FileId)>, AppError> {
+) -> Result<zip::Plan<(archive::Source, FileId)>, AppError> {
     let files: Vec<FileRecord> = db::files::list_for_transfer(state.db.pool(), transfer)
         .await?
         .into_iter()
@@ -114,7 +114,7 @@ pub async fn archive_plan(
                 name,
                 f.size.unwrap_or_default(),
                 f.stored_at.unwrap_or(f.created_at),
-                (keys::file(f.id.uuid()), f.id),
+                (archive::Source::Object(keys::file(f.id.uuid())), f.id),
             )
         })
         .collect();

@@ -195,3 +195,23 @@ pub async fn archive(
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
     Ok(response)
 }
+
+/// `GET /api/v1/clients/{id}/export` (studio): everything Relais holds about one client,
+/// as one ZIP streamed like any archive (the data file first, then their files).
+pub async fn client_export(
+    State(state): State<AppState>,
+    super::auth::Studio(_): super::auth::Studio,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let id = crate::domain::UserId::parse(&id).ok_or(AppError::NotFound)?;
+    let (name, plan) = crate::gdpr::export(&state, id).await?;
+    let total = plan.total_len;
+    let body = downloads::archive::stream(state.clone(), plan);
+    let mut response = Response::new(Body::from_stream(body));
+    let h = response.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/zip"));
+    h.insert(header::CONTENT_LENGTH, HeaderValue::from(total));
+    h.insert(header::CONTENT_DISPOSITION, header_value(&attachment(&name))?);
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
+    Ok(response)
+}

@@ -88,6 +88,7 @@ pub fn router(state: AppState) -> Router {
         .route("/clients", get(clients::list).post(clients::create))
         .route("/clients/{id}", patch(clients::update).delete(trash::delete_client))
         .route("/clients/{id}/invitation", post(clients::reinvite))
+        .route("/clients/{id}/export", get(downloads::client_export))
         .route("/activity", get(activity::list))
         .route("/studio", get(studio::get).patch(studio::update))
         .route("/billing", get(billing::statement))

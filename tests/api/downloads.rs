@@ -33,7 +33,7 @@ fn python() -> String {
 }
 
 /// Opens a ZIP with Python's zipfile: every member's name and SHA-256, after `testzip`.
-fn read_zip(path: &std::path::Path) -> BTreeMap<String, String> {
+pub(crate) fn read_zip(path: &std::path::Path) -> BTreeMap<String, String> {
     let script = "import hashlib, json, sys, zipfile\n\
         z = zipfile.ZipFile(sys.argv[1])\n\
         assert z.testzip() is None\n\

@@ -516,3 +516,80 @@ async fn a_purged_client_with_invoices_keeps_the_invoices_and_loses_everything_p
     let left = objects(&app).await;
     assert_eq!(left.len(), 1, "only Bob's file: {left:?}");
 }
+
+#[tokio::test]
+async fn the_studio_exports_everything_about_one_client_and_nothing_about_another() {
+    let app = spawn_app().await;
+    let (anne, bob, studio, delivery) = setup(&app).await;
+    let anne_id = client_id(&app, "anne@example.fr").await;
+    assert_eq!(
+        anne.call(Method::GET, &format!("/api/v1/clients/{anne_id}/export"), None)
+            .await
+            .status,
+        403
+    );
+    let answer = studio
+        .request(Method::GET, &format!("/api/v1/clients/{anne_id}/export"))
+        .send()
+        .await
+        .expect("export");
+    assert_eq!(answer.status(), 200);
+    assert!(
+        answer.headers()["content-disposition"]
+            .to_str()
+            .expect("ascii")
+            .contains("attachment")
+    );
+    let announced: u64 = answer.headers()["content-length"]
+        .to_str()
+        .expect("len")
+        .parse()
+        .expect("number");
+    let bytes = answer.bytes().await.expect("zip");
+    assert_eq!(bytes.len() as u64, announced);
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("export.zip");
+    std::fs::write(&path, &bytes).expect("write");
+    let members = crate::downloads::read_zip(&path);
+
+    // Every file of hers, byte-exact, and none of Bob's.
+    let mut expected = Vec::new();
+    for transfer in anne.transfer_ids().await {
+        for f in anne.files(&transfer).await {
+            expected.push((
+                f["name"].as_str().expect("name").to_owned(),
+                f["sha256"].as_str().expect("sha").to_owned(),
+            ));
+        }
+    }
+    assert_eq!(expected.len(), 3, "{expected:?}");
+    for (name, sha) in &expected {
+        assert!(
+            members
+                .iter()
+                .any(|(member, digest)| member.ends_with(name.as_str()) && digest == sha),
+            "{name} in {members:?}"
+        );
+    }
+    assert!(!members.keys().any(|m| m.contains("bob")), "{members:?}");
+    assert_eq!(members.len(), 4, "the data file and her three files: {members:?}");
+
+    // The data file says who she is and what she has, and nothing of Bob.
+    let script = "import sys, zipfile\nprint(zipfile.ZipFile(sys.argv[1]).read('donnees-data.json').decode())";
+    let out = std::process::Command::new("python3")
+        .args(["-c", script])
+        .arg(&path)
+        .output()
+        .expect("python");
+    let data: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(data["account"]["email"], "anne@example.fr");
+    assert!(
+        data["transfers"]
+            .as_array()
+            .expect("transfers")
+            .iter()
+            .any(|t| t["id"] == delivery.as_str())
+    );
+    assert!(!data.to_string().contains("bob@example.fr"));
+    let _ = bob;
+}

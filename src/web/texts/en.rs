@@ -159,6 +159,7 @@ pub static EN: Texts = Texts {
     confirm_delete_client: "Move {name} to the trash, with their account and {count} ({size})? They will no longer be able to log in; you can restore everything for {days} days.",
     delete_transfer: "Move to the trash",
     delete_client: "Delete this client",
+    export_client: "Export their data (ZIP)",
     trash_title: "Trash",
     trash_intro: "What was deleted stays here, hidden from everyone, until the date shown; then its files are erased for good.",
     trash_empty: "The trash is empty.",

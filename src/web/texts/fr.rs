@@ -159,6 +159,7 @@ pub static FR: Texts = Texts {
     confirm_delete_client: "Mettre {name} à la corbeille, avec son compte et {count} ({size}) ? Il ne pourra plus se connecter ; vous pourrez tout restaurer pendant {days} jours.",
     delete_transfer: "Mettre à la corbeille",
     delete_client: "Supprimer ce client",
+    export_client: "Exporter ses données (ZIP)",
     trash_title: "Corbeille",
     trash_intro: "Ce qui a été supprimé reste ici, invisible pour tous, jusqu’à la date indiquée ; ensuite les fichiers sont effacés définitivement.",
     trash_empty: "La corbeille est vide.",

@@ -174,6 +174,7 @@ pub struct Texts {
     pub confirm_delete_client: &'static str,
     pub delete_transfer: &'static str,
     pub delete_client: &'static str,
+    pub export_client: &'static str,
     pub trash_title: &'static str,
     pub trash_intro: &'static str,
     pub trash_empty: &'static str,
