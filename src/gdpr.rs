@@ -12,6 +12,9 @@ use crate::downloads::zip::{self, Plan};
 use crate::error::AppError;
 use crate::state::AppState;
 
+/// A download receipt as exported: file, transfer, kind, bytes, complete, when.
+type Receipt = (Option<String>, Option<String>, String, i64, i64, i64);
+
 /// The name of the data file, first in the archive.
 pub const DATA_FILE: &str = "donnees-data.json";
 
@@ -41,7 +44,7 @@ pub async fn export(state: &AppState, client: UserId) -> Result<(String, Plan<(S
             "expires_at": transfer.expires_at, "files": listed,
         }));
     }
-    let downloads: Vec<(Option<String>, Option<String>, String, i64, i64, i64)> = sqlx::query_as(
+    let downloads: Vec<Receipt> = sqlx::query_as(
         "SELECT file_id, transfer_id, kind, bytes_sent, complete, started_at FROM downloads \
          WHERE user_id = $1 ORDER BY started_at",
     )
