@@ -24,6 +24,11 @@ pub async fn delete_file(state: &AppState, caller: &User, id: FileId) -> Result<
     if caller.role == Role::Client && (transfer.direction != Direction::Inbound || file.uploader != Some(caller.id)) {
         return Err(AppError::Forbidden);
     }
+    trash_file(state, Some(caller.id), &file).await
+}
+
+async fn trash_file(state: &AppState, by: Option<UserId>, file: &db::files::FileRecord) -> Result<Entry, AppError> {
+    let id = file.id;
     let now = state.clock.now_ms();
     let mut tx = state.db.begin().await?;
     if !db::trash::stamp_file(&mut tx, id, now).await? {
@@ -36,7 +41,7 @@ pub async fn delete_file(state: &AppState, caller: &User, id: FileId) -> Result<
         &id.to_db(),
         &file.name,
         (1, size),
-        caller.id,
+        by,
         now,
         purge_after(state, now),
     )
@@ -62,6 +67,15 @@ pub async fn delete_transfer(state: &AppState, caller: &User, id: TransferId) ->
                 .into(),
         });
     }
+    trash_transfer(state, Some(caller.id), &transfer).await
+}
+
+async fn trash_transfer(
+    state: &AppState,
+    by: Option<UserId>,
+    transfer: &db::transfers::Transfer,
+) -> Result<Entry, AppError> {
+    let id = transfer.id;
     let now = state.clock.now_ms();
     let mut tx = state.db.begin().await?;
     let weight = db::trash::weight(&mut tx, db::trash::FILES_OF_TRANSFER, &id.to_db()).await?;
@@ -74,7 +88,7 @@ pub async fn delete_transfer(state: &AppState, caller: &User, id: TransferId) ->
         &id.to_db(),
         &transfer.title,
         weight,
-        caller.id,
+        by,
         now,
         purge_after(state, now),
     )
@@ -106,7 +120,7 @@ pub async fn delete_client(state: &AppState, caller: &User, id: UserId) -> Resul
         &id.to_db(),
         &client.name,
         weight,
-        caller.id,
+        Some(caller.id),
         now,
         purge_after(state, now),
     )
@@ -159,4 +173,34 @@ pub async fn purge_due(state: &AppState) -> Result<u64, AppError> {
         purged += 1;
     }
     Ok(purged)
+}
+
+/// The studio's optional retention rules, run by the housekeeping: deliveries
+/// `retention.delivery_days` after they expired, and inbound files
+/// `retention.inbound_days` after the studio downloaded them whole, go to the trash (and
+/// from there, after its grace period, for good). Returns how many items went.
+pub async fn apply_retention(state: &AppState) -> Result<u64, AppError> {
+    let now = state.clock.now_ms();
+    let mut moved = 0;
+    if let Some(days) = state.cfg.retention.delivery_days {
+        let before = now - i64::from(days) * DAY_MS;
+        for id in db::trash::expired_deliveries(state.db.pool(), before).await? {
+            let Some(transfer) = db::transfers::find(state.db.pool(), id).await? else {
+                continue;
+            };
+            trash_transfer(state, None, &transfer).await?;
+            moved += 1;
+        }
+    }
+    if let Some(days) = state.cfg.retention.inbound_days {
+        let before = now - i64::from(days) * DAY_MS;
+        for id in db::trash::inbound_downloaded_before(state.db.pool(), before).await? {
+            let Some(file) = db::files::find(state.db.pool(), id).await? else {
+                continue;
+            };
+            trash_file(state, None, &file).await?;
+            moved += 1;
+        }
+    }
+    Ok(moved)
 }

@@ -45,6 +45,7 @@ pub struct Config {
     /// Days a deleted file, transfer or client stays in the trash before its objects and
     /// rows are removed for good.
     pub trash_days: u32,
+    pub retention: RetentionConfig,
     /// Web origins (`https://studio.example.fr`) whose pages may call the API from a
     /// browser with a bearer token, e.g. an upload form on the studio's own site.
     pub cors_origins: Vec<String>,
@@ -240,6 +241,15 @@ impl fmt::Display for BackupTarget {
             Self::S3 { bucket, prefix } => write!(f, "s3://{bucket}/{prefix}"),
         }
     }
+}
+
+/// Optional rules that move old things to the trash by themselves. Off by default.
+#[derive(Debug, Clone, Default)]
+pub struct RetentionConfig {
+    /// Deliveries go this many days after they expired.
+    pub delivery_days: Option<u32>,
+    /// Inbound files go this many days after the studio downloaded them whole.
+    pub inbound_days: Option<u32>,
 }
 
 /// Why the configuration was refused.

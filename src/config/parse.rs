@@ -113,6 +113,20 @@ pub(super) fn read(r: &mut Reader) -> Option<Config> {
             },
         )
         .unwrap_or(30);
+    let mut days = |key: &str| {
+        r.parse(
+            key,
+            "a whole number of days from 1 to 3650 (leave it out to keep for ever)",
+            |s| match s.parse::<u32>() {
+                Ok(n) if (1..=3650).contains(&n) => Ok(n),
+                _ => Err("out of range".into()),
+            },
+        )
+    };
+    let retention = super::RetentionConfig {
+        delivery_days: days("retention.delivery_days"),
+        inbound_days: days("retention.inbound_days"),
+    };
     let behind_proxy = r.bool("behind_proxy").unwrap_or(false);
     let cors_origins = r.list("cors_origins").unwrap_or_default();
     for origin in &cors_origins {
@@ -158,6 +172,7 @@ pub(super) fn read(r: &mut Reader) -> Option<Config> {
         http,
         backup,
         trash_days,
+        retention,
         cors_origins,
         node_name,
         behind_proxy,

@@ -113,7 +113,7 @@ pub async fn insert(
     item: &str,
     label: &str,
     (files, bytes): (i64, i64),
-    by: UserId,
+    by: Option<UserId>,
     at: Millis,
     purge_after: Millis,
 ) -> Result<String, DbError> {
@@ -128,7 +128,7 @@ pub async fn insert(
     .bind(label)
     .bind(files)
     .bind(bytes)
-    .bind(by.to_db())
+    .bind(by.map(|u| u.to_db()))
     .bind(at)
     .bind(purge_after)
     .execute(&mut **tx)
@@ -245,4 +245,40 @@ pub async fn delete_item(tx: &mut Tx, entry: &Entry) -> Result<(), DbError> {
     .execute(&mut **tx)
     .await?;
     Ok(())
+}
+
+/// Published deliveries that expired before `before`, not yet in the trash.
+pub async fn expired_deliveries<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    before: Millis,
+) -> Result<Vec<TransferId>, DbError> {
+    let rows: Vec<(String,)> = sqlx::query_as(
+        "SELECT id FROM transfers WHERE direction = 'delivery' AND deleted_at IS NULL \
+         AND expires_at IS NOT NULL AND expires_at < $1 LIMIT 200",
+    )
+    .bind(before)
+    .fetch_all(ex)
+    .await?;
+    Ok(rows.into_iter().filter_map(|(id,)| TransferId::parse(&id)).collect())
+}
+
+/// Files of inbound transfers the studio downloaded whole before `before` (and not since
+/// deleted): the studio has them.
+pub async fn inbound_downloaded_before<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    before: Millis,
+) -> Result<Vec<FileId>, DbError> {
+    let rows: Vec<(String,)> = sqlx::query_as(
+        "SELECT f.id FROM files f JOIN transfers t ON t.id = f.transfer_id \
+         WHERE t.direction = 'inbound' AND f.deleted_at IS NULL AND t.deleted_at IS NULL \
+         AND EXISTS (SELECT 1 FROM downloads d JOIN users u ON u.id = d.user_id \
+                     WHERE d.file_id = f.id AND d.complete = 1 AND u.role = 'studio') \
+         AND NOT EXISTS (SELECT 1 FROM downloads d JOIN users u ON u.id = d.user_id \
+                     WHERE d.file_id = f.id AND d.complete = 1 AND u.role = 'studio' AND d.started_at >= $1) \
+         LIMIT 500",
+    )
+    .bind(before)
+    .fetch_all(ex)
+    .await?;
+    Ok(rows.into_iter().filter_map(|(id,)| FileId::parse(&id)).collect())
 }

@@ -75,6 +75,11 @@ pub async fn run(state: AppState, shutdown: CancellationToken) {
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "housekeeping failed; will try again"),
         }
+        match crate::trash::apply_retention(&state).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(moved = n, "retention rules moved old things to the trash"),
+            Err(e) => tracing::warn!(error = %e, "applying the retention rules failed; will try again"),
+        }
         match crate::trash::purge_due(&state).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(purged = n, "trash emptied of what was past its time"),

@@ -593,3 +593,111 @@ async fn the_studio_exports_everything_about_one_client_and_nothing_about_anothe
     assert!(!data.to_string().contains("bob@example.fr"));
     let _ = bob;
 }
+
+#[tokio::test]
+async fn retention_rules_move_old_deliveries_and_fetched_files_to_the_trash_and_say_so() {
+    let app = crate::helpers::spawn_app_with(|cfg| {
+        cfg.retention.delivery_days = Some(10);
+        cfg.retention.inbound_days = Some(20);
+    })
+    .await;
+    let (anne, _bob, studio, delivery) = setup(&app).await;
+    // The delivery expires in a day; Anne's song is fetched whole by the studio.
+    let tomorrow = app.clock().now_ms() + 24 * 3600 * 1000;
+    let published = studio
+        .call(
+            Method::PUT,
+            &format!("/api/v1/transfers/{delivery}/publication"),
+            Some(json!({"expires_at": tomorrow})),
+        )
+        .await;
+    assert_eq!(published.status, 200, "{:?}", published.body);
+    let song = anne
+        .all_files()
+        .await
+        .into_iter()
+        .find(|f| f["name"] == "musique.flac")
+        .expect("song");
+    let song = song["id"].as_str().expect("id").to_owned();
+    let fetched = studio
+        .request(Method::GET, &format!("/api/v1/files/{song}/content"))
+        .send()
+        .await
+        .expect("get");
+    fetched.bytes().await.expect("whole");
+    // Bob's file is never fetched: it stays whatever its age.
+    crate::helpers::eventually("the studio's complete download receipt", || {
+        let pool = app.state.db.pool().clone();
+        let song = song.clone();
+        async move {
+            let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM downloads WHERE file_id = $1 AND complete = 1")
+                .bind(song)
+                .fetch_one(&pool)
+                .await
+                .ok()?;
+            (n > 0).then_some(())
+        }
+    })
+    .await;
+
+    assert_eq!(
+        relais::trash::apply_retention(&app.state).await.expect("rules"),
+        0,
+        "nothing is old yet"
+    );
+    app.clock().advance(std::time::Duration::from_secs(12 * 24 * 3600));
+    assert_eq!(
+        relais::trash::apply_retention(&app.state).await.expect("rules"),
+        1,
+        "the delivery, 11 days after"
+    );
+    assert_eq!(
+        anne.call(Method::GET, &format!("/api/v1/transfers/{delivery}"), None)
+            .await
+            .status,
+        404
+    );
+    app.clock().advance(std::time::Duration::from_secs(10 * 24 * 3600));
+    assert_eq!(
+        relais::trash::apply_retention(&app.state).await.expect("rules"),
+        1,
+        "the song, 22 days after"
+    );
+    let trash = studio.call(Method::GET, "/api/v1/trash", None).await;
+    let kinds: Vec<(&str, &str)> = trash
+        .body
+        .as_array()
+        .expect("list")
+        .iter()
+        .map(|e| (e["kind"].as_str().unwrap_or(""), e["label"].as_str().unwrap_or("")))
+        .collect();
+    assert_eq!(kinds, vec![("file", "musique.flac"), ("transfer", "Photos du mariage")]);
+    assert!(
+        trash.body[0]["deleted_by"].is_null(),
+        "moved by the rules, not by a person"
+    );
+    assert_eq!(bob_files(&app).await, 1, "Bob's file, never fetched, stays");
+
+    // The settings page says what the rules remove.
+    let (_, secret) = app.create_studio("owner@example.fr", "correct horse battery").await;
+    let browser = crate::pages::Browser::new(&app);
+    browser
+        .login(
+            "owner@example.fr",
+            "correct horse battery",
+            Some(app.totp_code(&secret, 0)),
+        )
+        .await;
+    let page = browser.get("/studio/settings", Some("fr")).await;
+    assert!(page.body.contains("10 jours après leur expiration"), "{}", page.body);
+    assert!(page.body.contains("20 jours après que vous les avez téléchargés"));
+    assert!(page.body.contains("30 jours dans la corbeille"));
+}
+
+async fn bob_files(app: &TestApp) -> usize {
+    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM files WHERE name = 'bob.pdf' AND deleted_at IS NULL")
+        .fetch_one(app.state.db.pool())
+        .await
+        .expect("count");
+    n as usize
+}

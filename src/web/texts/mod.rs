@@ -176,6 +176,12 @@ pub struct Texts {
     pub delete_client: &'static str,
     pub export_client: &'static str,
     pub trash_title: &'static str,
+    pub retention_title: &'static str,
+    /// `{days}` in each.
+    pub retention_trash: &'static str,
+    pub retention_deliveries: &'static str,
+    pub retention_inbound: &'static str,
+    pub retention_none: &'static str,
     pub trash_intro: &'static str,
     pub trash_empty: &'static str,
     pub trash_kind_file: &'static str,
