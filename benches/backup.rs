@@ -128,6 +128,8 @@ async fn main() {
     let big_mib = arg(&args, "--big-mib", 1024);
     let small = arg(&args, "--small", 10_000);
     let place = tempfile::tempdir().expect("dir");
+    // Copies and backups go beside the data, on the same disk, never inside it.
+    let beside = tempfile::tempdir().expect("dir");
     let mut cfg = Config::defaults_in(place.path()).expect("defaults");
     std::fs::create_dir_all(&cfg.data_dir).expect("data dir");
     let db = relais::app::open_database(&cfg).await.expect("database");
@@ -144,18 +146,18 @@ async fn main() {
     fill(&cfg, &db, blobs.as_ref(), &vec![each; 32]).await;
     let total = (each * 32) as f64;
     // Warm the page cache once, so that neither side pays for the first read alone.
-    let warm = tempfile::tempdir_in(place.path()).expect("dir");
+    let warm = tempfile::tempdir_in(beside.path()).expect("dir");
     plain_copy(&root, warm.path());
     drop(warm);
     let (mut copy_s, mut backup_s) = (Vec::new(), Vec::new());
     for _ in 0..runs {
-        let to = tempfile::tempdir_in(place.path()).expect("dir");
+        let to = tempfile::tempdir_in(beside.path()).expect("dir");
         let started = Instant::now();
         plain_copy(&root, to.path());
         copy_s.push(started.elapsed().as_secs_f64());
         drop(to);
 
-        let to = tempfile::tempdir_in(place.path()).expect("dir");
+        let to = tempfile::tempdir_in(beside.path()).expect("dir");
         let target = relais::backup::Target::open(&BackupTarget::Dir(to.path().join("b")), &cfg).expect("target");
         let started = Instant::now();
         relais::backup::run::backup(&cfg, &db, blobs.as_ref(), &target, &clock)
@@ -176,7 +178,7 @@ async fn main() {
 
     // 2. Nothing new, over `small` more objects (4 KiB each).
     fill(&cfg, &db, blobs.as_ref(), &vec![4096; small]).await;
-    let to = tempfile::tempdir_in(place.path()).expect("dir");
+    let to = tempfile::tempdir_in(beside.path()).expect("dir");
     let target = relais::backup::Target::open(&BackupTarget::Dir(to.path().join("b")), &cfg).expect("target");
     let started = Instant::now();
     relais::backup::run::backup(&cfg, &db, blobs.as_ref(), &target, &clock)
