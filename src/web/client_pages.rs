@@ -128,6 +128,10 @@ pub struct Card {
     /// them something (a file still arriving, or one that failed).
     pub show_status: bool,
     pub downloadable: bool,
+    pub id: String,
+    /// The question asked before the client takes back a file they sent; `None` for
+    /// what they cannot remove (what the studio gave them).
+    pub remove_confirm: Option<String>,
 }
 
 pub fn status_text(t: &Texts, status: FileStatus) -> (&'static str, &'static str) {
@@ -212,6 +216,8 @@ fn card(t: &Texts, locale: Locale, f: &FileRecord, variants: &[VariantRow]) -> C
         status_class,
         show_status: matches!(f.status, FileStatus::Uploading | FileStatus::Failed),
         downloadable: f.has_bytes(),
+        id: f.id.to_string(),
+        remove_confirm: None,
     }
 }
 
@@ -261,12 +267,21 @@ pub async fn delivery(
     let cards: Vec<Card> = files
         .iter()
         .map(|f| {
-            card(
+            let mut card = card(
                 t,
                 viewer.locale,
                 f,
                 variants.get(&f.id.to_string()).map_or(&[][..], Vec::as_slice),
-            )
+            );
+            // What they sent is theirs to take back; what the studio gave them is not.
+            if transfer.direction == Direction::Inbound && f.uploader == Some(user.id) {
+                card.remove_confirm = Some(
+                    t.confirm_remove_sent
+                        .replace("{name}", &f.name)
+                        .replace("{size}", &card.size),
+                );
+            }
+            card
         })
         .collect();
     let totals = files

@@ -701,3 +701,27 @@ async fn bob_files(app: &TestApp) -> usize {
         .expect("count");
     n as usize
 }
+
+#[tokio::test]
+async fn a_client_takes_back_only_what_they_sent_from_their_pages() {
+    let app = spawn_app().await;
+    let (anne, _bob, _studio, delivery) = setup(&app).await;
+    let inbound = anne
+        .transfer_ids()
+        .await
+        .into_iter()
+        .find(|t| *t != delivery)
+        .expect("inbound");
+    let browser = crate::pages::Browser::new(&app);
+    browser.login("anne@example.fr", "correct horse battery", None).await;
+    let own = browser.get(&format!("/deliveries/{inbound}"), Some("fr")).await;
+    assert_eq!(own.status, 200);
+    assert!(own.body.contains("Retirer « musique.flac »"), "{}", own.body);
+    assert!(own.body.contains("data-action=\"DELETE /api/v1/files/"));
+    let given = browser.get(&format!("/deliveries/{delivery}"), Some("fr")).await;
+    assert_eq!(given.status, 200);
+    assert!(
+        !given.body.contains("DELETE /api/v1/files/"),
+        "nothing the studio gave can be removed"
+    );
+}

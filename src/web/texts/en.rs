@@ -159,6 +159,8 @@ pub static EN: Texts = Texts {
     confirm_delete_client: "Move {name} to the trash, with their account and {count} ({size})? They will no longer be able to log in; you can restore everything for {days} days.",
     delete_transfer: "Move to the trash",
     delete_client: "Delete this client",
+    confirm_remove_sent: "Take “{name}” ({size}) back from what you sent? The studio will no longer see it.",
+    remove_sent: "Take back",
     export_client: "Export their data (ZIP)",
     trash_title: "Trash",
     retention_title: "Retention",

@@ -159,6 +159,8 @@ pub static FR: Texts = Texts {
     confirm_delete_client: "Mettre {name} à la corbeille, avec son compte et {count} ({size}) ? Il ne pourra plus se connecter ; vous pourrez tout restaurer pendant {days} jours.",
     delete_transfer: "Mettre à la corbeille",
     delete_client: "Supprimer ce client",
+    confirm_remove_sent: "Retirer « {name} » ({size}) de vos envois ? Le studio ne le verra plus.",
+    remove_sent: "Retirer",
     export_client: "Exporter ses données (ZIP)",
     trash_title: "Corbeille",
     retention_title: "Conservation",

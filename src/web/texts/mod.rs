@@ -174,6 +174,9 @@ pub struct Texts {
     pub confirm_delete_client: &'static str,
     pub delete_transfer: &'static str,
     pub delete_client: &'static str,
+    /// `{name}`, `{size}`: a client takes back a file they sent.
+    pub confirm_remove_sent: &'static str,
+    pub remove_sent: &'static str,
     pub export_client: &'static str,
     pub trash_title: &'static str,
     pub retention_title: &'static str,
