@@ -283,6 +283,9 @@ struct ClientPage {
     deliveries: Vec<DeliveryRow>,
     billing: super::billing_pages::BillingView,
     delete_confirm: String,
+    /// The quota in GB as the form shows it ("" for none), and in words.
+    quota_value: String,
+    quota_text: String,
 }
 
 pub(super) fn delivery_state(t: &Texts, transfer: &db::transfers::Transfer, now: i64) -> (&'static str, &'static str) {
@@ -341,7 +344,22 @@ pub async fn client(
         .replace("{count}", &t.files_count(count as usize))
         .replace("{size}", &i18n::size(locale, bytes))
         .replace("{days}", &state.cfg.trash_days.to_string());
+    let quota = db::users::quota(state.db.pool(), client.id).await?;
+    // In GB as every size on the pages (10⁹ bytes).
+    let quota_value = quota
+        .map(|q| {
+            let text = format!("{}", (q as f64 / 1e9 * 100.0).round() / 100.0);
+            if locale == Locale::Fr {
+                text.replace('.', ",")
+            } else {
+                text
+            }
+        })
+        .unwrap_or_default();
+    let quota_text = quota.map_or_else(|| t.quota_none.to_owned(), |q| i18n::size(locale, q));
     render(ClientPage {
+        quota_value,
+        quota_text,
         delete_confirm,
         billing: super::billing_pages::BillingView::new(t, locale, &statement),
         chrome: viewer.chrome("clients", client.name.clone()),

@@ -49,6 +49,18 @@ test('the studio deletes a delivery from its page and restores it from the trash
     assert.match(asked, /Mettre « Photos du mariage » à la corbeille, avec 2 fichiers \(.+\)/)
     assert.equal(await studio.getByText('Photos du mariage').count(), 0, 'gone from the client page')
 
+    // The quota, in GB as the pages show sizes: set, shown, and enforced by the API.
+    await studio.locator('form[data-quota] input[name="quota"]').fill('0.5')
+    await studio.locator('form[data-quota] button[type="submit"]').click()
+    await eventually(async () => (await studio.locator('form[data-quota]').innerText()).includes('500'), 'the quota shown')
+    await screenshot(studio, 'client-quota-fr-desktop')
+    const anneToken = apiToken(relais, 'anne@example.fr')
+    const tooBig = await fetch(`${relais.base}/api/v1/uploads`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${anneToken}`, 'Tus-Resumable': '1.0.0', 'Upload-Length': String(600 * 1024 * 1024) },
+    })
+    assert.equal(tooBig.status, 413, 'past the quota, refused before any byte')
+
     await studio.goto(`${relais.base}/studio/trash`)
     const row = studio.locator('tr[data-trash]')
     assert.equal(await row.count(), 1)

@@ -56,6 +56,9 @@ function fieldsOf(form) {
     } else if (el.dataset.type === 'date-ms') {
       // A calendar day means "until the end of that day", in the reader's time zone.
       data[el.name] = el.value ? new Date(`${el.value}T23:59:59`).getTime() : null
+    } else if (el.dataset.type === 'gb-bytes') {
+      // Sizes are read in GB as the pages show them (10⁹ bytes); empty means none.
+      data[el.name] = el.value.trim() === '' ? null : Math.round(Number(el.value.replace(',', '.')) * 1e9)
     } else if (el.dataset.optional !== undefined && el.value.trim() === '') {
       continue
     } else {

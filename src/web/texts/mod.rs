@@ -178,6 +178,9 @@ pub struct Texts {
     pub confirm_remove_sent: &'static str,
     pub remove_sent: &'static str,
     pub export_client: &'static str,
+    pub quota_label: &'static str,
+    pub quota_none: &'static str,
+    pub quota_hint: &'static str,
     pub trash_title: &'static str,
     pub retention_title: &'static str,
     /// `{days}` in each.
