@@ -95,57 +95,44 @@ pub async fn backup(
     let (mut done, mut done_bytes, mut copied, mut copied_bytes, mut reused) = (0u64, 0u64, 0u64, 0u64, 0u64);
     let mut problems = Vec::new();
     let wanted = std::io::BufReader::new(std::fs::File::open(&wanted_path).map_err(BackupError::io(&wanted_path))?);
-    for line in wanted.lines() {
-        let line = line.map_err(BackupError::io(&wanted_path))?;
-        let w: Wanted = serde_json::from_str(&line).map_err(|e| BackupError::Damaged(e.to_string()))?;
-        done += 1;
-        done_bytes += w.size;
-        let key = BlobKey::parse(&w.key).map_err(|e| BackupError::Damaged(e.to_string()))?;
-        let sha = match w.sha256 {
-            Some(sha) => sha,
-            // Made before digests were kept: hashed once, and remembered.
-            None => match hash_object(blobs, &key).await {
-                Ok((sha, size)) if size == w.size => {
-                    crate::db::variants::fill_digest(db.pool(), &w.key, &sha).await?;
-                    sha
+    // Several objects travel at once: reading, hashing and writing one object is serial,
+    // and a second core (or a second disk queue) is otherwise idle.
+    let held = &held;
+    let copying: std::sync::Mutex<std::collections::HashSet<String>> = Default::default();
+    let copying = &copying;
+    let wanted_at = wanted_path.as_path();
+    let mut settled = futures_util::stream::iter(wanted.lines())
+        .map(|line| async move {
+            let line = line.map_err(|e| Step::Fatal(BackupError::io(wanted_at)(e)))?;
+            let w: Wanted =
+                serde_json::from_str(&line).map_err(|e| Step::Fatal(BackupError::Damaged(e.to_string())))?;
+            settle(db, blobs, target, held, copying, w).await
+        })
+        .buffer_unordered(PARALLEL_COPIES);
+    while let Some(step) = settled.next().await {
+        match step {
+            Ok(Settled { entry, copied: fresh }) => {
+                done += 1;
+                done_bytes += entry.size;
+                match fresh {
+                    true => {
+                        copied += 1;
+                        copied_bytes += entry.size;
+                    }
+                    false => reused += 1,
                 }
-                Ok((_, size)) => {
-                    problems.push(format!(
-                        "{}: {size} bytes in storage, {} in the database",
-                        w.key, w.size
-                    ));
-                    continue;
-                }
-                Err(e) => {
-                    problems.push(format!("{}: {e}", w.key));
-                    continue;
-                }
-            },
-        };
-        if held.get(&sha) == Some(&w.size) {
-            reused += 1;
-        } else {
-            match copy_verified(blobs, &key, w.size, &sha, target).await {
-                Ok(()) => {
-                    held.insert(sha.clone(), w.size);
-                    copied += 1;
-                    copied_bytes += w.size;
-                }
-                Err(problem) => {
-                    problems.push(format!("{}: {problem}", w.key));
-                    continue;
-                }
+                serde_json::to_writer(&mut manifest, &entry).map_err(|e| BackupError::Damaged(e.to_string()))?;
+                manifest.write_all(b"\n").map_err(BackupError::io(&manifest_path))?;
             }
+            Err(Step::Problem(problem)) => {
+                done += 1;
+                problems.push(problem);
+            }
+            Err(Step::Fatal(e)) => return Err(e),
         }
-        let entry = ManifestEntry {
-            key: w.key,
-            size: w.size,
-            sha256: sha,
-        };
-        serde_json::to_writer(&mut manifest, &entry).map_err(|e| BackupError::Damaged(e.to_string()))?;
-        manifest.write_all(b"\n").map_err(BackupError::io(&manifest_path))?;
         progress.update(done, done_bytes);
     }
+    drop(settled);
     progress.done();
     manifest.flush().map_err(BackupError::io(&manifest_path))?;
     drop(manifest);
@@ -218,6 +205,73 @@ pub async fn backup(
         reused,
         pruned_snapshots: pruned.snapshots,
         pruned_objects: pruned.objects,
+    })
+}
+
+/// Objects copied at once.
+const PARALLEL_COPIES: usize = 4;
+
+/// How one object of the database ended up in this snapshot.
+struct Settled {
+    entry: ManifestEntry,
+    /// Copied by this run (rather than already on the target).
+    copied: bool,
+}
+
+enum Step {
+    /// This object could not be backed up (named, with the reason); the rest goes on.
+    Problem(String),
+    /// The run cannot go on.
+    Fatal(BackupError),
+}
+
+/// Makes sure the target holds one object of the database: hashed first if its digest
+/// was never recorded, copied unless the target has its content already (or another
+/// object of this run with the same content is being copied).
+async fn settle(
+    db: &Db,
+    blobs: &dyn BlobStore,
+    target: &Target,
+    held: &HashMap<String, u64>,
+    copying: &std::sync::Mutex<std::collections::HashSet<String>>,
+    w: Wanted,
+) -> Result<Settled, Step> {
+    let key = BlobKey::parse(&w.key).map_err(|e| Step::Fatal(BackupError::Damaged(e.to_string())))?;
+    let sha = match w.sha256 {
+        Some(sha) => sha,
+        // Made before digests were kept: hashed once, and remembered.
+        None => match hash_object(blobs, &key).await {
+            Ok((sha, size)) if size == w.size => {
+                crate::db::variants::fill_digest(db.pool(), &w.key, &sha)
+                    .await
+                    .map_err(|e| Step::Fatal(e.into()))?;
+                sha
+            }
+            Ok((_, size)) => {
+                return Err(Step::Problem(format!(
+                    "{}: {size} bytes in storage, {} in the database",
+                    w.key, w.size
+                )));
+            }
+            Err(e) => return Err(Step::Problem(format!("{}: {e}", w.key))),
+        },
+    };
+    let first = copying.lock().map(|mut set| set.insert(sha.clone())).unwrap_or(true);
+    let fresh = if held.get(&sha) == Some(&w.size) || !first {
+        false
+    } else {
+        copy_verified(blobs, &key, w.size, &sha, target)
+            .await
+            .map_err(|problem| Step::Problem(format!("{}: {problem}", w.key)))?;
+        true
+    };
+    Ok(Settled {
+        entry: ManifestEntry {
+            key: w.key,
+            size: w.size,
+            sha256: sha,
+        },
+        copied: fresh,
     })
 }
 
