@@ -188,14 +188,17 @@ pub async fn client(
         None => {
             let user = match db::users::find_by_email(&mut **tx, &r.email).await? {
                 Some(u) if u.role == Role::Studio => return Err(SyncError::EmailTaken),
-                // Already the account of another quote-site client.
-                Some(u) if ledger::client_ext_id(&mut **tx, u.id).await?.is_some() => {
-                    return Err(SyncError::EmailTaken);
-                }
-                Some(existing) => {
-                    db::users::update_profile(&mut **tx, existing.id, Some(&r.name), Some(r.locale), now).await?;
-                    existing
-                }
+                Some(existing) => match ledger::client_ext_id(&mut **tx, existing.id).await? {
+                    // This very record, committed by a concurrent call after our first
+                    // look: a race, run again (it then finds the record and its account).
+                    Some(linked) if linked == ext.as_str() => return Err(SyncError::Raced),
+                    // Already the account of another quote-site client.
+                    Some(_) => return Err(SyncError::EmailTaken),
+                    None => {
+                        db::users::update_profile(&mut **tx, existing.id, Some(&r.name), Some(r.locale), now).await?;
+                        existing
+                    }
+                },
                 None => {
                     let new = NewUser {
                         email: &r.email,
