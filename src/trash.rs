@@ -4,7 +4,7 @@
 
 use relais_storage::{BlobKey, keys};
 
-use crate::db::{self, trash::Entry};
+use crate::db;
 use crate::domain::{Direction, FileId, Role, TransferId, UserId};
 use crate::error::AppError;
 use crate::state::AppState;
@@ -12,13 +12,25 @@ use crate::{db::users::User, transfers};
 
 const DAY_MS: i64 = 24 * 3600 * 1000;
 
-fn purge_after(state: &AppState, now: i64) -> i64 {
-    now + i64::from(state.cfg.trash_days) * DAY_MS
+/// Writes the trash entry of what `tx` just stamped (kind, id, label), and commits both
+/// together: the item is gone and listed in the trash at the same instant.
+async fn file_away(
+    state: &AppState,
+    mut tx: db::Tx,
+    (kind, item, label): (&str, &str, &str),
+    weight: (i64, i64),
+    by: Option<UserId>,
+    now: i64,
+) -> Result<(), AppError> {
+    let purge_after = now + i64::from(state.cfg.trash_days) * DAY_MS;
+    db::trash::insert(&mut tx, kind, item, label, weight, by, now, purge_after).await?;
+    tx.commit().await.map_err(db::DbError::from)?;
+    Ok(())
 }
 
 /// The studio deletes any file; a client the files they sent to their own inbound
 /// transfers (what they were given is the studio's to remove).
-pub async fn delete_file(state: &AppState, caller: &User, id: FileId) -> Result<Entry, AppError> {
+pub async fn delete_file(state: &AppState, caller: &User, id: FileId) -> Result<(), AppError> {
     let file = db::files::find(state.db.pool(), id).await?.ok_or(AppError::NotFound)?;
     let transfer = transfers::readable(state, caller, file.transfer).await?;
     if caller.role == Role::Client && (transfer.direction != Direction::Inbound || file.uploader != Some(caller.id)) {
@@ -27,7 +39,7 @@ pub async fn delete_file(state: &AppState, caller: &User, id: FileId) -> Result<
     trash_file(state, Some(caller.id), &file).await
 }
 
-async fn trash_file(state: &AppState, by: Option<UserId>, file: &db::files::FileRecord) -> Result<Entry, AppError> {
+async fn trash_file(state: &AppState, by: Option<UserId>, file: &db::files::FileRecord) -> Result<(), AppError> {
     let id = file.id;
     let now = state.clock.now_ms();
     let mut tx = state.db.begin().await?;
@@ -35,25 +47,12 @@ async fn trash_file(state: &AppState, by: Option<UserId>, file: &db::files::File
         return Err(AppError::NotFound);
     }
     let size = file.size.unwrap_or(0) as i64;
-    let entry = db::trash::insert(
-        &mut tx,
-        "file",
-        &id.to_db(),
-        &file.name,
-        (1, size),
-        by,
-        now,
-        purge_after(state, now),
-    )
-    .await?;
-    let found = db::trash::find(&mut tx, &entry).await?.ok_or(AppError::NotFound)?;
-    tx.commit().await.map_err(db::DbError::from)?;
-    Ok(found)
+    file_away(state, tx, ("file", &id.to_db(), &file.name), (1, size), by, now).await
 }
 
 /// The studio deletes a delivery or an inbound transfer, with its files. A client's own
 /// upload space (their default inbound transfer) is not deleted as a whole: its files are.
-pub async fn delete_transfer(state: &AppState, caller: &User, id: TransferId) -> Result<Entry, AppError> {
+pub async fn delete_transfer(state: &AppState, caller: &User, id: TransferId) -> Result<(), AppError> {
     if caller.role != Role::Studio {
         return Err(AppError::Forbidden);
     }
@@ -74,7 +73,7 @@ async fn trash_transfer(
     state: &AppState,
     by: Option<UserId>,
     transfer: &db::transfers::Transfer,
-) -> Result<Entry, AppError> {
+) -> Result<(), AppError> {
     let id = transfer.id;
     let now = state.clock.now_ms();
     let mut tx = state.db.begin().await?;
@@ -82,25 +81,12 @@ async fn trash_transfer(
     if !db::trash::stamp_transfer(&mut tx, id, now).await? {
         return Err(AppError::NotFound);
     }
-    let entry = db::trash::insert(
-        &mut tx,
-        "transfer",
-        &id.to_db(),
-        &transfer.title,
-        weight,
-        by,
-        now,
-        purge_after(state, now),
-    )
-    .await?;
-    let found = db::trash::find(&mut tx, &entry).await?.ok_or(AppError::NotFound)?;
-    tx.commit().await.map_err(db::DbError::from)?;
-    Ok(found)
+    file_away(state, tx, ("transfer", &id.to_db(), &transfer.title), weight, by, now).await
 }
 
 /// The studio deletes a client: the account (it can no longer sign in, its sessions and
 /// tokens stop working), its transfers and files.
-pub async fn delete_client(state: &AppState, caller: &User, id: UserId) -> Result<Entry, AppError> {
+pub async fn delete_client(state: &AppState, caller: &User, id: UserId) -> Result<(), AppError> {
     if caller.role != Role::Studio {
         return Err(AppError::Forbidden);
     }
@@ -114,20 +100,15 @@ pub async fn delete_client(state: &AppState, caller: &User, id: UserId) -> Resul
     if !db::trash::stamp_client(&mut tx, id, now).await? {
         return Err(AppError::NotFound);
     }
-    let entry = db::trash::insert(
-        &mut tx,
-        "client",
-        &id.to_db(),
-        &client.name,
+    file_away(
+        state,
+        tx,
+        ("client", &id.to_db(), &client.name),
         weight,
         Some(caller.id),
         now,
-        purge_after(state, now),
     )
-    .await?;
-    let found = db::trash::find(&mut tx, &entry).await?.ok_or(AppError::NotFound)?;
-    tx.commit().await.map_err(db::DbError::from)?;
-    Ok(found)
+    .await
 }
 
 /// Brings an item back as it was when deleted, with what went with it.

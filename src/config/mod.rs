@@ -2,6 +2,7 @@
 //! environment variables. Everything is validated at start and every problem is reported
 //! at once, by key, with the bad value and what was expected.
 
+mod backup;
 mod parse;
 mod reader;
 mod sources;
@@ -204,43 +205,6 @@ pub struct BackupConfig {
 pub enum BackupTarget {
     Dir(PathBuf),
     S3 { bucket: String, prefix: String },
-}
-
-impl BackupTarget {
-    /// `DIR`, or `s3://bucket[/prefix]`.
-    pub fn parse(s: &str) -> Result<Self, String> {
-        let s = s.trim();
-        if let Some(rest) = s.strip_prefix("s3://") {
-            let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
-            if !parse::valid_bucket_name(bucket) {
-                return Err(format!("{bucket:?} is not a bucket name"));
-            }
-            let prefix = prefix.trim_matches('/');
-            if !prefix.is_empty() && relais_storage::BlobKey::parse(prefix).is_err() {
-                return Err(format!(
-                    "the prefix {prefix:?} may hold only letters, digits, '.', '_', '-' and '/'"
-                ));
-            }
-            return Ok(Self::S3 {
-                bucket: bucket.to_owned(),
-                prefix: prefix.to_owned(),
-            });
-        }
-        if s.is_empty() || s.contains("://") {
-            return Err("neither a directory nor s3://bucket/prefix".into());
-        }
-        Ok(Self::Dir(PathBuf::from(s)))
-    }
-}
-
-impl fmt::Display for BackupTarget {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::Dir(dir) => write!(f, "{}", dir.display()),
-            Self::S3 { bucket, prefix } if prefix.is_empty() => write!(f, "s3://{bucket}"),
-            Self::S3 { bucket, prefix } => write!(f, "s3://{bucket}/{prefix}"),
-        }
-    }
 }
 
 /// Optional rules that move old things to the trash by themselves. Off by default.

@@ -120,30 +120,28 @@ impl Db {
 
     /// Applies the migrations embedded in the binary that this database has not seen yet.
     pub async fn migrate(&self) -> Result<(), DbError> {
-        match self.backend {
-            Backend::Sqlite => SQLITE_MIGRATIONS.run(&self.pool).await?,
-            Backend::Postgres => POSTGRES_MIGRATIONS.run(&self.pool).await?,
-        }
+        self.migrator().run(&self.pool).await?;
         Ok(())
+    }
+
+    /// The migrations embedded for this database's backend.
+    fn migrator(&self) -> &'static sqlx::migrate::Migrator {
+        match self.backend {
+            Backend::Sqlite => &SQLITE_MIGRATIONS,
+            Backend::Postgres => &POSTGRES_MIGRATIONS,
+        }
     }
 
     /// Applies the embedded migrations up to `version` only (a restore puts rows into the
     /// schema they were read from, then migrates them with the rest).
     pub async fn migrate_to(&self, version: i64) -> Result<(), DbError> {
-        match self.backend {
-            Backend::Sqlite => SQLITE_MIGRATIONS.run_to(version, &self.pool).await?,
-            Backend::Postgres => POSTGRES_MIGRATIONS.run_to(version, &self.pool).await?,
-        }
+        self.migrator().run_to(version, &self.pool).await?;
         Ok(())
     }
 
     /// The version of the newest migration embedded in this binary.
     pub fn newest_migration(&self) -> i64 {
-        let migrator = match self.backend {
-            Backend::Sqlite => &SQLITE_MIGRATIONS,
-            Backend::Postgres => &POSTGRES_MIGRATIONS,
-        };
-        migrator.iter().map(|m| m.version).max().unwrap_or(0)
+        self.migrator().iter().map(|m| m.version).max().unwrap_or(0)
     }
 
     /// The newest migration this database has applied (0 for a new one).
@@ -158,10 +156,8 @@ impl Db {
 
     /// The embedded migrations this database has not applied yet: version and description.
     pub async fn pending_list(&self) -> Result<Vec<(i64, String)>, DbError> {
-        let migrator = match self.backend {
-            Backend::Sqlite => &SQLITE_MIGRATIONS,
-            Backend::Postgres => &POSTGRES_MIGRATIONS,
-        };
+        let migrator = self.migrator();
+        // Before the first migration the bookkeeping table does not exist yet.
         let applied: Vec<(i64,)> = sqlx::query_as("SELECT version FROM _sqlx_migrations WHERE success")
             .fetch_all(&self.pool)
             .await
@@ -203,8 +199,7 @@ impl Db {
             .map(|entries| entries.flatten().map(|e| e.path()).collect())
             .unwrap_or_default();
         copies.retain(|p| p.extension().is_some_and(|e| e == "db"));
-        copies.sort_by_key(|p| p.file_name().map(|n| n.to_owned()));
-        // Names sort by the time in them only within one schema version: order by it.
+        // Names sort by time only within one schema version: order by when they were made.
         copies.sort_by_key(|p| std::fs::metadata(p).and_then(|m| m.modified()).ok());
         while copies.len() > 3 {
             let _ = std::fs::remove_file(copies.remove(0));
@@ -214,19 +209,7 @@ impl Db {
 
     /// How many embedded migrations this database has not applied yet.
     pub async fn pending_migrations(&self) -> Result<usize, DbError> {
-        let migrator = match self.backend {
-            Backend::Sqlite => &SQLITE_MIGRATIONS,
-            Backend::Postgres => &POSTGRES_MIGRATIONS,
-        };
-        // Before the first migration the bookkeeping table does not exist yet.
-        let applied: Vec<(i64,)> = sqlx::query_as("SELECT version FROM _sqlx_migrations WHERE success")
-            .fetch_all(&self.pool)
-            .await
-            .unwrap_or_default();
-        Ok(migrator
-            .iter()
-            .filter(|m| !m.migration_type.is_down_migration() && !applied.iter().any(|(v,)| *v == m.version))
-            .count())
+        Ok(self.pending_list().await?.len())
     }
 
     pub fn pool(&self) -> &AnyPool {

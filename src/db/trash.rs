@@ -116,7 +116,7 @@ pub async fn insert(
     by: Option<UserId>,
     at: Millis,
     purge_after: Millis,
-) -> Result<String, DbError> {
+) -> Result<(), DbError> {
     let id = uuid::Uuid::now_v7().to_string();
     sqlx::query(
         "INSERT INTO trash (id, kind, item_id, label, files, bytes, deleted_by, deleted_at, purge_after) \
@@ -133,7 +133,12 @@ pub async fn insert(
     .bind(purge_after)
     .execute(&mut **tx)
     .await?;
-    Ok(id)
+    Ok(())
+}
+
+pub async fn count<'e>(ex: impl Executor<'e, Database = Any>) -> Result<u64, DbError> {
+    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM trash").fetch_one(ex).await?;
+    Ok(n.max(0) as u64)
 }
 
 pub async fn list<'e>(ex: impl Executor<'e, Database = Any>) -> Result<Vec<Entry>, DbError> {

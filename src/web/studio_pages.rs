@@ -43,7 +43,7 @@ struct DashboardPage {
     backups: BackupStatus,
     overview: StorageView,
     /// Items in the trash.
-    trash: usize,
+    trash: u64,
     storage: String,
     clients: usize,
     uploads: Vec<Upload>,
@@ -187,7 +187,7 @@ pub async fn dashboard(State(state): State<AppState>, viewer: Viewer) -> Result<
         .map(|e| line(t, locale, e))
         .collect();
     let backups = backup_status(&state, t, locale).await?;
-    let trash = db::trash::list(state.db.pool()).await?.len();
+    let trash = db::trash::count(state.db.pool()).await?;
     let overview = storage_view(&state, t, locale).await?;
     render(DashboardPage {
         overview,
