@@ -91,9 +91,6 @@ impl From<sqlx::Error> for BackupError {
     }
 }
 
-/// Above this, objects go to S3 in parts (a single PUT stops at 5 GiB).
-pub(crate) const SINGLE_PUT_LIMIT: u64 = 5 * 1024 * 1024 * 1024;
-
 /// A snapshot id as `retention::id_for` makes them, possibly with a `-n` suffix.
 pub(crate) fn is_snapshot_id(id: &str) -> bool {
     let (base, suffix) = id.split_once('-').unwrap_or((id, "1"));

@@ -136,7 +136,7 @@ pub async fn restore(
             )));
         }
         let body = super::run::checked(body, entry.sha256.clone());
-        let stored = if size > super::SINGLE_PUT_LIMIT {
+        let stored = if size > relais_storage::MAX_SINGLE_PUT {
             blobs.put_stream(&key, body).await
         } else {
             blobs.put_sized(&key, size, body).await

@@ -7,7 +7,7 @@ use std::io::{BufRead, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use futures_util::{StreamExt, TryStreamExt};
-use relais_storage::{BlobError, BlobKey, BlobStore, ByteStream, keys};
+use relais_storage::{BlobError, BlobKey, BlobStore, ByteStream, FileCheck, keys};
 use sha2::{Digest, Sha256};
 
 use super::dump;
@@ -365,6 +365,28 @@ async fn copy_verified(
     sha: &str,
     target: &Target,
 ) -> Result<(), String> {
+    // A file on this machine is hashed on one core while it is copied on the other (in
+    // the kernel, for a directory target) instead of reading, hashing and writing each
+    // chunk in turn.
+    if let Some(src) = blobs.local_path(key) {
+        let expected = sha.to_owned();
+        let check: FileCheck = Box::new(move |path| {
+            let (got, len) = hash_file_sized(path).map_err(BlobError::Io)?;
+            if len != size {
+                return Err(BlobError::Body(format!(
+                    "{len} bytes in storage, {size} in the database"
+                )));
+            }
+            if got != expected {
+                return Err(BlobError::Body(format!("SHA-256 is {got}, expected {expected}")));
+            }
+            Ok(())
+        });
+        return target
+            .put_file_checked(&object_path(sha), &src, check)
+            .await
+            .map_err(|e| e.to_string());
+    }
     let read = blobs.get(key, None).await.map_err(|e| e.to_string())?;
     if read.meta.size != size {
         return Err(format!("{} bytes in storage, {size} in the database", read.meta.size));
@@ -421,18 +443,25 @@ pub(crate) async fn hash_stream(mut body: ByteStream) -> Result<(String, u64), B
 }
 
 pub(crate) fn hash_file(path: &Path) -> Result<String, BackupError> {
+    Ok(hash_file_sized(path).map_err(BackupError::io(path))?.0)
+}
+
+/// The SHA-256 and length of a file, read in large blocks.
+fn hash_file_sized(path: &Path) -> std::io::Result<(String, u64)> {
     use std::io::Read;
-    let mut file = std::fs::File::open(path).map_err(BackupError::io(path))?;
+    let mut file = std::fs::File::open(path)?;
     let mut hasher = Sha256::new();
     let mut buf = vec![0u8; 1 << 20];
+    let mut len = 0u64;
     loop {
-        let n = file.read(&mut buf).map_err(BackupError::io(path))?;
+        let n = file.read(&mut buf)?;
         if n == 0 {
             break;
         }
         hasher.update(&buf[..n]);
+        len += n as u64;
     }
-    Ok(crate::auth::secrets::hex(&hasher.finalize()))
+    Ok((crate::auth::secrets::hex(&hasher.finalize()), len))
 }
 
 /// The SHA-256 of a (small) file of the target.

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use futures_util::TryStreamExt;
-use relais_storage::{BlobError, BlobKey, BlobStore, ByteStream, StorageConfig};
+use relais_storage::{BlobError, BlobKey, BlobStore, ByteStream, FileCheck, StorageConfig};
 
 use super::BackupError;
 use crate::config::{BackupTarget, Config};
@@ -103,12 +103,22 @@ impl Target {
 
     pub async fn put_stream(&self, rel: &str, len: u64, body: ByteStream) -> Result<(), BackupError> {
         let key = self.key(rel)?;
-        let stored = if len > super::SINGLE_PUT_LIMIT {
+        let stored = if len > relais_storage::MAX_SINGLE_PUT {
             self.store.put_stream(&key, body).await
         } else {
             self.store.put_sized(&key, len, body).await
         };
         stored.map_err(self.fail())?;
+        Ok(())
+    }
+
+    /// Copies a local file to `rel`, kept only when `check` passes over it (see
+    /// [`BlobStore::put_file_checked`]).
+    pub async fn put_file_checked(&self, rel: &str, src: &Path, check: FileCheck) -> Result<(), BackupError> {
+        self.store
+            .put_file_checked(&self.key(rel)?, src, check)
+            .await
+            .map_err(self.fail())?;
         Ok(())
     }
 

@@ -23,8 +23,8 @@ pub use error::BlobError;
 pub use file_io::{FileAppender, read_stream};
 pub use key::{BlobKey, KeyError, keys};
 pub use store::{
-    AppendWriter, BlobMeta, BlobRead, BlobStore, ByteRange, ByteStream, MultipartId, PartNumber, PartReceipt,
-    PresignOp, PresignRequest, StagingKind,
+    AppendWriter, BlobMeta, BlobRead, BlobStore, ByteRange, ByteStream, FileCheck, MAX_SINGLE_PUT, MultipartId,
+    PartNumber, PartReceipt, PresignOp, PresignRequest, StagingKind,
 };
 
 use std::sync::Arc;

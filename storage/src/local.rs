@@ -19,8 +19,8 @@ use crate::error::BlobError;
 use crate::file_io::{FileAppender, read_stream};
 use crate::key::BlobKey;
 use crate::store::{
-    AppendWriter, BlobMeta, BlobRead, BlobStore, ByteRange, ByteStream, MultipartId, PartNumber, PartReceipt,
-    StagingKind, exact_length, resolve_range,
+    AppendWriter, BlobMeta, BlobRead, BlobStore, ByteRange, ByteStream, FileCheck, MultipartId, PartNumber,
+    PartReceipt, StagingKind, exact_length, resolve_range,
 };
 
 #[derive(Debug)]
@@ -234,6 +234,31 @@ impl BlobStore for LocalStore {
         self.publish(&temp, key).await
     }
 
+    /// The kernel copies (`copy_file_range`: the bytes never enter this process) while
+    /// another thread runs the check over the source, usually from the page cache; the
+    /// copy is fsynced and published only when both succeed.
+    async fn put_file_checked(&self, key: &BlobKey, src: &Path, check: FileCheck) -> Result<BlobMeta, BlobError> {
+        let temp = self.temp_path();
+        let (from, to) = (src.to_path_buf(), temp.clone());
+        let copy = tokio::task::spawn_blocking(move || -> Result<(), BlobError> {
+            std::fs::copy(&from, &to)?;
+            std::fs::File::open(&to)?.sync_all()?;
+            Ok(())
+        });
+        let from = src.to_path_buf();
+        let checked = tokio::task::spawn_blocking(move || check(&from));
+        let (copied, checked) = tokio::join!(copy, checked);
+        let joined = |r: Result<Result<(), BlobError>, tokio::task::JoinError>| {
+            r.map_err(|e| BlobError::Backend(format!("copy task failed: {e}")))?
+        };
+        let done = joined(copied).and(joined(checked));
+        if let Err(e) = done {
+            let _ = fs::remove_file(&temp).await;
+            return Err(e);
+        }
+        self.publish(&temp, key).await
+    }
+
     async fn get(&self, key: &BlobKey, range: Option<ByteRange>) -> Result<BlobRead, BlobError> {
         let file = fs::File::open(self.path_of(key))
             .await
@@ -439,5 +464,35 @@ mod tests {
             .discard_append(id)
             .await
             .expect("discarding an unknown staging file is fine");
+    }
+
+    #[tokio::test]
+    async fn a_file_copied_in_is_kept_only_when_its_check_passes() {
+        let dir = tempfile::tempdir().expect("dir");
+        let store = LocalStore::open(&dir.path().join("store")).expect("open");
+        let src = dir.path().join("source");
+        std::fs::write(&src, vec![42u8; 3 << 20]).expect("source");
+        let key = crate::keys::file(Uuid::new_v4());
+
+        let refused: FileCheck = Box::new(|_| Err(BlobError::Body("not the bytes we expected".into())));
+        let err = store.put_file_checked(&key, &src, refused).await.expect_err("refused");
+        assert!(matches!(err, BlobError::Body(_)), "{err:?}");
+        assert!(matches!(store.head(&key).await, Err(BlobError::NotFound { .. })));
+        // Nothing is left half-way either.
+        assert_eq!(
+            std::fs::read_dir(dir.path().join("store/.tmp")).expect("tmp").count(),
+            0
+        );
+
+        let seen = std::sync::Arc::new(std::sync::Mutex::new(0u64));
+        let saw = seen.clone();
+        let passed: FileCheck = Box::new(move |path| {
+            *saw.lock().expect("lock") = std::fs::metadata(path)?.len();
+            Ok(())
+        });
+        let meta = store.put_file_checked(&key, &src, passed).await.expect("kept");
+        assert_eq!(meta.size, 3 << 20);
+        assert_eq!(*seen.lock().expect("lock"), 3 << 20, "the check saw the source");
+        assert_eq!(std::fs::read(store.path_of(&key)).expect("read"), vec![42u8; 3 << 20]);
     }
 }

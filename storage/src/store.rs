@@ -13,6 +13,13 @@ use crate::key::{BlobKey, keys};
 /// that memory stays bounded whatever the size of the object.
 pub type ByteStream = BoxStream<'static, Result<Bytes, BlobError>>;
 
+/// A check of a local file (its digest, say), run on a blocking thread while the file is
+/// copied in by [`BlobStore::put_file_checked`]: the copy is kept only if it passes.
+pub type FileCheck = Box<dyn FnOnce(&std::path::Path) -> Result<(), BlobError> + Send>;
+
+/// The largest object S3 accepts in one PUT; longer ones go up in parts.
+pub const MAX_SINGLE_PUT: u64 = 5 * 1024 * 1024 * 1024;
+
 /// What storage knows about an object.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BlobMeta {
@@ -162,6 +169,36 @@ pub trait BlobStore: Send + Sync + fmt::Debug + 'static {
     /// backend allows it.
     async fn put_sized(&self, key: &BlobKey, len: u64, body: ByteStream) -> Result<BlobMeta, BlobError> {
         self.put_stream(key, exact_length(body, len, 0)).await
+    }
+
+    /// Copies the local file `src` in as `key`, keeping it only when `check(src)` passes.
+    /// The check runs beside the copy, on another thread: by default the file is streamed
+    /// in and the stream fails at its end if the check did, so nothing is stored.
+    async fn put_file_checked(
+        &self,
+        key: &BlobKey,
+        src: &std::path::Path,
+        check: FileCheck,
+    ) -> Result<BlobMeta, BlobError> {
+        use futures_util::StreamExt;
+        let file = std::fs::File::open(src)?;
+        let len = file.metadata()?.len();
+        let path = src.to_path_buf();
+        let verdict = tokio::task::spawn_blocking(move || check(&path));
+        let tail = futures_util::stream::once(async move {
+            match verdict.await {
+                Ok(Ok(())) => None,
+                Ok(Err(e)) => Some(Err(e)),
+                Err(e) => Some(Err(BlobError::Backend(format!("check task failed: {e}")))),
+            }
+        })
+        .filter_map(futures_util::future::ready);
+        let body = crate::file_io::read_stream(file, 0, len).chain(tail).boxed();
+        if len > MAX_SINGLE_PUT {
+            self.put_stream(key, body).await
+        } else {
+            self.put_sized(key, len, body).await
+        }
     }
 
     /// Reads the whole object, or the part of it given by `range` (clamped to its size).
@@ -338,6 +375,25 @@ mod tests {
             n += item?.len();
         }
         Ok(n)
+    }
+
+    #[tokio::test]
+    async fn by_default_a_file_copied_in_fails_at_its_end_when_its_check_does() {
+        let dir = std::env::temp_dir().join(format!("relais-check-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let src = dir.join("source");
+        std::fs::write(&src, vec![7u8; 2 << 20]).expect("source");
+        let store = crate::memory::MemoryStore::new();
+        let key = keys::file(uuid::Uuid::new_v4());
+
+        let refused: FileCheck = Box::new(|_| Err(BlobError::Body("changed".into())));
+        assert!(store.put_file_checked(&key, &src, refused).await.is_err());
+        assert!(matches!(store.head(&key).await, Err(BlobError::NotFound { .. })));
+
+        let passed: FileCheck = Box::new(|_| Ok(()));
+        let meta = store.put_file_checked(&key, &src, passed).await.expect("kept");
+        assert_eq!(meta.size, 2 << 20);
+        std::fs::remove_dir_all(&dir).expect("clean");
     }
 
     #[tokio::test]

@@ -321,6 +321,37 @@ async fn verify_names_live_objects_that_are_missing_short_or_changed() {
     );
 }
 
+#[tokio::test]
+async fn a_live_object_that_changed_is_named_by_the_backup_and_never_stored_under_its_digest() {
+    let app = spawn_app().await;
+    let (anne, _) = Tus::client(&app, "anne@example.fr").await;
+    anne.upload("a.bin", &pattern(300_000, 1), None).await;
+    anne.upload("b.bin", &pattern(300_000, 2), None).await;
+    let stored = app.state.blobs.list("files").await.expect("list");
+    assert_eq!(stored.len(), 2, "{stored:?}");
+    // Same size, other bytes: only the digest can tell.
+    let changed = &stored[0].key;
+    app.state
+        .blobs
+        .put(changed, pattern(300_000, 7).into())
+        .await
+        .expect("overwrite");
+
+    let backups = tempfile::tempdir().expect("backups");
+    let target = backups.path().to_str().expect("path");
+    let out = cli(&app.state.cfg, &["backup", "--to", target]);
+    let said = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(1), "{said}");
+    assert!(said.contains(changed.as_str()) && said.contains("SHA-256 is"), "{said}");
+    // The intact object is there, under its own digest; the changed one is not.
+    let objects = walk(&backups.path().join("objects"));
+    assert_eq!(objects.len(), 1, "{objects:?}");
+    let bytes = std::fs::read(&objects[0]).expect("read");
+    let name = objects[0].file_name().and_then(|n| n.to_str()).expect("name");
+    assert_eq!(sha256_hex(&bytes), name);
+    assert_eq!(bytes, pattern(300_000, 2));
+}
+
 /// Every file under `dir`, sorted.
 fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
     let mut found = Vec::new();
