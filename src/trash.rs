@@ -124,36 +124,57 @@ pub async fn restore(state: &AppState, caller: &User, id: &str) -> Result<(), Ap
     Ok(())
 }
 
-/// Removes for good what has been in the trash past its time: objects first (the file,
-/// its variants, an unfinished upload's parts), then the rows. Returns the entries purged.
+/// Removes for good what has been in the trash past its time. Returns the entries purged.
 pub async fn purge_due(state: &AppState) -> Result<u64, AppError> {
     let now = state.clock.now_ms();
     let mut purged = 0;
     for entry in db::trash::due(state.db.pool(), now).await? {
-        for file in db::trash::files_of(state.db.pool(), &entry).await? {
-            let Some(id) = FileId::parse(&file) else { continue };
-            if let Some(upload) = db::uploads::of_file_even_trashed(state.db.pool(), id).await?
-                && upload.completed_at.is_none()
-            {
-                crate::uploads::terminate::discard(state, &upload)
-                    .await
-                    .map_err(AppError::internal)?;
-            }
-            for key in db::trash::variant_keys(state.db.pool(), &file).await? {
-                if let Ok(key) = BlobKey::parse(&key) {
-                    state.blobs.delete(&key).await?;
-                }
-            }
-            state.blobs.delete(&keys::file(id.uuid())).await?;
-            db::files::delete(state.db.pool(), id).await?;
-        }
-        let mut tx = state.db.begin().await?;
-        db::trash::delete_item(&mut tx, &entry).await?;
-        tx.commit().await.map_err(db::DbError::from)?;
-        tracing::info!(kind = %entry.kind, label = %entry.label, "purged from the trash");
+        purge(state, &entry).await?;
         purged += 1;
     }
     Ok(purged)
+}
+
+/// Erases one item of the trash now, without waiting for its grace period: what a client
+/// who asks to be forgotten is owed, or a mistake the studio wants gone.
+pub async fn purge_now(state: &AppState, caller: &User, id: &str) -> Result<(), AppError> {
+    if caller.role != Role::Studio {
+        return Err(AppError::Forbidden);
+    }
+    let mut tx = state.db.begin().await?;
+    let entry = db::trash::find(&mut tx, id).await?.ok_or(AppError::NotFound)?;
+    tx.commit().await.map_err(db::DbError::from)?;
+    purge(state, &entry).await?;
+    tracing::info!(by = %caller.id, "erased from the trash before its time");
+    Ok(())
+}
+
+/// Objects first (the file, its variants, an unfinished upload's parts), then the rows:
+/// a crash between the two leaves rows whose objects are gone, which the next purge
+/// finishes, never objects nobody knows of.
+async fn purge(state: &AppState, entry: &db::trash::Entry) -> Result<(), AppError> {
+    for file in db::trash::files_of(state.db.pool(), entry).await? {
+        let Some(id) = FileId::parse(&file) else { continue };
+        if let Some(upload) = db::uploads::of_file_even_trashed(state.db.pool(), id).await?
+            && upload.completed_at.is_none()
+        {
+            crate::uploads::terminate::discard(state, &upload)
+                .await
+                .map_err(AppError::internal)?;
+        }
+        for key in db::trash::variant_keys(state.db.pool(), &file).await? {
+            if let Ok(key) = BlobKey::parse(&key) {
+                state.blobs.delete(&key).await?;
+            }
+        }
+        state.blobs.delete(&keys::file(id.uuid())).await?;
+        db::files::delete(state.db.pool(), id).await?;
+    }
+    let mut tx = state.db.begin().await?;
+    db::trash::delete_item(&mut tx, entry).await?;
+    tx.commit().await.map_err(db::DbError::from)?;
+    tracing::info!(kind = %entry.kind, item = %entry.item_id, "purged from the trash");
+    Ok(())
 }
 
 /// The studio's optional retention rules, run by the housekeeping: deliveries

@@ -119,6 +119,7 @@ pub fn router(state: AppState) -> Router {
         .route("/files/{id}/variants/{name}", get(variants::get))
         .route("/files/{id}", get(transfers::file).delete(trash::delete_file))
         .route("/trash", get(trash::list))
+        .route("/trash/{id}", delete(trash::purge))
         .route("/trash/{id}/restore", post(trash::restore))
         .route("/files/{id}/content", get(downloads::content))
         .merge(portfolio::routes())

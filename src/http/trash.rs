@@ -52,3 +52,13 @@ pub async fn restore(
     trash::restore(&state, &caller.user, &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
+
+/// Erases an item of the trash now (204).
+pub async fn purge(
+    State(state): State<AppState>,
+    Studio(caller): Studio,
+    Path(id): Path<String>,
+) -> Result<StatusCode, AppError> {
+    trash::purge_now(&state, &caller.user, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -303,6 +303,45 @@ async fn a_deleted_client_cannot_sign_in_and_the_purge_removes_every_object() {
 }
 
 #[tokio::test]
+async fn the_studio_erases_a_trashed_delivery_now_and_nobody_else_can() {
+    let app = spawn_app().await;
+    let (anne, _bob, studio, delivery) = setup(&app).await;
+    let before = objects(&app).await;
+    assert_eq!(
+        studio
+            .call(Method::DELETE, &format!("/api/v1/transfers/{delivery}"), None)
+            .await
+            .status,
+        204
+    );
+    let trash = studio.call(Method::GET, "/api/v1/trash", None).await;
+    let entry = trash.body[0]["id"].as_str().expect("id").to_owned();
+    let url = format!("/api/v1/trash/{entry}");
+    // A client, even the one the delivery was for, cannot erase anything.
+    assert_eq!(anne.call(Method::DELETE, &url, None).await.status, 403);
+    assert_eq!(objects(&app).await, before, "nothing erased by a refused call");
+
+    assert_eq!(studio.call(Method::DELETE, &url, None).await.status, 204);
+    // Gone from storage at once, photos, web sizes and all; the other clients' files stay.
+    let after = objects(&app).await;
+    assert_eq!(after.len(), 2, "Anne's and Bob's own uploads only: {after:?}");
+    assert_eq!(studio.call(Method::GET, "/api/v1/trash", None).await.body, json!([]));
+    let restore = format!("/api/v1/trash/{entry}/restore");
+    assert_eq!(studio.call(Method::POST, &restore, None).await.status, 404);
+    assert_eq!(studio.call(Method::DELETE, &url, None).await.status, 404);
+    assert_eq!(
+        studio
+            .call(Method::GET, &format!("/api/v1/transfers/{delivery}"), None)
+            .await
+            .status,
+        404
+    );
+    // The housekeeping later finds nothing left to do.
+    app.clock().advance(std::time::Duration::from_secs(31 * 24 * 3600));
+    assert_eq!(relais::trash::purge_due(&app.state).await.expect("purge"), 0);
+}
+
+#[tokio::test]
 async fn the_studio_sets_and_removes_a_quota() {
     let app = spawn_app().await;
     let (anne, _) = Tus::client(&app, "anne@example.fr").await;
@@ -456,13 +495,24 @@ async fn the_pages_ask_before_deleting_naming_what_goes_and_the_trash_page_resto
         trash.body
     );
     assert!(trash.body.contains("/restore\""), "a restore button");
+    assert!(
+        trash
+            .body
+            .contains("Effacer définitivement « Photos du mariage » et 2 fichiers"),
+        "an erase button that asks first, naming what goes: {}",
+        trash.body
+    );
     // In the owner's other language, every word is there too.
     sqlx::query("UPDATE users SET locale = 'en' WHERE email = 'owner@example.fr'")
         .execute(app.state.db.pool())
         .await
         .expect("locale");
     let en = browser.get("/studio/trash", None).await;
-    assert!(en.body.contains("Trash") && en.body.contains("Restore"), "{}", en.body);
+    assert!(
+        en.body.contains("Trash") && en.body.contains("Restore") && en.body.contains(">Erase<"),
+        "{}",
+        en.body
+    );
 }
 
 #[tokio::test]

@@ -78,10 +78,24 @@ test('the studio deletes a delivery from its page and restores it from the trash
     await studio.goto(`${relais.base}/studio/transfers/${delivery}`)
     assert.equal(await studio.locator('.file-grid .file-card').count(), 2, 'back with both photos')
     await screenshot(studio, 'transfer-with-delete-fr-desktop')
+
     await studio.goto(`${relais.base}/studio`)
     assert.equal(await studio.locator('[data-backups="warn"]').count(), 1, 'no backup configured: amber')
     assert.match(await studio.locator('[data-storage]').innerText(), /Disque[\s\S]*libres sur[\s\S]*Photos[\s\S]*Dans la corbeille/)
     await screenshot(studio, 'dashboard-backups-fr-desktop')
+
+    // Deleted again, then erased at once from the trash, asked first.
+    assert.equal((await api(relais, token, 'DELETE', `/api/v1/transfers/${delivery}`)).status, 204)
+    await studio.goto(`${relais.base}/studio/trash`)
+    let erase = null
+    studio.once('dialog', async (dialog) => {
+      erase = dialog.message()
+      await dialog.accept()
+    })
+    await studio.getByRole('button', { name: 'Effacer', exact: true }).click()
+    await eventually(async () => (await studio.locator('tr[data-trash]').count()) === 0, 'the row gone after erasing')
+    assert.match(erase, /Effacer définitivement « Photos du mariage » et 2 fichiers \(.+\) maintenant \?/)
+    assert.equal((await api(relais, token, 'GET', `/api/v1/transfers/${delivery}`)).status, 404)
 
     // The same page in English.
     const me = await api(relais, token, 'PATCH', '/api/v1/me', { locale: 'en' })

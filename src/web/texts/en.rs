@@ -180,6 +180,8 @@ pub static EN: Texts = Texts {
     trash_purge_col: "Erased for good on",
     trash_kind_col: "Type",
     restore: "Restore",
+    purge_now: "Erase",
+    confirm_purge: "Erase “{name}” and {count} ({size}) for good, now? This cannot be undone (a backup already taken keeps them until it expires itself).",
     inbound_title: "Files received",
     deliveries_of_client: "Deliveries",
     new_delivery: "New delivery",

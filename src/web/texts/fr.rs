@@ -180,6 +180,8 @@ pub static FR: Texts = Texts {
     trash_purge_col: "Effacé définitivement le",
     trash_kind_col: "Type",
     restore: "Restaurer",
+    purge_now: "Effacer",
+    confirm_purge: "Effacer définitivement « {name} » et {count} ({size}) maintenant ? Cela ne peut pas être annulé (une sauvegarde déjà faite les garde jusqu’à sa propre expiration).",
     inbound_title: "Fichiers reçus",
     deliveries_of_client: "Livraisons",
     new_delivery: "Nouvelle livraison",

@@ -197,6 +197,8 @@ pub struct Texts {
     pub trash_purge_col: &'static str,
     pub trash_kind_col: &'static str,
     pub restore: &'static str,
+    pub purge_now: &'static str,
+    pub confirm_purge: &'static str,
     pub inbound_title: &'static str,
     pub deliveries_of_client: &'static str,
     pub new_delivery: &'static str,
