@@ -23,6 +23,8 @@ pub const RESET_VALIDITY: Duration = Duration::from_secs(2 * 3600);
 pub enum AccountError {
     #[error("an account with this email address already exists")]
     EmailTaken,
+    #[error("this email address belongs to a client in the trash: restore them, or erase them from the trash first")]
+    EmailInTrash,
     #[error("{field}: {message}")]
     Invalid { field: &'static str, message: String },
     /// Several fields at once, each with its problem.
@@ -45,6 +47,10 @@ impl From<AccountError> for AppError {
         match e {
             AccountError::EmailTaken => AppError::Conflict {
                 code: "email_taken",
+                detail: e.to_string(),
+            },
+            AccountError::EmailInTrash => AppError::Conflict {
+                code: "email_in_trash",
                 detail: e.to_string(),
             },
             AccountError::Invalid { field, message } => AppError::validation(field, message),
@@ -154,6 +160,9 @@ pub async fn create_client(
     let email = Email::parse(email).map_err(|e| invalid("email", e))?;
     let name = display_name(name).map_err(|m| invalid("name", m))?;
     let now = state.clock.now_ms();
+    if db::users::in_trash_with_email(state.db.pool(), &email).await? {
+        return Err(AccountError::EmailInTrash);
+    }
     let mut tx = state.db.begin().await?;
     let new = NewUser {
         email: &email,

@@ -107,6 +107,16 @@ pub async fn find<'e>(ex: impl Executor<'e, Database = Any>, id: UserId) -> Resu
     row.map(|r| r.into_credentials().map(|c| c.user)).transpose()
 }
 
+/// Whether the account holding `email` is in the trash (deleted, not yet erased): the
+/// address stays taken until the studio restores or erases it.
+pub async fn in_trash_with_email<'e>(ex: impl Executor<'e, Database = Any>, email: &Email) -> Result<bool, DbError> {
+    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM users WHERE email = $1 AND deleted_at IS NOT NULL")
+        .bind(email.as_str())
+        .fetch_one(ex)
+        .await?;
+    Ok(n > 0)
+}
+
 pub async fn find_by_email<'e>(ex: impl Executor<'e, Database = Any>, email: &Email) -> Result<Option<User>, DbError> {
     Ok(credentials(ex, email).await?.map(|c| c.user))
 }

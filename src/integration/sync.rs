@@ -54,6 +54,11 @@ pub enum SyncError {
     Invalid(Vec<FieldError>),
     #[error("this email address belongs to another account")]
     EmailTaken,
+    /// The studio deleted this client (or the account holding the address) in Relais.
+    #[error(
+        "the studio deleted this client in Relais: it can restore them from the trash; once erased, send the client again under a new id"
+    )]
+    ClientDeleted,
     /// A concurrent request wrote the same new record first; the caller runs again.
     #[error("a concurrent request wrote this record first")]
     Raced,
@@ -99,6 +104,10 @@ impl From<SyncError> for AppError {
             SyncError::Invalid(errors) => AppError::Validation(errors),
             SyncError::EmailTaken => AppError::Conflict {
                 code: "email_taken",
+                detail: e.to_string(),
+            },
+            SyncError::ClientDeleted => AppError::Conflict {
+                code: "client_deleted",
                 detail: e.to_string(),
             },
             SyncError::Raced => AppError::Conflict {
@@ -186,6 +195,9 @@ pub async fn client(
     let before = ledger::stored(&mut **tx, Table::Clients, ext.as_str()).await?;
     let account = match ledger::client_account(&mut **tx, ext.as_str()).await? {
         None => {
+            if db::users::in_trash_with_email(&mut **tx, &r.email).await? {
+                return Err(SyncError::ClientDeleted);
+            }
             let user = match db::users::find_by_email(&mut **tx, &r.email).await? {
                 Some(u) if u.role == Role::Studio => return Err(SyncError::EmailTaken),
                 Some(existing) => match ledger::client_ext_id(&mut **tx, existing.id).await? {
@@ -229,11 +241,13 @@ pub async fn client(
         }
         Some(account) => account,
     };
+    // An account in the trash, or erased (kept nameless for its invoices), takes no
+    // update: the studio's deletion wins over the quote site's copy.
+    let Some(user) = db::users::find(&mut **tx, account).await? else {
+        return Err(SyncError::ClientDeleted);
+    };
     let written = ledger::update_client(&mut **tx, ext.as_str(), r, &digest, now).await?;
     if written {
-        let user = db::users::find(&mut **tx, account)
-            .await?
-            .ok_or_else(|| DbError::Corrupt(format!("integration client {} has no account", ext.as_str())))?;
         db::users::update_profile(&mut **tx, account, Some(&r.name), Some(r.locale), now).await?;
         if user.email != r.email.as_str() {
             move_address(state, tx, &user, r, now).await?;
@@ -258,6 +272,9 @@ async fn move_address(
         && other.id != user.id
     {
         return Err(SyncError::EmailTaken);
+    }
+    if db::users::in_trash_with_email(&mut **tx, &r.email).await? {
+        return Err(SyncError::ClientDeleted);
     }
     db::users::set_email(&mut **tx, user.id, &r.email, now).await?;
     // Whatever was mailed to the old address (an invitation to a typo, a reset) ends now.

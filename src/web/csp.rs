@@ -59,6 +59,7 @@ pub fn script_messages(lang: &str) -> String {
         "csrf_failed": pick("La page a expiré. Rechargez-la et recommencez.", "The page has expired. Reload it and try again."),
         "authentication_required": pick("Votre session a pris fin. Reconnectez-vous.", "Your session ended. Log in again."),
         "email_taken": pick("Un compte existe déjà avec cette adresse.", "An account already exists with this address."),
+        "email_in_trash": pick("Cette adresse appartient à un client dans la corbeille : restaurez-le, ou effacez-le d’abord.", "This address belongs to a client in the trash: restore them, or erase them first."),
         "invalid_link": pick("Ce lien a déjà servi ou a expiré.", "This link was already used or has expired."),
         "payload_too_large": pick("Ce fichier dépasse la taille permise ou l’espace qui vous reste. Parlez-en au studio.", "This file is over the size limit or the space you have left. Ask the studio."),
         "not_found": pick("Introuvable.", "Not found."),

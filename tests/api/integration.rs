@@ -1099,3 +1099,79 @@ async fn a_forged_pdf_never_reaches_object_storage_even_while_it_streams() {
         .unwrap_or(0);
     assert_eq!(left, 0, "the spool is emptied at once");
 }
+
+#[tokio::test]
+async fn a_client_the_studio_deleted_is_refused_by_name_until_restored_and_never_revived() {
+    let app = spawn_app().await;
+    let site = Site::new(&app).await;
+    let created = site.send("/api/v1/integration/clients/c1", &client(1)).await;
+    assert_eq!(created.status, 201, "{created:?}");
+    let account = created.body["account"].as_str().expect("account").to_owned();
+    let (studio, _) = crate::helpers::tus::Tus::studio(&app, "studio@example.fr").await;
+    let deleted = studio
+        .call(Method::DELETE, &format!("/api/v1/clients/{account}"), None)
+        .await;
+    assert_eq!(deleted.status, 204);
+
+    // The quote site's next update, a second record with the same address, and the
+    // studio creating the address again: each a 409 that says why, never a 500.
+    let update = site.send("/api/v1/integration/clients/c1", &client(2)).await;
+    assert_eq!((update.status, update.code()), (409, "client_deleted"), "{update:?}");
+    let twin = site
+        .send(
+            "/api/v1/integration/clients/c2",
+            &json!({"email": "anne@example.fr", "name": "Anne", "version": 1}),
+        )
+        .await;
+    assert_eq!((twin.status, twin.code()), (409, "client_deleted"), "{twin:?}");
+    let by_hand = studio
+        .call(
+            Method::POST,
+            "/api/v1/clients",
+            Some(json!({"email": "anne@example.fr", "name": "Anne"})),
+        )
+        .await;
+    assert_eq!((by_hand.status, by_hand.code()), (409, "email_in_trash"), "{by_hand:?}");
+    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM users WHERE email = 'anne@example.fr'")
+        .fetch_one(app.state.db.pool())
+        .await
+        .expect("count");
+    assert_eq!(n, 1, "no second account for the address");
+
+    // Restored, the same update goes through.
+    let trash = studio.call(Method::GET, "/api/v1/trash", None).await;
+    let entry = trash.body[0]["id"].as_str().expect("id").to_owned();
+    let restore = format!("/api/v1/trash/{entry}/restore");
+    assert_eq!(studio.call(Method::POST, &restore, None).await.status, 204);
+    let update = site.send("/api/v1/integration/clients/c1", &client(2)).await;
+    assert_eq!(update.status, 200, "{update:?}");
+
+    // Erased for good: the address is free for a new client, while the erased record
+    // stays refused (its invoices are kept on a nameless row).
+    assert_eq!(
+        studio
+            .call(Method::DELETE, &format!("/api/v1/clients/{account}"), None)
+            .await
+            .status,
+        204
+    );
+    let trash = studio.call(Method::GET, "/api/v1/trash", None).await;
+    let entry = trash.body[0]["id"].as_str().expect("id").to_owned();
+    assert_eq!(
+        studio
+            .call(Method::DELETE, &format!("/api/v1/trash/{entry}"), None)
+            .await
+            .status,
+        204
+    );
+    let again = site.send("/api/v1/integration/clients/c1", &client(3)).await;
+    assert_eq!((again.status, again.code()), (409, "client_deleted"), "{again:?}");
+    let fresh = site
+        .send(
+            "/api/v1/integration/clients/c3",
+            &json!({"email": "anne@example.fr", "name": "Anne Dupont", "version": 1}),
+        )
+        .await;
+    assert_eq!(fresh.status, 201, "{fresh:?}");
+    assert_ne!(fresh.body["account"], json!(account), "a new account");
+}
