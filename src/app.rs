@@ -87,7 +87,9 @@ pub fn build_runner(state: &AppState) -> JobRunner {
         mailer: state.mailer.clone(),
         studio: state.studio.clone(),
         clock: state.clock.clone(),
+        pace_interval: state.cfg.newsletter.interval_ms(),
     }));
+    runner.register(Arc::new(crate::newsletter::fanout::Fanout { state: state.clone() }));
     runner
 }
 

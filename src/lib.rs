@@ -24,6 +24,7 @@ pub mod jobs;
 pub mod mail;
 pub mod media;
 pub mod memory;
+pub mod newsletter;
 pub mod portfolio;
 pub mod profile;
 pub mod setup;

@@ -80,6 +80,10 @@ pub const TABLES: &[Table] = &[
     all("studio_profile"),
     all("backup_runs"),
     all("trash"),
+    all("newsletter_subscribers"),
+    all("newsletter_issues"),
+    all("newsletter_deliveries"),
+    all("mail_pace"),
 ];
 
 /// Columns that may point forward (or to their own table): written NULL with the row,

@@ -3,6 +3,7 @@
 //! at once, by key, with the bad value and what was expected.
 
 mod backup;
+mod newsletter;
 mod parse;
 mod reader;
 mod sources;
@@ -47,6 +48,7 @@ pub struct Config {
     /// rows are removed for good.
     pub trash_days: u32,
     pub retention: RetentionConfig,
+    pub newsletter: NewsletterConfig,
     /// Web origins (`https://studio.example.fr`) whose pages may call the API from a
     /// browser with a bearer token, e.g. an upload form on the studio's own site.
     pub cors_origins: Vec<String>,
@@ -181,6 +183,21 @@ pub struct HttpConfig {
     /// The whole of a request that carries a file outside tus: a logo, a poster, a signed
     /// document from the quote site.
     pub file_timeout: std::time::Duration,
+}
+
+/// How the newsletter goes out.
+#[derive(Debug, Clone)]
+pub struct NewsletterConfig {
+    /// Messages per minute, across every node: mailbox providers throttle or refuse a
+    /// new sender that sends thousands at once.
+    pub rate_per_minute: u32,
+}
+
+impl NewsletterConfig {
+    /// The time between two messages.
+    pub fn interval_ms(&self) -> i64 {
+        (60_000 / i64::from(self.rate_per_minute.max(1))).max(1)
+    }
 }
 
 /// Where `relais backup` copies to, and how many snapshots it keeps.

@@ -127,6 +127,7 @@ pub(super) fn read(r: &mut Reader) -> Option<Config> {
         delivery_days: days("retention.delivery_days"),
         inbound_days: days("retention.inbound_days"),
     };
+    let newsletter = super::newsletter::read(r);
     let behind_proxy = r.bool("behind_proxy").unwrap_or(false);
     let cors_origins = r.list("cors_origins").unwrap_or_default();
     for origin in &cors_origins {
@@ -173,6 +174,7 @@ pub(super) fn read(r: &mut Reader) -> Option<Config> {
         backup,
         trash_days,
         retention,
+        newsletter,
         cors_origins,
         node_name,
         behind_proxy,

@@ -17,6 +17,9 @@ pub struct OutgoingEmail {
     pub message_id: String,
     pub created_at: i64,
     pub sent_at: Option<i64>,
+    pub list_unsubscribe: Option<String>,
+    /// The time slot a paced message was given (see `mail::PACED_KINDS`).
+    pub slot_at: Option<i64>,
 }
 
 pub struct NewEmail<'a> {
@@ -29,6 +32,7 @@ pub struct NewEmail<'a> {
     pub text_body: &'a str,
     pub html_body: &'a str,
     pub message_id: &'a str,
+    pub list_unsubscribe: Option<&'a str>,
 }
 
 pub async fn insert<'e>(
@@ -37,8 +41,8 @@ pub async fn insert<'e>(
     now: Millis,
 ) -> Result<(), DbError> {
     sqlx::query(
-        "INSERT INTO emails (id, kind, user_id, to_address, to_name, subject, text_body, html_body, message_id, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        "INSERT INTO emails (id, kind, user_id, to_address, to_name, subject, text_body, html_body, message_id, \
+         created_at, list_unsubscribe) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
     )
     .bind(email.id)
     .bind(email.kind)
@@ -50,6 +54,7 @@ pub async fn insert<'e>(
     .bind(email.html_body)
     .bind(email.message_id)
     .bind(now)
+    .bind(email.list_unsubscribe)
     .execute(ex)
     .await?;
     Ok(())
@@ -57,8 +62,8 @@ pub async fn insert<'e>(
 
 pub async fn find<'e>(ex: impl Executor<'e, Database = Any>, id: &str) -> Result<Option<OutgoingEmail>, DbError> {
     Ok(sqlx::query_as(
-        "SELECT id, kind, to_address, to_name, subject, text_body, html_body, message_id, created_at, sent_at \
-         FROM emails WHERE id = $1",
+        "SELECT id, kind, to_address, to_name, subject, text_body, html_body, message_id, created_at, sent_at, \
+         list_unsubscribe, slot_at FROM emails WHERE id = $1",
     )
     .bind(id)
     .fetch_optional(ex)
@@ -74,13 +79,16 @@ pub async fn mark_sent<'e>(
     html_body: &str,
     now: Millis,
 ) -> Result<(), DbError> {
-    sqlx::query("UPDATE emails SET sent_at = $1, last_error = NULL, text_body = $2, html_body = $3 WHERE id = $4")
-        .bind(now)
-        .bind(text_body)
-        .bind(html_body)
-        .bind(id)
-        .execute(ex)
-        .await?;
+    sqlx::query(
+        "UPDATE emails SET sent_at = $1, last_error = NULL, text_body = $2, html_body = $3, list_unsubscribe = NULL \
+         WHERE id = $4",
+    )
+    .bind(now)
+    .bind(text_body)
+    .bind(html_body)
+    .bind(id)
+    .execute(ex)
+    .await?;
     Ok(())
 }
 
@@ -103,4 +111,38 @@ pub async fn record_error<'e>(ex: impl Executor<'e, Database = Any>, id: &str, e
         .execute(ex)
         .await?;
     Ok(())
+}
+
+/// Gives a paced message the next free slot of `channel`, `interval` after the one before
+/// (or now, when the channel has been quiet), and returns it. One statement, so nodes
+/// sharing the database never hand out the same slot.
+pub async fn take_slot(
+    tx: &mut super::Tx,
+    id: &str,
+    channel: &str,
+    interval: Millis,
+    now: Millis,
+) -> Result<Millis, DbError> {
+    sqlx::query(
+        "INSERT INTO mail_pace (channel, next_at) VALUES ($1, $2 + $3) \
+         ON CONFLICT (channel) DO UPDATE SET next_at = CASE WHEN mail_pace.next_at > $2 \
+         THEN mail_pace.next_at + $3 ELSE $2 + $3 END",
+    )
+    .bind(channel)
+    .bind(now)
+    .bind(interval)
+    .execute(&mut **tx)
+    .await?;
+    let (next,): (i64,) = sqlx::query_as("SELECT next_at FROM mail_pace WHERE channel = $1")
+        .bind(channel)
+        .fetch_one(&mut **tx)
+        .await?;
+    // The statement above moved the channel one interval past this message's slot.
+    let slot = (next - interval).max(now);
+    sqlx::query("UPDATE emails SET slot_at = $1 WHERE id = $2")
+        .bind(slot)
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(slot)
 }

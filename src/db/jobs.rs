@@ -141,6 +141,27 @@ pub async fn retry_later<'e>(
     Ok(done.rows_affected() == 1)
 }
 
+/// Puts the job back in the queue for `run_at`, giving back the attempt its claim took.
+pub async fn defer<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    id: &str,
+    owner: &str,
+    run_at: Millis,
+    now: Millis,
+) -> Result<bool, DbError> {
+    let done = sqlx::query(
+        "UPDATE jobs SET status = 'queued', lease_owner = NULL, lease_expires_at = NULL, run_at = $1, \
+         attempts = attempts - 1, updated_at = $2 WHERE id = $3 AND lease_owner = $4 AND status = 'running'",
+    )
+    .bind(run_at)
+    .bind(now)
+    .bind(id)
+    .bind(owner)
+    .execute(ex)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
 pub async fn fail<'e>(
     ex: impl Executor<'e, Database = Any>,
     id: &str,

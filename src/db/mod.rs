@@ -12,6 +12,7 @@ pub mod integrations;
 pub mod jobs;
 pub mod ledger;
 pub mod links;
+pub mod newsletter;
 pub mod portfolio;
 pub mod sessions;
 pub mod setup;

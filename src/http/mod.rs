@@ -17,6 +17,7 @@ mod json;
 pub mod limits;
 mod login_guard;
 mod media;
+mod newsletter;
 mod passwords;
 mod portfolio;
 mod profile;
@@ -123,6 +124,7 @@ pub fn router(state: AppState) -> Router {
         .route("/trash/{id}/restore", post(trash::restore))
         .route("/files/{id}/content", get(downloads::content))
         .merge(portfolio::routes())
+        .merge(newsletter::routes(&state))
         .merge(direct::routes())
         .layer(from_fn_with_state(short, deadline::within))
         // Routes that take a file get the time to receive it on a slow line.

@@ -25,6 +25,10 @@ pub enum JobError {
     /// Will never succeed: bad payload, record gone.
     #[error("{0}")]
     Fatal(String),
+    /// Not failed, not yet time: run again at this time, without counting an attempt
+    /// (a paced email waiting for its slot).
+    #[error("waits until {0}")]
+    Later(Millis),
 }
 
 impl From<DbError> for JobError {

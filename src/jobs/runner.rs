@@ -30,6 +30,7 @@ pub enum RunOutcome {
     Done { id: String, kind: String },
     Retrying { id: String, kind: String, error: String },
     Failed { id: String, kind: String, error: String },
+    Deferred { id: String, kind: String, run_at: i64 },
 }
 
 pub struct JobRunner {
@@ -101,6 +102,10 @@ impl JobRunner {
             Ok(()) => {
                 db::jobs::complete(self.db.pool(), &id, &self.owner, now).await?;
                 RunOutcome::Done { id, kind }
+            }
+            Err(JobError::Later(run_at)) => {
+                db::jobs::defer(self.db.pool(), &id, &self.owner, run_at, now).await?;
+                RunOutcome::Deferred { id, kind, run_at }
             }
             Err(JobError::Retry(error)) if job.attempts < job.max_attempts => {
                 let run_at = now + ms(backoff(job.attempts));

@@ -65,10 +65,21 @@ impl DkimKey {
     pub fn signer(&self, selector: &str, domain: &str) -> Result<DkimConfig, String> {
         let key = DkimSigningKey::new(self.pkcs1.expose_secret(), DkimSigningAlgorithm::Rsa)
             .map_err(|e| format!("DKIM key: {e}"))?;
-        let headers = ["From", "To", "Subject", "Date", "Message-ID"]
-            .into_iter()
-            .map(HeaderName::new_from_ascii_str)
-            .collect();
+        // The unsubscribe headers are signed too (RFC 8058 asks it): a relay that added or
+        // changed them would break the signature. Absent from most messages, they are then
+        // signed as absent.
+        let headers = [
+            "From",
+            "To",
+            "Subject",
+            "Date",
+            "Message-ID",
+            "List-Unsubscribe",
+            "List-Unsubscribe-Post",
+        ]
+        .into_iter()
+        .map(HeaderName::new_from_ascii_str)
+        .collect();
         let relaxed = DkimCanonicalization {
             header: DkimCanonicalizationType::Relaxed,
             body: DkimCanonicalizationType::Relaxed,

@@ -18,7 +18,13 @@ use crate::db::{self, DbError};
 use crate::domain::{Millis, UserId};
 
 /// Paths whose last segment is a secret (the tokens of single-use links).
-const SECRET_LINKS: &[&str] = &["/invitation/", "/password/reset/", "/email/confirm/"];
+const SECRET_LINKS: &[&str] = &[
+    "/invitation/",
+    "/password/reset/",
+    "/email/confirm/",
+    "/newsletter/confirm/",
+    "/newsletter/unsubscribe/",
+];
 
 /// The body with every secret link's token replaced by "…", for the copy kept after
 /// sending: the link still shows where it led, but opens nothing.
@@ -53,7 +59,12 @@ pub struct Composed {
     pub subject: String,
     pub text: String,
     pub html: String,
+    /// The one-click unsubscribe URL of bulk mail (RFC 8058), sent as `List-Unsubscribe`.
+    pub list_unsubscribe: Option<String>,
 }
+
+/// Kinds of bulk mail: each message waits for its slot at `newsletter.rate_per_minute`.
+pub const PACED_KINDS: &[&str] = &["newsletter", "newsletter_import"];
 
 #[derive(serde::Serialize, serde::Deserialize)]
 pub struct SendPayload {
@@ -81,6 +92,7 @@ pub async fn queue(
         text_body: &email.text,
         html_body: &email.html,
         message_id: &message_id,
+        list_unsubscribe: email.list_unsubscribe.as_deref(),
     };
     db::emails::insert(&mut *tx, row, now).await?;
     enqueue_send(&mut *tx, &id, now).await?;

@@ -66,6 +66,7 @@ pub fn invitation(i: &Invitation<'_>) -> Result<Composed, askama::Error> {
         subject,
         text,
         html,
+        list_unsubscribe: None,
     })
 }
 

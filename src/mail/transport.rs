@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use lettre::message::header::{HeaderName, HeaderValue};
 use lettre::message::{Mailbox, MultiPart};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::client::{Tls, TlsParameters};
@@ -158,11 +159,26 @@ impl Mailer {
             .parse()
             .map_err(|e| MailError::Build(format!("recipient {}: {e}", email.to_address)))?;
         let to = Mailbox::new(email.to_name.clone(), address);
-        let mut message = Message::builder()
+        let mut builder = Message::builder()
             .from(Mailbox::new(Some(sender.to_owned()), self.from.email.clone()))
             .to(to)
             .subject(email.subject.clone())
-            .message_id(Some(email.message_id.clone()))
+            .message_id(Some(email.message_id.clone()));
+        if let Some(url) = &email.list_unsubscribe {
+            // RFC 2369 and RFC 8058: the https URL takes a POST with no session (one
+            // click in the mailbox's interface); the mailto reaches the studio's mailbox.
+            let mailto = format!("mailto:{}?subject=unsubscribe", self.from.email);
+            builder = builder
+                .raw_header(HeaderValue::new(
+                    HeaderName::new_from_ascii_str("List-Unsubscribe"),
+                    format!("<{url}>, <{mailto}>"),
+                ))
+                .raw_header(HeaderValue::new(
+                    HeaderName::new_from_ascii_str("List-Unsubscribe-Post"),
+                    "List-Unsubscribe=One-Click".to_owned(),
+                ));
+        }
+        let mut message = builder
             .multipart(MultiPart::alternative_plain_html(
                 email.text_body.clone(),
                 email.html_body.clone(),

@@ -8,6 +8,7 @@ mod auth_pages;
 mod billing_pages;
 mod client_pages;
 mod csp;
+mod newsletter_pages;
 mod portfolio_pages;
 mod settings_pages;
 mod site;
@@ -80,6 +81,26 @@ fn site_routes(state: &AppState) -> Router<AppState> {
         .route("/en/albums/{slug}", get(site::album_en))
         .route("/stories/{slug}", get(site::story_fr))
         .route("/en/stories/{slug}", get(site::story_en))
+        .route(
+            "/newsletter",
+            get(newsletter_pages::form_fr)
+                .post(newsletter_pages::subscribe_fr)
+                .route_layer(crate::http::limits::per_ip_login_layer(state.cfg.behind_proxy)),
+        )
+        .route(
+            "/en/newsletter",
+            get(newsletter_pages::form_en)
+                .post(newsletter_pages::subscribe_en)
+                .route_layer(crate::http::limits::per_ip_login_layer(state.cfg.behind_proxy)),
+        )
+        .route(
+            "/newsletter/confirm/{token}",
+            get(newsletter_pages::confirm_page).post(newsletter_pages::confirm),
+        )
+        .route(
+            "/newsletter/unsubscribe/{token}",
+            get(newsletter_pages::unsubscribe_page).post(newsletter_pages::unsubscribe),
+        )
         .layer(axum::middleware::map_response(move |mut response: Response| {
             let policy = policy.clone();
             async move {

@@ -96,7 +96,7 @@ fn locale_of(prefix: &str) -> Locale {
 }
 
 #[allow(clippy::too_many_arguments)] // one frame, every part of it named at the call
-fn chrome(
+pub(super) fn chrome(
     state: &AppState,
     studio: &Identity,
     locale: Locale,

@@ -22,6 +22,7 @@ mod links;
 mod mail;
 mod media;
 mod memory;
+mod newsletter;
 pub(crate) mod pages;
 mod portfolio;
 mod session;

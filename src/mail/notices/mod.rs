@@ -4,10 +4,12 @@
 
 mod account;
 mod backups;
+mod newsletter;
 mod transfers;
 
 pub use account::{address_moved, email_change, email_updated, password_reset};
 pub use backups::backup_failed;
+pub use newsletter::confirm_subscription;
 pub use transfers::{Listed, delivery_expiring, delivery_published, transfer_received};
 
 use askama::Template;
@@ -71,6 +73,15 @@ pub(super) struct Notice {
 
 pub(super) fn compose(to: &Recipient<'_>, studio: &str, link: &str, n: Notice) -> Result<Composed, askama::Error> {
     let (greeting, copy_hint) = match to.locale {
+        // An address alone (a newsletter subscriber) is greeted without a name.
+        Locale::Fr if to.name.is_empty() => (
+            "Bonjour,".to_owned(),
+            "Si le bouton ne fonctionne pas, copiez cette adresse dans votre navigateur :",
+        ),
+        Locale::En if to.name.is_empty() => (
+            "Hello,".to_owned(),
+            "If the button does not work, copy this address into your browser:",
+        ),
         Locale::Fr => (
             format!("Bonjour {},", to.name),
             "Si le bouton ne fonctionne pas, copiez cette adresse dans votre navigateur :",
@@ -106,10 +117,11 @@ pub(super) fn compose(to: &Recipient<'_>, studio: &str, link: &str, n: Notice) -
     Ok(Composed {
         kind: n.kind,
         to_address: to.address.to_owned(),
-        to_name: Some(to.name.to_owned()),
+        to_name: (!to.name.is_empty()).then(|| to.name.to_owned()),
         subject: n.subject,
         text,
         html,
+        list_unsubscribe: None,
     })
 }
 
