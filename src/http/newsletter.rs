@@ -144,8 +144,30 @@ fn csv_cell(value: &str) -> String {
 
 #[derive(serde::Deserialize)]
 pub struct ImportBody {
-    addresses: Vec<String>,
+    addresses: Addresses,
     locale: Option<String>,
+}
+
+/// A list, or text with one address per line (or separated by commas or semicolons), as
+/// pasted from a spreadsheet into the page's box.
+#[derive(serde::Deserialize)]
+#[serde(untagged)]
+enum Addresses {
+    List(Vec<String>),
+    Text(String),
+}
+
+impl Addresses {
+    fn into_list(self) -> Vec<String> {
+        match self {
+            Addresses::List(list) => list,
+            Addresses::Text(text) => text
+                .split(['\n', ',', ';'])
+                .map(|s| s.trim().to_owned())
+                .filter(|s| !s.is_empty())
+                .collect(),
+        }
+    }
 }
 
 /// At most this many addresses per call.
@@ -156,14 +178,15 @@ pub async fn import(
     _: Studio,
     ApiJson(body): ApiJson<ImportBody>,
 ) -> Result<Json<serde_json::Value>, AppError> {
-    if body.addresses.len() > IMPORT_MAX {
+    let addresses = body.addresses.into_list();
+    if addresses.len() > IMPORT_MAX {
         return Err(AppError::validation(
             "addresses",
             format!("at most {IMPORT_MAX} addresses at a time"),
         ));
     }
     let locale = locale_or(body.locale.as_deref(), Locale::Fr)?;
-    let asked = newsletter::import(&state, &body.addresses, locale).await?;
+    let asked = newsletter::import(&state, &addresses, locale).await?;
     Ok(Json(json!({ "asked": asked })))
 }
 

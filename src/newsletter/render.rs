@@ -67,13 +67,16 @@ pub fn compose(m: &Message<'_>) -> Result<Composed, askama::Error> {
     let (why, label) = match m.locale {
         Locale::Fr => (
             format!(
-                "Vous recevez cette lettre parce que vous vous êtes inscrit(e) à celle de {}.",
+                "Vous recevez cette lettre parce que vous vous êtes inscrit(e) à la lettre d’information de {}.",
                 m.studio
             ),
             "Se désinscrire",
         ),
         Locale::En => (
-            format!("You receive this newsletter because you subscribed to {}'s.", m.studio),
+            format!(
+                "You receive this letter because you subscribed to {}'s newsletter.",
+                m.studio
+            ),
             "Unsubscribe",
         ),
     };

@@ -151,14 +151,28 @@ pub async fn setup(
 #[template(path = "pages/profile.html")]
 struct ProfilePage {
     chrome: Chrome,
+    /// For a client: whether their address receives the newsletter.
+    newsletter: Option<bool>,
 }
 
 /// Anyone signed in: name, language, password, two-step verification.
-pub async fn profile(viewer: Viewer) -> Result<Response, PageError> {
-    viewer.signed_in()?;
+pub async fn profile(
+    axum::extract::State(state): axum::extract::State<crate::state::AppState>,
+    viewer: Viewer,
+) -> Result<Response, PageError> {
+    let user = viewer.signed_in()?;
+    let newsletter = match user.role {
+        crate::domain::Role::Client => Some(
+            crate::newsletter::client_subscribed(&state, &user.email)
+                .await
+                .map_err(crate::error::AppError::from)?,
+        ),
+        crate::domain::Role::Studio => None,
+    };
     let t = viewer.texts();
     render(ProfilePage {
         chrome: viewer.chrome("profile", t.profile_title),
+        newsletter,
     })
 }
 

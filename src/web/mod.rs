@@ -9,6 +9,7 @@ mod billing_pages;
 mod client_pages;
 mod csp;
 mod newsletter_pages;
+mod newsletter_studio;
 mod portfolio_pages;
 mod settings_pages;
 mod site;
@@ -53,6 +54,8 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route("/studio/activity", get(studio_pages::activity))
         .route("/studio/trash", get(trash_pages::page))
         .route("/studio/settings", get(settings_pages::page))
+        .route("/studio/newsletter", get(newsletter_studio::page))
+        .route("/studio/newsletter/{id}", get(newsletter_studio::issue))
         .route("/studio/portfolio", get(portfolio_pages::list))
         .route("/studio/portfolio/albums/{id}", get(portfolio_pages::album))
         .route("/studio/portfolio/stories/{id}", get(portfolio_pages::story))
@@ -66,6 +69,11 @@ pub fn routes(state: &AppState) -> Router<AppState> {
             }
         }))
         .route("/assets/{name}", get(assets::serve))
+        // Outside the pages' policy: the letter's own inline styles, framed by our pages.
+        .route(
+            "/studio/newsletter/{id}/preview/{lang}",
+            get(newsletter_studio::preview),
+        )
         .merge(site_routes(state))
 }
 

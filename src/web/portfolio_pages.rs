@@ -160,6 +160,21 @@ struct SetPage {
     uploader: UploaderConfig,
     deliveries: Vec<DeliveryChoice>,
     pickable: Option<Vec<Pickable>>,
+    /// A published album: the body of a newsletter draft that announces it.
+    announce: Option<String>,
+}
+
+/// A draft letter announcing a published album, in the studio's language, its cover as
+/// the picture.
+fn announcement(state: &AppState, t: &Texts, album: &store::Album) -> Option<String> {
+    album.published_at?;
+    let url = state.cfg.public_url.join(&format!("albums/{}", album.slug)).ok()?;
+    let body = serde_json::json!({
+        "subject": t.nls_announce_subject.replace("{title}", &album.title),
+        "markdown": t.nls_announce_body.replace("{title}", &album.title).replace("{url}", url.as_str()),
+        "picture_item": album.cover_item.map(|i| i.to_string()),
+    });
+    Some(body.to_string())
 }
 
 #[derive(Deserialize)]
@@ -231,7 +246,9 @@ pub async fn album(
         .ok_or(PageError::NotFound)?;
     let media = set_media(&state, SetRef::Album(id)).await?;
     let (deliveries, pickable) = picking(&state, locale, q.from.as_deref()).await?;
+    let announce = announcement(&state, t, &album);
     render(SetPage {
+        announce,
         chrome: viewer.chrome("portfolio", album.title.clone()),
         kind: "albums",
         id: id.to_string(),
@@ -267,6 +284,7 @@ pub async fn story(
     let (deliveries, pickable) = picking(&state, locale, q.from.as_deref()).await?;
     let live = story.is_live(state.clock.now_ms());
     render(SetPage {
+        announce: None,
         chrome: viewer.chrome("portfolio", story.title.clone()),
         kind: "stories",
         id: id.to_string(),

@@ -492,3 +492,51 @@ async fn the_unsubscribe_headers_are_inside_the_dkim_signature_as_received_by_a_
     let redirected = received[0].replacen("/newsletter/unsubscribe/", "/newsletter/unsubscribe/x", 1);
     assert!(!verify(&redirected), "a rewritten unsubscribe link fails the signature");
 }
+
+#[tokio::test]
+async fn a_published_album_offers_a_prefilled_letter_that_announces_it() {
+    let app = spawn_app().await;
+    let (_, secret) = app.create_studio("owner@example.fr", "correct horse battery").await;
+    let browser = crate::pages::Browser::new(&app);
+    browser
+        .login(
+            "owner@example.fr",
+            "correct horse battery",
+            Some(app.totp_code(&secret, 0)),
+        )
+        .await;
+    let (studio, _) = Tus::studio(&app, "studio@example.fr").await;
+    let created = studio
+        .call(
+            Method::POST,
+            "/api/v1/portfolio/albums",
+            Some(json!({"title": "Mariage à Giverny"})),
+        )
+        .await;
+    let id = created.body["id"].as_str().expect("id").to_owned();
+    let page = browser.get(&format!("/studio/portfolio/albums/{id}"), Some("fr")).await;
+    assert!(!page.body.contains("openIssue"), "not before it is published");
+    let published = studio
+        .call(
+            Method::PATCH,
+            &format!("/api/v1/portfolio/albums/{id}"),
+            Some(json!({"published": true})),
+        )
+        .await;
+    assert_eq!(published.status, 200, "{:?}", published.body);
+    let page = browser.get(&format!("/studio/portfolio/albums/{id}"), Some("fr")).await;
+    let start = page.body.find("data-body=\"").expect("an announce button") + "data-body=\"".len();
+    let end = start + page.body[start..].find('"').expect("end");
+    let body: Value = serde_json::from_str(&page.body[start..end].replace("&#34;", "\"").replace("&quot;", "\""))
+        .expect("a JSON body");
+    assert_eq!(body["subject"], "Nouvel album : Mariage à Giverny");
+    assert!(
+        body["markdown"]
+            .as_str()
+            .is_some_and(|m| m.contains("/albums/mariage-a-giverny")),
+        "{body}"
+    );
+    let draft = studio.call(Method::POST, "/api/v1/newsletter/issues", Some(body)).await;
+    assert_eq!(draft.status, 201, "{:?}", draft.body);
+    assert_eq!(draft.body["status"], "draft");
+}

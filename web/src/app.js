@@ -161,6 +161,10 @@ function listCodes(list, codes) {
 
 // Steps that continue on the same page after a form succeeds.
 const afterSuccess = {
+  // A letter drafted from elsewhere (an album's announcement): open it to finish it.
+  openIssue(source, body) {
+    window.location.assign(`/studio/newsletter/${encodeURIComponent(body.id)}`)
+  },
   // Saved in place (captions): the inputs keep what was typed.
   saved(form) {
     form.querySelector('.inline-ok')?.remove()
