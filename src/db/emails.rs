@@ -146,3 +146,22 @@ pub async fn take_slot(
         .await?;
     Ok(slot)
 }
+
+/// Marks a message as sent before its last byte leaves (see `mail::dialog`).
+pub async fn record_sending<'e>(ex: impl Executor<'e, Database = Any>, id: &str, now: Millis) -> Result<(), DbError> {
+    sqlx::query("UPDATE emails SET sent_at = $1 WHERE id = $2")
+        .bind(now)
+        .bind(id)
+        .execute(ex)
+        .await?;
+    Ok(())
+}
+
+/// The server refused the message after all: it was not sent.
+pub async fn undo_sending<'e>(ex: impl Executor<'e, Database = Any>, id: &str) -> Result<(), DbError> {
+    sqlx::query("UPDATE emails SET sent_at = NULL WHERE id = $1")
+        .bind(id)
+        .execute(ex)
+        .await?;
+    Ok(())
+}

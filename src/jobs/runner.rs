@@ -168,10 +168,16 @@ impl JobRunner {
                 }
                 Ok(None) => {
                     drop(permit);
+                    // Until the next job falls due (a paced email's slot is milliseconds
+                    // away), at most IDLE_POLL: jobs queued by other nodes are seen then.
+                    let nap = match db::jobs::next_due(self.db.pool()).await {
+                        Ok(Some(at)) => Duration::from_millis(u64::try_from(at - now).unwrap_or(0)).min(IDLE_POLL),
+                        _ => IDLE_POLL,
+                    };
                     tokio::select! {
                         _ = shutdown.cancelled() => break,
                         _ = self.wake.notified() => {}
-                        _ = tokio::time::sleep(IDLE_POLL) => {}
+                        _ = tokio::time::sleep(nap.max(Duration::from_millis(1))) => {}
                     }
                 }
                 Err(e) => {

@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
+use super::dialog::Delivered;
 use super::{MailError, Mailer, SendPayload};
 use crate::clock::Clock;
 use crate::db::{self, Db};
@@ -21,15 +22,46 @@ pub struct SendEmail {
     pub pace_interval: i64,
 }
 
+/// A paced message this late missed its slot while no node was running: it takes a new
+/// one rather than leaving with every other late one at once.
+const MISSED_AFTER: i64 = 30_000;
+
 impl SendEmail {
+    /// Bulk mail: the sending is recorded just before the server can accept the message
+    /// (see `dialog`), so a crash at any moment sends it at most once; a refusal after the
+    /// record undoes it.
+    async fn send_recorded(&self, email: &db::emails::OutgoingEmail, sender: &str) -> Result<(), MailError> {
+        let now = self.clock.now_ms();
+        let record = async {
+            db::emails::record_sending(self.db.pool(), &email.id, now)
+                .await
+                .map_err(|e| e.to_string())
+        };
+        match self.mailer.send_recorded(email, sender, record).await? {
+            Delivered::Accepted => Ok(()),
+            Delivered::Unknown(why) => {
+                // Sent, as far as anyone can tell: trying again could make a second copy.
+                tracing::warn!(email = %email.id, %why, "no answer after the message; counted as sent");
+                Ok(())
+            }
+            Delivered::Refused(e) => {
+                db::emails::undo_sending(self.db.pool(), &email.id)
+                    .await
+                    .map_err(|db| MailError::Transient(db.to_string()))?;
+                Err(e)
+            }
+        }
+    }
+
     /// For bulk mail: waits for the message's slot, taking one first if it has none yet
-    /// (or if it missed its own while no node was running, so that a restart does not
+    /// (or if it missed its own by more than `MISSED_AFTER`, so that a restart does not
     /// send a backlog in a burst). `Ok` means: send now.
     async fn wait_for_slot(&self, email: &db::emails::OutgoingEmail) -> Result<(), JobError> {
         let now = self.clock.now_ms();
         match email.slot_at {
             Some(slot) if slot > now => return Err(JobError::Later(slot)),
-            Some(slot) if slot >= now - self.pace_interval => return Ok(()),
+            // Its slot came (a job runs a little after its time): go.
+            Some(slot) if slot >= now - MISSED_AFTER => return Ok(()),
             _ => {}
         }
         let mut tx = self.db.begin().await?;
@@ -65,11 +97,17 @@ impl JobHandler for SendEmail {
             db::emails::record_error(self.db.pool(), &email.id, "skipped: no longer subscribed").await?;
             return Ok(());
         }
-        if super::PACED_KINDS.contains(&email.kind.as_str()) {
+        let paced = super::PACED_KINDS.contains(&email.kind.as_str());
+        if paced {
             self.wait_for_slot(&email).await?;
         }
         let sender = self.studio.name().await?;
-        match self.mailer.send(&email, &sender).await {
+        let sent = if paced {
+            self.send_recorded(&email, &sender).await
+        } else {
+            self.mailer.send(&email, &sender).await
+        };
+        match sent {
             Ok(()) => {
                 let (text, html) = (
                     super::scrub_links(&email.text_body),

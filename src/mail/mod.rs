@@ -4,6 +4,7 @@
 //! transaction as the event that causes it. The job delivers it and retries with backoff,
 //! so an SMTP outage delays mail but never loses it.
 
+pub mod dialog;
 pub mod dkim;
 pub mod job;
 pub mod notices;

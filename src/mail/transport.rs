@@ -7,10 +7,12 @@ use lettre::message::header::{HeaderName, HeaderValue};
 use lettre::message::{Mailbox, MultiPart};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::client::{Tls, TlsParameters};
+use lettre::transport::smtp::extension::ClientId;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use secrecy::ExposeSecret;
 use url::Url;
 
+use super::dialog::{Delivered, SmtpTarget, TlsMode, send_recorded};
 use crate::config::{MailConfig, MailTransport, SmtpConfig};
 use crate::db::emails::OutgoingEmail;
 
@@ -30,6 +32,8 @@ enum Transport {
     Outbox(PathBuf),
     Smtp {
         transport: AsyncSmtpTransport<Tokio1Executor>,
+        /// The same server, for conversations held by `dialog` (bulk mail).
+        target: SmtpTarget,
         described: String,
     },
 }
@@ -52,20 +56,6 @@ impl std::fmt::Debug for Mailer {
     }
 }
 
-/// How `smtp://` URLs secure the connection.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum TlsMode {
-    /// `smtps://`: TLS from the first byte.
-    Wrapper,
-    /// `smtp://`: STARTTLS, refused if the server does not offer it.
-    Required,
-    /// `smtp://…?tls=opportunistic`, the default for a server on this machine (a local
-    /// relay rarely has a certificate and the traffic never leaves the host).
-    Opportunistic,
-    /// `smtp://…?tls=none`: plain text, for test sinks.
-    None,
-}
-
 fn is_loopback(host: &str) -> bool {
     host == "localhost" || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback()) || host == "[::1]"
 }
@@ -77,14 +67,14 @@ fn decode(s: &str) -> String {
         .unwrap_or_default()
 }
 
-fn smtp_transport(cfg: &SmtpConfig) -> Result<(AsyncSmtpTransport<Tokio1Executor>, String), MailError> {
+fn smtp_target(cfg: &SmtpConfig) -> Result<SmtpTarget, MailError> {
     let url = Url::parse(cfg.url.expose_secret()).map_err(|e| MailError::Build(format!("mail.smtp_url: {e}")))?;
     let host = url
         .host_str()
         .ok_or_else(|| MailError::Build("mail.smtp_url has no host".into()))?
         .to_owned();
     let tls_param = url.query_pairs().find(|(k, _)| k == "tls").map(|(_, v)| v.into_owned());
-    let mode = match (url.scheme(), tls_param.as_deref()) {
+    let tls = match (url.scheme(), tls_param.as_deref()) {
         ("smtps", _) => TlsMode::Wrapper,
         (_, Some("none")) => TlsMode::None,
         (_, Some("opportunistic")) => TlsMode::Opportunistic,
@@ -92,16 +82,7 @@ fn smtp_transport(cfg: &SmtpConfig) -> Result<(AsyncSmtpTransport<Tokio1Executor
         _ if is_loopback(&host) => TlsMode::Opportunistic,
         _ => TlsMode::Required,
     };
-    let port = url.port().unwrap_or(if mode == TlsMode::Wrapper { 465 } else { 587 });
-    let build_err = |e: lettre::transport::smtp::Error| MailError::Build(format!("SMTP settings for {host}: {e}"));
-    let builder = match mode {
-        TlsMode::Wrapper => AsyncSmtpTransport::<Tokio1Executor>::relay(&host).map_err(build_err)?,
-        TlsMode::Required => AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&host).map_err(build_err)?,
-        TlsMode::Opportunistic => AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&host)
-            .tls(Tls::Opportunistic(TlsParameters::new(host.clone()).map_err(build_err)?)),
-        TlsMode::None => AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&host),
-    };
-    let mut builder = builder.port(port).timeout(Some(Duration::from_secs(30)));
+    let port = url.port().unwrap_or(if tls == TlsMode::Wrapper { 465 } else { 587 });
     // Credentials: the separate keys win over the ones written in the URL.
     let username = cfg
         .username
@@ -112,10 +93,30 @@ fn smtp_transport(cfg: &SmtpConfig) -> Result<(AsyncSmtpTransport<Tokio1Executor
         .as_ref()
         .map(|p| p.expose_secret().to_owned())
         .or_else(|| url.password().map(decode));
-    if let Some(user) = username {
-        builder = builder.credentials(Credentials::new(user, password.unwrap_or_default()));
+    let credentials = username.map(|user| Credentials::new(user, password.unwrap_or_default()));
+    Ok(SmtpTarget {
+        host,
+        port,
+        tls,
+        credentials,
+    })
+}
+
+fn smtp_transport(target: &SmtpTarget) -> Result<(AsyncSmtpTransport<Tokio1Executor>, String), MailError> {
+    let host = &target.host;
+    let build_err = |e: lettre::transport::smtp::Error| MailError::Build(format!("SMTP settings for {host}: {e}"));
+    let builder = match target.tls {
+        TlsMode::Wrapper => AsyncSmtpTransport::<Tokio1Executor>::relay(host).map_err(build_err)?,
+        TlsMode::Required => AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(host).map_err(build_err)?,
+        TlsMode::Opportunistic => AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host)
+            .tls(Tls::Opportunistic(TlsParameters::new(host.clone()).map_err(build_err)?)),
+        TlsMode::None => AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host),
+    };
+    let mut builder = builder.port(target.port).timeout(Some(Duration::from_secs(30)));
+    if let Some(credentials) = &target.credentials {
+        builder = builder.credentials(credentials.clone());
     }
-    let described = format!("SMTP {host}:{port} ({mode:?} TLS)");
+    let described = format!("SMTP {host}:{} ({:?} TLS)", target.port, target.tls);
     Ok((builder.build(), described))
 }
 
@@ -124,8 +125,13 @@ impl Mailer {
         let transport = match &cfg.transport {
             MailTransport::Outbox(dir) => Transport::Outbox(dir.clone()),
             MailTransport::Smtp(smtp) => {
-                let (transport, described) = smtp_transport(smtp)?;
-                Transport::Smtp { transport, described }
+                let target = smtp_target(smtp)?;
+                let (transport, described) = smtp_transport(&target)?;
+                Transport::Smtp {
+                    transport,
+                    target,
+                    described,
+                }
             }
         };
         let domain = cfg.from.email.domain().to_owned();
@@ -207,6 +213,28 @@ impl Mailer {
         }
     }
 
+    /// Sends `email` and runs `record` at the one moment after which a crash must not
+    /// send it again: for SMTP, once the whole message is with the server but before the
+    /// final dot (see `dialog`); for the outbox directory, after the file is written (a
+    /// second write replaces the same file).
+    pub async fn send_recorded<F>(&self, email: &OutgoingEmail, sender: &str, record: F) -> Result<Delivered, MailError>
+    where
+        F: std::future::Future<Output = Result<(), String>>,
+    {
+        let message = self.build(email, sender)?;
+        match &self.transport {
+            Transport::Outbox(dir) => {
+                write_eml(dir, &email.id, &message.formatted()).await?;
+                record.await.map_err(MailError::Transient)?;
+                Ok(Delivered::Accepted)
+            }
+            Transport::Smtp { target, .. } => {
+                let client = ClientId::Domain(self.domain.clone());
+                send_recorded(target, &client, message.envelope(), &message.formatted(), record).await
+            }
+        }
+    }
+
     /// Connects (and authenticates) without sending anything, for `relais check`.
     pub async fn test_connection(&self) -> Result<String, MailError> {
         match &self.transport {
@@ -219,7 +247,9 @@ impl Mailer {
                     dir.display()
                 ))
             }
-            Transport::Smtp { transport, described } => match transport.test_connection().await {
+            Transport::Smtp {
+                transport, described, ..
+            } => match transport.test_connection().await {
                 Ok(true) => Ok(format!("{described} accepted the connection")),
                 Ok(false) => Err(MailError::Transient(format!(
                     "{described} did not accept the connection"

@@ -157,3 +157,135 @@ async fn an_upload_survives_a_sigkill_of_the_server_and_resumes_to_the_right_sha
     assert!(matches!(status, Some("stored" | "processing" | "ready")), "{status:?}");
     assert_eq!(shown["files"][0]["sha256"], sha256_hex(&data).as_str());
 }
+
+/// Waits up to a minute for `check`, polling every 20 ms.
+async fn within_a_minute(what: &str, mut check: impl FnMut() -> bool) {
+    let until = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while !check() {
+        assert!(std::time::Instant::now() < until, "timed out waiting for {what}");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_newsletter_killed_mid_send_reaches_every_subscriber_exactly_once_at_its_pace() {
+    const SUBSCRIBERS: usize = 2000;
+    const PER_MINUTE: usize = 12_000;
+    let dir = tempfile::tempdir().expect("dir");
+    let mut cfg = Config::defaults_in(dir.path()).expect("defaults");
+    let _resources = Backend::from_env().prepare(&mut cfg, dir.path()).await;
+    let sink_dir = dir.path().join("sink");
+    std::fs::create_dir_all(&sink_dir).expect("sink dir");
+    let sink = crate::helpers::smtp::SmtpSink::start(&sink_dir);
+    let mut env = env_for(&cfg);
+    env.push(("RELAIS_MAIL__SMTP_URL".into(), format!("{}?tls=none", sink.url())));
+    env.push(("RELAIS_NEWSLETTER__RATE_PER_MINUTE".into(), PER_MINUTE.to_string()));
+    let migrated = relais(&env, &["migrate"]).output().expect("migrate");
+    assert!(
+        migrated.status.success(),
+        "{}",
+        String::from_utf8_lossy(&migrated.stderr)
+    );
+
+    // Subscribers and an issue on its way out, written as the API leaves them.
+    let db = relais::db::Db::connect(&cfg.database).await.expect("connect");
+    let mut tx = db.begin().await.expect("tx");
+    for i in 0..SUBSCRIBERS {
+        sqlx::query(
+            "INSERT INTO newsletter_subscribers (id, email, locale, source, status, created_at, confirmed_at, \
+             confirmed_from) VALUES ($1, $2, 'fr', 'site', 'confirmed', 0, 0, '127.0.0.1')",
+        )
+        .bind(format!("sub-{i:05}"))
+        .bind(format!("abonne{i}@example.fr"))
+        .execute(&mut *tx)
+        .await
+        .expect("subscriber");
+    }
+    tx.commit().await.expect("commit");
+    let now = relais::clock::Clock::system().now_ms();
+    relais::db::newsletter::insert_issue(db.pool(), "issue-1", "Lettre d'hiver", "Bonjour.", None, now)
+        .await
+        .expect("issue");
+    let mut tx = db.begin().await.expect("tx");
+    assert!(
+        relais::db::newsletter::start_sending(&mut *tx, "issue-1", now)
+            .await
+            .expect("start")
+    );
+    relais::jobs::enqueue(
+        &mut *tx,
+        relais::newsletter::fanout::KIND,
+        &serde_json::json!({"issue_id": "issue-1"}),
+        10,
+        now,
+    )
+    .await
+    .expect("job");
+    tx.commit().await.expect("commit");
+
+    let received = || {
+        std::fs::read_dir(&sink_dir)
+            .map(|d| {
+                d.filter_map(Result::ok)
+                    .filter(|e| e.path().extension().is_some_and(|x| x == "eml"))
+                    .count()
+            })
+            .unwrap_or(0)
+    };
+    let server = start(&env).await;
+    within_a_minute("a third of the letters", || received() >= SUBSCRIBERS / 3).await;
+    let pid = server.child.id().to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-KILL", &pid])
+            .status()
+            .expect("kill")
+            .success()
+    );
+    drop(server);
+    let at_kill = received();
+    assert!(at_kill < SUBSCRIBERS, "killed mid-send ({at_kill} received)");
+
+    let _server = start(&env).await;
+    within_a_minute("every letter", || received() >= SUBSCRIBERS).await;
+    // Then nothing more: every message is recorded as sent, none is left to go.
+    let pending = || async {
+        let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM emails WHERE kind = 'newsletter' AND sent_at IS NULL")
+            .fetch_one(db.pool())
+            .await
+            .expect("count");
+        n
+    };
+    assert_eq!(pending().await, 0);
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+
+    let messages = sink.messages();
+    assert_eq!(messages.len(), SUBSCRIBERS, "one message per subscriber, none twice");
+    let mut recipients: Vec<String> = messages
+        .iter()
+        .filter_map(|m| m.lines().find(|l| l.starts_with("To:")).map(str::to_owned))
+        .collect();
+    recipients.sort();
+    recipients.dedup();
+    assert_eq!(recipients.len(), SUBSCRIBERS);
+
+    // The pace held: never more than a second's worth of letters in any second.
+    let mut times: Vec<std::time::SystemTime> = std::fs::read_dir(&sink_dir)
+        .expect("sink")
+        .filter_map(Result::ok)
+        .filter_map(|e| e.metadata().ok()?.modified().ok())
+        .collect();
+    times.sort();
+    let per_second = PER_MINUTE / 60;
+    let busiest = (0..times.len())
+        .map(|i| {
+            let end = times[i] + std::time::Duration::from_secs(1);
+            times[i..].iter().take_while(|t| **t < end).count()
+        })
+        .max()
+        .unwrap_or(0);
+    assert!(
+        busiest <= per_second + per_second / 10,
+        "{busiest} letters in one second at {per_second} a second"
+    );
+}

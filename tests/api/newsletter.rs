@@ -540,3 +540,73 @@ async fn a_published_album_offers_a_prefilled_letter_that_announces_it() {
     assert_eq!(draft.status, 201, "{:?}", draft.body);
     assert_eq!(draft.body["status"], "draft");
 }
+
+#[tokio::test]
+async fn a_mailbox_refused_after_the_message_is_marked_and_skipped_from_then_on() {
+    use relais::config::{MailTransport, SmtpConfig};
+    let dir = tempfile::tempdir().expect("dir");
+    let sink = crate::helpers::smtp::SmtpSink::start(dir.path());
+    let url = format!("{}?tls=none", sink.url());
+    let app = spawn_app_with(move |cfg| {
+        cfg.mail.transport = MailTransport::Smtp(SmtpConfig {
+            url: secrecy::SecretString::from(url),
+            username: None,
+            password: None,
+        });
+    })
+    .await;
+    let (studio, _) = Tus::studio(&app, "studio@example.fr").await;
+    confirmed(&app, 2).await;
+    sqlx::query(
+        "INSERT INTO newsletter_subscribers (id, email, locale, source, status, created_at, confirmed_at) \
+         VALUES ('gone', 'refuse-me@example.fr', 'fr', 'site', 'confirmed', 0, 0)",
+    )
+    .execute(app.state.db.pool())
+    .await
+    .expect("subscriber");
+    let issue = new_issue(&studio, "Lettre de mars").await;
+    studio
+        .call(Method::POST, &format!("/api/v1/newsletter/issues/{issue}/send"), None)
+        .await;
+    for _ in 0..3 {
+        app.run_jobs().await;
+        app.clock().advance(Duration::from_secs(1));
+    }
+    assert_eq!(sink.messages().len(), 2, "the two real mailboxes");
+    let list = subscribers(&studio).await;
+    let gone = list["subscribers"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .find(|s| s["email"] == "refuse-me@example.fr")
+        .expect("listed")
+        .clone();
+    assert_eq!(gone["status"], "refused");
+    assert!(
+        gone["refused_reason"].as_str().is_some_and(|r| r.contains("550")),
+        "{gone}"
+    );
+    let stats = studio
+        .call(Method::GET, &format!("/api/v1/newsletter/issues/{issue}"), None)
+        .await;
+    assert_eq!(stats.body["stats"]["sent"], 2);
+    assert_eq!(stats.body["stats"]["failed"], 1);
+    // The next letter is not even tried on that address.
+    let next = new_issue(&studio, "Lettre d'avril").await;
+    studio
+        .call(Method::POST, &format!("/api/v1/newsletter/issues/{next}/send"), None)
+        .await;
+    for _ in 0..3 {
+        app.run_jobs().await;
+        app.clock().advance(Duration::from_secs(1));
+    }
+    let (tried,): (i64,) = sqlx::query_as(
+        "SELECT COUNT(*) FROM newsletter_deliveries d JOIN newsletter_issues i ON i.id = d.issue_id \
+         WHERE d.subscriber_id = 'gone' AND i.subject = 'Lettre d''avril'",
+    )
+    .fetch_one(app.state.db.pool())
+    .await
+    .expect("count");
+    assert_eq!(tried, 0);
+    assert_eq!(sink.messages().len(), 4);
+}

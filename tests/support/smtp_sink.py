@@ -1,5 +1,6 @@
 """A real SMTP server for the tests: every message it accepts is written, as received,
-to DIR/<n>.eml. Usage: smtp_sink.py PORT DIR"""
+to DIR/<n>.eml; messages to addresses starting with "refuse" are refused with a 550 at
+the end of DATA. Usage: smtp_sink.py PORT DIR"""
 import asyncio
 import itertools
 import os
@@ -15,6 +16,10 @@ class SaveToDir:
         self.counter = itertools.count(len(os.listdir(directory)))
 
     async def handle_DATA(self, server, session, envelope):
+        # A mailbox that does not exist, refused at the end of the message as many
+        # servers do once they have read it.
+        if any(rcpt.startswith("refuse") for rcpt in envelope.rcpt_tos):
+            return "550 5.1.1 No such mailbox here"
         path = os.path.join(self.directory, f"{next(self.counter):04d}.eml")
         tmp = path + ".tmp"
         with open(tmp, "wb") as f:
