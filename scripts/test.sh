@@ -105,6 +105,12 @@ if ! "$PYTHON" -c 'import standardwebhooks' 2>/dev/null; then
   "$PYTHON" -m pip install -q standardwebhooks
 fi
 
+# --- iCalendar: appointments' .ics files and feeds are read by an independent parser --
+if ! "$PYTHON" -c 'import icalendar' 2>/dev/null; then
+  say "installing icalendar"
+  "$PYTHON" -m pip install -q icalendar
+fi
+
 # --- DKIM: openssl makes test keys, dkimpy (PyPI) verifies the signatures ------------
 if ! command -v openssl >/dev/null 2>&1; then
   say "installing openssl"

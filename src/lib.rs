@@ -5,6 +5,7 @@
 pub mod accounts;
 pub mod activity;
 pub mod app;
+pub mod appointments;
 pub mod auth;
 pub mod backup;
 pub mod billing;

@@ -84,6 +84,9 @@ pub const TABLES: &[Table] = &[
     all("newsletter_issues"),
     all("newsletter_deliveries"),
     all("mail_pace"),
+    all("appointments"),
+    all("appointment_reminders"),
+    all("calendar_feeds"),
 ];
 
 /// Columns that may point forward (or to their own table): written NULL with the row,

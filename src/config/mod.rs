@@ -6,6 +6,7 @@ mod backup;
 mod newsletter;
 mod parse;
 mod reader;
+mod reminders;
 mod sources;
 
 use std::fmt;
@@ -49,6 +50,7 @@ pub struct Config {
     pub trash_days: u32,
     pub retention: RetentionConfig,
     pub newsletter: NewsletterConfig,
+    pub reminders: RemindersConfig,
     /// Web origins (`https://studio.example.fr`) whose pages may call the API from a
     /// browser with a bearer token, e.g. an upload form on the studio's own site.
     pub cors_origins: Vec<String>,
@@ -183,6 +185,15 @@ pub struct HttpConfig {
     /// The whole of a request that carries a file outside tus: a logo, a poster, a signed
     /// document from the quote site.
     pub file_timeout: std::time::Duration,
+}
+
+/// Appointment reminders.
+#[derive(Debug, Clone)]
+pub struct RemindersConfig {
+    /// How long before an appointment each reminder goes, in minutes, longest first.
+    pub lead_minutes: Vec<i64>,
+    /// The zone of appointment times given without an offset or a zone.
+    pub time_zone: String,
 }
 
 /// How the newsletter goes out.

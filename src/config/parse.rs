@@ -128,6 +128,7 @@ pub(super) fn read(r: &mut Reader) -> Option<Config> {
         inbound_days: days("retention.inbound_days"),
     };
     let newsletter = super::newsletter::read(r);
+    let reminders = super::reminders::read(r);
     let behind_proxy = r.bool("behind_proxy").unwrap_or(false);
     let cors_origins = r.list("cors_origins").unwrap_or_default();
     for origin in &cors_origins {
@@ -175,6 +176,7 @@ pub(super) fn read(r: &mut Reader) -> Option<Config> {
         trash_days,
         retention,
         newsletter,
+        reminders,
         cors_origins,
         node_name,
         behind_proxy,
@@ -218,7 +220,7 @@ fn default_node_name() -> String {
 }
 
 /// `30s`, `90m`, `24h`, `7d`.
-fn parse_duration(s: &str) -> Option<std::time::Duration> {
+pub(super) fn parse_duration(s: &str) -> Option<std::time::Duration> {
     let split = s.find(|c: char| !c.is_ascii_digit())?;
     let (n, unit) = s.split_at(split);
     let n: u64 = n.parse().ok()?;

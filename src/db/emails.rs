@@ -18,6 +18,7 @@ pub struct OutgoingEmail {
     pub created_at: i64,
     pub sent_at: Option<i64>,
     pub list_unsubscribe: Option<String>,
+    pub calendar: Option<String>,
     /// The time slot a paced message was given (see `mail::PACED_KINDS`).
     pub slot_at: Option<i64>,
 }
@@ -33,6 +34,7 @@ pub struct NewEmail<'a> {
     pub html_body: &'a str,
     pub message_id: &'a str,
     pub list_unsubscribe: Option<&'a str>,
+    pub calendar: Option<&'a str>,
 }
 
 pub async fn insert<'e>(
@@ -42,7 +44,7 @@ pub async fn insert<'e>(
 ) -> Result<(), DbError> {
     sqlx::query(
         "INSERT INTO emails (id, kind, user_id, to_address, to_name, subject, text_body, html_body, message_id, \
-         created_at, list_unsubscribe) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+         created_at, list_unsubscribe, calendar) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
     )
     .bind(email.id)
     .bind(email.kind)
@@ -55,6 +57,7 @@ pub async fn insert<'e>(
     .bind(email.message_id)
     .bind(now)
     .bind(email.list_unsubscribe)
+    .bind(email.calendar)
     .execute(ex)
     .await?;
     Ok(())
@@ -63,7 +66,7 @@ pub async fn insert<'e>(
 pub async fn find<'e>(ex: impl Executor<'e, Database = Any>, id: &str) -> Result<Option<OutgoingEmail>, DbError> {
     Ok(sqlx::query_as(
         "SELECT id, kind, to_address, to_name, subject, text_body, html_body, message_id, created_at, sent_at, \
-         list_unsubscribe, slot_at FROM emails WHERE id = $1",
+         list_unsubscribe, calendar, slot_at FROM emails WHERE id = $1",
     )
     .bind(id)
     .fetch_optional(ex)

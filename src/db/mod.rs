@@ -4,6 +4,7 @@
 //! dialects differ the query is chosen by [`Backend`]. All SQL lives in this module.
 
 pub mod activity;
+pub mod appointments;
 pub mod backups;
 pub mod downloads;
 pub mod emails;

@@ -1,6 +1,7 @@
 //! HTTP: router assembly, cross-cutting layers, one module per resource.
 
 pub mod activity;
+mod appointments;
 mod arrangement;
 pub mod auth;
 mod billing;
@@ -125,6 +126,7 @@ pub fn router(state: AppState) -> Router {
         .route("/files/{id}/content", get(downloads::content))
         .merge(portfolio::routes())
         .merge(newsletter::routes(&state))
+        .merge(appointments::routes())
         .merge(direct::routes())
         .layer(from_fn_with_state(short, deadline::within))
         // Routes that take a file get the time to receive it on a slow line.
@@ -154,6 +156,7 @@ pub fn router(state: AppState) -> Router {
     let pages = crate::web::routes(&state)
         .route("/media/{item}/{name}", get(media::get))
         .route("/logo", get(studio::logo))
+        .route("/calendar/{file}", get(appointments::feed))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .fallback(crate::web::not_found)

@@ -397,3 +397,56 @@ mod tests {
         }
     }
 }
+
+/// An appointment from the quote site: its client, and the fields an appointment has.
+#[derive(Debug, Clone)]
+pub struct AppointmentRecord {
+    pub client: ExtId,
+    pub draft: crate::appointments::Draft,
+    pub version: i64,
+}
+
+impl AppointmentRecord {
+    /// `default_zone` reads times given without an offset or a `time_zone`.
+    pub fn parse(body: &Value, default_zone: &crate::appointments::when::Zone) -> Result<Self, Vec<FieldError>> {
+        let mut f = Fields::of(body)?;
+        let client = f.req_text("client");
+        let client = f.ext_id("client", client);
+        let version = f.version();
+        let text = |f: &mut Fields<'_>, name: &str| f.opt_text(name).map(str::to_owned);
+        let cancelled = match f.optional("cancelled") {
+            None => false,
+            Some(Value::Bool(b)) => *b,
+            Some(_) => {
+                f.fail("cancelled", "expected true or false");
+                false
+            }
+        };
+        let raw = crate::appointments::Raw {
+            kind: text(&mut f, "kind"),
+            starts_at: text(&mut f, "starts_at"),
+            ends_at: text(&mut f, "ends_at"),
+            time_zone: text(&mut f, "time_zone"),
+            place: text(&mut f, "place"),
+            notes: text(&mut f, "notes"),
+            cancelled,
+        };
+        let draft = match crate::appointments::Draft::parse(&raw, default_zone) {
+            Ok(d) => Some(d),
+            Err(errors) => {
+                for e in errors {
+                    f.fail(&e.field, e.message);
+                }
+                None
+            }
+        };
+        let record = (|| {
+            Some(Self {
+                client: client?,
+                draft: draft?,
+                version: version?,
+            })
+        })();
+        f.finish(record)
+    }
+}

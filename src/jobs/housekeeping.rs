@@ -12,6 +12,9 @@ use crate::transfers::{TransferError, lifecycle};
 use crate::uploads::UploadError;
 
 const EVERY: Duration = Duration::from_secs(600);
+/// Appointment reminders are looked for more often: "24 h before" should not be ten
+/// minutes late.
+const REMINDERS_EVERY: Duration = Duration::from_secs(60);
 /// Finished jobs stay visible this long, for the studio and for diagnosis.
 const KEEP_FINISHED_JOBS: Duration = Duration::from_secs(7 * 24 * 3600);
 /// Expired or used links are kept a while so "this link was already used" stays true.
@@ -69,6 +72,27 @@ pub async fn sweep(state: &AppState) -> Result<Swept, SweepError> {
 }
 
 pub async fn run(state: AppState, shutdown: CancellationToken) {
+    let reminders = {
+        let (state, shutdown) = (state.clone(), shutdown.clone());
+        tokio::spawn(async move {
+            loop {
+                match crate::appointments::reminders::send_due(&state).await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(reminders = n, "appointment reminders queued"),
+                    Err(e) => tracing::warn!(error = %e, "appointment reminders failed; will try again"),
+                }
+                tokio::select! {
+                    _ = shutdown.cancelled() => return,
+                    _ = tokio::time::sleep(REMINDERS_EVERY) => {}
+                }
+            }
+        })
+    };
+    run_sweeps(state, shutdown).await;
+    let _ = reminders.await;
+}
+
+async fn run_sweeps(state: AppState, shutdown: CancellationToken) {
     loop {
         match sweep(&state).await {
             Ok(swept) if swept != Swept::default() => tracing::info!(?swept, "housekeeping"),

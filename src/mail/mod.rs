@@ -62,6 +62,8 @@ pub struct Composed {
     pub html: String,
     /// The one-click unsubscribe URL of bulk mail (RFC 8058), sent as `List-Unsubscribe`.
     pub list_unsubscribe: Option<String>,
+    /// An iCalendar file attached (`invitation.ics`), for appointment reminders.
+    pub calendar: Option<String>,
 }
 
 /// Kinds of bulk mail: each message waits for its slot at `newsletter.rate_per_minute`.
@@ -94,6 +96,7 @@ pub async fn queue(
         html_body: &email.html,
         message_id: &message_id,
         list_unsubscribe: email.list_unsubscribe.as_deref(),
+        calendar: email.calendar.as_deref(),
     };
     db::emails::insert(&mut *tx, row, now).await?;
     enqueue_send(&mut *tx, &id, now).await?;

@@ -67,6 +67,7 @@ pub fn invitation(i: &Invitation<'_>) -> Result<Composed, askama::Error> {
         text,
         html,
         list_unsubscribe: None,
+        calendar: None,
     })
 }
 

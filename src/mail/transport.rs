@@ -3,8 +3,9 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use lettre::message::header::ContentType;
 use lettre::message::header::{HeaderName, HeaderValue};
-use lettre::message::{Mailbox, MultiPart};
+use lettre::message::{Attachment, Mailbox, MultiPart};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::client::{Tls, TlsParameters};
 use lettre::transport::smtp::extension::ClientId;
@@ -184,12 +185,19 @@ impl Mailer {
                     "List-Unsubscribe=One-Click".to_owned(),
                 ));
         }
-        let mut message = builder
-            .multipart(MultiPart::alternative_plain_html(
-                email.text_body.clone(),
-                email.html_body.clone(),
-            ))
-            .map_err(|e| MailError::Build(e.to_string()))?;
+        let body = MultiPart::alternative_plain_html(email.text_body.clone(), email.html_body.clone());
+        let body = match &email.calendar {
+            // The event as a file the reader's calendar opens.
+            Some(ics) => MultiPart::mixed().multipart(body).singlepart(
+                Attachment::new("rendez-vous.ics".to_owned()).body(
+                    ics.clone(),
+                    ContentType::parse("text/calendar; charset=utf-8; method=PUBLISH")
+                        .map_err(|e| MailError::Build(e.to_string()))?,
+                ),
+            ),
+            None => body,
+        };
+        let mut message = builder.multipart(body).map_err(|e| MailError::Build(e.to_string()))?;
         if let Some(dkim) = &self.dkim {
             message.sign(dkim);
         }

@@ -108,6 +108,7 @@ pub fn compose(m: &Message<'_>) -> Result<Composed, askama::Error> {
         text,
         html,
         list_unsubscribe: Some(m.unsubscribe.to_owned()),
+        calendar: None,
     })
 }
 

@@ -34,12 +34,12 @@ fn python_sign(secret: &str, id: &str, timestamp: i64, body: &[u8]) -> String {
 }
 
 /// The quote site: an integration and a way to send signed requests.
-struct Site<'a> {
+pub(crate) struct Site<'a> {
     app: &'a TestApp,
     id: String,
     secret: Secret,
     /// Sign with the Python library instead of Relais' signer.
-    python: bool,
+    pub(crate) python: bool,
 }
 
 static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
@@ -49,7 +49,7 @@ fn fresh_id() -> String {
 }
 
 impl<'a> Site<'a> {
-    async fn new(app: &'a TestApp) -> Self {
+    pub(crate) async fn new(app: &'a TestApp) -> Self {
         let (id, secret) = relais::integration::create(&app.state, "Site de devis")
             .await
             .expect("integration created");
@@ -97,11 +97,11 @@ impl<'a> Site<'a> {
         .await
     }
 
-    async fn send_as(&self, path: &str, id: &str, body: &Value) -> Answer {
+    pub(crate) async fn send_as(&self, path: &str, id: &str, body: &Value) -> Answer {
         self.send_bytes(path, id, serde_json::to_vec(body).expect("json")).await
     }
 
-    async fn send(&self, path: &str, body: &Value) -> Answer {
+    pub(crate) async fn send(&self, path: &str, body: &Value) -> Answer {
         self.send_as(path, &fresh_id(), body).await
     }
 }

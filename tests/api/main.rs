@@ -5,6 +5,7 @@
 mod helpers;
 
 mod accounts;
+mod appointments;
 mod arrangement;
 mod authorization;
 mod backup;

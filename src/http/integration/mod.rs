@@ -24,7 +24,9 @@ use crate::auth::secrets::hex;
 use crate::db::{self, DbError, integrations::Call};
 use crate::error::{AppError, FieldError};
 use crate::integration::idempotency::{self, Claim};
-use crate::integration::records::{ClientRecord, DocumentMeta, ExtId, InvoiceRecord, PaymentRecord, QuoteRecord};
+use crate::integration::records::{
+    AppointmentRecord, ClientRecord, DocumentMeta, ExtId, InvoiceRecord, PaymentRecord, QuoteRecord,
+};
 use crate::integration::signature::{Headers, Secret, Signed, Verifier};
 use crate::integration::sync::{self, Applied, Outcome, ReceivedPdf, SyncError};
 use crate::state::AppState;
@@ -46,6 +48,7 @@ pub fn routes(behind_proxy: bool, records: Deadline, documents: Deadline) -> Rou
         .route("/integration/quotes/{id}", put(put_quote))
         .route("/integration/invoices/{id}", put(put_invoice))
         .route("/integration/payments/{id}", put(put_payment))
+        .route("/integration/appointments/{id}", put(put_appointment))
         .route_layer(from_fn_with_state(records, deadline::within))
         .route(
             "/integration/documents/{id}",
@@ -74,6 +77,7 @@ enum Resource {
     Quote,
     Invoice,
     Payment,
+    Appointment,
     Document,
 }
 
@@ -91,6 +95,10 @@ async fn put_invoice(State(state): State<AppState>, Path(id): Path<String>, req:
 
 async fn put_payment(State(state): State<AppState>, Path(id): Path<String>, req: Request) -> Response {
     handle(&state, Resource::Payment, &id, req).await
+}
+
+async fn put_appointment(State(state): State<AppState>, Path(id): Path<String>, req: Request) -> Response {
+    handle(&state, Resource::Appointment, &id, req).await
 }
 
 async fn put_document(State(state): State<AppState>, Path(id): Path<String>, req: Request) -> Response {
@@ -281,7 +289,7 @@ async fn accept(state: &AppState, req: &Proven<'_>, received: Received) -> Resul
             "expected an id of 1 to 100 characters among A-Z a-z 0-9 . _ : -",
         ))
     })?;
-    let record = Record::parse(req.resource, received).map_err(|errors| fail(AppError::Validation(errors)))?;
+    let record = Record::parse(state, req.resource, received).map_err(|errors| fail(AppError::Validation(errors)))?;
 
     // The same id must mean the same request: method, path and body.
     let uri = original_uri(req.parts);
@@ -336,12 +344,16 @@ enum Record {
     Quote(QuoteRecord),
     Invoice(InvoiceRecord),
     Payment(PaymentRecord),
+    Appointment(AppointmentRecord),
     Document(DocumentMeta, ReceivedPdf),
 }
 
 impl Record {
-    fn parse(resource: Resource, received: Received) -> Result<Self, Vec<FieldError>> {
+    fn parse(state: &AppState, resource: Resource, received: Received) -> Result<Self, Vec<FieldError>> {
         match (resource, received) {
+            (Resource::Appointment, Received::Json(v)) => {
+                AppointmentRecord::parse(&v, &crate::appointments::default_zone(state)).map(Record::Appointment)
+            }
             (Resource::Client, Received::Json(v)) => ClientRecord::parse(&v).map(Record::Client),
             (Resource::Quote, Received::Json(v)) => QuoteRecord::parse(&v).map(Record::Quote),
             (Resource::Invoice, Received::Json(v)) => InvoiceRecord::parse(&v).map(Record::Invoice),
@@ -384,6 +396,7 @@ async fn apply_once(
         Record::Quote(r) => (sync::quote(&mut tx, ext, r, now).await?, None),
         Record::Invoice(r) => (sync::invoice(&mut tx, ext, r, now).await?, None),
         Record::Payment(r) => (sync::payment(&mut tx, ext, r, now).await?, None),
+        Record::Appointment(r) => (sync::appointment(&mut tx, ext, r, now).await?, None),
         Record::Document(meta, pdf) => sync::document(&mut tx, ext, meta, pdf, now).await?,
     };
     let status = if applied.result == Outcome::Created {

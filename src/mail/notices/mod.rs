@@ -3,11 +3,13 @@
 //! layout in `web/templates/mail/notice.*`.
 
 mod account;
+mod appointments;
 mod backups;
 mod newsletter;
 mod transfers;
 
 pub use account::{address_moved, email_change, email_updated, password_reset};
+pub use appointments::{Reminder, appointment_reminder};
 pub use backups::backup_failed;
 pub use newsletter::confirm_subscription;
 pub use transfers::{Listed, delivery_expiring, delivery_published, transfer_received};
@@ -122,6 +124,7 @@ pub(super) fn compose(to: &Recipient<'_>, studio: &str, link: &str, n: Notice) -
         text,
         html,
         list_unsubscribe: None,
+        calendar: None,
     })
 }
 
