@@ -95,12 +95,17 @@ def demo(base_url: str, secret: str) -> None:
                "total": 289000, "currency": "EUR", "due_date": "2027-04-30", "version": 1}
     payment = {"invoice": "inv_33", "amount": 90000, "currency": "EUR",
                "paid_at": "2026-11-21T09:30:00+01:00", "method": "virement", "version": 1}
+    # Local time in its zone; an offset (…T10:00:00+01:00) would name the instant itself.
+    appointment = {"client": "cli_81", "kind": "Cérémonie", "starts_at": "2027-10-31T10:00",
+                   "ends_at": "2027-10-31T12:00", "time_zone": "Europe/Paris",
+                   "place": "Mairie de Giverny", "version": 1}
     try:
         relais.put("/payments/pay_5", payment)
     except ParentMissing as missing:
         print("payment before its invoice:", missing)
     for path, record in [("/clients/cli_81", client), ("/quotes/quo_17", quote),
-                         ("/invoices/inv_33", invoice), ("/payments/pay_5", payment)]:
+                         ("/invoices/inv_33", invoice), ("/payments/pay_5", payment),
+                         ("/appointments/rdv_2", appointment)]:
         print(path, relais.put(path, record)["result"])
     # A PDF with the bytes every real PDF has after its header (binary marker).
     pdf = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"

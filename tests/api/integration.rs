@@ -944,6 +944,7 @@ async fn the_openapi_document_is_valid_and_covers_every_signed_route() {
     assert_eq!(
         paths,
         [
+            "/integration/appointments/{id}",
             "/integration/clients/{id}",
             "/integration/documents/{id}",
             "/integration/invoices/{id}",
@@ -1024,6 +1025,7 @@ async fn the_readme_python_example_runs_against_relais() {
         "/quotes/quo_17 created",
         "/invoices/inv_33 created",
         "/payments/pay_5 created",
+        "/appointments/rdv_2 created",
         "/documents/doc_9 created",
     ] {
         assert!(stdout.contains(line), "{line} in {stdout}");
@@ -1036,6 +1038,15 @@ async fn the_readme_python_example_runs_against_relais() {
         .await
         .expect("statement");
     assert_eq!(statement.invoices[0].paid, 90_000);
+    let appointments = relais::db::appointments::of_client(app.state.db.pool(), camille, 0)
+        .await
+        .expect("appointments");
+    assert_eq!(appointments.len(), 1);
+    assert_eq!(appointments[0].time_zone, "Europe/Paris");
+    assert_eq!(
+        appointments[0].starts_at, 1_824_973_200_000,
+        "10:00 in Paris after the clocks went back"
+    );
     assert_eq!(
         statement.invoices[0].document.as_ref().map(|d| d.filename.as_str()),
         Some("F-2026-044.pdf"),
