@@ -408,3 +408,13 @@ pub async fn document<'e>(
     row.map(|r| Ok((r.document, parse_id(&r.user_id, UserId::parse)?)))
         .transpose()
 }
+
+/// The event date the quote site gave for the client who is `user` ("YYYY-MM-DD").
+pub async fn event_date<'e>(ex: impl Executor<'e, Database = Any>, user: UserId) -> Result<Option<String>, DbError> {
+    let row: Option<(Option<String>,)> =
+        sqlx::query_as("SELECT event_date FROM integration_clients WHERE user_id = $1")
+            .bind(user.to_db())
+            .fetch_optional(ex)
+            .await?;
+    Ok(row.and_then(|(d,)| d))
+}

@@ -3,6 +3,7 @@
 //! makes goes through the JSON API with the session's CSRF token, so there is one write
 //! path and one set of rules.
 
+mod appointment_pages;
 mod assets;
 mod auth_pages;
 mod billing_pages;
@@ -45,6 +46,7 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route("/deliveries", get(client_pages::deliveries))
         .route("/deliveries/{id}", get(client_pages::delivery))
         .route("/send", get(client_pages::send))
+        .route("/appointments", get(appointment_pages::client_space))
         .route("/billing", get(billing_pages::page))
         .route("/studio/integrations", get(billing_pages::integrations))
         .route("/studio", get(studio_pages::dashboard))

@@ -286,6 +286,7 @@ struct ClientPage {
     /// The quota in GB as the form shows it ("" for none), and in words.
     quota_value: String,
     quota_text: String,
+    appts: super::appointment_pages::StudioSection,
 }
 
 pub(super) fn delivery_state(t: &Texts, transfer: &db::transfers::Transfer, now: i64) -> (&'static str, &'static str) {
@@ -357,7 +358,9 @@ pub async fn client(
         })
         .unwrap_or_default();
     let quota_text = quota.map_or_else(|| t.quota_none.to_owned(), |q| i18n::size(locale, q));
+    let appts = super::appointment_pages::studio_section(&state, t, locale, id).await?;
     render(ClientPage {
+        appts,
         quota_value,
         quota_text,
         delete_confirm,

@@ -161,6 +161,13 @@ function listCodes(list, codes) {
 
 // Steps that continue on the same page after a form succeeds.
 const afterSuccess = {
+  // Appointments: the new calendar feed address, shown this once.
+  showFeed(source, body) {
+    const step = document.querySelector('[data-step="feed"]')
+    step.querySelector('[data-feed-url]').value = body.url
+    step.hidden = false
+    step.querySelector('[data-feed-url]').select()
+  },
   // A letter drafted from elsewhere (an album's announcement): open it to finish it.
   openIssue(source, body) {
     window.location.assign(`/studio/newsletter/${encodeURIComponent(body.id)}`)
