@@ -45,3 +45,6 @@ CREATE TABLE calendar_feeds (
 
 -- An .ics attached to a message (a reminder).
 ALTER TABLE emails ADD COLUMN calendar TEXT;
+
+-- How many newsletter confirmations an address got lately (the form's mail-bomb limit).
+CREATE INDEX emails_to_address ON emails (to_address, created_at);

@@ -150,20 +150,27 @@ pub async fn take_slot(
     Ok(slot)
 }
 
-/// Marks a message as sent before its last byte leaves (see `mail::dialog`).
-pub async fn record_sending<'e>(ex: impl Executor<'e, Database = Any>, id: &str, now: Millis) -> Result<(), DbError> {
-    sqlx::query("UPDATE emails SET sent_at = $1 WHERE id = $2")
+/// Marks a message as sent before its last byte leaves (see `mail::dialog`); false when
+/// someone else already did.
+pub async fn record_sending<'e>(ex: impl Executor<'e, Database = Any>, id: &str, now: Millis) -> Result<bool, DbError> {
+    let done = sqlx::query("UPDATE emails SET sent_at = $1 WHERE id = $2 AND sent_at IS NULL")
         .bind(now)
         .bind(id)
         .execute(ex)
         .await?;
-    Ok(())
+    Ok(done.rows_affected() == 1)
 }
 
-/// The server refused the message after all: it was not sent.
-pub async fn undo_sending<'e>(ex: impl Executor<'e, Database = Any>, id: &str) -> Result<(), DbError> {
-    sqlx::query("UPDATE emails SET sent_at = NULL WHERE id = $1")
+/// The server refused the message after all: it was not sent. Only our own record
+/// (`recorded_at`) is undone.
+pub async fn undo_sending<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    id: &str,
+    recorded_at: Millis,
+) -> Result<(), DbError> {
+    sqlx::query("UPDATE emails SET sent_at = NULL WHERE id = $1 AND sent_at = $2")
         .bind(id)
+        .bind(recorded_at)
         .execute(ex)
         .await?;
     Ok(())

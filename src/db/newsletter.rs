@@ -69,8 +69,7 @@ pub async fn upsert_pending(tx: &mut Tx, p: Pending<'_>, now: Millis) -> Result<
         "INSERT INTO newsletter_subscribers (id, email, locale, source, user_id, status, created_at, \
          confirm_token_hash, confirm_sent_at) VALUES ($1, $2, $3, $4, $5, 'pending', $6, $7, $6) \
          ON CONFLICT (email) DO UPDATE SET status = 'pending', locale = $3, source = $4, \
-         user_id = COALESCE($5, newsletter_subscribers.user_id), confirm_token_hash = $7, confirm_sent_at = $6, \
-         unsubscribed_at = NULL, unsubscribed_by = NULL, refused_at = NULL, refused_reason = NULL",
+         user_id = COALESCE($5, newsletter_subscribers.user_id), confirm_token_hash = $7, confirm_sent_at = $6",
     )
     .bind(p.id)
     .bind(p.email)
@@ -129,6 +128,23 @@ pub async fn pending_of_link<'e>(
     .await?)
 }
 
+/// Confirmation emails sent to `email` since `since`.
+pub async fn confirmations_since<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    email: &str,
+    since: Millis,
+) -> Result<i64, DbError> {
+    let (n,): (i64,) = sqlx::query_as(
+        "SELECT COUNT(*) FROM emails WHERE to_address = $1 AND created_at > $2 \
+         AND kind IN ('newsletter_confirm', 'newsletter_import')",
+    )
+    .bind(email)
+    .bind(since)
+    .fetch_one(ex)
+    .await?;
+    Ok(n)
+}
+
 /// Confirms the pending subscriber whose link this is, if it was sent after `sent_after`.
 /// Returns the subscriber's address and language.
 pub async fn confirm(
@@ -151,7 +167,7 @@ pub async fn confirm(
     };
     sqlx::query(
         "UPDATE newsletter_subscribers SET status = 'confirmed', confirmed_at = $1, confirmed_from = $2, \
-         confirm_token_hash = NULL WHERE id = $3",
+         confirm_token_hash = NULL WHERE id = $3 AND status = 'pending'",
     )
     .bind(now)
     .bind(from)

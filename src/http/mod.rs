@@ -178,7 +178,8 @@ pub fn router(state: AppState) -> Router {
                         .get(&REQUEST_ID)
                         .and_then(|v| v.to_str().ok())
                         .unwrap_or("-");
-                    tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), id = %id)
+                    let path = loggable_path(req.uri().path());
+                    tracing::info_span!("request", method = %req.method(), path = %path, id = %id)
                 }))
                 .layer(PropagateRequestIdLayer::new(REQUEST_ID.clone()))
                 .layer(CatchPanicLayer::custom(|_| {
@@ -210,3 +211,36 @@ async fn not_found() -> AppError {
 
 /// How long health checks may wait on a dependency before calling it down.
 pub(crate) const PROBE_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Paths whose last segment is a secret (a link's token): logged without it.
+const SECRET_PATHS: &[&str] = &[
+    "/invitation/",
+    "/password/reset/",
+    "/email/confirm/",
+    "/setup/",
+    "/newsletter/confirm/",
+    "/newsletter/unsubscribe/",
+    "/calendar/",
+];
+
+/// The request path as logs keep it: a link's token blanked, so whoever reads the logs
+/// cannot use the link.
+fn loggable_path(path: &str) -> std::borrow::Cow<'_, str> {
+    match SECRET_PATHS.iter().find(|prefix| path.starts_with(*prefix)) {
+        Some(prefix) => format!("{prefix}…").into(),
+        None => path.into(),
+    }
+}
+
+#[cfg(test)]
+mod path_tests {
+    #[test]
+    fn link_tokens_never_reach_the_logs() {
+        assert_eq!(
+            super::loggable_path("/newsletter/unsubscribe/Tc_qn1gi3"),
+            "/newsletter/unsubscribe/…"
+        );
+        assert_eq!(super::loggable_path("/calendar/abc.ics"), "/calendar/…");
+        assert_eq!(super::loggable_path("/api/v1/transfers"), "/api/v1/transfers");
+    }
+}

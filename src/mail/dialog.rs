@@ -60,6 +60,9 @@ pub enum Delivered {
 }
 
 const TIMEOUT: Duration = Duration::from_secs(30);
+/// RFC 5321 §4.5.3.2.6: a server may take ten minutes to answer the final dot (content
+/// scanning); an answer lost before then leaves the message's fate unknown.
+const FINAL_REPLY: Duration = Duration::from_secs(600);
 /// Longest response we read (a server's EHLO lists its extensions).
 const MAX_RESPONSE: usize = 16 * 1024;
 
@@ -128,26 +131,33 @@ fn network(e: impl std::fmt::Display) -> MailError {
     MailError::Transient(format!("connection: {e}"))
 }
 
-/// A negative answer: 5xx is for good, anything else may pass later.
+/// A negative answer. Only what says the mailbox itself is refused (5xx to RCPT TO, or
+/// an enhanced status 5.1.x or 5.2.x at the end of the message) refuses the address; any
+/// other refusal (authentication, the sender's domain, the relay's policy) is the studio's
+/// server or settings, tried again later and never held against subscribers.
 fn refused(response: &Response, during: &str) -> MailError {
-    let text = format!(
-        "{during}: {} {}",
-        response.code(),
-        response.message().collect::<Vec<_>>().join(" ")
-    );
-    if response.code().to_string().starts_with('5') {
-        MailError::Permanent(text)
-    } else {
-        MailError::Transient(text)
+    let message = response.message().collect::<Vec<_>>().join(" ");
+    let text = format!("{during}: {} {message}", response.code());
+    let permanent = response.code().to_string().starts_with('5');
+    let status = message.trim_start();
+    let mailbox_status = status.starts_with("5.1.") || status.starts_with("5.2.");
+    match (permanent, during) {
+        (true, "RCPT TO") => MailError::MailboxRefused(text),
+        (true, "end of DATA") if mailbox_status => MailError::MailboxRefused(text),
+        _ => MailError::Transient(text),
     }
 }
 
 impl Conversation {
     async fn read(&mut self) -> Result<Response, MailError> {
+        self.read_within(TIMEOUT).await
+    }
+
+    async fn read_within(&mut self, limit: Duration) -> Result<Response, MailError> {
         let mut text = String::new();
         loop {
             let before = text.len();
-            let n = tokio::time::timeout(TIMEOUT, self.stream.read_line(&mut text))
+            let n = tokio::time::timeout(limit, self.stream.read_line(&mut text))
                 .await
                 .map_err(|_| MailError::Transient("the mail server stopped answering".into()))?
                 .map_err(network)?;
@@ -262,6 +272,15 @@ where
         info = talk.hello(client).await?;
     }
     if let Some(credentials) = &target.credentials {
+        // A password never crosses the network in clear; on this machine it stays here.
+        let loopback =
+            target.host == "localhost" || target.host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback());
+        if !matches!(talk.stream.get_ref(), Stream::Tls(_)) && !loopback {
+            return Err(MailError::Transient(format!(
+                "{} offered no TLS: the SMTP password is not sent in clear",
+                target.host
+            )));
+        }
         let mechanism = info
             .get_auth_mechanism(&[Mechanism::Plain, Mechanism::Login])
             .ok_or_else(|| MailError::Permanent("the mail server offers no AUTH PLAIN or LOGIN".into()))?;
@@ -280,6 +299,16 @@ where
     if !message.is_ascii() && info.supports_feature(Extension::EightBitMime) {
         parameters.push(MailParameter::Body(MailBodyParameter::EightBitMime));
     }
+    let non_ascii = |a: &lettre::Address| !AsRef::<str>::as_ref(a).is_ascii();
+    if envelope.from().is_some_and(non_ascii) || envelope.to().iter().any(non_ascii) {
+        if !info.supports_feature(Extension::SmtpUtfEight) {
+            return Err(MailError::Build(format!(
+                "{} does not take addresses with accents (no SMTPUTF8)",
+                target.host
+            )));
+        }
+        parameters.push(MailParameter::SmtpUtfEight);
+    }
     talk.command(Mail::new(envelope.from().cloned(), parameters), "MAIL FROM")
         .await?;
     for to in envelope.to() {
@@ -296,7 +325,7 @@ where
     if let Err(e) = talk.write(b".\r\n").await {
         return Ok(Delivered::Unknown(e.to_string()));
     }
-    let answer = match talk.read().await {
+    let answer = match talk.read_within(FINAL_REPLY).await {
         Ok(answer) => answer,
         Err(e) => return Ok(Delivered::Unknown(e.to_string())),
     };

@@ -32,10 +32,14 @@ impl SendEmail {
     /// record undoes it.
     async fn send_recorded(&self, email: &db::emails::OutgoingEmail, sender: &str) -> Result<(), MailError> {
         let now = self.clock.now_ms();
+        // Only one worker may record it: a second one (whose lease was taken over) drops
+        // its connection before the dot.
         let record = async {
-            db::emails::record_sending(self.db.pool(), &email.id, now)
-                .await
-                .map_err(|e| e.to_string())
+            match db::emails::record_sending(self.db.pool(), &email.id, now).await {
+                Ok(true) => Ok(()),
+                Ok(false) => Err("another worker is sending this message".to_owned()),
+                Err(e) => Err(e.to_string()),
+            }
         };
         match self.mailer.send_recorded(email, sender, record).await? {
             Delivered::Accepted => Ok(()),
@@ -45,7 +49,7 @@ impl SendEmail {
                 Ok(())
             }
             Delivered::Refused(e) => {
-                db::emails::undo_sending(self.db.pool(), &email.id)
+                db::emails::undo_sending(self.db.pool(), &email.id, now)
                     .await
                     .map_err(|db| MailError::Transient(db.to_string()))?;
                 Err(e)
@@ -119,13 +123,13 @@ impl JobHandler for SendEmail {
             }
             Err(e) => {
                 let _ = db::emails::record_error(self.db.pool(), &email.id, &e.to_string()).await;
-                if newsletter && let MailError::Permanent(reason) = &e {
+                if newsletter && let MailError::MailboxRefused(reason) = &e {
                     // The address is refused for good: no later issue is sent to it.
                     let now = self.clock.now_ms();
                     let _ = db::newsletter::mark_refused_by_email(self.db.pool(), &email.id, reason, now).await;
                 }
                 Err(match e {
-                    MailError::Permanent(m) | MailError::Build(m) => JobError::Fatal(m),
+                    MailError::Permanent(m) | MailError::MailboxRefused(m) | MailError::Build(m) => JobError::Fatal(m),
                     MailError::Transient(m) => JobError::Retry(m),
                 })
             }

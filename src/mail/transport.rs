@@ -24,6 +24,11 @@ pub enum MailError {
     /// The server refused for good (unknown recipient, message rejected).
     #[error("the mail server refused the message: {0}")]
     Permanent(String),
+    /// The receiving server said this mailbox does not exist or takes nothing (a 5xx to
+    /// RCPT TO, or a mailbox status 5.1.x / 5.2.x at the end of the message): the address
+    /// itself is refused, not the studio's server or settings.
+    #[error("the mail server refused the address: {0}")]
+    MailboxRefused(String),
     /// The server is unreachable or answered "try later".
     #[error("the mail server is unavailable: {0}")]
     Transient(String),

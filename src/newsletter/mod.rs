@@ -22,9 +22,12 @@ use crate::state::AppState;
 /// How long a confirmation link stays valid.
 pub const CONFIRM_VALIDITY: Duration = Duration::from_secs(7 * 24 * 3600);
 
-/// A confirmation is not sent again to the same address sooner than this: a stranger
-/// cannot fill someone's mailbox by submitting the form in a loop.
-const RESEND_AFTER: Duration = Duration::from_secs(10 * 60);
+/// A confirmation is not sent again to the same address sooner than this, nor more than
+/// `MAX_CONFIRMATIONS` times a month: a stranger cannot fill someone's mailbox (or spoil
+/// the studio's sending reputation) by submitting the form in a loop.
+const RESEND_AFTER: Duration = Duration::from_secs(3600);
+const MAX_CONFIRMATIONS: i64 = 3;
+const CONFIRMATIONS_WINDOW: Duration = Duration::from_secs(30 * 24 * 3600);
 
 #[derive(Debug, thiserror::Error)]
 pub enum NewsletterError {
@@ -97,13 +100,18 @@ pub async fn subscribe(state: &AppState, email: &str, locale: Locale, source: So
             "confirmed" => true,
             "pending" => recently,
             // Someone who left is not asked again by an import; only their own request
-            // brings them back.
-            "unsubscribed" => source == Source::Import,
-            _ => false,
+            // brings them back (and until they confirm, their leaving stays on record).
+            "unsubscribed" => source == Source::Import || recently,
+            // A mailbox the receiving server refused would refuse this too.
+            _ => true,
         };
         if skip {
             return Ok(());
         }
+    }
+    let sent = db::newsletter::confirmations_since(&mut *tx, email.as_str(), now - ms(CONFIRMATIONS_WINDOW)).await?;
+    if sent >= MAX_CONFIRMATIONS {
+        return Ok(());
     }
     let token = random_token("");
     let id = uuid::Uuid::now_v7().to_string();

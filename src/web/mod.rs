@@ -82,6 +82,7 @@ pub fn routes(state: &AppState) -> Router<AppState> {
 /// The public site: its own frame, no session needed, cacheable for a minute.
 fn site_routes(state: &AppState) -> Router<AppState> {
     let policy = csp::page_policy(&state.cfg);
+    let subscribing = crate::http::limits::per_ip_login_layer(state.cfg.behind_proxy);
     Router::new()
         .route("/", get(site::home_fr))
         .route("/en", get(site::home_en))
@@ -91,17 +92,18 @@ fn site_routes(state: &AppState) -> Router<AppState> {
         .route("/en/albums/{slug}", get(site::album_en))
         .route("/stories/{slug}", get(site::story_fr))
         .route("/en/stories/{slug}", get(site::story_en))
+        // One limiter for both forms (and only their POST): one budget per address.
         .route(
             "/newsletter",
-            get(newsletter_pages::form_fr)
-                .post(newsletter_pages::subscribe_fr)
-                .route_layer(crate::http::limits::per_ip_login_layer(state.cfg.behind_proxy)),
+            axum::routing::post(newsletter_pages::subscribe_fr)
+                .layer(subscribing.clone())
+                .get(newsletter_pages::form_fr),
         )
         .route(
             "/en/newsletter",
-            get(newsletter_pages::form_en)
-                .post(newsletter_pages::subscribe_en)
-                .route_layer(crate::http::limits::per_ip_login_layer(state.cfg.behind_proxy)),
+            axum::routing::post(newsletter_pages::subscribe_en)
+                .layer(subscribing)
+                .get(newsletter_pages::form_en),
         )
         .route(
             "/newsletter/confirm/{token}",

@@ -241,9 +241,9 @@ async fn the_form_never_says_who_is_subscribed_and_does_not_mail_twice_in_a_row(
     app.run_jobs().await;
     let confirmations = app.outbox().iter().filter(|m| to(m, "anne@example.fr")).count();
     assert_eq!(confirmations, 1, "one confirmation however often the form is sent");
-    // Ten minutes later a new request sends a new link, and the old one stops working.
+    // An hour later a new request sends a new link, and the old one stops working.
     let first = link_token(&app.outbox()[0], "/newsletter/confirm/");
-    app.clock().advance(Duration::from_secs(11 * 60));
+    app.clock().advance(Duration::from_secs(61 * 60));
     subscribe_on_site(&app, "anne@example.fr", "/newsletter").await;
     app.run_jobs().await;
     let mails: Vec<String> = app.outbox().into_iter().filter(|m| to(m, "anne@example.fr")).collect();
@@ -256,6 +256,15 @@ async fn the_form_never_says_who_is_subscribed_and_does_not_mail_twice_in_a_row(
         .await
         .expect("posted");
     assert_eq!(old.status(), 404, "a superseded link is dead");
+    // A third an hour later, then no more this month, however often the form is sent.
+    for _ in 0..3 {
+        app.clock().advance(Duration::from_secs(61 * 60));
+        subscribe_on_site(&app, "anne@example.fr", "/newsletter").await;
+    }
+    app.run_jobs().await;
+    let mails: Vec<String> = app.outbox().into_iter().filter(|m| to(m, "anne@example.fr")).collect();
+    assert_eq!(mails.len(), 3, "at most three confirmations a month");
+    let second = link_token(&mails[2], "/newsletter/confirm/");
     // A link older than seven days is dead too.
     app.clock().advance(Duration::from_secs(8 * 24 * 3600));
     let late = reqwest::Client::new()
