@@ -314,6 +314,8 @@ pub(crate) async fn password_set(tx: &mut db::Tx, user: UserId, now: i64) -> Res
 pub(crate) async fn address_changed(tx: &mut db::Tx, user: UserId, now: i64) -> Result<(), DbError> {
     db::links::end_all(&mut **tx, user, now).await?;
     db::users::end_email_changes(&mut **tx, user, now).await?;
+    // The client's newsletter subscription follows the account to its new address.
+    db::newsletter::follow_account(tx, user).await?;
     Ok(())
 }
 

@@ -414,3 +414,42 @@ pub async fn stats<'e>(ex: impl Executor<'e, Database = Any>, issue: &str) -> Re
         unsubscribed,
     })
 }
+
+/// After an account's address changed: its subscription moves to the new address, unless
+/// that address has one of its own (which then stands, and the old one goes).
+pub async fn follow_account(conn: &mut sqlx::AnyConnection, user: UserId) -> Result<(), DbError> {
+    let taken: (i64,) = sqlx::query_as(
+        "SELECT COUNT(*) FROM newsletter_subscribers WHERE email = (SELECT email FROM users WHERE id = $1) \
+         AND (user_id IS NULL OR user_id <> $1)",
+    )
+    .bind(user.to_db())
+    .fetch_one(&mut *conn)
+    .await?;
+    let sql = if taken.0 > 0 {
+        "DELETE FROM newsletter_subscribers WHERE user_id = $1"
+    } else {
+        "UPDATE newsletter_subscribers SET email = (SELECT email FROM users WHERE id = $1) WHERE user_id = $1"
+    };
+    sqlx::query(sql).bind(user.to_db()).execute(&mut *conn).await?;
+    Ok(())
+}
+
+/// Erases a subscriber (and their deliveries): the studio's erasure, or a client's.
+pub async fn erase<'e>(ex: impl Executor<'e, Database = Any>, id: &str) -> Result<bool, DbError> {
+    let done = sqlx::query("DELETE FROM newsletter_subscribers WHERE id = $1")
+        .bind(id)
+        .execute(ex)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Erases whatever subscription an account has, by its link or its address.
+pub async fn erase_account(tx: &mut Tx, user: &str) -> Result<(), DbError> {
+    sqlx::query(
+        "DELETE FROM newsletter_subscribers WHERE user_id = $1 OR email = (SELECT email FROM users WHERE id = $1)",
+    )
+    .bind(user)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}

@@ -1,6 +1,7 @@
 //! The newsletter's API: subscribing (public), the client's own switch, and the studio's
 //! subscribers, import and issues.
 
+use axum::extract::DefaultBodyLimit;
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -26,9 +27,23 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route("/me/newsletter", get(mine).put(set_mine))
         .route("/newsletter/subscribers", get(subscribers))
         .route("/newsletter/subscribers.csv", get(subscribers_csv))
-        .route("/newsletter/subscribers/import", post(import))
-        .route("/newsletter/issues", get(issues).post(create_issue))
-        .route("/newsletter/issues/{id}", get(show_issue).patch(update_issue))
+        .route("/newsletter/subscribers/{id}", axum::routing::delete(erase_subscriber))
+        .route(
+            "/newsletter/subscribers/import",
+            post(import).layer(DefaultBodyLimit::max(IMPORT_BODY_LIMIT)),
+        )
+        .route(
+            "/newsletter/issues",
+            get(issues)
+                .post(create_issue)
+                .layer(DefaultBodyLimit::max(ISSUE_BODY_LIMIT)),
+        )
+        .route(
+            "/newsletter/issues/{id}",
+            get(show_issue)
+                .patch(update_issue)
+                .layer(DefaultBodyLimit::max(ISSUE_BODY_LIMIT)),
+        )
         .route("/newsletter/issues/{id}/preview", get(preview))
         .route("/newsletter/issues/{id}/test", post(test_send))
         .route("/newsletter/issues/{id}/send", post(send))
@@ -170,8 +185,13 @@ impl Addresses {
     }
 }
 
-/// At most this many addresses per call.
-const IMPORT_MAX: usize = 10_000;
+/// At most this many addresses per call (each is looked up and, if new, written with its
+/// confirmation in its own transaction, within the request's time limit).
+const IMPORT_MAX: usize = 2_000;
+/// 2 000 long addresses, pasted.
+const IMPORT_BODY_LIMIT: usize = 256 * 1024;
+/// A letter's Markdown may reach 100 000 characters (`fanout::Draft`), in UTF-8 and JSON.
+const ISSUE_BODY_LIMIT: usize = 512 * 1024;
 
 pub async fn import(
     State(state): State<AppState>,
@@ -276,4 +296,17 @@ pub async fn test_send(
 pub async fn send(State(state): State<AppState>, _: Studio, Path(id): Path<String>) -> Result<Response, AppError> {
     let issue = fanout::send(&state, &id).await?;
     Ok((StatusCode::ACCEPTED, Json(with_stats(&state, issue).await?)).into_response())
+}
+
+/// Erases a subscriber for good (a request to be forgotten): 204.
+pub async fn erase_subscriber(
+    State(state): State<AppState>,
+    Studio(caller): Studio,
+    Path(id): Path<String>,
+) -> Result<StatusCode, AppError> {
+    if !db::newsletter::erase(state.db.pool(), &id).await? {
+        return Err(AppError::NotFound);
+    }
+    tracing::info!(by = %caller.user.id, "newsletter subscriber erased");
+    Ok(StatusCode::NO_CONTENT)
 }

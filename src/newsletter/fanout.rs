@@ -204,13 +204,15 @@ impl JobHandler for Fanout {
         };
         let studio = state.studio.name().await?;
         let picture = picture_url(state, &issue);
+        let rendered =
+            render_once(state, &issue, &studio, picture.as_deref()).map_err(|e| JobError::Fatal(e.to_string()))?;
         loop {
             let batch = db::newsletter::awaiting(state.db.pool(), &issue.id, BATCH).await?;
             if batch.is_empty() {
                 break;
             }
             let now = state.clock.now_ms();
-            write_batch(state, &issue, &studio, picture.as_deref(), &batch, now)
+            write_batch(state, &issue, &rendered, &batch, now)
                 .await
                 .map_err(|e| match e {
                     // Another node wrote some of these first: start again from what is left.
@@ -225,33 +227,72 @@ impl JobHandler for Fanout {
     }
 }
 
-async fn write_batch(
+/// Stands for a message's own unsubscribe token in the letter rendered once per language;
+/// letters, digits and dashes only, so no escaping ever changes it.
+const TOKEN_SLOT: &str = "RELAIS-UNSUBSCRIBE-TOKEN";
+
+/// The issue rendered once per language, outside any transaction (Markdown and the
+/// sanitiser run twice per issue, not once per subscriber).
+pub(super) struct Rendered {
+    fr: crate::mail::Composed,
+    en: crate::mail::Composed,
+}
+
+pub(super) fn render_once(
     state: &AppState,
     issue: &Issue,
     studio: &str,
     picture: Option<&str>,
-    batch: &[(String, String, String)],
-    now: Millis,
-) -> Result<(), NewsletterError> {
-    let mut tx = state.db.begin().await?;
-    for (subscriber, email, locale) in batch {
-        let token = random_token("");
-        let unsubscribe = state
-            .cfg
-            .public_url
-            .join(&format!("newsletter/unsubscribe/{token}"))
-            .map_err(|e| NewsletterError::Invalid(e.to_string()))?;
-        let message = render::compose(&Message {
-            locale: Locale::parse(locale).unwrap_or(Locale::Fr),
-            to_address: email,
+) -> Result<Rendered, NewsletterError> {
+    let unsubscribe = state
+        .cfg
+        .public_url
+        .join(&format!("newsletter/unsubscribe/{TOKEN_SLOT}"))
+        .map_err(|e| NewsletterError::Invalid(e.to_string()))?;
+    let one = |locale| {
+        render::compose(&Message {
+            locale,
+            to_address: "",
             studio,
             subject: &issue.subject,
             markdown: &issue.markdown,
             picture,
             unsubscribe: unsubscribe.as_str(),
-        })?;
-        let email_id = crate::mail::queue(&mut tx, &state.mailer, &message, None, now).await?;
-        db::newsletter::insert_delivery(&mut tx, &issue.id, subscriber, &email_id, &sha256_hex(&token), now).await?;
+        })
+    };
+    Ok(Rendered {
+        fr: one(Locale::Fr)?,
+        en: one(Locale::En)?,
+    })
+}
+
+async fn write_batch(
+    state: &AppState,
+    issue: &Issue,
+    rendered: &Rendered,
+    batch: &[(String, String, String)],
+    now: Millis,
+) -> Result<(), NewsletterError> {
+    let messages: Vec<(&String, crate::mail::Composed, String)> = batch
+        .iter()
+        .map(|(subscriber, email, locale)| {
+            let token = random_token("");
+            let template = match Locale::parse(locale) {
+                Some(Locale::En) => &rendered.en,
+                _ => &rendered.fr,
+            };
+            let mut message = template.clone();
+            message.to_address = email.clone();
+            message.text = message.text.replace(TOKEN_SLOT, &token);
+            message.html = message.html.replace(TOKEN_SLOT, &token);
+            message.list_unsubscribe = message.list_unsubscribe.map(|u| u.replace(TOKEN_SLOT, &token));
+            (subscriber, message, sha256_hex(&token))
+        })
+        .collect();
+    let mut tx = state.db.begin().await?;
+    for (subscriber, message, token_hash) in &messages {
+        let email_id = crate::mail::queue(&mut tx, &state.mailer, message, None, now).await?;
+        db::newsletter::insert_delivery(&mut tx, &issue.id, subscriber, &email_id, token_hash, now).await?;
     }
     tx.commit().await.map_err(DbError::from)?;
     Ok(())

@@ -27,6 +27,8 @@ pub struct IssueRow {
 }
 
 pub struct SubscriberRow {
+    pub id: String,
+    pub erase_confirm: String,
     pub email: String,
     pub status: &'static str,
     pub source: &'static str,
@@ -108,6 +110,8 @@ pub async fn page(State(state): State<AppState>, viewer: Viewer) -> Result<Respo
                 _ => t.nls_source_import,
             },
             since: i18n::date(locale, s.confirmed_at.unwrap_or(s.created_at)),
+            erase_confirm: t.nls_erase_confirm.replace("{email}", &s.email),
+            id: s.id,
             email: s.email,
         })
         .collect();
@@ -180,6 +184,7 @@ pub async fn issue(
         .map(|(_, n)| n)
         .unwrap_or(0);
     let (send_label, who) = match recipients {
+        0 => (t.nls_send_none.to_owned(), t.nls_who.replace("{count}", "0")),
         1 => (t.nls_send_one.to_owned(), t.nls_who_one.to_owned()),
         n => (
             t.nls_send.replace("{count}", &n.to_string()),

@@ -619,3 +619,68 @@ async fn a_mailbox_refused_after_the_message_is_marked_and_skipped_from_then_on(
     assert_eq!(tried, 0);
     assert_eq!(sink.messages().len(), 4);
 }
+
+#[tokio::test]
+async fn a_subscription_follows_its_client_to_a_new_address_and_is_erased_with_them() {
+    let app = spawn_app().await;
+    let (studio, _) = Tus::studio(&app, "studio@example.fr").await;
+    let site = crate::integration::Site::new(&app).await;
+    let made = site
+        .send(
+            "/api/v1/integration/clients/c1",
+            &json!({"email": "anne@example.fr", "name": "Anne", "version": 1}),
+        )
+        .await;
+    let anne = relais::domain::UserId::parse(made.body["account"].as_str().expect("account")).expect("id");
+    let (_, token) = relais::accounts::issue_token(&app.state, anne, "tests")
+        .await
+        .expect("token");
+    let on = app
+        .http
+        .put(app.url("/api/v1/me/newsletter"))
+        .bearer_auth(&token)
+        .json(&json!({"subscribed": true}))
+        .send()
+        .await
+        .expect("on");
+    assert_eq!(on.status(), 200);
+    // The quote site corrects her address: the subscription moves with the account.
+    site.send(
+        "/api/v1/integration/clients/c1",
+        &json!({"email": "anne.dupont@example.fr", "name": "Anne", "version": 2}),
+    )
+    .await;
+    let list = subscribers(&studio).await;
+    assert_eq!(status_of(&list, "anne.dupont@example.fr").as_deref(), Some("confirmed"));
+    assert_eq!(
+        status_of(&list, "anne@example.fr"),
+        None,
+        "nothing left at the old address"
+    );
+
+    // A visitor's own subscription, erased by the studio on request.
+    subscribe_on_site(&app, "paul@example.fr", "/newsletter").await;
+    let list = subscribers(&studio).await;
+    let paul = list["subscribers"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .find(|s| s["email"] == "paul@example.fr")
+        .expect("listed")["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let erased = studio
+        .call(Method::DELETE, &format!("/api/v1/newsletter/subscribers/{paul}"), None)
+        .await;
+    assert_eq!(erased.status, 204);
+    assert_eq!(status_of(&subscribers(&studio).await, "paul@example.fr"), None);
+
+    // Anne deleted and purged: her subscription goes with her.
+    studio
+        .call(Method::DELETE, &format!("/api/v1/clients/{anne}"), None)
+        .await;
+    app.clock().advance(Duration::from_secs(31 * 24 * 3600));
+    relais::trash::purge_due(&app.state).await.expect("purge");
+    assert_eq!(subscribers(&studio).await["subscribers"], json!([]));
+}
