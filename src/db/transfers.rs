@@ -197,6 +197,7 @@ pub async fn publish(
     tx: &mut super::Tx,
     id: TransferId,
     expires_at: Option<Millis>,
+    announce: bool,
     now: Millis,
 ) -> Result<bool, DbError> {
     sqlx::query(
@@ -208,12 +209,33 @@ pub async fn publish(
     .bind(expires_at)
     .execute(&mut **tx)
     .await?;
+    if !announce {
+        return Ok(false);
+    }
+    claim_announcement(tx, id, now).await
+}
+
+/// Marks the delivery announced to its client; false when it already was (the email goes
+/// once).
+pub async fn claim_announcement(tx: &mut super::Tx, id: TransferId, now: Millis) -> Result<bool, DbError> {
     let first = sqlx::query("UPDATE transfers SET announced_at = $2 WHERE id = $1 AND announced_at IS NULL")
         .bind(id.to_db())
         .bind(now)
         .execute(&mut **tx)
         .await?;
     Ok(first.rows_affected() == 1)
+}
+
+/// When the client was told of the delivery, if they were.
+pub async fn announced_at<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    id: TransferId,
+) -> Result<Option<Millis>, DbError> {
+    let row: Option<(Option<i64>,)> = sqlx::query_as("SELECT announced_at FROM transfers WHERE id = $1")
+        .bind(id.to_db())
+        .fetch_optional(ex)
+        .await?;
+    Ok(row.and_then(|(at,)| at))
 }
 
 pub async fn unpublish<'e>(ex: impl Executor<'e, Database = Any>, id: TransferId, now: Millis) -> Result<(), DbError> {

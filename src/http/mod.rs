@@ -116,6 +116,7 @@ pub fn router(state: AppState) -> Router {
             "/transfers/{id}/publication",
             put(transfers::publish).delete(transfers::unpublish),
         )
+        .route("/transfers/{id}/announcement", post(transfers::announce))
         .route("/files/{id}/downloads", get(transfers::receipts))
         .route("/files/{id}/process", post(transfers::reprocess))
         .route("/files/{id}/variants/{name}", get(variants::get))

@@ -202,6 +202,14 @@ pub struct PublishBody {
     /// Milliseconds since the epoch; absent or null: no expiry.
     #[serde(default)]
     expires_at: Option<Millis>,
+    /// Tell the client by email now (the default); false publishes silently, and the
+    /// studio sends the email later (`POST …/announcement`).
+    #[serde(default = "yes")]
+    notify: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 /// `PUT /api/v1/transfers/{id}/publication`: the client may see the delivery.
@@ -212,8 +220,20 @@ pub async fn publish(
     ApiJson(body): ApiJson<PublishBody>,
 ) -> Result<axum::Json<TransferView>, AppError> {
     let id = TransferId::parse(&id).ok_or(AppError::NotFound)?;
-    let transfer = transfers::lifecycle::publish(&state, &caller.user, id, body.expires_at).await?;
+    let transfer = transfers::lifecycle::publish(&state, &caller.user, id, body.expires_at, body.notify).await?;
     Ok(axum::Json(TransferView { transfer, files: None }))
+}
+
+/// `POST /api/v1/transfers/{id}/announcement`: the publication email of a delivery
+/// published silently (204; 409 `already_announced` the second time).
+pub async fn announce(
+    State(state): State<AppState>,
+    _: Studio,
+    Path(id): Path<String>,
+) -> Result<axum::http::StatusCode, AppError> {
+    let id = TransferId::parse(&id).ok_or(AppError::NotFound)?;
+    transfers::lifecycle::announce(&state, id).await?;
+    Ok(axum::http::StatusCode::NO_CONTENT)
 }
 
 /// `DELETE /api/v1/transfers/{id}/publication`: the client no longer sees it.

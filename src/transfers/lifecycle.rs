@@ -103,6 +103,7 @@ pub async fn publish(
     studio: &User,
     id: TransferId,
     expires_at: Option<Millis>,
+    announce: bool,
 ) -> Result<Transfer, TransferError> {
     let transfer = delivery(state, id).await?;
     let now = state.clock.now_ms();
@@ -123,7 +124,7 @@ pub async fn publish(
     let url = link(state, &format!("deliveries/{id}"))?;
     let studio_name = state.studio.name().await?;
     let mut tx = state.db.begin().await?;
-    let first = db::transfers::publish(&mut tx, id, expires_at, now).await?;
+    let first = db::transfers::publish(&mut tx, id, expires_at, announce, now).await?;
     if first {
         let to = notices::Recipient::of(&client);
         let email = notices::delivery_published(&to, &studio_name, &transfer.title, ready, expires_at, &url)
@@ -137,6 +138,33 @@ pub async fn publish(
     db::transfers::find(state.db.pool(), id)
         .await?
         .ok_or(TransferError::NotFound)
+}
+
+/// Tells the client of a delivery published silently: the publication email, once.
+pub async fn announce(state: &AppState, id: TransferId) -> Result<(), TransferError> {
+    let transfer = delivery(state, id).await?;
+    let now = state.clock.now_ms();
+    if !transfer.is_visible_to_client(now) {
+        return Err(invalid("transfer", "publish the delivery first"));
+    }
+    let files = db::files::list_for_transfer(state.db.pool(), id).await?;
+    let ready = files.iter().filter(|f| f.has_bytes()).count();
+    let client = db::users::find(state.db.pool(), transfer.client.ok_or(TransferError::NotFound)?)
+        .await?
+        .ok_or(TransferError::NotFound)?;
+    let url = link(state, &format!("deliveries/{id}"))?;
+    let studio_name = state.studio.name().await?;
+    let mut tx = state.db.begin().await?;
+    if !db::transfers::claim_announcement(&mut tx, id, now).await? {
+        return Err(TransferError::AlreadyAnnounced);
+    }
+    let to = notices::Recipient::of(&client);
+    let email = notices::delivery_published(&to, &studio_name, &transfer.title, ready, transfer.expires_at, &url)
+        .map_err(render_failed)?;
+    mail::queue(&mut tx, &state.mailer, &email, Some(client.id), now).await?;
+    tx.commit().await.map_err(DbError::from)?;
+    state.jobs_queued();
+    Ok(())
 }
 
 /// Takes a delivery back from the client's view; its files stay.

@@ -19,6 +19,8 @@ pub enum TransferError {
     NotFound,
     #[error("{field}: {message}")]
     Invalid { field: &'static str, message: String },
+    #[error("the client was already told of this delivery")]
+    AlreadyAnnounced,
     #[error(transparent)]
     Db(#[from] DbError),
 }
@@ -28,6 +30,10 @@ impl From<TransferError> for AppError {
         match e {
             TransferError::NotFound => AppError::NotFound,
             TransferError::Invalid { field, message } => AppError::validation(field, message),
+            TransferError::AlreadyAnnounced => AppError::Conflict {
+                code: "already_announced",
+                detail: e.to_string(),
+            },
             TransferError::Db(e) => e.into(),
         }
     }

@@ -42,6 +42,8 @@ struct TransferPage {
     client: User,
     is_delivery: bool,
     published: bool,
+    /// Whether the client was told (a delivery can be published silently).
+    announced: bool,
     state: &'static str,
     state_class: &'static str,
     expires: Option<(String, String)>,
@@ -145,6 +147,7 @@ pub async fn transfer(
         title: transfer.title.clone(),
         is_delivery: transfer.direction == Direction::Delivery,
         published: transfer.published_at.is_some(),
+        announced: db::transfers::announced_at(state.db.pool(), id).await?.is_some(),
         state: state_text,
         state_class,
         expires: transfer.expires_at.map(|e| (i18n::iso(e), i18n::date(locale, e))),

@@ -246,3 +246,74 @@ async fn a_delivery_published_close_to_its_expiry_gets_no_separate_reminder() {
     app.run_jobs().await;
     assert_eq!(app.outbox().len(), before);
 }
+
+#[tokio::test]
+async fn a_delivery_published_silently_is_announced_later_with_a_button_and_only_once() {
+    let app = spawn_app().await;
+    let (anne, anne_user) = Tus::client(&app, "anne@example.fr").await;
+    let (studio, _) = Tus::studio(&app, "studio@example.fr").await;
+    app.run_jobs().await;
+    let told = |app: &crate::helpers::TestApp| {
+        app.outbox()
+            .iter()
+            .filter(|m| m.contains("anne@example.fr") && m.contains("/deliveries/"))
+            .count()
+    };
+    let created = studio
+        .call(
+            Method::POST,
+            "/api/v1/transfers",
+            Some(serde_json::json!({"title": "Photos du mariage", "client": anne_user.id})),
+        )
+        .await;
+    let id = created.body["id"].as_str().expect("id").to_owned();
+    studio.upload("IMG_0001.jpg", &pattern(4000, 7), Some(&id)).await;
+    let publication = format!("/api/v1/transfers/{id}/publication");
+    let silent = studio
+        .call(Method::PUT, &publication, Some(serde_json::json!({"notify": false})))
+        .await;
+    assert_eq!(silent.status, 200, "{:?}", silent.body);
+    app.run_jobs().await;
+    assert_eq!(told(&app), 0, "published without an email");
+    assert!(anne.transfer_ids().await.contains(&id), "but visible to the client");
+    // Saving the publication again (a new expiry) still sends nothing.
+    studio
+        .call(Method::PUT, &publication, Some(serde_json::json!({"notify": false})))
+        .await;
+    app.run_jobs().await;
+    assert_eq!(told(&app), 0);
+
+    // The studio's page says so, with the button that tells the client.
+    let (_, secret) = app.create_studio("owner@example.fr", "correct horse battery").await;
+    let browser = crate::pages::Browser::new(&app);
+    browser
+        .login(
+            "owner@example.fr",
+            "correct horse battery",
+            Some(app.totp_code(&secret, 0)),
+        )
+        .await;
+    let page = browser.get(&format!("/studio/transfers/{id}"), Some("fr")).await;
+    assert!(
+        page.body.contains("le client ne le sait pas encore")
+            && page
+                .body
+                .contains(&format!("data-action=\"POST /api/v1/transfers/{id}/announcement\"")),
+        "{}",
+        page.body
+    );
+    let announcement = format!("/api/v1/transfers/{id}/announcement");
+    assert_eq!(anne.call(Method::POST, &announcement, None).await.status, 403);
+    assert_eq!(studio.call(Method::POST, &announcement, None).await.status, 204);
+    app.run_jobs().await;
+    assert_eq!(told(&app), 1, "the publication email, now");
+    let again = studio.call(Method::POST, &announcement, None).await;
+    assert_eq!((again.status, again.code()), (409, "already_announced"));
+    studio
+        .call(Method::PUT, &publication, Some(serde_json::json!({})))
+        .await;
+    app.run_jobs().await;
+    assert_eq!(told(&app), 1, "never twice");
+    let page = browser.get(&format!("/studio/transfers/{id}"), Some("fr")).await;
+    assert!(!page.body.contains("data-unannounced"), "told: no banner any more");
+}
