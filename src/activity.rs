@@ -18,10 +18,12 @@ pub enum Kind {
     ClientCreated,
     ClientDisabled,
     ClientEnabled,
+    /// A client opened a delivery's page (at most once a day per delivery).
+    DeliveryOpened,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 9] = [
+    pub const ALL: [Kind; 10] = [
         Kind::Login,
         Kind::Upload,
         Kind::Download,
@@ -31,6 +33,7 @@ impl Kind {
         Kind::ClientCreated,
         Kind::ClientDisabled,
         Kind::ClientEnabled,
+        Kind::DeliveryOpened,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -44,6 +47,7 @@ impl Kind {
             Kind::ClientCreated => "client_created",
             Kind::ClientDisabled => "client_disabled",
             Kind::ClientEnabled => "client_enabled",
+            Kind::DeliveryOpened => "delivery_opened",
         }
     }
 

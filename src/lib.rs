@@ -13,6 +13,7 @@ pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod db;
+pub mod digest;
 pub mod disk;
 pub mod domain;
 pub mod downloads;

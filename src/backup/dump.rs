@@ -87,6 +87,7 @@ pub const TABLES: &[Table] = &[
     all("appointments"),
     all("appointment_reminders"),
     all("calendar_feeds"),
+    all("digests"),
 ];
 
 /// Columns that may point forward (or to their own table): written NULL with the row,

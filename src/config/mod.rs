@@ -51,6 +51,8 @@ pub struct Config {
     pub retention: RetentionConfig,
     pub newsletter: NewsletterConfig,
     pub reminders: RemindersConfig,
+    /// When the studio's daily digest of client activity goes (HH:MM UTC); none: off.
+    pub digest_at: Option<(u8, u8)>,
     /// Web origins (`https://studio.example.fr`) whose pages may call the API from a
     /// browser with a bearer token, e.g. an upload form on the studio's own site.
     pub cors_origins: Vec<String>,

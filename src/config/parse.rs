@@ -129,6 +129,7 @@ pub(super) fn read(r: &mut Reader) -> Option<Config> {
     };
     let newsletter = super::newsletter::read(r);
     let reminders = super::reminders::read(r);
+    let digest_at = super::reminders::read_digest(r);
     let behind_proxy = r.bool("behind_proxy").unwrap_or(false);
     let cors_origins = r.list("cors_origins").unwrap_or_default();
     for origin in &cors_origins {
@@ -177,6 +178,7 @@ pub(super) fn read(r: &mut Reader) -> Option<Config> {
         retention,
         newsletter,
         reminders,
+        digest_at,
         cors_origins,
         node_name,
         behind_proxy,

@@ -1,5 +1,5 @@
-//! The `reminders.*` keys: when appointment reminders go, and the zone of times given
-//! without one.
+//! The `reminders.*` keys (when appointment reminders go, and the zone of times given
+//! without one) and `digest.at` (the studio's daily digest).
 
 use super::RemindersConfig;
 use super::reader::Reader;
@@ -37,4 +37,15 @@ pub(super) fn read(r: &mut Reader) -> RemindersConfig {
         lead_minutes: before,
         time_zone,
     }
+}
+
+/// `digest.at`: when the daily digest of client activity goes, HH:MM in UTC; unset: none.
+pub(super) fn read_digest(r: &mut Reader) -> Option<(u8, u8)> {
+    r.parse("digest.at", "a time of day HH:MM in UTC, such as 07:00", |s| {
+        let (h, m) = s.split_once(':').ok_or("not HH:MM")?;
+        match (h.parse::<u8>(), m.parse::<u8>()) {
+            (Ok(h), Ok(m)) if h < 24 && m < 60 && m.to_string().len() <= 2 => Ok((h, m)),
+            _ => Err("not a time of day".to_owned()),
+        }
+    })
 }

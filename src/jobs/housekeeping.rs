@@ -81,6 +81,9 @@ pub async fn run(state: AppState, shutdown: CancellationToken) {
                     Ok(n) => tracing::info!(reminders = n, "appointment reminders queued"),
                     Err(e) => tracing::warn!(error = %e, "appointment reminders failed; will try again"),
                 }
+                if let Err(e) = crate::digest::send_if_due(&state).await {
+                    tracing::warn!(error = %e, "the daily digest failed; will try again");
+                }
                 tokio::select! {
                     _ = shutdown.cancelled() => return,
                     _ = tokio::time::sleep(REMINDERS_EVERY) => {}

@@ -262,6 +262,7 @@ pub async fn delivery(
         }
         Err(e) => return Err(e.into()),
     };
+    crate::digest::opened(&state, user, &transfer).await?;
     let files = db::files::list_for_transfer(state.db.pool(), id).await?;
     let variants = db::variants::for_transfer(state.db.pool(), id).await?;
     let cards: Vec<Card> = files

@@ -317,3 +317,91 @@ async fn a_delivery_published_silently_is_announced_later_with_a_button_and_only
     let page = browser.get(&format!("/studio/transfers/{id}"), Some("fr")).await;
     assert!(!page.body.contains("data-unannounced"), "told: no banner any more");
 }
+
+#[tokio::test]
+async fn the_daily_digest_tells_the_studio_what_clients_did_once_a_day_and_nothing_on_a_quiet_day() {
+    // Due five minutes from now (UTC), whatever the time the test runs.
+    let soon = jiff::Timestamp::now() + jiff::SignedDuration::from_mins(5);
+    let at = soon.to_zoned(jiff::tz::TimeZone::UTC);
+    let app = crate::helpers::spawn_app_with(move |cfg| {
+        cfg.digest_at = Some((at.hour() as u8, at.minute() as u8));
+    })
+    .await;
+    let (anne, anne_user) = Tus::client(&app, "anne@example.fr").await;
+    let (studio, _) = Tus::studio(&app, "studio@example.fr").await;
+    let created = studio
+        .call(
+            Method::POST,
+            "/api/v1/transfers",
+            Some(serde_json::json!({"title": "Photos du mariage", "client": anne_user.id})),
+        )
+        .await;
+    let id = created.body["id"].as_str().expect("id").to_owned();
+    studio.upload("IMG_0001.jpg", &pattern(4000, 7), Some(&id)).await;
+    studio
+        .call(
+            Method::PUT,
+            &format!("/api/v1/transfers/{id}/publication"),
+            Some(serde_json::json!({})),
+        )
+        .await;
+    // Anne opens it, downloads its photo twice and sends two files of her own.
+    let transfer =
+        relais::db::transfers::find(app.state.db.pool(), relais::domain::TransferId::parse(&id).expect("id"))
+            .await
+            .expect("db")
+            .expect("transfer");
+    let anne_account = relais::db::users::find(app.state.db.pool(), anne_user.id)
+        .await
+        .expect("db")
+        .expect("user");
+    relais::digest::opened(&app.state, &anne_account, &transfer)
+        .await
+        .expect("opened");
+    relais::digest::opened(&app.state, &anne_account, &transfer)
+        .await
+        .expect("once a day");
+    let file = studio.files(&id).await.remove(0);
+    let content = format!("/api/v1/files/{}/content", file["id"].as_str().expect("id"));
+    for _ in 0..2 {
+        let got = anne.request(Method::GET, &content).send().await.expect("download");
+        assert_eq!(got.status(), 200);
+        got.bytes().await.expect("body");
+    }
+    anne.upload("musique.mp3", &pattern(3000, 1), None).await;
+    anne.upload("plan.pdf", &pattern(2000, 2), None).await;
+    app.run_jobs().await;
+
+    let digests = |app: &crate::helpers::TestApp| {
+        app.outbox()
+            .into_iter()
+            .filter(|m| m.contains("ces derni=C3=A8res 24 heures") || m.contains("ces dernières 24 heures"))
+            .collect::<Vec<_>>()
+    };
+    assert!(
+        !relais::digest::send_if_due(&app.state).await.expect("digest"),
+        "not before its time"
+    );
+    app.clock().advance(Duration::from_secs(6 * 60));
+    assert!(relais::digest::send_if_due(&app.state).await.expect("digest"));
+    assert!(
+        !relais::digest::send_if_due(&app.state).await.expect("digest"),
+        "once a day"
+    );
+    app.run_jobs().await;
+    let sent = digests(&app);
+    assert_eq!(sent.len(), 1);
+    let text = sent[0].replace("=\r\n", "").replace("=\n", "");
+    assert!(
+        text.contains("2 t=C3=A9l=C3=A9chargements") || text.contains("2 téléchargements"),
+        "{text}"
+    );
+    assert!(text.contains("a ouvert"), "{text}");
+    assert!(text.contains("2 fichiers"), "{text}");
+
+    // The next day nothing happened: no email.
+    app.clock().advance(Duration::from_secs(24 * 3600));
+    assert!(!relais::digest::send_if_due(&app.state).await.expect("digest"));
+    app.run_jobs().await;
+    assert_eq!(digests(&app).len(), 1);
+}

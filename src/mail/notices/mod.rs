@@ -5,12 +5,14 @@
 mod account;
 mod appointments;
 mod backups;
+mod digest;
 mod newsletter;
 mod transfers;
 
 pub use account::{address_moved, email_change, email_updated, password_reset};
 pub use appointments::{Reminder, appointment_reminder};
 pub use backups::backup_failed;
+pub use digest::daily_digest;
 pub use newsletter::confirm_subscription;
 pub use transfers::{Listed, delivery_expiring, delivery_published, transfer_received};
 

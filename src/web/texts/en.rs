@@ -221,6 +221,7 @@ pub static EN: Texts = Texts {
     activity_upload: "File received",
     activity_download: "Download",
     activity_transfer_completed: "Upload finished",
+    activity_delivery_opened: "Delivery opened",
     activity_delivery_published: "Delivery published",
     activity_delivery_unpublished: "Delivery unpublished",
     activity_client_created: "Client created",

@@ -221,6 +221,7 @@ pub static FR: Texts = Texts {
     activity_upload: "Fichier reçu",
     activity_download: "Téléchargement",
     activity_transfer_completed: "Envoi terminé",
+    activity_delivery_opened: "Livraison ouverte",
     activity_delivery_published: "Livraison publiée",
     activity_delivery_unpublished: "Livraison retirée",
     activity_client_created: "Client créé",
