@@ -350,3 +350,39 @@ async fn across_the_october_change_a_24_hour_reminder_goes_24_hours_before_and_s
         "{last}"
     );
 }
+
+#[tokio::test]
+async fn an_appointment_in_the_night_the_clocks_go_back_is_reminded_24_real_hours_before_its_own_half_past_two() {
+    let app = spawn_app().await;
+    let (studio, _) = Tus::studio(&app, "studio@example.fr").await;
+    let anne = app
+        .create_active_client("anne@example.fr", "correct horse battery")
+        .await;
+    app.run_jobs().await;
+    // The second 02:30 of 31 October 2027 in Paris (UTC+1): 01:30 UTC.
+    let made = studio
+        .call(
+            Method::POST,
+            "/api/v1/appointments",
+            Some(json!({"client": anne.id.to_string(), "kind": "Séance de nuit",
+                        "starts_at": "2027-10-31T02:30:00+01:00", "time_zone": "Europe/Paris"})),
+        )
+        .await;
+    assert_eq!(made.status, 201, "{:?}", made.body);
+    assert_eq!(made.body["when"], "dimanche 31 octobre 2027 à 02:30 (UTC+1)");
+    let start = jiff::Timestamp::from_second(1_824_946_200).expect("time");
+    assert_eq!(start.to_string(), "2027-10-31T01:30:00Z");
+    let until = |at: jiff::Timestamp| Duration::from_millis((at.as_millisecond() - app.clock().now_ms()) as u64);
+    app.clock().advance(until(
+        start - jiff::SignedDuration::from_hours(48) + jiff::SignedDuration::from_mins(1),
+    ));
+    assert_eq!(sweep(&app).await, 1, "48 h before");
+    // 24 hours before is 01:30 UTC on the 30th, 03:30 in Paris (still UTC+2 then).
+    app.clock().advance(until(
+        start - jiff::SignedDuration::from_hours(24) - jiff::SignedDuration::from_mins(1),
+    ));
+    assert_eq!(sweep(&app).await, 0);
+    app.clock().advance(Duration::from_secs(120));
+    assert_eq!(sweep(&app).await, 1);
+    assert_eq!(sweep(&app).await, 0, "once");
+}
