@@ -202,14 +202,11 @@ pub struct PublishBody {
     /// Milliseconds since the epoch; absent or null: no expiry.
     #[serde(default)]
     expires_at: Option<Millis>,
-    /// Tell the client by email now (the default); false publishes silently, and the
-    /// studio sends the email later (`POST …/announcement`).
-    #[serde(default = "yes")]
-    notify: bool,
-}
-
-fn yes() -> bool {
-    true
+    /// Tell the client by email now; false publishes silently, and the studio sends the
+    /// email later (`POST …/announcement`). Absent: yes for a first publication, no for a
+    /// change to one already published (a new expiry is no news).
+    #[serde(default)]
+    notify: Option<bool>,
 }
 
 /// `PUT /api/v1/transfers/{id}/publication`: the client may see the delivery.

@@ -103,9 +103,10 @@ pub async fn publish(
     studio: &User,
     id: TransferId,
     expires_at: Option<Millis>,
-    announce: bool,
+    announce: Option<bool>,
 ) -> Result<Transfer, TransferError> {
     let transfer = delivery(state, id).await?;
+    let announce = announce.unwrap_or(transfer.published_at.is_none());
     let now = state.clock.now_ms();
     if expires_at.is_some_and(|e| e <= now) {
         return Err(invalid("expires_at", "must be in the future"));

@@ -276,9 +276,9 @@ async fn a_delivery_published_silently_is_announced_later_with_a_button_and_only
     app.run_jobs().await;
     assert_eq!(told(&app), 0, "published without an email");
     assert!(anne.transfer_ids().await.contains(&id), "but visible to the client");
-    // Saving the publication again (a new expiry) still sends nothing.
+    // Saving the publication again (a new expiry, as the page's form does) sends nothing.
     studio
-        .call(Method::PUT, &publication, Some(serde_json::json!({"notify": false})))
+        .call(Method::PUT, &publication, Some(serde_json::json!({"expires_at": null})))
         .await;
     app.run_jobs().await;
     assert_eq!(told(&app), 0);
