@@ -92,7 +92,7 @@ pub async fn send_if_due(state: &AppState) -> Result<bool, DbError> {
          FROM activity a JOIN users u ON u.id = a.actor_id AND u.role = 'client' \
          LEFT JOIN transfers t ON t.id = a.transfer_id \
          WHERE a.at >= $1 AND a.at < $2 AND a.kind IN ('delivery_opened', 'download', 'upload') \
-         GROUP BY u.name, a.kind, t.title ORDER BY u.name, a.kind, t.title",
+         GROUP BY u.id, u.name, a.kind, t.title ORDER BY u.name, u.id, a.kind, t.title",
     )
     .bind(due - DAY_MS)
     .bind(due)

@@ -57,7 +57,7 @@ fn short(field: &str, raw: Option<&str>, max: usize, errors: &mut Vec<FieldError
 impl Draft {
     /// Checks every field and names each problem. A time without an offset is read in
     /// `time_zone`, or in `default_zone` when none is given.
-    pub fn parse(raw: &Raw, default_zone: &Zone) -> Result<Self, Vec<FieldError>> {
+    pub fn parse(raw: &Raw, default_zone: &Zone, now: Millis) -> Result<Self, Vec<FieldError>> {
         let mut errors = Vec::new();
         let kind = match raw.kind.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
             Some(k) if k.chars().count() <= 60 && !k.chars().any(char::is_control) => Some(k.to_owned()),
@@ -95,6 +95,16 @@ impl Draft {
         };
         let starts_at = instant("starts_at", raw.starts_at.as_deref());
         let ends_at = instant("ends_at", raw.ends_at.as_deref().filter(|s| !s.trim().is_empty()));
+        // A year back to ten years ahead: a typo in the year is caught, not stored.
+        const YEAR_MS: Millis = 366 * 24 * 3_600_000;
+        if let Some(s) = starts_at
+            && !(now - YEAR_MS..=now + 10 * YEAR_MS).contains(&s)
+        {
+            errors.push(FieldError::new(
+                "starts_at",
+                "expected a date within a year back and ten years ahead",
+            ));
+        }
         if raw.starts_at.as_deref().is_none_or(|s| s.trim().is_empty()) {
             errors.push(FieldError::new("starts_at", "required"));
         }
@@ -235,7 +245,7 @@ async fn usable_client(state: &AppState, id: UserId) -> Result<User, Appointment
 /// The studio adds an appointment to a client's page.
 pub async fn create(state: &AppState, client: UserId, raw: &Raw) -> Result<Appointment, AppointmentError> {
     usable_client(state, client).await?;
-    let draft = Draft::parse(raw, &default_zone(state)).map_err(AppointmentError::Invalid)?;
+    let draft = Draft::parse(raw, &default_zone(state), state.clock.now_ms()).map_err(AppointmentError::Invalid)?;
     let id = uuid::Uuid::now_v7().to_string();
     let now = state.clock.now_ms();
     let mut tx = state.db.begin().await?;
@@ -256,7 +266,22 @@ pub async fn update(state: &AppState, id: &str, raw: &Raw) -> Result<Appointment
     }
     let client = UserId::parse(&current.client_id).ok_or(AppointmentError::NotFound)?;
     usable_client(state, client).await?;
-    let draft = Draft::parse(raw, &default_zone(state)).map_err(AppointmentError::Invalid)?;
+    let mut draft = Draft::parse(raw, &default_zone(state), state.clock.now_ms()).map_err(AppointmentError::Invalid)?;
+    // The form sends back local times without their offset: a time shown as it was (the
+    // second 02:30 of the night the clocks go back, or seconds the form drops) keeps its
+    // instant rather than being read anew.
+    let unchanged =
+        |shown: Millis, sent: Option<&str>| sent.map(str::trim) == Some(when::local_input(shown, &draft.zone).as_str());
+    if draft.zone.name() == current.time_zone {
+        if unchanged(current.starts_at, raw.starts_at.as_deref()) {
+            draft.starts_at = current.starts_at;
+        }
+        if let Some(end) = current.ends_at
+            && unchanged(end, raw.ends_at.as_deref())
+        {
+            draft.ends_at = Some(end);
+        }
+    }
     let now = state.clock.now_ms();
     let mut tx = state.db.begin().await?;
     store::update(&mut tx, &current, None, &draft.fields(client), now).await?;

@@ -18,10 +18,21 @@ use crate::state::AppState;
 /// Sends every reminder that is due; returns how many.
 pub async fn send_due(state: &AppState) -> Result<usize, DbError> {
     let mut sent = 0;
-    for &lead in &state.cfg.reminders.lead_minutes {
+    let leads = &state.cfg.reminders.lead_minutes;
+    for &lead in leads {
         let now = state.clock.now_ms();
         for appointment in store::due_reminders(state.db.pool(), lead, now).await? {
-            match remind(state, &appointment, lead, now).await {
+            // A shorter lead already due makes this one stale (the appointment was back
+            // from a cancellation, or no node ran for a while): one reminder, the nearest.
+            let stale = leads
+                .iter()
+                .any(|&shorter| shorter < lead && appointment.starts_at - shorter * 60_000 <= now);
+            let outcome = if stale {
+                skip(state, &appointment, lead, now).await
+            } else {
+                remind(state, &appointment, lead, now).await
+            };
+            match outcome {
                 Ok(true) => sent += 1,
                 Ok(false) => {}
                 // Another node wrote this very reminder first.
@@ -34,6 +45,14 @@ pub async fn send_due(state: &AppState) -> Result<usize, DbError> {
         state.jobs_queued();
     }
     Ok(sent)
+}
+
+/// Records a stale lead as done without an email.
+async fn skip(state: &AppState, a: &store::Appointment, lead: i64, now: i64) -> Result<bool, DbError> {
+    let mut tx = state.db.begin().await?;
+    store::insert_reminder(&mut tx, &a.id, lead, a.starts_at, "", now).await?;
+    tx.commit().await?;
+    Ok(false)
 }
 
 async fn remind(state: &AppState, a: &store::Appointment, lead: i64, now: i64) -> Result<bool, DbError> {
@@ -65,7 +84,10 @@ async fn remind(state: &AppState, a: &store::Appointment, lead: i64, now: i64) -
     message.calendar = Some(calendar(state, std::slice::from_ref(a), user.locale).await?);
     let mut tx = state.db.begin().await?;
     let email_id = mail::queue(&mut tx, &state.mailer, &message, Some(user.id), now).await?;
-    store::insert_reminder(&mut tx, &a.id, lead, a.starts_at, &email_id, now).await?;
+    if !store::insert_reminder(&mut tx, &a.id, lead, a.starts_at, &email_id, now).await? {
+        // Cancelled or moved since it was read: nothing goes.
+        return Ok(false);
+    }
     tx.commit().await?;
     tracing::info!(appointment = %a.id, lead_minutes = lead, "appointment reminder queued");
     Ok(true)

@@ -74,20 +74,22 @@ pub async fn insert(
     Ok(())
 }
 
-/// Rewrites an appointment. A new start is "scheduled" now (leads already past are not
-/// reminded), and every change raises the calendar's SEQUENCE.
+/// Rewrites an appointment. A new start, a new client or a cancellation lifted is
+/// "scheduled" now (leads already past then are not reminded), and every change raises
+/// the calendar's SEQUENCE. With `ext`, only a newer version writes (the check is in the
+/// statement, so two versions sent at once cannot leave the older one); returns whether
+/// it wrote.
 pub async fn update(
     tx: &mut Tx,
     current: &Appointment,
     ext: Option<(i64, &str)>,
     f: &Fields<'_>,
     now: Millis,
-) -> Result<(), DbError> {
-    let scheduled_at = if f.starts_at == current.starts_at {
-        current.scheduled_at
-    } else {
-        now
-    };
+) -> Result<bool, DbError> {
+    let rescheduled = f.starts_at != current.starts_at
+        || f.client.to_db() != current.client_id
+        || (current.cancelled_at.is_some() && !f.cancelled);
+    let scheduled_at = if rescheduled { now } else { current.scheduled_at };
     let cancelled_at = match (f.cancelled, current.cancelled_at) {
         (true, Some(at)) => Some(at),
         (true, None) => Some(now),
@@ -97,10 +99,10 @@ pub async fn update(
         Some((v, d)) => (Some(v), Some(d.to_owned())),
         None => (current.version, current.digest.clone()),
     };
-    sqlx::query(
+    let done = sqlx::query(
         "UPDATE appointments SET kind = $1, starts_at = $2, ends_at = $3, time_zone = $4, place = $5, notes = $6, \
-         cancelled_at = $7, scheduled_at = $8, sequence = sequence + 1, version = $9, digest = $10, updated_at = $11 \
-         WHERE id = $12",
+         cancelled_at = $7, scheduled_at = $8, sequence = sequence + 1, version = $9, digest = $10, updated_at = $11, \
+         client_id = $13 WHERE id = $12 AND ($14 = 0 OR version IS NULL OR version < $9)",
     )
     .bind(f.kind)
     .bind(f.starts_at)
@@ -114,9 +116,11 @@ pub async fn update(
     .bind(digest)
     .bind(now)
     .bind(&current.id)
+    .bind(f.client.to_db())
+    .bind(i64::from(ext.is_some()))
     .execute(&mut **tx)
     .await?;
-    Ok(())
+    Ok(done.rows_affected() == 1)
 }
 
 pub async fn find<'e>(ex: impl Executor<'e, Database = Any>, id: &str) -> Result<Option<Appointment>, DbError> {
@@ -188,10 +192,12 @@ pub async fn insert_reminder(
     starts_at: Millis,
     email_id: &str,
     now: Millis,
-) -> Result<(), DbError> {
-    sqlx::query(
+) -> Result<bool, DbError> {
+    // Written only if the appointment is still as it was read (not cancelled or moved a
+    // moment ago); the caller rolls back otherwise.
+    let done = sqlx::query(
         "INSERT INTO appointment_reminders (appointment_id, lead_minutes, starts_at, email_id, created_at) \
-         VALUES ($1, $2, $3, $4, $5)",
+         SELECT id, $2, starts_at, $4, $5 FROM appointments WHERE id = $1 AND starts_at = $3 AND cancelled_at IS NULL",
     )
     .bind(appointment)
     .bind(lead_minutes)
@@ -200,7 +206,7 @@ pub async fn insert_reminder(
     .bind(now)
     .execute(&mut **tx)
     .await?;
-    Ok(())
+    Ok(done.rows_affected() == 1)
 }
 
 /// Replaces the client's feed token (the old address stops working).
@@ -251,4 +257,16 @@ pub async fn user_of_feed<'e>(
     .fetch_optional(ex)
     .await?;
     Ok(row.map(|(id,)| id))
+}
+
+/// Everything of a client's appointments, for their erasure.
+pub async fn erase_client(tx: &mut Tx, user: &str) -> Result<(), DbError> {
+    for sql in [
+        "DELETE FROM appointment_reminders WHERE appointment_id IN (SELECT id FROM appointments WHERE client_id = $1)",
+        "DELETE FROM appointments WHERE client_id = $1",
+        "DELETE FROM calendar_feeds WHERE user_id = $1",
+    ] {
+        sqlx::query(sql).bind(user).execute(&mut **tx).await?;
+    }
+    Ok(())
 }

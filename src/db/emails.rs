@@ -98,8 +98,8 @@ pub async fn mark_sent<'e>(
 /// Sent bodies older than `before` are emptied; who was sent what, and when, stays.
 pub async fn purge_sent_bodies<'e>(ex: impl Executor<'e, Database = Any>, before: Millis) -> Result<u64, DbError> {
     let done = sqlx::query(
-        "UPDATE emails SET text_body = '', html_body = '' WHERE sent_at IS NOT NULL AND sent_at < $1 \
-         AND (text_body <> '' OR html_body <> '')",
+        "UPDATE emails SET text_body = '', html_body = '', calendar = NULL WHERE sent_at IS NOT NULL AND sent_at < $1 \
+         AND (text_body <> '' OR html_body <> '' OR calendar IS NOT NULL)",
     )
     .bind(before)
     .execute(ex)

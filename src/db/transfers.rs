@@ -276,7 +276,7 @@ pub async fn due_reminders<'e>(
     let sql = format!(
         "SELECT {COLUMNS} FROM transfers WHERE direction = 'delivery' AND published_at IS NOT NULL \
          AND reminder_sent_at IS NULL AND expires_at IS NOT NULL AND expires_at > $1 AND expires_at <= $2 \
-         AND deleted_at IS NULL"
+         AND deleted_at IS NULL AND announced_at IS NOT NULL"
     );
     let rows: Vec<Row> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
         .bind(now)

@@ -204,8 +204,9 @@ pub async fn delete_item(tx: &mut Tx, entry: &Entry) -> Result<(), DbError> {
                 .await?;
         }
         "client" => {
-            // Their newsletter subscription is personal data like the rest.
+            // Their newsletter subscription and appointments are personal data like the rest.
             super::newsletter::erase_account(tx, &entry.item_id).await?;
+            super::appointments::erase_client(tx, &entry.item_id).await?;
             // Quotes, invoices and payments the quote site mirrored are kept (French law
             // keeps invoices ten years) and point to the account: then the account stays
             // as a nameless, unusable row, its personal data erased; otherwise it goes.

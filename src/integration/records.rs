@@ -408,7 +408,11 @@ pub struct AppointmentRecord {
 
 impl AppointmentRecord {
     /// `default_zone` reads times given without an offset or a `time_zone`.
-    pub fn parse(body: &Value, default_zone: &crate::appointments::when::Zone) -> Result<Self, Vec<FieldError>> {
+    pub fn parse(
+        body: &Value,
+        default_zone: &crate::appointments::when::Zone,
+        now: crate::domain::Millis,
+    ) -> Result<Self, Vec<FieldError>> {
         let mut f = Fields::of(body)?;
         let client = f.req_text("client");
         let client = f.ext_id("client", client);
@@ -431,7 +435,7 @@ impl AppointmentRecord {
             notes: text(&mut f, "notes"),
             cancelled,
         };
-        let draft = match crate::appointments::Draft::parse(&raw, default_zone) {
+        let draft = match crate::appointments::Draft::parse(&raw, default_zone, now) {
             Ok(d) => Some(d),
             Err(errors) => {
                 for e in errors {

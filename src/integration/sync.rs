@@ -334,6 +334,10 @@ pub async fn appointment(tx: &mut Tx, ext: &ExtId, r: &AppointmentRecord, now: M
             id: r.client.as_str().to_owned(),
         });
     };
+    // A client in the trash, or erased, takes no appointment.
+    if db::users::find(&mut **tx, client).await?.is_none() {
+        return Err(SyncError::ClientDeleted);
+    }
     let digest = r.draft.digest(r.client.as_str());
     let existing = crate::db::appointments::find_ext(&mut **tx, ext.as_str()).await?;
     let before = existing.as_ref().and_then(|a| {
@@ -350,8 +354,7 @@ pub async fn appointment(tx: &mut Tx, ext: &ExtId, r: &AppointmentRecord, now: M
             true
         }
         Some(a) if a.version.is_none_or(|v| v < r.version) => {
-            crate::db::appointments::update(tx, a, Some((r.version, &digest)), &fields, now).await?;
-            true
+            crate::db::appointments::update(tx, a, Some((r.version, &digest)), &fields, now).await?
         }
         Some(_) => false,
     };

@@ -2,7 +2,7 @@
 //! private feed), and the section of the studio's client page (add, change, cancel).
 
 use axum::extract::State;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 
 use super::viewer::Viewer;
 use super::{Chrome, PageError, Texts, render};
@@ -55,6 +55,10 @@ struct AppointmentsPage {
 
 pub async fn client_space(State(state): State<AppState>, viewer: Viewer) -> Result<Response, PageError> {
     let user = viewer.signed_in()?.clone();
+    if user.role == crate::domain::Role::Studio {
+        // The studio sees appointments on each client's page.
+        return Ok(axum::response::Redirect::to("/studio/clients").into_response());
+    }
     let (t, locale) = (viewer.texts(), viewer.locale);
     let list = appointments::list(&state, &user, None)
         .await

@@ -262,7 +262,10 @@ pub async fn delivery(
         }
         Err(e) => return Err(e.into()),
     };
-    crate::digest::opened(&state, user, &transfer).await?;
+    // For the studio's digest; a failure here must not cost the client their page.
+    if let Err(e) = crate::digest::opened(&state, user, &transfer).await {
+        tracing::warn!(error = %e, "cannot note that a delivery was opened");
+    }
     let files = db::files::list_for_transfer(state.db.pool(), id).await?;
     let variants = db::variants::for_transfer(state.db.pool(), id).await?;
     let cards: Vec<Card> = files

@@ -386,3 +386,135 @@ async fn an_appointment_in_the_night_the_clocks_go_back_is_reminded_24_real_hour
     assert_eq!(sweep(&app).await, 1);
     assert_eq!(sweep(&app).await, 0, "once");
 }
+
+#[tokio::test]
+async fn review_cases_a_change_of_client_an_erased_client_a_lifted_cancellation_and_the_forms_local_times() {
+    let app = spawn_app().await;
+    let (studio, _) = Tus::studio(&app, "studio@example.fr").await;
+    let site = Site::new(&app).await;
+    let account = |body: &Value| relais::domain::UserId::parse(body["account"].as_str().expect("account")).expect("id");
+    let anne = account(
+        &site
+            .send(
+                "/api/v1/integration/clients/c1",
+                &json!({"email": "anne@example.fr", "name": "Anne", "version": 1}),
+            )
+            .await
+            .body,
+    );
+    let bob = account(
+        &site
+            .send(
+                "/api/v1/integration/clients/c2",
+                &json!({"email": "bob@example.fr", "name": "Bob", "version": 1}),
+            )
+            .await
+            .body,
+    );
+    let appointment = |client: &str, version: i64| json!({"client": client, "kind": "Essai", "starts_at": "2027-06-12T10:00", "notes": format!("pour {client}"), "version": version});
+    site.send("/api/v1/integration/appointments/a1", &appointment("c1", 1))
+        .await;
+    // Moved to another client by the quote site: it follows, Anne no longer sees it.
+    let moved = site
+        .send("/api/v1/integration/appointments/a1", &appointment("c2", 2))
+        .await;
+    assert_eq!(moved.body["result"], "updated");
+    let pool = app.state.db.pool();
+    let anne_has = relais::db::appointments::of_client(pool, anne, 0)
+        .await
+        .expect("db")
+        .len();
+    let bob_has = relais::db::appointments::of_client(pool, bob, 0)
+        .await
+        .expect("db")
+        .len();
+    assert_eq!((anne_has, bob_has), (0, 1));
+
+    // Bob erased: his appointments and feed go with him; the quote site gets 409.
+    let token = relais::accounts::issue_token(&app.state, bob, "t")
+        .await
+        .expect("token")
+        .1;
+    call(&app, &token, Method::POST, "/api/v1/me/calendar", None).await;
+    studio
+        .call(Method::DELETE, &format!("/api/v1/clients/{bob}"), None)
+        .await;
+    let refused = site
+        .send("/api/v1/integration/appointments/a9", &appointment("c2", 1))
+        .await;
+    assert_eq!((refused.status, refused.code()), (409, "client_deleted"));
+    app.clock().advance(Duration::from_secs(31 * 24 * 3600));
+    relais::trash::purge_due(&app.state).await.expect("purge");
+    for table in ["appointments", "calendar_feeds"] {
+        let (n,): (i64,) = sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM {table}")))
+            .fetch_one(app.state.db.pool())
+            .await
+            .expect("count");
+        assert_eq!(n, 0, "{table}");
+    }
+
+    // A cancellation lifted 12 hours before: one reminder (the 24 h one), not both.
+    let carla = app
+        .create_active_client("carla@example.fr", "correct horse battery")
+        .await;
+    let start = app.clock().now_ms() + 60 * 3_600_000;
+    let made = studio
+        .call(
+            Method::POST,
+            "/api/v1/appointments",
+            Some(json!({"client": carla.id.to_string(), "kind": "Séance", "starts_at": rfc3339(start), "cancelled": true})),
+        )
+        .await;
+    let id = made.body["id"].as_str().expect("id").to_owned();
+    app.clock().advance(Duration::from_secs(48 * 3600));
+    assert_eq!(sweep(&app).await, 0, "cancelled");
+    let lifted = studio
+        .call(
+            Method::PATCH,
+            &format!("/api/v1/appointments/{id}"),
+            Some(json!({"kind": "Séance", "starts_at": rfc3339(start), "cancelled": false})),
+        )
+        .await;
+    assert_eq!(lifted.status, 200, "{:?}", lifted.body);
+    assert_eq!(sweep(&app).await, 0, "both leads had passed when it was lifted");
+
+    // The second 02:30 of the October night, saved back from the form unchanged, stays.
+    let night = studio
+        .call(
+            Method::POST,
+            "/api/v1/appointments",
+            Some(json!({"client": carla.id.to_string(), "kind": "Nuit", "starts_at": "2027-10-31T02:30:00+01:00"})),
+        )
+        .await;
+    let night_id = night.body["id"].as_str().expect("id").to_owned();
+    let saved = studio
+        .call(
+            Method::PATCH,
+            &format!("/api/v1/appointments/{night_id}"),
+            Some(json!({"kind": "Nuit", "starts_at": "2027-10-31T02:30", "time_zone": "Europe/Paris", "place": "Pont Neuf"})),
+        )
+        .await;
+    assert_eq!(saved.body["starts_at"], "2027-10-31T02:30:00+01:00", "{:?}", saved.body);
+    // A date years off is refused, not stored.
+    let typo = studio
+        .call(
+            Method::POST,
+            "/api/v1/appointments",
+            Some(json!({"client": carla.id.to_string(), "kind": "Essai", "starts_at": "2207-06-12T10:00"})),
+        )
+        .await;
+    assert_eq!(typo.status, 422);
+
+    // No node ran while both leads came: one reminder, the nearest, then none.
+    let later = app.clock().now_ms() + 60 * 3_600_000;
+    studio
+        .call(
+            Method::POST,
+            "/api/v1/appointments",
+            Some(json!({"client": carla.id.to_string(), "kind": "Cérémonie", "starts_at": rfc3339(later)})),
+        )
+        .await;
+    app.clock().advance(Duration::from_secs(59 * 3600));
+    assert_eq!(sweep(&app).await, 1);
+    assert_eq!(sweep(&app).await, 0);
+}

@@ -276,12 +276,26 @@ async fn a_delivery_published_silently_is_announced_later_with_a_button_and_only
     app.run_jobs().await;
     assert_eq!(told(&app), 0, "published without an email");
     assert!(anne.transfer_ids().await.contains(&id), "but visible to the client");
-    // Saving the publication again (a new expiry, as the page's form does) sends nothing.
+    // Saving the publication again (a new expiry, as the page's form does) sends nothing,
+    // and the "expires soon" email never goes for a delivery the client was not told of.
+    let expires = app.clock().now_ms() + 10 * 24 * 3600 * 1000;
     studio
-        .call(Method::PUT, &publication, Some(serde_json::json!({"expires_at": null})))
+        .call(
+            Method::PUT,
+            &publication,
+            Some(serde_json::json!({"expires_at": expires})),
+        )
         .await;
+    app.clock().advance(Duration::from_secs(8 * 24 * 3600));
+    relais::jobs::housekeeping::sweep(&app.state).await.expect("sweep");
     app.run_jobs().await;
     assert_eq!(told(&app), 0);
+    assert!(
+        !app.outbox()
+            .iter()
+            .any(|m| m.contains("anne@example.fr") && m.contains("Photos du mariage")),
+        "no expiry reminder either"
+    );
 
     // The studio's page says so, with the button that tells the client.
     let (_, secret) = app.create_studio("owner@example.fr", "correct horse battery").await;

@@ -352,7 +352,8 @@ impl Record {
     fn parse(state: &AppState, resource: Resource, received: Received) -> Result<Self, Vec<FieldError>> {
         match (resource, received) {
             (Resource::Appointment, Received::Json(v)) => {
-                AppointmentRecord::parse(&v, &crate::appointments::default_zone(state)).map(Record::Appointment)
+                AppointmentRecord::parse(&v, &crate::appointments::default_zone(state), state.clock.now_ms())
+                    .map(Record::Appointment)
             }
             (Resource::Client, Received::Json(v)) => ClientRecord::parse(&v).map(Record::Client),
             (Resource::Quote, Received::Json(v)) => QuoteRecord::parse(&v).map(Record::Quote),
