@@ -61,6 +61,8 @@ pub async fn export(state: &AppState, client: UserId) -> Result<(String, Plan<(S
     .map_err(db::DbError::from)?;
     let activity = db::activity::recent(pool, Some(client), None, 100_000).await?;
     let statement = crate::billing::statement(&state.db, client).await?;
+    let appointments = db::appointments::of_client(pool, client, 0).await?;
+    let subscription = db::newsletter::find_by_email(pool, &user.email).await?;
     let data = json!({
         "exported_at": state.clock.now_ms(),
         "studio": state.studio.name().await?,
@@ -76,6 +78,8 @@ pub async fn export(state: &AppState, client: UserId) -> Result<(String, Plan<(S
             "at": e.at, "kind": e.kind, "by": e.actor_name, "transfer": e.transfer_id, "file": e.file_id, "detail": e.detail,
         })).collect::<Vec<Value>>(),
         "billing": statement,
+        "appointments": appointments.iter().map(|a| crate::appointments::view(a, user.locale)).collect::<Vec<_>>(),
+        "newsletter": subscription,
     });
     let data = bytes::Bytes::from(serde_json::to_vec_pretty(&data).map_err(AppError::internal)?);
     let now = state.clock.now_ms();

@@ -572,6 +572,21 @@ async fn the_studio_exports_everything_about_one_client_and_nothing_about_anothe
     let app = spawn_app().await;
     let (anne, bob, studio, delivery) = setup(&app).await;
     let anne_id = client_id(&app, "anne@example.fr").await;
+    // Her appointment and her newsletter subscription travel too.
+    let appointment = studio
+        .call(
+            Method::POST,
+            "/api/v1/appointments",
+            Some(json!({"client": anne_id, "kind": "Essai", "starts_at": "2027-06-12T10:00", "place": "Salon Rivoli"})),
+        )
+        .await;
+    assert_eq!(appointment.status, 201, "{:?}", appointment.body);
+    assert_eq!(
+        anne.call(Method::PUT, "/api/v1/me/newsletter", Some(json!({"subscribed": true})))
+            .await
+            .status,
+        200
+    );
     assert_eq!(
         anne.call(Method::GET, &format!("/api/v1/clients/{anne_id}/export"), None)
             .await
@@ -640,6 +655,9 @@ async fn the_studio_exports_everything_about_one_client_and_nothing_about_anothe
             .iter()
             .any(|t| t["id"] == delivery.as_str())
     );
+    assert_eq!(data["appointments"][0]["place"], "Salon Rivoli");
+    assert_eq!(data["newsletter"]["status"], "confirmed");
+    assert_eq!(data["newsletter"]["source"], "client");
     assert!(!data.to_string().contains("bob@example.fr"));
     let _ = bob;
 }
