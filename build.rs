@@ -31,6 +31,39 @@ fn main() {
         None => build_front_end(&out),
     };
     write_manifest(&dist, &out.join("assets.rs"));
+    write_build_info(&out.join("build_info.rs"));
+}
+
+/// `relais --version` names the commit it was built from: read from git when the source is
+/// a clone, `GIT_COMMIT` for a build from an archive, else "unknown". Written as a file in
+/// `OUT_DIR` (not `rustc-env`, see above).
+fn write_build_info(path: &Path) {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    for watched in [".git/HEAD", ".git/refs/heads", ".git/packed-refs"] {
+        if root.join(watched).exists() {
+            println!("cargo:rerun-if-changed={watched}");
+        }
+    }
+    println!("cargo:rerun-if-env-changed=GIT_COMMIT");
+    let commit = env::var("GIT_COMMIT")
+        .ok()
+        .or_else(|| {
+            Command::new("git")
+                .args(["rev-parse", "--short=12", "HEAD"])
+                .current_dir(root)
+                .output()
+                .ok()
+                .filter(|o| o.status.success())
+                .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+        })
+        .filter(|c| !c.is_empty() && c.chars().all(|ch| ch.is_ascii_hexdigit()))
+        .unwrap_or_else(|| "unknown".to_owned());
+    let version = env::var("CARGO_PKG_VERSION").unwrap_or_default();
+    let text = format!(
+        "/// The commit this binary was built from.\npub const COMMIT: &str = {commit:?};\n\
+         /// What `relais --version` prints after the name.\npub const LONG_VERSION: &str = \"{version} (commit {commit})\";\n"
+    );
+    fs::write(path, text).expect("build_info.rs written");
 }
 
 fn build_front_end(out: &Path) -> PathBuf {

@@ -9,6 +9,11 @@ mod storage;
 
 use std::path::PathBuf;
 
+/// Facts of the build (`build.rs`).
+pub mod build_info {
+    include!(concat!(env!("OUT_DIR"), "/build_info.rs"));
+}
+
 use clap::{Parser, Subcommand};
 
 use crate::app::{self, StartError};
@@ -19,7 +24,7 @@ use crate::state::AppState;
 #[derive(Parser, Debug)]
 #[command(
     name = "relais",
-    version,
+    version = build_info::LONG_VERSION,
     about = "File transfer and client portal for creative studios"
 )]
 pub struct Cli {

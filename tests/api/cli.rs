@@ -447,3 +447,29 @@ async fn upgrades_keep_a_copy_of_sqlite_say_what_would_run_and_an_older_binary_r
         assert!(said.contains("newer Relais") && said.contains("9999"), "{said}");
     }
 }
+
+#[test]
+fn version_names_the_release_and_the_commit_it_was_built_from() {
+    let dir = tempfile::tempdir().expect("dir");
+    let out = run(dir.path(), &[], &["--version"]);
+    assert!(out.status.success());
+    let said = text(&out.stdout);
+    let head = Command::new("git")
+        .args(["rev-parse", "--short=12", "HEAD"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| text(&o.stdout).trim().to_owned());
+    match head {
+        // Built from this clone: the commit checked out (the binary is rebuilt on commits).
+        Some(commit) => assert_eq!(
+            said.trim(),
+            format!("relais {} (commit {commit})", env!("CARGO_PKG_VERSION"))
+        ),
+        None => assert!(
+            said.starts_with(&format!("relais {} (commit ", env!("CARGO_PKG_VERSION"))),
+            "{said}"
+        ),
+    }
+}
