@@ -11,6 +11,7 @@ use jiff::tz::{Disambiguation, TimeZone};
 use jiff::{Timestamp, Zoned};
 
 use crate::domain::{Locale, Millis};
+use crate::i18n;
 
 /// A time zone known to the bundled time-zone database.
 #[derive(Debug, Clone)]
@@ -65,34 +66,6 @@ const EN_DAYS: [&str; 7] = [
     "Saturday",
     "Sunday",
 ];
-const FR_MONTHS: [&str; 12] = [
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-];
-const EN_MONTHS: [&str; 12] = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-];
 
 /// "dimanche 31 octobre 2027 à 02:30" / "Sunday 31 October 2027, 02:30", in the
 /// appointment's zone, with the offset when the zone is not the reader's usual one.
@@ -114,7 +87,7 @@ pub fn spoken(ms: Millis, zone: &Zone, locale: Locale) -> String {
             "{} {} {} {} à {:02}:{:02} ({utc})",
             FR_DAYS[day],
             z.day(),
-            FR_MONTHS[month],
+            i18n::MONTHS_FR[month],
             z.year(),
             z.hour(),
             z.minute()
@@ -123,7 +96,7 @@ pub fn spoken(ms: Millis, zone: &Zone, locale: Locale) -> String {
             "{} {} {} {}, {:02}:{:02} ({utc})",
             EN_DAYS[day],
             z.day(),
-            EN_MONTHS[month],
+            i18n::MONTHS_EN[month],
             z.year(),
             z.hour(),
             z.minute()
