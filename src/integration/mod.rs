@@ -2,6 +2,7 @@
 //! how a call proves it (Standard Webhooks signatures), what it sends (`records`) and how
 //! that is applied (`sync`). The routes are in `http::integration`.
 
+mod appointment_sync;
 mod fields;
 pub mod idempotency;
 pub mod records;

@@ -4,9 +4,8 @@
 
 use sha2::{Digest, Sha256};
 
-use super::records::{
-    AppointmentRecord, ClientRecord, DocumentKind, DocumentMeta, ExtId, InvoiceRecord, PaymentRecord, QuoteRecord,
-};
+pub use super::appointment_sync::appointment;
+use super::records::{ClientRecord, DocumentKind, DocumentMeta, ExtId, InvoiceRecord, PaymentRecord, QuoteRecord};
 use crate::accounts::{self, AccountError};
 use crate::activity::{self, Event, Kind};
 use crate::db::ledger::{self, NewDocument, Stored, Table};
@@ -150,7 +149,13 @@ fn opt(s: &Option<String>) -> &str {
 
 /// Decides the outcome from what was stored before the upsert, whether it wrote, and
 /// what is stored after it (a concurrent sender may have written the same version first).
-fn outcome(before: Option<&Stored>, written: bool, after: Option<&Stored>, version: i64, digest: &str) -> Outcome {
+pub(super) fn outcome(
+    before: Option<&Stored>,
+    written: bool,
+    after: Option<&Stored>,
+    version: i64,
+    digest: &str,
+) -> Outcome {
     match (before, written) {
         (None, true) => Outcome::Created,
         (Some(_), true) => Outcome::Updated,
@@ -323,55 +328,6 @@ pub async fn quote(tx: &mut Tx, ext: &ExtId, r: &QuoteRecord, now: Millis) -> Re
     let before = ledger::stored(&mut **tx, Table::Quotes, ext.as_str()).await?;
     let written = ledger::upsert_quote(&mut **tx, ext.as_str(), r, &digest, now).await?;
     applied(tx, Table::Quotes, ext, before, written, (r.version, &digest)).await
-}
-
-/// An appointment: its client must be known; a newer version replaces it (its start
-/// "scheduled" anew when it moves, so reminders follow), an older one is acknowledged.
-pub async fn appointment(tx: &mut Tx, ext: &ExtId, r: &AppointmentRecord, now: Millis) -> Result<Applied, SyncError> {
-    let Some(client) = ledger::client_account(&mut **tx, r.client.as_str()).await? else {
-        return Err(SyncError::UnknownParent {
-            parent: Parent::Client,
-            id: r.client.as_str().to_owned(),
-        });
-    };
-    // A client in the trash, or erased, takes no appointment.
-    if db::users::find(&mut **tx, client).await?.is_none() {
-        return Err(SyncError::ClientDeleted);
-    }
-    let digest = r.draft.digest(r.client.as_str());
-    let existing = crate::db::appointments::find_ext(&mut **tx, ext.as_str()).await?;
-    let before = existing.as_ref().and_then(|a| {
-        Some(Stored {
-            version: a.version?,
-            digest: a.digest.clone()?,
-        })
-    });
-    let fields = r.draft.fields(client);
-    let written = match &existing {
-        None => {
-            let id = uuid::Uuid::now_v7().to_string();
-            crate::db::appointments::insert(tx, &id, Some((ext.as_str(), r.version, &digest)), &fields, now).await?;
-            true
-        }
-        Some(a) if a.version.is_none_or(|v| v < r.version) => {
-            crate::db::appointments::update(tx, a, Some((r.version, &digest)), &fields, now).await?
-        }
-        Some(_) => false,
-    };
-    let after = crate::db::appointments::find_ext(&mut **tx, ext.as_str())
-        .await?
-        .and_then(|a| {
-            Some(Stored {
-                version: a.version?,
-                digest: a.digest?,
-            })
-        });
-    Ok(Applied {
-        id: ext.as_str().to_owned(),
-        result: outcome(before.as_ref(), written, after.as_ref(), r.version, &digest),
-        version: after.map(|s| s.version).unwrap_or(r.version),
-        account: Some(client.to_string()),
-    })
 }
 
 pub async fn invoice(tx: &mut Tx, ext: &ExtId, r: &InvoiceRecord, now: Millis) -> Result<Applied, SyncError> {
