@@ -10,6 +10,9 @@ use crate::domain::Millis;
 pub struct Clock {
     /// Added to the system time; tests advance it to expire leases, links and sessions.
     offset_ms: Arc<AtomicI64>,
+    /// When not zero, the instant this clock stopped at: time then moves only when a test
+    /// advances it, however slowly the machine runs (pacing tests count in seconds).
+    frozen_at: Arc<AtomicI64>,
 }
 
 impl Clock {
@@ -18,11 +21,9 @@ impl Clock {
     }
 
     pub fn now_ms(&self) -> Millis {
-        let system = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map(|d| d.as_millis())
-            .unwrap_or_default();
-        i64::try_from(system).unwrap_or(i64::MAX) + self.offset_ms.load(Ordering::Relaxed)
+        let frozen = self.frozen_at.load(Ordering::Relaxed);
+        let base = if frozen != 0 { frozen } else { system_ms() };
+        base + self.offset_ms.load(Ordering::Relaxed)
     }
 
     pub fn now_secs(&self) -> u64 {
@@ -34,4 +35,17 @@ impl Clock {
         self.offset_ms
             .fetch_add(i64::try_from(by.as_millis()).unwrap_or(i64::MAX), Ordering::Relaxed);
     }
+
+    /// Stops this clock (and every clone of it) where it is; only `advance` moves it on.
+    pub fn freeze(&self) {
+        self.frozen_at.store(system_ms(), Ordering::Relaxed);
+    }
+}
+
+fn system_ms() -> Millis {
+    let system = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis())
+        .unwrap_or_default();
+    i64::try_from(system).unwrap_or(i64::MAX)
 }

@@ -150,11 +150,18 @@ pub async fn take_slot(
     Ok(slot)
 }
 
+/// What a message recorded as sent carries until the server confirms it. A process killed
+/// between the record and the dot leaves it: that message went nowhere and is never tried
+/// again (no second copy), and this note says which one it was.
+pub const UNCONFIRMED: &str = "unconfirmed: the sending stopped before the mail server took the message";
+
 /// Marks a message as sent before its last byte leaves (see `mail::dialog`); false when
-/// someone else already did.
+/// someone else already did. `mark_sent` clears the `UNCONFIRMED` note once the server
+/// has answered.
 pub async fn record_sending<'e>(ex: impl Executor<'e, Database = Any>, id: &str, now: Millis) -> Result<bool, DbError> {
-    let done = sqlx::query("UPDATE emails SET sent_at = $1 WHERE id = $2 AND sent_at IS NULL")
+    let done = sqlx::query("UPDATE emails SET sent_at = $1, last_error = $2 WHERE id = $3 AND sent_at IS NULL")
         .bind(now)
+        .bind(UNCONFIRMED)
         .bind(id)
         .execute(ex)
         .await?;
@@ -168,7 +175,7 @@ pub async fn undo_sending<'e>(
     id: &str,
     recorded_at: Millis,
 ) -> Result<(), DbError> {
-    sqlx::query("UPDATE emails SET sent_at = NULL WHERE id = $1 AND sent_at = $2")
+    sqlx::query("UPDATE emails SET sent_at = NULL, last_error = NULL WHERE id = $1 AND sent_at = $2")
         .bind(id)
         .bind(recorded_at)
         .execute(ex)
