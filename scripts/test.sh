@@ -128,6 +128,12 @@ if ! "$PYTHON" -c 'import openapi_spec_validator' 2>/dev/null; then
   "$PYTHON" -m pip install -q openapi-spec-validator
 fi
 
+# --- Metrics are read by an independent parser: prometheus_client's OpenMetrics one --
+if ! "$PYTHON" -c 'import prometheus_client' 2>/dev/null; then
+  say "installing prometheus_client"
+  "$PYTHON" -m pip install -q prometheus_client
+fi
+
 # --- S3 with CORS and lifecycle rules: moto's server (for `relais storage setup`) -----
 if ! "$PYTHON" -c 'import moto.server, flask' 2>/dev/null; then
   say "installing moto[server]"

@@ -26,6 +26,8 @@ pub enum StartError {
     Mail(#[from] MailError),
     #[error("cannot listen on {addr} (listen): {source}")]
     Bind { addr: SocketAddr, source: std::io::Error },
+    #[error("cannot listen on {addr} (metrics.listen): {source}")]
+    MetricsBind { addr: SocketAddr, source: std::io::Error },
     #[error("server error: {0}")]
     Serve(std::io::Error),
 }
@@ -95,6 +97,8 @@ pub fn build_runner(state: &AppState) -> JobRunner {
 
 pub struct Application {
     listener: TcpListener,
+    /// `metrics.listen`, when set.
+    metrics_listener: Option<TcpListener>,
     state: AppState,
     runner: Arc<JobRunner>,
 }
@@ -121,6 +125,14 @@ impl Application {
         let listener = TcpListener::bind(addr)
             .await
             .map_err(|source| StartError::Bind { addr, source })?;
+        let metrics_listener = match cfg.metrics.listen {
+            Some(addr) => Some(
+                TcpListener::bind(addr)
+                    .await
+                    .map_err(|source| StartError::MetricsBind { addr, source })?,
+            ),
+            None => None,
+        };
         // Whatever a previous run of this node held is free: that run is over.
         let node = cfg.node_name.clone();
         let uploads = crate::db::uploads::release_node_leases(db.pool(), &node).await?;
@@ -134,6 +146,7 @@ impl Application {
         let runner = Arc::new(build_runner(&state));
         Ok(Self {
             listener,
+            metrics_listener,
             state,
             runner,
         })
@@ -141,6 +154,11 @@ impl Application {
 
     pub fn local_addr(&self) -> SocketAddr {
         self.listener.local_addr().unwrap_or(self.state.cfg.listen)
+    }
+
+    /// Where the separate metrics listener is bound, when there is one.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics_listener.as_ref().and_then(|l| l.local_addr().ok())
     }
 
     pub fn state(&self) -> AppState {
@@ -156,9 +174,21 @@ impl Application {
     pub async fn run_until_stopped(self, shutdown: CancellationToken, background_jobs: bool) -> Result<(), StartError> {
         let Self {
             listener,
+            metrics_listener,
             state,
             runner,
         } = self;
+        let metrics = metrics_listener.map(|listener| {
+            let router = crate::http::metrics::separate(state.clone());
+            let stop = shutdown.clone();
+            let header_timeout = state.cfg.http.header_timeout;
+            tokio::spawn(async move {
+                let stopped = async move { stop.cancelled().await };
+                if let Err(e) = crate::http::server::serve(listener, router, header_timeout, stopped).await {
+                    tracing::error!(error = %e, "the metrics listener stopped");
+                }
+            })
+        });
         let jobs = background_jobs.then(|| {
             let token = shutdown.clone();
             let sweeper = crate::jobs::housekeeping::run(state.clone(), shutdown.clone());
@@ -179,6 +209,9 @@ impl Application {
         // The server may stop on its own (an I/O error): take the job runner down with it.
         shutdown.cancel();
         if let Some(handle) = jobs {
+            let _ = handle.await;
+        }
+        if let Some(handle) = metrics {
             let _ = handle.await;
         }
         state.db.close().await;

@@ -26,6 +26,7 @@ pub mod jobs;
 pub mod mail;
 pub mod media;
 pub mod memory;
+pub mod metrics;
 pub mod newsletter;
 pub mod portfolio;
 pub mod profile;

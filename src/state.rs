@@ -11,6 +11,7 @@ use crate::config::Config;
 use crate::db::Db;
 use crate::http::limits::Limits;
 use crate::mail::Mailer;
+use crate::metrics::{Metrics, SharedMetrics};
 use crate::studio::Directory;
 
 #[derive(Clone)]
@@ -30,12 +31,16 @@ pub struct AppState {
     pub media_budget: Arc<tokio::sync::Semaphore>,
     /// Cancelled when the server stops: streaming requests save what they received.
     pub shutdown: CancellationToken,
+    pub metrics: SharedMetrics,
 }
 
 impl AppState {
     pub fn new(cfg: Config, db: Db, blobs: Arc<dyn BlobStore>, mailer: Mailer, clock: Clock) -> Self {
         let studio = Arc::new(Directory::new(db.clone(), cfg.mail.from.name.as_deref()));
+        let metrics = Arc::new(Metrics::new());
+        let blobs = crate::metrics::storage::metered(blobs, metrics.clone());
         Self {
+            metrics,
             studio,
             media_budget: crate::media::new_budget(),
             cfg: Arc::new(cfg),

@@ -16,6 +16,7 @@ pub async fn run(cfg: Config) -> Result<(), Failure> {
         database = ?state.db.backend(),
         storage = %state.blobs.describe(),
         mail = %state.mailer.describe(),
+        metrics = ?app.metrics_addr(),
         "relais is listening"
     );
     // First run: a link to create the studio account from the browser, on the console

@@ -3,6 +3,7 @@
 //! at once, by key, with the bad value and what was expected.
 
 mod backup;
+mod metrics;
 mod newsletter;
 mod parse;
 mod reader;
@@ -50,6 +51,7 @@ pub struct Config {
     pub trash_days: u32,
     pub retention: RetentionConfig,
     pub newsletter: NewsletterConfig,
+    pub metrics: MetricsConfig,
     pub reminders: RemindersConfig,
     /// When the studio's daily digest of client activity goes (HH:MM UTC); none: off.
     pub digest_at: Option<(u8, u8)>,
@@ -196,6 +198,16 @@ pub struct RemindersConfig {
     pub lead_minutes: Vec<i64>,
     /// The zone of appointment times given without an offset or a zone.
     pub time_zone: String,
+}
+
+/// Where `GET /metrics` answers. Neither set: nowhere (never public by accident).
+#[derive(Debug, Clone, Default)]
+pub struct MetricsConfig {
+    /// On the main address, `/metrics` answers only `Authorization: Bearer <token>`.
+    pub token: Option<SecretString>,
+    /// A separate listener for `/metrics` alone (a private address the scraper reaches);
+    /// it asks for the token too when one is set.
+    pub listen: Option<SocketAddr>,
 }
 
 /// How the newsletter goes out.

@@ -128,6 +128,7 @@ pub(super) fn read(r: &mut Reader) -> Option<Config> {
         inbound_days: days("retention.inbound_days"),
     };
     let newsletter = super::newsletter::read(r);
+    let metrics = super::metrics::read(r, listen);
     let reminders = super::reminders::read(r);
     let digest_at = super::reminders::read_digest(r);
     let behind_proxy = r.bool("behind_proxy").unwrap_or(false);
@@ -177,6 +178,7 @@ pub(super) fn read(r: &mut Reader) -> Option<Config> {
         trash_days,
         retention,
         newsletter,
+        metrics,
         reminders,
         digest_at,
         cors_origins,

@@ -223,3 +223,19 @@ fn the_largest_picture_decoded_is_set_in_megapixels_and_bounded() {
     let found = problems(&[("RELAIS_MEDIA__MAX_MEGAPIXELS", "0")]);
     assert_eq!(found[0].key, "media.max_megapixels");
 }
+
+#[test]
+fn a_short_metrics_token_or_a_metrics_listener_on_the_main_address_is_named() {
+    let found = problems(&[
+        ("RELAIS_METRICS__TOKEN", "short-secret-value"),
+        ("RELAIS_METRICS__LISTEN", "127.0.0.1:8080"),
+    ]);
+    let keys: Vec<&str> = found.iter().map(|p| p.key.as_str()).collect();
+    assert_eq!(keys, ["metrics.token", "metrics.listen"]);
+    assert!(found[0].message.contains("at least 24 characters"), "{}", found[0]);
+    assert!(
+        !found[0].to_string().contains("short-secret-value"),
+        "never the secret itself"
+    );
+    assert!(found[1].message.contains("same address as listen"), "{}", found[1]);
+}

@@ -227,3 +227,29 @@ pub async fn release_node_leases<'e>(
     .await?;
     Ok(done.rows_affected())
 }
+
+/// The unfinished jobs of one kind, for the metrics.
+#[derive(Debug, Clone, FromRow)]
+pub struct QueueRow {
+    pub kind: String,
+    pub waiting: i64,
+    pub scheduled: i64,
+    pub running: i64,
+    /// When the oldest due job became due.
+    pub oldest_waiting: Option<i64>,
+}
+
+/// Unfinished jobs by kind: due and waiting, due later, running.
+pub async fn queue_by_kind<'e>(ex: impl Executor<'e, Database = Any>, now: Millis) -> Result<Vec<QueueRow>, DbError> {
+    Ok(sqlx::query_as(
+        "SELECT kind, \
+         COALESCE(SUM(CASE WHEN status = 'queued' AND run_at <= $1 THEN 1 ELSE 0 END), 0) AS waiting, \
+         COALESCE(SUM(CASE WHEN status = 'queued' AND run_at > $1 THEN 1 ELSE 0 END), 0) AS scheduled, \
+         COALESCE(SUM(CASE WHEN status = 'running' THEN 1 ELSE 0 END), 0) AS running, \
+         MIN(CASE WHEN status = 'queued' AND run_at <= $1 THEN run_at END) AS oldest_waiting \
+         FROM jobs WHERE status IN ('queued', 'running') GROUP BY kind ORDER BY kind",
+    )
+    .bind(now)
+    .fetch_all(ex)
+    .await?)
+}

@@ -18,6 +18,7 @@ mod json;
 pub mod limits;
 mod login_guard;
 mod media;
+pub mod metrics;
 mod newsletter;
 mod passwords;
 mod portfolio;
@@ -160,6 +161,7 @@ pub fn router(state: AppState) -> Router {
         .route("/calendar/{file}", get(appointments::feed))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
+        .merge(metrics::on_main(&state))
         .fallback(crate::web::not_found)
         .layer(from_fn_with_state(short, deadline::within));
     Router::new()
@@ -170,8 +172,10 @@ pub fn router(state: AppState) -> Router {
             state.cfg.behind_proxy,
             limits::warn_of_an_unannounced_proxy,
         ))
+        .layer(from_fn_with_state(state.metrics.clone(), crate::metrics::http::count))
         .layer(
             ServiceBuilder::new()
+                .layer(axum::middleware::from_fn(drop_unusable_request_id))
                 .layer(SetRequestIdLayer::new(REQUEST_ID.clone(), MakeRequestUuid))
                 .layer(TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
                     let id = req
@@ -204,6 +208,24 @@ pub fn router(state: AppState) -> Router {
                 )),
         )
         .with_state(state)
+}
+
+/// A request id from the proxy in front is kept (one id across both logs) when it looks
+/// like one; anything else is replaced by our own rather than copied into the log.
+async fn drop_unusable_request_id(
+    mut req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let usable = req.headers().get(&REQUEST_ID).is_none_or(|v| {
+        (1..=64).contains(&v.len())
+            && v.as_bytes()
+                .iter()
+                .all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(b))
+    });
+    if !usable {
+        req.headers_mut().remove(&REQUEST_ID);
+    }
+    next.run(req).await
 }
 
 async fn not_found() -> AppError {

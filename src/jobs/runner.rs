@@ -3,6 +3,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
+use tracing::Instrument;
 
 use tokio::sync::{Notify, Semaphore};
 use tokio_util::sync::CancellationToken;
@@ -123,7 +124,9 @@ impl JobRunner {
     }
 
     async fn run_with_heartbeat(&self, handler: &dyn JobHandler, job: &ClaimedJob) -> Result<(), JobError> {
-        let work = handler.run(&job.payload);
+        // Storage and mail work done for this job logs inside its span.
+        let span = tracing::info_span!("job", kind = %job.kind, id = %job.id, attempt = job.attempts);
+        let work = handler.run(&job.payload).instrument(span);
         tokio::pin!(work);
         let mut beat = tokio::time::interval(HEARTBEAT);
         beat.tick().await;

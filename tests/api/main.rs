@@ -23,6 +23,7 @@ mod links;
 mod mail;
 mod media;
 mod memory;
+mod metrics;
 mod newsletter;
 pub(crate) mod pages;
 mod portfolio;

@@ -37,12 +37,17 @@ pub struct Server {
 
 /// Starts `relais serve` with `env` on a free port and waits for `/healthz`.
 pub async fn start(env: &[(String, String)]) -> Server {
+    start_with_log(env, std::process::Stdio::null()).await
+}
+
+/// Like `start`, with the log (stderr) going to `log`.
+pub async fn start_with_log(env: &[(String, String)], log: impl Into<std::process::Stdio>) -> Server {
     let port = free_port();
     let mut env = env.to_vec();
     env.push(("RELAIS_LISTEN".into(), format!("127.0.0.1:{port}")));
     let child = relais(None, env.iter().map(|(k, v)| (k, v)), &["serve"])
         .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
+        .stderr(log)
         .spawn()
         .expect("spawn relais");
     // Owned from here, so that Drop stops it on every path.

@@ -21,6 +21,8 @@ pub use backend::Backend;
 
 pub struct TestApp {
     pub base: String,
+    /// The separate metrics listener (`metrics.listen`), when the test set one.
+    pub metrics_base: Option<String>,
     pub state: AppState,
     pub runner: Arc<JobRunner>,
     pub http: reqwest::Client,
@@ -66,6 +68,7 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
         .await
         .expect("application builds");
     let addr = app.local_addr();
+    let metrics_base = app.metrics_addr().map(|a| format!("http://{a}"));
     let (state, runner) = (app.state(), app.runner());
     let shutdown = CancellationToken::new();
     // Jobs are stepped by the tests (`run_jobs`), never in the background, so that every
@@ -79,6 +82,7 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
         .expect("client");
     TestApp {
         base: format!("http://{addr}"),
+        metrics_base,
         state,
         runner,
         http,

@@ -1,0 +1,223 @@
+//! Object storage, counted: every operation of the store underneath by backend and name,
+//! its failures and its duration, each inside a `storage` span so that the log shows
+//! which request or job it served.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Instant;
+
+use async_trait::async_trait;
+use bytes::Bytes;
+use relais_storage::{
+    AppendWriter, BlobError, BlobKey, BlobMeta, BlobRead, BlobStore, ByteRange, ByteStream, FileCheck, MultipartId,
+    PartNumber, PartReceipt, PresignRequest, StagingKind,
+};
+use tracing::Instrument;
+use url::Url;
+
+use super::{SharedMetrics, StorageLabels};
+
+/// Wraps `inner` so that its work shows in the metrics and the log.
+pub fn metered(inner: Arc<dyn BlobStore>, metrics: SharedMetrics) -> Arc<dyn BlobStore> {
+    Arc::new(Metered { inner, metrics })
+}
+
+pub struct Metered {
+    inner: Arc<dyn BlobStore>,
+    metrics: SharedMetrics,
+}
+
+impl fmt::Debug for Metered {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.inner.fmt(f)
+    }
+}
+
+/// Runs one operation inside its span and counts it. An absent object is an answer, not
+/// a failure of the store.
+async fn observe<T>(
+    metrics: &SharedMetrics,
+    backend: &'static str,
+    op: &'static str,
+    work: impl Future<Output = Result<T, BlobError>>,
+) -> Result<T, BlobError> {
+    let span = tracing::debug_span!("storage", backend, op);
+    let started = Instant::now();
+    let result = work.instrument(span.clone()).await;
+    let labels = StorageLabels { backend, op };
+    metrics.storage_ops.get_or_create(&labels).inc();
+    metrics
+        .storage_seconds
+        .get_or_create(&labels)
+        .observe(started.elapsed().as_secs_f64());
+    match &result {
+        Err(e) if !e.is_not_found() => {
+            metrics.storage_errors.get_or_create(&labels).inc();
+            span.in_scope(|| tracing::warn!(error = %e, "storage operation failed"));
+        }
+        _ => span.in_scope(|| tracing::debug!(elapsed_ms = started.elapsed().as_millis(), "storage operation")),
+    }
+    result
+}
+
+impl Metered {
+    async fn observe<T>(
+        &self,
+        op: &'static str,
+        work: impl Future<Output = Result<T, BlobError>>,
+    ) -> Result<T, BlobError> {
+        observe(&self.metrics, self.inner.backend(), op, work).await
+    }
+}
+
+#[async_trait]
+impl BlobStore for Metered {
+    fn backend(&self) -> &'static str {
+        self.inner.backend()
+    }
+
+    fn describe(&self) -> String {
+        self.inner.describe()
+    }
+
+    fn local_path(&self, key: &BlobKey) -> Option<std::path::PathBuf> {
+        self.inner.local_path(key)
+    }
+
+    async fn put(&self, key: &BlobKey, body: Bytes) -> Result<BlobMeta, BlobError> {
+        self.observe("put", self.inner.put(key, body)).await
+    }
+
+    async fn put_stream(&self, key: &BlobKey, body: ByteStream) -> Result<BlobMeta, BlobError> {
+        self.observe("put_stream", self.inner.put_stream(key, body)).await
+    }
+
+    async fn put_sized(&self, key: &BlobKey, len: u64, body: ByteStream) -> Result<BlobMeta, BlobError> {
+        self.observe("put_sized", self.inner.put_sized(key, len, body)).await
+    }
+
+    async fn put_file_checked(
+        &self,
+        key: &BlobKey,
+        src: &std::path::Path,
+        check: FileCheck,
+    ) -> Result<BlobMeta, BlobError> {
+        self.observe("put_file_checked", self.inner.put_file_checked(key, src, check))
+            .await
+    }
+
+    async fn get(&self, key: &BlobKey, range: Option<ByteRange>) -> Result<BlobRead, BlobError> {
+        self.observe("get", self.inner.get(key, range)).await
+    }
+
+    async fn head(&self, key: &BlobKey) -> Result<BlobMeta, BlobError> {
+        self.observe("head", self.inner.head(key)).await
+    }
+
+    async fn delete(&self, key: &BlobKey) -> Result<(), BlobError> {
+        self.observe("delete", self.inner.delete(key)).await
+    }
+
+    async fn list(&self, prefix: &str) -> Result<Vec<BlobMeta>, BlobError> {
+        self.observe("list", self.inner.list(prefix)).await
+    }
+
+    async fn begin_multipart(&self, key: &BlobKey) -> Result<MultipartId, BlobError> {
+        self.observe("begin_multipart", self.inner.begin_multipart(key)).await
+    }
+
+    async fn put_part(
+        &self,
+        key: &BlobKey,
+        upload: &MultipartId,
+        part: PartNumber,
+        len: u64,
+        body: ByteStream,
+    ) -> Result<PartReceipt, BlobError> {
+        self.observe("put_part", self.inner.put_part(key, upload, part, len, body))
+            .await
+    }
+
+    async fn complete_multipart(
+        &self,
+        key: &BlobKey,
+        upload: &MultipartId,
+        parts: &[PartReceipt],
+    ) -> Result<BlobMeta, BlobError> {
+        self.observe("complete_multipart", self.inner.complete_multipart(key, upload, parts))
+            .await
+    }
+
+    async fn list_parts(&self, key: &BlobKey, upload: &MultipartId) -> Result<Vec<PartReceipt>, BlobError> {
+        self.observe("list_parts", self.inner.list_parts(key, upload)).await
+    }
+
+    async fn abort_multipart(&self, key: &BlobKey, upload: &MultipartId) -> Result<(), BlobError> {
+        self.observe("abort_multipart", self.inner.abort_multipart(key, upload))
+            .await
+    }
+
+    fn staging_kind(&self) -> StagingKind {
+        self.inner.staging_kind()
+    }
+
+    async fn open_append(&self, staging: uuid::Uuid, offset: u64) -> Result<Box<dyn AppendWriter>, BlobError> {
+        let inner = self
+            .observe("open_append", self.inner.open_append(staging, offset))
+            .await?;
+        Ok(Box::new(MeteredWriter {
+            inner,
+            metrics: self.metrics.clone(),
+            backend: self.inner.backend(),
+        }))
+    }
+
+    async fn finish_append(&self, staging: uuid::Uuid, len: u64, key: &BlobKey) -> Result<BlobMeta, BlobError> {
+        self.observe("finish_append", self.inner.finish_append(staging, len, key))
+            .await
+    }
+
+    async fn discard_append(&self, staging: uuid::Uuid) -> Result<(), BlobError> {
+        self.observe("discard_append", self.inner.discard_append(staging)).await
+    }
+
+    async fn presign(&self, request: &PresignRequest) -> Result<Url, BlobError> {
+        self.observe("presign", self.inner.presign(request)).await
+    }
+
+    async fn ping(&self) -> Result<(), BlobError> {
+        self.observe("ping", self.inner.ping()).await
+    }
+
+    async fn probe(&self) -> Result<(), BlobError> {
+        self.observe("probe", self.inner.probe()).await
+    }
+}
+
+/// The staging writer of a resumable upload: its syncs (the durable checkpoints) are
+/// counted and timed, its writes only when they fail.
+struct MeteredWriter {
+    inner: Box<dyn AppendWriter>,
+    metrics: SharedMetrics,
+    backend: &'static str,
+}
+
+#[async_trait]
+impl AppendWriter for MeteredWriter {
+    async fn write(&mut self, data: &[u8]) -> Result<(), BlobError> {
+        // The hot path of every upload: only failures are counted here.
+        let written = self.inner.write(data).await;
+        if written.is_err() {
+            let labels = StorageLabels {
+                backend: self.backend,
+                op: "append_write",
+            };
+            self.metrics.storage_errors.get_or_create(&labels).inc();
+        }
+        written
+    }
+
+    async fn sync(&mut self) -> Result<(), BlobError> {
+        observe(&self.metrics, self.backend, "append_sync", self.inner.sync()).await
+    }
+}
