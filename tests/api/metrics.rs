@@ -11,12 +11,7 @@ const TOKEN: &str = "scrape-token-0123456789abcdef";
 
 /// The text parsed by prometheus_client's OpenMetrics parser (which refuses malformed
 /// input): every sample as `[name, labels, value]`, and each family's type.
-fn parsed(
-    text: &str,
-) -> (
-    Vec<(String, serde_json::Map<String, Value>, f64)>,
-    serde_json::Map<String, Value>,
-) {
+fn parsed(text: &str) -> (Samples, serde_json::Map<String, Value>) {
     let python = std::env::var("TEST_PYTHON").unwrap_or_else(|_| "python3".into());
     let dir = tempfile::tempdir().expect("dir");
     let path = dir.path().join("metrics.txt");
