@@ -16,7 +16,8 @@ work="$(mktemp -d)"
 s3_pid=""
 cleanup() {
   [ -n "$s3_pid" ] && kill "$s3_pid" 2>/dev/null || true
-  rm -rf "$work"
+  # The minimal Debian inside holds root's files.
+  if [ "$(id -u)" = 0 ]; then rm -rf "$work"; else sudo -n rm -rf "$work" 2>/dev/null || rm -rf "$work"; fi
 }
 trap cleanup EXIT
 
@@ -128,6 +129,23 @@ if ! "$PYTHON" -c 'import openapi_spec_validator' 2>/dev/null; then
   "$PYTHON" -m pip install -q openapi-spec-validator
 fi
 
+# --- The reverse proxies of the README, run for real: nginx and Caddy (Debian) ------
+for tool in nginx caddy; do
+  if ! command -v "$tool" >/dev/null 2>&1; then
+    say "installing $tool"
+    as_root apt-get update -qq
+    # Only the binaries are used; the packages' own services are never started here.
+    DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "$tool" >/dev/null
+  fi
+done
+
+# --- systemd-analyze checks the packaged unit ----------------------------------------
+if ! command -v systemd-analyze >/dev/null 2>&1; then
+  say "installing systemd (for systemd-analyze verify)"
+  as_root apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq systemd >/dev/null
+fi
+
 # --- Metrics are read by an independent parser: prometheus_client's OpenMetrics one --
 if ! "$PYTHON" -c 'import prometheus_client' 2>/dev/null; then
   say "installing prometheus_client"
@@ -164,6 +182,33 @@ cargo build $locked --bin relais 2>&1 | tail -1
 target_dir="${CARGO_TARGET_DIR:-$PWD/target}"
 (cd tests/browser && TEST_RELAIS_BIN="${TEST_RELAIS_BIN:-$target_dir/debug/relais}" node --test --test-concurrency=1) \
   2>&1 | tee "$browser_log" || status=1
+
+say "operations, once: the Debian package here and on a minimal Debian"
+# A minimal Debian 12 without any toolchain, made once and kept as a tarball.
+chroot_cache=/var/cache/relais-tests/bookworm-minbase.tar.gz
+if [ ! -f "$chroot_cache" ]; then
+  say "making a minimal Debian 12 with debootstrap (once)"
+  command -v debootstrap >/dev/null 2>&1 || {
+    as_root apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq debootstrap >/dev/null
+  }
+  as_root mkdir -p "$(dirname "$chroot_cache")"
+  as_root debootstrap --variant=minbase bookworm "$work/minbase" http://deb.debian.org/debian >/dev/null
+  as_root tar -C "$work/minbase" -czf "$chroot_cache" .
+  as_root rm -rf "$work/minbase"
+fi
+as_root mkdir -p "$work/chroot"
+as_root tar -C "$work/chroot" -xzf "$chroot_cache"
+# The package of a debug build: the same packaging as a release, without its long build.
+if PROFILE=dev DIST_DIR="$work/dist" bash scripts/release.sh >"$work/release.log" 2>&1; then
+  tail -3 "$work/release.log"
+  TEST_DEB=$(ls "$work"/dist/relais_*_amd64.deb) TEST_CHROOT="$work/chroot" \
+    cargo test $locked --test ops 2>&1 | tee -a "$log" || status=1
+else
+  cat "$work/release.log"
+  echo "test result: FAILED. 0 passed; 1 failed (scripts/release.sh)" | tee -a "$log"
+  status=1
+fi
 
 # One closing line for every run together.
 {
