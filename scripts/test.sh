@@ -129,15 +129,26 @@ if ! "$PYTHON" -c 'import openapi_spec_validator' 2>/dev/null; then
   "$PYTHON" -m pip install -q openapi-spec-validator
 fi
 
-# --- The reverse proxies of the README, run for real: nginx and Caddy (Debian) ------
-for tool in nginx caddy; do
-  if ! command -v "$tool" >/dev/null 2>&1; then
-    say "installing $tool"
-    as_root apt-get update -qq
-    # Only the binaries are used; the packages' own services are never started here.
-    DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "$tool" >/dev/null
+# --- Operations tests: nginx and Caddy (the README's proxies), dnsmasq (Debian) -----
+# Only their binaries are used: the packages' own services must not start (nginx and
+# Caddy would both want port 80), so a policy-rc.d refuses them during the install.
+missing=""
+command -v nginx >/dev/null 2>&1 || missing="$missing nginx"
+command -v caddy >/dev/null 2>&1 || missing="$missing caddy"
+command -v dnsmasq >/dev/null 2>&1 || missing="$missing dnsmasq-base"
+if [ -n "$missing" ]; then
+  say "installing$missing"
+  policy=""
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' | as_root tee /usr/sbin/policy-rc.d >/dev/null
+    as_root chmod 755 /usr/sbin/policy-rc.d
+    policy=made
   fi
-done
+  as_root apt-get update -qq
+  # shellcheck disable=SC2086
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq $missing >/dev/null
+  [ "$policy" = made ] && as_root rm -f /usr/sbin/policy-rc.d
+fi
 
 # --- systemd-analyze checks the packaged unit ----------------------------------------
 if ! command -v systemd-analyze >/dev/null 2>&1; then

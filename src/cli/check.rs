@@ -167,8 +167,26 @@ async fn check_mail(cfg: &Config, report: &mut Report) {
         crate::config::MailTransport::Outbox(_) => None,
     };
     println!("      DNS records to publish for {domain} (TXT):");
-    for record in crate::mail::dkim::dns_records(domain, smtp_host.as_deref(), dkim) {
+    let records = crate::mail::dkim::dns_records(domain, smtp_host.as_deref(), dkim);
+    for record in &records {
         println!("        {}  TXT  \"{}\"", record.name, record.value);
         println!("          {}", record.why);
+    }
+    // Then what the DNS says about each: published and matching, missing, or different.
+    use crate::mail::dns_check::{self, Verdict};
+    for (record, verdict) in dns_check::check(&records, cfg.mail.dns_resolver).await {
+        let what = format!("{} at {}", record.kind.label(), record.name);
+        match verdict {
+            Verdict::Matching => report.ok("dns", format!("{what}: published and matching")),
+            Verdict::Missing => report.warn("dns", format!("{what}: missing; publish TXT \"{}\"", record.value)),
+            Verdict::Different { published, why } => report.warn(
+                "dns",
+                format!(
+                    "{what}: different ({why}); published \"{published}\", expected \"{}\"",
+                    record.value
+                ),
+            ),
+            Verdict::Unknown(e) => report.warn("dns", format!("{what}: not checked ({e})")),
+        }
     }
 }

@@ -119,6 +119,9 @@ pub struct MailConfig {
     pub transport: MailTransport,
     /// DKIM signing of every outgoing message, when a key is configured.
     pub dkim: Option<DkimConfig>,
+    /// The DNS resolver `relais check` asks for the published records (`host:port`);
+    /// none: the system's (`/etc/resolv.conf`).
+    pub dns_resolver: Option<std::net::SocketAddr>,
 }
 
 /// The key that signs outgoing mail for the sender's domain.

@@ -436,10 +436,19 @@ fn read_mail(r: &mut Reader, data_dir: &Path) -> Option<MailConfig> {
             }
         },
     };
+    let dns_resolver = r.parse(
+        "mail.dns_resolver",
+        "host:port of a DNS resolver, e.g. 1.1.1.1:53",
+        |s| {
+            s.parse::<std::net::SocketAddr>()
+                .map_err(|_| "not a socket address".into())
+        },
+    );
     Some(MailConfig {
         from: from?,
         transport: transport?,
         dkim: dkim?,
+        dns_resolver,
     })
 }
 

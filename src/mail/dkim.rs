@@ -99,9 +99,28 @@ impl DkimKey {
     }
 }
 
+/// Which of the sender's records a `DnsRecord` is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RecordKind {
+    Spf,
+    Dkim,
+    Dmarc,
+}
+
+impl RecordKind {
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Spf => "SPF",
+            Self::Dkim => "DKIM",
+            Self::Dmarc => "DMARC",
+        }
+    }
+}
+
 /// One DNS record to publish.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DnsRecord {
+    pub kind: RecordKind,
     pub name: String,
     pub value: String,
     pub why: &'static str,
@@ -112,6 +131,7 @@ pub struct DnsRecord {
 /// what fails both.
 pub fn dns_records(domain: &str, smtp_host: Option<&str>, dkim: Option<(&str, &DkimKey)>) -> Vec<DnsRecord> {
     let mut records = vec![DnsRecord {
+        kind: RecordKind::Spf,
         name: domain.to_owned(),
         value: match smtp_host {
             Some(host) => format!("v=spf1 a:{host} mx ~all"),
@@ -121,12 +141,14 @@ pub fn dns_records(domain: &str, smtp_host: Option<&str>, dkim: Option<(&str, &D
     }];
     if let Some((selector, key)) = dkim {
         records.push(DnsRecord {
+            kind: RecordKind::Dkim,
             name: format!("{selector}._domainkey.{domain}"),
             value: key.txt_record(),
             why: "DKIM: the public key of the signature Relais adds to every message",
         });
     }
     records.push(DnsRecord {
+        kind: RecordKind::Dmarc,
         name: format!("_dmarc.{domain}"),
         value: "v=DMARC1; p=quarantine; adkim=r; aspf=r".to_owned(),
         why: "DMARC: what receivers do with mail that fails SPF and DKIM",

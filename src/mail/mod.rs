@@ -6,6 +6,7 @@
 
 pub mod dialog;
 pub mod dkim;
+pub mod dns_check;
 pub mod job;
 pub mod notices;
 pub mod templates;

@@ -312,6 +312,11 @@ fn check_prints_the_dns_records_to_publish_and_a_bad_dkim_key_is_named() {
         "{stdout}"
     );
     assert!(stdout.contains("studio-lumiere.fr  TXT  \"v=spf1"), "{stdout}");
+    assert!(
+        stdout
+            .contains("WARN  dns        SPF at studio-lumiere.fr: not checked (the lookup of studio-lumiere.fr failed"),
+        "{stdout}"
+    );
     assert!(!stdout.contains("PRIVATE KEY") && !text(&output.stderr).contains("PRIVATE KEY"));
 
     // Without a key: a warning that says how to make one.

@@ -4,6 +4,7 @@
 //! `scripts/test.sh` builds the package and the chroot first and runs these with
 //! `cargo test --test ops` (they are not part of the default `cargo test`).
 
+mod dns;
 mod package;
 mod proxy;
 mod support;
