@@ -92,6 +92,10 @@ async fn check_database(cfg: &Config, report: &mut Report) {
         Ok(()) => {}
         Err(e) => return report.fail("database", e),
     }
+    if let Err(e) = db.refuse_newer().await {
+        report.fail("database", e.to_string());
+        return db.close().await;
+    }
     match db.pending_migrations().await {
         Ok(0) => report.ok(
             "database",

@@ -53,10 +53,13 @@ pub enum DbError {
     #[error("unexpected value in the database: {0}")]
     Corrupt(String),
     #[error(
-        "this database was migrated by a newer Relais (schema {applied}; this binary knows schemas up to {known}): \
-         run that newer version, or restore a backup made before the upgrade"
+        "this database was migrated by {by} to schema {applied}; this binary is Relais {ours} (commit {commit}) \
+         and knows schemas up to {known}: run that newer version, or put back the copy kept before the upgrade \
+         (SQLite: <data_dir>/pre-migration) or a backup made before it",
+        ours = env!("CARGO_PKG_VERSION"),
+        commit = crate::cli::build_info::COMMIT
     )]
-    Newer { applied: i64, known: i64 },
+    Newer { applied: i64, known: i64, by: String },
 }
 
 impl DbError {
@@ -123,7 +126,38 @@ impl Db {
     /// Applies the migrations embedded in the binary that this database has not seen yet.
     pub async fn migrate(&self) -> Result<(), DbError> {
         self.migrator().run(&self.pool).await?;
+        self.record_writer().await
+    }
+
+    /// Notes that this binary runs on this schema (once per schema, release and commit).
+    async fn record_writer(&self) -> Result<(), DbError> {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+            .unwrap_or(0);
+        sqlx::query(
+            "INSERT INTO schema_writers (schema_version, relais_version, commit_id, first_at) \
+             VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+        )
+        .bind(self.applied_version().await?)
+        .bind(env!("CARGO_PKG_VERSION"))
+        .bind(crate::cli::build_info::COMMIT)
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
         Ok(())
+    }
+
+    /// The releases that ran on this database, newest schema first: schema, release,
+    /// commit, when first seen.
+    pub async fn writers(&self) -> Result<Vec<(i64, String, String, i64)>, DbError> {
+        Ok(sqlx::query_as(
+            "SELECT schema_version, relais_version, commit_id, first_at FROM schema_writers \
+             ORDER BY schema_version DESC, first_at DESC",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .unwrap_or_default())
     }
 
     /// The migrations embedded for this database's backend.
@@ -176,7 +210,11 @@ impl Db {
     pub async fn refuse_newer(&self) -> Result<(), DbError> {
         let (applied, known) = (self.applied_version().await?, self.newest_migration());
         if applied > known {
-            return Err(DbError::Newer { applied, known });
+            let by = self.writers().await?.into_iter().find(|w| w.0 == applied).map_or_else(
+                || "a newer Relais".to_owned(),
+                |(_, version, commit, _)| format!("Relais {version} (commit {commit})"),
+            );
+            return Err(DbError::Newer { applied, known, by });
         }
         Ok(())
     }
@@ -192,7 +230,14 @@ impl Db {
                 .map(|d| d.as_millis() as i64)
                 .unwrap_or(0),
         );
-        let path = dir.join(format!("relais-schema{version}-{stamp}.db"));
+        // A second copy within the same second (a rollback then a new start) gets its own name.
+        let path = (1..)
+            .map(|n| match n {
+                1 => dir.join(format!("relais-schema{version}-{stamp}.db")),
+                n => dir.join(format!("relais-schema{version}-{stamp}-{n}.db")),
+            })
+            .find(|p| !p.exists())
+            .unwrap_or_else(|| dir.join(format!("relais-schema{version}-{stamp}-{}.db", uuid::Uuid::new_v4())));
         sqlx::query("VACUUM INTO $1")
             .bind(path.to_string_lossy().into_owned())
             .execute(&self.pool)
