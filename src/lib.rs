@@ -33,6 +33,7 @@ pub mod profile;
 pub mod setup;
 pub mod state;
 pub mod studio;
+pub mod system;
 pub mod telemetry;
 pub mod transfers;
 pub mod trash;

@@ -1,196 +1,25 @@
-//! `relais check`: every dependency probed, one line each, with the fix when it fails.
-//! Exits non-zero only for what stops Relais from working.
-
-use std::time::Duration;
-
-use relais_storage::StorageConfig;
-use relais_storage::setup::{self, StepOutcome};
+//! `relais check`: prints every finding of `system::check`, one line each, and exits
+//! non-zero only for what stops Relais from working.
 
 use super::Failure;
 use crate::config::{Config, Sources};
-use crate::db::Db;
-use crate::mail::Mailer;
-use secrecy::ExposeSecret;
-
-const PROBE_TIMEOUT: Duration = Duration::from_secs(15);
-
-#[derive(Default)]
-struct Report {
-    failures: usize,
-}
-
-impl Report {
-    fn ok(&mut self, what: &str, text: impl AsRef<str>) {
-        println!("OK    {what:<10} {}", text.as_ref());
-    }
-    fn warn(&mut self, what: &str, text: impl AsRef<str>) {
-        println!("WARN  {what:<10} {}", text.as_ref());
-    }
-    fn fail(&mut self, what: &str, text: impl AsRef<str>) {
-        self.failures += 1;
-        println!("FAIL  {what:<10} {}", text.as_ref());
-    }
-}
-
-async fn timed<T, E: std::fmt::Display>(f: impl Future<Output = Result<T, E>>) -> Result<T, String> {
-    match tokio::time::timeout(PROBE_TIMEOUT, f).await {
-        Ok(r) => r.map_err(|e| e.to_string()),
-        Err(_) => Err(format!("no answer within {} s", PROBE_TIMEOUT.as_secs())),
-    }
-}
+use crate::system::check::Level;
 
 pub async fn run(cfg: Config, sources: &Sources) -> Result<(), Failure> {
-    let mut report = Report::default();
-    let file = sources
+    let source = sources
         .file
         .as_ref()
         .map(|f| f.display().to_string())
         .unwrap_or_else(|| "defaults and environment".into());
-    report.ok("config", format!("valid ({file}); public URL {}", cfg.public_url));
-    if cfg.public_url.host_str().is_some_and(|h| h == "0.0.0.0" || h == "[::]") {
-        report.warn(
-            "config",
-            "public_url points to an unspecified address; set public_url so links in emails work",
-        );
-    }
-
-    check_database(&cfg, &mut report).await;
-    check_storage(&cfg, &mut report).await;
-    check_mail(&cfg, &mut report).await;
-    // Optional: without ffmpeg, videos get no automatic poster and no duration.
-    match crate::media::video::ffmpeg_version() {
-        Some(version) => report.ok("ffmpeg", format!("{version}: automatic video posters and durations on")),
-        None => report.warn(
-            "ffmpeg",
-            "ffmpeg/ffprobe not on the PATH: no automatic video posters or durations (custom posters still work; \
-             Debian: apt install ffmpeg)",
-        ),
-    }
-
-    if crate::media::image::SIMD {
-        report.ok("photos", "JPEG code built with SIMD");
-    } else {
-        report.warn(
-            "photos",
-            "JPEG code built without SIMD (nasm was missing at build time): photos take about 1.7× the CPU",
-        );
-    }
-
-    if report.failures > 0 {
-        Err(Failure::Other(format!("{} check(s) failed", report.failures)))
-    } else {
-        Ok(())
-    }
-}
-
-async fn check_database(cfg: &Config, report: &mut Report) {
-    let db = match timed(Db::connect(&cfg.database)).await {
-        Ok(db) => db,
-        Err(e) => return report.fail("database", format!("{e}; check database_url")),
-    };
-    match timed(db.ping()).await {
-        Ok(()) => {}
-        Err(e) => return report.fail("database", e),
-    }
-    if let Err(e) = db.refuse_newer().await {
-        report.fail("database", e.to_string());
-        return db.close().await;
-    }
-    match db.pending_migrations().await {
-        Ok(0) => report.ok(
-            "database",
-            format!("{} reachable, schema up to date", cfg.database.redacted_url()),
-        ),
-        Ok(n) => report.warn(
-            "database",
-            format!("{n} migration(s) to apply: run `relais migrate` (serve applies them too)"),
-        ),
-        Err(e) => report.fail("database", e.to_string()),
-    }
-    db.close().await;
-}
-
-async fn check_storage(cfg: &Config, report: &mut Report) {
-    let store = match relais_storage::open(&cfg.storage) {
-        Ok(s) => s,
-        Err(e) => return report.fail("storage", e.to_string()),
-    };
-    match timed(store.probe()).await {
-        Ok(()) => report.ok("storage", format!("{}: write, read and delete work", store.describe())),
-        Err(e) => report.fail("storage", format!("{}: {e}", store.describe())),
-    }
-    if let StorageConfig::S3(s3) = &cfg.storage {
-        for step in setup::inspect(s3).await {
-            match step.outcome {
-                StepOutcome::Done(t) => report.ok(step.name, t),
-                // Browsers cannot send parts to a bucket without CORS rules: in
-                // direct-to-bucket mode that breaks uploads, elsewhere it does not.
-                StepOutcome::Warning(t) if step.name == "cors" && cfg.uploads.direct_to_bucket => {
-                    report.fail(step.name, format!("{t} (required by uploads.direct_to_bucket)"))
-                }
-                StepOutcome::Warning(t) => report.warn(step.name, t),
-                StepOutcome::Failed(t) => report.fail(step.name, t),
-            }
+    let report = crate::system::check::run(&cfg, &source).await;
+    for finding in &report.findings {
+        match finding.level {
+            Level::Note => println!("      {}", finding.text),
+            level => println!("{:<5} {:<10} {}", level.label(), finding.what, finding.text),
         }
     }
-}
-
-async fn check_mail(cfg: &Config, report: &mut Report) {
-    let mailer = match Mailer::new(&cfg.mail) {
-        Ok(m) => m,
-        Err(e) => return report.fail("mail", e.to_string()),
-    };
-    match timed(mailer.test_connection()).await {
-        Ok(text) => report.ok("mail", text),
-        Err(e) => report.fail("mail", format!("{e}; check mail.smtp_url and the credentials")),
-    }
-    let domain = cfg.mail.from.email.domain();
-    let dkim = cfg.mail.dkim.as_ref().map(|d| (d.selector.as_str(), &d.key));
-    match &cfg.mail.dkim {
-        Some(d) => report.ok(
-            "dkim",
-            format!("messages signed for {domain} with selector {}", d.selector),
-        ),
-        None => report.warn(
-            "dkim",
-            "messages are not signed, so invitations may land in spam: create a key \
-             (openssl genrsa -out dkim.pem 2048), set mail.dkim_key_file, publish the record below",
-        ),
-    }
-    if domain == "localhost" || !domain.contains('.') {
-        report.warn(
-            "dns",
-            format!("mail.from uses {domain}: set the studio's own address to send real mail"),
-        );
-        return;
-    }
-    let smtp_host = match &cfg.mail.transport {
-        crate::config::MailTransport::Smtp(smtp) => url::Url::parse(smtp.url.expose_secret())
-            .ok()
-            .and_then(|u| u.host_str().map(str::to_owned)),
-        crate::config::MailTransport::Outbox(_) => None,
-    };
-    println!("      DNS records to publish for {domain} (TXT):");
-    let records = crate::mail::dkim::dns_records(domain, smtp_host.as_deref(), dkim);
-    for record in &records {
-        println!("        {}  TXT  \"{}\"", record.name, record.value);
-        println!("          {}", record.why);
-    }
-    // Then what the DNS says about each: published and matching, missing, or different.
-    use crate::mail::dns_check::{self, Verdict};
-    for (record, verdict) in dns_check::check(&records, cfg.mail.dns_resolver).await {
-        let what = format!("{} at {}", record.kind.label(), record.name);
-        match verdict {
-            Verdict::Matching => report.ok("dns", format!("{what}: published and matching")),
-            Verdict::Missing => report.warn("dns", format!("{what}: missing; publish TXT \"{}\"", record.value)),
-            Verdict::Different { published, why } => report.warn(
-                "dns",
-                format!(
-                    "{what}: different ({why}); published \"{published}\", expected \"{}\"",
-                    record.value
-                ),
-            ),
-            Verdict::Unknown(e) => report.warn("dns", format!("{what}: not checked ({e})")),
-        }
+    match report.failures() {
+        0 => Ok(()),
+        n => Err(Failure::Other(format!("{n} check(s) failed"))),
     }
 }

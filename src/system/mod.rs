@@ -1,0 +1,3 @@
+//! What the studio's system page and `relais check` say about this installation.
+
+pub mod check;
