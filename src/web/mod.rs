@@ -15,6 +15,7 @@ mod portfolio_pages;
 mod settings_pages;
 mod site;
 mod studio_pages;
+mod system_pages;
 pub mod texts;
 mod transfer_pages;
 mod trash_pages;
@@ -55,6 +56,7 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route("/studio/transfers/{id}", get(transfer_pages::transfer))
         .route("/studio/activity", get(studio_pages::activity))
         .route("/studio/trash", get(trash_pages::page))
+        .route("/studio/system", get(system_pages::page))
         .route("/studio/settings", get(settings_pages::page))
         .route("/studio/newsletter", get(newsletter_studio::page))
         .route("/studio/newsletter/{id}", get(newsletter_studio::issue))

@@ -110,16 +110,16 @@ async fn storage_view(state: &AppState, t: &Texts, locale: Locale) -> Result<Sto
 
 /// What the dashboard says about backups: `ok`, `warn` (none configured, none yet, or
 /// none good for 7 days) or `bad` (the latest run failed), with the lines to show.
-struct BackupStatus {
-    class: &'static str,
-    alerts: Vec<String>,
-    last_backup: String,
-    last_drill: String,
+pub(super) struct BackupStatus {
+    pub(super) class: &'static str,
+    pub(super) alerts: Vec<String>,
+    pub(super) last_backup: String,
+    pub(super) last_drill: String,
 }
 
 const STALE_AFTER_MS: i64 = 7 * 24 * 3600 * 1000;
 
-async fn backup_status(state: &AppState, t: &Texts, locale: Locale) -> Result<BackupStatus, PageError> {
+pub(super) async fn backup_status(state: &AppState, t: &Texts, locale: Locale) -> Result<BackupStatus, PageError> {
     let now = state.clock.now_ms();
     let (last, good) = db::backups::latest(state.db.pool(), "backup").await?;
     let (last_drill, good_drill) = db::backups::latest(state.db.pool(), "drill").await?;

@@ -31,6 +31,7 @@ mod session;
 mod storage;
 mod storage_setup;
 mod studio;
+mod system;
 mod timeouts;
 mod tokens;
 mod transfers;

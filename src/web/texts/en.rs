@@ -54,6 +54,7 @@ pub static EN: Texts = Texts {
     studio_name_hint: "The name your clients and visitors see everywhere: pages, public site, emails.",
     menu: "Menu",
     nav_settings: "Settings",
+    nav_system: "System status",
     settings_title: "Studio settings",
     settings_lead: "Your studio’s identity, as your clients, their guests and your site’s visitors see it.",
     tagline_fr: "Tagline (French)",

@@ -54,6 +54,7 @@ pub static FR: Texts = Texts {
     studio_name_hint: "Le nom que vos clients et vos visiteurs verront partout : pages, site public, e-mails.",
     menu: "Menu",
     nav_settings: "Réglages",
+    nav_system: "État du système",
     settings_title: "Réglages du studio",
     settings_lead: "L’identité de votre studio, telle que vos clients, leurs invités et les visiteurs de votre site la voient.",
     tagline_fr: "Accroche (français)",

@@ -5,6 +5,7 @@ use crate::domain::Locale;
 
 mod en;
 mod fr;
+pub mod system;
 
 pub use en::EN;
 pub use fr::FR;
@@ -63,6 +64,7 @@ pub struct Texts {
     pub studio_name_hint: &'static str,
     pub menu: &'static str,
     pub nav_settings: &'static str,
+    pub nav_system: &'static str,
     pub settings_title: &'static str,
     pub settings_lead: &'static str,
     pub tagline_fr: &'static str,

@@ -1,0 +1,106 @@
+//! The words of the studio's system page (`/studio/system`), French and English: a page
+//! family of its own, so that `Texts` does not grow with it.
+
+use crate::domain::Locale;
+
+pub struct SystemTexts {
+    pub title: &'static str,
+    pub lead: &'static str,
+    pub release: &'static str,
+    pub release_value: &'static str,
+    pub database: &'static str,
+    pub schema: &'static str,
+    pub schema_value: &'static str,
+    pub pending: &'static str,
+    pub pending_none: &'static str,
+    pub history: &'static str,
+    pub history_schema: &'static str,
+    pub history_release: &'static str,
+    pub history_since: &'static str,
+    pub storage: &'static str,
+    pub free_space: &'static str,
+    pub free_space_value: &'static str,
+    pub free_space_bucket: &'static str,
+    pub video: &'static str,
+    pub ffmpeg_missing: &'static str,
+    pub photos: &'static str,
+    pub simd_on: &'static str,
+    pub simd_off: &'static str,
+    pub backups: &'static str,
+    pub checks: &'static str,
+    pub checks_lead: &'static str,
+    pub level_ok: &'static str,
+    pub level_warn: &'static str,
+    pub level_fail: &'static str,
+}
+
+pub const FR: SystemTexts = SystemTexts {
+    title: "Système",
+    lead: "Ce qui tourne, où sont les données et ce que les vérifications disent, comme la commande relais check sur le serveur. Cette page ne change rien.",
+    release: "Version",
+    release_value: "Relais {version} (commit {commit})",
+    database: "Base de données",
+    schema: "Schéma",
+    schema_value: "{applied} (cette version connaît jusqu’au {known})",
+    pending: "Migrations en attente",
+    pending_none: "aucune",
+    history: "Versions passées sur cette base",
+    history_schema: "Schéma",
+    history_release: "Version",
+    history_since: "Depuis",
+    storage: "Stockage",
+    free_space: "Espace libre",
+    free_space_value: "{free} libres sur {total} ({percent} % utilisés)",
+    free_space_bucket: "dans le bucket (sans limite fixée ici)",
+    video: "Vidéo",
+    ffmpeg_missing: "ffmpeg absent : pas d’images ni de durées automatiques pour les vidéos",
+    photos: "Photos",
+    simd_on: "code JPEG accéléré (SIMD)",
+    simd_off: "code JPEG sans SIMD (nasm manquait à la compilation) : les photos prennent environ 1,7 fois plus de temps",
+    backups: "Sauvegardes",
+    checks: "Vérifications",
+    checks_lead: "Faites à l’ouverture de cette page : base, stockage, envoi des emails, enregistrements DNS.",
+    level_ok: "OK",
+    level_warn: "À voir",
+    level_fail: "Erreur",
+};
+
+pub const EN: SystemTexts = SystemTexts {
+    title: "System",
+    lead: "What runs, where the data lives and what the checks say, as the relais check command does on the server. This page changes nothing.",
+    release: "Release",
+    release_value: "Relais {version} (commit {commit})",
+    database: "Database",
+    schema: "Schema",
+    schema_value: "{applied} (this release knows up to {known})",
+    pending: "Pending migrations",
+    pending_none: "none",
+    history: "Releases that ran on this database",
+    history_schema: "Schema",
+    history_release: "Release",
+    history_since: "Since",
+    storage: "Storage",
+    free_space: "Free space",
+    free_space_value: "{free} free of {total} ({percent}% used)",
+    free_space_bucket: "in the bucket (no limit set here)",
+    video: "Video",
+    ffmpeg_missing: "ffmpeg missing: no automatic video posters or durations",
+    photos: "Photos",
+    simd_on: "JPEG code with SIMD",
+    simd_off: "JPEG code without SIMD (nasm was missing at build time): photos take about 1.7× the time",
+    backups: "Backups",
+    checks: "Checks",
+    checks_lead: "Run as this page opens: database, storage, sending mail, DNS records.",
+    level_ok: "OK",
+    level_warn: "To look at",
+    level_fail: "Error",
+};
+
+impl SystemTexts {
+    pub fn for_locale(locale: Locale) -> &'static Self {
+        match locale {
+            Locale::Fr => &FR,
+            Locale::En => &EN,
+        }
+    }
+}
