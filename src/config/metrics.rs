@@ -30,5 +30,27 @@ pub(super) fn read(r: &mut Reader, main: SocketAddr) -> MetricsConfig {
             Err(_) => Err("not a socket address".into()),
         },
     );
+    // A listener any address can reach, without a token, would publish the metrics to
+    // the world: refused by name rather than found out later.
+    if let Some(addr) = listen
+        && token.is_none()
+        && !reachable_only_nearby(addr.ip())
+    {
+        r.problem(
+            "metrics.listen",
+            format!(
+                "{addr} can be reached from anywhere and metrics.token is not set (expected a loopback or private \
+                 address such as 127.0.0.1:9464, or set metrics.token)"
+            ),
+        );
+    }
     MetricsConfig { token, listen }
+}
+
+/// Loopback, or a private network (RFC 1918, unique local IPv6).
+fn reachable_only_nearby(ip: std::net::IpAddr) -> bool {
+    match ip {
+        std::net::IpAddr::V4(v4) => v4.is_loopback() || v4.is_private(),
+        std::net::IpAddr::V6(v6) => v6.is_loopback() || (v6.segments()[0] & 0xfe00) == 0xfc00,
+    }
 }

@@ -239,3 +239,21 @@ fn a_short_metrics_token_or_a_metrics_listener_on_the_main_address_is_named() {
     );
     assert!(found[1].message.contains("same address as listen"), "{}", found[1]);
 }
+
+#[test]
+fn a_metrics_listener_open_to_the_world_needs_a_token() {
+    let found = problems(&[("RELAIS_METRICS__LISTEN", "0.0.0.0:9464")]);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].key, "metrics.listen");
+    assert!(found[0].message.contains("metrics.token"), "{}", found[0]);
+    for nearby in ["127.0.0.1:9464", "10.0.0.5:9464", "[::1]:9464", "[fd00::5]:9464"] {
+        assert!(load(&[("RELAIS_METRICS__LISTEN", nearby)]).is_ok(), "{nearby}");
+    }
+    assert!(
+        load(&[
+            ("RELAIS_METRICS__LISTEN", "0.0.0.0:9464"),
+            ("RELAIS_METRICS__TOKEN", "a-long-enough-metrics-token-0123")
+        ])
+        .is_ok()
+    );
+}
