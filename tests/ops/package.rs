@@ -84,6 +84,15 @@ async fn the_package_installs_here_with_its_user_directories_and_a_unit_systemd_
         String::from_utf8_lossy(&check.stderr)
     );
     assert!(said.contains("OK") && !said.contains("FAIL"), "{said}");
+
+    // Purged (which also stops a service systemd started): the program and its
+    // configuration go, the studio's data and the user stay.
+    run(as_root("dpkg").args(["--purge", "relais"]));
+    assert!(!Path::new("/usr/bin/relais").exists());
+    assert!(!Path::new(UNIT).exists());
+    assert!(!Path::new("/etc/relais/relais.toml").exists());
+    assert!(Path::new("/var/lib/relais/relais.db").exists(), "the data stays");
+    run(Command::new("getent").args(["passwd", "relais"]));
 }
 
 #[tokio::test]
