@@ -395,7 +395,13 @@ pub async fn non_empty(conn: &mut AnyConnection) -> Result<Vec<(String, i64)>, B
 pub async fn drop_schema(conn: &mut AnyConnection, backend: Backend) -> Result<(), BackupError> {
     // Children go first; the one cycle (a transfer's cover) is `ON DELETE SET NULL`.
     let cascade = if backend == Backend::Postgres { " CASCADE" } else { "" };
-    for table in TABLES.iter().map(|t| t.name).rev().chain(["_sqlx_migrations"]) {
+    // The ledgers too: the snapshot's schema is rebuilt from its own migrations.
+    for table in TABLES
+        .iter()
+        .map(|t| t.name)
+        .rev()
+        .chain(["schema_writers", "_sqlx_migrations"])
+    {
         sqlx::query(audited(format!("DROP TABLE IF EXISTS {table}{cascade}")))
             .execute(&mut *conn)
             .await?;

@@ -151,13 +151,16 @@ impl Db {
     /// The releases that ran on this database, newest schema first: schema, release,
     /// commit, when first seen.
     pub async fn writers(&self) -> Result<Vec<(i64, String, String, i64)>, DbError> {
+        // Before migration 23 there is no ledger: no history, which is not an error.
+        if self.applied_version().await? < 23 {
+            return Ok(Vec::new());
+        }
         Ok(sqlx::query_as(
             "SELECT schema_version, relais_version, commit_id, first_at FROM schema_writers \
              ORDER BY schema_version DESC, first_at DESC",
         )
         .fetch_all(&self.pool)
-        .await
-        .unwrap_or_default())
+        .await?)
     }
 
     /// The migrations embedded for this database's backend.
@@ -210,10 +213,17 @@ impl Db {
     pub async fn refuse_newer(&self) -> Result<(), DbError> {
         let (applied, known) = (self.applied_version().await?, self.newest_migration());
         if applied > known {
-            let by = self.writers().await?.into_iter().find(|w| w.0 == applied).map_or_else(
-                || "a newer Relais".to_owned(),
-                |(_, version, commit, _)| format!("Relais {version} (commit {commit})"),
-            );
+            // The first release seen on that schema is the one that migrated it there.
+            let by = self
+                .writers()
+                .await?
+                .into_iter()
+                .filter(|w| w.0 == applied)
+                .min_by_key(|w| w.3)
+                .map_or_else(
+                    || "a newer Relais".to_owned(),
+                    |(_, version, commit, _)| format!("Relais {version} (commit {commit})"),
+                );
             return Err(DbError::Newer { applied, known, by });
         }
         Ok(())

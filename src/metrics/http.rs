@@ -32,7 +32,7 @@ pub async fn count(State(metrics): State<SharedMetrics>, request: Request, next:
     let request = request.map(|body| Body::new(Counted::new(body, metrics.received_bytes.clone())));
     let response = next.run(request).await;
     let elapsed = started.elapsed().as_secs_f64();
-    let method = method.as_str().to_owned();
+    let method = method_label(&method).to_owned();
     metrics
         .requests
         .get_or_create(&RequestLabels {
@@ -50,6 +50,21 @@ pub async fn count(State(metrics): State<SharedMetrics>, request: Request, next:
     }
     drop(upload);
     response.map(|body| Body::new(Counted::new(body, metrics.sent_bytes.clone())))
+}
+
+/// The method as a label: the standard ones by name, anything else as `other`. HTTP
+/// lets a client invent methods, and each new label would be a new series kept forever.
+fn method_label(method: &Method) -> &'static str {
+    match *method {
+        Method::GET => "GET",
+        Method::HEAD => "HEAD",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::PATCH => "PATCH",
+        Method::DELETE => "DELETE",
+        Method::OPTIONS => "OPTIONS",
+        _ => "other",
+    }
 }
 
 /// Counts one upload in progress for as long as it lives (a dropped request included).

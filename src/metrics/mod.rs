@@ -102,6 +102,8 @@ pub struct Metrics {
     last_backup: FloatGauge,
     last_drill: FloatGauge,
     schema: Gauge,
+    database_ok: Gauge,
+    scraping: tokio::sync::Mutex<()>,
 }
 
 impl Default for Metrics {
@@ -214,6 +216,12 @@ impl Metrics {
             "The database schema version this process sees",
             schema.clone(),
         );
+        let database_ok = Gauge::default();
+        registry.register(
+            "scrape_database_ok",
+            "1 when this scrape read the database's figures, 0 when it could not",
+            database_ok.clone(),
+        );
         registry.register(
             "build",
             "The running binary",
@@ -241,12 +249,26 @@ impl Metrics {
             last_backup,
             last_drill,
             schema,
+            database_ok,
+            scraping: tokio::sync::Mutex::new(()),
         }
     }
 
-    /// Reads the database-held figures, then encodes everything.
+    /// Reads the database-held figures, then encodes everything. With the database down,
+    /// the process's own figures still go out, its figures keep their last values and
+    /// `relais_scrape_database_ok` says 0. One scrape at a time (the main address and
+    /// `metrics.listen` may both be asked): the database figures are cleared and refilled.
     pub async fn scrape(&self, db: &Db, now_ms: i64) -> Result<String, ScrapeError> {
-        self.read_database(db, now_ms).await?;
+        let _one = self.scraping.lock().await;
+        match self.read_database(db, now_ms).await {
+            Ok(()) => {
+                self.database_ok.set(1);
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "metrics: the database figures could not be read");
+                self.database_ok.set(0);
+            }
+        }
         let mut text = String::new();
         prometheus_client::encoding::text::encode(&mut text, &self.registry)?;
         Ok(text)

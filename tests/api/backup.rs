@@ -765,3 +765,21 @@ async fn a_database_prepared_by_a_newer_relais_is_rebuilt_at_the_snapshots_schem
     let restored = app_on(&cfg).await;
     assert_eq!(seen(&restored, &anne.token).await, before);
 }
+
+#[tokio::test]
+async fn a_database_rebuilt_at_an_older_schema_for_a_restore_migrates_up_again() {
+    // What a restore does with a snapshot from before the schema ledger (0023): the
+    // database is dropped, rebuilt at the snapshot's schema, loaded, then migrated.
+    let app = spawn_app().await;
+    let db = &app.state.db;
+    let mut tx = db.begin().await.expect("tx");
+    relais::backup::dump::drop_schema(&mut tx, db.backend())
+        .await
+        .expect("dropped");
+    tx.commit().await.expect("commit");
+    db.migrate_to(22).await.expect("rebuilt at schema 22");
+    db.migrate().await.expect("and migrated to the newest again");
+    assert_eq!(db.applied_version().await.expect("version"), db.newest_migration());
+    let writers = db.writers().await.expect("writers");
+    assert_eq!(writers[0].0, db.newest_migration(), "{writers:?}");
+}

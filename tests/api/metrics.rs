@@ -333,3 +333,36 @@ async fn each_log_line_names_its_request_and_the_storage_work_done_for_it() {
     assert!(uuid::Uuid::parse_str(id).is_ok(), "{id}");
     drop(server);
 }
+
+#[tokio::test]
+async fn invented_methods_and_paths_make_no_new_series() {
+    let app = spawn_app_with(|cfg| cfg.metrics.token = Some(TOKEN.to_owned().into())).await;
+    let http = reqwest::Client::new();
+    for i in 0..20 {
+        let method = reqwest::Method::from_bytes(format!("INVENTED{i}").as_bytes()).expect("method");
+        http.request(method, app.url(&format!("/nowhere/{i}")))
+            .send()
+            .await
+            .expect("asked");
+    }
+    let (samples, _) = scrape(&app).await;
+    let series: Vec<_> = samples
+        .iter()
+        .filter(|(n, _, _)| n == "relais_http_requests_total")
+        .map(|(_, l, _)| l.clone())
+        .collect();
+    assert!(
+        series.iter().all(|l| {
+            let method = l["method"].as_str().unwrap_or("");
+            let route = l["route"].as_str().unwrap_or("");
+            !method.starts_with("INVENTED") && !route.contains("nowhere")
+        }),
+        "{series:?}"
+    );
+    let invented: f64 = samples
+        .iter()
+        .filter(|(n, l, _)| n == "relais_http_requests_total" && l["method"] == "other")
+        .map(|(_, _, v)| v)
+        .sum();
+    assert_eq!(invented, 20.0);
+}
