@@ -32,6 +32,9 @@ pub struct AppState {
     /// Cancelled when the server stops: streaming requests save what they received.
     pub shutdown: CancellationToken,
     pub metrics: SharedMetrics,
+    /// The system page's last checks and when they ran (ms): kept a minute, made by one
+    /// request at a time, so reloading the page does not probe SMTP and the bucket again.
+    pub system_checks: Arc<tokio::sync::Mutex<Option<(crate::domain::Millis, crate::system::check::Report)>>>,
 }
 
 impl AppState {
@@ -40,6 +43,7 @@ impl AppState {
         let metrics = Arc::new(Metrics::new());
         let blobs = crate::metrics::storage::metered(blobs, metrics.clone());
         Self {
+            system_checks: Arc::new(tokio::sync::Mutex::new(None)),
             metrics,
             studio,
             media_budget: crate::media::new_budget(),

@@ -291,11 +291,26 @@ impl std::error::Error for ConfigError {}
 /// Replaces the password of a URL, if any, with `***`.
 pub fn redact_url(raw: &str) -> String {
     match Url::parse(raw) {
-        Ok(mut url) if url.password().is_some() => {
-            let _ = url.set_password(Some("***"));
+        Ok(mut url) => {
+            if url.password().is_some() {
+                let _ = url.set_password(Some("***"));
+            }
+            // `?password=…`, `?sslpassword=…` and the like are secrets too.
+            if url
+                .query_pairs()
+                .any(|(k, _)| k.to_ascii_lowercase().contains("password"))
+            {
+                let kept: Vec<(String, String)> = url
+                    .query_pairs()
+                    .map(|(k, v)| {
+                        let secret = k.to_ascii_lowercase().contains("password");
+                        (k.into_owned(), if secret { "***".to_owned() } else { v.into_owned() })
+                    })
+                    .collect();
+                url.query_pairs_mut().clear().extend_pairs(kept);
+            }
             url.to_string()
         }
-        Ok(url) => url.to_string(),
         Err(_) => "(unparseable URL)".into(),
     }
 }

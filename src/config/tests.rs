@@ -257,3 +257,16 @@ fn a_metrics_listener_open_to_the_world_needs_a_token() {
         .is_ok()
     );
 }
+
+#[test]
+fn passwords_in_a_database_url_are_hidden_wherever_they_are() {
+    let shown = redact_url("postgres://relais:hunter2@db:5432/relais?sslmode=require&password=s3cret&sslpassword=k3y");
+    assert!(
+        !shown.contains("hunter2") && !shown.contains("s3cret") && !shown.contains("k3y"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("sslmode=require") && shown.contains("relais:***@db"),
+        "{shown}"
+    );
+}

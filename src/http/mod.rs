@@ -175,7 +175,7 @@ pub fn router(state: AppState) -> Router {
         .layer(from_fn_with_state(state.metrics.clone(), crate::metrics::http::count))
         .layer(
             ServiceBuilder::new()
-                .layer(axum::middleware::from_fn(drop_unusable_request_id))
+                .layer(from_fn_with_state(state.cfg.behind_proxy, drop_unusable_request_id))
                 .layer(SetRequestIdLayer::new(REQUEST_ID.clone(), MakeRequestUuid))
                 .layer(TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
                     let id = req
@@ -210,14 +210,17 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// A request id from the proxy in front is kept (one id across both logs) when it looks
-/// like one; anything else is replaced by our own rather than copied into the log.
+/// A request id from the proxy in front (`behind_proxy`) is kept, one id across both
+/// logs, when it looks like one; a client's own, or anything else, is replaced by ours
+/// rather than copied into the log.
 async fn drop_unusable_request_id(
+    axum::extract::State(behind_proxy): axum::extract::State<bool>,
     mut req: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> axum::response::Response {
     let usable = req.headers().get(&REQUEST_ID).is_none_or(|v| {
-        (1..=64).contains(&v.len())
+        behind_proxy
+            && (1..=64).contains(&v.len())
             && v.as_bytes()
                 .iter()
                 .all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(b))

@@ -43,7 +43,7 @@ pub struct Finding {
     pub text: String,
 }
 
-#[derive(Default)]
+#[derive(Debug, Clone, Default)]
 pub struct Report {
     pub findings: Vec<Finding>,
 }
@@ -92,9 +92,17 @@ pub async fn run(cfg: &Config, source: &str) -> Report {
         );
     }
 
-    check_database(cfg, &mut report).await;
-    check_storage(cfg, &mut report).await;
-    check_mail(cfg, &mut report).await;
+    // At once: each waits on its own network (the database, the bucket, SMTP and DNS), so
+    // the whole takes as long as the slowest, each within its own timeouts.
+    let (mut database, mut storage, mut mail) = (Report::default(), Report::default(), Report::default());
+    tokio::join!(
+        check_database(cfg, &mut database),
+        check_storage(cfg, &mut storage),
+        check_mail(cfg, &mut mail),
+    );
+    for part in [database, storage, mail] {
+        report.findings.extend(part.findings);
+    }
     // Optional: without ffmpeg, videos get no automatic poster and no duration.
     match crate::media::video::ffmpeg_version() {
         Some(version) => report.ok("ffmpeg", format!("{version}: automatic video posters and durations on")),
@@ -154,7 +162,16 @@ async fn check_storage(cfg: &Config, report: &mut Report) {
         Err(e) => report.fail("storage", format!("{}: {e}", store.describe())),
     }
     if let StorageConfig::S3(s3) = &cfg.storage {
-        for step in setup::inspect(s3).await {
+        let steps = match tokio::time::timeout(PROBE_TIMEOUT, setup::inspect(s3)).await {
+            Ok(steps) => steps,
+            Err(_) => {
+                return report.fail(
+                    "storage",
+                    format!("the bucket's settings: no answer within {} s", PROBE_TIMEOUT.as_secs()),
+                );
+            }
+        };
+        for step in steps {
             match step.outcome {
                 StepOutcome::Done(t) => report.ok(step.name, t),
                 // Browsers cannot send parts to a bucket without CORS rules: in

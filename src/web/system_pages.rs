@@ -15,6 +15,8 @@ use crate::{db, i18n};
 
 /// The checks wait on the network (SMTP, DNS, S3): the page answers within this.
 const CHECKS_WITHIN: Duration = Duration::from_secs(20);
+/// A reload within this reuses the last checks.
+const CHECKS_KEPT_MS: i64 = 60_000;
 
 struct Finding {
     class: &'static str,
@@ -79,11 +81,24 @@ pub async fn page(State(state): State<AppState>, viewer: Viewer) -> Result<Respo
         relais_storage::StorageConfig::Local { .. } => {}
         _ => free.push((state.blobs.describe(), s.free_space_bucket.to_owned())),
     }
-    let checks = tokio::time::timeout(
-        CHECKS_WITHIN,
-        crate::system::check::run(&state.cfg, "the running configuration"),
-    )
-    .await;
+    let checks = {
+        let mut cached = state.system_checks.lock().await;
+        let now = state.clock.now_ms();
+        match cached.as_ref() {
+            Some((at, report)) if now - at < CHECKS_KEPT_MS => Ok(report.clone()),
+            _ => {
+                let fresh = tokio::time::timeout(
+                    CHECKS_WITHIN,
+                    crate::system::check::run(&state.cfg, "the running configuration"),
+                )
+                .await;
+                if let Ok(report) = &fresh {
+                    *cached = Some((now, report.clone()));
+                }
+                fresh
+            }
+        }
+    };
     let (mut findings, mut notes) = (Vec::new(), Vec::new());
     match checks {
         Ok(report) => {

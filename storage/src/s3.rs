@@ -393,7 +393,12 @@ fn parse_list_parts(xml: &str) -> Result<PartsPage, BlobError> {
 }
 
 fn request_error(err: &reqwest::Error) -> BlobError {
-    let mut detail = err.to_string();
+    // Without the URL: a presigned one carries its credential and signature, and this
+    // text reaches logs and pages.
+    let mut detail = match err.url() {
+        Some(url) => err.to_string().replace(url.as_str(), url.path()),
+        None => err.to_string(),
+    };
     let mut source = std::error::Error::source(err);
     while let Some(s) = source {
         detail.push_str(": ");

@@ -179,7 +179,7 @@ async fn until_count(what: &str, target: usize, count: impl Fn() -> usize) {
 }
 
 #[tokio::test]
-async fn a_newsletter_killed_mid_send_reaches_every_subscriber_exactly_once_at_its_pace() {
+async fn a_newsletter_killed_mid_send_never_sends_twice_names_what_the_kill_cut_and_keeps_its_pace() {
     const SUBSCRIBERS: usize = 2000;
     const PER_MINUTE: usize = 12_000;
     let dir = tempfile::tempdir().expect("dir");

@@ -263,6 +263,30 @@ async fn an_upload_in_progress_shows_until_its_request_ends() {
         value(&scrape(&app).await.0, "relais_uploads_in_progress", &[]),
         Some(0.0)
     );
+
+    // A connection that drops half-way leaves no upload counted in progress.
+    let upload = anne.create(2 << 20, &meta(&[("filename", "cut.mov")])).await;
+    let (sender, receiver) = tokio::sync::mpsc::channel::<Result<Vec<u8>, std::io::Error>>(1);
+    let chunks = futures_util::stream::unfold(receiver, |mut r| async move { r.recv().await.map(|c| (c, r)) });
+    let patch = anne
+        .request(Method::PATCH, &upload)
+        .header("tus-resumable", "1.0.0")
+        .header("upload-offset", "0")
+        .header("content-type", "application/offset+octet-stream")
+        .body(reqwest::Body::wrap_stream(chunks))
+        .send();
+    let patch = tokio::spawn(patch);
+    sender.send(Ok(pattern(1 << 20, 3))).await.expect("first half");
+    crate::helpers::eventually("the second upload counted in progress", || async {
+        (value(&scrape(&app).await.0, "relais_uploads_in_progress", &[]) == Some(1.0)).then_some(())
+    })
+    .await;
+    patch.abort();
+    drop(sender);
+    crate::helpers::eventually("the cut upload no longer in progress", || async {
+        (value(&scrape(&app).await.0, "relais_uploads_in_progress", &[]) == Some(0.0)).then_some(())
+    })
+    .await;
 }
 
 /// The JSON log lines `relais serve` wrote so far.
@@ -288,6 +312,7 @@ async fn each_log_line_names_its_request_and_the_storage_work_done_for_it() {
         .await;
     let mut env = crate::helpers::backend::env_for(&cfg);
     env.push(("RELAIS_LOG_FORMAT".into(), "json".into()));
+    env.push(("RELAIS_BEHIND_PROXY".into(), "true".into()));
     env.push(("RELAIS_LOG_LEVEL".into(), "relais=debug,info".into()));
     let log = dir.path().join("relais.log");
     let server = crate::helpers::binary::start_with_log(&env, std::fs::File::create(&log).expect("log file")).await;
@@ -323,6 +348,7 @@ async fn each_log_line_names_its_request_and_the_storage_work_done_for_it() {
     .await;
 
     // Something else in the header is not copied into the log: replaced by our own.
+    // (Without behind_proxy, any id a client sends is replaced: see the next test.)
     let odd = http
         .get(format!("{}/healthz", server.base))
         .header("x-request-id", "a b {\"json\": 1}")
@@ -365,4 +391,17 @@ async fn invented_methods_and_paths_make_no_new_series() {
         .map(|(_, _, v)| v)
         .sum();
     assert_eq!(invented, 20.0);
+}
+
+#[tokio::test]
+async fn without_a_proxy_a_request_id_sent_by_the_client_is_replaced() {
+    let app = spawn_app().await;
+    let answer = reqwest::Client::new()
+        .get(app.url("/healthz"))
+        .header("x-request-id", "chosen-by-the-client")
+        .send()
+        .await
+        .expect("health");
+    let id = answer.headers()["x-request-id"].to_str().expect("ascii");
+    assert!(uuid::Uuid::parse_str(id).is_ok(), "{id}");
 }

@@ -38,7 +38,26 @@ fn serve_as_the_unit(root: Option<&Path>, port: u16, log: &Path) -> Running {
 
 #[tokio::test]
 async fn the_package_installs_here_with_its_user_directories_and_a_unit_systemd_accepts() {
-    run(as_root("dpkg").arg("-i").arg(deb()));
+    // On a machine run by systemd the package starts relais.service (port 8080, the same
+    // /var/lib/relais as the server started below): a policy-rc.d keeps it stopped here,
+    // as in image builds.
+    let policy = Path::new("/usr/sbin/policy-rc.d");
+    let made_policy = !policy.exists();
+    if made_policy {
+        run(as_root("sh").args([
+            "-c",
+            "printf '#!/bin/sh\\nexit 101\\n' > /usr/sbin/policy-rc.d && chmod 755 /usr/sbin/policy-rc.d",
+        ]));
+    }
+    let installed = as_root("dpkg").arg("-i").arg(deb()).output().expect("dpkg");
+    if made_policy {
+        run(as_root("rm").args(["-f", "/usr/sbin/policy-rc.d"]));
+    }
+    assert!(
+        installed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&installed.stderr)
+    );
     let user = run(Command::new("getent").args(["passwd", "relais"]));
     assert!(user.contains(":/var/lib/relais:/usr/sbin/nologin"), "{user}");
     let stat = |path: &str| run(Command::new("stat").args(["-c", "%U:%G %a", path]));

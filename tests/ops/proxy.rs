@@ -122,6 +122,24 @@ impl Nginx {
     }
 }
 
+/// The request body bytes Relais has received so far (its `/metrics`).
+async fn received(port: u16) -> f64 {
+    let metrics = reqwest::Client::new()
+        .get(format!("http://127.0.0.1:{port}/metrics"))
+        .bearer_auth(METRICS_TOKEN)
+        .send()
+        .await
+        .expect("metrics")
+        .text()
+        .await
+        .expect("text");
+    metrics
+        .lines()
+        .find_map(|l| l.strip_prefix("relais_http_received_bytes_total "))
+        .and_then(|v| v.trim().parse().ok())
+        .expect("received bytes")
+}
+
 /// An HTTP client that names `host` and leaves from `local` (another loopback address
 /// plays another visitor).
 fn client(host: &str, local: [u8; 4]) -> reqwest::Client {
@@ -184,27 +202,15 @@ async fn through_nginx_a_gigabyte_streams_both_ways_addresses_arrive_and_the_oth
         .header("content-length", GIB.to_string())
         .body(reqwest::Body::wrap_stream(body))
         .send();
+    let before = received(relais.port).await;
     let patch = tokio::spawn(patch);
     // Looks that saw the upload half-way (Relais had part of it): streaming, not spooled.
     let mut looked = 0;
     while !patch.is_finished() {
         assert_eq!(nginx.temp_files(), Vec::<PathBuf>::new(), "nginx spooled the upload");
-        // How much Relais has received so far, from its own metrics (a HEAD would take
-        // the upload over, as a resuming client does).
-        let metrics = reqwest::Client::new()
-            .get(format!("http://127.0.0.1:{}/metrics", relais.port))
-            .bearer_auth(METRICS_TOKEN)
-            .send()
-            .await
-            .expect("metrics")
-            .text()
-            .await
-            .expect("text");
-        let offset: f64 = metrics
-            .lines()
-            .find_map(|l| l.strip_prefix("relais_http_received_bytes_total "))
-            .and_then(|v| v.trim().parse().ok())
-            .expect("received bytes");
+        // How much Relais has received of it so far, from its own metrics (a HEAD would
+        // take the upload over, as a resuming client does).
+        let offset = received(relais.port).await - before;
         if offset > 0.0 && offset < GIB as f64 {
             looked += 1;
         }
