@@ -62,6 +62,12 @@ pub enum AppError {
     UnsupportedMediaType { detail: String },
     #[error("this upload has expired")]
     Gone,
+    /// A guest's link that needs (the right) PIN first.
+    #[error("{detail}")]
+    LinkLocked { code: &'static str, detail: String },
+    /// A guest's link that no longer opens anything: revoked, expired, or its delivery is.
+    #[error("{detail}")]
+    LinkGone { code: &'static str, detail: String },
     #[error("another request is writing to this upload; retry shortly")]
     Locked,
     /// The client's idea of the offset is not ours; `current` goes in `Upload-Offset`.
@@ -133,6 +139,8 @@ impl AppError {
             AppError::PayloadTooLarge { .. } => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
             AppError::UnsupportedMediaType { .. } => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type"),
             AppError::Gone => (StatusCode::GONE, "upload_expired"),
+            AppError::LinkLocked { code, .. } => (StatusCode::UNAUTHORIZED, code),
+            AppError::LinkGone { code, .. } => (StatusCode::GONE, code),
             AppError::Locked => (StatusCode::LOCKED, "upload_locked"),
             AppError::OffsetMismatch { .. } => (StatusCode::CONFLICT, "offset_mismatch"),
             // tus's own status for a checksum mismatch.

@@ -19,6 +19,7 @@ pub mod domain;
 pub mod downloads;
 pub mod error;
 pub mod gdpr;
+pub mod guests;
 pub mod http;
 pub mod i18n;
 pub mod integration;

@@ -23,10 +23,33 @@ impl Kind {
     }
 }
 
+/// Who downloads: an account, or a guest through a link (then `user` is none).
+#[derive(Debug, Clone, Default)]
+pub struct Downloader {
+    pub user: Option<UserId>,
+    pub link: Option<String>,
+}
+
+impl Downloader {
+    pub fn user(user: UserId) -> Self {
+        Self {
+            user: Some(user),
+            link: None,
+        }
+    }
+
+    pub fn link(link: &str) -> Self {
+        Self {
+            user: None,
+            link: Some(link.to_owned()),
+        }
+    }
+}
+
 pub struct NewDownload {
     pub file: Option<FileId>,
     pub transfer: Option<TransferId>,
-    pub user: UserId,
+    pub who: Downloader,
     pub kind: Kind,
     pub range_start: Option<u64>,
     /// Played in the page (audio, video) rather than saved.
@@ -37,6 +60,8 @@ pub struct NewDownload {
 pub struct Receipt {
     pub id: String,
     pub user_id: Option<String>,
+    /// The guest's link it went through, if any.
+    pub link_id: Option<String>,
     pub kind: String,
     pub range_start: Option<i64>,
     pub bytes_sent: i64,
@@ -49,7 +74,7 @@ pub struct Receipt {
 }
 
 const RECEIPT_COLUMNS: &str =
-    "id, user_id, kind, range_start, bytes_sent, complete, started_at, finished_at, archive_id, played";
+    "id, user_id, link_id, kind, range_start, bytes_sent, complete, started_at, finished_at, archive_id, played";
 
 pub async fn insert<'e>(
     ex: impl Executor<'e, Database = Any>,
@@ -58,13 +83,14 @@ pub async fn insert<'e>(
 ) -> Result<String, DbError> {
     let id = uuid::Uuid::now_v7().to_string();
     sqlx::query(
-        "INSERT INTO downloads (id, file_id, transfer_id, user_id, kind, range_start, played, started_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        "INSERT INTO downloads (id, file_id, transfer_id, user_id, link_id, kind, range_start, played, started_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
     )
     .bind(&id)
     .bind(new.file.map(|f| f.to_db()))
     .bind(new.transfer.map(|t| t.to_db()))
-    .bind(new.user.to_db())
+    .bind(new.who.user.map(|u| u.to_db()))
+    .bind(new.who.link.as_deref())
     .bind(new.kind.as_str())
     .bind(new.range_start.map(|s| s as i64))
     .bind(i64::from(new.played))
@@ -90,7 +116,7 @@ pub async fn insert_carried(
     tx: &mut super::Tx,
     archive_id: &str,
     transfer: TransferId,
-    user: UserId,
+    who: &Downloader,
     started_at: Millis,
     files: &[Carried],
     now: Millis,
@@ -98,25 +124,17 @@ pub async fn insert_carried(
     for chunk in files.chunks(CARRIED_PER_STATEMENT) {
         let rows: Vec<String> = (0..chunk.len())
             .map(|i| {
-                let n = i * 10;
+                let n = i * 11;
+                let p: Vec<String> = (1..=11).map(|k| format!("${}", n + k)).collect();
                 format!(
-                    "(${}, ${}, ${}, ${}, 'file', ${}, ${}, ${}, ${}, ${}, ${})",
-                    n + 1,
-                    n + 2,
-                    n + 3,
-                    n + 4,
-                    n + 5,
-                    n + 6,
-                    n + 7,
-                    n + 8,
-                    n + 9,
-                    n + 10
+                    "({}, {}, {}, {}, {}, 'file', {}, {}, {}, {}, {}, {})",
+                    p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8], p[9], p[10]
                 )
             })
             .collect();
         let sql = format!(
-            "INSERT INTO downloads (id, file_id, transfer_id, user_id, kind, bytes_sent, complete, started_at, \
-             finished_at, archive_id, played) VALUES {}",
+            "INSERT INTO downloads (id, file_id, transfer_id, user_id, link_id, kind, bytes_sent, complete, \
+             started_at, finished_at, archive_id, played) VALUES {}",
             rows.join(", ")
         );
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
@@ -125,7 +143,8 @@ pub async fn insert_carried(
                 .bind(uuid::Uuid::now_v7().to_string())
                 .bind(f.file.to_db())
                 .bind(transfer.to_db())
-                .bind(user.to_db())
+                .bind(who.user.map(|u| u.to_db()))
+                .bind(who.link.clone())
                 .bind(f.bytes as i64)
                 .bind(i64::from(f.complete))
                 .bind(started_at)

@@ -22,6 +22,8 @@ pub struct FileRecord {
     pub failure: Option<String>,
     /// How long it plays (audio, video), when ffprobe could tell.
     pub duration_ms: Option<i64>,
+    /// Never shown through a guest's link, not even in its ZIP.
+    pub hidden_from_guests: bool,
 }
 
 impl FileRecord {
@@ -49,10 +51,11 @@ struct Row {
     height: Option<i64>,
     failure: Option<String>,
     duration_ms: Option<i64>,
+    hidden_from_guests: i64,
 }
 
 const COLUMNS: &str = "id, transfer_id, name, size, media_type, category, sha256, status, uploader_id, created_at, \
-                       stored_at, width, height, failure, duration_ms";
+                       stored_at, width, height, failure, duration_ms, hidden_from_guests";
 
 impl Row {
     fn into_record(self) -> Result<FileRecord, DbError> {
@@ -76,6 +79,7 @@ impl Row {
                 .map(|(w, h)| (w.max(0) as u32, h.max(0) as u32)),
             failure: self.failure,
             duration_ms: self.duration_ms,
+            hidden_from_guests: self.hidden_from_guests != 0,
         })
     }
 }
@@ -367,4 +371,18 @@ pub async fn trashed_bytes<'e>(ex: impl Executor<'e, Database = Any>) -> Result<
     .fetch_one(ex)
     .await?;
     Ok(n.max(0) as u64)
+}
+
+/// Shows a file to guests' links or hides it from them.
+pub async fn set_hidden_from_guests<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    id: FileId,
+    hidden: bool,
+) -> Result<bool, DbError> {
+    let done = sqlx::query("UPDATE files SET hidden_from_guests = $1 WHERE id = $2 AND deleted_at IS NULL")
+        .bind(i64::from(hidden))
+        .bind(id.to_string())
+        .execute(ex)
+        .await?;
+    Ok(done.rows_affected() == 1)
 }

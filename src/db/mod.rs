@@ -9,6 +9,7 @@ pub mod backups;
 pub mod downloads;
 pub mod emails;
 pub mod files;
+pub mod guest_links;
 pub mod integrations;
 pub mod jobs;
 pub mod ledger;

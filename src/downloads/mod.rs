@@ -14,7 +14,7 @@ use crate::activity::{self, Event, Kind as ActivityKind};
 use crate::db::files::FileRecord;
 use crate::db::transfers::Transfer;
 use crate::db::users::User;
-use crate::db::{self, downloads::Kind, downloads::NewDownload};
+use crate::db::{self, downloads::Downloader, downloads::Kind, downloads::NewDownload};
 use crate::domain::{FileId, UserId};
 use crate::error::AppError;
 use crate::state::AppState;
@@ -34,6 +34,29 @@ pub async fn downloadable(state: &AppState, user: &User, id: FileId) -> Result<(
     }
 }
 
+/// A guest's file, once every byte is stored, with its delivery.
+pub async fn stored_in_delivery(state: &AppState, file: FileRecord) -> Result<(FileRecord, Transfer), AppError> {
+    if !file.has_bytes() {
+        return Err(AppError::Conflict {
+            code: "file_not_ready",
+            detail: "the file is still being uploaded".into(),
+        });
+    }
+    let transfer = db::transfers::find(state.db.pool(), file.transfer)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok((file, transfer))
+}
+
+/// Sound and moving pictures: what the page's players ask for with `?play=1`.
+pub fn playable(file: &FileRecord) -> bool {
+    matches!(
+        file.category,
+        crate::domain::Category::Music | crate::domain::Category::Video
+    ) || file.media_type.starts_with("audio/")
+        || file.media_type.starts_with("video/")
+}
+
 /// The strong ETag of a file: its SHA-256, which changes exactly when the bytes do.
 pub fn etag(file: &FileRecord) -> String {
     format!("\"{}\"", file.sha256.as_deref().unwrap_or_default())
@@ -43,22 +66,23 @@ pub fn etag(file: &FileRecord) -> String {
 /// page's player asked, not a download.
 pub async fn file_body(
     state: &AppState,
-    user: &User,
+    who: &Downloader,
     file: &FileRecord,
     range: Option<ByteRange>,
     client: Option<UserId>,
     played: bool,
+    detail: &str,
 ) -> Result<ByteStream, AppError> {
     let read = state.blobs.get(&keys::file(file.id.uuid()), range).await?;
     let receipt = NewDownload {
         file: Some(file.id),
         transfer: Some(file.transfer),
-        user: user.id,
+        who: who.clone(),
         kind: Kind::File,
         range_start: range.map(|r| r.start),
         played,
     };
-    let id = open_receipt(state, receipt, client, &file.name).await?;
+    let id = open_receipt(state, receipt, client, detail).await?;
     Ok(recorded(state, id, read.range.len(), read.body))
 }
 
@@ -74,7 +98,7 @@ pub async fn open_receipt(
     let now = state.clock.now_ms();
     let mut tx = state.db.begin().await?;
     let event = (receipt.range_start.is_none() && !receipt.played).then(|| {
-        let event = Event::new(ActivityKind::Download, Some(receipt.user)).client(client);
+        let event = Event::new(ActivityKind::Download, receipt.who.user).client(client);
         let event = match receipt.transfer {
             Some(t) => event.transfer(t),
             None => event,
@@ -99,11 +123,14 @@ pub async fn archive_plan(
     state: &AppState,
     transfer: crate::domain::TransferId,
     threshold: u64,
+    for_guest: bool,
 ) -> Result<zip::Plan<(archive::Source, FileId)>, AppError> {
     let files: Vec<FileRecord> = db::files::list_for_transfer(state.db.pool(), transfer)
         .await?
         .into_iter()
         .filter(FileRecord::has_bytes)
+        // What the studio hid from guests is not even in their ZIP.
+        .filter(|f| !(for_guest && f.hidden_from_guests))
         .collect();
     let names = zip::unique_names(files.iter().map(|f| f.name.as_str()));
     let entries = files

@@ -9,13 +9,15 @@ use futures_util::{Stream, StreamExt};
 use relais_storage::{BlobError, ByteStream};
 
 use crate::db::{self, downloads::Carried};
-use crate::domain::{FileId, Millis, TransferId, UserId};
+#[cfg(test)]
+use crate::domain::UserId;
+use crate::domain::{FileId, Millis, TransferId};
 use crate::state::AppState;
 
 /// Where each file of an archive lies in it, to tell how far the client got with each.
 pub struct ArchiveLayout {
     pub transfer: TransferId,
-    pub user: UserId,
+    pub who: db::downloads::Downloader,
     pub started_at: Millis,
     /// Per file: its id, and where its bytes start and end in the archive.
     pub files: Vec<(FileId, u64, u64)>,
@@ -80,7 +82,7 @@ async fn write(
             &mut tx,
             id,
             layout.transfer,
-            layout.user,
+            &layout.who,
             layout.started_at,
             &files,
             now,
@@ -150,7 +152,10 @@ mod tests {
         let (a, b, c) = (FileId::new(), FileId::new(), FileId::new());
         let layout = ArchiveLayout {
             transfer: TransferId::new(),
-            user: UserId::new(),
+            who: db::downloads::Downloader {
+                user: Some(UserId::new()),
+                link: None,
+            },
             started_at: 0,
             files: vec![(a, 40, 140), (b, 200, 300), (c, 350, 350)],
         };

@@ -136,3 +136,31 @@ impl FromRequestParts<AppState> for ClientAddr {
         )))
     }
 }
+
+/// Who may read a delivery: an account, or a guest holding a link's token
+/// (`Authorization: Bearer lnk_…`). Only the reading routes take it; every other route
+/// asks for a `Caller`, which a link's token never is.
+#[derive(Debug, Clone)]
+pub enum Reader {
+    User(Caller),
+    Guest(crate::guests::Guest),
+}
+
+impl FromRequestParts<AppState> for Reader {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let bearer = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(str::trim);
+        match bearer {
+            Some(token) if token.starts_with(crate::guests::TOKEN_PREFIX) => {
+                Ok(Reader::Guest(crate::guests::resolve(state, token).await?))
+            }
+            _ => Ok(Reader::User(Caller::from_request_parts(parts, state).await?)),
+        }
+    }
+}

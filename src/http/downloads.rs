@@ -6,12 +6,15 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use relais_storage::{PresignOp, PresignRequest, keys};
 
-use super::auth::Caller;
+use super::auth::Reader;
 use crate::db;
-use crate::db::downloads::{Kind, NewDownload};
-use crate::domain::{Category, FileId};
-use crate::downloads::{self, headers::RangeRequest, headers::attachment, headers::parse_range, headers::served_type};
+use crate::db::downloads::{Downloader, Kind, NewDownload};
+use crate::domain::FileId;
+use crate::downloads::{
+    self, headers::RangeRequest, headers::attachment, headers::parse_range, headers::served_type, playable,
+};
 use crate::error::AppError;
+use crate::guests::Permission;
 use crate::state::AppState;
 
 /// How long a presigned download link works when downloads are sent to the bucket.
@@ -55,19 +58,36 @@ pub struct ContentQuery {
 
 pub async fn content(
     State(state): State<AppState>,
-    caller: Caller,
+    reader: Reader,
     Path(id): Path<String>,
     Query(query): Query<ContentQuery>,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
     let id = FileId::parse(&id).ok_or(AppError::NotFound)?;
-    let (file, transfer) = downloads::downloadable(&state, &caller.user, id).await?;
+    let asks_to_play = query.play.is_some_and(|p| p == "1");
+    let (file, transfer, who, detail) = match &reader {
+        Reader::User(caller) => {
+            let (file, transfer) = downloads::downloadable(&state, &caller.user, id).await?;
+            let detail = file.name.clone();
+            (file, transfer, Downloader::user(caller.user.id), detail)
+        }
+        Reader::Guest(guest) => {
+            let file = guest.file(&state, id).await?;
+            // A guest who may only look still hears and watches in the page's players.
+            let playing = asks_to_play && playable(&file);
+            guest.require(if playing {
+                Permission::View
+            } else {
+                Permission::Download
+            })?;
+            let (file, transfer) = downloads::stored_in_delivery(&state, file).await?;
+            let detail = format!("{} — {}", file.name, guest.label);
+            (file, transfer, Downloader::link(&guest.link_id), detail)
+        }
+    };
     // Only sound and moving pictures are "played"; anything else asked that way is still
     // a download, and receipted as one.
-    let playable = matches!(file.category, Category::Music | Category::Video)
-        || file.media_type.starts_with("audio/")
-        || file.media_type.starts_with("video/");
-    let played = playable && query.play.is_some_and(|p| p == "1");
+    let played = playable(&file) && asks_to_play;
     let size = file.size.unwrap_or_default();
     let etag = downloads::etag(&file);
     let disposition = attachment(&file.name);
@@ -90,12 +110,12 @@ pub async fn content(
         let receipt = NewDownload {
             file: Some(file.id),
             transfer: Some(file.transfer),
-            user: caller.user.id,
+            who,
             kind: Kind::Redirect,
             range_start: None,
             played,
         };
-        downloads::open_receipt(&state, receipt, transfer.client, &file.name).await?;
+        downloads::open_receipt(&state, receipt, transfer.client, &detail).await?;
         return Ok((
             StatusCode::FOUND,
             [
@@ -110,7 +130,7 @@ pub async fn content(
         Ok(range) => range,
         Err(unsatisfiable) => return Ok(unsatisfiable),
     };
-    let body = downloads::file_body(&state, &caller.user, &file, range, transfer.client, played).await?;
+    let body = downloads::file_body(&state, &who, &file, range, transfer.client, played, &detail).await?;
     let (status, length) = match range {
         Some(r) => (StatusCode::PARTIAL_CONTENT, r.len()),
         None => (StatusCode::OK, size),
@@ -142,25 +162,38 @@ pub async fn content(
 /// streamed as it is made, with its exact length announced.
 pub async fn archive(
     State(state): State<AppState>,
-    caller: Caller,
+    reader: Reader,
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
     let id = crate::domain::TransferId::parse(&id).ok_or(AppError::NotFound)?;
-    let transfer = crate::transfers::readable(&state, &caller.user, id).await?;
-    let plan = downloads::archive_plan(&state, id, downloads::zip::ZIP64_THRESHOLD).await?;
+    let (transfer, who, detail) = match &reader {
+        Reader::User(caller) => {
+            let transfer = crate::transfers::readable(&state, &caller.user, id).await?;
+            let detail = transfer.title.clone();
+            (transfer, Downloader::user(caller.user.id), detail)
+        }
+        Reader::Guest(guest) => {
+            guest.require(Permission::Download)?;
+            let transfer = guest.transfer(&state, id).await?;
+            let detail = format!("{} — {}", transfer.title, guest.label);
+            (transfer, Downloader::link(&guest.link_id), detail)
+        }
+    };
+    let for_guest = matches!(reader, Reader::Guest(_));
+    let plan = downloads::archive_plan(&state, id, downloads::zip::ZIP64_THRESHOLD, for_guest).await?;
     let total = plan.total_len;
     let receipt = NewDownload {
         file: None,
         transfer: Some(id),
-        user: caller.user.id,
+        who: who.clone(),
         kind: Kind::Archive,
         range_start: None,
         played: false,
     };
-    let receipt = downloads::open_receipt(&state, receipt, transfer.client, &transfer.title).await?;
+    let receipt = downloads::open_receipt(&state, receipt, transfer.client, &detail).await?;
     let layout = downloads::ArchiveLayout {
         transfer: id,
-        user: caller.user.id,
+        who,
         started_at: state.clock.now_ms(),
         files: plan
             .entries

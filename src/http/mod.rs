@@ -10,6 +10,7 @@ mod cors;
 mod deadline;
 mod direct;
 mod downloads;
+mod guests;
 mod health;
 mod integration;
 mod integrations;
@@ -121,7 +122,12 @@ pub fn router(state: AppState) -> Router {
         .route("/files/{id}/downloads", get(transfers::receipts))
         .route("/files/{id}/process", post(transfers::reprocess))
         .route("/files/{id}/variants/{name}", get(variants::get))
-        .route("/files/{id}", get(transfers::file).delete(trash::delete_file))
+        .route(
+            "/files/{id}",
+            get(transfers::file)
+                .patch(transfers::patch_file)
+                .delete(trash::delete_file),
+        )
         .route("/trash", get(trash::list))
         .route("/trash/{id}", delete(trash::purge))
         .route("/trash/{id}/restore", post(trash::restore))
@@ -129,6 +135,7 @@ pub fn router(state: AppState) -> Router {
         .merge(portfolio::routes())
         .merge(newsletter::routes(&state))
         .merge(appointments::routes())
+        .merge(guests::routes(&state))
         .merge(direct::routes())
         .layer(from_fn_with_state(short, deadline::within))
         // Routes that take a file get the time to receive it on a slow line.

@@ -5,7 +5,7 @@ use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 
 use super::ApiJson;
-use super::auth::{Caller, Studio};
+use super::auth::{Caller, Reader, Studio};
 use crate::db::variants::VariantRow;
 use crate::db::{self, files::FileRecord, transfers::Transfer};
 use crate::domain::{Category, Direction, FileId, FileStatus, Millis, Role, TransferId, UserId};
@@ -34,6 +34,8 @@ pub struct FileView {
     duration_ms: Option<i64>,
     created_at: Millis,
     stored_at: Option<Millis>,
+    /// Never shown through a guest's link, not even in its ZIP.
+    hidden_from_guests: bool,
 }
 
 impl FileView {
@@ -70,6 +72,7 @@ impl FileView {
             duration_ms: f.duration_ms,
             created_at: f.created_at,
             stored_at: f.stored_at,
+            hidden_from_guests: f.hidden_from_guests,
         }
     }
 }
@@ -147,12 +150,20 @@ pub async fn list(
 
 pub async fn show(
     State(state): State<AppState>,
-    caller: Caller,
+    reader: Reader,
     Path(id): Path<String>,
 ) -> Result<axum::Json<TransferView>, AppError> {
     let id = TransferId::parse(&id).ok_or(AppError::NotFound)?;
-    let transfer = transfers::readable(&state, &caller.user, id).await?;
-    let files = db::files::list_for_transfer(state.db.pool(), id).await?;
+    let (transfer, guest) = match &reader {
+        Reader::User(caller) => (transfers::readable(&state, &caller.user, id).await?, false),
+        Reader::Guest(guest) => (guest.transfer(&state, id).await?, true),
+    };
+    // A guest sees what is stored and not hidden from guests.
+    let files = db::files::list_for_transfer(state.db.pool(), id)
+        .await?
+        .into_iter()
+        .filter(|f| !guest || (f.has_bytes() && !f.hidden_from_guests))
+        .collect::<Vec<_>>();
     let mut variants = db::variants::for_transfer(state.db.pool(), id).await?;
     let files = files
         .into_iter()
@@ -169,13 +180,19 @@ pub async fn show(
 
 pub async fn file(
     State(state): State<AppState>,
-    caller: Caller,
+    reader: Reader,
     Path(id): Path<String>,
 ) -> Result<axum::Json<FileView>, AppError> {
     let id = FileId::parse(&id).ok_or(AppError::NotFound)?;
-    let file = db::files::find(state.db.pool(), id).await?.ok_or(AppError::NotFound)?;
-    // Readable through its transfer; otherwise it does not exist for the caller.
-    transfers::readable(&state, &caller.user, file.transfer).await?;
+    // Readable through its transfer (or the guest's link); otherwise it does not exist.
+    let file = match &reader {
+        Reader::User(caller) => {
+            let file = db::files::find(state.db.pool(), id).await?.ok_or(AppError::NotFound)?;
+            transfers::readable(&state, &caller.user, file.transfer).await?;
+            file
+        }
+        Reader::Guest(guest) => guest.file(&state, id).await?,
+    };
     let variants = db::variants::for_file(state.db.pool(), id).await?;
     Ok(axum::Json(FileView::new(file, &variants)))
 }
@@ -275,4 +292,26 @@ pub async fn receipts(
     let id = FileId::parse(&id).ok_or(AppError::NotFound)?;
     db::files::find(state.db.pool(), id).await?.ok_or(AppError::NotFound)?;
     Ok(axum::Json(db::downloads::for_file(state.db.pool(), id).await?))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FilePatch {
+    hidden_from_guests: bool,
+}
+
+/// `PATCH /api/v1/files/{id}` (studio): hide a file from guests' links, or show it again.
+pub async fn patch_file(
+    State(state): State<AppState>,
+    Studio(_): Studio,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<FilePatch>,
+) -> Result<axum::Json<FileView>, AppError> {
+    let id = FileId::parse(&id).ok_or(AppError::NotFound)?;
+    if !db::files::set_hidden_from_guests(state.db.pool(), id, body.hidden_from_guests).await? {
+        return Err(AppError::NotFound);
+    }
+    let file = db::files::find(state.db.pool(), id).await?.ok_or(AppError::NotFound)?;
+    let variants = db::variants::for_file(state.db.pool(), id).await?;
+    Ok(axum::Json(FileView::new(file, &variants)))
 }

@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Response};
 use relais_storage::BlobKey;
 use serde::Deserialize;
 
-use super::auth::Caller;
+use super::auth::{Caller, Reader};
 use crate::db::variants::VariantRow;
 use crate::domain::FileId;
 use crate::error::AppError;
@@ -40,14 +40,22 @@ pub fn url(file: FileId, row: &VariantRow) -> String {
 
 pub async fn get(
     State(state): State<AppState>,
-    caller: Caller,
+    reader: Reader,
     Path((id, name)): Path<(String, String)>,
     Query(q): Query<VariantQuery>,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
     let id = FileId::parse(&id).ok_or(AppError::NotFound)?;
-    let file = db::files::find(state.db.pool(), id).await?.ok_or(AppError::NotFound)?;
-    transfers::readable(&state, &caller.user, file.transfer).await?;
+    match &reader {
+        Reader::User(caller) => {
+            let file = db::files::find(state.db.pool(), id).await?.ok_or(AppError::NotFound)?;
+            transfers::readable(&state, &caller.user, file.transfer).await?;
+        }
+        Reader::Guest(guest) => {
+            guest.require(crate::guests::Permission::View)?;
+            guest.file(&state, id).await?;
+        }
+    }
     let format = match q.format.as_deref() {
         None | Some("jpeg") | Some("jpg") => "jpeg",
         Some("webp") => "webp",

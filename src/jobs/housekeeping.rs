@@ -60,7 +60,8 @@ fn ms(d: Duration) -> i64 {
 pub async fn sweep(state: &AppState) -> Result<Swept, SweepError> {
     let (db, now) = (&state.db, state.clock.now_ms());
     Ok(Swept {
-        sessions: db::sessions::purge_expired(db.pool(), now).await?,
+        sessions: db::sessions::purge_expired(db.pool(), now).await?
+            + db::guest_links::forget_expired(db.pool(), now, now - 24 * 3600 * 1000).await?,
         links: db::links::purge(db.pool(), now - ms(KEEP_SPENT_LINKS)).await?,
         email_bodies: db::emails::purge_sent_bodies(db.pool(), now - ms(KEEP_SENT_BODIES)).await?,
         jobs: db::jobs::purge_finished(db.pool(), now - ms(KEEP_FINISHED_JOBS)).await?,

@@ -14,6 +14,7 @@ mod clients;
 mod crash;
 mod direct;
 mod downloads;
+mod guests;
 mod health;
 mod identity;
 mod integration;

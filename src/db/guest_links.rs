@@ -1,0 +1,208 @@
+//! SQL of the guests' links (`links`, `link_sessions`, `link_pin_failures`); the rules
+//! (who may make a link, what a guest may reach) live in `crate::guests`.
+
+use sqlx::{Any, Executor, FromRow};
+
+use super::DbError;
+use crate::domain::Millis;
+
+#[derive(Debug, Clone, FromRow)]
+pub struct LinkRow {
+    pub id: String,
+    pub transfer_id: String,
+    pub kind: String,
+    pub label: String,
+    pub email: Option<String>,
+    pub pin_hash: Option<String>,
+    pub permissions: String,
+    pub expires_at: Option<i64>,
+    pub created_by: Option<String>,
+    pub created_at: i64,
+    pub revoked_at: Option<i64>,
+}
+
+const COLUMNS: &str = "id, transfer_id, kind, label, email, pin_hash, permissions, expires_at, created_by, \
+                       created_at, revoked_at";
+
+pub struct NewLink<'a> {
+    pub id: &'a str,
+    pub transfer: &'a str,
+    pub kind: &'a str,
+    pub label: &'a str,
+    pub email: Option<&'a str>,
+    pub token_hash: &'a str,
+    pub pin_hash: Option<&'a str>,
+    pub permissions: &'a str,
+    pub expires_at: Option<Millis>,
+    pub created_by: &'a str,
+}
+
+pub async fn insert<'e>(ex: impl Executor<'e, Database = Any>, new: &NewLink<'_>, now: Millis) -> Result<(), DbError> {
+    sqlx::query(
+        "INSERT INTO links (id, transfer_id, kind, label, email, token_hash, pin_hash, permissions, expires_at, \
+         created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+    )
+    .bind(new.id)
+    .bind(new.transfer)
+    .bind(new.kind)
+    .bind(new.label)
+    .bind(new.email)
+    .bind(new.token_hash)
+    .bind(new.pin_hash)
+    .bind(new.permissions)
+    .bind(new.expires_at)
+    .bind(new.created_by)
+    .bind(now)
+    .execute(ex)
+    .await?;
+    Ok(())
+}
+
+pub async fn find<'e>(ex: impl Executor<'e, Database = Any>, id: &str) -> Result<Option<LinkRow>, DbError> {
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM links WHERE id = $1"
+    )))
+    .bind(id)
+    .fetch_optional(ex)
+    .await?)
+}
+
+/// The link whose token hashes to `token_hash`.
+pub async fn by_token<'e>(ex: impl Executor<'e, Database = Any>, token_hash: &str) -> Result<Option<LinkRow>, DbError> {
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM links WHERE token_hash = $1"
+    )))
+    .bind(token_hash)
+    .fetch_optional(ex)
+    .await?)
+}
+
+/// The link an unexpired unlocking session (by its token's hash) opens.
+pub async fn by_session<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    token_hash: &str,
+    now: Millis,
+) -> Result<Option<LinkRow>, DbError> {
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {} FROM links l JOIN link_sessions s ON s.link_id = l.id \
+         WHERE s.token_hash = $1 AND s.expires_at > $2",
+        COLUMNS
+            .split(", ")
+            .map(|c| format!("l.{}", c.trim()))
+            .collect::<Vec<_>>()
+            .join(", ")
+    )))
+    .bind(token_hash)
+    .bind(now)
+    .fetch_optional(ex)
+    .await?)
+}
+
+pub async fn list_for_transfer<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    transfer: &str,
+) -> Result<Vec<LinkRow>, DbError> {
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM links WHERE transfer_id = $1 ORDER BY created_at, id"
+    )))
+    .bind(transfer)
+    .fetch_all(ex)
+    .await?)
+}
+
+/// Ends a link and every session it opened; false when it was already revoked.
+pub async fn revoke(tx: &mut super::Tx, id: &str, now: Millis) -> Result<bool, DbError> {
+    let done = sqlx::query("UPDATE links SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
+        .bind(now)
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+    sqlx::query("DELETE FROM link_sessions WHERE link_id = $1")
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+pub async fn insert_session<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    token_hash: &str,
+    link: &str,
+    now: Millis,
+    expires_at: Millis,
+) -> Result<(), DbError> {
+    sqlx::query("INSERT INTO link_sessions (token_hash, link_id, created_at, expires_at) VALUES ($1, $2, $3, $4)")
+        .bind(token_hash)
+        .bind(link)
+        .bind(now)
+        .bind(expires_at)
+        .execute(ex)
+        .await?;
+    Ok(())
+}
+
+/// Wrong PINs for `link` since `since`: in all, and from `address`.
+pub async fn pin_failures<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    link: &str,
+    address: &str,
+    since: Millis,
+) -> Result<(i64, i64), DbError> {
+    let (all, here): (i64, i64) = sqlx::query_as(
+        "SELECT COUNT(*), COALESCE(SUM(CASE WHEN address = $2 THEN 1 ELSE 0 END), 0) FROM link_pin_failures \
+         WHERE link_id = $1 AND failed_at > $3",
+    )
+    .bind(link)
+    .bind(address)
+    .bind(since)
+    .fetch_one(ex)
+    .await?;
+    Ok((all, here))
+}
+
+pub async fn record_pin_failure<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    link: &str,
+    address: &str,
+    now: Millis,
+) -> Result<(), DbError> {
+    sqlx::query("INSERT INTO link_pin_failures (link_id, address, failed_at) VALUES ($1, $2, $3)")
+        .bind(link)
+        .bind(address)
+        .bind(now)
+        .execute(ex)
+        .await?;
+    Ok(())
+}
+
+/// Downloads through each link of a transfer: (link id, count, complete ones).
+pub async fn download_counts<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    transfer: &str,
+) -> Result<Vec<(String, i64, i64)>, DbError> {
+    Ok(sqlx::query_as(
+        "SELECT d.link_id, COUNT(*), CAST(COALESCE(SUM(d.complete), 0) AS BIGINT) FROM downloads d JOIN links l ON l.id = d.link_id \
+         WHERE l.transfer_id = $1 AND d.range_start IS NULL AND d.played = 0 AND d.archive_id IS NULL \
+         GROUP BY d.link_id",
+    )
+    .bind(transfer)
+    .fetch_all(ex)
+    .await?)
+}
+
+/// Housekeeping: guests' unlocking sessions and wrong PINs past their time; how many.
+pub async fn forget_expired<'e>(
+    ex: impl Executor<'e, Database = Any> + Copy,
+    now: Millis,
+    failures_before: Millis,
+) -> Result<u64, DbError> {
+    let sessions = sqlx::query("DELETE FROM link_sessions WHERE expires_at <= $1")
+        .bind(now)
+        .execute(ex)
+        .await?;
+    let failures = sqlx::query("DELETE FROM link_pin_failures WHERE failed_at < $1")
+        .bind(failures_before)
+        .execute(ex)
+        .await?;
+    Ok(sessions.rows_affected() + failures.rows_affected())
+}

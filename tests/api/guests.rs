@@ -1,0 +1,394 @@
+//! Guests' view links: a link opens its delivery and nothing else, what the studio hides
+//! never reaches a guest, downloads are receipts of the link, revoking or expiry ends
+//! access at once, a PIN is traded for a short-lived token and guessing it is throttled.
+
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use crate::helpers::tus::{Tus, pattern};
+use crate::helpers::{TestApp, spawn_app, spawn_app_with};
+
+/// A published delivery for a new client, with files named `names`; its id and the
+/// files' ids.
+async fn delivery(app: &TestApp, studio: &Tus<'_>, client: &str, title: &str, names: &[&str]) -> (String, Vec<String>) {
+    let (_, user) = Tus::client(app, client).await;
+    let made = studio
+        .call(
+            Method::POST,
+            "/api/v1/transfers",
+            Some(json!({"title": title, "client": user.id})),
+        )
+        .await;
+    let id = made.body["id"].as_str().expect("id").to_owned();
+    for (i, name) in names.iter().enumerate() {
+        studio.upload(name, &pattern(4000 + i, i as u32), Some(&id)).await;
+    }
+    let published = studio
+        .call(
+            Method::PUT,
+            &format!("/api/v1/transfers/{id}/publication"),
+            Some(json!({"notify": false})),
+        )
+        .await;
+    assert_eq!(published.status, 200, "{}", published.body);
+    let files = studio
+        .files(&id)
+        .await
+        .into_iter()
+        .map(|f| f["id"].as_str().expect("id").to_owned())
+        .collect();
+    (id, files)
+}
+
+async fn link(studio: &Tus<'_>, transfer: &str, body: Value) -> (String, String) {
+    let made = studio
+        .call(Method::POST, &format!("/api/v1/transfers/{transfer}/links"), Some(body))
+        .await;
+    assert_eq!(made.status, 201, "{}", made.body);
+    (
+        made.body["id"].as_str().expect("id").to_owned(),
+        made.body["token"].as_str().expect("token").to_owned(),
+    )
+}
+
+/// A guest's request with `token` as its bearer.
+async fn guest(app: &TestApp, token: &str, method: Method, path: &str) -> (u16, Value, Vec<u8>) {
+    let mut request = reqwest::Client::new()
+        .request(method.clone(), app.url(path))
+        .bearer_auth(token)
+        // What each route needs to get past its own checks to the question of who asks.
+        .header("tus-resumable", "1.0.0")
+        .header("upload-length", "10");
+    if method != Method::GET && method != Method::DELETE {
+        request = request.json(&json!({"kind": "view", "hidden_from_guests": true}));
+    }
+    let answer = request.send().await.expect("asked");
+    let status = answer.status().as_u16();
+    let bytes = answer.bytes().await.expect("body").to_vec();
+    let json = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+    (status, json, bytes)
+}
+
+#[tokio::test]
+async fn a_view_link_opens_its_delivery_and_nothing_else() {
+    let app = spawn_app().await;
+    let (studio, _) = Tus::studio(&app, "studio@example.fr").await;
+    let (mine, files) = delivery(&app, &studio, "anne@example.fr", "Mariage", &["a.bin", "b.bin"]).await;
+    let (other, other_files) = delivery(&app, &studio, "bob@example.fr", "Autre", &["c.bin"]).await;
+    let made = studio
+        .call(
+            Method::POST,
+            &format!("/api/v1/transfers/{mine}/links"),
+            Some(json!({"kind": "view", "label": "Tante Marie", "permissions": ["view", "download"]})),
+        )
+        .await;
+    assert_eq!(made.status, 201, "{}", made.body);
+    let token = made.body["token"].as_str().expect("token").to_owned();
+    let link_id = made.body["id"].as_str().expect("id").to_owned();
+    assert!(token.starts_with("lnk_"));
+    assert!(
+        made.body["url"]
+            .as_str()
+            .expect("url")
+            .ends_with(&format!("/l/{token}"))
+    );
+    // Only a hash of the token is kept.
+    let (stored,): (String,) = sqlx::query_as("SELECT token_hash FROM links WHERE id = $1")
+        .bind(&link_id)
+        .fetch_one(app.state.db.pool())
+        .await
+        .expect("row");
+    assert_ne!(stored, token);
+    assert!(!stored.contains(&token[4..]));
+
+    let (status, current, _) = guest(&app, &token, Method::GET, "/api/v1/links/current").await;
+    assert_eq!((status, current["label"].as_str()), (200, Some("Tante Marie")));
+    let (status, shown, _) = guest(&app, &token, Method::GET, &format!("/api/v1/transfers/{mine}")).await;
+    assert_eq!(status, 200);
+    assert_eq!(shown["files"].as_array().expect("files").len(), 2);
+    let (status, _, bytes) = guest(
+        &app,
+        &token,
+        Method::GET,
+        &format!("/api/v1/files/{}/content", files[0]),
+    )
+    .await;
+    assert_eq!((status, bytes.len()), (200, 4000));
+
+    // Another delivery, its files, and everything that is not reading: nothing.
+    for path in [
+        format!("/api/v1/transfers/{other}"),
+        format!("/api/v1/files/{}", other_files[0]),
+        format!("/api/v1/files/{}/content", other_files[0]),
+        format!("/api/v1/transfers/{other}/archive"),
+    ] {
+        assert_eq!(guest(&app, &token, Method::GET, &path).await.0, 404, "{path}");
+    }
+    for (method, path) in [
+        (Method::GET, "/api/v1/transfers".to_owned()),
+        (Method::GET, "/api/v1/me".to_owned()),
+        (Method::GET, "/api/v1/clients".to_owned()),
+        (Method::GET, "/api/v1/activity".to_owned()),
+        (Method::POST, "/api/v1/uploads".to_owned()),
+        (Method::GET, format!("/api/v1/transfers/{mine}/links")),
+        (Method::POST, format!("/api/v1/transfers/{mine}/links")),
+        (Method::DELETE, format!("/api/v1/files/{}", files[0])),
+        (Method::PATCH, format!("/api/v1/files/{}", files[0])),
+        (Method::DELETE, format!("/api/v1/links/{link_id}")),
+        (Method::GET, format!("/api/v1/files/{}/downloads", files[0])),
+    ] {
+        let status = guest(&app, &token, method.clone(), &path).await.0;
+        assert_eq!(status, 401, "{method} {path}");
+    }
+
+    // What the studio hides never reaches a guest, not even in the ZIP.
+    let hidden = studio
+        .call(
+            Method::PATCH,
+            &format!("/api/v1/files/{}", files[1]),
+            Some(json!({"hidden_from_guests": true})),
+        )
+        .await;
+    assert_eq!(
+        (hidden.status, hidden.body["hidden_from_guests"].as_bool()),
+        (200, Some(true))
+    );
+    let (_, shown, _) = guest(&app, &token, Method::GET, &format!("/api/v1/transfers/{mine}")).await;
+    let names: Vec<&str> = shown["files"]
+        .as_array()
+        .expect("files")
+        .iter()
+        .filter_map(|f| f["name"].as_str())
+        .collect();
+    assert_eq!(names, ["a.bin"]);
+    assert_eq!(
+        guest(
+            &app,
+            &token,
+            Method::GET,
+            &format!("/api/v1/files/{}/content", files[1])
+        )
+        .await
+        .0,
+        404
+    );
+    let (status, _, zip) = guest(&app, &token, Method::GET, &format!("/api/v1/transfers/{mine}/archive")).await;
+    assert_eq!(status, 200);
+    let listing = String::from_utf8_lossy(&zip);
+    assert!(
+        listing.contains("a.bin") && !listing.contains("b.bin"),
+        "the ZIP holds only what guests see"
+    );
+    // The client still sees both.
+    assert_eq!(studio.files(&mine).await.len(), 2);
+
+    // Downloads are receipts of the link.
+    let receipts = studio
+        .call(Method::GET, &format!("/api/v1/files/{}/downloads", files[0]), None)
+        .await;
+    let through: Vec<&Value> = receipts.body["downloads"]
+        .as_array()
+        .or_else(|| receipts.body.as_array())
+        .expect("receipts")
+        .iter()
+        .filter(|r| r["link_id"] == link_id.as_str())
+        .collect();
+    assert!(!through.is_empty(), "{}", receipts.body);
+    let links = studio
+        .call(Method::GET, &format!("/api/v1/transfers/{mine}/links"), None)
+        .await;
+    assert_eq!(links.body[0]["label"], "Tante Marie");
+    assert!(
+        links.body[0]["downloads"].as_i64().expect("count") >= 2,
+        "{}",
+        links.body
+    );
+    assert!(links.body[0].get("token").is_none() && links.body[0].get("token_hash").is_none());
+
+    // Revoked: 410 at once, with its reason.
+    let revoked = studio
+        .call(Method::DELETE, &format!("/api/v1/links/{link_id}"), None)
+        .await;
+    assert_eq!(revoked.status, 204);
+    let (status, problem, _) = guest(&app, &token, Method::GET, &format!("/api/v1/transfers/{mine}")).await;
+    assert_eq!((status, problem["code"].as_str()), (410, Some("link_revoked")));
+}
+
+#[tokio::test]
+async fn permissions_expiry_and_the_delivery_itself_bound_a_link() {
+    let app = spawn_app().await;
+    let (studio, _) = Tus::studio(&app, "studio@example.fr").await;
+    let (anne, _) = Tus::client(&app, "anne@example.fr").await;
+    let (mine, files) = delivery(&app, &studio, "claire@example.fr", "Mariage", &["a.bin"]).await;
+
+    // Only clients' studio makes links: a client and a stranger cannot.
+    let refused = anne
+        .call(
+            Method::POST,
+            &format!("/api/v1/transfers/{mine}/links"),
+            Some(json!({"kind": "view"})),
+        )
+        .await;
+    assert_eq!(refused.status, 403);
+    let stranger = reqwest::Client::new()
+        .post(app.url(&format!("/api/v1/transfers/{mine}/links")))
+        .json(&json!({"kind": "view"}))
+        .send()
+        .await
+        .expect("asked");
+    assert_eq!(stranger.status(), 401);
+    // Bad fields are named.
+    for (body, field) in [
+        (json!({"kind": "view", "permissions": ["everything"]}), "permissions"),
+        (json!({"kind": "view", "pin": "12"}), "pin"),
+        (json!({"kind": "view", "email": "not an address"}), "email"),
+        (json!({"kind": "view", "expires_at": 1000}), "expires_at"),
+    ] {
+        let bad = studio
+            .call(Method::POST, &format!("/api/v1/transfers/{mine}/links"), Some(body))
+            .await;
+        assert_eq!(bad.status, 422, "{}", bad.body);
+        assert_eq!(bad.body["errors"][0]["field"], field, "{}", bad.body);
+    }
+
+    // View only: previews and players, no download, no ZIP.
+    let (_, looking) = link(&studio, &mine, json!({"kind": "view", "permissions": ["view"]})).await;
+    assert_eq!(
+        guest(&app, &looking, Method::GET, &format!("/api/v1/transfers/{mine}"))
+            .await
+            .0,
+        200
+    );
+    assert_eq!(
+        guest(
+            &app,
+            &looking,
+            Method::GET,
+            &format!("/api/v1/files/{}/content", files[0])
+        )
+        .await
+        .0,
+        403
+    );
+    assert_eq!(
+        guest(
+            &app,
+            &looking,
+            Method::GET,
+            &format!("/api/v1/transfers/{mine}/archive")
+        )
+        .await
+        .0,
+        403
+    );
+
+    // An expiry: once past, 410.
+    let soon = app.clock().now_ms() + 3_600_000;
+    let (_, expiring) = link(&studio, &mine, json!({"kind": "view", "expires_at": soon})).await;
+    assert_eq!(
+        guest(&app, &expiring, Method::GET, &format!("/api/v1/transfers/{mine}"))
+            .await
+            .0,
+        200
+    );
+    app.clock().advance(std::time::Duration::from_secs(7200));
+    let (status, problem, _) = guest(&app, &expiring, Method::GET, &format!("/api/v1/transfers/{mine}")).await;
+    assert_eq!((status, problem["code"].as_str()), (410, Some("link_expired")));
+
+    // The delivery unpublished: every link of it is gone too.
+    let (_, lasting) = link(&studio, &mine, json!({"kind": "view"})).await;
+    studio
+        .call(Method::DELETE, &format!("/api/v1/transfers/{mine}/publication"), None)
+        .await;
+    let (status, problem, _) = guest(&app, &lasting, Method::GET, &format!("/api/v1/transfers/{mine}")).await;
+    assert_eq!((status, problem["code"].as_str()), (410, Some("delivery_unavailable")));
+
+    // An inbound transfer gets no view link; an unknown token is nobody.
+    let inbound = anne.transfer_ids().await;
+    if let Some(inbound) = inbound.first() {
+        let made = studio
+            .call(
+                Method::POST,
+                &format!("/api/v1/transfers/{inbound}/links"),
+                Some(json!({"kind": "view"})),
+            )
+            .await;
+        assert_eq!(made.status, 409, "{}", made.body);
+    }
+    assert_eq!(
+        guest(&app, "lnk_unknown", Method::GET, "/api/v1/links/current").await.0,
+        401
+    );
+}
+
+#[tokio::test]
+async fn a_pin_is_traded_for_a_short_lived_token_and_guessing_is_throttled() {
+    let app = spawn_app_with(|cfg| cfg.behind_proxy = true).await;
+    let (studio, _) = Tus::studio(&app, "studio@example.fr").await;
+    let (mine, _) = delivery(&app, &studio, "anne@example.fr", "Mariage", &["a.bin"]).await;
+    let (link_id, token) = link(&studio, &mine, json!({"kind": "view", "pin": "4321"})).await;
+    let (pin_hash,): (String,) = sqlx::query_as("SELECT pin_hash FROM links WHERE id = $1")
+        .bind(&link_id)
+        .fetch_one(app.state.db.pool())
+        .await
+        .expect("row");
+    assert!(pin_hash.starts_with("$argon2id$"), "{pin_hash}");
+
+    // The link's own token asks for the PIN first.
+    let (status, problem, _) = guest(&app, &token, Method::GET, &format!("/api/v1/transfers/{mine}")).await;
+    assert_eq!((status, problem["code"].as_str()), (401, Some("pin_required")));
+
+    let unlock = |from: &'static str, pin: &'static str| {
+        let body = json!({"token": token, "pin": pin});
+        let url = app.url("/api/v1/links/unlock");
+        async move {
+            let answer = reqwest::Client::new()
+                .post(url)
+                .header("x-forwarded-for", from)
+                .json(&body)
+                .send()
+                .await
+                .expect("unlock");
+            let status = answer.status().as_u16();
+            (status, answer.json::<Value>().await.unwrap_or(Value::Null))
+        }
+    };
+    // Five wrong PINs from one address: that address waits, even with the right PIN.
+    for _ in 0..5 {
+        let (status, problem) = unlock("203.0.113.7", "0000").await;
+        assert_eq!((status, problem["code"].as_str()), (401, Some("invalid_pin")));
+    }
+    let (status, _) = unlock("203.0.113.7", "4321").await;
+    assert_eq!(status, 429, "throttled");
+    // The owner's guest, elsewhere, is not locked out by that stranger.
+    let (status, unlocked) = unlock("198.51.100.20", "4321").await;
+    assert_eq!(status, 200, "{unlocked}");
+    let session = unlocked["token"].as_str().expect("token").to_owned();
+    assert!(session.starts_with("lnk_") && session != token);
+    let (status, shown, _) = guest(&app, &session, Method::GET, &format!("/api/v1/transfers/{mine}")).await;
+    assert_eq!((status, shown["files"].as_array().map(Vec::len)), (200, Some(1)));
+
+    // The unlocked token is short-lived.
+    app.clock().advance(std::time::Duration::from_secs(13 * 3600));
+    assert_eq!(
+        guest(&app, &session, Method::GET, &format!("/api/v1/transfers/{mine}"))
+            .await
+            .0,
+        401
+    );
+    // And revoking the link ends its tokens with it.
+    let (status, unlocked) = unlock("198.51.100.20", "4321").await;
+    assert_eq!(status, 200, "{unlocked}");
+    let session = unlocked["token"].as_str().expect("token").to_owned();
+    studio
+        .call(Method::DELETE, &format!("/api/v1/links/{link_id}"), None)
+        .await;
+    assert_ne!(
+        guest(&app, &session, Method::GET, &format!("/api/v1/transfers/{mine}"))
+            .await
+            .0,
+        200
+    );
+    let (status, problem) = unlock("198.51.100.20", "4321").await;
+    assert_eq!((status, problem["code"].as_str()), (410, Some("link_revoked")));
+}
