@@ -30,6 +30,7 @@ CREATE INDEX link_sessions_link ON link_sessions (link_id);
 
 -- Wrong PINs, counted per link and per address, so that guessing is throttled.
 CREATE TABLE link_pin_failures (
+    id        TEXT PRIMARY KEY,
     link_id   TEXT NOT NULL REFERENCES links(id) ON DELETE CASCADE,
     address   TEXT NOT NULL,
     failed_at BIGINT NOT NULL
@@ -37,4 +38,5 @@ CREATE TABLE link_pin_failures (
 CREATE INDEX link_pin_failures_link ON link_pin_failures (link_id, failed_at);
 
 ALTER TABLE downloads ADD COLUMN link_id TEXT REFERENCES links(id) ON DELETE SET NULL;
+CREATE INDEX downloads_link ON downloads (link_id);
 ALTER TABLE files ADD COLUMN hidden_from_guests BIGINT NOT NULL DEFAULT 0;

@@ -160,18 +160,42 @@ pub async fn pin_failures<'e>(
     Ok((all, here))
 }
 
-pub async fn record_pin_failure<'e>(
+/// Counts a PIN attempt as a failure before it is checked (so that attempts made at once
+/// all count); `forgive_pin_attempt` takes it back when the PIN was right. Returns its id.
+pub async fn record_pin_attempt<'e>(
     ex: impl Executor<'e, Database = Any>,
     link: &str,
     address: &str,
     now: Millis,
-) -> Result<(), DbError> {
-    sqlx::query("INSERT INTO link_pin_failures (link_id, address, failed_at) VALUES ($1, $2, $3)")
+) -> Result<String, DbError> {
+    let id = uuid::Uuid::now_v7().to_string();
+    sqlx::query("INSERT INTO link_pin_failures (id, link_id, address, failed_at) VALUES ($1, $2, $3, $4)")
+        .bind(&id)
         .bind(link)
         .bind(address)
         .bind(now)
         .execute(ex)
         .await?;
+    Ok(id)
+}
+
+pub async fn forgive_pin_attempt<'e>(ex: impl Executor<'e, Database = Any>, id: &str) -> Result<(), DbError> {
+    sqlx::query("DELETE FROM link_pin_failures WHERE id = $1")
+        .bind(id)
+        .execute(ex)
+        .await?;
+    Ok(())
+}
+
+/// Holds the link's row until the transaction ends (PostgreSQL; SQLite's write
+/// transactions already come one at a time), so that nodes count PIN attempts in turn.
+pub async fn lock(tx: &mut super::Tx, backend: super::Backend, link: &str) -> Result<(), DbError> {
+    if backend == super::Backend::Postgres {
+        sqlx::query("SELECT id FROM links WHERE id = $1 FOR UPDATE")
+            .bind(link)
+            .fetch_optional(&mut **tx)
+            .await?;
+    }
     Ok(())
 }
 
@@ -182,7 +206,8 @@ pub async fn download_counts<'e>(
 ) -> Result<Vec<(String, i64, i64)>, DbError> {
     Ok(sqlx::query_as(
         "SELECT d.link_id, COUNT(*), CAST(COALESCE(SUM(d.complete), 0) AS BIGINT) FROM downloads d JOIN links l ON l.id = d.link_id \
-         WHERE l.transfer_id = $1 AND d.range_start IS NULL AND d.played = 0 AND d.archive_id IS NULL \
+         WHERE l.transfer_id = $1 AND (d.range_start IS NULL OR d.range_start = 0) AND d.played = 0 \
+         AND d.archive_id IS NULL \
          GROUP BY d.link_id",
     )
     .bind(transfer)

@@ -21,6 +21,9 @@ const SESSION_MS: Millis = 12 * 3600 * 1000;
 const PIN_WINDOW_MS: Millis = 15 * 60 * 1000;
 const PIN_PER_ADDRESS: i64 = 5;
 const PIN_PER_LINK: i64 = 30;
+/// Six digits at least: at the limits above a guesser gets 2 880 tries a day, a few days
+/// for four digits, years for six.
+const MIN_PIN: usize = 6;
 
 /// What a guest may do through a link.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -159,7 +162,7 @@ impl Guest {
     /// from guests; anything else does not exist for them.
     pub async fn file(&self, state: &AppState, id: FileId) -> Result<db::files::FileRecord, AppError> {
         let file = db::files::find(state.db.pool(), id).await?.ok_or(AppError::NotFound)?;
-        if file.transfer != self.transfer || file.hidden_from_guests {
+        if file.transfer != self.transfer || file.hidden_from_guests || !file.has_bytes() {
             return Err(AppError::NotFound);
         }
         Ok(file)
@@ -262,10 +265,10 @@ pub async fn create_view_link(
     };
     let pin_hash = match input.pin.as_deref() {
         None => None,
-        Some(pin) if !(4..=64).contains(&pin.chars().count()) => {
+        Some(pin) if !(MIN_PIN..=64).contains(&pin.chars().count()) => {
             return Err(GuestError::Invalid {
                 field: "pin",
-                message: "expected 4 to 64 characters".into(),
+                message: format!("expected {MIN_PIN} to 64 characters"),
             });
         }
         Some(pin) => Some(
@@ -289,6 +292,14 @@ pub async fn create_view_link(
             field: "permissions",
             message: format!("unknown permission {raw:?} (expected view, download, download_web, favourite)"),
         })?;
+        // Not granted until they do something: the studio must not believe it withheld
+        // web-size copies or favourites when nothing enforces either yet.
+        if matches!(p, Permission::DownloadWeb | Permission::Favourite) {
+            return Err(GuestError::Invalid {
+                field: "permissions",
+                message: format!("{raw} is not available yet (view and download are)"),
+            });
+        }
         if !permissions.contains(&p) {
             permissions.push(p);
         }
@@ -363,7 +374,7 @@ async fn check_open(state: &AppState, link: &LinkRow, now: Millis) -> Result<Tra
     let transfer = TransferId::parse(&link.transfer_id).ok_or(GuestError::Unknown)?;
     // The delivery itself: unpublished, expired or deleted, it is gone for guests too.
     match db::transfers::find(state.db.pool(), transfer).await? {
-        Some(t) if t.is_visible_to_client(now) => Ok(transfer),
+        Some(t) if t.direction == Direction::Delivery && t.is_visible_to_client(now) => Ok(transfer),
         _ => Err(GuestError::Unavailable),
     }
 }
@@ -407,19 +418,28 @@ pub async fn unlock(state: &AppState, token: &str, pin: &str, address: &str) -> 
             message: "this link has no PIN: use its token as it is".into(),
         });
     };
-    let (all, here) = guest_links::pin_failures(state.db.pool(), &link.id, address, now - PIN_WINDOW_MS).await?;
-    if here >= PIN_PER_ADDRESS || all >= PIN_PER_LINK {
-        return Err(GuestError::Throttled {
-            retry_after_secs: (PIN_WINDOW_MS / 1000) as u64,
-        });
-    }
+    // The attempt is counted before the PIN is checked, in one transaction with the count
+    // (the link's row held): guesses sent at once cannot all pass the limit together.
+    let attempt = {
+        let mut tx = state.db.begin().await?;
+        guest_links::lock(&mut tx, state.db.backend(), &link.id).await?;
+        let (all, here) = guest_links::pin_failures(&mut *tx, &link.id, address, now - PIN_WINDOW_MS).await?;
+        if here >= PIN_PER_ADDRESS || all >= PIN_PER_LINK {
+            return Err(GuestError::Throttled {
+                retry_after_secs: (PIN_WINDOW_MS / 1000) as u64,
+            });
+        }
+        let attempt = guest_links::record_pin_attempt(&mut *tx, &link.id, address, now).await?;
+        tx.commit().await.map_err(DbError::from)?;
+        attempt
+    };
     let right = crate::auth::password::verify(Some(stored), pin)
         .await
         .map_err(|e| GuestError::Db(DbError::Corrupt(e.to_string())))?;
     if !right {
-        guest_links::record_pin_failure(state.db.pool(), &link.id, address, now).await?;
         return Err(GuestError::WrongPin);
     }
+    guest_links::forgive_pin_attempt(state.db.pool(), &attempt).await?;
     let session = random_token(TOKEN_PREFIX);
     let expires = link.expires_at.map_or(now + SESSION_MS, |at| at.min(now + SESSION_MS));
     guest_links::insert_session(state.db.pool(), &sha256_hex(&session), &link.id, now, expires).await?;

@@ -254,6 +254,8 @@ const SECRET_PATHS: &[&str] = &[
     "/newsletter/confirm/",
     "/newsletter/unsubscribe/",
     "/calendar/",
+    // Guests' links: the token is the whole credential.
+    "/l/",
 ];
 
 /// The request path as logs keep it: a link's token blanked, so whoever reads the logs
@@ -274,6 +276,7 @@ mod path_tests {
             "/newsletter/unsubscribe/…"
         );
         assert_eq!(super::loggable_path("/calendar/abc.ics"), "/calendar/…");
+        assert_eq!(super::loggable_path("/l/lnk_Secret0123"), "/l/…");
         assert_eq!(super::loggable_path("/api/v1/transfers"), "/api/v1/transfers");
     }
 }

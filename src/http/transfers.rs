@@ -154,22 +154,35 @@ pub async fn show(
     Path(id): Path<String>,
 ) -> Result<axum::Json<TransferView>, AppError> {
     let id = TransferId::parse(&id).ok_or(AppError::NotFound)?;
-    let (transfer, guest) = match &reader {
+    let (mut transfer, guest) = match &reader {
         Reader::User(caller) => (transfers::readable(&state, &caller.user, id).await?, false),
         Reader::Guest(guest) => (guest.transfer(&state, id).await?, true),
     };
+    if guest {
+        // Nothing of the client's account reaches a guest.
+        transfer.client = None;
+    }
     // A guest sees what is stored and not hidden from guests.
     let files = db::files::list_for_transfer(state.db.pool(), id)
         .await?
         .into_iter()
         .filter(|f| !guest || (f.has_bytes() && !f.hidden_from_guests))
         .collect::<Vec<_>>();
+    if guest && transfer.cover.is_some_and(|c| !files.iter().any(|f| f.id == c)) {
+        // A hidden file's id is not given away as the cover.
+        transfer.cover = None;
+    }
     let mut variants = db::variants::for_transfer(state.db.pool(), id).await?;
     let files = files
         .into_iter()
         .map(|f| {
             let own = variants.remove(&f.id.to_string()).unwrap_or_default();
-            FileView::new(f, &own)
+            let mut view = FileView::new(f, &own);
+            if guest {
+                // Why the studio's pipeline failed is the studio's business.
+                view.failure = None;
+            }
+            view
         })
         .collect();
     Ok(axum::Json(TransferView {

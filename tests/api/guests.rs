@@ -179,7 +179,7 @@ async fn a_view_link_opens_its_delivery_and_nothing_else() {
         listing.contains("a.bin") && !listing.contains("b.bin"),
         "the ZIP holds only what guests see"
     );
-    // The client still sees both.
+    // The studio (and the client) still see both.
     assert_eq!(studio.files(&mine).await.len(), 2);
 
     // Downloads are receipts of the link.
@@ -240,6 +240,11 @@ async fn permissions_expiry_and_the_delivery_itself_bound_a_link() {
     // Bad fields are named.
     for (body, field) in [
         (json!({"kind": "view", "permissions": ["everything"]}), "permissions"),
+        (
+            json!({"kind": "view", "permissions": ["view", "download_web"]}),
+            "permissions",
+        ),
+        (json!({"kind": "view", "pin": "48291"}), "pin"),
         (json!({"kind": "view", "pin": "12"}), "pin"),
         (json!({"kind": "view", "email": "not an address"}), "email"),
         (json!({"kind": "view", "expires_at": 1000}), "expires_at"),
@@ -304,17 +309,23 @@ async fn permissions_expiry_and_the_delivery_itself_bound_a_link() {
     assert_eq!((status, problem["code"].as_str()), (410, Some("delivery_unavailable")));
 
     // An inbound transfer gets no view link; an unknown token is nobody.
-    let inbound = anne.transfer_ids().await;
-    if let Some(inbound) = inbound.first() {
-        let made = studio
-            .call(
-                Method::POST,
-                &format!("/api/v1/transfers/{inbound}/links"),
-                Some(json!({"kind": "view"})),
-            )
-            .await;
-        assert_eq!(made.status, 409, "{}", made.body);
-    }
+    let inbound = anne
+        .call(Method::POST, "/api/v1/transfers", Some(json!({"title": "Musique"})))
+        .await;
+    let inbound = inbound.body["id"].as_str().expect("inbound").to_owned();
+    let made = studio
+        .call(
+            Method::POST,
+            &format!("/api/v1/transfers/{inbound}/links"),
+            Some(json!({"kind": "view"})),
+        )
+        .await;
+    assert_eq!(
+        (made.status, made.body["code"].as_str()),
+        (409, Some("not_a_delivery")),
+        "{}",
+        made.body
+    );
     assert_eq!(
         guest(&app, "lnk_unknown", Method::GET, "/api/v1/links/current").await.0,
         401
@@ -326,7 +337,7 @@ async fn a_pin_is_traded_for_a_short_lived_token_and_guessing_is_throttled() {
     let app = spawn_app_with(|cfg| cfg.behind_proxy = true).await;
     let (studio, _) = Tus::studio(&app, "studio@example.fr").await;
     let (mine, _) = delivery(&app, &studio, "anne@example.fr", "Mariage", &["a.bin"]).await;
-    let (link_id, token) = link(&studio, &mine, json!({"kind": "view", "pin": "4321"})).await;
+    let (link_id, token) = link(&studio, &mine, json!({"kind": "view", "pin": "482913"})).await;
     let (pin_hash,): (String,) = sqlx::query_as("SELECT pin_hash FROM links WHERE id = $1")
         .bind(&link_id)
         .fetch_one(app.state.db.pool())
@@ -355,13 +366,13 @@ async fn a_pin_is_traded_for_a_short_lived_token_and_guessing_is_throttled() {
     };
     // Five wrong PINs from one address: that address waits, even with the right PIN.
     for _ in 0..5 {
-        let (status, problem) = unlock("203.0.113.7", "0000").await;
+        let (status, problem) = unlock("203.0.113.7", "000000").await;
         assert_eq!((status, problem["code"].as_str()), (401, Some("invalid_pin")));
     }
-    let (status, _) = unlock("203.0.113.7", "4321").await;
+    let (status, _) = unlock("203.0.113.7", "482913").await;
     assert_eq!(status, 429, "throttled");
     // The owner's guest, elsewhere, is not locked out by that stranger.
-    let (status, unlocked) = unlock("198.51.100.20", "4321").await;
+    let (status, unlocked) = unlock("198.51.100.20", "482913").await;
     assert_eq!(status, 200, "{unlocked}");
     let session = unlocked["token"].as_str().expect("token").to_owned();
     assert!(session.starts_with("lnk_") && session != token);
@@ -377,18 +388,51 @@ async fn a_pin_is_traded_for_a_short_lived_token_and_guessing_is_throttled() {
         401
     );
     // And revoking the link ends its tokens with it.
-    let (status, unlocked) = unlock("198.51.100.20", "4321").await;
+    let (status, unlocked) = unlock("198.51.100.20", "482913").await;
     assert_eq!(status, 200, "{unlocked}");
     let session = unlocked["token"].as_str().expect("token").to_owned();
     studio
         .call(Method::DELETE, &format!("/api/v1/links/{link_id}"), None)
         .await;
-    assert_ne!(
+    assert_eq!(
         guest(&app, &session, Method::GET, &format!("/api/v1/transfers/{mine}"))
             .await
             .0,
-        200
+        401
     );
-    let (status, problem) = unlock("198.51.100.20", "4321").await;
+    let (status, problem) = unlock("198.51.100.20", "482913").await;
     assert_eq!((status, problem["code"].as_str()), (410, Some("link_revoked")));
+}
+
+#[tokio::test]
+async fn guesses_sent_at_once_are_counted_before_any_is_checked() {
+    let app = spawn_app_with(|cfg| cfg.behind_proxy = true).await;
+    let (studio, _) = Tus::studio(&app, "studio@example.fr").await;
+    let (mine, _) = delivery(&app, &studio, "anne@example.fr", "Mariage", &["a.bin"]).await;
+    let (_, token) = link(&studio, &mine, json!({"kind": "view", "pin": "482913"})).await;
+    let guesses = (0..16).map(|i| {
+        let body = json!({"token": token, "pin": format!("{:06}", i)});
+        let url = app.url("/api/v1/links/unlock");
+        tokio::spawn(async move {
+            reqwest::Client::new()
+                .post(url)
+                .header("x-forwarded-for", "203.0.113.9")
+                .json(&body)
+                .send()
+                .await
+                .expect("unlock")
+                .status()
+                .as_u16()
+        })
+    });
+    let mut statuses = Vec::new();
+    for guess in guesses {
+        statuses.push(guess.await.expect("joined"));
+    }
+    let checked = statuses.iter().filter(|s| **s == 401).count();
+    assert!(
+        checked <= 5,
+        "at most five guesses checked from one address: {statuses:?}"
+    );
+    assert!(statuses.iter().all(|s| *s == 401 || *s == 429), "{statuses:?}");
 }
