@@ -445,3 +445,11 @@ pub async fn unlock(state: &AppState, token: &str, pin: &str, address: &str) -> 
     guest_links::insert_session(state.db.pool(), &sha256_hex(&session), &link.id, now, expires).await?;
     Ok((session, expires))
 }
+
+/// Whether `guest` came through the link whose token is `token` (a browser's cookie for
+/// a PIN link it unlocked earlier).
+pub async fn same_link(state: &AppState, guest: &Guest, token: &str) -> Result<bool, GuestError> {
+    Ok(guest_links::by_token(state.db.pool(), &sha256_hex(token))
+        .await?
+        .is_some_and(|l| l.id == guest.link_id))
+}

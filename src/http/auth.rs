@@ -160,6 +160,14 @@ impl FromRequestParts<AppState> for Reader {
             Some(token) if token.starts_with(crate::guests::TOKEN_PREFIX) => {
                 Ok(Reader::Guest(crate::guests::resolve(state, token).await?))
             }
+            // A guest's browser: the cookie its link page set (an account's session, when
+            // there is one, comes first). Only these reading routes take it, all GETs.
+            None if cookie_value(&parts.headers, COOKIE_NAME).is_none()
+                && let Some(held) = cookie_value(&parts.headers, crate::web::GUEST_COOKIE)
+                    .filter(|c| c.starts_with(crate::guests::TOKEN_PREFIX)) =>
+            {
+                Ok(Reader::Guest(crate::guests::resolve(state, &held).await?))
+            }
             _ => Ok(Reader::User(Caller::from_request_parts(parts, state).await?)),
         }
     }

@@ -173,7 +173,7 @@ pub fn picture(file: &FileRecord, variants: &[VariantRow], name: &str) -> Option
     })
 }
 
-fn card(t: &Texts, locale: Locale, f: &FileRecord, variants: &[VariantRow]) -> Card {
+pub(super) fn card(t: &Texts, locale: Locale, f: &FileRecord, variants: &[VariantRow]) -> Card {
     // What the browser can show by itself; everything else is a download. A photo whose
     // web sizes exist previews through them, whatever type its sender declared.
     let large = picture(f, variants, "large");

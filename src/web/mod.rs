@@ -9,12 +9,14 @@ mod auth_pages;
 mod billing_pages;
 mod client_pages;
 mod csp;
+mod guest_pages;
 mod newsletter_pages;
 mod newsletter_studio;
 mod portfolio_pages;
 mod settings_pages;
 mod site;
 mod studio_pages;
+pub use guest_pages::GUEST_COOKIE;
 mod system_pages;
 pub mod texts;
 mod transfer_pages;
@@ -57,6 +59,7 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route("/studio/activity", get(studio_pages::activity))
         .route("/studio/trash", get(trash_pages::page))
         .route("/studio/system", get(system_pages::page))
+        .route("/l/{token}", get(guest_pages::open).post(guest_pages::unlock))
         .route("/studio/settings", get(settings_pages::page))
         .route("/studio/newsletter", get(newsletter_studio::page))
         .route("/studio/newsletter/{id}", get(newsletter_studio::issue))

@@ -436,3 +436,149 @@ async fn guesses_sent_at_once_are_counted_before_any_is_checked() {
     );
     assert!(statuses.iter().all(|s| *s == 401 || *s == 429), "{statuses:?}");
 }
+
+#[tokio::test]
+async fn the_link_page_shows_the_gallery_asks_for_the_pin_and_says_when_the_link_is_gone() {
+    let app = spawn_app().await;
+    let (studio, _) = Tus::studio(&app, "studio@example.fr").await;
+    let (mine, files) = delivery(
+        &app,
+        &studio,
+        "anne@example.fr",
+        "Mariage de Claire",
+        &["valse.flac", "plan.pdf"],
+    )
+    .await;
+    let (_, other_files) = delivery(&app, &studio, "bob@example.fr", "Autre", &["c.bin"]).await;
+    let browser = || {
+        reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("browser")
+    };
+
+    // A link without a PIN: the gallery at once, in French; the browser's cookie then
+    // opens this delivery's files, and nothing else.
+    let (link_id, token) = link(&studio, &mine, json!({"kind": "view", "label": "Tante Marie"})).await;
+    let guest_browser = browser();
+    let page = guest_browser
+        .get(app.url(&format!("/l/{token}")))
+        .header("accept-language", "fr")
+        .send()
+        .await
+        .expect("page");
+    assert_eq!(page.status(), 200);
+    let cookie = page.headers()["set-cookie"].to_str().expect("cookie").to_owned();
+    assert!(
+        cookie.starts_with("relais_guest=") && cookie.contains("HttpOnly"),
+        "{cookie}"
+    );
+    let html = page.text().await.expect("html");
+    assert!(html.contains("Mariage de Claire") && html.contains("valse.flac") && html.contains("plan.pdf"));
+    assert!(html.contains("partage ces fichiers avec vous"), "{html}");
+    assert!(
+        !html.contains("Relais"),
+        "the studio's name faces guests, never the product's"
+    );
+    let got = guest_browser
+        .get(app.url(&format!("/api/v1/files/{}/content", files[0])))
+        .send()
+        .await
+        .expect("content");
+    assert_eq!(got.status(), 200);
+    let elsewhere = guest_browser
+        .get(app.url(&format!("/api/v1/files/{}/content", other_files[0])))
+        .send()
+        .await
+        .expect("other");
+    assert_eq!(elsewhere.status(), 404);
+    let clients = guest_browser
+        .get(app.url("/api/v1/clients"))
+        .send()
+        .await
+        .expect("clients");
+    assert_eq!(clients.status(), 401);
+
+    // Revoked: the page says so (410), in English for an English browser.
+    studio
+        .call(Method::DELETE, &format!("/api/v1/links/{link_id}"), None)
+        .await;
+    let gone = browser()
+        .get(app.url(&format!("/l/{token}")))
+        .header("accept-language", "en")
+        .send()
+        .await
+        .expect("page");
+    assert_eq!(gone.status(), 410);
+    let html = gone.text().await.expect("html");
+    assert!(
+        html.contains("data-gone=\"revoked\"") && html.contains("withdrew this link"),
+        "{html}"
+    );
+    assert_eq!(
+        browser()
+            .get(app.url("/l/lnk_nothing"))
+            .send()
+            .await
+            .expect("page")
+            .status(),
+        404
+    );
+
+    // A link with a PIN: the form, a wrong code said in words, the right one opens it.
+    let (_, locked) = link(&studio, &mine, json!({"kind": "view", "pin": "482913"})).await;
+    let pin_browser = browser();
+    let form = pin_browser
+        .get(app.url(&format!("/l/{locked}")))
+        .send()
+        .await
+        .expect("form");
+    assert_eq!(form.status(), 200);
+    let html = form.text().await.expect("html");
+    assert!(html.contains("name=\"pin\"") && !html.contains("valse.flac"), "{html}");
+    let wrong = pin_browser
+        .post(app.url(&format!("/l/{locked}")))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("pin=000000")
+        .send()
+        .await
+        .expect("wrong");
+    assert_eq!(wrong.status(), 401);
+    assert!(wrong.text().await.expect("html").contains("n’est pas le bon"));
+    let right = pin_browser
+        .post(app.url(&format!("/l/{locked}")))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("pin=482913")
+        .send()
+        .await
+        .expect("right");
+    assert_eq!(right.status(), 303);
+    let opened = pin_browser
+        .get(app.url(&format!("/l/{locked}")))
+        .send()
+        .await
+        .expect("gallery");
+    assert_eq!(opened.status(), 200);
+    assert!(opened.text().await.expect("html").contains("valse.flac"));
+    // The PIN page of another browser is still a form: the code opened only this one.
+    let html = browser()
+        .get(app.url(&format!("/l/{locked}")))
+        .send()
+        .await
+        .expect("form")
+        .text()
+        .await
+        .expect("html");
+    assert!(html.contains("name=\"pin\""));
+    // A form posted from another site unlocks nothing.
+    let foreign = browser()
+        .post(app.url(&format!("/l/{locked}")))
+        .header("origin", "https://evil.example")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("pin=482913")
+        .send()
+        .await
+        .expect("foreign");
+    assert_eq!(foreign.status(), 403);
+}

@@ -5,6 +5,7 @@ use crate::domain::Locale;
 
 mod en;
 mod fr;
+pub mod guest;
 pub mod system;
 
 pub use en::EN;
