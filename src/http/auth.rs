@@ -160,13 +160,16 @@ impl FromRequestParts<AppState> for Reader {
             Some(token) if token.starts_with(crate::guests::TOKEN_PREFIX) => {
                 Ok(Reader::Guest(crate::guests::resolve(state, token).await?))
             }
-            // A guest's browser: the cookie its link page set (an account's session, when
-            // there is one, comes first). Only these reading routes take it, all GETs.
-            None if cookie_value(&parts.headers, COOKIE_NAME).is_none()
-                && let Some(held) = cookie_value(&parts.headers, crate::web::GUEST_COOKIE)
-                    .filter(|c| c.starts_with(crate::guests::TOKEN_PREFIX)) =>
+            // A guest's browser: the cookie its link page set. An account's live session
+            // comes first; a stale one (expired, ended) does not hide the guest's cookie.
+            None if let Some(held) = cookie_value(&parts.headers, crate::web::GUEST_COOKIE)
+                .filter(|c| c.starts_with(crate::guests::TOKEN_PREFIX)) =>
             {
-                Ok(Reader::Guest(crate::guests::resolve(state, &held).await?))
+                match Caller::from_request_parts(parts, state).await {
+                    Ok(caller) => Ok(Reader::User(caller)),
+                    Err(AppError::Unauthenticated) => Ok(Reader::Guest(crate::guests::resolve(state, &held).await?)),
+                    Err(e) => Err(e),
+                }
             }
             _ => Ok(Reader::User(Caller::from_request_parts(parts, state).await?)),
         }

@@ -128,6 +128,8 @@ pub struct Card {
     /// them something (a file still arriving, or one that failed).
     pub show_status: bool,
     pub downloadable: bool,
+    /// Its players play (audio, video): a guest who may only look still listens.
+    pub viewable: bool,
     pub id: String,
     /// The question asked before the client takes back a file they sent; `None` for
     /// what they cannot remove (what the studio gave them).
@@ -216,6 +218,7 @@ pub(super) fn card(t: &Texts, locale: Locale, f: &FileRecord, variants: &[Varian
         status_class,
         show_status: matches!(f.status, FileStatus::Uploading | FileStatus::Failed),
         downloadable: f.has_bytes(),
+        viewable: f.has_bytes(),
         id: f.id.to_string(),
         remove_confirm: None,
     }

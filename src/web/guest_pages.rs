@@ -129,12 +129,14 @@ pub async fn unlock(
     Form(form): Form<PinForm>,
 ) -> Result<Response, PageError> {
     // A form from another site has no business unlocking anything here.
-    if let Some(origin) = headers.get(header::ORIGIN).and_then(|o| o.to_str().ok())
-        && origin != state.cfg.public_url.origin().ascii_serialization()
-        && headers
-            .get(header::HOST)
-            .and_then(|h| h.to_str().ok())
-            .is_none_or(|h| !origin.ends_with(h))
+    let cross_site = headers
+        .get("sec-fetch-site")
+        .is_some_and(|v| v.as_bytes() == b"cross-site");
+    if cross_site
+        || headers
+            .get(header::ORIGIN)
+            .and_then(|o| o.to_str().ok())
+            .is_some_and(|origin| !same_origin(&state, origin, headers.get(header::HOST).and_then(|h| h.to_str().ok())))
     {
         return Err(PageError::Forbidden);
     }
@@ -168,6 +170,18 @@ pub async fn unlock(
     }
 }
 
+/// The form's `Origin` is this server: its public address, or the host it was asked
+/// for (compared whole: `https://xtransfert.example.fr` is not `transfert.example.fr`).
+fn same_origin(state: &AppState, origin: &str, host: Option<&str>) -> bool {
+    if origin == state.cfg.public_url.origin().ascii_serialization() {
+        return true;
+    }
+    let without_scheme = origin
+        .strip_prefix("https://")
+        .or_else(|| origin.strip_prefix("http://"));
+    matches!((without_scheme, host), (Some(o), Some(h)) if o.eq_ignore_ascii_case(h))
+}
+
 async fn gallery(state: &AppState, viewer: &Viewer, guest: &guests::Guest) -> Result<Response, PageError> {
     let (t, g, locale) = (viewer.texts(), GuestTexts::for_locale(viewer.locale), viewer.locale);
     let transfer = db::transfers::find(state.db.pool(), guest.transfer)
@@ -190,14 +204,19 @@ async fn gallery(state: &AppState, viewer: &Viewer, guest: &guests::Guest) -> Re
                 f,
                 variants.get(&f.id.to_string()).map_or(&[][..], Vec::as_slice),
             );
+            // Players and previews for every guest; downloads when the link allows them.
             c.downloadable = downloadable;
+            c.viewable = true;
             c.show_status = false;
             c
         })
         .collect();
     let name = state.studio.name().await?;
+    // The page is the guest's, whoever else this browser signed in as.
+    let mut chrome = viewer.chrome("deliveries", transfer.title.clone());
+    chrome.user = None;
     render(GalleryPage {
-        chrome: viewer.chrome("deliveries", transfer.title.clone()),
+        chrome,
         g,
         id: transfer.id.to_string(),
         shared: g.shared_by.replace("{studio}", &name),

@@ -59,7 +59,14 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route("/studio/activity", get(studio_pages::activity))
         .route("/studio/trash", get(trash_pages::page))
         .route("/studio/system", get(system_pages::page))
-        .route("/l/{token}", get(guest_pages::open).post(guest_pages::unlock))
+        .route(
+            "/l/{token}",
+            get(guest_pages::open).merge(
+                // The PIN form's POST only: one budget per address, like logins.
+                axum::routing::post(guest_pages::unlock)
+                    .route_layer(crate::http::limits::per_ip_login_layer(state.cfg.behind_proxy)),
+            ),
+        )
         .route("/studio/settings", get(settings_pages::page))
         .route("/studio/newsletter", get(newsletter_studio::page))
         .route("/studio/newsletter/{id}", get(newsletter_studio::issue))

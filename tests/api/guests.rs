@@ -581,4 +581,134 @@ async fn the_link_page_shows_the_gallery_asks_for_the_pin_and_says_when_the_link
         .await
         .expect("foreign");
     assert_eq!(foreign.status(), 403);
+    let null = browser()
+        .post(app.url(&format!("/l/{locked}")))
+        .header("origin", "null")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("pin=482913")
+        .send()
+        .await
+        .expect("null origin");
+    assert_eq!(null.status(), 403);
+    assert!(null.headers().get("set-cookie").is_none());
+    // Nor from a site whose name merely ends like ours.
+    let host = app.base.trim_start_matches("http://").to_owned();
+    let lookalike = browser()
+        .post(app.url(&format!("/l/{locked}")))
+        .header("origin", format!("http://x{host}"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("pin=482913")
+        .send()
+        .await
+        .expect("lookalike");
+    assert_eq!(lookalike.status(), 403);
+}
+
+#[tokio::test]
+async fn the_page_hides_what_the_link_does_not_open_and_keeps_each_link_to_its_own_cookie() {
+    let app = spawn_app().await;
+    let (studio, _) = Tus::studio(&app, "studio@example.fr").await;
+    let (mine, files) = delivery(
+        &app,
+        &studio,
+        "anne@example.fr",
+        "Mariage",
+        &["montre.bin", "cache.bin"],
+    )
+    .await;
+    studio
+        .call(
+            Method::PATCH,
+            &format!("/api/v1/files/{}", files[1]),
+            Some(json!({"hidden_from_guests": true})),
+        )
+        .await;
+    let browser = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("browser");
+
+    // View only: no ZIP button, no download link, a sentence saying so; the hidden file
+    // is not on the page at all.
+    let (_, looking) = link(&studio, &mine, json!({"kind": "view", "permissions": ["view"]})).await;
+    let html = browser
+        .get(app.url(&format!("/l/{looking}")))
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("html");
+    assert!(html.contains("montre.bin") && !html.contains("cache.bin"), "{html}");
+    assert!(html.contains("data-view-only") && !html.contains("/archive"), "{html}");
+    assert!(
+        !html.contains(&format!("/api/v1/files/{}/content\" download", files[0])),
+        "{html}"
+    );
+
+    // This browser's cookie for that link does not open a locked one: its PIN is asked.
+    let (_, locked) = link(&studio, &mine, json!({"kind": "view", "pin": "482913"})).await;
+    let html = browser
+        .get(app.url(&format!("/l/{locked}")))
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("html");
+    assert!(html.contains("name=\"pin\""), "{html}");
+    // The right PIN puts a token of its own in the cookie, not the link's.
+    let right = browser
+        .post(app.url(&format!("/l/{locked}")))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("pin=482913")
+        .send()
+        .await
+        .expect("right");
+    assert_eq!(right.status(), 303);
+    assert_eq!(right.headers()["location"], format!("/l/{locked}").as_str());
+    let cookie = right.headers()["set-cookie"].to_str().expect("cookie").to_owned();
+    assert!(
+        cookie.contains("SameSite=Lax") && cookie.contains("Path=/") && !cookie.contains(&locked),
+        "{cookie}"
+    );
+
+    // Too many wrong codes from one address: the page says to wait, in minutes.
+    let (_, other) = link(&studio, &mine, json!({"kind": "view", "pin": "482913"})).await;
+    let mut last = (0, String::new());
+    for _ in 0..6 {
+        let answer = browser
+            .post(app.url(&format!("/l/{other}")))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body("pin=000000")
+            .send()
+            .await
+            .expect("wrong");
+        last = (answer.status().as_u16(), answer.text().await.expect("html"));
+    }
+    assert_eq!(last.0, 429);
+    assert!(last.1.contains("Réessayez dans 15 minutes"), "{}", last.1);
+
+    // Expired, and a delivery no longer published: pages that say which.
+    let soon = app.clock().now_ms() + 60_000;
+    let (_, expiring) = link(&studio, &mine, json!({"kind": "view", "expires_at": soon})).await;
+    app.clock().advance(std::time::Duration::from_secs(120));
+    let page = browser
+        .get(app.url(&format!("/l/{expiring}")))
+        .send()
+        .await
+        .expect("page");
+    assert_eq!(page.status(), 410);
+    assert!(page.text().await.expect("html").contains("data-gone=\"expired\""));
+    studio
+        .call(Method::DELETE, &format!("/api/v1/transfers/{mine}/publication"), None)
+        .await;
+    let page = browser
+        .get(app.url(&format!("/l/{looking}")))
+        .send()
+        .await
+        .expect("page");
+    assert_eq!(page.status(), 410);
+    assert!(page.text().await.expect("html").contains("data-gone=\"unavailable\""));
 }
