@@ -177,6 +177,8 @@ pub struct NewViewLink {
     pub pin: Option<String>,
     pub expires_at: Option<Millis>,
     pub permissions: Option<Vec<String>>,
+    /// The language of the email sent to `email` (French unless told).
+    pub locale: Option<crate::domain::Locale>,
 }
 
 /// A link as the studio sees it (never its secrets).
@@ -309,8 +311,9 @@ pub async fn create_view_link(
     let id = uuid::Uuid::now_v7().to_string();
     let transfer_id = transfer.to_string();
     let studio_id = studio.id.to_string();
+    let mut tx = state.db.begin().await?;
     guest_links::insert(
-        state.db.pool(),
+        &mut *tx,
         &NewLink {
             id: &id,
             transfer: &transfer_id,
@@ -326,6 +329,30 @@ pub async fn create_view_link(
         now,
     )
     .await?;
+    // The recipient gets the link by email, in the same transaction: no link is made
+    // whose message is lost, none is sent for a link that was not made.
+    if let Some(address) = email.as_deref() {
+        let to = crate::mail::notices::Recipient {
+            locale: input.locale.unwrap_or_default(),
+            address,
+            name: &label,
+        };
+        let studio_name = state.studio.name().await?;
+        let message = crate::mail::notices::guest_link(
+            &to,
+            &studio_name,
+            &found.title,
+            pin_hash.is_some(),
+            input.expires_at,
+            &url(state, &token),
+        )
+        .map_err(|e| GuestError::Db(DbError::Corrupt(format!("the guest's email: {e}"))))?;
+        crate::mail::queue(&mut tx, &state.mailer, &message, None, now).await?;
+    }
+    tx.commit().await.map_err(DbError::from)?;
+    if email.is_some() {
+        state.jobs_queued();
+    }
     let row = guest_links::find(state.db.pool(), &id)
         .await?
         .ok_or(GuestError::Unknown)?;

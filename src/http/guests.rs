@@ -41,6 +41,9 @@ struct CreateBody {
     expires_at: Option<i64>,
     #[serde(default)]
     permissions: Option<Vec<String>>,
+    /// The language of the email to `email`: `fr` (default) or `en`.
+    #[serde(default)]
+    locale: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -65,7 +68,14 @@ async fn create(
             "only view links can be made so far (upload links are coming)",
         ));
     }
+    let locale = match body.locale.as_deref() {
+        None => None,
+        Some(raw) => {
+            Some(crate::domain::Locale::parse(raw).ok_or_else(|| AppError::validation("locale", "expected fr or en"))?)
+        }
+    };
     let input = NewViewLink {
+        locale,
         label: body.label,
         email: body.email,
         pin: body.pin,

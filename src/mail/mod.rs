@@ -26,6 +26,8 @@ const SECRET_LINKS: &[&str] = &[
     "/email/confirm/",
     "/newsletter/confirm/",
     "/newsletter/unsubscribe/",
+    // A guest's link: the token is its whole credential.
+    "/l/",
 ];
 
 /// The body with every secret link's token replaced by "…", for the copy kept after

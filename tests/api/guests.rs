@@ -712,3 +712,89 @@ async fn the_page_hides_what_the_link_does_not_open_and_keeps_each_link_to_its_o
     assert_eq!(page.status(), 410);
     assert!(page.text().await.expect("html").contains("data-gone=\"unavailable\""));
 }
+
+#[tokio::test]
+async fn the_recipient_gets_the_link_by_email_without_its_pin_and_the_outbox_keeps_no_usable_copy() {
+    let app = spawn_app().await;
+    let (studio, _) = Tus::studio(&app, "studio@example.fr").await;
+    let (mine, _) = delivery(&app, &studio, "anne@example.fr", "Mariage de Claire", &["a.bin"]).await;
+    app.run_jobs().await;
+    let before = app.outbox().len();
+    let (_, token) = link(
+        &studio,
+        &mine,
+        json!({"kind": "view", "label": "Tante Marie", "email": "marie@example.fr", "pin": "482913"}),
+    )
+    .await;
+    app.run_jobs().await;
+    let mails = app.outbox();
+    assert_eq!(mails.len(), before + 1, "one email to the recipient");
+    let mail = mails.last().expect("mail");
+    assert!(mail.contains("marie@example.fr"), "{mail}");
+    assert!(
+        mail.contains("Mariage de Claire") && mail.contains("Bonjour Tante Marie"),
+        "{mail}"
+    );
+    assert!(mail.contains(&format!("/l/{token}")), "the link itself: {mail}");
+    let text = quoted_printable_decoded(mail);
+    assert!(
+        text.contains("code d’accès, que le studio vous donne séparément") && !text.contains("482913"),
+        "the PIN travels separately: {text}"
+    );
+    // Once sent, the copy kept in the outbox table opens nothing.
+    let (text,): (String,) = sqlx::query_as("SELECT text_body FROM emails WHERE to_address = 'marie@example.fr'")
+        .fetch_one(app.state.db.pool())
+        .await
+        .expect("kept");
+    assert!(!text.contains(&token[4..]) && text.contains("/l/…"), "{text}");
+
+    // In English when asked; a language Relais does not speak is named.
+    link(
+        &studio,
+        &mine,
+        json!({"kind": "view", "label": "Uncle Tom", "email": "tom@example.com", "locale": "en"}),
+    )
+    .await;
+    app.run_jobs().await;
+    let mail = quoted_printable_decoded(app.outbox().last().expect("mail"));
+    assert!(
+        mail.contains("Hello Uncle Tom") && mail.contains("Open the gallery"),
+        "{mail}"
+    );
+    let bad = studio
+        .call(
+            Method::POST,
+            &format!("/api/v1/transfers/{mine}/links"),
+            Some(json!({"kind": "view", "email": "x@example.com", "locale": "de"})),
+        )
+        .await;
+    assert_eq!(
+        (bad.status, bad.body["errors"][0]["field"].as_str()),
+        (422, Some("locale"))
+    );
+}
+
+/// A message as its reader sees it: quoted-printable soft breaks joined, `=XX` decoded.
+fn quoted_printable_decoded(mail: &str) -> String {
+    let joined = mail.replace("=\r\n", "").replace("=\n", "");
+    let bytes = joined.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match (bytes[i], hex) {
+            (b'=', Some(b)) => {
+                out.push(b);
+                i += 3;
+            }
+            (c, _) => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}

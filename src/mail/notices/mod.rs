@@ -6,6 +6,7 @@ mod account;
 mod appointments;
 mod backups;
 mod digest;
+mod guests;
 mod newsletter;
 mod transfers;
 
@@ -13,6 +14,7 @@ pub use account::{address_moved, email_change, email_updated, password_reset};
 pub use appointments::{Reminder, appointment_reminder};
 pub use backups::backup_failed;
 pub use digest::daily_digest;
+pub use guests::guest_link;
 pub use newsletter::confirm_subscription;
 pub use transfers::{Listed, delivery_expiring, delivery_published, transfer_received};
 
