@@ -34,20 +34,6 @@ pub async fn downloadable(state: &AppState, user: &User, id: FileId) -> Result<(
     }
 }
 
-/// A guest's file, once every byte is stored, with its delivery.
-pub async fn stored_in_delivery(state: &AppState, file: FileRecord) -> Result<(FileRecord, Transfer), AppError> {
-    if !file.has_bytes() {
-        return Err(AppError::Conflict {
-            code: "file_not_ready",
-            detail: "the file is still being uploaded".into(),
-        });
-    }
-    let transfer = db::transfers::find(state.db.pool(), file.transfer)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    Ok((file, transfer))
-}
-
 /// Sound and moving pictures: what the page's players ask for with `?play=1`.
 pub fn playable(file: &FileRecord) -> bool {
     matches!(

@@ -127,6 +127,8 @@ pub struct Guest {
     pub link_id: String,
     pub label: String,
     pub transfer: TransferId,
+    /// The delivery as it was read to check that the link opens it.
+    delivery: db::transfers::Transfer,
     permissions: Vec<Permission>,
 }
 
@@ -149,13 +151,11 @@ impl Guest {
     }
 
     /// The link's delivery, when `id` is it; any other transfer does not exist for them.
-    pub async fn transfer(&self, state: &AppState, id: TransferId) -> Result<db::transfers::Transfer, AppError> {
+    pub fn transfer(&self, id: TransferId) -> Result<db::transfers::Transfer, AppError> {
         if id != self.transfer {
             return Err(AppError::NotFound);
         }
-        db::transfers::find(state.db.pool(), id)
-            .await?
-            .ok_or(AppError::NotFound)
+        Ok(self.delivery.clone())
     }
 
     /// The file `id` as this guest may see it: in the link's delivery and not hidden
@@ -388,7 +388,7 @@ pub async fn revoke(state: &AppState, id: &str) -> Result<(), GuestError> {
 }
 
 /// Whether a link still opens its delivery now.
-async fn check_open(state: &AppState, link: &LinkRow, now: Millis) -> Result<TransferId, GuestError> {
+async fn check_open(state: &AppState, link: &LinkRow, now: Millis) -> Result<db::transfers::Transfer, GuestError> {
     if link.revoked_at.is_some() {
         return Err(GuestError::Revoked);
     }
@@ -401,7 +401,7 @@ async fn check_open(state: &AppState, link: &LinkRow, now: Millis) -> Result<Tra
     let transfer = TransferId::parse(&link.transfer_id).ok_or(GuestError::Unknown)?;
     // The delivery itself: unpublished, expired or deleted, it is gone for guests too.
     match db::transfers::find(state.db.pool(), transfer).await? {
-        Some(t) if t.direction == Direction::Delivery && t.is_visible_to_client(now) => Ok(transfer),
+        Some(t) if t.direction == Direction::Delivery && t.is_visible_to_client(now) => Ok(t),
         _ => Err(GuestError::Unavailable),
     }
 }
@@ -422,12 +422,13 @@ pub async fn resolve(state: &AppState, token: &str) -> Result<Guest, GuestError>
             .await?
             .ok_or(GuestError::Unknown)?,
     };
-    let transfer = check_open(state, &link, now).await?;
+    let delivery = check_open(state, &link, now).await?;
     Ok(Guest {
         permissions: permissions_of(&link.permissions),
         link_id: link.id,
         label: link.label,
-        transfer,
+        transfer: delivery.id,
+        delivery,
     })
 }
 

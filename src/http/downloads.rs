@@ -80,7 +80,8 @@ pub async fn content(
             } else {
                 Permission::Download
             })?;
-            let (file, transfer) = downloads::stored_in_delivery(&state, file).await?;
+            // `Guest::file` gives only stored files of the link's delivery.
+            let transfer = guest.transfer(file.transfer)?;
             let detail = format!("{} — {}", file.name, guest.label);
             (file, transfer, Downloader::link(&guest.link_id), detail)
         }
@@ -174,7 +175,7 @@ pub async fn archive(
         }
         Reader::Guest(guest) => {
             guest.require(Permission::Download)?;
-            let transfer = guest.transfer(&state, id).await?;
+            let transfer = guest.transfer(id)?;
             let detail = format!("{} — {}", transfer.title, guest.label);
             (transfer, Downloader::link(&guest.link_id), detail)
         }

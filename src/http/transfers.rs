@@ -156,7 +156,7 @@ pub async fn show(
     let id = TransferId::parse(&id).ok_or(AppError::NotFound)?;
     let (mut transfer, guest) = match &reader {
         Reader::User(caller) => (transfers::readable(&state, &caller.user, id).await?, false),
-        Reader::Guest(guest) => (guest.transfer(&state, id).await?, true),
+        Reader::Guest(guest) => (guest.transfer(id)?, true),
     };
     if guest {
         // Nothing of the client's account reaches a guest.

@@ -184,9 +184,7 @@ fn same_origin(state: &AppState, origin: &str, host: Option<&str>) -> bool {
 
 async fn gallery(state: &AppState, viewer: &Viewer, guest: &guests::Guest) -> Result<Response, PageError> {
     let (t, g, locale) = (viewer.texts(), GuestTexts::for_locale(viewer.locale), viewer.locale);
-    let transfer = db::transfers::find(state.db.pool(), guest.transfer)
-        .await?
-        .ok_or(PageError::NotFound)?;
+    let transfer = guest.transfer(guest.transfer).map_err(|_| PageError::NotFound)?;
     let downloadable = guest.may(Permission::Download);
     let files: Vec<_> = db::files::list_for_transfer(state.db.pool(), guest.transfer)
         .await?

@@ -798,3 +798,33 @@ fn quoted_printable_decoded(mail: &str) -> String {
     }
     String::from_utf8_lossy(&out).into_owned()
 }
+
+#[tokio::test]
+async fn a_stale_account_cookie_does_not_hide_the_guests_cookie() {
+    let app = spawn_app().await;
+    let (studio, _) = Tus::studio(&app, "studio@example.fr").await;
+    let (mine, files) = delivery(&app, &studio, "anne@example.fr", "Mariage", &["a.bin"]).await;
+    let (_, token) = link(&studio, &mine, json!({"kind": "view"})).await;
+    let content = app.url(&format!("/api/v1/files/{}/content", files[0]));
+    let with = |cookies: String| {
+        let content = content.clone();
+        async move {
+            reqwest::Client::new()
+                .get(content)
+                .header("cookie", cookies)
+                .send()
+                .await
+                .expect("content")
+                .status()
+        }
+    };
+    // A session that ended long ago, still in the browser beside the link's cookie.
+    let session = relais::auth::sessions::COOKIE_NAME;
+    assert_eq!(
+        with(format!("{session}=ended-long-ago; relais_guest={token}")).await,
+        200
+    );
+    // Alone, neither opens anything.
+    assert_eq!(with(format!("{session}=ended-long-ago")).await, 401);
+    assert_eq!(with("relais_guest=lnk_forged".to_owned()).await, 401);
+}
