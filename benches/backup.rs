@@ -80,7 +80,8 @@ async fn fill(cfg: &Config, db: &Db, blobs: &dyn relais_storage::BlobStore, size
                 size: Some(*size as u64),
                 media_type: "application/octet-stream",
                 category: Category::Other,
-                uploader: user.id,
+                uploader: Some(user.id),
+                guest: None,
             },
             0,
         )

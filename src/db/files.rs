@@ -24,6 +24,11 @@ pub struct FileRecord {
     pub duration_ms: Option<i64>,
     /// Never shown through a guest's link, not even in its ZIP.
     pub hidden_from_guests: bool,
+    /// Sent by a guest through an upload link: the link and the name they gave.
+    pub link: Option<String>,
+    pub guest_name: Option<String>,
+    /// A guest's file the studio has not accepted yet ("à valider").
+    pub pending_review: bool,
 }
 
 impl FileRecord {
@@ -52,10 +57,14 @@ struct Row {
     failure: Option<String>,
     duration_ms: Option<i64>,
     hidden_from_guests: i64,
+    link_id: Option<String>,
+    guest_name: Option<String>,
+    pending_review: i64,
 }
 
 const COLUMNS: &str = "id, transfer_id, name, size, media_type, category, sha256, status, uploader_id, created_at, \
-                       stored_at, width, height, failure, duration_ms, hidden_from_guests";
+                       stored_at, width, height, failure, duration_ms, hidden_from_guests, link_id, guest_name, \
+                       pending_review";
 
 impl Row {
     fn into_record(self) -> Result<FileRecord, DbError> {
@@ -80,6 +89,9 @@ impl Row {
             failure: self.failure,
             duration_ms: self.duration_ms,
             hidden_from_guests: self.hidden_from_guests != 0,
+            link: self.link_id,
+            guest_name: self.guest_name,
+            pending_review: self.pending_review != 0,
         })
     }
 }
@@ -91,13 +103,24 @@ pub struct NewFile<'a> {
     pub size: Option<u64>,
     pub media_type: &'a str,
     pub category: Category,
-    pub uploader: UserId,
+    /// The account that sent it; `None` for a guest's file (see `guest`).
+    pub uploader: Option<UserId>,
+    pub guest: Option<GuestFile<'a>>,
+}
+
+/// A file a guest sends through an upload link: it waits for the studio's review.
+pub struct GuestFile<'a> {
+    pub link: &'a str,
+    pub session: Option<&'a str>,
+    pub name: &'a str,
+    pub email: Option<&'a str>,
 }
 
 pub async fn insert<'e>(ex: impl Executor<'e, Database = Any>, new: NewFile<'_>, now: Millis) -> Result<(), DbError> {
     sqlx::query(
-        "INSERT INTO files (id, transfer_id, name, size, media_type, category, status, uploader_id, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, 'uploading', $7, $8, $8)",
+        "INSERT INTO files (id, transfer_id, name, size, media_type, category, status, uploader_id, created_at, updated_at, \
+         link_id, link_session, guest_name, guest_email, pending_review) \
+         VALUES ($1, $2, $3, $4, $5, $6, 'uploading', $7, $8, $8, $9, $10, $11, $12, $13)",
     )
     .bind(new.id.to_db())
     .bind(new.transfer.to_db())
@@ -105,8 +128,13 @@ pub async fn insert<'e>(ex: impl Executor<'e, Database = Any>, new: NewFile<'_>,
     .bind(new.size.map(|s| s as i64))
     .bind(new.media_type)
     .bind(new.category.as_str())
-    .bind(new.uploader.to_db())
+    .bind(new.uploader.map(|u| u.to_db()))
     .bind(now)
+    .bind(new.guest.as_ref().map(|g| g.link))
+    .bind(new.guest.as_ref().and_then(|g| g.session))
+    .bind(new.guest.as_ref().map(|g| g.name))
+    .bind(new.guest.as_ref().and_then(|g| g.email))
+    .bind(i64::from(new.guest.is_some()))
     .execute(ex)
     .await?;
     Ok(())
@@ -385,4 +413,92 @@ pub async fn set_hidden_from_guests<'e>(
         .execute(ex)
         .await?;
     Ok(done.rows_affected() == 1)
+}
+
+/// The studio accepts a guest's file: it leaves "à valider". False when it was not waiting.
+pub async fn accept_review<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    id: FileId,
+    now: Millis,
+) -> Result<bool, DbError> {
+    let done = sqlx::query(
+        "UPDATE files SET pending_review = 0, updated_at = $1 WHERE id = $2 AND pending_review = 1 AND deleted_at IS NULL",
+    )
+    .bind(now)
+    .bind(id.to_db())
+    .execute(ex)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Files a guest sent through `link` from the session `session` (its token's hash), not
+/// deleted, oldest first: what their browser may list.
+pub async fn sent_through<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    link: &str,
+    session: &str,
+) -> Result<Vec<FileRecord>, DbError> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM files WHERE link_id = $1 AND link_session = $2 AND deleted_at IS NULL \
+         ORDER BY created_at, id"
+    );
+    let rows: Vec<Row> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(link)
+        .bind(session)
+        .fetch_all(ex)
+        .await?;
+    rows.into_iter().map(Row::into_record).collect()
+}
+
+/// A guest's stored files not yet told in a batch email, for `link` (and `session`, when
+/// given), oldest first.
+pub async fn unannounced<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    link: &str,
+    session: Option<&str>,
+) -> Result<Vec<FileRecord>, DbError> {
+    let of_session = if session.is_some() { "AND link_session = $2" } else { "" };
+    let sql = format!(
+        "SELECT {COLUMNS} FROM files WHERE link_id = $1 {of_session} AND deleted_at IS NULL \
+         AND sha256 IS NOT NULL AND batch_notified_at IS NULL ORDER BY stored_at, id"
+    );
+    let mut query = sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(link);
+    if let Some(session) = session {
+        query = query.bind(session);
+    }
+    let rows: Vec<Row> = query.fetch_all(ex).await?;
+    rows.into_iter().map(Row::into_record).collect()
+}
+
+/// Marks files as told in their batch email; returns how many this call marked (a file
+/// another request marked first is not counted, so each is told once).
+pub async fn mark_announced(tx: &mut super::Tx, ids: &[FileId], now: Millis) -> Result<Vec<FileId>, DbError> {
+    let mut marked = Vec::new();
+    for id in ids {
+        let done = sqlx::query("UPDATE files SET batch_notified_at = $1 WHERE id = $2 AND batch_notified_at IS NULL")
+            .bind(now)
+            .bind(id.to_db())
+            .execute(&mut **tx)
+            .await?;
+        if done.rows_affected() == 1 {
+            marked.push(*id);
+        }
+    }
+    Ok(marked)
+}
+
+/// Upload links whose guests stored files that no batch email told yet, the newest of
+/// them stored before `quiet_since`: their batch is over even if no page said so.
+pub async fn quiet_unannounced_links<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    quiet_since: Millis,
+) -> Result<Vec<String>, DbError> {
+    let rows: Vec<(String,)> = sqlx::query_as(
+        "SELECT link_id FROM files WHERE link_id IS NOT NULL AND deleted_at IS NULL AND sha256 IS NOT NULL \
+         AND batch_notified_at IS NULL GROUP BY link_id HAVING MAX(stored_at) < $1",
+    )
+    .bind(quiet_since)
+    .fetch_all(ex)
+    .await?;
+    Ok(rows.into_iter().map(|(l,)| l).collect())
 }

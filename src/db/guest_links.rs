@@ -19,10 +19,25 @@ pub struct LinkRow {
     pub created_by: Option<String>,
     pub created_at: i64,
     pub revoked_at: Option<i64>,
+    /// Upload links: at most this many files, this many bytes in all.
+    pub max_files: Option<i64>,
+    pub max_bytes: Option<i64>,
+    /// Upload links: the categories taken (comma-separated), every one when `None`.
+    pub categories: Option<String>,
+}
+
+/// An unlocking session, with the name and address an upload link's guest gave.
+#[derive(Debug, Clone, FromRow)]
+pub struct SessionRow {
+    pub token_hash: String,
+    pub link_id: String,
+    pub guest_name: Option<String>,
+    pub guest_email: Option<String>,
+    pub expires_at: i64,
 }
 
 const COLUMNS: &str = "id, transfer_id, kind, label, email, pin_hash, permissions, expires_at, created_by, \
-                       created_at, revoked_at";
+                       created_at, revoked_at, max_files, max_bytes, categories";
 
 pub struct NewLink<'a> {
     pub id: &'a str,
@@ -35,12 +50,16 @@ pub struct NewLink<'a> {
     pub permissions: &'a str,
     pub expires_at: Option<Millis>,
     pub created_by: &'a str,
+    pub max_files: Option<i64>,
+    pub max_bytes: Option<i64>,
+    pub categories: Option<&'a str>,
 }
 
 pub async fn insert<'e>(ex: impl Executor<'e, Database = Any>, new: &NewLink<'_>, now: Millis) -> Result<(), DbError> {
     sqlx::query(
         "INSERT INTO links (id, transfer_id, kind, label, email, token_hash, pin_hash, permissions, expires_at, \
-         created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+         created_by, created_at, max_files, max_bytes, categories) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
     )
     .bind(new.id)
     .bind(new.transfer)
@@ -53,6 +72,9 @@ pub async fn insert<'e>(ex: impl Executor<'e, Database = Any>, new: &NewLink<'_>
     .bind(new.expires_at)
     .bind(new.created_by)
     .bind(now)
+    .bind(new.max_files)
+    .bind(new.max_bytes)
+    .bind(new.categories)
     .execute(ex)
     .await?;
     Ok(())
@@ -77,27 +99,6 @@ pub async fn by_token<'e>(ex: impl Executor<'e, Database = Any>, token_hash: &st
     .await?)
 }
 
-/// The link an unexpired unlocking session (by its token's hash) opens.
-pub async fn by_session<'e>(
-    ex: impl Executor<'e, Database = Any>,
-    token_hash: &str,
-    now: Millis,
-) -> Result<Option<LinkRow>, DbError> {
-    Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT {} FROM links l JOIN link_sessions s ON s.link_id = l.id \
-         WHERE s.token_hash = $1 AND s.expires_at > $2",
-        COLUMNS
-            .split(", ")
-            .map(|c| format!("l.{}", c.trim()))
-            .collect::<Vec<_>>()
-            .join(", ")
-    )))
-    .bind(token_hash)
-    .bind(now)
-    .fetch_optional(ex)
-    .await?)
-}
-
 pub async fn list_for_transfer<'e>(
     ex: impl Executor<'e, Database = Any>,
     transfer: &str,
@@ -110,35 +111,68 @@ pub async fn list_for_transfer<'e>(
     .await?)
 }
 
-/// Ends a link and every session it opened; false when it was already revoked.
+/// Ends a link, and with it every session it opened: they stay only to tell their
+/// holders the link was revoked (410), until housekeeping forgets them at their expiry.
 pub async fn revoke(tx: &mut super::Tx, id: &str, now: Millis) -> Result<bool, DbError> {
     let done = sqlx::query("UPDATE links SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
         .bind(now)
         .bind(id)
         .execute(&mut **tx)
         .await?;
-    sqlx::query("DELETE FROM link_sessions WHERE link_id = $1")
-        .bind(id)
-        .execute(&mut **tx)
-        .await?;
     Ok(done.rows_affected() == 1)
+}
+
+/// The session whose token hashes to `token_hash`, expired or not (a guest whose link
+/// ended is told so, rather than that their token means nothing).
+pub async fn session<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    token_hash: &str,
+) -> Result<Option<SessionRow>, DbError> {
+    Ok(sqlx::query_as(
+        "SELECT token_hash, link_id, guest_name, guest_email, expires_at FROM link_sessions WHERE token_hash = $1",
+    )
+    .bind(token_hash)
+    .fetch_optional(ex)
+    .await?)
+}
+
+/// Who an upload link's session says they are.
+pub struct SessionGuest<'a> {
+    pub name: Option<&'a str>,
+    pub email: Option<&'a str>,
 }
 
 pub async fn insert_session<'e>(
     ex: impl Executor<'e, Database = Any>,
     token_hash: &str,
     link: &str,
+    guest: SessionGuest<'_>,
     now: Millis,
     expires_at: Millis,
 ) -> Result<(), DbError> {
-    sqlx::query("INSERT INTO link_sessions (token_hash, link_id, created_at, expires_at) VALUES ($1, $2, $3, $4)")
-        .bind(token_hash)
-        .bind(link)
-        .bind(now)
-        .bind(expires_at)
-        .execute(ex)
-        .await?;
+    sqlx::query(
+        "INSERT INTO link_sessions (token_hash, link_id, created_at, expires_at, guest_name, guest_email) \
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(token_hash)
+    .bind(link)
+    .bind(now)
+    .bind(expires_at)
+    .bind(guest.name)
+    .bind(guest.email)
+    .execute(ex)
+    .await?;
     Ok(())
+}
+
+/// Files sent through an upload link and not deleted: how many, and their declared bytes.
+pub async fn sent_totals<'e>(ex: impl Executor<'e, Database = Any>, link: &str) -> Result<(i64, i64), DbError> {
+    Ok(sqlx::query_as(
+        "SELECT COUNT(*), CAST(COALESCE(SUM(size), 0) AS BIGINT) FROM files WHERE link_id = $1 AND deleted_at IS NULL",
+    )
+    .bind(link)
+    .fetch_one(ex)
+    .await?)
 }
 
 /// Wrong PINs for `link` since `since`: in all, and from `address`.
@@ -230,4 +264,19 @@ pub async fn forget_expired<'e>(
         .execute(ex)
         .await?;
     Ok(sessions.rows_affected() + failures.rows_affected())
+}
+
+/// Files sent through each upload link of a transfer (not deleted): (link id, files,
+/// waiting for review).
+pub async fn file_counts<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    transfer: &str,
+) -> Result<Vec<(String, i64, i64)>, DbError> {
+    Ok(sqlx::query_as(
+        "SELECT link_id, COUNT(*), CAST(COALESCE(SUM(pending_review), 0) AS BIGINT) FROM files \
+         WHERE transfer_id = $1 AND link_id IS NOT NULL AND deleted_at IS NULL GROUP BY link_id",
+    )
+    .bind(transfer)
+    .fetch_all(ex)
+    .await?)
 }

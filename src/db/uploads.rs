@@ -27,6 +27,10 @@ pub struct UploadRow {
     pub completed_at: Option<Millis>,
     /// Parts go from the browser straight to the bucket; not a tus upload.
     pub direct: bool,
+    /// A guest's upload: the link it came through, and the session (its token's hash)
+    /// when the guest held one. Only that same link and session reach it.
+    pub link: Option<String>,
+    pub link_session: Option<String>,
 }
 
 #[derive(FromRow)]
@@ -48,6 +52,8 @@ struct Row {
     expires_at: i64,
     completed_at: Option<i64>,
     direct: i64,
+    link_id: Option<String>,
+    link_session: Option<String>,
 }
 
 impl Row {
@@ -70,13 +76,15 @@ impl Row {
             expires_at: self.expires_at,
             completed_at: self.completed_at,
             direct: self.direct != 0,
+            link: self.link_id,
+            link_session: self.link_session,
         })
     }
 }
 
 const SELECT: &str = "SELECT u.id, u.file_id, f.transfer_id, u.owner_id, u.length, u.upload_offset, u.metadata, \
      u.hash_state, u.multipart_id, u.part_size, u.staged_len, u.staged_seq, u.lease_owner, u.lease_expires_at, \
-     u.expires_at, u.completed_at, u.direct FROM uploads u JOIN files f ON f.id = u.file_id \
+     u.expires_at, u.completed_at, u.direct, u.link_id, u.link_session FROM uploads u JOIN files f ON f.id = u.file_id \
      AND f.deleted_at IS NULL";
 
 /// The upload of a file, whether or not the file is in the trash (for its purge).
@@ -103,12 +111,15 @@ pub struct NewUpload<'a> {
     pub part_size: u64,
     pub expires_at: Millis,
     pub direct: bool,
+    pub link: Option<&'a str>,
+    pub link_session: Option<&'a str>,
 }
 
 pub async fn insert<'e>(ex: impl Executor<'e, Database = Any>, new: NewUpload<'_>, now: Millis) -> Result<(), DbError> {
     sqlx::query(
         "INSERT INTO uploads (id, file_id, owner_id, length, metadata, hash_state, multipart_id, part_size, expires_at, \
-         created_at, updated_at, direct) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, $11)",
+         created_at, updated_at, direct, link_id, link_session) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, $11, $12, $13)",
     )
     .bind(new.id.to_db())
     .bind(new.file.to_db())
@@ -121,6 +132,8 @@ pub async fn insert<'e>(ex: impl Executor<'e, Database = Any>, new: NewUpload<'_
     .bind(new.expires_at)
     .bind(now)
     .bind(i64::from(new.direct))
+    .bind(new.link)
+    .bind(new.link_session)
     .execute(ex)
     .await?;
     Ok(())

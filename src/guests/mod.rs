@@ -3,9 +3,13 @@
 //! credential; a PIN, when set, is traded once for a short-lived token of its own. Only
 //! hashes of both are stored.
 
+mod create;
+mod drops;
+
+pub use drops::{Dropper, announce_batch, announce_quiet_batches, guest_name, resolve_upload, sent_files};
+
 use crate::auth::secrets::{random_token, sha256_hex};
-use crate::db::guest_links::{self, LinkRow, NewLink};
-use crate::db::users::User;
+use crate::db::guest_links::{self, LinkRow};
 use crate::db::{self, DbError};
 use crate::domain::{Direction, FileId, Millis, TransferId};
 use crate::error::AppError;
@@ -23,7 +27,7 @@ const PIN_PER_ADDRESS: i64 = 5;
 const PIN_PER_LINK: i64 = 30;
 /// Six digits at least: at the limits above a guesser gets 2 880 tries a day, a few days
 /// for four digits, years for six.
-const MIN_PIN: usize = 6;
+pub(crate) const MIN_PIN: usize = 6;
 
 /// What a guest may do through a link.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -169,14 +173,20 @@ impl Guest {
     }
 }
 
-/// What the studio asks for when it makes a view link.
+/// What the studio asks for when it makes a link.
 #[derive(Debug, Default)]
-pub struct NewViewLink {
+pub struct LinkRequest {
+    pub kind: String,
     pub label: Option<String>,
     pub email: Option<String>,
     pub pin: Option<String>,
     pub expires_at: Option<Millis>,
     pub permissions: Option<Vec<String>>,
+    /// Upload links: at most this many files, this many bytes in all.
+    pub max_files: Option<u64>,
+    pub max_bytes: Option<u64>,
+    /// Upload links: the categories taken (every one when `None`).
+    pub categories: Option<Vec<String>>,
     /// The language of the email sent to `email` (French unless told).
     pub locale: Option<crate::domain::Locale>,
 }
@@ -194,6 +204,13 @@ pub struct LinkView {
     pub expires_at: Option<Millis>,
     pub created_at: Millis,
     pub revoked_at: Option<Millis>,
+    /// Upload links: their limits and the categories they take (every one when `None`).
+    pub max_files: Option<i64>,
+    pub max_bytes: Option<i64>,
+    pub categories: Option<Vec<String>>,
+    /// Upload links: files sent through it (not deleted), and how many wait for review.
+    pub files: i64,
+    pub pending: i64,
     /// Downloads through the link from their start (files and ZIPs), and how many finished.
     pub downloads: i64,
     pub complete_downloads: i64,
@@ -202,6 +219,14 @@ pub struct LinkView {
 impl LinkView {
     fn new(row: LinkRow, counts: (i64, i64)) -> Self {
         Self {
+            max_files: row.max_files,
+            max_bytes: row.max_bytes,
+            categories: row
+                .categories
+                .as_deref()
+                .map(|c| c.split(',').map(str::to_owned).collect()),
+            files: 0,
+            pending: 0,
             permissions: permissions_of(&row.permissions),
             pin: row.pin_hash.is_some(),
             id: row.id,
@@ -223,155 +248,28 @@ pub fn url(state: &AppState, token: &str) -> String {
     format!("{}/l/{token}", state.cfg.public_url.as_str().trim_end_matches('/'))
 }
 
-/// Makes a view link on delivery `transfer`; returns it and its token (shown once).
-pub async fn create_view_link(
-    state: &AppState,
-    studio: &User,
-    transfer: TransferId,
-    input: NewViewLink,
-) -> Result<(LinkView, String), GuestError> {
-    let now = state.clock.now_ms();
-    let found = db::transfers::find(state.db.pool(), transfer)
-        .await?
-        .ok_or(GuestError::Invalid {
-            field: "transfer",
-            message: "no such transfer".into(),
-        })?;
-    if found.direction != Direction::Delivery {
-        return Err(GuestError::Conflict(
-            "not_a_delivery",
-            "view links are made on deliveries".into(),
-        ));
-    }
-    let email = match input.email.as_deref().map(str::trim).filter(|e| !e.is_empty()) {
-        Some(e) => Some(
-            crate::domain::Email::parse(e)
-                .map_err(|m| GuestError::Invalid {
-                    field: "email",
-                    message: m.to_string(),
-                })?
-                .as_str()
-                .to_owned(),
-        ),
-        None => None,
-    };
-    let label = match input.label.as_deref().map(str::trim).filter(|l| !l.is_empty()) {
-        Some(l) if l.chars().count() > 100 => {
-            return Err(GuestError::Invalid {
-                field: "label",
-                message: "expected at most 100 characters".into(),
-            });
-        }
-        Some(l) => l.to_owned(),
-        None => email.clone().unwrap_or_else(|| "—".to_owned()),
-    };
-    let pin_hash = match input.pin.as_deref() {
-        None => None,
-        Some(pin) if !(MIN_PIN..=64).contains(&pin.chars().count()) => {
-            return Err(GuestError::Invalid {
-                field: "pin",
-                message: format!("expected {MIN_PIN} to 64 characters"),
-            });
-        }
-        Some(pin) => Some(
-            crate::auth::password::hash(pin)
-                .await
-                .map_err(|e| GuestError::Db(DbError::Corrupt(e.to_string())))?,
-        ),
-    };
-    if input.expires_at.is_some_and(|at| at <= now) {
-        return Err(GuestError::Invalid {
-            field: "expires_at",
-            message: "expected a time in the future (milliseconds since 1970)".into(),
-        });
-    }
-    let mut permissions = vec![Permission::View];
-    for raw in input
-        .permissions
-        .unwrap_or_else(|| vec!["view".into(), "download".into()])
-    {
-        let p = Permission::parse(&raw).ok_or_else(|| GuestError::Invalid {
-            field: "permissions",
-            message: format!("unknown permission {raw:?} (expected view, download, download_web, favourite)"),
-        })?;
-        // Not granted until they do something: the studio must not believe it withheld
-        // web-size copies or favourites when nothing enforces either yet.
-        if matches!(p, Permission::DownloadWeb | Permission::Favourite) {
-            return Err(GuestError::Invalid {
-                field: "permissions",
-                message: format!("{raw} is not available yet (view and download are)"),
-            });
-        }
-        if !permissions.contains(&p) {
-            permissions.push(p);
-        }
-    }
-    let stored: Vec<&str> = permissions.iter().map(|p| p.as_str()).collect();
-    let token = random_token(TOKEN_PREFIX);
-    let id = uuid::Uuid::now_v7().to_string();
-    let transfer_id = transfer.to_string();
-    let studio_id = studio.id.to_string();
-    let mut tx = state.db.begin().await?;
-    guest_links::insert(
-        &mut *tx,
-        &NewLink {
-            id: &id,
-            transfer: &transfer_id,
-            kind: "view",
-            label: &label,
-            email: email.as_deref(),
-            token_hash: &sha256_hex(&token),
-            pin_hash: pin_hash.as_deref(),
-            permissions: &stored.join(","),
-            expires_at: input.expires_at,
-            created_by: &studio_id,
-        },
-        now,
-    )
-    .await?;
-    // The recipient gets the link by email, in the same transaction: no link is made
-    // whose message is lost, none is sent for a link that was not made.
-    if let Some(address) = email.as_deref() {
-        let to = crate::mail::notices::Recipient {
-            locale: input.locale.unwrap_or_default(),
-            address,
-            name: &label,
-        };
-        let studio_name = state.studio.name().await?;
-        let message = crate::mail::notices::guest_link(
-            &to,
-            &studio_name,
-            &found.title,
-            pin_hash.is_some(),
-            input.expires_at,
-            &url(state, &token),
-        )
-        .map_err(|e| GuestError::Db(DbError::Corrupt(format!("the guest's email: {e}"))))?;
-        crate::mail::queue(&mut tx, &state.mailer, &message, None, now).await?;
-    }
-    tx.commit().await.map_err(DbError::from)?;
-    if email.is_some() {
-        state.jobs_queued();
-    }
-    let row = guest_links::find(state.db.pool(), &id)
-        .await?
-        .ok_or(GuestError::Unknown)?;
-    Ok((LinkView::new(row, (0, 0)), token))
-}
+pub use create::create_link;
 
 /// The links of a transfer, oldest first, with their downloads.
 pub async fn list(state: &AppState, transfer: TransferId) -> Result<Vec<LinkView>, GuestError> {
     let transfer = transfer.to_string();
     let counts = guest_links::download_counts(state.db.pool(), &transfer).await?;
+    let files = guest_links::file_counts(state.db.pool(), &transfer).await?;
+    let of = |list: &[(String, i64, i64)], id: &str| {
+        list.iter()
+            .find(|(link, _, _)| link == id)
+            .map_or((0, 0), |(_, a, b)| (*a, *b))
+    };
     Ok(guest_links::list_for_transfer(state.db.pool(), &transfer)
         .await?
         .into_iter()
         .map(|row| {
-            let c = counts
-                .iter()
-                .find(|(id, _, _)| *id == row.id)
-                .map_or((0, 0), |(_, n, done)| (*n, *done));
-            LinkView::new(row, c)
+            let (sent, pending) = of(&files, &row.id);
+            let c = of(&counts, &row.id);
+            let mut view = LinkView::new(row, c);
+            view.files = sent;
+            view.pending = pending;
+            view
         })
         .collect())
 }
@@ -387,7 +285,8 @@ pub async fn revoke(state: &AppState, id: &str) -> Result<(), GuestError> {
     Ok(())
 }
 
-/// Whether a link still opens its delivery now.
+/// Whether a link still opens its transfer now: a view link its published delivery, an
+/// upload link its inbound transfer (of a client still active).
 async fn check_open(state: &AppState, link: &LinkRow, now: Millis) -> Result<db::transfers::Transfer, GuestError> {
     if link.revoked_at.is_some() {
         return Err(GuestError::Revoked);
@@ -395,34 +294,66 @@ async fn check_open(state: &AppState, link: &LinkRow, now: Millis) -> Result<db:
     if link.expires_at.is_some_and(|at| at <= now) {
         return Err(GuestError::Expired);
     }
-    if link.kind != "view" {
-        return Err(GuestError::Unknown);
-    }
     let transfer = TransferId::parse(&link.transfer_id).ok_or(GuestError::Unknown)?;
-    // The delivery itself: unpublished, expired or deleted, it is gone for guests too.
-    match db::transfers::find(state.db.pool(), transfer).await? {
-        Some(t) if t.direction == Direction::Delivery && t.is_visible_to_client(now) => Ok(t),
+    let found = db::transfers::find(state.db.pool(), transfer).await?;
+    match (link.kind.as_str(), found) {
+        // The delivery itself: unpublished, expired or deleted, it is gone for guests too.
+        ("view", Some(t)) if t.direction == Direction::Delivery && t.is_visible_to_client(now) => Ok(t),
+        ("upload", Some(t)) if t.direction == Direction::Inbound => {
+            let client = match t.client {
+                Some(c) => db::users::find(state.db.pool(), c).await?,
+                None => None,
+            };
+            match client {
+                Some(c) if !c.disabled => Ok(t),
+                _ => Err(GuestError::Unavailable),
+            }
+        }
         _ => Err(GuestError::Unavailable),
     }
 }
 
-/// The guest a bearer token stands for: a link's own token (when it has no PIN) or the
-/// token unlocking it gave.
-pub async fn resolve(state: &AppState, token: &str) -> Result<Guest, GuestError> {
-    let now = state.clock.now_ms();
+/// The link (and the session, when `token` is one) a token stands for, open now. A link
+/// with a PIN answers `PinRequired` to its own token.
+async fn resolve_token(
+    state: &AppState,
+    token: &str,
+    now: Millis,
+) -> Result<(LinkRow, Option<guest_links::SessionRow>, db::transfers::Transfer), GuestError> {
     let hash = sha256_hex(token);
-    let link = match guest_links::by_token(state.db.pool(), &hash).await? {
+    let (link, session) = match guest_links::by_token(state.db.pool(), &hash).await? {
         Some(link) if link.pin_hash.is_some() => {
             // Say "revoked" or "expired" before asking for a PIN that could not help.
             check_open(state, &link, now).await?;
             return Err(GuestError::PinRequired);
         }
-        Some(link) => link,
-        None => guest_links::by_session(state.db.pool(), &hash, now)
-            .await?
-            .ok_or(GuestError::Unknown)?,
+        Some(link) => (link, None),
+        None => {
+            let session = guest_links::session(state.db.pool(), &hash)
+                .await?
+                .ok_or(GuestError::Unknown)?;
+            let link = guest_links::find(state.db.pool(), &session.link_id)
+                .await?
+                .ok_or(GuestError::Unknown)?;
+            (link, Some(session))
+        }
     };
-    let delivery = check_open(state, &link, now).await?;
+    // The link's own state first: a session of a revoked or expired link says so (410).
+    let transfer = check_open(state, &link, now).await?;
+    if session.as_ref().is_some_and(|s| s.expires_at <= now) {
+        return Err(GuestError::Unknown);
+    }
+    Ok((link, session, transfer))
+}
+
+/// The guest a bearer token stands for: a view link's own token (when it has no PIN) or
+/// the token unlocking it gave. An upload link's token reads nothing.
+pub async fn resolve(state: &AppState, token: &str) -> Result<Guest, GuestError> {
+    let now = state.clock.now_ms();
+    let (link, _, delivery) = resolve_token(state, token, now).await?;
+    if link.kind != "view" {
+        return Err(GuestError::Unknown);
+    }
     Ok(Guest {
         permissions: permissions_of(&link.permissions),
         link_id: link.id,
@@ -432,19 +363,69 @@ pub async fn resolve(state: &AppState, token: &str) -> Result<Guest, GuestError>
     })
 }
 
-/// Trades a link's token and its PIN for a token of its own, valid `SESSION_MS` (or until
-/// the link expires). Wrong PINs are counted per address and per link.
-pub async fn unlock(state: &AppState, token: &str, pin: &str, address: &str) -> Result<(String, Millis), GuestError> {
+/// What a guest sends to open a link: its PIN (when it has one) and, on an upload link,
+/// the name (and optional email) their files will carry.
+#[derive(Debug, Default)]
+pub struct Opening<'a> {
+    pub pin: Option<&'a str>,
+    pub name: Option<&'a str>,
+    pub email: Option<&'a str>,
+}
+
+/// Trades a link's token (and its PIN, when it has one) for a token of its own, valid
+/// `SESSION_MS` (or until the link expires). Wrong PINs are counted per address and per
+/// link. On an upload link the session also carries the guest's name, and is what their
+/// browser's uploads belong to; a view link without a PIN needs no session.
+pub async fn unlock(
+    state: &AppState,
+    token: &str,
+    opening: Opening<'_>,
+    address: &str,
+) -> Result<(String, Millis), GuestError> {
     let now = state.clock.now_ms();
     let link = guest_links::by_token(state.db.pool(), &sha256_hex(token))
         .await?
         .ok_or(GuestError::Unknown)?;
     check_open(state, &link, now).await?;
+    let upload = link.kind == "upload";
+    let (name, email) = if upload {
+        // A script may leave the name to each upload's `uploader` metadata; the page
+        // always asks for it.
+        let name = opening
+            .name
+            .map(guest_name)
+            .transpose()
+            .map_err(|m| GuestError::Invalid {
+                field: "name",
+                message: m.to_owned(),
+            })?;
+        let email = match opening.email.map(str::trim).filter(|e| !e.is_empty()) {
+            Some(e) => Some(
+                crate::domain::Email::parse(e)
+                    .map_err(|m| GuestError::Invalid {
+                        field: "email",
+                        message: m.to_string(),
+                    })?
+                    .as_str()
+                    .to_owned(),
+            ),
+            None => None,
+        };
+        (name, email)
+    } else {
+        (None, None)
+    };
     let Some(stored) = link.pin_hash.as_deref() else {
+        if upload {
+            return open_session(state, &link, name.as_deref(), email.as_deref(), now).await;
+        }
         return Err(GuestError::Invalid {
             field: "pin",
             message: "this link has no PIN: use its token as it is".into(),
         });
+    };
+    let Some(pin) = opening.pin else {
+        return Err(GuestError::PinRequired);
     };
     // The attempt is counted before the PIN is checked, in one transaction with the count
     // (the link's row held): guesses sent at once cannot all pass the limit together.
@@ -468,9 +449,20 @@ pub async fn unlock(state: &AppState, token: &str, pin: &str, address: &str) -> 
         return Err(GuestError::WrongPin);
     }
     guest_links::forgive_pin_attempt(state.db.pool(), &attempt).await?;
+    open_session(state, &link, name.as_deref(), email.as_deref(), now).await
+}
+
+async fn open_session(
+    state: &AppState,
+    link: &LinkRow,
+    name: Option<&str>,
+    email: Option<&str>,
+    now: Millis,
+) -> Result<(String, Millis), GuestError> {
     let session = random_token(TOKEN_PREFIX);
     let expires = link.expires_at.map_or(now + SESSION_MS, |at| at.min(now + SESSION_MS));
-    guest_links::insert_session(state.db.pool(), &sha256_hex(&session), &link.id, now, expires).await?;
+    let guest = guest_links::SessionGuest { name, email };
+    guest_links::insert_session(state.db.pool(), &sha256_hex(&session), &link.id, guest, now, expires).await?;
     Ok((session, expires))
 }
 

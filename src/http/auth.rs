@@ -175,3 +175,41 @@ impl FromRequestParts<AppState> for Reader {
         }
     }
 }
+
+/// Who may send files: an account, or a guest holding an upload link's token
+/// (`Authorization: Bearer lnk_…`, the link's own or the session opened with it). Only
+/// the tus routes take it; a guest's browser sends the bearer explicitly, never a
+/// cookie, so no other site can make it upload.
+#[derive(Debug, Clone)]
+pub enum Uploader {
+    User(Caller),
+    Guest(crate::guests::Dropper),
+}
+
+impl Uploader {
+    pub fn sender(&self) -> crate::uploads::Sender {
+        match self {
+            Uploader::User(caller) => crate::uploads::Sender::User(caller.user.id),
+            Uploader::Guest(dropper) => dropper.sender(),
+        }
+    }
+}
+
+impl FromRequestParts<AppState> for Uploader {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let bearer = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(str::trim);
+        match bearer {
+            Some(token) if token.starts_with(crate::guests::TOKEN_PREFIX) => {
+                Ok(Uploader::Guest(crate::guests::resolve_upload(state, token).await?))
+            }
+            _ => Ok(Uploader::User(Caller::from_request_parts(parts, state).await?)),
+        }
+    }
+}

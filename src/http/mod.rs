@@ -121,6 +121,7 @@ pub fn router(state: AppState) -> Router {
         .route("/transfers/{id}/announcement", post(transfers::announce))
         .route("/files/{id}/downloads", get(transfers::receipts))
         .route("/files/{id}/process", post(transfers::reprocess))
+        .route("/files/{id}/accept", post(transfers::accept))
         .route("/files/{id}/variants/{name}", get(variants::get))
         .route(
             "/files/{id}",

@@ -36,6 +36,13 @@ pub struct FileView {
     stored_at: Option<Millis>,
     /// Never shown through a guest's link, not even in its ZIP.
     hidden_from_guests: bool,
+    /// Sent by a guest through an upload link: the link and the name they gave.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    link: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    guest_name: Option<String>,
+    /// A guest's file waiting for the studio to accept it ("à valider").
+    pending_review: bool,
 }
 
 impl FileView {
@@ -73,6 +80,9 @@ impl FileView {
             created_at: f.created_at,
             stored_at: f.stored_at,
             hidden_from_guests: f.hidden_from_guests,
+            link: f.link,
+            guest_name: f.guest_name,
+            pending_review: f.pending_review,
         }
     }
 }
@@ -324,6 +334,34 @@ pub async fn patch_file(
     if !db::files::set_hidden_from_guests(state.db.pool(), id, body.hidden_from_guests).await? {
         return Err(AppError::NotFound);
     }
+    let file = db::files::find(state.db.pool(), id).await?.ok_or(AppError::NotFound)?;
+    let variants = db::variants::for_file(state.db.pool(), id).await?;
+    Ok(axum::Json(FileView::new(file, &variants)))
+}
+
+/// `POST /api/v1/files/{id}/accept` (studio): a file a guest sent through an upload link
+/// leaves "à valider". Deleting it instead is `DELETE /api/v1/files/{id}`.
+pub async fn accept(
+    State(state): State<AppState>,
+    Studio(caller): Studio,
+    Path(id): Path<String>,
+) -> Result<axum::Json<FileView>, AppError> {
+    let id = FileId::parse(&id).ok_or(AppError::NotFound)?;
+    let file = db::files::find(state.db.pool(), id).await?.ok_or(AppError::NotFound)?;
+    if !file.pending_review {
+        return Err(AppError::Conflict {
+            code: "not_pending_review",
+            detail: "this file does not wait for review".into(),
+        });
+    }
+    if !file.has_bytes() {
+        return Err(AppError::Conflict {
+            code: "not_stored",
+            detail: "this file is still arriving; accept it once it is stored".into(),
+        });
+    }
+    db::files::accept_review(state.db.pool(), id, state.clock.now_ms()).await?;
+    tracing::info!(file = %id, studio = %caller.user.id, "guest file accepted");
     let file = db::files::find(state.db.pool(), id).await?.ok_or(AppError::NotFound)?;
     let variants = db::variants::for_file(state.db.pool(), id).await?;
     Ok(axum::Json(FileView::new(file, &variants)))

@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use futures_util::{StreamExt, TryStreamExt};
 
-use super::auth::Caller;
+use super::auth::Uploader;
 use crate::domain::UploadId;
 use crate::error::AppError;
 use crate::state::AppState;
@@ -113,7 +113,7 @@ fn patch_request(headers: &HeaderMap, offset: u64) -> Result<PatchRequest, AppEr
 
 async fn create(
     State(state): State<AppState>,
-    caller: Caller,
+    caller: Uploader,
     headers: HeaderMap,
     body: HttpBody,
 ) -> Result<Response, AppError> {
@@ -131,7 +131,12 @@ async fn create(
         }
     };
     let metadata = header_str(&headers, "upload-metadata").unwrap_or_default();
-    let upload = uploads::create(&state, &caller.user, NewUpload { length, metadata }).await?;
+    let new = NewUpload { length, metadata };
+    let upload = match &caller {
+        Uploader::User(c) => uploads::create(&state, &c.user, new).await?,
+        Uploader::Guest(dropper) => uploads::create_through_link(&state, &dropper.drop_spec()?, new).await?,
+    };
+    let sender = caller.sender();
     let location = format!("/api/v1/uploads/{}", upload.id);
     let mut answer = vec![(
         header::LOCATION,
@@ -144,14 +149,14 @@ async fn create(
         let request = patch_request(&headers, 0)?;
         // The upload exists whatever happens to its first bytes: answer with its place
         // and the offset actually stored, so the client can carry on with PATCH.
-        let offset = match uploads::patch(&state, caller.user.id, upload.id, request, body_stream(body)).await {
+        let offset = match uploads::patch(&state, &sender, upload.id, request, body_stream(body)).await {
             Ok(progress) => {
                 expires_at = progress.expires_at;
                 progress.offset
             }
             Err(e) => {
                 tracing::info!(upload = %upload.id, error = %e, "creation-with-upload kept no bytes");
-                uploads::find_for(&state, caller.user.id, upload.id)
+                uploads::find_for(&state, &sender, upload.id)
                     .await
                     .map(|u| u.offset)
                     .unwrap_or(0)
@@ -165,8 +170,8 @@ async fn create(
     Ok(response)
 }
 
-async fn status(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> Result<Response, AppError> {
-    let upload = uploads::status(&state, caller.user.id, upload_id(&id)?).await?;
+async fn status(State(state): State<AppState>, caller: Uploader, Path(id): Path<String>) -> Result<Response, AppError> {
+    let upload = uploads::status(&state, &caller.sender(), upload_id(&id)?).await?;
     let mut response = StatusCode::OK.into_response();
     let h = response.headers_mut();
     h.insert("upload-offset", HeaderValue::from(upload.offset));
@@ -186,7 +191,7 @@ async fn status(State(state): State<AppState>, caller: Caller, Path(id): Path<St
 
 async fn write(
     State(state): State<AppState>,
-    caller: Caller,
+    caller: Uploader,
     Path(id): Path<String>,
     headers: HeaderMap,
     body: HttpBody,
@@ -202,7 +207,7 @@ async fn write(
         detail: "Upload-Offset is required".into(),
     })?;
     let request = patch_request(&headers, offset)?;
-    let progress = uploads::patch(&state, caller.user.id, id, request, body_stream(body)).await?;
+    let progress = uploads::patch(&state, &caller.sender(), id, request, body_stream(body)).await?;
     let mut response = StatusCode::NO_CONTENT.into_response();
     response
         .headers_mut()
@@ -215,9 +220,9 @@ async fn write(
 
 async fn terminate(
     State(state): State<AppState>,
-    caller: Caller,
+    caller: Uploader,
     Path(id): Path<String>,
 ) -> Result<StatusCode, AppError> {
-    uploads::terminate(&state, caller.user.id, upload_id(&id)?).await?;
+    uploads::terminate(&state, &caller.sender(), upload_id(&id)?).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -82,6 +82,11 @@ pub async fn run(state: AppState, shutdown: CancellationToken) {
                     Ok(n) => tracing::info!(reminders = n, "appointment reminders queued"),
                     Err(e) => tracing::warn!(error = %e, "appointment reminders failed; will try again"),
                 }
+                match crate::guests::announce_quiet_batches(&state).await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(files = n, "guests' finished batches announced"),
+                    Err(e) => tracing::warn!(error = %e, "announcing guests' batches failed; will try again"),
+                }
                 if let Err(e) = crate::digest::send_if_due(&state).await {
                     tracing::warn!(error = %e, "the daily digest failed; will try again");
                 }

@@ -56,7 +56,8 @@ pub async fn complete(state: &AppState, user: &User, id: TransferId) -> Result<u
     let files: Vec<_> = db::files::list_for_transfer(&mut *tx, id)
         .await?
         .into_iter()
-        .filter(|f| f.has_bytes() && f.stored_at.is_some_and(|at| at > since))
+        // A guest's files have their own email, per batch of their link.
+        .filter(|f| f.has_bytes() && f.link.is_none() && f.stored_at.is_some_and(|at| at > since))
         .collect();
     if files.is_empty() {
         return Ok(0);

@@ -166,9 +166,44 @@ pub(super) async fn create_upload(
     if target.set.is_some() && !matches!(category, Category::Photo | Category::Video) {
         return Err(invalid("filetype", "the portfolio shows photos and videos"));
     }
-    let transfer = target.transfer;
-    check_limits(state, &transfer, new.length.unwrap_or(0)).await?;
+    check_limits(state, &target.transfer, new.length.unwrap_or(0)).await?;
+    let file = NewFileSpec {
+        name: &name,
+        media_type: &media_type,
+        category,
+        length: new.length,
+        metadata: new.metadata,
+        direct: spec.direct,
+    };
+    insert(state, target, file, Origin::Account(caller.id)).await
+}
 
+/// The file a new upload makes, once its input is parsed.
+struct NewFileSpec<'a> {
+    name: &'a FileName,
+    media_type: &'a MediaType,
+    category: Category,
+    length: Option<u64>,
+    metadata: &'a str,
+    direct: bool,
+}
+
+/// Who a new upload comes from.
+enum Origin<'a> {
+    Account(crate::domain::UserId),
+    Link(&'a LinkDrop<'a>),
+}
+
+/// Creates the file and upload rows (and starts the multipart upload on S3). A guest's
+/// file is counted against its link's limits in the same transaction, the link's row
+/// held, so that uploads started at once cannot pass a limit together.
+async fn insert(
+    state: &AppState,
+    target: Target,
+    spec: NewFileSpec<'_>,
+    origin: Origin<'_>,
+) -> Result<UploadRow, UploadError> {
+    let transfer = target.transfer;
     let file = FileId::new();
     let id = UploadId::new();
     let multipart = match state.blobs.staging_kind() {
@@ -179,35 +214,58 @@ pub(super) async fn create_upload(
         StagingKind::Append => None,
     };
     let now = state.clock.now_ms();
-    let result: Result<(), DbError> = async {
+    let (owner, uploader, guest, link, link_session) = match &origin {
+        Origin::Account(user) => (*user, Some(*user), None, None, None),
+        Origin::Link(drop) => (
+            drop.owner,
+            None,
+            Some(db::files::GuestFile {
+                link: drop.link,
+                session: drop.session,
+                name: drop.guest_name,
+                email: drop.guest_email,
+            }),
+            Some(drop.link),
+            drop.session,
+        ),
+    };
+    let result: Result<(), UploadError> = async {
         let mut tx = state.db.begin().await?;
+        if let Origin::Link(drop) = &origin {
+            db::guest_links::lock(&mut tx, state.db.backend(), drop.link).await?;
+            let (files, bytes) = db::guest_links::sent_totals(&mut *tx, drop.link).await?;
+            drop.check_totals(files, bytes, spec.length.unwrap_or(0))?;
+        }
         let new_file = db::files::NewFile {
             id: file,
             transfer: transfer.id,
-            name: name.as_str(),
-            size: new.length,
-            media_type: media_type.as_str(),
-            category,
-            uploader: caller.id,
+            name: spec.name.as_str(),
+            size: spec.length,
+            media_type: spec.media_type.as_str(),
+            category: spec.category,
+            uploader,
+            guest,
         };
         db::files::insert(&mut *tx, new_file, now).await?;
         let row = db::uploads::NewUpload {
             id,
             file,
-            owner: caller.id,
-            length: new.length,
-            metadata: new.metadata,
+            owner,
+            length: spec.length,
+            metadata: spec.metadata,
             hash_state: RunningSha256::new().save(),
             multipart_id: multipart.as_ref().map(|m| m.0.as_str()),
             part_size: state.cfg.uploads.part_size.bytes(),
             expires_at: super::expiry(state, now),
             direct: spec.direct,
+            link,
+            link_session,
         };
         db::uploads::insert(&mut *tx, row, now).await?;
         if let Some(set) = target.set {
             db::portfolio::append_item(&mut tx, set, file, now).await?;
         }
-        tx.commit().await?;
+        tx.commit().await.map_err(DbError::from)?;
         Ok(())
     }
     .await;
@@ -215,9 +273,123 @@ pub(super) async fn create_upload(
         if let Some(m) = &multipart {
             let _ = state.blobs.abort_multipart(&keys::file(file.uuid()), m).await;
         }
-        return Err(e.into());
+        return Err(e);
     }
     db::uploads::find(state.db.pool(), id)
         .await?
         .ok_or(UploadError::NotFound)
+}
+
+/// An upload link, as far as a guest's new upload is concerned: where the files go and
+/// what the link takes.
+#[derive(Debug)]
+pub struct LinkDrop<'a> {
+    pub link: &'a str,
+    /// The hash of the guest's session token, when they hold one.
+    pub session: Option<&'a str>,
+    pub guest_name: &'a str,
+    pub guest_email: Option<&'a str>,
+    /// The inbound transfer the link fills.
+    pub transfer: &'a Transfer,
+    /// The account the upload is kept under (the transfer's client).
+    pub owner: crate::domain::UserId,
+    pub max_files: Option<u64>,
+    pub max_bytes: Option<u64>,
+    /// The categories the link takes; every one when `None`.
+    pub categories: Option<&'a [Category]>,
+}
+
+impl LinkDrop<'_> {
+    /// Refuses a file that would take the link past its limits (413 naming the limit).
+    fn check_totals(&self, files: i64, bytes: i64, incoming: u64) -> Result<(), UploadError> {
+        let (files, bytes) = (files.max(0) as u64, bytes.max(0) as u64);
+        if let Some(max) = self.max_files
+            && files >= max
+        {
+            return Err(UploadError::TooLarge(format!(
+                "this link takes at most {max} file{} and has them",
+                if max == 1 { "" } else { "s" }
+            )));
+        }
+        if let Some(max) = self.max_bytes
+            && bytes.saturating_add(incoming) > max
+        {
+            return Err(UploadError::TooLarge(format!(
+                "this link takes at most {} in all ({} already sent, this file is {})",
+                ByteSize::from_bytes(max),
+                ByteSize::from_bytes(bytes),
+                ByteSize::from_bytes(incoming)
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// A tus creation request through an upload link. The link decides the transfer (the
+/// metadata cannot name another, nor an album); the guest's name comes from the session
+/// they opened with it, or else from the metadata key `uploader`.
+pub async fn create_through_link(
+    state: &AppState,
+    drop: &LinkDrop<'_>,
+    new: NewUpload<'_>,
+) -> Result<UploadRow, UploadError> {
+    let metadata = Metadata::parse(new.metadata).map_err(|e| invalid("Upload-Metadata", e))?;
+    for key in ["transfer", "album", "story"] {
+        if metadata.get(key).is_some() {
+            return Err(invalid(
+                "transfer",
+                format!("an upload link decides where files go; drop `{key}`"),
+            ));
+        }
+    }
+    // Limits are checked before any byte is stored: a length given later could not be.
+    let Some(length) = new.length else {
+        return Err(invalid(
+            "Upload-Length",
+            "an upload through a link says its length at creation",
+        ));
+    };
+    let name = FileName::parse(metadata.get("filename").unwrap_or("upload")).map_err(|e| invalid("filename", e))?;
+    let media_type = MediaType::parse_or_default(metadata.get("filetype"));
+    let category = match metadata.get("category") {
+        Some(c) => {
+            Category::parse(c).ok_or_else(|| invalid("category", "expected music, document, photo, video or other"))?
+        }
+        None => Category::guess(&media_type, &name),
+    };
+    if let Some(allowed) = drop.categories
+        && !allowed.contains(&category)
+    {
+        let names: Vec<&str> = allowed.iter().map(|c| c.as_str()).collect();
+        return Err(UploadError::NotAccepted(format!(
+            "this link takes {} files; this one is {}",
+            names.join(", "),
+            category.as_str()
+        )));
+    }
+    // The name given when the session opened wins; the metadata names the sender of a
+    // bare link token (a script).
+    let uploader = Some(drop.guest_name)
+        .filter(|n| !n.is_empty())
+        .or(metadata.get("uploader"))
+        .unwrap_or_default();
+    let uploader = crate::guests::guest_name(uploader).map_err(|m| invalid("uploader", m))?;
+    let drop = LinkDrop {
+        guest_name: &uploader,
+        ..*drop
+    };
+    check_limits(state, drop.transfer, length).await?;
+    let target = Target {
+        transfer: drop.transfer.clone(),
+        set: None,
+    };
+    let spec = NewFileSpec {
+        name: &name,
+        media_type: &media_type,
+        category,
+        length: Some(length),
+        metadata: new.metadata,
+        direct: false,
+    };
+    insert(state, target, spec, Origin::Link(&drop)).await
 }

@@ -81,7 +81,7 @@ async fn authorize(state: &AppState, caller: UserId, key: &str, upload_id: &str)
     let upload = db::uploads::find_direct(state.db.pool(), upload_id)
         .await?
         .ok_or(UploadError::NotFound)?;
-    if upload.owner != caller || keys::file(upload.file.uuid()).as_str() != key {
+    if upload.owner != caller || upload.link.is_some() || keys::file(upload.file.uuid()).as_str() != key {
         return Err(UploadError::NotFound);
     }
     if upload.completed_at.is_none() && upload.expires_at < state.clock.now_ms() {

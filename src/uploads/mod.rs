@@ -27,7 +27,7 @@ use bytes::Bytes;
 use futures_util::stream::BoxStream;
 use relais_storage::{BlobError, StagingKind};
 
-pub use create::{NewUpload, create};
+pub use create::{LinkDrop, NewUpload, create, create_through_link};
 pub use lease::Lease;
 pub use terminate::{reap_expired, terminate};
 
@@ -59,6 +59,9 @@ pub enum UploadError {
     NoRoom(String),
     #[error("checksum mismatch")]
     ChecksumMismatch,
+    /// An upload link does not take this kind of file.
+    #[error("{0}")]
+    NotAccepted(String),
     #[error("{field}: {message}")]
     Invalid { field: &'static str, message: String },
     #[error(transparent)]
@@ -77,6 +80,10 @@ impl From<UploadError> for AppError {
             UploadError::TooLarge(detail) => AppError::PayloadTooLarge { detail },
             UploadError::NoRoom(_) => AppError::InsufficientStorage,
             UploadError::ChecksumMismatch => AppError::ChecksumMismatch,
+            UploadError::NotAccepted(detail) => AppError::Unprocessable {
+                code: "category_not_accepted",
+                detail,
+            },
             UploadError::Invalid { field, message } => AppError::BadRequest {
                 code: "invalid_upload",
                 detail: format!("{field}: {message}"),
@@ -169,13 +176,43 @@ pub struct Progress {
     pub completed: Option<FileId>,
 }
 
+/// Who sends an upload's bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Sender {
+    /// An account.
+    User(crate::domain::UserId),
+    /// A guest through an upload link: the link, and the hash of the session token they
+    /// hold (`None` when they use the link's own token).
+    Guest { link: String, session: Option<String> },
+}
+
+impl From<crate::domain::UserId> for Sender {
+    fn from(id: crate::domain::UserId) -> Self {
+        Self::User(id)
+    }
+}
+
+impl Sender {
+    /// Whether `upload` was started by this same sender: an account reaches its own
+    /// uploads only (never a guest's, even in its own transfer), a guest only those of
+    /// its link and session.
+    fn started(&self, upload: &UploadRow) -> bool {
+        match self {
+            Self::User(id) => upload.owner == *id && upload.link.is_none(),
+            Self::Guest { link, session } => {
+                upload.link.as_deref() == Some(link.as_str()) && upload.link_session == *session
+            }
+        }
+    }
+}
+
 /// Loads an upload for `caller`; someone else's upload does not exist for them.
-pub async fn find_for(state: &AppState, caller: crate::domain::UserId, id: UploadId) -> Result<UploadRow, UploadError> {
+pub async fn find_for(state: &AppState, caller: &Sender, id: UploadId) -> Result<UploadRow, UploadError> {
     let upload = crate::db::uploads::find(state.db.pool(), id)
         .await?
         .ok_or(UploadError::NotFound)?;
     // Direct-to-bucket uploads are not tus resources, whoever asks.
-    if upload.owner != caller || upload.direct {
+    if !caller.started(&upload) || upload.direct {
         return Err(UploadError::NotFound);
     }
     Ok(upload)
@@ -185,7 +222,7 @@ pub async fn find_for(state: &AppState, caller: crate::domain::UserId, id: Uploa
 /// drops the handler, but the bytes that arrived are still committed.
 pub async fn patch(
     state: &AppState,
-    caller: crate::domain::UserId,
+    caller: &Sender,
     id: UploadId,
     req: PatchRequest,
     body: Body,
@@ -224,7 +261,7 @@ pub async fn patch(
 
 /// Offset, length and metadata for HEAD. A request holding the upload is asked to save
 /// what it has and let go first, so the answer is current (tusd's behaviour).
-pub async fn status(state: &AppState, caller: crate::domain::UserId, id: UploadId) -> Result<UploadRow, UploadError> {
+pub async fn status(state: &AppState, caller: &Sender, id: UploadId) -> Result<UploadRow, UploadError> {
     let upload = find_for(state, caller, id).await?;
     if upload.expires_at < state.clock.now_ms() {
         return Err(UploadError::Expired);

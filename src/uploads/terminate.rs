@@ -3,10 +3,10 @@
 use relais_storage::keys;
 
 use super::lease::Lease;
-use super::{UploadError, find_for};
+use super::{Sender, UploadError, find_for};
 use crate::db;
 use crate::db::uploads::UploadRow;
-use crate::domain::{UploadId, UserId};
+use crate::domain::UploadId;
 use crate::state::AppState;
 
 /// Drops whatever storage holds for the upload, then the file and upload rows.
@@ -26,7 +26,7 @@ pub(crate) async fn discard(state: &AppState, upload: &UploadRow) -> Result<(), 
     Ok(())
 }
 
-pub async fn terminate(state: &AppState, caller: UserId, id: UploadId) -> Result<(), UploadError> {
+pub async fn terminate(state: &AppState, caller: &Sender, id: UploadId) -> Result<(), UploadError> {
     let upload = find_for(state, caller, id).await?;
     if upload.completed_at.is_some() {
         // The file is stored and stays: only the finished upload resource goes.

@@ -142,7 +142,11 @@ pub async fn unlock(
     }
     let g = GuestTexts::for_locale(viewer.locale);
     let address = address.map_or_else(|| "unknown".to_owned(), |a| a.to_string());
-    match guests::unlock(&state, &token, &form.pin, &address).await {
+    let opening = guests::Opening {
+        pin: Some(&form.pin),
+        ..Default::default()
+    };
+    match guests::unlock(&state, &token, opening, &address).await {
         Ok((session, _)) => {
             let cookie = guest_cookie(&state, &session)?;
             let back = HeaderValue::from_str(&format!("/l/{token}")).map_err(|_| PageError::NotFound)?;

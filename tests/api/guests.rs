@@ -387,19 +387,15 @@ async fn a_pin_is_traded_for_a_short_lived_token_and_guessing_is_throttled() {
             .0,
         401
     );
-    // And revoking the link ends its tokens with it.
+    // And revoking the link ends its tokens with it (their holders are told why).
     let (status, unlocked) = unlock("198.51.100.20", "482913").await;
     assert_eq!(status, 200, "{unlocked}");
     let session = unlocked["token"].as_str().expect("token").to_owned();
     studio
         .call(Method::DELETE, &format!("/api/v1/links/{link_id}"), None)
         .await;
-    assert_eq!(
-        guest(&app, &session, Method::GET, &format!("/api/v1/transfers/{mine}"))
-            .await
-            .0,
-        401
-    );
+    let (status, problem, _) = guest(&app, &session, Method::GET, &format!("/api/v1/transfers/{mine}")).await;
+    assert_eq!((status, problem["code"].as_str()), (410, Some("link_revoked")));
     let (status, problem) = unlock("198.51.100.20", "482913").await;
     assert_eq!((status, problem["code"].as_str()), (410, Some("link_revoked")));
 }
@@ -775,7 +771,7 @@ async fn the_recipient_gets_the_link_by_email_without_its_pin_and_the_outbox_kee
 }
 
 /// A message as its reader sees it: quoted-printable soft breaks joined, `=XX` decoded.
-fn quoted_printable_decoded(mail: &str) -> String {
+pub(crate) fn quoted_printable_decoded(mail: &str) -> String {
     let joined = mail.replace("=\r\n", "").replace("=\n", "");
     let bytes = joined.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());

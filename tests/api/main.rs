@@ -39,3 +39,4 @@ mod transfers;
 mod trash;
 mod tus;
 mod tus_reliability;
+mod upload_links;

@@ -16,7 +16,7 @@ async fn app() -> TestApp {
 }
 
 /// Sends a PATCH announcing `announced` bytes, writes only `data`, and hangs up.
-async fn broken_patch(app: &TestApp, token: &str, path: &str, offset: u64, announced: usize, data: &[u8]) {
+pub(crate) async fn broken_patch(app: &TestApp, token: &str, path: &str, offset: u64, announced: usize, data: &[u8]) {
     let addr = app.base.trim_start_matches("http://");
     let mut socket = tokio::net::TcpStream::connect(addr).await.expect("connect");
     let head = format!(

@@ -1,0 +1,603 @@
+//! Upload links (file requests): a guest without an account sends files into a client's
+//! inbound transfer through a link; the link bounds what it takes before any byte is
+//! stored, never reads anything, and stops uploads in progress when it ends; the files
+//! wait for the studio's review, and each finished batch is told once.
+
+use std::time::Duration;
+
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use crate::helpers::TestApp;
+use crate::helpers::tus::{Tus, meta, pattern, sha256_hex};
+use crate::tus_reliability::broken_patch;
+
+/// A client's inbound transfer made by the studio; its id.
+async fn inbound(app: &TestApp, studio: &Tus<'_>, client: &str) -> String {
+    let (_, user) = Tus::client(app, client).await;
+    let made = studio
+        .call(
+            Method::POST,
+            "/api/v1/transfers",
+            Some(json!({"title": "Pour le film", "client": user.id, "direction": "inbound"})),
+        )
+        .await;
+    assert_eq!(made.status, 201, "{}", made.body);
+    made.body["id"].as_str().expect("id").to_owned()
+}
+
+/// An upload link on `transfer`: (id, token, the whole answer).
+async fn upload_link(studio: &Tus<'_>, transfer: &str, extra: Value) -> (String, String, Value) {
+    let mut body = json!({"kind": "upload", "label": "DJ – playlist"});
+    body.as_object_mut()
+        .expect("object")
+        .extend(extra.as_object().expect("object").clone());
+    let made = studio
+        .call(Method::POST, &format!("/api/v1/transfers/{transfer}/links"), Some(body))
+        .await;
+    assert_eq!(made.status, 201, "{}", made.body);
+    (
+        made.body["id"].as_str().expect("id").to_owned(),
+        made.body["token"].as_str().expect("token").to_owned(),
+        made.body,
+    )
+}
+
+/// What the guest's browser does when they give their name: a session of their own.
+async fn open(app: &TestApp, token: &str, name: &str, email: Option<&str>) -> String {
+    let answer = app
+        .http
+        .post(app.url("/api/v1/links/unlock"))
+        .json(&json!({"token": token, "name": name, "email": email}))
+        .send()
+        .await
+        .expect("unlock");
+    assert_eq!(answer.status(), 200);
+    let body: Value = answer.json().await.expect("json");
+    body["token"].as_str().expect("token").to_owned()
+}
+
+/// Creates an upload through a guest's token; the whole answer.
+async fn create(guest: &Tus<'_>, len: u64, pairs: &[(&str, &str)]) -> crate::helpers::Answer {
+    crate::helpers::Answer::of(
+        guest
+            .request(Method::POST, "/api/v1/uploads")
+            .header("upload-length", len)
+            .header("upload-metadata", meta(pairs))
+            .send()
+            .await
+            .expect("request"),
+    )
+    .await
+}
+
+async fn link_files(app: &TestApp, link: &str) -> i64 {
+    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM files WHERE link_id = $1")
+        .bind(link)
+        .fetch_one(app.state.db.pool())
+        .await
+        .expect("count");
+    n
+}
+
+#[tokio::test]
+async fn a_guest_sends_files_that_wait_for_review_and_the_link_reads_nothing() {
+    let app = crate::helpers::spawn_app().await;
+    let (studio, _) = Tus::studio(&app, "studio@example.fr").await;
+    let transfer = inbound(&app, &studio, "anne@example.fr").await;
+    let (link, token, made) = upload_link(&studio, &transfer, json!({"max_files": 5})).await;
+    assert!(token.starts_with("lnk_"));
+    assert!(made["url"].as_str().expect("url").ends_with(&format!("/l/{token}")));
+    assert!(
+        made["qr_svg"].as_str().expect("qr").starts_with("<svg"),
+        "a QR code to print"
+    );
+    let (stored,): (String,) = sqlx::query_as("SELECT token_hash FROM links WHERE id = $1")
+        .bind(&link)
+        .fetch_one(app.state.db.pool())
+        .await
+        .expect("row");
+    assert!(!stored.contains(&token[4..]), "only a hash of the token is kept");
+
+    let guest = Tus {
+        app: &app,
+        token: token.clone(),
+    };
+    let data = pattern(6000, 3);
+    let created = create(&guest, 6000, &[("filename", "playlist.mp3"), ("uploader", "DJ Max")]).await;
+    assert_eq!(created.status, 201, "{}", created.body);
+    let path = created.header("location").expect("Location").to_owned();
+    guest.send_all(&path, &data, 2500).await;
+
+    let files = studio.files(&transfer).await;
+    assert_eq!(files.len(), 1);
+    assert_eq!(files[0]["sha256"], sha256_hex(&data).as_str());
+    assert_eq!(files[0]["guest_name"], "DJ Max");
+    assert_eq!(files[0]["link"], link.as_str());
+    assert_eq!(files[0]["pending_review"], true, "à valider");
+    let file = files[0]["id"].as_str().expect("id").to_owned();
+
+    // The link reads nothing: not its transfer, not the file it sent, not the client's.
+    for path in [
+        format!("/api/v1/transfers/{transfer}"),
+        format!("/api/v1/files/{file}"),
+        format!("/api/v1/files/{file}/content"),
+        format!("/api/v1/transfers/{transfer}/archive"),
+        "/api/v1/transfers".to_owned(),
+        "/api/v1/me".to_owned(),
+        format!("/api/v1/transfers/{transfer}/links"),
+    ] {
+        let answer = guest.call(Method::GET, &path, None).await;
+        assert!(matches!(answer.status, 401 | 404), "{path}: {}", answer.status);
+    }
+    for (method, path) in [
+        (Method::DELETE, format!("/api/v1/files/{file}")),
+        (Method::POST, format!("/api/v1/files/{file}/accept")),
+        (Method::DELETE, format!("/api/v1/links/{link}")),
+        (Method::POST, format!("/api/v1/transfers/{transfer}/links")),
+    ] {
+        let answer = guest.call(method, &path, Some(json!({}))).await;
+        assert!(matches!(answer.status, 401 | 404), "{path}: {}", answer.status);
+    }
+    // The link decides where files go.
+    let elsewhere = create(
+        &guest,
+        10,
+        &[("filename", "x.txt"), ("uploader", "DJ"), ("transfer", &transfer)],
+    )
+    .await;
+    assert_eq!(elsewhere.status, 400, "{}", elsewhere.body);
+    let nameless = create(&guest, 10, &[("filename", "x.txt")]).await;
+    assert_eq!(nameless.status, 400, "a guest says who they are: {}", nameless.body);
+    // The link's own token, shared by all who hold it, lists nobody's files.
+    let current = guest.call(Method::GET, "/api/v1/links/current", None).await;
+    assert_eq!(current.status, 200);
+    assert_eq!(
+        (
+            current.body["kind"].as_str(),
+            current.body["files"].as_array().map(Vec::len)
+        ),
+        (Some("upload"), Some(0))
+    );
+
+    // The client owns the transfer but not the guest's upload.
+    let (client, _) = Tus::client(&app, "bob@example.fr").await;
+    assert_eq!(client.head(&path).await.status, 404);
+
+    // The studio accepts it: it leaves "à valider", once.
+    let accepted = studio
+        .call(Method::POST, &format!("/api/v1/files/{file}/accept"), None)
+        .await;
+    assert_eq!(
+        (accepted.status, &accepted.body["pending_review"]),
+        (200, &json!(false))
+    );
+    let again = studio
+        .call(Method::POST, &format!("/api/v1/files/{file}/accept"), None)
+        .await;
+    assert_eq!(again.status, 409);
+    // The link's record counts what came through it.
+    let links = studio
+        .call(Method::GET, &format!("/api/v1/transfers/{transfer}/links"), None)
+        .await;
+    assert_eq!(
+        (links.body[0]["files"].as_i64(), links.body[0]["pending"].as_i64()),
+        (Some(1), Some(0))
+    );
+}
+
+#[tokio::test]
+async fn upload_links_are_made_on_inbound_transfers_and_view_links_upload_nothing() {
+    let app = crate::helpers::spawn_app().await;
+    let (studio, _) = Tus::studio(&app, "studio@example.fr").await;
+    let transfer = inbound(&app, &studio, "anne@example.fr").await;
+    let (_, user) = Tus::client(&app, "carl@example.fr").await;
+    let delivery = studio
+        .call(
+            Method::POST,
+            "/api/v1/transfers",
+            Some(json!({"title": "Mariage", "client": user.id})),
+        )
+        .await;
+    let delivery = delivery.body["id"].as_str().expect("id").to_owned();
+    let on_delivery = studio
+        .call(
+            Method::POST,
+            &format!("/api/v1/transfers/{delivery}/links"),
+            Some(json!({"kind": "upload"})),
+        )
+        .await;
+    assert_eq!(
+        (on_delivery.status, on_delivery.body["code"].as_str()),
+        (409, Some("not_inbound"))
+    );
+    for bad in [
+        json!({"kind": "upload", "max_files": 0}),
+        json!({"kind": "upload", "max_bytes": 0}),
+        json!({"kind": "upload", "categories": []}),
+        json!({"kind": "upload", "categories": ["photo", "exe"]}),
+        json!({"kind": "upload", "permissions": ["download"]}),
+        json!({"kind": "upload", "label": "a\u{7}b"}),
+        json!({"kind": "upload", "pin": "123"}),
+    ] {
+        let answer = studio
+            .call(
+                Method::POST,
+                &format!("/api/v1/transfers/{transfer}/links"),
+                Some(bad.clone()),
+            )
+            .await;
+        assert_eq!(answer.status, 422, "{bad}: {}", answer.body);
+    }
+    // A client cannot make links on someone's behalf (not yet theirs to make).
+    let (client, _) = Tus::client(&app, "dan@example.fr").await;
+    let refused = client
+        .call(
+            Method::POST,
+            &format!("/api/v1/transfers/{transfer}/links"),
+            Some(json!({"kind": "upload"})),
+        )
+        .await;
+    assert_eq!(refused.status, 403);
+
+    // A view link's token sends nothing.
+    studio.upload("a.jpg", &pattern(100, 1), Some(&delivery)).await;
+    let published = studio
+        .call(
+            Method::PUT,
+            &format!("/api/v1/transfers/{delivery}/publication"),
+            Some(json!({"notify": false})),
+        )
+        .await;
+    assert_eq!(published.status, 200);
+    let view = studio
+        .call(
+            Method::POST,
+            &format!("/api/v1/transfers/{delivery}/links"),
+            Some(json!({"kind": "view"})),
+        )
+        .await;
+    let viewer = Tus {
+        app: &app,
+        token: view.body["token"].as_str().expect("token").to_owned(),
+    };
+    let refused = create(&viewer, 10, &[("filename", "x.txt"), ("uploader", "Eve")]).await;
+    assert_eq!(refused.status, 401, "{}", refused.body);
+}
+
+#[tokio::test]
+async fn limits_are_refused_before_any_byte_is_stored() {
+    let app = crate::helpers::spawn_app().await;
+    let (studio, _) = Tus::studio(&app, "studio@example.fr").await;
+    let transfer = inbound(&app, &studio, "anne@example.fr").await;
+    let (link, token, _) = upload_link(
+        &studio,
+        &transfer,
+        json!({"max_files": 3, "max_bytes": 10_000, "categories": ["photo", "video"]}),
+    )
+    .await;
+    let guest = Tus { app: &app, token };
+    let who = ("uploader", "Tante Marie");
+
+    let first = create(&guest, 4000, &[("filename", "a.jpg"), who]).await;
+    assert_eq!(first.status, 201, "{}", first.body);
+    // Too many bytes in all: 413 naming the limit, and no file made.
+    let big = create(&guest, 7000, &[("filename", "b.jpg"), who]).await;
+    assert_eq!(big.status, 413, "{}", big.body);
+    assert!(
+        big.body["detail"].as_str().expect("detail").contains("at most"),
+        "{}",
+        big.body
+    );
+    // A category the link does not take.
+    let song = create(
+        &guest,
+        100,
+        &[("filename", "song.mp3"), ("filetype", "audio/mpeg"), who],
+    )
+    .await;
+    assert_eq!(
+        (song.status, song.body["code"].as_str()),
+        (422, Some("category_not_accepted"))
+    );
+    // A length given later could not be checked first.
+    let deferred = crate::helpers::Answer::of(
+        guest
+            .request(Method::POST, "/api/v1/uploads")
+            .header("upload-defer-length", "1")
+            .header("upload-metadata", meta(&[("filename", "c.jpg"), who]))
+            .send()
+            .await
+            .expect("request"),
+    )
+    .await;
+    assert_eq!(deferred.status, 400, "{}", deferred.body);
+    assert_eq!(link_files(&app, &link).await, 1, "nothing refused left a file behind");
+
+    // Two more files fit in number; sent at once, four attempts let exactly two in.
+    let attempts = (0..4).map(|i| {
+        let guest = &guest;
+        async move {
+            let name = format!("p{i}.jpg");
+            create(guest, 1000, &[("filename", name.as_str()), who]).await.status
+        }
+    });
+    let mut statuses = futures_util::future::join_all(attempts).await;
+    statuses.sort_unstable();
+    assert_eq!(statuses, vec![201, 201, 413, 413]);
+    assert_eq!(link_files(&app, &link).await, 3);
+}
+
+#[tokio::test]
+async fn a_guest_resumes_a_cut_upload_and_sees_only_what_they_sent() {
+    let app = crate::helpers::spawn_app_with_small_parts().await;
+    let (studio, _) = Tus::studio(&app, "studio@example.fr").await;
+    let transfer = inbound(&app, &studio, "anne@example.fr").await;
+    let (_, token, _) = upload_link(&studio, &transfer, json!({})).await;
+    let marie = Tus {
+        app: &app,
+        token: open(&app, &token, "Tante Marie", None).await,
+    };
+    let paul = Tus {
+        app: &app,
+        token: open(&app, &token, "Oncle Paul", None).await,
+    };
+
+    let data = pattern(6 * 1024 * 1024 + 11, 7);
+    let created = create(&marie, data.len() as u64, &[("filename", "vidéo.mov")]).await;
+    assert_eq!(created.status, 201, "{}", created.body);
+    let path = created.header("location").expect("Location").to_owned();
+    let sent = 5 * 1024 * 1024 + 3;
+    broken_patch(&app, &marie.token, &path, 0, data.len(), &data[..sent]).await;
+    assert_eq!(marie.offset(&path).await, sent as u64);
+    // Another guest of the same link does not reach it, nor does the link's own token.
+    assert_eq!(paul.head(&path).await.status, 404);
+    assert_eq!(paul.patch(&path, sent as u64, b"x").await.status, 404);
+    assert_eq!(
+        Tus {
+            app: &app,
+            token: token.clone()
+        }
+        .head(&path)
+        .await
+        .status,
+        404
+    );
+    let resumed = marie.patch(&path, sent as u64, &data[sent..]).await;
+    assert_eq!(resumed.status, 204, "{}", resumed.body);
+
+    let paul_file = create(&paul, 10, &[("filename", "toast.txt")]).await;
+    assert_eq!(paul_file.status, 201);
+    paul.send_all(paul_file.header("location").expect("Location"), b"0123456789", 10)
+        .await;
+
+    let seen = marie.call(Method::GET, "/api/v1/links/current", None).await;
+    let files = seen.body["files"].as_array().expect("files");
+    assert_eq!(files.len(), 1, "{}", seen.body);
+    assert_eq!(files[0]["name"], "vidéo.mov");
+    assert_eq!(files[0]["sha256"], sha256_hex(&data).as_str());
+    assert_eq!(seen.body["name"], "Tante Marie");
+    let seen = paul.call(Method::GET, "/api/v1/links/current", None).await;
+    assert_eq!(seen.body["files"].as_array().map(Vec::len), Some(1));
+    assert_eq!(seen.body["files"][0]["name"], "toast.txt");
+
+    // Files carry the name given when opening the link (the metadata may not borrow
+    // another's: it names the file's sender only when the session has no name).
+    let mut names: Vec<String> = studio
+        .files(&transfer)
+        .await
+        .iter()
+        .map(|f| f["guest_name"].as_str().expect("name").to_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["Oncle Paul", "Tante Marie"]);
+}
+
+#[tokio::test]
+async fn a_revoked_or_expired_link_stops_uploads_at_their_next_request() {
+    let app = crate::helpers::spawn_app().await;
+    let (studio, _) = Tus::studio(&app, "studio@example.fr").await;
+    let transfer = inbound(&app, &studio, "anne@example.fr").await;
+    let (link, token, _) = upload_link(&studio, &transfer, json!({})).await;
+    let guest = Tus {
+        app: &app,
+        token: open(&app, &token, "DJ", None).await,
+    };
+    let created = create(&guest, 3000, &[("filename", "set.wav")]).await;
+    let path = created.header("location").expect("Location").to_owned();
+    assert_eq!(guest.patch(&path, 0, &pattern(1000, 1)).await.status, 204);
+    let revoked = studio
+        .call(Method::DELETE, &format!("/api/v1/links/{link}"), None)
+        .await;
+    assert_eq!(revoked.status, 204);
+    let next = guest.patch(&path, 1000, &pattern(1000, 2)).await;
+    assert_eq!(
+        (next.status, next.body["code"].as_str()),
+        (410, Some("link_revoked")),
+        "{}",
+        next.body
+    );
+    assert_eq!(guest.head(&path).await.status, 410);
+    let bare = Tus {
+        app: &app,
+        token: token.clone(),
+    };
+    let again = create(&bare, 10, &[("filename", "x.txt"), ("uploader", "DJ")]).await;
+    assert_eq!((again.status, again.body["code"].as_str()), (410, Some("link_revoked")));
+
+    let now = app.clock().now_ms();
+    let (_, token, _) = upload_link(&studio, &transfer, json!({"expires_at": now + 3_600_000})).await;
+    let guest = Tus {
+        app: &app,
+        token: open(&app, &token, "DJ", None).await,
+    };
+    let created = create(&guest, 3000, &[("filename", "set.wav")]).await;
+    let path = created.header("location").expect("Location").to_owned();
+    assert_eq!(guest.patch(&path, 0, &pattern(1000, 1)).await.status, 204);
+    app.clock().advance(Duration::from_secs(3601));
+    // The session ended with the link, and says why.
+    let next = guest.patch(&path, 1000, &pattern(1000, 2)).await;
+    assert_eq!((next.status, next.body["code"].as_str()), (410, Some("link_expired")));
+    let bare = Tus { app: &app, token };
+    let again = create(&bare, 10, &[("filename", "x.txt"), ("uploader", "DJ")]).await;
+    assert_eq!((again.status, again.body["code"].as_str()), (410, Some("link_expired")));
+}
+
+#[tokio::test]
+async fn a_pin_protected_upload_link_takes_files_only_after_its_pin() {
+    let app = crate::helpers::spawn_app().await;
+    let (studio, _) = Tus::studio(&app, "studio@example.fr").await;
+    let transfer = inbound(&app, &studio, "anne@example.fr").await;
+    let (_, token, _) = upload_link(&studio, &transfer, json!({"pin": "482913"})).await;
+    let bare = Tus {
+        app: &app,
+        token: token.clone(),
+    };
+    let refused = create(&bare, 10, &[("filename", "x.txt"), ("uploader", "DJ")]).await;
+    assert_eq!(
+        (refused.status, refused.body["code"].as_str()),
+        (401, Some("pin_required"))
+    );
+    let unlock = |pin: &'static str| {
+        let app = &app;
+        let token = token.clone();
+        async move {
+            app.http
+                .post(app.url("/api/v1/links/unlock"))
+                .json(&json!({"token": token, "pin": pin, "name": "DJ Max"}))
+                .send()
+                .await
+                .expect("unlock")
+        }
+    };
+    assert_eq!(unlock("000000").await.status(), 401);
+    let opened: Value = unlock("482913").await.json().await.expect("json");
+    let guest = Tus {
+        app: &app,
+        token: opened["token"].as_str().expect("token").to_owned(),
+    };
+    let created = create(&guest, 10, &[("filename", "x.txt")]).await;
+    assert_eq!(created.status, 201, "{}", created.body);
+}
+
+#[tokio::test]
+async fn hostile_names_are_refused_or_made_harmless() {
+    let app = crate::helpers::spawn_app().await;
+    let (studio, _) = Tus::studio(&app, "studio@example.fr").await;
+    let transfer = inbound(&app, &studio, "anne@example.fr").await;
+    let (_, token, _) = upload_link(&studio, &transfer, json!({})).await;
+    let guest = Tus {
+        app: &app,
+        token: token.clone(),
+    };
+    for uploader in ["", "   ", "a\u{0}b", "x\r\nBcc: eve@example.com", &"n".repeat(81)] {
+        let answer = create(&guest, 10, &[("filename", "x.txt"), ("uploader", uploader)]).await;
+        assert_eq!(answer.status, 400, "{uploader:?}: {}", answer.body);
+    }
+    let opened = app
+        .http
+        .post(app.url("/api/v1/links/unlock"))
+        .json(&json!({"token": token, "name": "\u{1b}[31m"}))
+        .send()
+        .await
+        .expect("unlock");
+    assert_eq!(opened.status(), 422);
+    let sneaky = create(
+        &guest,
+        10,
+        &[
+            ("filename", "../../etc/passwd"),
+            ("uploader", "<script>alert(1)</script>"),
+        ],
+    )
+    .await;
+    assert_eq!(sneaky.status, 201, "{}", sneaky.body);
+    let path = sneaky.header("location").expect("Location").to_owned();
+    guest.send_all(&path, b"0123456789", 10).await;
+    // Both are kept as text: every page escapes them, and a download names the file
+    // without its path.
+    let files = studio.files(&transfer).await;
+    assert_eq!(files[0]["guest_name"], "<script>alert(1)</script>");
+    let id = files[0]["id"].as_str().expect("id");
+    let download = studio
+        .request(Method::GET, &format!("/api/v1/files/{id}/content"))
+        .send()
+        .await
+        .expect("download");
+    let disposition = download.headers()["content-disposition"]
+        .to_str()
+        .expect("ascii")
+        .to_owned();
+    assert!(
+        disposition.starts_with("attachment") && !disposition.contains('/'),
+        "{disposition}"
+    );
+}
+
+#[tokio::test]
+async fn each_finished_batch_is_told_once_to_the_studio_with_a_receipt_for_the_guest() {
+    let app = crate::helpers::spawn_app().await;
+    let (studio, _) = Tus::studio(&app, "studio@example.fr").await;
+    let transfer = inbound(&app, &studio, "anne@example.fr").await;
+    let (link, token, _) = upload_link(&studio, &transfer, json!({})).await;
+    let guest = Tus {
+        app: &app,
+        token: open(&app, &token, "DJ Max", Some("dj@example.com")).await,
+    };
+    for (i, name) in ["intro.mp3", "slow.mp3"].iter().enumerate() {
+        let created = create(&guest, 100, &[("filename", name)]).await;
+        guest
+            .send_all(
+                created.header("location").expect("Location"),
+                &pattern(100, i as u32),
+                100,
+            )
+            .await;
+    }
+    app.run_jobs().await;
+    let before = app.outbox().len();
+    let done = guest.call(Method::POST, "/api/v1/links/current/complete", None).await;
+    assert_eq!((done.status, done.body["announced"].as_u64()), (200, Some(2)));
+    let again = guest.call(Method::POST, "/api/v1/links/current/complete", None).await;
+    assert_eq!(again.body["announced"].as_u64(), Some(0), "each file is told once");
+    app.run_jobs().await;
+    let mails: Vec<String> = app.outbox()[before..]
+        .iter()
+        .map(|m| crate::guests::quoted_printable_decoded(m))
+        .collect();
+    assert_eq!(mails.len(), 2, "one to the studio, one receipt: {mails:#?}");
+    let to_studio = mails
+        .iter()
+        .find(|m| m.contains("studio@example.fr"))
+        .expect("studio's");
+    assert!(to_studio.contains("DJ Max") && to_studio.contains("intro.mp3") && to_studio.contains("slow.mp3"));
+    assert!(to_studio.contains(&format!("/studio/transfers/{transfer}")));
+    let receipt = mails.iter().find(|m| m.contains("dj@example.com")).expect("receipt");
+    assert!(receipt.contains("intro.mp3") && !receipt.contains(&token), "{receipt}");
+
+    // A script that never says it is done: its batch is told after a quiet while.
+    let bare = Tus { app: &app, token };
+    let created = create(&bare, 10, &[("filename", "late.txt"), ("uploader", "Script")]).await;
+    bare.send_all(created.header("location").expect("Location"), b"0123456789", 10)
+        .await;
+    assert_eq!(
+        relais::guests::announce_quiet_batches(&app.state).await.expect("quiet"),
+        0
+    );
+    app.clock().advance(Duration::from_secs(11 * 60));
+    assert_eq!(
+        relais::guests::announce_quiet_batches(&app.state).await.expect("quiet"),
+        1
+    );
+    assert_eq!(
+        relais::guests::announce_quiet_batches(&app.state).await.expect("quiet"),
+        0
+    );
+    let (told,): (i64,) =
+        sqlx::query_as("SELECT COUNT(*) FROM files WHERE link_id = $1 AND batch_notified_at IS NOT NULL")
+            .bind(&link)
+            .fetch_one(app.state.db.pool())
+            .await
+            .expect("count");
+    assert_eq!(told, 3);
+}
