@@ -39,6 +39,10 @@ pub const TABLES: &[Table] = &[
     all("jobs"),
     all("emails"),
     all("transfers"),
+    // Guests' links: files sent through them and downloads made with them point at them.
+    all("links"),
+    all("link_sessions"),
+    all("link_pin_failures"),
     Table {
         name: "files",
         keep: Some("status <> 'uploading'"),
@@ -51,10 +55,6 @@ pub const TABLES: &[Table] = &[
         name: "upload_parts",
         keep: Some("1 = 0"),
     },
-    // Guests' links: their downloads point at them.
-    all("links"),
-    all("link_sessions"),
-    all("link_pin_failures"),
     Table {
         name: "downloads",
         keep: Some("file_id IS NULL OR file_id IN (SELECT id FROM files WHERE status <> 'uploading')"),
