@@ -100,7 +100,7 @@ pub async fn resolve_upload(state: &AppState, token: &str) -> Result<Dropper, Gu
 
 /// What this guest's session sent through the link (nothing for a bare link token:
 /// everyone holding it shares it, so it lists no one's files).
-pub async fn sent_files(state: &AppState, dropper: &Dropper) -> Result<Vec<db::files::FileRecord>, GuestError> {
+pub async fn sent_files(state: &AppState, dropper: &Dropper) -> Result<Vec<db::files::FileRecord>, DbError> {
     match &dropper.session {
         Some(session) => Ok(db::files::sent_through(state.db.pool(), &dropper.link_id, session).await?),
         None => Ok(Vec::new()),

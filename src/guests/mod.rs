@@ -473,3 +473,17 @@ pub async fn same_link(state: &AppState, guest: &Guest, token: &str) -> Result<b
         .await?
         .is_some_and(|l| l.id == guest.link_id))
 }
+
+/// Whether `token` is an upload link's own token (its page asks for a name first).
+pub async fn is_upload_link(state: &AppState, token: &str) -> Result<bool, DbError> {
+    Ok(guest_links::by_token(state.db.pool(), &sha256_hex(token))
+        .await?
+        .is_some_and(|l| l.kind == "upload"))
+}
+
+/// Whether the session token `held` belongs to the link whose own token is `token`.
+pub async fn same_link_id(state: &AppState, link_id: &str, token: &str) -> Result<bool, DbError> {
+    Ok(guest_links::by_token(state.db.pool(), &sha256_hex(token))
+        .await?
+        .is_some_and(|l| l.id == link_id))
+}

@@ -321,6 +321,11 @@ pub struct UploaderConfig {
     pub accept_json: Option<String>,
     /// Whether the page offers the category choice (not for the portfolio).
     pub categories: bool,
+    /// A guest's page: the upload link's session token, sent as a bearer (never a cookie
+    /// another site could ride on); the batch is closed on `/api/v1/links/current/complete`.
+    pub bearer: Option<String>,
+    /// The words once every file is sent, when not the page's usual ones.
+    pub done_text: Option<String>,
 }
 
 impl UploaderConfig {
@@ -351,6 +356,8 @@ impl UploaderConfig {
             reload_on_done: false,
             accept_json: None,
             categories: true,
+            bearer: None,
+            done_text: None,
         }
     }
 }

@@ -601,3 +601,120 @@ async fn each_finished_batch_is_told_once_to_the_studio_with_a_receipt_for_the_g
             .expect("count");
     assert_eq!(told, 3);
 }
+
+#[tokio::test]
+async fn the_link_page_asks_for_a_name_then_offers_the_uploader_and_lists_only_this_browsers_files() {
+    let app = crate::helpers::spawn_app().await;
+    let (studio, _) = Tus::studio(&app, "studio@example.fr").await;
+    let transfer = inbound(&app, &studio, "anne@example.fr").await;
+    let (link, token, _) = upload_link(
+        &studio,
+        &transfer,
+        json!({"pin": "482913", "max_files": 10, "categories": ["music"]}),
+    )
+    .await;
+    let browser = || {
+        reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("browser")
+    };
+    let page = |b: &reqwest::Client| {
+        b.get(app.url(&format!("/l/{token}")))
+            .header("accept-language", "fr")
+            .send()
+    };
+    let post = |b: &reqwest::Client, form: &[(&str, &str)]| {
+        b.post(app.url(&format!("/l/{token}")))
+            .header("accept-language", "fr")
+            .header("origin", app.base.clone())
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(
+                form.iter()
+                    .map(|(k, v)| format!("{k}={}", urlencoding(v)))
+                    .collect::<Vec<_>>()
+                    .join("&"),
+            )
+            .send()
+    };
+
+    let dj = browser();
+    let first = page(&dj).await.expect("page");
+    assert_eq!(first.status(), 200);
+    let html = first.text().await.expect("html");
+    assert!(
+        html.contains(r#"name="name""#) && html.contains(r#"name="pin""#),
+        "{html}"
+    );
+    assert!(html.contains("vous invite à envoyer vos fichiers") && !html.contains("Relais"));
+    assert!(!html.contains("data-bearer"), "no uploader before the name and PIN");
+
+    let wrong = post(&dj, &[("name", "DJ Max"), ("pin", "000000")]).await.expect("post");
+    assert_eq!(wrong.status(), 401);
+    let nameless = post(&dj, &[("name", " "), ("pin", "482913")]).await.expect("post");
+    assert_eq!(nameless.status(), 422);
+    assert!(nameless.text().await.expect("html").contains("Indiquez votre nom"));
+    let opened = post(&dj, &[("name", "DJ <Max>"), ("email", ""), ("pin", "482913")])
+        .await
+        .expect("post");
+    assert_eq!(opened.status(), 303);
+    let shown = page(&dj).await.expect("page");
+    assert_eq!(shown.headers()["cache-control"], "no-store");
+    let html = shown.text().await.expect("html");
+    assert!(html.contains("Envoi au nom de DJ &#60;Max&#62;."), "escaped: {html}");
+    assert!(
+        html.contains("Jusqu’à 10 fichiers · fichiers acceptés : Musique"),
+        "{html}"
+    );
+    let bearer = html
+        .split(r#"data-bearer=""#)
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("the uploader's bearer")
+        .to_owned();
+    assert!(html.contains("Rien pour l’instant"));
+
+    // What this browser sends shows on its page; another browser's guest sees nothing of it.
+    let guest = Tus {
+        app: &app,
+        token: bearer,
+    };
+    let created = create(&guest, 5, &[("filename", "ouverture.mp3"), ("filetype", "audio/mpeg")]).await;
+    assert_eq!(created.status, 201, "{}", created.body);
+    guest
+        .send_all(created.header("location").expect("Location"), b"abcde", 5)
+        .await;
+    let html = page(&dj).await.expect("page").text().await.expect("html");
+    assert!(
+        html.contains("ouverture.mp3") && html.contains("Reçu et vérifié"),
+        "{html}"
+    );
+    let other = browser();
+    let opened = post(&other, &[("name", "Planner"), ("pin", "482913")])
+        .await
+        .expect("post");
+    assert_eq!(opened.status(), 303);
+    let html = page(&other).await.expect("page").text().await.expect("html");
+    assert!(!html.contains("ouverture.mp3") && html.contains("Rien pour l’instant"));
+
+    // Revoked: the page says so, as an upload link.
+    studio
+        .call(Method::DELETE, &format!("/api/v1/links/{link}"), None)
+        .await;
+    let gone = page(&dj).await.expect("page");
+    assert_eq!(gone.status(), 410);
+    assert!(gone.text().await.expect("html").contains("Le studio a retiré ce lien"));
+}
+
+/// `application/x-www-form-urlencoded` for one value.
+fn urlencoding(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            b' ' => "+".to_owned(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}

@@ -56,6 +56,8 @@ function start(root) {
   const chosen = () => document.querySelector('input[name="category"]:checked')?.value || 'auto'
   const labels = JSON.parse(cfg.categories || '{}')
   const accept = cfg.accept ? JSON.parse(cfg.accept) : null
+  // A guest's page carries its link session as a bearer; an account's page its CSRF token.
+  const auth = cfg.bearer ? { Authorization: `Bearer ${cfg.bearer}` } : { 'X-CSRF-Token': csrf }
 
   const uppy = new Uppy({
     id: `relais-${cfg.target}`,
@@ -165,7 +167,7 @@ function start(root) {
   } else {
     uppy.use(Tus, {
       endpoint: '/api/v1/uploads',
-      headers: { 'X-CSRF-Token': csrf },
+      headers: auth,
       chunkSize: Number(cfg.chunkSize) || 16 * 1024 * 1024,
       retryDelays: [0, 1000, 3000, 5000, 10000, 20000],
       limit: 4,
@@ -209,7 +211,24 @@ function start(root) {
     // On the client's page, the studio is told once per finished batch, for each transfer
     // the files went to: read from the files themselves, so files brought back after a
     // reload (or retried later) still tell their own batch.
-    if (cfg.complete) {
+    if (cfg.bearer) {
+      // A guest's batch: the studio is told once, with what this browser sent.
+      try {
+        const answer = await fetch('/api/v1/links/current/complete', {
+          method: 'POST',
+          headers: { ...auth, 'Content-Type': 'application/json', Accept: 'application/json' },
+          body: JSON.stringify({ locale: french ? 'fr' : 'en' }),
+        })
+        if (!answer.ok) {
+          const problem = await answer.json().catch(() => null)
+          refuse(problemText(problem || { code: 'network' }))
+          return
+        }
+      } catch {
+        refuse(message('network'))
+        return
+      }
+    } else if (cfg.complete) {
       const fallback = cfg.complete.split('/').slice(-2, -1)[0]
       const targets = new Set(result.successful.map((f) => f.meta?.transfer || fallback))
       for (const transfer of targets) {
