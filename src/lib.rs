@@ -31,6 +31,7 @@ pub mod metrics;
 pub mod newsletter;
 pub mod portfolio;
 pub mod profile;
+pub mod selections;
 pub mod setup;
 pub mod state;
 pub mod studio;

@@ -92,6 +92,10 @@ pub const TABLES: &[Table] = &[
     all("appointment_reminders"),
     all("calendar_feeds"),
     all("digests"),
+    // Selections: lists point at transfers, users and links; favourites at lists and files.
+    all("selection_lists"),
+    all("favourites"),
+    all("selection_limits"),
 ];
 
 /// Columns that may point forward (or to their own table): written NULL with the row,

@@ -502,3 +502,18 @@ pub async fn quiet_unannounced_links<'e>(
     .await?;
     Ok(rows.into_iter().map(|(l,)| l).collect())
 }
+
+pub async fn rename<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    id: FileId,
+    name: &str,
+    now: Millis,
+) -> Result<(), DbError> {
+    sqlx::query("UPDATE files SET name = $1, updated_at = $2 WHERE id = $3 AND deleted_at IS NULL")
+        .bind(name)
+        .bind(now)
+        .bind(id.to_db())
+        .execute(ex)
+        .await?;
+    Ok(())
+}

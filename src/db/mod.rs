@@ -16,6 +16,7 @@ pub mod ledger;
 pub mod links;
 pub mod newsletter;
 pub mod portfolio;
+pub mod selections;
 pub mod sessions;
 pub mod setup;
 pub mod studio;

@@ -103,33 +103,71 @@ pub async fn open_receipt(
     Ok(id)
 }
 
+/// Which files of a transfer an archive carries, and in which size.
+#[derive(Debug, Default)]
+pub struct ArchiveScope {
+    /// A guest's archive leaves out what the studio hid from guests.
+    pub for_guest: bool,
+    /// Only these files (a selection); every one when `None`.
+    pub only: Option<std::collections::HashSet<FileId>>,
+    /// The web-size JPEG (`large`, 2400 px) of each photo instead of the originals;
+    /// files without one are left out.
+    pub web: bool,
+}
+
 /// The files of a transfer that can go in its archive, laid out with unique names; each
 /// entry's source is the object's key and the file it holds.
 pub async fn archive_plan(
     state: &AppState,
     transfer: crate::domain::TransferId,
     threshold: u64,
-    for_guest: bool,
+    scope: &ArchiveScope,
 ) -> Result<zip::Plan<(archive::Source, FileId)>, AppError> {
     let files: Vec<FileRecord> = db::files::list_for_transfer(state.db.pool(), transfer)
         .await?
         .into_iter()
         .filter(FileRecord::has_bytes)
         // What the studio hid from guests is not even in their ZIP.
-        .filter(|f| !(for_guest && f.hidden_from_guests))
+        .filter(|f| !(scope.for_guest && f.hidden_from_guests))
+        .filter(|f| scope.only.as_ref().is_none_or(|only| only.contains(&f.id)))
         .collect();
-    let names = zip::unique_names(files.iter().map(|f| f.name.as_str()));
-    let entries = files
-        .iter()
-        .zip(names)
-        .map(|(f, name)| {
-            (
-                name,
+    // (name, size, time, key, file) of each entry.
+    let mut chosen = Vec::with_capacity(files.len());
+    if scope.web {
+        let variants = db::variants::for_transfer(state.db.pool(), transfer).await?;
+        for f in &files {
+            let web = variants
+                .get(&f.id.to_string())
+                .and_then(|rows| rows.iter().find(|v| v.name == "large" && v.format == "jpeg"));
+            let Some(web) = web else { continue };
+            let key = relais_storage::BlobKey::parse(&web.object_key).map_err(AppError::internal)?;
+            chosen.push((web_name(&f.name), web.size.max(0) as u64, web.created_at, key, f.id));
+        }
+    } else {
+        for f in &files {
+            chosen.push((
+                f.name.clone(),
                 f.size.unwrap_or_default(),
                 f.stored_at.unwrap_or(f.created_at),
-                (archive::Source::Object(keys::file(f.id.uuid())), f.id),
-            )
-        })
+                keys::file(f.id.uuid()),
+                f.id,
+            ));
+        }
+    }
+    let names = zip::unique_names(chosen.iter().map(|c| c.0.as_str()));
+    let entries = chosen
+        .into_iter()
+        .zip(names)
+        .map(|((_, size, at, key, id), name)| (name, size, at, (archive::Source::Object(key), id)))
         .collect();
     Ok(zip::Plan::new(entries, threshold))
+}
+
+/// A photo's web-size copy is named after it, as a JPEG: `IMG_0042.CR3` → `IMG_0042.jpg`.
+pub fn web_name(original: &str) -> String {
+    let stem = match original.rsplit_once('.') {
+        Some((stem, _)) if !stem.is_empty() => stem,
+        _ => original,
+    };
+    format!("{stem}.jpg")
 }

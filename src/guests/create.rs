@@ -37,14 +37,6 @@ fn view_permissions(requested: Option<Vec<String>>) -> Result<Vec<Permission>, G
                 format!("unknown permission {raw:?} (expected view, download, download_web, favourite)"),
             )
         })?;
-        // Not granted until they do something: the studio must not believe it withheld
-        // web-size copies or favourites when nothing enforces either yet.
-        if matches!(p, Permission::DownloadWeb | Permission::Favourite) {
-            return Err(invalid(
-                "permissions",
-                format!("{raw} is not available yet (view and download are)"),
-            ));
-        }
         if !permissions.contains(&p) {
             permissions.push(p);
         }

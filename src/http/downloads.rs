@@ -54,6 +54,29 @@ pub(super) fn requested_range(
 pub struct ContentQuery {
     #[serde(default)]
     play: Option<String>,
+    /// `web`: the photo's web-size JPEG (2400 px) instead of the original.
+    #[serde(default)]
+    size: Option<String>,
+}
+
+/// Whether `?size=` asks for web-size copies (`original`, or nothing, for originals).
+fn wants_web(size: Option<&str>) -> Result<bool, AppError> {
+    match size {
+        None | Some("original") => Ok(false),
+        Some("web") => Ok(true),
+        Some(other) => Err(AppError::validation(
+            "size",
+            format!("unknown size {other:?} (expected original or web)"),
+        )),
+    }
+}
+
+/// A guest may take web-size copies when their link allows them, or allows originals.
+fn guest_may_download(guest: &crate::guests::Guest, web: bool) -> Result<(), AppError> {
+    if web && guest.may(Permission::DownloadWeb) {
+        return Ok(());
+    }
+    guest.require(Permission::Download)
 }
 
 pub async fn content(
@@ -64,6 +87,9 @@ pub async fn content(
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
     let id = FileId::parse(&id).ok_or(AppError::NotFound)?;
+    if wants_web(query.size.as_deref())? {
+        return web_copy(&state, &reader, id).await;
+    }
     let asks_to_play = query.play.is_some_and(|p| p == "1");
     let (file, transfer, who, detail) = match &reader {
         Reader::User(caller) => {
@@ -159,14 +185,82 @@ pub async fn content(
     Ok(response)
 }
 
-/// `GET /api/v1/transfers/{id}/archive`: every stored file of the transfer in one ZIP,
-/// streamed as it is made, with its exact length announced.
+/// One photo's web-size JPEG, as an attachment named after the photo.
+async fn web_copy(state: &AppState, reader: &Reader, id: FileId) -> Result<Response, AppError> {
+    let file = match reader {
+        Reader::User(caller) => downloads::downloadable(state, &caller.user, id).await?.0,
+        Reader::Guest(guest) => {
+            guest_may_download(guest, true)?;
+            guest.file(state, id).await?
+        }
+    };
+    let variants = db::variants::for_file(state.db.pool(), file.id).await?;
+    let Some(web) = variants.iter().find(|v| v.name == "large" && v.format == "jpeg") else {
+        return Err(AppError::Conflict {
+            code: "no_web_size",
+            detail: "this file has no web-size copy (only photos have one, once processed)".into(),
+        });
+    };
+    let key = relais_storage::BlobKey::parse(&web.object_key).map_err(AppError::internal)?;
+    let read = state.blobs.get(&key, None).await?;
+    let mut response = Response::new(Body::from_stream(read.body));
+    let h = response.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("image/jpeg"));
+    h.insert(header::CONTENT_LENGTH, HeaderValue::from(web.size.max(0) as u64));
+    h.insert(
+        header::CONTENT_DISPOSITION,
+        header_value(&attachment(&downloads::web_name(&file.name)))?,
+    );
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-cache"));
+    Ok(response)
+}
+
+#[derive(serde::Deserialize)]
+pub struct ArchiveQuery {
+    /// `web`: the photos' web-size JPEGs instead of the originals.
+    #[serde(default)]
+    size: Option<String>,
+}
+
+/// `GET /api/v1/transfers/{id}/archive` (`?size=web`): every stored file of the transfer
+/// in one ZIP (or every photo's web-size copy), streamed as it is made, with its exact
+/// length announced.
 pub async fn archive(
     State(state): State<AppState>,
     reader: Reader,
     Path(id): Path<String>,
+    Query(query): Query<ArchiveQuery>,
 ) -> Result<Response, AppError> {
     let id = crate::domain::TransferId::parse(&id).ok_or(AppError::NotFound)?;
+    let scope = downloads::ArchiveScope {
+        web: wants_web(query.size.as_deref())?,
+        ..Default::default()
+    };
+    archive_of(&state, &reader, id, scope, None).await
+}
+
+/// A selection's files in one ZIP (the studio's export, or a person's own lists).
+pub(super) async fn selection_archive(
+    state: &AppState,
+    reader: &Reader,
+    id: crate::domain::TransferId,
+    files: std::collections::HashSet<FileId>,
+) -> Result<Response, AppError> {
+    let scope = downloads::ArchiveScope {
+        only: Some(files),
+        ..Default::default()
+    };
+    archive_of(state, reader, id, scope, Some("sélection")).await
+}
+
+async fn archive_of(
+    state: &AppState,
+    reader: &Reader,
+    id: crate::domain::TransferId,
+    mut scope: downloads::ArchiveScope,
+    suffix: Option<&str>,
+) -> Result<Response, AppError> {
+    let state = state.clone();
     let (transfer, who, detail) = match &reader {
         Reader::User(caller) => {
             let transfer = crate::transfers::readable(&state, &caller.user, id).await?;
@@ -174,14 +268,14 @@ pub async fn archive(
             (transfer, Downloader::user(caller.user.id), detail)
         }
         Reader::Guest(guest) => {
-            guest.require(Permission::Download)?;
+            guest_may_download(guest, scope.web)?;
             let transfer = guest.transfer(id)?;
             let detail = format!("{} — {}", transfer.title, guest.label);
             (transfer, Downloader::link(&guest.link_id), detail)
         }
     };
-    let for_guest = matches!(reader, Reader::Guest(_));
-    let plan = downloads::archive_plan(&state, id, downloads::zip::ZIP64_THRESHOLD, for_guest).await?;
+    scope.for_guest = matches!(reader, Reader::Guest(_));
+    let plan = downloads::archive_plan(&state, id, downloads::zip::ZIP64_THRESHOLD, &scope).await?;
     let total = plan.total_len;
     let receipt = NewDownload {
         file: None,
@@ -218,6 +312,10 @@ pub async fn archive(
     }
     parts.extend(owner);
     parts.push(transfer.title.clone());
+    parts.extend(suffix.map(str::to_owned));
+    if scope.web {
+        parts.push("web".to_owned());
+    }
     let name = format!("{}.zip", parts.join(" – "));
     let stream = downloads::archive::stream(state.clone(), plan);
     let body = downloads::recorded_archive(&state, receipt, total, layout, stream);

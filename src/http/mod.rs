@@ -24,6 +24,7 @@ mod newsletter;
 mod passwords;
 mod portfolio;
 mod profile;
+mod selections;
 pub mod server;
 mod session;
 mod setup;
@@ -137,6 +138,7 @@ pub fn router(state: AppState) -> Router {
         .merge(newsletter::routes(&state))
         .merge(appointments::routes())
         .merge(guests::routes(&state))
+        .merge(selections::routes())
         .merge(direct::routes())
         .layer(from_fn_with_state(short, deadline::within))
         // Routes that take a file get the time to receive it on a slow line.

@@ -320,10 +320,16 @@ pub async fn receipts(
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FilePatch {
-    hidden_from_guests: bool,
+    #[serde(default)]
+    hidden_from_guests: Option<bool>,
+    /// A new name (what downloads and ZIPs call it); selections follow the file, not
+    /// its name.
+    #[serde(default)]
+    name: Option<String>,
 }
 
-/// `PATCH /api/v1/files/{id}` (studio): hide a file from guests' links, or show it again.
+/// `PATCH /api/v1/files/{id}` (studio): rename a file, or hide it from guests' links (or
+/// show it again).
 pub async fn patch_file(
     State(state): State<AppState>,
     Studio(_): Studio,
@@ -331,7 +337,15 @@ pub async fn patch_file(
     ApiJson(body): ApiJson<FilePatch>,
 ) -> Result<axum::Json<FileView>, AppError> {
     let id = FileId::parse(&id).ok_or(AppError::NotFound)?;
-    if !db::files::set_hidden_from_guests(state.db.pool(), id, body.hidden_from_guests).await? {
+    db::files::find(state.db.pool(), id).await?.ok_or(AppError::NotFound)?;
+    if let Some(name) = body.name.as_deref() {
+        let name =
+            crate::domain::FileName::parse(name.trim()).map_err(|e| AppError::validation("name", e.to_string()))?;
+        db::files::rename(state.db.pool(), id, name.as_str(), state.clock.now_ms()).await?;
+    }
+    if let Some(hidden) = body.hidden_from_guests
+        && !db::files::set_hidden_from_guests(state.db.pool(), id, hidden).await?
+    {
         return Err(AppError::NotFound);
     }
     let file = db::files::find(state.db.pool(), id).await?.ok_or(AppError::NotFound)?;

@@ -433,7 +433,7 @@ async fn zip64_records_are_read_by_standard_tools() {
     // The threshold is lowered so that sizes, offsets and the directory all take the
     // ZIP64 path with small files; the code is the one used above 4 GiB.
     let id = relais::domain::TransferId::parse(&transfer).expect("id");
-    let plan = relais::downloads::archive_plan(&app.state, id, 1000, false)
+    let plan = relais::downloads::archive_plan(&app.state, id, 1000, &Default::default())
         .await
         .expect("plan");
     let total = plan.total_len;

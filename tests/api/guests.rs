@@ -240,10 +240,7 @@ async fn permissions_expiry_and_the_delivery_itself_bound_a_link() {
     // Bad fields are named.
     for (body, field) in [
         (json!({"kind": "view", "permissions": ["everything"]}), "permissions"),
-        (
-            json!({"kind": "view", "permissions": ["view", "download_web"]}),
-            "permissions",
-        ),
+        (json!({"kind": "view", "permissions": ["upload"]}), "permissions"),
         (json!({"kind": "view", "pin": "48291"}), "pin"),
         (json!({"kind": "view", "pin": "12"}), "pin"),
         (json!({"kind": "view", "email": "not an address"}), "email"),

@@ -208,3 +208,41 @@ pub fn guest_receipt(
     };
     compose(to, studio, link, notice)
 }
+
+/// To the studio: a client (or a guest) submitted their selection.
+pub fn selection_submitted(
+    to: &Recipient<'_>,
+    studio: &str,
+    who: &str,
+    list: &str,
+    count: i64,
+    title: &str,
+    link: &str,
+) -> Result<Composed, askama::Error> {
+    let n = usize::try_from(count).unwrap_or(0);
+    let notice = match to.locale {
+        Locale::Fr => Notice {
+            kind: "selection_submitted",
+            subject: format!("{who} a envoyé sa sélection « {list} » ({n} fichier{})", plural_s(n)),
+            paragraphs: vec![format!(
+                "{who} a terminé sa sélection « {list} » dans « {title} » : {n} fichier{}. La liste est verrouillée ; vous pouvez la rouvrir depuis la livraison.",
+                plural_s(n)
+            )],
+            items: Vec::new(),
+            action: "Voir la sélection",
+            footer: "Notification d’une sélection.",
+        },
+        Locale::En => Notice {
+            kind: "selection_submitted",
+            subject: format!("{who} submitted their selection “{list}” ({n} file{})", plural_s(n)),
+            paragraphs: vec![format!(
+                "{who} finished their selection “{list}” in “{title}”: {n} file{}. The list is locked; you can reopen it from the delivery.",
+                plural_s(n)
+            )],
+            items: Vec::new(),
+            action: "See the selection",
+            footer: "Notification of a selection.",
+        },
+    };
+    compose(to, studio, link, notice)
+}

@@ -14,7 +14,7 @@ pub use account::{address_moved, email_change, email_updated, password_reset};
 pub use appointments::{Reminder, appointment_reminder};
 pub use backups::backup_failed;
 pub use digest::daily_digest;
-pub use guests::{guest_batch, guest_link, guest_receipt, upload_link};
+pub use guests::{guest_batch, guest_link, guest_receipt, selection_submitted, upload_link};
 pub use newsletter::confirm_subscription;
 pub use transfers::{Listed, delivery_expiring, delivery_published, transfer_received};
 
