@@ -30,3 +30,6 @@ CREATE TABLE selection_limits (
     max_items   BIGINT NOT NULL,
     PRIMARY KEY (transfer_id, name)
 );
+
+-- The sizes a delivery offers its client and guests: originals, web-size copies, or both.
+ALTER TABLE transfers ADD COLUMN download_sizes TEXT NOT NULL DEFAULT 'original,web';

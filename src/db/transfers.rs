@@ -17,8 +17,50 @@ pub struct Transfer {
     pub expires_at: Option<Millis>,
     /// The photo that stands for the delivery in the client's list; `None`: its first.
     pub cover: Option<FileId>,
+    /// Deliveries: which sizes the client and guests may download.
+    pub download_sizes: DownloadSizes,
     pub created_at: Millis,
     pub updated_at: Millis,
+}
+
+/// The sizes a delivery offers: its originals, the web-size copies of its photos, or both.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DownloadSizes {
+    pub original: bool,
+    pub web: bool,
+}
+
+impl DownloadSizes {
+    pub const BOTH: Self = Self {
+        original: true,
+        web: true,
+    };
+
+    /// `original,web`, `original` or `web`; anything else is both (the default).
+    pub fn parse(stored: &str) -> Self {
+        let has = |s: &str| stored.split(',').any(|p| p == s);
+        match (has("original"), has("web")) {
+            (false, false) => Self::BOTH,
+            (original, web) => Self { original, web },
+        }
+    }
+
+    pub fn as_list(self) -> Vec<&'static str> {
+        let mut list = Vec::new();
+        if self.original {
+            list.push("original");
+        }
+        if self.web {
+            list.push("web");
+        }
+        list
+    }
+}
+
+impl serde::Serialize for DownloadSizes {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.as_list().serialize(s)
+    }
 }
 
 impl Transfer {
@@ -42,6 +84,7 @@ struct Row {
     published_at: Option<i64>,
     expires_at: Option<i64>,
     cover_file_id: Option<String>,
+    download_sizes: String,
     created_at: i64,
     updated_at: i64,
 }
@@ -66,14 +109,15 @@ impl Row {
                 .as_deref()
                 .map(|f| parse_id(f, FileId::parse))
                 .transpose()?,
+            download_sizes: DownloadSizes::parse(&self.download_sizes),
             created_at: self.created_at,
             updated_at: self.updated_at,
         })
     }
 }
 
-const COLUMNS: &str =
-    "id, client_id, direction, title, is_default, published_at, expires_at, cover_file_id, created_at, updated_at";
+const COLUMNS: &str = "id, client_id, direction, title, is_default, published_at, expires_at, cover_file_id, download_sizes, created_at, \
+     updated_at";
 
 pub struct NewTransfer<'a> {
     /// `None` for the portfolio's transfer only.
@@ -112,6 +156,7 @@ pub async fn insert<'e>(
         published_at: None,
         expires_at: None,
         cover: None,
+        download_sizes: DownloadSizes::BOTH,
         created_at: now,
         updated_at: now,
     })
@@ -305,6 +350,21 @@ pub async fn set_cover<'e>(
 ) -> Result<(), DbError> {
     sqlx::query("UPDATE transfers SET cover_file_id = $1, updated_at = $2 WHERE id = $3")
         .bind(cover.map(|f| f.to_db()))
+        .bind(now)
+        .bind(id.to_db())
+        .execute(ex)
+        .await?;
+    Ok(())
+}
+
+pub async fn set_download_sizes<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    id: TransferId,
+    sizes: DownloadSizes,
+    now: Millis,
+) -> Result<(), DbError> {
+    sqlx::query("UPDATE transfers SET download_sizes = $1, updated_at = $2 WHERE id = $3")
+        .bind(sizes.as_list().join(","))
         .bind(now)
         .bind(id.to_db())
         .execute(ex)

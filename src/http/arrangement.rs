@@ -60,6 +60,9 @@ pub struct ArrangeBody {
     /// A photo of this delivery, or `null` for "its first photo"; absent: unchanged.
     #[serde(default, deserialize_with = "present")]
     cover: Option<Option<String>>,
+    /// The sizes the delivery offers: `["original"]`, `["web"]` or both.
+    #[serde(default)]
+    download_sizes: Option<Vec<String>>,
 }
 
 /// Tells `"cover": null` (`Some(None)`) from no `cover` at all (`None`).
@@ -77,6 +80,18 @@ pub async fn arrange(
     let transfer = db::transfers::find(state.db.pool(), id)
         .await?
         .ok_or(AppError::NotFound)?;
+    if let Some(sizes) = body.download_sizes {
+        if transfer.direction != Direction::Delivery {
+            return Err(AppError::validation("download_sizes", "only a delivery offers sizes"));
+        }
+        let original = sizes.iter().any(|s| s == "original");
+        let web = sizes.iter().any(|s| s == "web");
+        if sizes.iter().any(|s| s != "original" && s != "web") || !(original || web) {
+            return Err(AppError::validation("download_sizes", "expected original, web or both"));
+        }
+        let sizes = db::transfers::DownloadSizes { original, web };
+        db::transfers::set_download_sizes(state.db.pool(), id, sizes, state.clock.now_ms()).await?;
+    }
     let Some(cover) = body.cover else {
         return Ok(StatusCode::NO_CONTENT);
     };

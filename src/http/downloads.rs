@@ -71,6 +71,21 @@ fn wants_web(size: Option<&str>) -> Result<bool, AppError> {
     }
 }
 
+/// Whether the delivery offers this size to its client and guests (the studio takes
+/// every size of everything).
+fn offered(reader: &Reader, transfer: &crate::db::transfers::Transfer, web: bool) -> Result<(), AppError> {
+    if let Reader::User(caller) = reader
+        && caller.user.role == crate::domain::Role::Studio
+    {
+        return Ok(());
+    }
+    let sizes = transfer.download_sizes;
+    if transfer.direction != crate::domain::Direction::Delivery || (web && sizes.web) || (!web && sizes.original) {
+        return Ok(());
+    }
+    Err(AppError::Forbidden)
+}
+
 /// A guest may take web-size copies when their link allows them, or allows originals.
 fn guest_may_download(guest: &crate::guests::Guest, web: bool) -> Result<(), AppError> {
     if web && guest.may(Permission::DownloadWeb) {
@@ -115,6 +130,9 @@ pub async fn content(
     // Only sound and moving pictures are "played"; anything else asked that way is still
     // a download, and receipted as one.
     let played = playable(&file) && asks_to_play;
+    if !played {
+        offered(&reader, &transfer, false)?;
+    }
     let size = file.size.unwrap_or_default();
     let etag = downloads::etag(&file);
     let disposition = attachment(&file.name);
@@ -187,13 +205,16 @@ pub async fn content(
 
 /// One photo's web-size JPEG, as an attachment named after the photo.
 async fn web_copy(state: &AppState, reader: &Reader, id: FileId) -> Result<Response, AppError> {
-    let file = match reader {
-        Reader::User(caller) => downloads::downloadable(state, &caller.user, id).await?.0,
+    let (file, transfer) = match reader {
+        Reader::User(caller) => downloads::downloadable(state, &caller.user, id).await?,
         Reader::Guest(guest) => {
             guest_may_download(guest, true)?;
-            guest.file(state, id).await?
+            let file = guest.file(state, id).await?;
+            let transfer = guest.transfer(file.transfer)?;
+            (file, transfer)
         }
     };
+    offered(reader, &transfer, true)?;
     let variants = db::variants::for_file(state.db.pool(), file.id).await?;
     let Some(web) = variants.iter().find(|v| v.name == "large" && v.format == "jpeg") else {
         return Err(AppError::Conflict {
@@ -274,6 +295,7 @@ async fn archive_of(
             (transfer, Downloader::link(&guest.link_id), detail)
         }
     };
+    offered(reader, &transfer, scope.web)?;
     scope.for_guest = matches!(reader, Reader::Guest(_));
     let plan = downloads::archive_plan(&state, id, downloads::zip::ZIP64_THRESHOLD, &scope).await?;
     let total = plan.total_len;

@@ -497,3 +497,62 @@ async fn web_size_copies_download_alone_or_zipped_and_links_decide_which_sizes()
         .expect("zip");
     assert_eq!(bad.status(), 422);
 }
+
+#[tokio::test]
+async fn the_studio_decides_which_sizes_a_delivery_offers() {
+    let app = crate::helpers::spawn_app().await;
+    let (studio, _) = Tus::studio(&app, "studio@example.fr").await;
+    let (client, transfer, files) = delivery(&app, &studio, "anne@example.fr", &["IMG_1.jpg"]).await;
+    app.run_jobs().await;
+    let guest = Tus {
+        app: &app,
+        token: view_link(&studio, &transfer, json!(["view", "download", "download_web"])).await,
+    };
+    let set = |sizes: Value| {
+        let studio = &studio;
+        let transfer = transfer.clone();
+        async move {
+            studio
+                .call(
+                    Method::PATCH,
+                    &format!("/api/v1/transfers/{transfer}"),
+                    Some(json!({ "download_sizes": sizes })),
+                )
+                .await
+                .status
+        }
+    };
+    assert_eq!(set(json!(["web"])).await, 204);
+    let shown = client
+        .call(Method::GET, &format!("/api/v1/transfers/{transfer}"), None)
+        .await;
+    assert_eq!(shown.body["download_sizes"], json!(["web"]));
+    let status = |who: &Tus<'_>, path: String| {
+        let request = who.request(Method::GET, &path);
+        async move { request.send().await.expect("get").status().as_u16() }
+    };
+    for who in [&client, &guest] {
+        assert_eq!(status(who, format!("/api/v1/files/{}/content", files[0])).await, 403);
+        assert_eq!(status(who, format!("/api/v1/transfers/{transfer}/archive")).await, 403);
+        assert_eq!(
+            status(who, format!("/api/v1/files/{}/content?size=web", files[0])).await,
+            200
+        );
+    }
+    // The studio takes every size of everything.
+    assert_eq!(
+        status(&studio, format!("/api/v1/transfers/{transfer}/archive")).await,
+        200
+    );
+    assert_eq!(set(json!(["original"])).await, 204);
+    assert_eq!(
+        status(&client, format!("/api/v1/transfers/{transfer}/archive?size=web")).await,
+        403
+    );
+    assert_eq!(
+        status(&client, format!("/api/v1/transfers/{transfer}/archive")).await,
+        200
+    );
+    assert_eq!(set(json!([])).await, 422);
+    assert_eq!(set(json!(["huge"])).await, 422);
+}
