@@ -167,7 +167,15 @@ impl FromRequestParts<AppState> for Reader {
             {
                 match Caller::from_request_parts(parts, state).await {
                     Ok(caller) => Ok(Reader::User(caller)),
-                    Err(AppError::Unauthenticated) => Ok(Reader::Guest(crate::guests::resolve(state, &held).await?)),
+                    Err(AppError::Unauthenticated) => {
+                        // A cookie rides along with requests other sites make: a change
+                        // (a favourite) must carry a header no form can set, which a
+                        // script of another site cannot send without our consent.
+                        if !is_safe(&parts.method) && !parts.headers.contains_key(CSRF_HEADER) {
+                            return Err(AppError::Csrf);
+                        }
+                        Ok(Reader::Guest(crate::guests::resolve(state, &held).await?))
+                    }
                     Err(e) => Err(e),
                 }
             }

@@ -134,6 +134,8 @@ pub struct Card {
     /// The question asked before the client takes back a file they sent; `None` for
     /// what they cannot remove (what the studio gave them).
     pub remove_confirm: Option<String>,
+    /// The photo's web-size download (2400 px JPEG), when it has one.
+    pub web: Option<String>,
 }
 
 pub fn status_text(t: &Texts, status: FileStatus) -> (&'static str, &'static str) {
@@ -196,7 +198,9 @@ pub(super) fn card(t: &Texts, locale: Locale, f: &FileRecord, variants: &[Varian
     };
     let (status, status_class) = status_text(t, f.status);
     let content = format!("/api/v1/files/{}/content", f.id);
+    let web = large.as_ref().map(|_| format!("{content}?size=web"));
     Card {
+        web,
         thumb: picture(f, variants, "thumb"),
         poster: picture(f, variants, "medium").map(|p| p.jpeg),
         duration: f.duration_ms.map(|ms| {
@@ -238,6 +242,7 @@ struct DeliveryPage {
     id: TransferId,
     cards: Vec<Card>,
     any_downloadable: bool,
+    picks: super::share_section::Picks,
 }
 
 pub async fn delivery(
@@ -280,6 +285,11 @@ pub async fn delivery(
                 f,
                 variants.get(&f.id.to_string()).map_or(&[][..], Vec::as_slice),
             );
+            // Sizes the studio does not offer are not offered here either.
+            card.downloadable &= transfer.download_sizes.original || transfer.direction != Direction::Delivery;
+            if !transfer.download_sizes.web {
+                card.web = None;
+            }
             // What they sent is theirs to take back; what the studio gave them is not.
             if transfer.direction == Direction::Inbound && f.uploader == Some(user.id) {
                 card.remove_confirm = Some(
@@ -295,12 +305,22 @@ pub async fn delivery(
         .iter()
         .filter(|f| f.status != FileStatus::Uploading && f.status != FileStatus::Failed)
         .fold((0, 0), |(n, b), f| (n + 1, b + f.size.unwrap_or(0)));
+    let picks = super::share_section::Picks::build(
+        &state,
+        viewer.locale,
+        &transfer,
+        (transfer.direction == Direction::Delivery).then(|| format!("user:{}", user.id)),
+        transfer.direction == Direction::Delivery,
+    )
+    .await?
+    .with_web_zip(&cards);
     render(DeliveryPage {
         chrome: viewer.chrome("deliveries", transfer.title.clone()),
         tile: tile(t, viewer.locale, &transfer, totals, String::new()),
         id,
         any_downloadable: cards.iter().any(|c| c.downloadable),
         cards,
+        picks,
     })
 }
 

@@ -29,6 +29,7 @@ struct GalleryPage {
     summary: String,
     downloadable: bool,
     cards: Vec<Card>,
+    picks: super::share_section::Picks,
 }
 
 #[derive(askama::Template)]
@@ -251,7 +252,7 @@ async fn gallery(state: &AppState, viewer: &Viewer, guest: &guests::Guest) -> Re
         .collect();
     let variants = db::variants::for_transfer(state.db.pool(), guest.transfer).await?;
     let bytes: u64 = files.iter().filter_map(|f| f.size).sum();
-    let cards = files
+    let cards: Vec<Card> = files
         .iter()
         .map(|f| {
             let mut c = card(
@@ -261,12 +262,32 @@ async fn gallery(state: &AppState, viewer: &Viewer, guest: &guests::Guest) -> Re
                 variants.get(&f.id.to_string()).map_or(&[][..], Vec::as_slice),
             );
             // Players and previews for every guest; downloads when the link allows them.
-            c.downloadable = downloadable;
+            c.downloadable = downloadable && transfer.download_sizes.original;
+            if !(guest.may(Permission::DownloadWeb) || guest.may(Permission::Download)) || !transfer.download_sizes.web
+            {
+                c.web = None;
+            }
             c.viewable = true;
             c.show_status = false;
+            // A photo without its web sizes yet would preview as its original: not for a
+            // guest who may not download it.
+            if !c.downloadable && c.preview == c.content {
+                c.kind = "file";
+            }
             c
         })
         .collect();
+    let picks = super::share_section::Picks::build(
+        state,
+        locale,
+        &transfer,
+        guest
+            .may(Permission::Favourite)
+            .then(|| format!("link:{}", guest.link_id)),
+        guest.may(Permission::DownloadWeb) || downloadable,
+    )
+    .await?
+    .with_web_zip(&cards);
     let name = state.studio.name().await?;
     // The page is the guest's, whoever else this browser signed in as.
     let mut chrome = viewer.chrome("deliveries", transfer.title.clone());
@@ -277,8 +298,9 @@ async fn gallery(state: &AppState, viewer: &Viewer, guest: &guests::Guest) -> Re
         id: transfer.id.to_string(),
         shared: g.shared_by.replace("{studio}", &name),
         summary: format!("{} · {}", t.files_count(files.len()), i18n::size(locale, bytes)),
+        picks,
         title: transfer.title,
-        downloadable,
+        downloadable: downloadable && transfer.download_sizes.original,
         cards,
     })
 }

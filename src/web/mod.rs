@@ -14,6 +14,7 @@ mod newsletter_pages;
 mod newsletter_studio;
 mod portfolio_pages;
 mod settings_pages;
+mod share_section;
 mod site;
 mod studio_pages;
 pub use guest_pages::GUEST_COOKIE;

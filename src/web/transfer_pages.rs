@@ -31,6 +31,9 @@ struct FileRow {
     is_cover: bool,
     /// The question asked before it goes to the trash, naming it and its size.
     delete_confirm: String,
+    /// A guest's file waiting for the studio ("à valider"), and who sent it.
+    pending: bool,
+    sent_by: Option<String>,
 }
 
 #[derive(askama::Template)]
@@ -51,6 +54,7 @@ struct TransferPage {
     files: Vec<FileRow>,
     any_downloadable: bool,
     uploader: UploaderConfig,
+    share: super::share_section::ShareSection,
     /// A client's own upload space is not deleted as a whole.
     deletable: bool,
     delete_confirm: String,
@@ -114,7 +118,10 @@ pub async fn transfer(
                 .replace("{name}", &f.name)
                 .replace("{size}", &i18n::size(locale, f.size.unwrap_or(0)))
                 .replace("{days}", &state.cfg.trash_days.to_string());
+            let s = super::texts::share::ShareTexts::for_locale(locale);
             FileRow {
+                pending: f.pending_review,
+                sent_by: f.guest_name.as_ref().map(|name| s.sent_by.replace("{name}", name)),
                 delete_confirm,
                 id: f.id.to_string(),
                 failure: f.failure.clone(),
@@ -141,7 +148,9 @@ pub async fn transfer(
         .replace("{days}", &state.cfg.trash_days.to_string());
     let mut uploader = UploaderConfig::new(&state, t, locale, id);
     uploader.reload_on_done = true;
+    let share = super::share_section::build(&state, t, locale, &transfer).await?;
     render(TransferPage {
+        share,
         chrome: viewer.chrome("clients", transfer.title.clone()),
         id,
         title: transfer.title.clone(),

@@ -2,6 +2,7 @@
 // field errors, the language switch, logout, local times, confirmations, photo previews.
 import './app.css'
 import './lightbox.js'
+import './picks.js'
 
 const csrf = () => document.querySelector('meta[name="csrf-token"]')?.content || ''
 const messages = JSON.parse(document.getElementById('messages')?.textContent || '{}')
@@ -49,9 +50,14 @@ export async function api(method, url, body) {
 
 function fieldsOf(form) {
   const data = {}
+  const lists = {}
   for (const el of form.elements) {
     if (!el.name || el.disabled) continue
-    if (el.type === 'checkbox') {
+    if (el.dataset.list !== undefined) {
+      // Several inputs of one name make a list: the ticked boxes (and hidden values).
+      lists[el.name] ||= { values: [], optional: el.dataset.listOptional !== undefined }
+      if (el.type !== 'checkbox' || el.checked) lists[el.name].values.push(el.value)
+    } else if (el.type === 'checkbox') {
       data[el.name] = el.checked
     } else if (el.dataset.type === 'date-ms') {
       // A calendar day means "until the end of that day", in the reader's time zone.
@@ -59,11 +65,28 @@ function fieldsOf(form) {
     } else if (el.dataset.type === 'gb-bytes') {
       // Sizes are read in GB as the pages show them (10⁹ bytes); empty means none.
       data[el.name] = el.value.trim() === '' ? null : Math.round(Number(el.value.replace(',', '.')) * 1e9)
+    } else if (el.dataset.type === 'int') {
+      if (el.value.trim() !== '') data[el.name] = Number(el.value)
+    } else if (el.dataset.type === 'name-numbers') {
+      // "Album = 60" per line: { "Album": 60 }.
+      const map = {}
+      for (const line of el.value.split('\n')) {
+        const at = line.lastIndexOf('=')
+        if (at < 0) continue
+        const name = line.slice(0, at).trim()
+        const n = Number(line.slice(at + 1).trim())
+        if (name) map[name] = n
+      }
+      data[el.name] = map
     } else if (el.dataset.optional !== undefined && el.value.trim() === '') {
       continue
     } else {
       data[el.name] = el.value
     }
+  }
+  for (const [name, list] of Object.entries(lists)) {
+    if (list.optional && list.values.length === 0) continue
+    data[name] = list.values
   }
   return data
 }
@@ -180,6 +203,17 @@ const afterSuccess = {
     status.setAttribute('role', 'status')
     status.textContent = '✓'
     form.append(status)
+  },
+  // A guest's link: its address and QR code, shown this once.
+  linkMade(form, body) {
+    const step = document.querySelector('[data-step="link-made"]')
+    step.querySelector('[data-link-url]').value = body.url
+    // The SVG is Relais' own rendering of the URL (no user input in it).
+    step.querySelector('[data-link-qr]').innerHTML = body.qr_svg || ''
+    step.hidden = false
+    form.closest('details')?.removeAttribute('open')
+    form.reset()
+    step.querySelector('[data-link-url]').select()
   },
   // Integrations: a new or rotated secret, shown this once.
   secret(source, body) {
@@ -342,4 +376,8 @@ document.querySelectorAll('time[datetime]').forEach((el) => {
     const day = dateOnly.format(when)
     el.textContent = el.dataset.day !== undefined ? day : `${day}${joiner}${timeOnly.format(when)}`
   }
+})
+
+document.querySelectorAll('[data-reload]').forEach((button) => {
+  button.addEventListener('click', () => window.location.reload())
 })

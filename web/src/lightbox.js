@@ -31,6 +31,10 @@ if (viewer) {
     name.textContent = link.dataset.name || ''
     position.textContent = `${current + 1} / ${links.length}`
     download.href = link.dataset.download || link.dataset.preview
+    download.hidden = !link.dataset.download
+    // Which file is shown, for the favourites' heart.
+    viewer.dataset.file = link.closest('figure')?.dataset.file || ''
+    viewer.dispatchEvent(new Event('lb-show'))
     viewer.classList.toggle('single', links.length === 1)
     preload(current + 1)
     preload(current - 1)
