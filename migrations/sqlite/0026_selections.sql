@@ -33,3 +33,7 @@ CREATE TABLE selection_limits (
 
 -- The sizes a delivery offers its client and guests: originals, web-size copies, or both.
 ALTER TABLE transfers ADD COLUMN download_sizes TEXT NOT NULL DEFAULT 'original,web';
+
+-- Whether a client may make links for their own guests (view links on their deliveries,
+-- upload links on their inbound transfers); the studio decides, per client.
+ALTER TABLE users ADD COLUMN may_share BIGINT NOT NULL DEFAULT 0;

@@ -440,3 +440,27 @@ pub async fn apply_email_change(
         .await?;
     Ok(Some((parse_id(&user, UserId::parse)?, old)))
 }
+
+/// Whether the studio lets this client make links for their own guests.
+pub async fn may_share<'e>(ex: impl Executor<'e, Database = Any>, id: UserId) -> Result<bool, DbError> {
+    let row: Option<(i64,)> = sqlx::query_as("SELECT may_share FROM users WHERE id = $1")
+        .bind(id.to_db())
+        .fetch_optional(ex)
+        .await?;
+    Ok(row.is_some_and(|(m,)| m != 0))
+}
+
+pub async fn set_may_share<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    id: UserId,
+    may: bool,
+    now: Millis,
+) -> Result<(), DbError> {
+    sqlx::query("UPDATE users SET may_share = $1, updated_at = $2 WHERE id = $3")
+        .bind(i64::from(may))
+        .bind(now)
+        .bind(id.to_db())
+        .execute(ex)
+        .await?;
+    Ok(())
+}

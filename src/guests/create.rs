@@ -104,6 +104,16 @@ pub async fn create_link(
     let found = db::transfers::find(state.db.pool(), transfer)
         .await?
         .ok_or_else(|| invalid("transfer", "no such transfer"))?;
+    // A client makes links on their own transfers only, when the studio lets them: view
+    // links on a delivery they can see, upload links on their inbound transfers.
+    if creator.role != crate::domain::Role::Studio {
+        if found.client != Some(creator.id) || !found.is_visible_to_client(now) {
+            return Err(GuestError::NotFound);
+        }
+        if !db::users::may_share(state.db.pool(), creator.id).await? {
+            return Err(GuestError::Forbidden);
+        }
+    }
     let kind = match (input.kind.as_str(), found.direction) {
         ("view", Direction::Delivery) => Kind::View {
             permissions: view_permissions(input.permissions.clone())?,

@@ -88,6 +88,10 @@ pub enum GuestError {
     Invalid { field: &'static str, message: String },
     #[error("{0}")]
     Conflict(&'static str, String),
+    #[error("not yours to do")]
+    Forbidden,
+    #[error("not found")]
+    NotFound,
     #[error(transparent)]
     Db(#[from] DbError),
 }
@@ -120,6 +124,8 @@ impl From<GuestError> for AppError {
             },
             GuestError::Invalid { field, message } => AppError::validation(field, message),
             GuestError::Conflict(code, detail) => AppError::Conflict { code, detail },
+            GuestError::Forbidden => AppError::Forbidden,
+            GuestError::NotFound => AppError::NotFound,
             GuestError::Db(e) => e.into(),
         }
     }
@@ -250,6 +256,24 @@ pub fn url(state: &AppState, token: &str) -> String {
 
 pub use create::create_link;
 
+/// The links of a transfer, oldest first, with their downloads; only those `maker` made
+/// when given (a client's own links).
+pub async fn list_made_by(
+    state: &AppState,
+    transfer: TransferId,
+    maker: crate::domain::UserId,
+) -> Result<Vec<LinkView>, GuestError> {
+    let maker = maker.to_string();
+    let links = list(state, transfer).await?;
+    let mine: Vec<String> = guest_links::list_for_transfer(state.db.pool(), &transfer.to_string())
+        .await?
+        .into_iter()
+        .filter(|l| l.created_by.as_deref() == Some(maker.as_str()))
+        .map(|l| l.id)
+        .collect();
+    Ok(links.into_iter().filter(|l| mine.contains(&l.id)).collect())
+}
+
 /// The links of a transfer, oldest first, with their downloads.
 pub async fn list(state: &AppState, transfer: TransferId) -> Result<Vec<LinkView>, GuestError> {
     let transfer = transfer.to_string();
@@ -274,11 +298,15 @@ pub async fn list(state: &AppState, transfer: TransferId) -> Result<Vec<LinkView
         .collect())
 }
 
-/// Ends a link at once, and every unlocked session of it.
-pub async fn revoke(state: &AppState, id: &str) -> Result<(), GuestError> {
-    guest_links::find(state.db.pool(), id)
+/// Ends a link at once, and every unlocked session of it. The studio revokes any link; a
+/// client the links they made (anyone else's is unknown to them).
+pub async fn revoke(state: &AppState, by: &crate::db::users::User, id: &str) -> Result<(), GuestError> {
+    let link = guest_links::find(state.db.pool(), id)
         .await?
         .ok_or(GuestError::Unknown)?;
+    if by.role != crate::domain::Role::Studio && link.created_by.as_deref() != Some(by.id.to_string().as_str()) {
+        return Err(GuestError::Unknown);
+    }
     let mut tx = state.db.begin().await?;
     guest_links::revoke(&mut tx, id, state.clock.now_ms()).await?;
     tx.commit().await.map_err(DbError::from)?;

@@ -79,6 +79,9 @@ pub struct UpdateBody {
     /// Present and null clears the quota; absent leaves it.
     #[serde(default, deserialize_with = "present")]
     quota: Option<Option<u64>>,
+    /// Whether the client may make links for their own guests.
+    #[serde(default)]
+    may_share: Option<bool>,
 }
 
 /// Tells "absent" (`None`) from "null" (`Some(None)`).
@@ -93,10 +96,18 @@ pub async fn update(
     ApiJson(body): ApiJson<UpdateBody>,
 ) -> Result<axum::Json<User>, AppError> {
     let id = client_id(&id)?;
-    if body.disabled.is_none() && body.quota.is_none() {
-        return Err(AppError::validation("disabled", "give disabled, quota, or both"));
+    if body.disabled.is_none() && body.quota.is_none() && body.may_share.is_none() {
+        return Err(AppError::validation("disabled", "give disabled, quota or may_share"));
     }
     let mut user = None;
+    if let Some(may) = body.may_share {
+        let client = crate::db::users::find(state.db.pool(), id)
+            .await?
+            .filter(|u| u.role == crate::domain::Role::Client)
+            .ok_or(AppError::NotFound)?;
+        crate::db::users::set_may_share(state.db.pool(), id, may, state.clock.now_ms()).await?;
+        user = Some(client);
+    }
     if let Some(quota) = body.quota {
         user = Some(accounts::set_client_quota(&state, caller.user.id, id, quota).await?);
     }

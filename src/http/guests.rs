@@ -9,7 +9,7 @@ use axum::routing::{delete, get, post};
 use serde::{Deserialize, Serialize};
 
 use super::ApiJson;
-use super::auth::{ClientAddr, Reader, Studio, Uploader};
+use super::auth::{Caller, ClientAddr, Reader, Uploader};
 use crate::domain::TransferId;
 use crate::error::AppError;
 use crate::guests::{self, LinkRequest, LinkView};
@@ -66,7 +66,7 @@ struct Created {
 
 async fn create(
     State(state): State<AppState>,
-    Studio(caller): Studio,
+    caller: Caller,
     Path(id): Path<String>,
     ApiJson(body): ApiJson<CreateBody>,
 ) -> Result<impl IntoResponse, AppError> {
@@ -103,24 +103,27 @@ async fn create(
     ))
 }
 
+/// The studio lists every link of a transfer; a client the links they made on theirs.
 async fn list(
     State(state): State<AppState>,
-    Studio(_): Studio,
+    caller: Caller,
     Path(id): Path<String>,
 ) -> Result<axum::Json<Vec<LinkView>>, AppError> {
     let transfer = TransferId::parse(&id).ok_or(AppError::NotFound)?;
-    crate::db::transfers::find(state.db.pool(), transfer)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    Ok(axum::Json(guests::list(&state, transfer).await?))
+    if caller.user.role == crate::domain::Role::Studio {
+        crate::db::transfers::find(state.db.pool(), transfer)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        return Ok(axum::Json(guests::list(&state, transfer).await?));
+    }
+    crate::transfers::readable(&state, &caller.user, transfer).await?;
+    Ok(axum::Json(
+        guests::list_made_by(&state, transfer, caller.user.id).await?,
+    ))
 }
 
-async fn revoke(
-    State(state): State<AppState>,
-    Studio(_): Studio,
-    Path(id): Path<String>,
-) -> Result<StatusCode, AppError> {
-    guests::revoke(&state, &id).await.map_err(|e| match e {
+async fn revoke(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> Result<StatusCode, AppError> {
+    guests::revoke(&state, &caller.user, &id).await.map_err(|e| match e {
         guests::GuestError::Unknown => AppError::NotFound,
         other => other.into(),
     })?;

@@ -243,6 +243,8 @@ struct DeliveryPage {
     cards: Vec<Card>,
     any_downloadable: bool,
     picks: super::share_section::Picks,
+    /// The client's own links for their guests, when the studio lets them make some.
+    share: Option<super::share_section::ShareSection>,
 }
 
 pub async fn delivery(
@@ -314,7 +316,9 @@ pub async fn delivery(
     )
     .await?
     .with_web_zip(&cards);
+    let share = super::share_section::for_client(&state, t, viewer.locale, &transfer, user.id).await?;
     render(DeliveryPage {
+        share,
         chrome: viewer.chrome("deliveries", transfer.title.clone()),
         tile: tile(t, viewer.locale, &transfer, totals, String::new()),
         id,
@@ -390,6 +394,8 @@ struct SendPage {
     uploader: UploaderConfig,
     /// Every batch the client sent, named or not, newest first.
     sent: Vec<Tile>,
+    /// The client's own upload links, when the studio lets them make some.
+    share: Option<super::share_section::ShareSection>,
 }
 
 pub async fn send(State(state): State<AppState>, viewer: Viewer) -> Result<Response, PageError> {
@@ -414,7 +420,9 @@ pub async fn send(State(state): State<AppState>, viewer: Viewer) -> Result<Respo
         }
     }
     sent.reverse();
+    let share = super::share_section::for_client(&state, t, viewer.locale, &transfer, user.id).await?;
     render(SendPage {
+        share,
         chrome: viewer.chrome("send", t.send_title),
         lead: t.send_lead.replace("{max}", &uploader.max_size_text),
         uploader,

@@ -35,6 +35,8 @@ pub struct ListLine {
 
 pub struct ShareSection {
     pub s: &'static ShareTexts,
+    /// The client's own links (their words, only the links they made).
+    pub for_client: bool,
     pub transfer: String,
     pub is_delivery: bool,
     pub links: Vec<LinkLine>,
@@ -51,10 +53,38 @@ pub async fn build(
     locale: Locale,
     transfer: &Transfer,
 ) -> Result<ShareSection, PageError> {
+    build_for(state, t, locale, transfer, None).await
+}
+
+/// The links part alone, of the links the client made: their own sharing, when the
+/// studio lets them.
+pub async fn for_client(
+    state: &AppState,
+    t: &Texts,
+    locale: Locale,
+    transfer: &Transfer,
+    client: crate::domain::UserId,
+) -> Result<Option<ShareSection>, PageError> {
+    if !crate::db::users::may_share(state.db.pool(), client).await? {
+        return Ok(None);
+    }
+    build_for(state, t, locale, transfer, Some(client)).await.map(Some)
+}
+
+async fn build_for(
+    state: &AppState,
+    t: &Texts,
+    locale: Locale,
+    transfer: &Transfer,
+    maker: Option<crate::domain::UserId>,
+) -> Result<ShareSection, PageError> {
     let s = ShareTexts::for_locale(locale);
     let now = state.clock.now_ms();
-    let links = guests::list(state, transfer.id)
-        .await
+    let links = match maker {
+        None => guests::list(state, transfer.id).await,
+        Some(maker) => guests::list_made_by(state, transfer.id, maker).await,
+    };
+    let links = links
         .map_err(|e| PageError::Internal(e.to_string()))?
         .into_iter()
         .rev()
@@ -83,7 +113,7 @@ pub async fn build(
         })
         .collect();
     let is_delivery = transfer.direction == Direction::Delivery;
-    let (lists, limits_text) = if is_delivery {
+    let (lists, limits_text) = if is_delivery && maker.is_none() {
         let views = selections::selection(state, transfer.id, None)
             .await
             .map_err(|e| PageError::Internal(e.to_string()))?;
@@ -116,6 +146,7 @@ pub async fn build(
     };
     Ok(ShareSection {
         s,
+        for_client: maker.is_some(),
         transfer: transfer.id.to_string(),
         is_delivery,
         links,

@@ -287,6 +287,9 @@ struct ClientPage {
     quota_value: String,
     quota_text: String,
     appts: super::appointment_pages::StudioSection,
+    /// Whether the client may make links for their guests.
+    may_share: bool,
+    share_t: &'static super::texts::share::ShareTexts,
 }
 
 pub(super) fn delivery_state(t: &Texts, transfer: &db::transfers::Transfer, now: i64) -> (&'static str, &'static str) {
@@ -359,7 +362,10 @@ pub async fn client(
         .unwrap_or_default();
     let quota_text = quota.map_or_else(|| t.quota_none.to_owned(), |q| i18n::size(locale, q));
     let appts = super::appointment_pages::studio_section(&state, t, locale, id).await?;
+    let may_share = db::users::may_share(state.db.pool(), client.id).await?;
     render(ClientPage {
+        may_share,
+        share_t: super::texts::share::ShareTexts::for_locale(locale),
         appts,
         quota_value,
         quota_text,

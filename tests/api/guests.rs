@@ -221,7 +221,7 @@ async fn permissions_expiry_and_the_delivery_itself_bound_a_link() {
     let (anne, _) = Tus::client(&app, "anne@example.fr").await;
     let (mine, files) = delivery(&app, &studio, "claire@example.fr", "Mariage", &["a.bin"]).await;
 
-    // Only clients' studio makes links: a client and a stranger cannot.
+    // Another client's delivery does not exist for a client, and a stranger cannot ask.
     let refused = anne
         .call(
             Method::POST,
@@ -229,7 +229,7 @@ async fn permissions_expiry_and_the_delivery_itself_bound_a_link() {
             Some(json!({"kind": "view"})),
         )
         .await;
-    assert_eq!(refused.status, 403);
+    assert_eq!(refused.status, 404);
     let stranger = reqwest::Client::new()
         .post(app.url(&format!("/api/v1/transfers/{mine}/links")))
         .json(&json!({"kind": "view"}))

@@ -238,7 +238,7 @@ async fn upload_links_are_made_on_inbound_transfers_and_view_links_upload_nothin
             Some(json!({"kind": "upload"})),
         )
         .await;
-    assert_eq!(refused.status, 403);
+    assert_eq!(refused.status, 404, "another client's transfer does not exist for them");
 
     // A view link's token sends nothing.
     studio.upload("a.jpg", &pattern(100, 1), Some(&delivery)).await;
@@ -717,4 +717,102 @@ fn urlencoding(value: &str) -> String {
             _ => format!("%{b:02X}"),
         })
         .collect()
+}
+
+#[tokio::test]
+async fn clients_make_links_for_their_own_guests_when_the_studio_allows_it() {
+    let app = crate::helpers::spawn_app().await;
+    let (studio, _) = Tus::studio(&app, "studio@example.fr").await;
+    let (anne, anne_user) = Tus::client(&app, "anne@example.fr").await;
+    let (bob, _) = Tus::client(&app, "bob@example.fr").await;
+    let made = studio
+        .call(
+            Method::POST,
+            "/api/v1/transfers",
+            Some(json!({"title": "Pour le film", "client": anne_user.id, "direction": "inbound"})),
+        )
+        .await;
+    let transfer = made.body["id"].as_str().expect("id").to_owned();
+    let ask = |who: &'static str| {
+        let (anne, bob) = (&anne, &bob);
+        let transfer = transfer.clone();
+        async move {
+            let caller = if who == "anne" { anne } else { bob };
+            caller
+                .call(
+                    Method::POST,
+                    &format!("/api/v1/transfers/{transfer}/links"),
+                    Some(json!({"kind": "upload", "label": "Les témoins"})),
+                )
+                .await
+        }
+    };
+    assert_eq!(ask("anne").await.status, 403, "not until the studio allows it");
+    let allowed = studio
+        .call(
+            Method::PATCH,
+            &format!("/api/v1/clients/{}", anne_user.id),
+            Some(json!({"may_share": true})),
+        )
+        .await;
+    assert_eq!(allowed.status, 200, "{}", allowed.body);
+    let link = ask("anne").await;
+    assert_eq!(link.status, 201, "{}", link.body);
+    assert_eq!(ask("bob").await.status, 404);
+    let id = link.body["id"].as_str().expect("id").to_owned();
+    let theirs = anne
+        .call(Method::GET, &format!("/api/v1/transfers/{transfer}/links"), None)
+        .await;
+    assert_eq!(theirs.body.as_array().map(Vec::len), Some(1));
+    let studios = studio
+        .call(Method::GET, &format!("/api/v1/transfers/{transfer}/links"), None)
+        .await;
+    assert_eq!(studios.body.as_array().map(Vec::len), Some(1));
+    assert_eq!(
+        bob.call(Method::GET, &format!("/api/v1/transfers/{transfer}/links"), None)
+            .await
+            .status,
+        404
+    );
+    assert_eq!(
+        bob.call(Method::DELETE, &format!("/api/v1/links/{id}"), None)
+            .await
+            .status,
+        404
+    );
+
+    // A guest of Anne's link sends a file: Anne hears of the batch as well as the studio.
+    let guest = Tus {
+        app: &app,
+        token: open(&app, link.body["token"].as_str().expect("token"), "Témoin", None).await,
+    };
+    let created = create(&guest, 10, &[("filename", "discours.pdf")]).await;
+    guest
+        .send_all(created.header("location").expect("Location"), b"0123456789", 10)
+        .await;
+    app.run_jobs().await;
+    let before = app.outbox().len();
+    let done = guest.call(Method::POST, "/api/v1/links/current/complete", None).await;
+    assert_eq!(done.body["announced"], 1);
+    app.run_jobs().await;
+    let mails = app.outbox()[before..].to_vec();
+    assert_eq!(mails.len(), 2, "the studio and Anne");
+    assert!(mails.iter().any(|m| m.contains("anne@example.fr")));
+
+    // Anne revokes her own link; the studio could too.
+    assert_eq!(
+        anne.call(Method::DELETE, &format!("/api/v1/links/{id}"), None)
+            .await
+            .status,
+        204
+    );
+    // Taken back, the permission stops new links.
+    studio
+        .call(
+            Method::PATCH,
+            &format!("/api/v1/clients/{}", anne_user.id),
+            Some(json!({"may_share": false})),
+        )
+        .await;
+    assert_eq!(ask("anne").await.status, 403);
 }

@@ -263,3 +263,50 @@ test('a guest sends two files through an upload link from its QR address, one re
     fs.rmSync(dir, { recursive: true, force: true })
   }
 })
+
+test('a client the studio allows makes an upload link from their own page', { timeout: 180_000 }, async () => {
+  const relais = await startRelais()
+  const browser = await launchBrowser()
+  const errors = []
+  try {
+    const studio = await studioPage(relais, browser, 'atelier@example.fr')
+    studio.on('pageerror', (e) => errors.push(e.message))
+    const { id: client, page } = await clientPage(relais, browser, { email: 'claire@example.fr', name: 'Claire et Louis', context: phone })
+    page.on('pageerror', (e) => errors.push(e.message))
+    await page.goto(`${relais.base}/send`)
+    assert.equal(await page.locator('[data-share]').count(), 0, 'not before the studio allows it')
+
+    await studio.goto(`${relais.base}/studio/clients/${client}`)
+    await studio.check('[data-may-share] input[name="may_share"]')
+    // Saved, the page reloads and shows it.
+    await Promise.all([studio.waitForNavigation(), studio.locator('[data-may-share] button[type="submit"]').click()])
+    assert.ok(await studio.locator('[data-may-share] input[name="may_share"]').isChecked())
+    await screenshot(studio, 'fr-studio-client-may-share')
+
+    for (const [lang, title] of [['fr', /Partager avec vos invités/], ['en', /Share with your guests/]]) {
+      // The client's own language, as the page's switch sets it.
+      await page.evaluate(async (locale) => {
+        const csrf = document.querySelector('meta[name="csrf-token"]').content
+        await fetch('/api/v1/me', { method: 'PATCH', headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': csrf }, body: JSON.stringify({ locale }) })
+      }, lang)
+      await page.goto(`${relais.base}/send`)
+      await page.locator('[data-share]').waitFor()
+      assert.match(await page.locator('[data-share] h2').innerText(), title)
+      await page.locator('.new-link summary').click()
+      await page.fill('[data-share] input[name="label"]', lang === 'fr' ? 'Les témoins' : 'The witnesses')
+      await page.locator('[data-share] button[type="submit"]').click()
+      await page.locator('[data-step="link-made"]:not([hidden])').waitFor()
+      assert.match(await page.inputValue('[data-link-url]'), /\/l\/lnk_/)
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)
+      assert.ok(overflow <= 0, `nothing wider than the phone (${overflow} px over)`)
+      await screenshot(page, `client-link-made-${lang}-phone`)
+      await page.locator('[data-reload]').click()
+      await page.locator('[data-links] li').first().waitFor()
+    }
+    assert.equal(await page.locator('[data-links] li').count(), 2)
+    assert.deepEqual(errors, [], 'no script error')
+  } finally {
+    await browser.close()
+    await relais.stop()
+  }
+})

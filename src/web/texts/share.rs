@@ -71,6 +71,11 @@ pub struct ShareTexts {
     pub submitted: &'static str,
     pub download_web: &'static str,
     pub download_all_web: &'static str,
+    pub may_share: &'static str,
+    pub may_share_hint: &'static str,
+    pub my_links_title: &'static str,
+    pub my_links_lead_view: &'static str,
+    pub my_links_lead_upload: &'static str,
 }
 
 pub const FR: ShareTexts = ShareTexts {
@@ -140,6 +145,11 @@ pub const FR: ShareTexts = ShareTexts {
     submitted: "Sélection envoyée au studio.",
     download_web: "Taille web",
     download_all_web: "Tout en taille web (ZIP)",
+    may_share: "Peut créer des liens pour ses invités",
+    may_share_hint: "Liens de galerie sur ses livraisons, liens d’envoi sur ses espaces d’envoi ; vous êtes prévenu de chaque envoi.",
+    my_links_title: "Partager avec vos invités",
+    my_links_lead_view: "Un lien par personne pour voir cette galerie, sans compte à créer, avec un code d’accès si vous le souhaitez.",
+    my_links_lead_upload: "Un lien pour que vos proches (le DJ, l’organisatrice, les témoins) déposent leurs fichiers ici, sans compte à créer.",
 };
 
 pub const EN: ShareTexts = ShareTexts {
@@ -209,6 +219,11 @@ pub const EN: ShareTexts = ShareTexts {
     submitted: "Selection sent to the studio.",
     download_web: "Web size",
     download_all_web: "All in web size (ZIP)",
+    may_share: "May make links for their guests",
+    may_share_hint: "Gallery links on their deliveries, upload links on their upload spaces; you are told of every batch.",
+    my_links_title: "Share with your guests",
+    my_links_lead_view: "One link per person to see this gallery, no account needed, with an access code if you wish.",
+    my_links_lead_upload: "A link for your people (the DJ, the planner, the witnesses) to drop their files here, no account needed.",
 };
 
 impl ShareTexts {
