@@ -165,6 +165,20 @@ pub async fn mark(
         });
     }
     let limit = selections::limit(state.db.pool(), transfer.id, &name).await?;
+    if !on
+        && selections::find_list(state.db.pool(), transfer.id, &owner.key(), &name)
+            .await?
+            .is_none()
+    {
+        // Nothing to take out of a list that does not exist (and no list is made for it).
+        return Ok(Marked {
+            file: file.to_string(),
+            list: name,
+            count: 0,
+            limit,
+            submitted: false,
+        });
+    }
     let mut tx = state.db.begin().await?;
     let row = selections::list_for_update(&mut tx, state.db.backend(), transfer.id, &owner, &name, now).await?;
     if row.submitted_at.is_some() {
@@ -262,13 +276,19 @@ pub async fn set_limits(
     if found.direction != Direction::Delivery {
         return Err(SelectionError::NotFound);
     }
-    let mut parsed = Vec::new();
+    let mut parsed: Vec<(String, i64)> = Vec::new();
     for (name, max) in limits {
         let name = list_name(Some(&name))?;
         if !(1..=100_000).contains(&max) {
             return Err(SelectionError::Invalid {
                 field: "limits",
                 message: format!("{name}: expected 1 to 100000 files"),
+            });
+        }
+        if parsed.iter().any(|(n, _)| *n == name) {
+            return Err(SelectionError::Invalid {
+                field: "limits",
+                message: format!("{name}: named twice"),
             });
         }
         parsed.push((name, max));
@@ -345,10 +365,13 @@ pub async fn selection(
             id: row.user_id.clone().or_else(|| row.link_id.clone()).unwrap_or_default(),
             name: owner_name(state, &row).await?,
         };
+        // A guest's list never shows what the studio hid from guests since.
+        let for_guest = row.link_id.is_some();
         let list_files: Vec<Item> = items
             .iter()
             .filter(|(list, _)| *list == row.id)
             .filter_map(|(_, file)| files.get(file))
+            .filter(|f| !(for_guest && f.hidden_from_guests))
             .map(|f| Item {
                 id: f.id.to_string(),
                 name: f.name.clone(),

@@ -15,6 +15,9 @@ CREATE TABLE selection_lists (
     UNIQUE (transfer_id, owner_key, name)
 );
 
+CREATE INDEX selection_lists_user ON selection_lists (user_id);
+CREATE INDEX selection_lists_link ON selection_lists (link_id);
+
 CREATE TABLE favourites (
     list_id    TEXT NOT NULL REFERENCES selection_lists(id) ON DELETE CASCADE,
     file_id    TEXT NOT NULL REFERENCES files(id) ON DELETE CASCADE,

@@ -11,6 +11,11 @@ ALTER TABLE links ADD COLUMN categories TEXT;
 -- their name), so that they see only what they sent from it.
 ALTER TABLE link_sessions ADD COLUMN guest_name TEXT;
 ALTER TABLE link_sessions ADD COLUMN guest_email TEXT;
+-- Receipts sent to that address: a few, however many batches (no mail cannon).
+ALTER TABLE link_sessions ADD COLUMN receipts BIGINT NOT NULL DEFAULT 0;
+-- When the studio was last emailed a batch of the link: at most one every ten minutes,
+-- however often a guest says "done".
+ALTER TABLE links ADD COLUMN last_batch_at BIGINT;
 
 -- Whose upload this is when a guest sends it: the link, and the session (the hash of its
 -- token) when the guest came through one; NULL for a bare link token.
@@ -27,3 +32,6 @@ ALTER TABLE files ADD COLUMN pending_review BIGINT NOT NULL DEFAULT 0;
 -- email of its batch.
 ALTER TABLE files ADD COLUMN batch_notified_at BIGINT;
 CREATE INDEX files_link ON files (link_id, link_session);
+-- Guests' files no batch email told yet (the housekeeping's quiet-batch sweep).
+CREATE INDEX files_unannounced ON files (link_id) WHERE link_id IS NOT NULL AND batch_notified_at IS NULL;
+CREATE INDEX uploads_link ON uploads (link_id);

@@ -280,3 +280,28 @@ pub async fn file_counts<'e>(
     .fetch_all(ex)
     .await?)
 }
+
+/// Claims the link's next batch email: true when none went out since `not_after` (the
+/// claim is recorded at `now`), so that a guest saying "done" again and again does not
+/// email the studio each time.
+pub async fn claim_batch(tx: &mut super::Tx, link: &str, not_after: Millis, now: Millis) -> Result<bool, DbError> {
+    let done = sqlx::query(
+        "UPDATE links SET last_batch_at = $1 WHERE id = $2 AND (last_batch_at IS NULL OR last_batch_at <= $3)",
+    )
+    .bind(now)
+    .bind(link)
+    .bind(not_after)
+    .execute(&mut **tx)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Counts a receipt to a session's address; false once it had `max`.
+pub async fn count_receipt(tx: &mut super::Tx, session: &str, max: i64) -> Result<bool, DbError> {
+    let done = sqlx::query("UPDATE link_sessions SET receipts = receipts + 1 WHERE token_hash = $1 AND receipts < $2")
+        .bind(session)
+        .bind(max)
+        .execute(&mut **tx)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}

@@ -80,6 +80,12 @@ impl Category {
         if sub == "pdf" || sub.contains("document") || sub.contains("msword") || sub.contains("spreadsheet") {
             return Category::Document;
         }
+        Self::by_extension(name)
+    }
+
+    /// The category the name's extension says, whatever type the sender declared (what a
+    /// stranger sends is judged by its name, not by their claims).
+    pub fn by_extension(name: &FileName) -> Self {
         match name.extension().as_deref() {
             Some("mp3" | "wav" | "flac" | "aac" | "m4a" | "ogg" | "aif" | "aiff" | "opus") => Category::Music,
             Some(

@@ -14,6 +14,19 @@ use crate::uploads::{LinkDrop, Sender};
 /// A batch is over when its guest's page says so, or after this long without a new file
 /// (a script, a closed tab).
 pub const QUIET_BATCH_MS: Millis = 10 * 60 * 1000;
+/// Receipts to one guest's address, however many batches they send.
+const RECEIPTS_PER_SESSION: i64 = 3;
+
+/// Who asks for a batch to be told.
+enum Teller<'a> {
+    /// The guest's page (or script) said "done": at most one email per link every
+    /// `QUIET_BATCH_MS`; sooner, the files wait for the quiet sweep.
+    Guest {
+        receipt: Option<(&'a str, Locale, &'a str)>,
+    },
+    /// The housekeeping, once a batch went quiet.
+    Sweep,
+}
 
 /// A guest holding an upload link, as far as one request is concerned.
 #[derive(Debug, Clone)]
@@ -112,8 +125,12 @@ pub async fn sent_files(state: &AppState, dropper: &Dropper) -> Result<Vec<db::f
 /// receipt when they gave an address. Returns how many files it told; none, no email.
 pub async fn announce_batch(state: &AppState, dropper: &Dropper, locale: Locale) -> Result<usize, GuestError> {
     let files = db::files::unannounced(state.db.pool(), &dropper.link_id, dropper.session.as_deref()).await?;
-    let receipt = dropper.email.as_deref().map(|address| (address, locale));
-    announce(state, &dropper.link_id, files, receipt).await
+    let receipt = dropper
+        .email
+        .as_deref()
+        .zip(dropper.session.as_deref())
+        .map(|(address, session)| (address, locale, session));
+    announce(state, &dropper.link_id, files, Teller::Guest { receipt }).await
 }
 
 /// Batches nobody closed (a script, a closed tab): files stored through a link with no
@@ -123,7 +140,7 @@ pub async fn announce_quiet_batches(state: &AppState) -> Result<usize, GuestErro
     let mut told = 0;
     for link in db::files::quiet_unannounced_links(state.db.pool(), now - QUIET_BATCH_MS).await? {
         let files = db::files::unannounced(state.db.pool(), &link, None).await?;
-        told += announce(state, &link, files, None).await?;
+        told += announce(state, &link, files, Teller::Sweep).await?;
     }
     Ok(told)
 }
@@ -132,7 +149,7 @@ async fn announce(
     state: &AppState,
     link_id: &str,
     files: Vec<db::files::FileRecord>,
-    receipt_to: Option<(&str, Locale)>,
+    teller: Teller<'_>,
 ) -> Result<usize, GuestError> {
     if files.is_empty() {
         return Ok(0);
@@ -142,6 +159,14 @@ async fn announce(
     };
     let now = state.clock.now_ms();
     let mut tx = state.db.begin().await?;
+    let not_after = match teller {
+        Teller::Guest { .. } => now - QUIET_BATCH_MS,
+        Teller::Sweep => now,
+    };
+    if !db::guest_links::claim_batch(&mut tx, link_id, not_after, now).await? {
+        // Told less than ten minutes ago: these files go in the next quiet sweep.
+        return Ok(0);
+    }
     let ids: Vec<FileId> = files.iter().map(|f| f.id).collect();
     let marked = db::files::mark_announced(&mut tx, &ids, now).await?;
     // Another request told some of them first: each file is in one email only.
@@ -156,8 +181,12 @@ async fn announce(
             size: f.size.unwrap_or(0),
         })
         .collect();
-    let mut names: Vec<&str> = files.iter().filter_map(|f| f.guest_name.as_deref()).collect();
-    names.dedup();
+    let mut names: Vec<&str> = Vec::new();
+    for name in files.iter().filter_map(|f| f.guest_name.as_deref()) {
+        if !names.contains(&name) {
+            names.push(name);
+        }
+    }
     let guest = names.join(", ");
     let studio_name = state.studio.name().await?;
     let base = state.cfg.public_url.as_str().trim_end_matches('/');
@@ -180,7 +209,13 @@ async fn announce(
             .map_err(|e| GuestError::Db(DbError::Corrupt(format!("email template: {e}"))))?;
         mail::queue(&mut tx, &state.mailer, &email, Some(user.id), now).await?;
     }
-    if let Some((address, locale)) = receipt_to {
+    let receipt = match teller {
+        Teller::Guest {
+            receipt: Some((address, locale, session)),
+        } if db::guest_links::count_receipt(&mut tx, session, RECEIPTS_PER_SESSION).await? => Some((address, locale)),
+        _ => None,
+    };
+    if let Some((address, locale)) = receipt {
         let to = notices::Recipient {
             locale,
             address,

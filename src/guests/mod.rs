@@ -180,7 +180,7 @@ impl Guest {
 }
 
 /// What the studio asks for when it makes a link.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct LinkRequest {
     pub kind: String,
     pub label: Option<String>,
@@ -393,7 +393,7 @@ pub async fn resolve(state: &AppState, token: &str) -> Result<Guest, GuestError>
 
 /// What a guest sends to open a link: its PIN (when it has one) and, on an upload link,
 /// the name (and optional email) their files will carry.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct Opening<'a> {
     pub pin: Option<&'a str>,
     pub name: Option<&'a str>,
@@ -514,4 +514,31 @@ pub async fn same_link_id(state: &AppState, link_id: &str, token: &str) -> Resul
     Ok(guest_links::by_token(state.db.pool(), &sha256_hex(token))
         .await?
         .is_some_and(|l| l.id == link_id))
+}
+
+// The PIN never reaches a log, even through `{:?}`.
+impl std::fmt::Debug for LinkRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LinkRequest")
+            .field("kind", &self.kind)
+            .field("label", &self.label)
+            .field("email", &self.email)
+            .field("pin", &self.pin.as_ref().map(|_| "…"))
+            .field("expires_at", &self.expires_at)
+            .field("permissions", &self.permissions)
+            .field("max_files", &self.max_files)
+            .field("max_bytes", &self.max_bytes)
+            .field("categories", &self.categories)
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for Opening<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Opening")
+            .field("pin", &self.pin.map(|_| "…"))
+            .field("name", &self.name)
+            .field("email", &self.email)
+            .finish()
+    }
 }

@@ -46,14 +46,29 @@ pub async fn get(
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
     let id = FileId::parse(&id).ok_or(AppError::NotFound)?;
+    // `large` is the web-size copy (2400 px): a download in all but name, given to those
+    // who may take web sizes of a delivery that offers them. Smaller sizes are for looking.
+    let web_offered = |transfer: &db::transfers::Transfer| {
+        transfer.direction != crate::domain::Direction::Delivery || transfer.download_sizes.web
+    };
     match &reader {
         Reader::User(caller) => {
             let file = db::files::find(state.db.pool(), id).await?.ok_or(AppError::NotFound)?;
-            transfers::readable(&state, &caller.user, file.transfer).await?;
+            let transfer = transfers::readable(&state, &caller.user, file.transfer).await?;
+            if name == "large" && caller.user.role != crate::domain::Role::Studio && !web_offered(&transfer) {
+                return Err(AppError::Forbidden);
+            }
         }
         Reader::Guest(guest) => {
             guest.require(crate::guests::Permission::View)?;
-            guest.file(&state, id).await?;
+            let file = guest.file(&state, id).await?;
+            if name == "large" {
+                let may =
+                    guest.may(crate::guests::Permission::DownloadWeb) || guest.may(crate::guests::Permission::Download);
+                if !may || !web_offered(&guest.transfer(file.transfer)?) {
+                    return Err(AppError::Forbidden);
+                }
+            }
         }
     }
     let format = match q.format.as_deref() {

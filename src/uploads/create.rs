@@ -350,13 +350,14 @@ pub async fn create_through_link(
         ));
     };
     let name = FileName::parse(metadata.get("filename").unwrap_or("upload")).map_err(|e| invalid("filename", e))?;
+    if name.as_str().chars().any(char::is_control) {
+        // It shows in the studio's emails and pages: one line, as typed.
+        return Err(invalid("filename", "no control characters"));
+    }
     let media_type = MediaType::parse_or_default(metadata.get("filetype"));
-    let category = match metadata.get("category") {
-        Some(c) => {
-            Category::parse(c).ok_or_else(|| invalid("category", "expected music, document, photo, video or other"))?
-        }
-        None => Category::guess(&media_type, &name),
-    };
+    // A guest's own `category` or `filetype` could claim anything: the extension decides
+    // what the link takes.
+    let category = Category::by_extension(&name);
     if let Some(allowed) = drop.categories
         && !allowed.contains(&category)
     {
@@ -379,6 +380,10 @@ pub async fn create_through_link(
         ..*drop
     };
     check_limits(state, drop.transfer, length).await?;
+    // A first look at the link's totals, before anything is started in storage; the
+    // transaction counts again with the link's row held.
+    let (files, bytes) = db::guest_links::sent_totals(state.db.pool(), drop.link).await?;
+    drop.check_totals(files, bytes, length)?;
     let target = Target {
         transfer: drop.transfer.clone(),
         set: None,

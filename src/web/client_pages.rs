@@ -177,6 +177,20 @@ pub fn picture(file: &FileRecord, variants: &[VariantRow], name: &str) -> Option
     })
 }
 
+/// Where a web-size copy may not be taken, a photo previews at its medium size (or not
+/// at all when it has none and its original is not offered either).
+pub(super) fn preview_without_web(card: &mut Card, f: &FileRecord, variants: &[VariantRow]) {
+    card.web = None;
+    if card.kind != "photo" {
+        return;
+    }
+    match picture(f, variants, "medium") {
+        Some(medium) => card.preview = medium.jpeg,
+        None if card.downloadable => card.preview = card.content.clone(),
+        None => card.kind = "file",
+    }
+}
+
 pub(super) fn card(t: &Texts, locale: Locale, f: &FileRecord, variants: &[VariantRow]) -> Card {
     // What the browser can show by itself; everything else is a download. A photo whose
     // web sizes exist previews through them, whatever type its sender declared.
@@ -289,8 +303,12 @@ pub async fn delivery(
             );
             // Sizes the studio does not offer are not offered here either.
             card.downloadable &= transfer.download_sizes.original || transfer.direction != Direction::Delivery;
-            if !transfer.download_sizes.web {
-                card.web = None;
+            if transfer.direction == Direction::Delivery && !transfer.download_sizes.web {
+                preview_without_web(
+                    &mut card,
+                    f,
+                    variants.get(&f.id.to_string()).map_or(&[][..], Vec::as_slice),
+                );
             }
             // What they sent is theirs to take back; what the studio gave them is not.
             if transfer.direction == Direction::Inbound && f.uploader == Some(user.id) {

@@ -265,7 +265,11 @@ async fn gallery(state: &AppState, viewer: &Viewer, guest: &guests::Guest) -> Re
             c.downloadable = downloadable && transfer.download_sizes.original;
             if !(guest.may(Permission::DownloadWeb) || guest.may(Permission::Download)) || !transfer.download_sizes.web
             {
-                c.web = None;
+                super::client_pages::preview_without_web(
+                    &mut c,
+                    f,
+                    variants.get(&f.id.to_string()).map_or(&[][..], Vec::as_slice),
+                );
             }
             c.viewable = true;
             c.show_status = false;

@@ -95,6 +95,15 @@ async fn a_client_marks_favourites_in_named_lists_within_the_studios_limit() {
         (second.body["count"].as_i64(), second.body["limit"].as_i64()),
         (Some(2), Some(2))
     );
+    // Unmarking in a list that does not exist makes no list.
+    let nothing = client
+        .call(
+            Method::DELETE,
+            &format!("/api/v1/files/{}/favourite", files[0]),
+            Some(json!({"list": "Jamais"})),
+        )
+        .await;
+    assert_eq!((nothing.status, nothing.body["count"].as_i64()), (200, Some(0)));
     let full = mark(&client, &files[2], Some("Album")).await;
     assert_eq!((full.status, full.body["code"].as_str()), (409, Some("selection_full")));
     // Marking again what is already in is no new mark.
@@ -131,6 +140,19 @@ async fn a_client_marks_favourites_in_named_lists_within_the_studios_limit() {
         .call(Method::GET, &format!("/api/v1/transfers/{transfer}/selection"), None)
         .await;
     assert_eq!(mine.status, 200);
+    assert_eq!(
+        mine.body["lists"].as_array().map(Vec::len),
+        Some(2),
+        "Favoris and Album only"
+    );
+    let twice = studio
+        .call(
+            Method::PUT,
+            &format!("/api/v1/transfers/{transfer}/selection/limits"),
+            Some(json!({"limits": {"Album": 1, " Album": 2}})),
+        )
+        .await;
+    assert_eq!(twice.status, 422, "{}", twice.body);
     let album: Vec<&str> = list(&mine.body, "Album")["files"]
         .as_array()
         .expect("files")
@@ -431,6 +453,18 @@ async fn guests_mark_in_lists_of_their_own_when_their_link_allows_it() {
         )
         .await;
     assert_eq!(submitted.status, 200, "{}", submitted.body);
+    // Hidden since it was marked: gone from the guest's list.
+    studio
+        .call(
+            Method::PATCH,
+            &format!("/api/v1/files/{}", files[0]),
+            Some(json!({"hidden_from_guests": true})),
+        )
+        .await;
+    let hers = marie
+        .call(Method::GET, &format!("/api/v1/transfers/{transfer}/selection"), None)
+        .await;
+    assert_eq!(list(&hers.body, "Favoris")["files"].as_array().map(Vec::len), Some(0));
 }
 
 #[tokio::test]
@@ -472,6 +506,24 @@ async fn web_size_copies_download_alone_or_zipped_and_links_decide_which_sizes()
         .await
         .expect("get");
     assert_eq!(none.status(), 409, "a PDF has no web size");
+    // The web size is the `large` variant: not for a link that may only look, which
+    // previews at the medium size.
+    let looker = Tus {
+        app: &app,
+        token: view_link(&studio, &transfer, json!(["view"])).await,
+    };
+    let large = get(&looker, format!("/api/v1/files/{}/variants/large", files[0]))
+        .await
+        .expect("get");
+    assert_eq!(large.status(), 403);
+    let medium = get(&looker, format!("/api/v1/files/{}/variants/medium", files[0]))
+        .await
+        .expect("get");
+    assert_eq!(medium.status(), 200);
+    let large = get(&web_only, format!("/api/v1/files/{}/variants/large", files[0]))
+        .await
+        .expect("get");
+    assert_eq!(large.status(), 200);
 
     let zipped = get(&web_only, format!("/api/v1/transfers/{transfer}/archive?size=web"))
         .await
@@ -545,6 +597,18 @@ async fn the_studio_decides_which_sizes_a_delivery_offers() {
         200
     );
     assert_eq!(set(json!(["original"])).await, 204);
+    assert_eq!(
+        status(&client, format!("/api/v1/files/{}/variants/large", files[0])).await,
+        403
+    );
+    assert_eq!(
+        status(&client, format!("/api/v1/files/{}/variants/medium", files[0])).await,
+        200
+    );
+    assert_eq!(
+        status(&studio, format!("/api/v1/files/{}/variants/large", files[0])).await,
+        200
+    );
     assert_eq!(
         status(&client, format!("/api/v1/transfers/{transfer}/archive?size=web")).await,
         403

@@ -14,7 +14,12 @@ use crate::tus_reliability::broken_patch;
 
 /// A client's inbound transfer made by the studio; its id.
 async fn inbound(app: &TestApp, studio: &Tus<'_>, client: &str) -> String {
-    let (_, user) = Tus::client(app, client).await;
+    inbound_of(app, studio, client).await.1
+}
+
+/// A client (with their token) and an inbound transfer of theirs made by the studio.
+async fn inbound_of<'a>(app: &'a TestApp, studio: &Tus<'_>, client: &str) -> (Tus<'a>, String) {
+    let (tus, user) = Tus::client(app, client).await;
     let made = studio
         .call(
             Method::POST,
@@ -23,7 +28,7 @@ async fn inbound(app: &TestApp, studio: &Tus<'_>, client: &str) -> String {
         )
         .await;
     assert_eq!(made.status, 201, "{}", made.body);
-    made.body["id"].as_str().expect("id").to_owned()
+    (tus, made.body["id"].as_str().expect("id").to_owned())
 }
 
 /// An upload link on `transfer`: (id, token, the whole answer).
@@ -84,7 +89,7 @@ async fn link_files(app: &TestApp, link: &str) -> i64 {
 async fn a_guest_sends_files_that_wait_for_review_and_the_link_reads_nothing() {
     let app = crate::helpers::spawn_app().await;
     let (studio, _) = Tus::studio(&app, "studio@example.fr").await;
-    let transfer = inbound(&app, &studio, "anne@example.fr").await;
+    let (anne, transfer) = inbound_of(&app, &studio, "anne@example.fr").await;
     let (link, token, made) = upload_link(&studio, &transfer, json!({"max_files": 5})).await;
     assert!(token.starts_with("lnk_"));
     assert!(made["url"].as_str().expect("url").ends_with(&format!("/l/{token}")));
@@ -161,8 +166,9 @@ async fn a_guest_sends_files_that_wait_for_review_and_the_link_reads_nothing() {
     );
 
     // The client owns the transfer but not the guest's upload.
-    let (client, _) = Tus::client(&app, "bob@example.fr").await;
-    assert_eq!(client.head(&path).await.status, 404);
+    assert_eq!(anne.head(&path).await.status, 404);
+    assert_eq!(anne.patch(&path, 6000, b"").await.status, 404);
+    assert_eq!(anne.call(Method::DELETE, &path, None).await.status, 404);
 
     // The studio accepts it: it leaves "à valider", once.
     let accepted = studio
@@ -300,6 +306,24 @@ async fn limits_are_refused_before_any_byte_is_stored() {
         (song.status, song.body["code"].as_str()),
         (422, Some("category_not_accepted"))
     );
+    // The guest's own claims do not change what the name says.
+    let disguised = create(
+        &guest,
+        100,
+        &[
+            ("filename", "setup.exe"),
+            ("filetype", "image/jpeg"),
+            ("category", "photo"),
+            who,
+        ],
+    )
+    .await;
+    assert_eq!(
+        (disguised.status, disguised.body["code"].as_str()),
+        (422, Some("category_not_accepted"))
+    );
+    let two_lines = create(&guest, 100, &[("filename", "a.jpg\r\nBcc: x"), who]).await;
+    assert_eq!(two_lines.status, 400, "{}", two_lines.body);
     // A length given later could not be checked first.
     let deferred = crate::helpers::Answer::of(
         guest
@@ -575,6 +599,18 @@ async fn each_finished_batch_is_told_once_to_the_studio_with_a_receipt_for_the_g
     let receipt = mails.iter().find(|m| m.contains("dj@example.com")).expect("receipt");
     assert!(receipt.contains("intro.mp3") && !receipt.contains(&token), "{receipt}");
 
+    // Saying "done" again soon after emails nobody: the file waits for the quiet sweep.
+    let created = create(&guest, 10, &[("filename", "encore.mp3")]).await;
+    guest
+        .send_all(created.header("location").expect("Location"), b"0123456789", 10)
+        .await;
+    let soon = guest.call(Method::POST, "/api/v1/links/current/complete", None).await;
+    assert_eq!(
+        soon.body["announced"].as_u64(),
+        Some(0),
+        "one email per link every ten minutes"
+    );
+
     // A script that never says it is done: its batch is told after a quiet while.
     let bare = Tus { app: &app, token };
     let created = create(&bare, 10, &[("filename", "late.txt"), ("uploader", "Script")]).await;
@@ -587,7 +623,7 @@ async fn each_finished_batch_is_told_once_to_the_studio_with_a_receipt_for_the_g
     app.clock().advance(Duration::from_secs(11 * 60));
     assert_eq!(
         relais::guests::announce_quiet_batches(&app.state).await.expect("quiet"),
-        1
+        2
     );
     assert_eq!(
         relais::guests::announce_quiet_batches(&app.state).await.expect("quiet"),
@@ -599,7 +635,7 @@ async fn each_finished_batch_is_told_once_to_the_studio_with_a_receipt_for_the_g
             .fetch_one(app.state.db.pool())
             .await
             .expect("count");
-    assert_eq!(told, 3);
+    assert_eq!(told, 4);
 }
 
 #[tokio::test]

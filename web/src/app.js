@@ -64,9 +64,12 @@ function fieldsOf(form) {
       data[el.name] = el.value ? new Date(`${el.value}T23:59:59`).getTime() : null
     } else if (el.dataset.type === 'gb-bytes') {
       // Sizes are read in GB as the pages show them (10⁹ bytes); empty means none.
-      data[el.name] = el.value.trim() === '' ? null : Math.round(Number(el.value.replace(',', '.')) * 1e9)
+      // What is not a number goes as typed, for the server to name the field.
+      const n = Number(el.value.replace(',', '.'))
+      data[el.name] = el.value.trim() === '' ? null : Number.isFinite(n) ? Math.round(n * 1e9) : el.value
     } else if (el.dataset.type === 'int') {
-      if (el.value.trim() !== '') data[el.name] = Number(el.value)
+      const n = Number(el.value)
+      if (el.value.trim() !== '') data[el.name] = Number.isFinite(n) ? n : el.value
     } else if (el.dataset.type === 'name-numbers') {
       // "Album = 60" per line: { "Album": 60 }.
       const map = {}
