@@ -24,6 +24,9 @@ use crate::transfers;
 pub async fn downloadable(state: &AppState, user: &User, id: FileId) -> Result<(FileRecord, Transfer), AppError> {
     let file = db::files::find(state.db.pool(), id).await?.ok_or(AppError::NotFound)?;
     let transfer = transfers::readable(state, user, file.transfer).await?;
+    if !transfers::can_see_file(user, &file) {
+        return Err(AppError::NotFound);
+    }
     if file.has_bytes() {
         Ok((file, transfer))
     } else {
@@ -108,6 +111,8 @@ pub async fn open_receipt(
 pub struct ArchiveScope {
     /// A guest's archive leaves out what the studio hid from guests.
     pub for_guest: bool,
+    /// A client's archive leaves out guests' files the studio has not accepted yet.
+    pub hide_pending: bool,
     /// Only these files (a selection); every one when `None`.
     pub only: Option<std::collections::HashSet<FileId>>,
     /// The web-size JPEG (`large`, 2400 px) of each photo instead of the originals;
@@ -129,6 +134,7 @@ pub async fn archive_plan(
         .filter(FileRecord::has_bytes)
         // What the studio hid from guests is not even in their ZIP.
         .filter(|f| !(scope.for_guest && f.hidden_from_guests))
+        .filter(|f| !((scope.for_guest || scope.hide_pending) && f.pending_review))
         .filter(|f| scope.only.as_ref().is_none_or(|only| only.contains(&f.id)))
         .collect();
     // (name, size, time, key, file) of each entry.

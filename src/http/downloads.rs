@@ -205,13 +205,18 @@ pub async fn content(
 
 /// One photo's web-size JPEG, as an attachment named after the photo.
 async fn web_copy(state: &AppState, reader: &Reader, id: FileId) -> Result<Response, AppError> {
-    let (file, transfer) = match reader {
-        Reader::User(caller) => downloads::downloadable(state, &caller.user, id).await?,
+    let (file, transfer, who, detail) = match reader {
+        Reader::User(caller) => {
+            let (file, transfer) = downloads::downloadable(state, &caller.user, id).await?;
+            let detail = downloads::web_name(&file.name);
+            (file, transfer, Downloader::user(caller.user.id), detail)
+        }
         Reader::Guest(guest) => {
             guest_may_download(guest, true)?;
             let file = guest.file(state, id).await?;
             let transfer = guest.transfer(file.transfer)?;
-            (file, transfer)
+            let detail = format!("{} — {}", downloads::web_name(&file.name), guest.label);
+            (file, transfer, Downloader::link(&guest.link_id), detail)
         }
     };
     offered(reader, &transfer, true)?;
@@ -224,7 +229,19 @@ async fn web_copy(state: &AppState, reader: &Reader, id: FileId) -> Result<Respo
     };
     let key = relais_storage::BlobKey::parse(&web.object_key).map_err(AppError::internal)?;
     let read = state.blobs.get(&key, None).await?;
-    let mut response = Response::new(Body::from_stream(read.body));
+    // A receipt like any download's (of the link, for a guest), complete once every byte
+    // of the copy left.
+    let receipt = NewDownload {
+        file: Some(file.id),
+        transfer: Some(file.transfer),
+        who,
+        kind: Kind::File,
+        range_start: None,
+        played: false,
+    };
+    let receipt = downloads::open_receipt(state, receipt, transfer.client, &detail).await?;
+    let body = downloads::recorded(state, receipt, web.size.max(0) as u64, read.body);
+    let mut response = Response::new(Body::from_stream(body));
     let h = response.headers_mut();
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static("image/jpeg"));
     h.insert(header::CONTENT_LENGTH, HeaderValue::from(web.size.max(0) as u64));
@@ -297,6 +314,7 @@ async fn archive_of(
     };
     offered(reader, &transfer, scope.web)?;
     scope.for_guest = matches!(reader, Reader::Guest(_));
+    scope.hide_pending = matches!(reader, Reader::User(c) if c.user.role != crate::domain::Role::Studio);
     let plan = downloads::archive_plan(&state, id, downloads::zip::ZIP64_THRESHOLD, &scope).await?;
     let total = plan.total_len;
     let receipt = NewDownload {

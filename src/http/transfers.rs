@@ -168,6 +168,10 @@ pub async fn show(
         Reader::User(caller) => (transfers::readable(&state, &caller.user, id).await?, false),
         Reader::Guest(guest) => (guest.transfer(id)?, true),
     };
+    let user = match &reader {
+        Reader::User(caller) => Some(&caller.user),
+        Reader::Guest(_) => None,
+    };
     if guest {
         // Nothing of the client's account reaches a guest.
         transfer.client = None;
@@ -177,6 +181,7 @@ pub async fn show(
         .await?
         .into_iter()
         .filter(|f| !guest || (f.has_bytes() && !f.hidden_from_guests))
+        .filter(|f| user.is_none_or(|u| transfers::can_see_file(u, f)))
         .collect::<Vec<_>>();
     if guest && transfer.cover.is_some_and(|c| !files.iter().any(|f| f.id == c)) {
         // A hidden file's id is not given away as the cover.
@@ -212,6 +217,9 @@ pub async fn file(
         Reader::User(caller) => {
             let file = db::files::find(state.db.pool(), id).await?.ok_or(AppError::NotFound)?;
             transfers::readable(&state, &caller.user, file.transfer).await?;
+            if !transfers::can_see_file(&caller.user, &file) {
+                return Err(AppError::NotFound);
+            }
             file
         }
         Reader::Guest(guest) => guest.file(&state, id).await?,

@@ -55,6 +55,9 @@ pub async fn get(
         Reader::User(caller) => {
             let file = db::files::find(state.db.pool(), id).await?.ok_or(AppError::NotFound)?;
             let transfer = transfers::readable(&state, &caller.user, file.transfer).await?;
+            if !transfers::can_see_file(&caller.user, &file) {
+                return Err(AppError::NotFound);
+            }
             if name == "large" && caller.user.role != crate::domain::Role::Studio && !web_offered(&transfer) {
                 return Err(AppError::Forbidden);
             }

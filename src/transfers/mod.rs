@@ -48,6 +48,12 @@ pub fn can_read(user: &User, transfer: &Transfer, now: Millis) -> bool {
     }
 }
 
+/// Whether `user` sees this file of a transfer they may read: a guest's file waiting for
+/// the studio's review ("à valider") is the studio's alone until it is accepted.
+pub fn can_see_file(user: &User, file: &crate::db::files::FileRecord) -> bool {
+    user.role == Role::Studio || !file.pending_review
+}
+
 /// The studio fills deliveries (and may add to inbound transfers); a client only their
 /// own inbound transfers.
 pub fn can_upload(user: &User, transfer: &Transfer) -> bool {

@@ -290,7 +290,11 @@ pub async fn delivery(
     if let Err(e) = crate::digest::opened(&state, user, &transfer).await {
         tracing::warn!(error = %e, "cannot note that a delivery was opened");
     }
-    let files = db::files::list_for_transfer(state.db.pool(), id).await?;
+    let files: Vec<FileRecord> = db::files::list_for_transfer(state.db.pool(), id)
+        .await?
+        .into_iter()
+        .filter(|f| transfers::can_see_file(user, f))
+        .collect();
     let variants = db::variants::for_transfer(state.db.pool(), id).await?;
     let cards: Vec<Card> = files
         .iter()

@@ -502,6 +502,18 @@ async fn web_size_copies_download_alone_or_zipped_and_links_decide_which_sizes()
     );
     let picture = image::load_from_memory(&web.bytes().await.expect("bytes")).expect("a JPEG");
     assert_eq!((picture.width(), picture.height()), (2400, 1600));
+    // A receipt of the link, complete.
+    let receipts = crate::helpers::eventually("the web copy's receipt", || async {
+        let answer = studio
+            .call(Method::GET, &format!("/api/v1/files/{}/downloads", files[0]), None)
+            .await;
+        let list = answer.body.as_array()?.clone();
+        list.iter()
+            .any(|r| r["link_id"].is_string() && r["complete"] == 1)
+            .then_some(list)
+    })
+    .await;
+    assert_eq!(receipts.len(), 1);
     let none = get(&web_only, format!("/api/v1/files/{}/content?size=web", files[2]))
         .await
         .expect("get");

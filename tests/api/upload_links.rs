@@ -170,6 +170,15 @@ async fn a_guest_sends_files_that_wait_for_review_and_the_link_reads_nothing() {
     assert_eq!(anne.patch(&path, 6000, b"").await.status, 404);
     assert_eq!(anne.call(Method::DELETE, &path, None).await.status, 404);
 
+    // Until the studio accepts it, the file is the studio's alone.
+    let seen = anne
+        .call(Method::GET, &format!("/api/v1/transfers/{transfer}"), None)
+        .await;
+    assert_eq!(seen.body["files"].as_array().map(Vec::len), Some(0), "{}", seen.body);
+    let early = anne
+        .call(Method::GET, &format!("/api/v1/files/{file}/content"), None)
+        .await;
+    assert_eq!(early.status, 404);
     // The studio accepts it: it leaves "à valider", once.
     let accepted = studio
         .call(Method::POST, &format!("/api/v1/files/{file}/accept"), None)
@@ -182,6 +191,30 @@ async fn a_guest_sends_files_that_wait_for_review_and_the_link_reads_nothing() {
         .call(Method::POST, &format!("/api/v1/files/{file}/accept"), None)
         .await;
     assert_eq!(again.status, 409);
+    let seen = anne
+        .call(Method::GET, &format!("/api/v1/transfers/{transfer}"), None)
+        .await;
+    assert_eq!(
+        seen.body["files"].as_array().map(Vec::len),
+        Some(1),
+        "accepted, the client sees it"
+    );
+    // A second file, which the studio deletes instead: to the trash, and out of the
+    // link's count.
+    let other = create(&guest, 3, &[("filename", "bruit.mp3"), ("uploader", "DJ Max")]).await;
+    guest
+        .send_all(other.header("location").expect("Location"), b"abc", 3)
+        .await;
+    let listed = studio.files(&transfer).await;
+    let unwanted = listed.iter().find(|f| f["name"] == "bruit.mp3").expect("sent")["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let deleted = studio
+        .call(Method::DELETE, &format!("/api/v1/files/{unwanted}"), None)
+        .await;
+    assert!(deleted.status < 300, "{}", deleted.body);
+    assert_eq!(studio.files(&transfer).await.len(), 1);
     // The link's record counts what came through it.
     let links = studio
         .call(Method::GET, &format!("/api/v1/transfers/{transfer}/links"), None)
@@ -733,6 +766,14 @@ async fn the_link_page_asks_for_a_name_then_offers_the_uploader_and_lists_only_t
     assert_eq!(opened.status(), 303);
     let html = page(&other).await.expect("page").text().await.expect("html");
     assert!(!html.contains("ouverture.mp3") && html.contains("Rien pour l’instant"));
+
+    // The guest's cookie opens none of the accounts' pages.
+    for path in ["/deliveries", "/send", "/studio", "/profile"] {
+        let answer = other.get(app.url(path)).send().await.expect("page");
+        assert_eq!(answer.status(), 303, "{path}");
+        let to = answer.headers()["location"].to_str().expect("ascii");
+        assert!(to.starts_with("/login"), "{path} → {to}");
+    }
 
     // Revoked: the page says so, as an upload link.
     studio
