@@ -82,6 +82,13 @@ if [ ! -d tests/clients/node_modules/tus-js-client ]; then
   (cd tests/clients && npm ci --no-audit --no-fund --loglevel=error)
 fi
 
+# --- libheif's tools for HEIC photos (heif-convert decodes them, heif-enc makes the tests') --
+if ! command -v heif-convert >/dev/null 2>&1 || ! command -v heif-enc >/dev/null 2>&1; then
+  say "installing libheif-examples"
+  as_root apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq libheif-examples >/dev/null
+fi
+
 # --- ffmpeg for the media pipeline's video posters and durations ----------------------
 if ! command -v ffmpeg >/dev/null 2>&1 || ! command -v ffprobe >/dev/null 2>&1; then
   say "installing ffmpeg"

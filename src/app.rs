@@ -79,6 +79,14 @@ pub fn build_runner(state: &AppState) -> JobRunner {
         state.cfg.media.max_pixels,
         state.cfg.data_dir.join("tmp"),
     )));
+    runner.register(Arc::new(crate::media::web_copy::MakeWebCopy {
+        db: state.db.clone(),
+        blobs: state.blobs.clone(),
+        clock: state.clock.clone(),
+        scratch: state.cfg.data_dir.join("tmp"),
+        settings: state.cfg.media.video.clone(),
+        slots: Arc::new(tokio::sync::Semaphore::new(state.cfg.media.video.jobs)),
+    }));
     runner.register(Arc::new(crate::jobs::password_reset::RequestReset {
         state: state.clone(),
     }));

@@ -177,6 +177,9 @@ pub struct MediaConfig {
     /// The largest picture decoded, in pixels, read from its header before any pixel is:
     /// above it, a photo or poster is refused with its reason.
     pub max_pixels: u64,
+    /// Videos' web copies: H.264 quality (CRF, lower is better and larger), x264 preset,
+    /// and how many are made at once on this node.
+    pub video: crate::media::web_copy::Settings,
 }
 
 /// Time limits on connections and requests, so that slow or dead clients are cut off

@@ -101,6 +101,34 @@ pub(super) fn read(r: &mut Reader) -> Option<Config> {
             },
         )
         .unwrap_or(100);
+    let video_crf = r
+        .parse(
+            "media.video_crf",
+            "a whole number from 16 (best, largest) to 32 (smallest)",
+            |s| match s.parse::<u8>() {
+                Ok(n) if (16..=32).contains(&n) => Ok(n),
+                _ => Err("out of range".into()),
+            },
+        )
+        .unwrap_or(23);
+    let video_preset = r
+        .parse(
+            "media.video_preset",
+            "one of ultrafast, superfast, veryfast, faster, fast, medium, slow",
+            |s| match s {
+                "ultrafast" | "superfast" | "veryfast" | "faster" | "fast" | "medium" | "slow" => Ok(s.to_owned()),
+                _ => Err("unknown preset".into()),
+            },
+        )
+        .unwrap_or_else(|| "veryfast".to_owned());
+    let video_jobs = r
+        .parse("media.video_jobs", "a whole number from 1 to 8", |s| {
+            match s.parse::<usize>() {
+                Ok(n) if (1..=8).contains(&n) => Ok(n),
+                _ => Err("out of range".into()),
+            }
+        })
+        .unwrap_or(1);
     let http = read_http(r);
     let backup = super::backup::read(r, storage.as_ref());
     let trash_days = r
@@ -172,6 +200,12 @@ pub(super) fn read(r: &mut Reader) -> Option<Config> {
         jobs: JobsConfig { concurrency },
         media: MediaConfig {
             max_pixels: max_megapixels * 1_000_000,
+            video: crate::media::web_copy::Settings {
+                crf: video_crf,
+                preset: video_preset,
+                jobs: video_jobs,
+                fixed_limit: None,
+            },
         },
         http,
         backup,

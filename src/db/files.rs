@@ -29,6 +29,41 @@ pub struct FileRecord {
     pub guest_name: Option<String>,
     /// A guest's file the studio has not accepted yet ("à valider").
     pub pending_review: bool,
+    /// A video's web copy: where it stands, how far (per mille), why it failed.
+    pub web_state: Option<WebState>,
+    pub web_progress: Option<i64>,
+    pub web_error: Option<String>,
+}
+
+/// Where a video's web copy stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum WebState {
+    Queued,
+    Making,
+    Ready,
+    Failed,
+}
+
+impl WebState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Queued => "queued",
+            Self::Making => "making",
+            Self::Ready => "ready",
+            Self::Failed => "failed",
+        }
+    }
+
+    fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "queued" => Self::Queued,
+            "making" => Self::Making,
+            "ready" => Self::Ready,
+            "failed" => Self::Failed,
+            _ => return None,
+        })
+    }
 }
 
 impl FileRecord {
@@ -60,11 +95,15 @@ struct Row {
     link_id: Option<String>,
     guest_name: Option<String>,
     pending_review: i64,
+    web_state: Option<String>,
+    web_progress: Option<i64>,
+    web_error: Option<String>,
 }
 
 const COLUMNS: &str = "id, transfer_id, name, size, media_type, category, sha256, status, uploader_id, created_at, \
                        stored_at, width, height, failure, duration_ms, hidden_from_guests, link_id, guest_name, \
-                       pending_review";
+                       pending_review, \
+                       web_state, web_progress, web_error";
 
 impl Row {
     fn into_record(self) -> Result<FileRecord, DbError> {
@@ -92,6 +131,9 @@ impl Row {
             link: self.link_id,
             guest_name: self.guest_name,
             pending_review: self.pending_review != 0,
+            web_state: self.web_state.as_deref().and_then(WebState::parse),
+            web_progress: self.web_progress,
+            web_error: self.web_error,
         })
     }
 }
@@ -511,6 +553,54 @@ pub async fn rename<'e>(
 ) -> Result<(), DbError> {
     sqlx::query("UPDATE files SET name = $1, updated_at = $2 WHERE id = $3 AND deleted_at IS NULL")
         .bind(name)
+        .bind(now)
+        .bind(id.to_db())
+        .execute(ex)
+        .await?;
+    Ok(())
+}
+
+/// Records where a video's web copy stands (and why it failed, when it did).
+pub async fn set_web_state<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    id: FileId,
+    state: Option<WebState>,
+    error: Option<&str>,
+    now: Millis,
+) -> Result<(), DbError> {
+    sqlx::query("UPDATE files SET web_state = $1, web_error = $2, updated_at = $3 WHERE id = $4")
+        .bind(state.map(WebState::as_str))
+        .bind(error)
+        .bind(now)
+        .bind(id.to_db())
+        .execute(ex)
+        .await?;
+    Ok(())
+}
+
+pub async fn set_web_progress<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    id: FileId,
+    per_mille: i64,
+) -> Result<(), DbError> {
+    sqlx::query("UPDATE files SET web_progress = $1 WHERE id = $2")
+        .bind(per_mille)
+        .bind(id.to_db())
+        .execute(ex)
+        .await?;
+    Ok(())
+}
+
+/// Ready as it is, with why it has no variants (a RAW without a usable preview, an HEIC
+/// without the tool that reads it): shown to the studio like a failure's reason.
+pub async fn mark_ready_because<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    id: FileId,
+    reason: &str,
+    now: Millis,
+) -> Result<(), DbError> {
+    sqlx::query("UPDATE files SET status = 'ready', failure = $1, updated_at = $2 WHERE id = $3")
+        .bind(reason)
         .bind(now)
         .bind(id.to_db())
         .execute(ex)

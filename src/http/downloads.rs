@@ -133,6 +133,16 @@ pub async fn content(
     if !played {
         offered(&reader, &transfer, false)?;
     }
+    // The page's player gets a video's web copy when there is one (every browser plays
+    // it); a download always gets the untouched original.
+    if played
+        && let Some(web) = db::variants::for_file(state.db.pool(), file.id)
+            .await?
+            .into_iter()
+            .find(|v| v.name == "web" && v.format == "mp4")
+    {
+        return play_web_copy(&state, &headers, &file, &web, &transfer, who, &detail).await;
+    }
     let size = file.size.unwrap_or_default();
     let etag = downloads::etag(&file);
     let disposition = attachment(&file.name);
@@ -190,6 +200,68 @@ pub async fn content(
     h.insert(header::ETAG, header_value(&etag)?);
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-cache"));
     // Even opened directly, a user file can run nothing.
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("default-src 'none'; media-src 'self'; img-src 'self'; sandbox"),
+    );
+    if let Some(r) = range {
+        h.insert(
+            header::CONTENT_RANGE,
+            header_value(&format!("bytes {}-{}/{size}", r.start, r.end - 1))?,
+        );
+    }
+    Ok(response)
+}
+
+/// A video's web copy for the page's player: ranges (the player seeks), its own ETag, a
+/// "played" receipt.
+async fn play_web_copy(
+    state: &AppState,
+    headers: &HeaderMap,
+    file: &crate::db::files::FileRecord,
+    web: &crate::db::variants::VariantRow,
+    transfer: &crate::db::transfers::Transfer,
+    who: Downloader,
+    detail: &str,
+) -> Result<Response, AppError> {
+    let size = web.size.max(0) as u64;
+    let etag = format!("\"web-{}\"", super::variants::tag(web));
+    if headers
+        .get(header::IF_NONE_MATCH)
+        .is_some_and(|v| v.as_bytes() == etag.as_bytes())
+    {
+        return Ok((StatusCode::NOT_MODIFIED, [(header::ETAG, header_value(&etag)?)]).into_response());
+    }
+    let range = match requested_range(headers, size, &etag)? {
+        Ok(range) => range,
+        Err(unsatisfiable) => return Ok(unsatisfiable),
+    };
+    let key = relais_storage::BlobKey::parse(&web.object_key).map_err(AppError::internal)?;
+    let read = state.blobs.get(&key, range).await?;
+    let receipt = NewDownload {
+        file: Some(file.id),
+        transfer: Some(file.transfer),
+        who,
+        kind: Kind::File,
+        range_start: range.map(|r| r.start),
+        played: true,
+    };
+    let receipt = downloads::open_receipt(state, receipt, transfer.client, detail).await?;
+    let body = downloads::recorded(state, receipt, read.range.len(), read.body);
+    let (status, length) = match range {
+        Some(r) => (StatusCode::PARTIAL_CONTENT, r.len()),
+        None => (StatusCode::OK, size),
+    };
+    let mut response = Response::new(Body::from_stream(body));
+    *response.status_mut() = status;
+    let h = response.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("video/mp4"));
+    h.insert(header::CONTENT_LENGTH, HeaderValue::from(length));
+    let name = format!("{}.mp4", downloads::web_name(&file.name).trim_end_matches(".jpg"));
+    h.insert(header::CONTENT_DISPOSITION, header_value(&attachment(&name))?);
+    h.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
+    h.insert(header::ETAG, header_value(&etag)?);
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-cache"));
     h.insert(
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static("default-src 'none'; media-src 'self'; img-src 'self'; sandbox"),

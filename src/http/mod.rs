@@ -123,6 +123,7 @@ pub fn router(state: AppState) -> Router {
         .route("/files/{id}/downloads", get(transfers::receipts))
         .route("/files/{id}/process", post(transfers::reprocess))
         .route("/files/{id}/accept", post(transfers::accept))
+        .route("/files/{id}/web-copy", post(transfers::remake_web_copy))
         .route("/files/{id}/variants/{name}", get(variants::get))
         .route(
             "/files/{id}",

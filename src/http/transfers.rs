@@ -43,6 +43,21 @@ pub struct FileView {
     guest_name: Option<String>,
     /// A guest's file waiting for the studio to accept it ("à valider").
     pending_review: bool,
+    /// A video's web copy (what the pages play): `queued`, `making` (with `progress` per
+    /// mille), `ready`, or `failed` with its `error`; absent for other files.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    web_copy: Option<WebCopyView>,
+}
+
+#[derive(Serialize)]
+pub struct WebCopyView {
+    state: db::files::WebState,
+    progress: Option<i64>,
+    error: Option<String>,
+    /// Width, height and size of the copy once made.
+    width: Option<i64>,
+    height: Option<i64>,
+    size: Option<i64>,
 }
 
 impl FileView {
@@ -83,6 +98,17 @@ impl FileView {
             link: f.link,
             guest_name: f.guest_name,
             pending_review: f.pending_review,
+            web_copy: f.web_state.map(|state| {
+                let made = variants.iter().find(|v| v.name == "web" && v.format == "mp4");
+                WebCopyView {
+                    state,
+                    progress: f.web_progress,
+                    error: f.web_error.clone(),
+                    width: made.map(|v| v.width),
+                    height: made.map(|v| v.height),
+                    size: made.map(|v| v.size),
+                }
+            }),
         }
     }
 }
@@ -387,4 +413,33 @@ pub async fn accept(
     let file = db::files::find(state.db.pool(), id).await?.ok_or(AppError::NotFound)?;
     let variants = db::variants::for_file(state.db.pool(), id).await?;
     Ok(axum::Json(FileView::new(file, &variants)))
+}
+
+/// `POST /api/v1/files/{id}/web-copy` (studio): makes a video's web copy again (after a
+/// failure, or with new settings).
+pub async fn remake_web_copy(
+    State(state): State<AppState>,
+    Studio(_): Studio,
+    Path(id): Path<String>,
+) -> Result<StatusCode, AppError> {
+    let id = FileId::parse(&id).ok_or(AppError::NotFound)?;
+    let file = db::files::find(state.db.pool(), id).await?.ok_or(AppError::NotFound)?;
+    let is_video = file.category == Category::Video || file.media_type.starts_with("video/");
+    if !is_video || !file.has_bytes() {
+        return Err(AppError::Conflict {
+            code: "not_a_video",
+            detail: "only a stored video has a web copy".into(),
+        });
+    }
+    if crate::media::video::ffmpeg_version().is_none() {
+        return Err(AppError::Conflict {
+            code: "no_ffmpeg",
+            detail: "ffmpeg is not installed on this server (see relais check)".into(),
+        });
+    }
+    let mut tx = state.db.begin().await?;
+    crate::media::web_copy::queue(&mut tx, id, state.clock.now_ms()).await?;
+    tx.commit().await.map_err(db::DbError::from)?;
+    state.jobs_queued();
+    Ok(StatusCode::ACCEPTED)
 }

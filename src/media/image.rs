@@ -293,7 +293,14 @@ pub fn pixels_hint(bytes: &[u8]) -> Option<u64> {
 /// `max_pixels`: that is refused before a single pixel is decoded.
 pub fn make(bytes: &[u8], max_pixels: u64) -> Result<Made, ImageError> {
     within(bytes, max_pixels)?;
-    make_formats(bytes, true)
+    make_formats(bytes, true, None)
+}
+
+/// Like [`make`], turned by `orientation` (EXIF 1–8) instead of the picture's own EXIF: a
+/// RAW's preview turns by the RAW's orientation, a decoded HEIC is already upright.
+pub fn make_oriented(bytes: &[u8], max_pixels: u64, orientation: Option<u32>) -> Result<Made, ImageError> {
+    within(bytes, max_pixels)?;
+    make_formats(bytes, true, orientation)
 }
 
 /// Refuses a picture whose header says it is larger than `max_pixels`, or has no
@@ -315,10 +322,10 @@ pub fn within(bytes: &[u8], max_pixels: u64) -> Result<(), ImageError> {
 #[doc(hidden)]
 pub fn make_jpeg_only(bytes: &[u8]) -> Result<Made, ImageError> {
     within(bytes, DEFAULT_MAX_PIXELS)?;
-    make_formats(bytes, false)
+    make_formats(bytes, false, None)
 }
 
-fn make_formats(bytes: &[u8], with_webp: bool) -> Result<Made, ImageError> {
+fn make_formats(bytes: &[u8], with_webp: bool, orientation_given: Option<u32>) -> Result<Made, ImageError> {
     let mut resizer = Resizer::new();
     let largest = SIZES[0].1;
     let (sized, (full_w, full_h)) = match sniff(bytes) {
@@ -336,7 +343,9 @@ fn make_formats(bytes: &[u8], with_webp: bool) -> Result<Made, ImageError> {
         }
         Kind::NotAnImage => return Err(ImageError::Corrupt("not an image Relais can read".into())),
     };
-    let turn = orientation(bytes);
+    let turn = orientation_given
+        .filter(|o| (1..=8).contains(o))
+        .unwrap_or_else(|| orientation(bytes));
     // Turned once, at the largest size; the smaller ones come from it already upright.
     let mut source = orient(sized, turn);
     let mut variants = Vec::with_capacity(SIZES.len());

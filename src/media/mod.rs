@@ -3,9 +3,12 @@
 //! reason when a file that claims to be a picture does not decode. Files of other kinds
 //! (RAW, HEIC, documents) are kept as they are and become `ready` without variants.
 
+mod heif;
 pub mod image;
 mod jpeg;
+pub mod raw;
 pub mod video;
+pub mod web_copy;
 mod webp;
 
 use std::path::PathBuf;
@@ -79,7 +82,34 @@ pub fn new_budget() -> Arc<Semaphore> {
 }
 
 /// A copy of an object for ffmpeg, removed when dropped.
-struct Scratch(PathBuf);
+pub(crate) struct Scratch(PathBuf);
+
+/// A local file ffmpeg can read: the object itself on local storage; on S3 a copy in the
+/// scratch folder (streamed, removed when the guard drops). ffmpeg is never handed a URL:
+/// a "video" that is really a playlist could make it fetch any address.
+pub(crate) async fn local_source(
+    blobs: &dyn BlobStore,
+    scratch: &std::path::Path,
+    key: &BlobKey,
+) -> Result<(String, Option<Scratch>), JobError> {
+    if let Some(path) = blobs.local_path(key) {
+        return Ok((path.display().to_string(), None));
+    }
+    let fail = |e: std::io::Error| JobError::Retry(format!("scratch copy: {e}"));
+    tokio::fs::create_dir_all(scratch).await.map_err(fail)?;
+    let path = scratch.join(format!("media-{}", uuid::Uuid::new_v4().simple()));
+    let guard = Scratch(path.clone());
+    let mut file = tokio::fs::File::create(&path).await.map_err(fail)?;
+    let mut read = blobs.get(key, None).await.map_err(|e| JobError::Retry(e.to_string()))?;
+    while let Some(chunk) = read.body.next().await {
+        let chunk = chunk.map_err(|e| JobError::Retry(e.to_string()))?;
+        tokio::io::AsyncWriteExt::write_all(&mut file, &chunk)
+            .await
+            .map_err(fail)?;
+    }
+    tokio::io::AsyncWriteExt::flush(&mut file).await.map_err(fail)?;
+    Ok((path.display().to_string(), Some(guard)))
+}
 
 impl Drop for Scratch {
     fn drop(&mut self) {
@@ -119,31 +149,8 @@ impl ProcessFile {
         Ok(bytes)
     }
 
-    /// A local file ffmpeg can read: the object itself on local storage; on S3 a copy in
-    /// the scratch folder (streamed, removed when the guard drops). ffmpeg is never handed
-    /// a URL: a "video" that is really a playlist could make it fetch any address.
     async fn source(&self, key: &BlobKey) -> Result<(String, Option<Scratch>), JobError> {
-        if let Some(path) = self.blobs.local_path(key) {
-            return Ok((path.display().to_string(), None));
-        }
-        let fail = |e: std::io::Error| JobError::Retry(format!("scratch copy: {e}"));
-        tokio::fs::create_dir_all(&self.scratch).await.map_err(fail)?;
-        let path = self.scratch.join(format!("media-{}", uuid::Uuid::new_v4().simple()));
-        let guard = Scratch(path.clone());
-        let mut file = tokio::fs::File::create(&path).await.map_err(fail)?;
-        let mut read = self
-            .blobs
-            .get(key, None)
-            .await
-            .map_err(|e| JobError::Retry(e.to_string()))?;
-        while let Some(chunk) = read.body.next().await {
-            let chunk = chunk.map_err(|e| JobError::Retry(e.to_string()))?;
-            tokio::io::AsyncWriteExt::write_all(&mut file, &chunk)
-                .await
-                .map_err(fail)?;
-        }
-        tokio::io::AsyncWriteExt::flush(&mut file).await.map_err(fail)?;
-        Ok((path.display().to_string(), Some(guard)))
+        local_source(self.blobs.as_ref(), &self.scratch, key).await
     }
 
     /// Audio and video: the duration, and for a video without a custom poster, a frame.
@@ -158,6 +165,12 @@ impl ProcessFile {
                 db::files::set_duration(self.db.pool(), file.id, ms).await?;
             }
             let is_video = file.category == Category::Video || file.media_type.starts_with("video/");
+            if is_video {
+                // The copy every browser plays, made by a job of its own (bounded, slow).
+                let mut tx = self.db.begin().await?;
+                web_copy::queue(&mut tx, file.id, self.clock.now_ms()).await?;
+                tx.commit().await.map_err(DbError::from)?;
+            }
             let custom = db::files::poster(self.db.pool(), file.id).await?.as_deref() == Some("custom");
             if is_video
                 && !custom
@@ -175,6 +188,105 @@ impl ProcessFile {
         }
         db::files::mark_ready(self.db.pool(), file.id, None, self.clock.now_ms()).await?;
         Ok(())
+    }
+
+    /// A camera RAW: its largest embedded preview, sized like a JPEG and turned by the
+    /// RAW's orientation. Without a usable preview it is ready as it is, saying why.
+    async fn raw(&self, file: &db::files::FileRecord, key: &BlobKey, kind: raw::Kind) -> Result<(), JobError> {
+        db::files::mark_processing(self.db.pool(), file.id, self.clock.now_ms()).await?;
+        let (source, _scratch) = self.source(key).await?;
+        let found = tokio::task::spawn_blocking(move || -> Result<(Vec<u8>, Option<u32>), String> {
+            let mut src = std::fs::File::open(&source).map_err(|e| e.to_string())?;
+            let preview = raw::find(kind, &mut src)?;
+            use std::io::{Read, Seek};
+            src.seek(std::io::SeekFrom::Start(preview.offset))
+                .map_err(|e| e.to_string())?;
+            let mut bytes = Vec::with_capacity(preview.len as usize);
+            src.take(preview.len)
+                .read_to_end(&mut bytes)
+                .map_err(|e| e.to_string())?;
+            Ok((bytes, preview.orientation))
+        })
+        .await
+        .map_err(|e| JobError::Retry(format!("raw task: {e}")))?;
+        match found {
+            Ok((bytes, orientation)) => self.picture(file.id, bytes, orientation).await,
+            Err(reason) => {
+                tracing::info!(file = %file.id, %reason, "RAW kept without variants");
+                db::files::mark_ready_because(self.db.pool(), file.id, &reason, self.clock.now_ms()).await?;
+                Ok(())
+            }
+        }
+    }
+
+    /// An HEIC photo, through libheif's `heif-convert`: refused above the pixel limit from
+    /// its header, then sized like a JPEG (libheif turns it upright).
+    async fn heif(&self, file: &db::files::FileRecord, key: &BlobKey, head: &[u8]) -> Result<(), JobError> {
+        let now = self.clock.now_ms();
+        if let Some((w, h)) = heif::dimensions(head)
+            && u64::from(w) * u64::from(h) > self.max_pixels
+        {
+            let reason = format!(
+                "the picture is {w} × {h} pixels, more than the {} megapixels allowed",
+                self.max_pixels / 1_000_000
+            );
+            db::files::mark_failed_because(self.db.pool(), file.id, &reason, now).await?;
+            return Ok(());
+        }
+        if !heif::available() {
+            let reason = "HEIC photos need libheif's heif-convert on the server (Debian: libheif-examples)";
+            db::files::mark_ready_because(self.db.pool(), file.id, reason, now).await?;
+            return Ok(());
+        }
+        db::files::mark_processing(self.db.pool(), file.id, now).await?;
+        let (source, _scratch) = self.source(key).await?;
+        tokio::fs::create_dir_all(&self.scratch)
+            .await
+            .map_err(|e| JobError::Retry(format!("scratch: {e}")))?;
+        let out = Scratch(self.scratch.join(format!("heif-{}.jpg", uuid::Uuid::new_v4().simple())));
+        match heif::to_jpeg(&source, &out.0).await {
+            Ok(()) => {
+                let bytes = tokio::fs::read(&out.0)
+                    .await
+                    .map_err(|e| JobError::Retry(format!("decoded HEIC: {e}")))?;
+                self.picture(file.id, bytes, Some(1)).await
+            }
+            Err(reason) => {
+                db::files::mark_failed_because(self.db.pool(), file.id, &reason, self.clock.now_ms()).await?;
+                Ok(())
+            }
+        }
+    }
+
+    /// Sizes a JPEG made from another file (a RAW's preview, a decoded HEIC) within the
+    /// process's decode budget, and saves its variants.
+    async fn picture(&self, file: FileId, bytes: Vec<u8>, orientation: Option<u32>) -> Result<(), JobError> {
+        let now = self.clock.now_ms();
+        if let Err(e) = image::within(&bytes, self.max_pixels) {
+            db::files::mark_failed_because(self.db.pool(), file, &e.to_string(), now).await?;
+            return Ok(());
+        }
+        let pixels = image::pixels_hint(&bytes).unwrap_or(0);
+        let Some(mib) = decode_cost_mib(bytes.len() as u64, pixels) else {
+            db::files::mark_failed_because(self.db.pool(), file, &over_budget(bytes.len() as u64, pixels), now).await?;
+            return Ok(());
+        };
+        let _permit = self
+            .budget
+            .acquire_many(mib)
+            .await
+            .map_err(|e| JobError::Retry(e.to_string()))?;
+        let max_pixels = self.max_pixels;
+        let made = tokio::task::spawn_blocking(move || image::make_oriented(&bytes, max_pixels, orientation))
+            .await
+            .map_err(|e| JobError::Retry(format!("image task: {e}")))?;
+        match made {
+            Ok(made) => self.save(file, made, None).await,
+            Err(e) => {
+                db::files::mark_failed_because(self.db.pool(), file, &e.to_string(), self.clock.now_ms()).await?;
+                Ok(())
+            }
+        }
     }
 
     async fn save(&self, file: FileId, made: image::Made, poster: Option<&str>) -> Result<(), JobError> {
@@ -296,6 +408,15 @@ impl JobHandler for ProcessFile {
                 }),
             )
             .await?;
+        let extension = crate::domain::FileName::parse(&file.name)
+            .ok()
+            .and_then(|n| n.extension());
+        if let Some(raw_kind) = raw::sniff(&head, extension.as_deref()) {
+            return self.raw(&file, &key, raw_kind).await;
+        }
+        if heif::sniff(&head) {
+            return self.heif(&file, &key, &head).await;
+        }
         let kind = image::sniff(&head);
         if kind == image::Kind::NotAnImage || size > MAX_IMAGE_BYTES {
             // Kept as it is: a document, a video, a RAW or HEIC file Relais cannot read.

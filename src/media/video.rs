@@ -14,7 +14,7 @@ const TOOL_TIMEOUT: Duration = Duration::from_secs(120);
 /// What ffmpeg and ffprobe may open: the local file they are given (and `pipe:` for their
 /// output), nothing on the network; and only the containers a studio's media come in, so a
 /// playlist or a concat list cannot name other inputs.
-const INPUT_GUARDS: [&str; 4] = [
+pub(super) const INPUT_GUARDS: [&str; 4] = [
     "-protocol_whitelist",
     "file,pipe",
     "-format_whitelist",

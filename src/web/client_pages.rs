@@ -136,6 +136,8 @@ pub struct Card {
     pub remove_confirm: Option<String>,
     /// The photo's web-size download (2400 px JPEG), when it has one.
     pub web: Option<String>,
+    /// A video whose web copy is still being made: a word for the viewer.
+    pub note: Option<&'static str>,
 }
 
 pub fn status_text(t: &Texts, status: FileStatus) -> (&'static str, &'static str) {
@@ -213,7 +215,13 @@ pub(super) fn card(t: &Texts, locale: Locale, f: &FileRecord, variants: &[Varian
     let (status, status_class) = status_text(t, f.status);
     let content = format!("/api/v1/files/{}/content", f.id);
     let web = large.as_ref().map(|_| format!("{content}?size=web"));
+    let note = matches!(
+        f.web_state,
+        Some(crate::db::files::WebState::Queued | crate::db::files::WebState::Making)
+    )
+    .then(|| super::texts::media::MediaTexts::for_locale(locale).client_making);
     Card {
+        note,
         web,
         thumb: picture(f, variants, "thumb"),
         poster: picture(f, variants, "medium").map(|p| p.jpeg),

@@ -34,6 +34,10 @@ struct FileRow {
     /// A guest's file waiting for the studio ("à valider"), and who sent it.
     pending: bool,
     sent_by: Option<String>,
+    /// A video's web copy: where it stands, and whether it may be made again.
+    web_note: Option<String>,
+    web_retry: bool,
+    media_t: &'static super::texts::media::MediaTexts,
 }
 
 #[derive(askama::Template)]
@@ -119,7 +123,14 @@ pub async fn transfer(
                 .replace("{size}", &i18n::size(locale, f.size.unwrap_or(0)))
                 .replace("{days}", &state.cfg.trash_days.to_string());
             let s = super::texts::share::ShareTexts::for_locale(locale);
+            let media_t = super::texts::media::MediaTexts::for_locale(locale);
             FileRow {
+                web_note: media_t.web_state(&f),
+                web_retry: matches!(
+                    f.web_state,
+                    Some(crate::db::files::WebState::Failed | crate::db::files::WebState::Ready)
+                ),
+                media_t,
                 pending: f.pending_review,
                 sent_by: f.guest_name.as_ref().map(|name| s.sent_by.replace("{name}", name)),
                 delete_confirm,

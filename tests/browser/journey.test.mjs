@@ -243,7 +243,7 @@ test('client and studio journey', { timeout: 240_000 }, async () => {
     await addFiles(admin, [photoPath])
     await admin.click('.uppy-StatusBar-actionBtn--upload')
     await admin.waitForSelector('.file-card .name:has-text("mariage-001.jpg")', { timeout: 30_000 })
-    await admin.click('form[data-method="PUT"] button[type="submit"]')
+    await admin.click('form[data-api$="/publication"] button[type="submit"]')
     await admin.waitForSelector('.badge.ok:has-text("Publiée")')
     await screenshot(admin, 'fr-studio-delivery')
 

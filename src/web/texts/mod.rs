@@ -6,6 +6,7 @@ use crate::domain::Locale;
 mod en;
 mod fr;
 pub mod guest;
+pub mod media;
 pub mod share;
 pub mod system;
 

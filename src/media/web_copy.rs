@@ -1,0 +1,552 @@
+//! A video's web copy: an H.264 (High) + AAC MP4 with its index at the front and a long
+//! edge of at most 1920 px, which every browser plays; the original stays untouched for
+//! downloads. A source that already fits (H.264 in 4:2:0, AAC or no sound, ≤ 1920 px) is
+//! remuxed in seconds; anything else (HEVC from phones, ProRes, DNxHR, VP9, PCM sound) is
+//! transcoded.
+//!
+//! ffmpeg runs as a job of its own kind: a bounded number at a time (`media.video_jobs`,
+//! one per node by default), at a lowered priority and within a memory limit so that
+//! uploads and pages keep their speed, within a time limit proportional to the duration,
+//! on local files only (an S3 object is first copied to scratch, never handed as a URL).
+
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use futures_util::StreamExt;
+use relais_storage::{BlobKey, BlobStore, keys};
+use sha2::{Digest, Sha256};
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
+use tokio::process::Command;
+use tokio::sync::Semaphore;
+
+use super::video::{INPUT_GUARDS, ffmpeg_version};
+use crate::clock::Clock;
+use crate::db::variants::NewVariant;
+use crate::db::{self, Db, DbError, Tx};
+use crate::domain::{FileId, Millis};
+use crate::jobs::{JobError, JobHandler};
+
+pub const KIND: &str = "web_copy";
+const MAX_ATTEMPTS: i64 = 2;
+/// The long edge of a web copy.
+pub const MAX_EDGE: u32 = 1920;
+/// Address space ffmpeg may take: enough for a 4K HEVC decode and a 1080p encode with a
+/// few threads, never the whole machine.
+const MEMORY_LIMIT: u64 = 3 << 30;
+/// How much lower than Relais ffmpeg runs (`nice`).
+const NICENESS: i32 = 10;
+
+/// How a web copy is made.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Plan {
+    /// The source's streams are copied as they are into a fast-start MP4.
+    Remux,
+    /// Re-encoded: H.264 High at `crf` (scaled down when larger than `MAX_EDGE`).
+    Transcode { scale: bool },
+}
+
+/// What ffprobe says of a source.
+#[derive(Debug, Clone, Default)]
+pub struct Probe {
+    pub video: Option<VideoStream>,
+    /// The first audio stream's codec, if any.
+    pub audio: Option<String>,
+    pub duration_ms: Option<i64>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct VideoStream {
+    pub codec: String,
+    pub profile: Option<String>,
+    pub pix_fmt: Option<String>,
+    pub width: u32,
+    pub height: u32,
+}
+
+impl Probe {
+    fn parse(json: &[u8]) -> Option<Self> {
+        let v: serde_json::Value = serde_json::from_slice(json).ok()?;
+        let streams = v["streams"].as_array()?;
+        let video = streams
+            .iter()
+            .find(|s| s["codec_type"] == "video" && s["disposition"]["attached_pic"] != 1)
+            .map(|s| VideoStream {
+                codec: s["codec_name"].as_str().unwrap_or_default().to_owned(),
+                profile: s["profile"].as_str().map(str::to_owned),
+                pix_fmt: s["pix_fmt"].as_str().map(str::to_owned),
+                width: s["width"].as_u64().unwrap_or(0) as u32,
+                height: s["height"].as_u64().unwrap_or(0) as u32,
+            });
+        let audio = streams
+            .iter()
+            .find(|s| s["codec_type"] == "audio")
+            .map(|s| s["codec_name"].as_str().unwrap_or_default().to_owned());
+        let duration_ms = v["format"]["duration"]
+            .as_str()
+            .and_then(|d| d.parse::<f64>().ok())
+            .filter(|d| d.is_finite() && *d >= 0.0)
+            .map(|d| (d * 1000.0).round() as i64);
+        Some(Self {
+            video,
+            audio,
+            duration_ms,
+        })
+    }
+
+    /// Remux when every browser already plays the streams; otherwise transcode. `None`:
+    /// no picture to make a copy of.
+    pub fn plan(&self) -> Option<Plan> {
+        let video = self.video.as_ref()?;
+        if video.width == 0 || video.height == 0 {
+            return None;
+        }
+        let fits = video.width.max(video.height) <= MAX_EDGE;
+        let h264_420 = video.codec == "h264"
+            && matches!(video.pix_fmt.as_deref(), Some("yuv420p" | "yuvj420p"))
+            && !video
+                .profile
+                .as_deref()
+                .is_some_and(|p| p.contains("10") || p.contains("4:2:2") || p.contains("4:4:4"));
+        let sound_plays = self.audio.as_deref().is_none_or(|a| a == "aac");
+        if fits && h264_420 && sound_plays {
+            Some(Plan::Remux)
+        } else {
+            Some(Plan::Transcode { scale: !fits })
+        }
+    }
+}
+
+/// The encoder's settings (`media.video_crf`, `media.video_preset`).
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub crf: u8,
+    pub preset: String,
+    /// Web copies made at once on this node.
+    pub jobs: usize,
+    /// A fixed time limit instead of the one that grows with the duration (for tests
+    /// that check a copy over its limit is stopped).
+    pub fixed_limit: Option<Duration>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            crf: 23,
+            preset: "veryfast".into(),
+            jobs: 1,
+            fixed_limit: None,
+        }
+    }
+}
+
+/// ffmpeg's arguments for `plan`, from the local file `source` to `out` (an `.mp4`).
+pub fn arguments(plan: &Plan, settings: &Settings, source: &str, out: &str) -> Vec<String> {
+    let mut args: Vec<String> = ["-nostdin", "-hide_banner", "-loglevel", "error", "-y"]
+        .into_iter()
+        .map(str::to_owned)
+        .collect();
+    args.extend(INPUT_GUARDS.iter().map(|s| (*s).to_owned()));
+    args.extend(["-i".into(), source.into()]);
+    // The first picture and the first sound; no subtitles, data or cover art.
+    args.extend(["-map", "0:v:0", "-map", "0:a:0?", "-sn", "-dn", "-map_metadata", "-1"].map(str::to_owned));
+    match plan {
+        Plan::Remux => args.extend(["-c", "copy"].map(str::to_owned)),
+        Plan::Transcode { scale } => {
+            if *scale {
+                // The long edge to MAX_EDGE, the other to an even size keeping the shape.
+                args.extend([
+                    "-vf".to_owned(),
+                    format!("scale=w='if(gte(iw,ih),min({MAX_EDGE},iw),-2)':h='if(gte(iw,ih),-2,min({MAX_EDGE},ih))'"),
+                ]);
+            }
+            args.extend(
+                [
+                    "-c:v",
+                    "libx264",
+                    "-profile:v",
+                    "high",
+                    "-pix_fmt",
+                    "yuv420p",
+                    "-preset",
+                ]
+                .map(str::to_owned),
+            );
+            args.push(settings.preset.clone());
+            args.extend(["-crf".to_owned(), settings.crf.to_string()]);
+            args.extend(["-c:a", "aac", "-b:a", "160k", "-ac", "2"].map(str::to_owned));
+        }
+    }
+    args.extend(["-movflags", "+faststart", "-progress", "pipe:1", "-nostats"].map(str::to_owned));
+    args.push(out.to_owned());
+    args
+}
+
+/// ffprobe's account of the local file `source`.
+pub async fn probe(source: &str) -> Option<Probe> {
+    ffmpeg_version()?;
+    let mut command = Command::new("ffprobe");
+    command
+        .args(INPUT_GUARDS)
+        .args(["-v", "error", "-show_streams", "-show_format", "-of", "json", source])
+        .stdin(Stdio::null())
+        .stderr(Stdio::null())
+        .kill_on_drop(true);
+    let out = tokio::time::timeout(Duration::from_secs(60), command.output())
+        .await
+        .ok()?
+        .ok()?;
+    if !out.status.success() {
+        return None;
+    }
+    Probe::parse(&out.stdout)
+}
+
+/// How long a web copy may take: generous for a long film on a small machine, but a
+/// stuck or hostile file is stopped.
+pub fn time_limit(duration_ms: Option<i64>) -> Duration {
+    let secs = duration_ms.unwrap_or(0).max(0) as u64 / 1000;
+    Duration::from_secs(300 + secs * 8)
+}
+
+/// Why a copy could not be made, in the studio's words (ffmpeg's last line when it had one).
+#[derive(Debug, thiserror::Error)]
+pub enum CopyError {
+    #[error("ffmpeg is not installed")]
+    NoFfmpeg,
+    #[error("not a video ffmpeg can read")]
+    Unreadable,
+    #[error("stopped after {0} s, the limit for this duration")]
+    TooLong(u64),
+    #[error("ffmpeg failed: {0}")]
+    Failed(String),
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// Runs ffmpeg: lowered priority, limited memory, a time limit; `progress` gets the
+/// fraction done (0..=1000) as ffmpeg reports it.
+pub async fn run(
+    plan: &Plan,
+    settings: &Settings,
+    source: &str,
+    out: &Path,
+    duration_ms: Option<i64>,
+    mut progress: impl FnMut(i64) + Send,
+) -> Result<(), CopyError> {
+    if ffmpeg_version().is_none() {
+        return Err(CopyError::NoFfmpeg);
+    }
+    let out_str = out.to_str().ok_or(CopyError::Unreadable)?;
+    let mut command = Command::new("ffmpeg");
+    command
+        .args(arguments(plan, settings, source, out_str))
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true);
+    // SAFETY: between fork and exec only async-signal-safe calls are made (setpriority,
+    // setrlimit), touching no memory the parent shares.
+    unsafe {
+        command.pre_exec(|| {
+            libc::setpriority(libc::PRIO_PROCESS, 0, NICENESS);
+            let limit = libc::rlimit {
+                rlim_cur: MEMORY_LIMIT as libc::rlim_t,
+                rlim_max: MEMORY_LIMIT as libc::rlim_t,
+            };
+            libc::setrlimit(libc::RLIMIT_AS, &limit);
+            Ok(())
+        });
+    }
+    let limit = settings.fixed_limit.unwrap_or_else(|| time_limit(duration_ms));
+    let mut child = command.spawn()?;
+    let stdout = child.stdout.take().ok_or(CopyError::Unreadable)?;
+    let mut stderr = child.stderr.take().ok_or(CopyError::Unreadable)?;
+    let total_us = duration_ms.unwrap_or(0).max(0) * 1000;
+    let work = async {
+        let mut lines = BufReader::new(stdout).lines();
+        while let Ok(Some(line)) = lines.next_line().await {
+            // `out_time_us=12345678` (microseconds of output made so far).
+            if let Some(us) = line
+                .strip_prefix("out_time_us=")
+                .and_then(|v| v.trim().parse::<i64>().ok())
+                && total_us > 0
+            {
+                progress((us.max(0) * 1000 / total_us).min(999));
+            }
+        }
+        let mut errors = String::new();
+        let _ = stderr.read_to_string(&mut errors).await;
+        let status = child.wait().await?;
+        Ok::<_, std::io::Error>((status, errors))
+    };
+    let (status, errors) = match tokio::time::timeout(limit, work).await {
+        Ok(done) => done?,
+        // Dropping the child kills it (`kill_on_drop`).
+        Err(_) => return Err(CopyError::TooLong(limit.as_secs())),
+    };
+    if status.success() {
+        progress(1000);
+        Ok(())
+    } else {
+        let last = errors
+            .lines()
+            .rev()
+            .find(|l| !l.trim().is_empty())
+            .unwrap_or("no message")
+            .chars()
+            .take(300)
+            .collect();
+        Err(CopyError::Failed(last))
+    }
+}
+
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Payload {
+    file: FileId,
+}
+
+/// Queues a video's web copy, in the transaction that asks for it.
+pub async fn queue(tx: &mut Tx, file: FileId, now: Millis) -> Result<(), DbError> {
+    db::files::set_web_state(&mut **tx, file, Some(db::files::WebState::Queued), None, now).await?;
+    crate::jobs::enqueue(&mut **tx, KIND, &Payload { file }, MAX_ATTEMPTS, now).await?;
+    Ok(())
+}
+
+/// The job that makes web copies.
+pub struct MakeWebCopy {
+    pub db: Db,
+    pub blobs: Arc<dyn BlobStore>,
+    pub clock: Clock,
+    pub scratch: PathBuf,
+    pub settings: Settings,
+    /// Web copies made at once in this process.
+    pub slots: Arc<Semaphore>,
+}
+
+/// A file removed when dropped.
+struct Temp(PathBuf);
+
+impl Drop for Temp {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+impl MakeWebCopy {
+    async fn fail(&self, file: FileId, reason: &str) -> Result<(), JobError> {
+        tracing::warn!(%file, %reason, "no web copy");
+        db::files::set_web_state(
+            self.db.pool(),
+            file,
+            Some(db::files::WebState::Failed),
+            Some(reason),
+            self.clock.now_ms(),
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// Stores the copy under a new key and records it as the `web` variant; the copy it
+    /// replaces is deleted after.
+    async fn store(&self, file: FileId, path: &Path, probe: &Probe) -> Result<(), JobError> {
+        let retry = |e: &dyn std::fmt::Display| JobError::Retry(e.to_string());
+        let tag = uuid::Uuid::new_v4().simple().to_string();
+        let name = format!("web-{}.mp4", &tag[..12]);
+        let key = keys::derived(file.uuid(), &name).ok_or_else(|| JobError::Fatal(format!("variant key {name}")))?;
+        let mut hasher = Sha256::new();
+        let mut reader = tokio::fs::File::open(path).await.map_err(|e| retry(&e))?;
+        let mut buf = vec![0; 1 << 20];
+        loop {
+            let n = reader.read(&mut buf).await.map_err(|e| retry(&e))?;
+            if n == 0 {
+                break;
+            }
+            hasher.update(&buf[..n]);
+        }
+        let digest = crate::auth::secrets::hex(&hasher.finalize());
+        let body = tokio_util::io::ReaderStream::new(tokio::fs::File::open(path).await.map_err(|e| retry(&e))?)
+            .map(|r| r.map_err(|e| relais_storage::BlobError::Backend(e.to_string())))
+            .boxed();
+        let meta = self.blobs.put_stream(&key, body).await.map_err(|e| retry(&e))?;
+        let (width, height) = probe.video.as_ref().map_or((0, 0), |v| (v.width, v.height));
+        let now = self.clock.now_ms();
+        let mut tx = self.db.begin().await?;
+        let row = NewVariant {
+            name: "web",
+            format: "mp4",
+            width,
+            height,
+            size: meta.size,
+            object_key: key.as_str(),
+            sha256: &digest,
+        };
+        let replaced = db::variants::upsert(&mut tx, file, row, now).await?;
+        db::files::set_web_state(&mut *tx, file, Some(db::files::WebState::Ready), None, now).await?;
+        tx.commit().await.map_err(DbError::from)?;
+        if let Some(old) = replaced
+            && let Ok(old) = BlobKey::parse(&old)
+        {
+            let _ = self.blobs.delete(&old).await;
+        }
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl JobHandler for MakeWebCopy {
+    fn kind(&self) -> &'static str {
+        KIND
+    }
+
+    fn max_attempts(&self) -> i64 {
+        MAX_ATTEMPTS
+    }
+
+    async fn run(&self, payload: &str) -> Result<(), JobError> {
+        let payload: Payload =
+            serde_json::from_str(payload).map_err(|e| JobError::Fatal(format!("bad payload: {e}")))?;
+        let Some(file) = db::files::find(self.db.pool(), payload.file).await? else {
+            return Err(JobError::Fatal("the file no longer exists".into()));
+        };
+        if !file.has_bytes() {
+            return Err(JobError::Fatal("the file has no stored bytes".into()));
+        }
+        let _slot = self.slots.acquire().await.map_err(|e| JobError::Retry(e.to_string()))?;
+        let now = self.clock.now_ms();
+        db::files::set_web_state(self.db.pool(), file.id, Some(db::files::WebState::Making), None, now).await?;
+        db::files::set_web_progress(self.db.pool(), file.id, 0).await?;
+        let key = keys::file(file.id.uuid());
+        let (source, _scratch) = super::local_source(self.blobs.as_ref(), &self.scratch, &key).await?;
+                let Some(probe) = probe(&source).await.filter(|p| p.video.is_some()) else {
+            // It claims to be a video and is not one: no copy, and why. The file itself
+            // stays as it was stored (downloadable, its bytes verified).
+            return self.fail(file.id, "not a video ffmpeg can read").await;
+        };
+        let Some(plan) = probe.plan() else {
+            return self.fail(file.id, "no picture in this file").await;
+        };
+        tokio::fs::create_dir_all(&self.scratch)
+            .await
+            .map_err(|e| JobError::Retry(format!("scratch: {e}")))?;
+        let out = Temp(self.scratch.join(format!("web-{}.mp4", uuid::Uuid::new_v4().simple())));
+        // Progress is written at most every few per cent, not at every ffmpeg report.
+        let (tx, mut rx) = tokio::sync::watch::channel(0i64);
+        let db = self.db.clone();
+        let id = file.id;
+        let reporter = tokio::spawn(async move {
+            let mut written = 0;
+            while rx.changed().await.is_ok() {
+                let now = *rx.borrow();
+                if now - written >= 20 || now == 1000 {
+                    written = now;
+                    let _ = db::files::set_web_progress(db.pool(), id, now).await;
+                }
+            }
+        });
+        let started = std::time::Instant::now();
+        let made = run(&plan, &self.settings, &source, &out.0, probe.duration_ms, |p| {
+            let _ = tx.send(p);
+        })
+        .await;
+        drop(tx);
+        let _ = reporter.await;
+        match made {
+            Ok(()) => {
+                // What was made, as ffprobe reads it back.
+                let made = super::web_copy::probe(out.0.to_str().unwrap_or_default())
+                    .await
+                    .unwrap_or_default();
+                tracing::info!(file = %file.id, ?plan, secs = started.elapsed().as_secs_f32(), "web copy made");
+                self.store(file.id, &out.0, &made).await
+            }
+            Err(CopyError::Io(e)) => Err(JobError::Retry(e.to_string())),
+            Err(e) => self.fail(file.id, &e.to_string()).await,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn probe(codec: &str, pix: &str, w: u32, h: u32, audio: Option<&str>) -> Probe {
+        Probe {
+            video: Some(VideoStream {
+                codec: codec.into(),
+                profile: Some("High".into()),
+                pix_fmt: Some(pix.into()),
+                width: w,
+                height: h,
+            }),
+            audio: audio.map(str::to_owned),
+            duration_ms: Some(1000),
+        }
+    }
+
+    #[test]
+    fn what_browsers_play_is_remuxed_and_the_rest_transcoded() {
+        assert_eq!(
+            probe("h264", "yuv420p", 1920, 1080, Some("aac")).plan(),
+            Some(Plan::Remux)
+        );
+        assert_eq!(probe("h264", "yuv420p", 1080, 1920, None).plan(), Some(Plan::Remux));
+        assert_eq!(
+            probe("hevc", "yuv420p", 1920, 1080, Some("aac")).plan(),
+            Some(Plan::Transcode { scale: false })
+        );
+        assert_eq!(
+            probe("h264", "yuv420p", 1920, 1080, Some("pcm_s16le")).plan(),
+            Some(Plan::Transcode { scale: false })
+        );
+        assert_eq!(
+            probe("h264", "yuv420p", 3840, 2160, Some("aac")).plan(),
+            Some(Plan::Transcode { scale: true })
+        );
+        assert_eq!(
+            probe("prores", "yuv422p10le", 1920, 1080, None).plan(),
+            Some(Plan::Transcode { scale: false })
+        );
+        assert_eq!(
+            probe("h264", "yuv422p", 1280, 720, Some("aac")).plan(),
+            Some(Plan::Transcode { scale: false })
+        );
+        assert_eq!(Probe::default().plan(), None);
+    }
+
+    #[test]
+    fn the_time_limit_grows_with_the_duration() {
+        assert_eq!(time_limit(None), Duration::from_secs(300));
+        assert_eq!(time_limit(Some(60_000)), Duration::from_secs(780));
+    }
+
+    #[test]
+    fn ffmpeg_only_opens_local_files_and_writes_a_fast_start_mp4() {
+        let args = arguments(
+            &Plan::Transcode { scale: true },
+            &Settings::default(),
+            "/in.mov",
+            "/out.mp4",
+        );
+        let joined = args.join(" ");
+        assert!(joined.contains("-protocol_whitelist file,pipe"));
+        assert!(joined.contains("-movflags +faststart"));
+        assert!(joined.contains("-c:v libx264 -profile:v high -pix_fmt yuv420p"));
+        assert!(joined.contains("min(1920,iw)"));
+        assert_eq!(args.last().map(String::as_str), Some("/out.mp4"));
+        let remux = arguments(&Plan::Remux, &Settings::default(), "/in.mp4", "/out.mp4").join(" ");
+        assert!(remux.contains("-c copy") && !remux.contains("libx264"));
+    }
+
+    #[test]
+    fn ffprobes_json_is_read() {
+        let json = br#"{"streams":[{"codec_type":"video","codec_name":"hevc","profile":"Main","pix_fmt":"yuv420p","width":3840,"height":2160,"disposition":{"attached_pic":0}},{"codec_type":"audio","codec_name":"pcm_s16le"}],"format":{"duration":"61.5"}}"#;
+        let p = Probe::parse(json).expect("parsed");
+        assert_eq!(p.video.as_ref().map(|v| (v.width, v.height)), Some((3840, 2160)));
+        assert_eq!(p.audio.as_deref(), Some("pcm_s16le"));
+        assert_eq!(p.duration_ms, Some(61_500));
+        assert_eq!(p.plan(), Some(Plan::Transcode { scale: true }));
+    }
+}
