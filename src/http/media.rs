@@ -49,7 +49,9 @@ pub async fn get(
         if !media.is_video() {
             return Err(AppError::NotFound);
         }
-        return video(&state, &media.file, &headers).await;
+        // The web copy when it exists: the portfolio's visitors use every browser.
+        let web = media.variant("web", "mp4").cloned();
+        return video(&state, &media.file, web.as_ref(), &headers).await;
     }
     let (size, format) = match name.rsplit_once('.') {
         Some((size, "jpg")) => (size, "jpeg"),
@@ -68,10 +70,23 @@ pub async fn get(
 async fn video(
     state: &AppState,
     file: &crate::db::files::FileRecord,
+    web: Option<&crate::db::variants::VariantRow>,
     headers: &HeaderMap,
 ) -> Result<Response, AppError> {
-    let size = file.size.ok_or(AppError::NotFound)?;
-    let etag = crate::downloads::etag(file);
+    let (size, etag, key, kind) = match web {
+        Some(web) => (
+            web.size.max(0) as u64,
+            format!("\"web-{}\"", tag(web)),
+            relais_storage::BlobKey::parse(&web.object_key).map_err(AppError::internal)?,
+            "video/mp4",
+        ),
+        None => (
+            file.size.ok_or(AppError::NotFound)?,
+            crate::downloads::etag(file),
+            keys::file(file.id.uuid()),
+            served_type(&file.media_type),
+        ),
+    };
     if not_modified(headers, &etag) {
         return Ok((StatusCode::NOT_MODIFIED, [(header::ETAG, value(&etag)?)]).into_response());
     }
@@ -79,7 +94,7 @@ async fn video(
         Ok(range) => range,
         Err(unsatisfiable) => return Ok(unsatisfiable),
     };
-    let read = state.blobs.get(&keys::file(file.id.uuid()), range).await?;
+    let read = state.blobs.get(&key, range).await?;
     let (status, length) = match range {
         Some(r) => (StatusCode::PARTIAL_CONTENT, r.len()),
         None => (StatusCode::OK, size),
@@ -87,7 +102,7 @@ async fn video(
     let mut response = Response::new(Body::from_stream(read.body));
     *response.status_mut() = status;
     let h = response.headers_mut();
-    h.insert(header::CONTENT_TYPE, value(served_type(&file.media_type))?);
+    h.insert(header::CONTENT_TYPE, value(kind)?);
     h.insert(header::CONTENT_LENGTH, HeaderValue::from(length));
     if let Some(r) = range {
         h.insert(

@@ -3,7 +3,7 @@
 //! reason when a file that claims to be a picture does not decode. Files of other kinds
 //! (RAW, HEIC, documents) are kept as they are and become `ready` without variants.
 
-mod heif;
+pub mod heif;
 pub mod image;
 mod jpeg;
 pub mod raw;

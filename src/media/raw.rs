@@ -238,7 +238,7 @@ fn cr3<R: Read + Seek>(src: &mut R) -> Result<Preview, String> {
             orientation = cr3_orientation(src, body, at + size);
         }
         if &kind == b"uuid" && read_at(src, body, 16)? == PREVIEW_UUID {
-                        // uuid, 8 bytes, then the PRVW box: its header, 4 + 2 bytes, width, height, 2
+            // uuid, 8 bytes, then the PRVW box: its header, 4 + 2 bytes, width, height, 2
             // bytes, the JPEG's length (24 bytes in all), and the JPEG.
             let prvw = body + 16 + 8;
             let b = read_at(src, prvw, 24)?;

@@ -420,7 +420,7 @@ impl JobHandler for MakeWebCopy {
         db::files::set_web_progress(self.db.pool(), file.id, 0).await?;
         let key = keys::file(file.id.uuid());
         let (source, _scratch) = super::local_source(self.blobs.as_ref(), &self.scratch, &key).await?;
-                let Some(probe) = probe(&source).await.filter(|p| p.video.is_some()) else {
+        let Some(probe) = probe(&source).await.filter(|p| p.video.is_some()) else {
             // It claims to be a video and is not one: no copy, and why. The file itself
             // stays as it was stored (downloadable, its bytes verified).
             return self.fail(file.id, "not a video ffmpeg can read").await;

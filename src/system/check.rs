@@ -105,12 +105,25 @@ pub async fn run(cfg: &Config, source: &str) -> Report {
     }
     // Optional: without ffmpeg, videos get no automatic poster and no duration.
     match crate::media::video::ffmpeg_version() {
-        Some(version) => report.ok("ffmpeg", format!("{version}: automatic video posters and durations on")),
+        Some(version) => report.ok(
+            "ffmpeg",
+            format!("{version}: video posters, durations and web copies (H.264 + AAC) on"),
+        ),
         None => report.warn(
             "ffmpeg",
-            "ffmpeg/ffprobe not on the PATH: no automatic video posters or durations (custom posters still work; \
-             Debian: apt install ffmpeg)",
+            "ffmpeg/ffprobe not on the PATH: no automatic video posters, durations or web copies (videos play \
+             only where the browser reads them; custom posters still work; Debian: apt install ffmpeg)",
         ),
+    }
+    // Optional too: without libheif's tool, iPhone photos have no thumbnails.
+    if crate::media::heif::available() {
+        report.ok("heic", "heif-convert found: HEIC photos get their web sizes");
+    } else {
+        report.warn(
+            "heic",
+            "heif-convert not on the PATH: HEIC photos are kept without thumbnails (Debian: apt install \
+             libheif-examples)",
+        );
     }
 
     if crate::media::image::SIMD {

@@ -141,10 +141,11 @@ async fn camera_raws_get_variants_from_their_preview_turned_upright() {
     studio.upload("DSC_0004.NEF", &bare, Some(&transfer)).await;
     app.run_jobs().await;
 
-    let errors: Vec<(String, Option<String>)> = sqlx::query_as("SELECT kind, last_error FROM jobs WHERE last_error IS NOT NULL")
-        .fetch_all(app.state.db.pool())
-        .await
-        .expect("jobs");
+    let errors: Vec<(String, Option<String>)> =
+        sqlx::query_as("SELECT kind, last_error FROM jobs WHERE last_error IS NOT NULL")
+            .fetch_all(app.state.db.pool())
+            .await
+            .expect("jobs");
     assert!(errors.is_empty(), "{errors:?}");
     let dng = file_named(&studio, &transfer, "DSC_0001.DNG").await;
     assert_eq!(dng["status"], "ready", "{dng}");

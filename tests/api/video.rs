@@ -165,10 +165,11 @@ async fn videos_get_a_web_copy_every_browser_plays_and_downloads_keep_the_origin
         studio.upload(name, data, Some(&transfer)).await;
     }
     app.run_jobs().await;
-    let errors: Vec<(String, Option<String>)> = sqlx::query_as("SELECT kind, last_error FROM jobs WHERE last_error IS NOT NULL")
-        .fetch_all(app.state.db.pool())
-        .await
-        .expect("jobs");
+    let errors: Vec<(String, Option<String>)> =
+        sqlx::query_as("SELECT kind, last_error FROM jobs WHERE last_error IS NOT NULL")
+            .fetch_all(app.state.db.pool())
+            .await
+            .expect("jobs");
     assert!(errors.is_empty(), "{errors:?}");
 
     for (name, original, width, height, sound) in [
@@ -298,7 +299,7 @@ async fn broken_videos_fail_with_their_reason_and_the_runner_goes_on() {
         let error = file["web_copy"]["error"].as_str().expect("a reason");
         assert!(error.contains(reason), "{name}: {error}");
     }
-        // The files themselves are kept as stored.
+    // The files themselves are kept as stored.
     assert_eq!(file_named(&studio, &transfer, "faux.mp4").await["status"], "ready");
     // The original of the one over its limit still plays (as it is) and downloads.
     let id = file_named(&studio, &transfer, "long.mov").await["id"]
