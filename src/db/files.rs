@@ -67,6 +67,10 @@ impl WebState {
 }
 
 impl FileRecord {
+    /// A video (its picture variants are its poster, not a web size of it).
+    pub fn is_video(&self) -> bool {
+        self.category == Category::Video || self.media_type.starts_with("video/")
+    }
     /// Every byte is stored and its SHA-256 recorded: the file can be downloaded, whatever
     /// the media pipeline later made of it (a photo it could not read is still a file).
     pub fn has_bytes(&self) -> bool {

@@ -141,7 +141,7 @@ pub async fn archive_plan(
     let mut chosen = Vec::with_capacity(files.len());
     if scope.web {
         let variants = db::variants::for_transfer(state.db.pool(), transfer).await?;
-        for f in &files {
+        for f in files.iter().filter(|f| !f.is_video()) {
             let web = variants
                 .get(&f.id.to_string())
                 .and_then(|rows| rows.iter().find(|v| v.name == "large" && v.format == "jpeg"));

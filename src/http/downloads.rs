@@ -293,7 +293,11 @@ async fn web_copy(state: &AppState, reader: &Reader, id: FileId) -> Result<Respo
     };
     offered(reader, &transfer, true)?;
     let variants = db::variants::for_file(state.db.pool(), file.id).await?;
-    let Some(web) = variants.iter().find(|v| v.name == "large" && v.format == "jpeg") else {
+    let photo_web = variants
+        .iter()
+        .find(|v| v.name == "large" && v.format == "jpeg")
+        .filter(|_| !file.is_video());
+    let Some(web) = photo_web else {
         return Err(AppError::Conflict {
             code: "no_web_size",
             detail: "this file has no web-size copy (only photos have one, once processed)".into(),

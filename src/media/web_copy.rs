@@ -265,6 +265,22 @@ pub async fn run(
     let stdout = child.stdout.take().ok_or(CopyError::Unreadable)?;
     let mut stderr = child.stderr.take().ok_or(CopyError::Unreadable)?;
     let total_us = duration_ms.unwrap_or(0).max(0) * 1000;
+    // ffmpeg's messages are read as they come (a damaged file can print one per frame,
+    // and a full pipe would stall it); only the last few kilobytes are kept.
+    let messages = tokio::spawn(async move {
+        let mut kept: Vec<u8> = Vec::new();
+        let mut buf = [0u8; 4096];
+        while let Ok(n) = stderr.read(&mut buf).await {
+            if n == 0 {
+                break;
+            }
+            kept.extend_from_slice(&buf[..n]);
+            if kept.len() > 8192 {
+                kept.drain(..kept.len() - 4096);
+            }
+        }
+        String::from_utf8_lossy(&kept).into_owned()
+    });
     let work = async {
         let mut lines = BufReader::new(stdout).lines();
         while let Ok(Some(line)) = lines.next_line().await {
@@ -277,16 +293,14 @@ pub async fn run(
                 progress((us.max(0) * 1000 / total_us).min(999));
             }
         }
-        let mut errors = String::new();
-        let _ = stderr.read_to_string(&mut errors).await;
-        let status = child.wait().await?;
-        Ok::<_, std::io::Error>((status, errors))
+        child.wait().await
     };
-    let (status, errors) = match tokio::time::timeout(limit, work).await {
+    let status = match tokio::time::timeout(limit, work).await {
         Ok(done) => done?,
         // Dropping the child kills it (`kill_on_drop`).
         Err(_) => return Err(CopyError::TooLong(limit.as_secs())),
     };
+    let errors = messages.await.unwrap_or_default();
     if status.success() {
         progress(1000);
         Ok(())

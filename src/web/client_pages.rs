@@ -214,7 +214,11 @@ pub(super) fn card(t: &Texts, locale: Locale, f: &FileRecord, variants: &[Varian
     };
     let (status, status_class) = status_text(t, f.status);
     let content = format!("/api/v1/files/{}/content", f.id);
-    let web = large.as_ref().map(|_| format!("{content}?size=web"));
+    // A photo's web size; a video's pictures are its poster.
+    let web = large
+        .as_ref()
+        .filter(|_| !f.is_video())
+        .map(|_| format!("{content}?size=web"));
     let note = matches!(
         f.web_state,
         Some(crate::db::files::WebState::Queued | crate::db::files::WebState::Making)

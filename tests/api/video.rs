@@ -231,6 +231,22 @@ async fn videos_get_a_web_copy_every_browser_plays_and_downloads_keep_the_origin
         "remuxed, not transcoded"
     );
 
+    // A video's pictures are its poster, not a web size of it.
+    let poster_only = studio
+        .request(
+            Method::GET,
+            &format!(
+                "/api/v1/files/{}/content?size=web",
+                file_named(&studio, &transfer, "film.mov").await["id"]
+                    .as_str()
+                    .expect("id")
+            ),
+        )
+        .send()
+        .await
+        .expect("web size");
+    assert_eq!(poster_only.status(), 409);
+
     // The player seeks with ranges.
     let id = file_named(&studio, &transfer, "IMG_0042.MOV").await["id"]
         .as_str()
