@@ -7,7 +7,10 @@
 //! - the same 1 GiB through Relais into s3s-fs (when installed), against a direct
 //!   object_store multipart put into the same server;
 //! - a transfer downloaded as a ZIP, against downloading its files one by one;
-//! - with `--zip64`, a real archive past 4 GiB opened by `unzip -t` and Python's `zipfile`.
+//! - with `--zip64`, a real archive past 4 GiB opened by `unzip -t` and Python's `zipfile`;
+//! - with `--during-transcode`, a 1 GiB upload while the server makes a 4K HEVC film's
+//!   web copy, against the same upload on the idle server (PRODUCT §3.4: transcoding
+//!   never starves uploads).
 //!
 //! `--s3` runs the baseline and the S3 path only; `--runs N` sets the number of passes,
 //! `--quick` uploads 256 MiB instead of 1 GiB; `BENCH_RELAIS_BIN=path` measures another
@@ -530,6 +533,9 @@ async fn run() {
     if std::env::args().any(|a| a == "--zip64") {
         return zip64().await;
     }
+    if std::env::args().any(|a| a == "--during-transcode") {
+        return during_transcode().await;
+    }
     let quick = std::env::args().any(|a| a == "--quick");
     let s3_only = std::env::args().any(|a| a == "--s3");
     let size = if quick { 256 * MIB } else { GIB };
@@ -713,4 +719,127 @@ async fn s3_pass(scratch: &Path, size: u64, block: &Bytes) -> Option<S3Figures> 
         direct,
         relais: relais_figures,
     })
+}
+
+/// A 4K HEVC film with PCM sound made by ffmpeg (kept between runs).
+fn hevc_film(seconds: u32) -> PathBuf {
+    let dir = std::env::temp_dir().join("relais-bench-video");
+    std::fs::create_dir_all(&dir).expect("dir");
+    let path = dir.join(format!("4k-hevc-{seconds}s.mov"));
+    if !path.exists() {
+        eprintln!("making a {seconds} s 4K HEVC film…");
+        let status = Command::new("ffmpeg")
+            .args([
+                "-v",
+                "error",
+                "-y",
+                "-f",
+                "lavfi",
+                "-i",
+                "testsrc2=size=3840x2160:rate=30",
+            ])
+            .args(["-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000", "-t"])
+            .arg(seconds.to_string())
+            .args([
+                "-c:v",
+                "libx265",
+                "-preset",
+                "ultrafast",
+                "-x265-params",
+                "log-level=error",
+            ])
+            .args(["-tag:v", "hvc1", "-c:a", "pcm_s16le"])
+            .arg(&path)
+            .status()
+            .expect("ffmpeg runs");
+        assert!(status.success());
+    }
+    path
+}
+
+/// Uploads 1 GiB in 64 MiB PATCHes into a fresh server, idle or while it transcodes a
+/// film it was just sent; MB/s of each, and whether the transcode was still running at
+/// the end of the upload (else the figure would say nothing).
+async fn during_transcode() {
+    let runs: usize = std::env::args()
+        .skip_while(|a| a != "--runs")
+        .nth(1)
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(3);
+    let film = std::fs::read(hevc_film(60)).expect("film");
+    let block = noise(64 * MIB as usize);
+    let (mut idle, mut busy) = (Vec::new(), Vec::new());
+    for i in 0..runs {
+        eprintln!("pass {} of {runs}", i + 1);
+        for transcoding in [false, true] {
+            let dir = tempfile::tempdir().expect("dir");
+            let relais = start_relais(dir.path(), &[]).await;
+            if transcoding {
+                let url = relais.create(film.len() as u64, "IMG_0042.MOV").await;
+                let r = relais
+                    .http
+                    .patch(&url)
+                    .bearer_auth(&relais.token)
+                    .header("tus-resumable", "1.0.0")
+                    .header("upload-offset", 0)
+                    .header("content-type", "application/offset+octet-stream")
+                    .body(film.clone())
+                    .send()
+                    .await
+                    .expect("film");
+                assert_eq!(r.status(), 204);
+                // Until ffmpeg is at work on it.
+                let transfer = relais.transfer().await;
+                let until = Instant::now() + Duration::from_secs(60);
+                loop {
+                    let shown: serde_json::Value = relais
+                        .get(&format!("/api/v1/transfers/{transfer}"))
+                        .await
+                        .json()
+                        .await
+                        .expect("json");
+                    if shown["files"][0]["web_copy"]["state"] == "making" {
+                        break;
+                    }
+                    assert!(Instant::now() < until, "the web copy never started: {shown}");
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                }
+            }
+            let start = Instant::now();
+            relais.upload(GIB, 64 * MIB, &block, "big.bin").await;
+            let mbps = GIB as f64 / 1e6 / start.elapsed().as_secs_f64();
+            if transcoding {
+                let transfer = relais.transfer().await;
+                let shown: serde_json::Value = relais
+                    .get(&format!("/api/v1/transfers/{transfer}"))
+                    .await
+                    .json()
+                    .await
+                    .expect("json");
+                let film = shown["files"]
+                    .as_array()
+                    .expect("files")
+                    .iter()
+                    .find(|f| f["name"] == "IMG_0042.MOV")
+                    .cloned()
+                    .expect("film");
+                assert_eq!(
+                    film["web_copy"]["state"], "making",
+                    "the transcode ran through the whole upload"
+                );
+                busy.push(mbps);
+            } else {
+                idle.push(mbps);
+            }
+        }
+    }
+    let (idle, busy) = (median(idle), median(busy));
+    println!("\n{runs} passes, 1 GiB in 64 MiB PATCHes; medians");
+    println!("| server | MB/s |\n|---|---|");
+    println!("| idle | {idle:.0} |");
+    println!("| making a 4K HEVC film's web copy | {busy:.0} |");
+    println!(
+        "\nDuring a transcode: {:.0} % of the idle figure (bar: ≥ 80 %).",
+        busy / idle * 100.0
+    );
 }
