@@ -611,3 +611,37 @@ pub async fn mark_ready_because<'e>(
         .await?;
     Ok(())
 }
+
+/// Holds a file's row until the transaction ends (PostgreSQL; SQLite's write transactions
+/// come one at a time); false when the file is deleted or in the trash.
+pub async fn lock_live(tx: &mut super::Tx, backend: super::Backend, id: FileId) -> Result<bool, DbError> {
+    let lock = if backend == super::Backend::Postgres {
+        " FOR UPDATE"
+    } else {
+        ""
+    };
+    let row: Option<(String,)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT id FROM files WHERE id = $1 AND deleted_at IS NULL{lock}"
+    )))
+    .bind(id.to_db())
+    .fetch_optional(&mut **tx)
+    .await?;
+    Ok(row.is_some())
+}
+
+/// Web copies left `queued` or `making` with no job to finish them (a job that gave up
+/// after crashes, a last attempt that failed on storage): marked failed, so that no page
+/// promises a copy that will never come. Returns how many.
+pub async fn fail_orphan_web_copies<'e>(ex: impl Executor<'e, Database = Any>, now: Millis) -> Result<u64, DbError> {
+    let done = sqlx::query(
+        "UPDATE files SET web_state = 'failed', web_error = $1, updated_at = $2 \
+         WHERE web_state IN ('queued', 'making') AND NOT EXISTS ( \
+           SELECT 1 FROM jobs j WHERE j.kind = 'web_copy' AND j.status IN ('queued', 'running') \
+           AND j.payload LIKE '%' || files.id || '%')",
+    )
+    .bind("interrupted before it was made; make it again")
+    .bind(now)
+    .execute(ex)
+    .await?;
+    Ok(done.rows_affected())
+}

@@ -431,6 +431,15 @@ pub async fn remake_web_copy(
             detail: "only a stored video has a web copy".into(),
         });
     }
+    if matches!(
+        file.web_state,
+        Some(db::files::WebState::Queued | db::files::WebState::Making)
+    ) {
+        return Err(AppError::Conflict {
+            code: "web_copy_on_its_way",
+            detail: "this video's web copy is already being made".into(),
+        });
+    }
     if crate::media::video::ffmpeg_version().is_none() {
         return Err(AppError::Conflict {
             code: "no_ffmpeg",

@@ -41,6 +41,8 @@ pub struct Swept {
     pub integration: u64,
     /// Sent emails whose bodies were emptied.
     pub email_bodies: u64,
+    /// Videos' web copies left waiting with no job to make them, marked failed.
+    pub web_copies: u64,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -66,6 +68,7 @@ pub async fn sweep(state: &AppState) -> Result<Swept, SweepError> {
         email_bodies: db::emails::purge_sent_bodies(db.pool(), now - ms(KEEP_SENT_BODIES)).await?,
         jobs: db::jobs::purge_finished(db.pool(), now - ms(KEEP_FINISHED_JOBS)).await?,
         uploads: crate::uploads::reap_expired(state).await?,
+        web_copies: db::files::fail_orphan_web_copies(db.pool(), now).await?,
         reminders: lifecycle::send_expiry_reminders(state).await?,
         integration: db::integrations::purge_requests(db.pool(), now - ms(KEEP_REQUEST_IDS)).await?
             + db::integrations::purge_calls(db.pool(), now - ms(KEEP_CALLS)).await?,

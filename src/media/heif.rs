@@ -55,9 +55,28 @@ pub fn available() -> bool {
     })
 }
 
-/// Decodes the local HEIF file `source` into the JPEG `out` (quality 92; libheif applies
-/// the picture's rotation and mirroring itself).
-pub async fn to_jpeg(source: &str, out: &Path) -> Result<(), String> {
+/// Decodes the local HEIF file `source` into a JPEG in the empty folder `dir` (quality
+/// 92; libheif applies the picture's rotation and mirroring itself) and returns its path.
+/// A file holding several pictures gives one JPEG each (`photo-1.jpg`, …): the first is
+/// the one shown.
+pub async fn to_jpeg(source: &str, dir: &Path) -> Result<std::path::PathBuf, String> {
+    let out = dir.join("photo.jpg");
+    decode(source, &out).await?;
+    if out.exists() {
+        return Ok(out);
+    }
+    let mut made: Vec<std::path::PathBuf> = std::fs::read_dir(dir)
+        .map_err(|e| e.to_string())?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "jpg"))
+        .collect();
+    made.sort();
+    made.into_iter()
+        .next()
+        .ok_or_else(|| "not an HEIC photo libheif can read: no picture in it".to_owned())
+}
+
+async fn decode(source: &str, out: &Path) -> Result<(), String> {
     let mut command = Command::new("heif-convert");
     command
         .args(["-q", "92", source])
@@ -82,7 +101,7 @@ pub async fn to_jpeg(source: &str, out: &Path) -> Result<(), String> {
         .await
         .map_err(|_| format!("heif-convert stopped after {} s", TIME_LIMIT.as_secs()))?
         .map_err(|e| format!("heif-convert: {e}"))?;
-    if output.status.success() && out.exists() {
+    if output.status.success() {
         Ok(())
     } else {
         let why = String::from_utf8_lossy(&output.stderr);

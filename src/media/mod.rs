@@ -84,6 +84,15 @@ pub fn new_budget() -> Arc<Semaphore> {
 /// A copy of an object for ffmpeg, removed when dropped.
 pub(crate) struct Scratch(PathBuf);
 
+/// A scratch folder, removed with everything in it when dropped.
+struct ScratchDir(PathBuf);
+
+impl Drop for ScratchDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
 /// A local file ffmpeg can read: the object itself on local storage; on S3 a copy in the
 /// scratch folder (streamed, removed when the guard drops). ffmpeg is never handed a URL:
 /// a "video" that is really a playlist could make it fetch any address.
@@ -165,8 +174,9 @@ impl ProcessFile {
                 db::files::set_duration(self.db.pool(), file.id, ms).await?;
             }
             let is_video = file.category == Category::Video || file.media_type.starts_with("video/");
-            if is_video {
-                // The copy every browser plays, made by a job of its own (bounded, slow).
+            if is_video && file.web_state.is_none() {
+                // The copy every browser plays, made by a job of its own (bounded, slow);
+                // once per file (a retry of this job does not queue another).
                 let mut tx = self.db.begin().await?;
                 web_copy::queue(&mut tx, file.id, self.clock.now_ms()).await?;
                 tx.commit().await.map_err(DbError::from)?;
@@ -223,13 +233,17 @@ impl ProcessFile {
     /// its header, then sized like a JPEG (libheif turns it upright).
     async fn heif(&self, file: &db::files::FileRecord, key: &BlobKey, head: &[u8]) -> Result<(), JobError> {
         let now = self.clock.now_ms();
-        if let Some((w, h)) = heif::dimensions(head)
-            && u64::from(w) * u64::from(h) > self.max_pixels
-        {
-            let reason = format!(
+        // Its size comes from its header, before anything is decoded; a file that does not
+        // say it (its `meta` after the pictures, or none) is not decoded at all.
+        let reason = match heif::dimensions(head) {
+            Some((w, h)) if u64::from(w) * u64::from(h) > self.max_pixels => Some(format!(
                 "the picture is {w} × {h} pixels, more than the {} megapixels allowed",
                 self.max_pixels / 1_000_000
-            );
+            )),
+            Some(_) => None,
+            None => Some("not an HEIC photo Relais can read: its size is not in its header".to_owned()),
+        };
+        if let Some(reason) = reason {
             db::files::mark_failed_because(self.db.pool(), file.id, &reason, now).await?;
             return Ok(());
         }
@@ -243,10 +257,13 @@ impl ProcessFile {
         tokio::fs::create_dir_all(&self.scratch)
             .await
             .map_err(|e| JobError::Retry(format!("scratch: {e}")))?;
-        let out = Scratch(self.scratch.join(format!("heif-{}.jpg", uuid::Uuid::new_v4().simple())));
+        let out = ScratchDir(self.scratch.join(format!("heif-{}", uuid::Uuid::new_v4().simple())));
+        tokio::fs::create_dir_all(&out.0)
+            .await
+            .map_err(|e| JobError::Retry(format!("scratch: {e}")))?;
         match heif::to_jpeg(&source, &out.0).await {
-            Ok(()) => {
-                let bytes = tokio::fs::read(&out.0)
+            Ok(jpeg) => {
+                let bytes = tokio::fs::read(&jpeg)
                     .await
                     .map_err(|e| JobError::Retry(format!("decoded HEIC: {e}")))?;
                 self.picture(file.id, bytes, Some(1)).await

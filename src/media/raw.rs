@@ -11,6 +11,8 @@ const MAX_IFDS: usize = 64;
 const MAX_ENTRIES: u16 = 512;
 /// A preview larger than this is not read (no camera embeds one near it).
 pub const MAX_PREVIEW_BYTES: u64 = 64 * 1024 * 1024;
+/// At most this many ISO boxes are looked at in a CR3 (top level and inside `moov`).
+const MAX_BOXES: usize = 256;
 
 /// What a RAW holds for the pages: its largest embedded JPEG and how to turn it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -56,7 +58,10 @@ pub fn find<R: Read + Seek>(kind: Kind, src: &mut R) -> Result<Preview, String> 
         Kind::Raf => raf(src)?,
         Kind::Cr3 => cr3(src)?,
     };
-    if found.len == 0 || found.len > MAX_PREVIEW_BYTES {
+    // The preview lies inside the file, and is of a size worth reading.
+    let end = src.seek(SeekFrom::End(0)).map_err(|e| e.to_string())?;
+    let inside = found.offset.checked_add(found.len).is_some_and(|e| e <= end);
+    if found.len == 0 || found.len > MAX_PREVIEW_BYTES || !inside {
         return Err("no usable preview in this RAW file".into());
     }
     Ok(found)
@@ -132,8 +137,13 @@ fn tiff<R: Read + Seek>(src: &mut R) -> Result<Preview, String> {
             continue;
         }
         seen.push(at);
-        let count = order.u16(&read_at(src, at, 2)?).min(MAX_ENTRIES);
-        let entries = read_at(src, at + 2, usize::from(count) * 12 + 4)?;
+        // A pointer that leads nowhere ends that branch, not what was found already.
+        let Ok(count) = read_at(src, at, 2).map(|b| order.u16(&b).min(MAX_ENTRIES)) else {
+            continue;
+        };
+        let Ok(entries) = read_at(src, at + 2, usize::from(count) * 12 + 4) else {
+            continue;
+        };
         let (mut jpeg_at, mut jpeg_len, mut strip_at, mut strip_len, mut compression) = (None, None, None, None, None);
         for e in entries[..usize::from(count) * 12].chunks_exact(12) {
             let tag = order.u16(&e[0..2]);
@@ -156,8 +166,9 @@ fn tiff<R: Read + Seek>(src: &mut R) -> Result<Preview, String> {
                 0x014A => {
                     if n == 1 {
                         queue.push(u64::from(value));
-                    } else if n <= 16 {
-                        let list = read_at(src, u64::from(order.u32(&e[8..12])), n as usize * 4)?;
+                    } else if n <= 16
+                        && let Ok(list) = read_at(src, u64::from(order.u32(&e[8..12])), n as usize * 4)
+                    {
                         queue.extend(list.chunks_exact(4).map(|c| u64::from(order.u32(c))));
                     }
                 }
@@ -218,7 +229,7 @@ fn cr3<R: Read + Seek>(src: &mut R) -> Result<Preview, String> {
     let mut at = 0u64;
     let mut boxes = 0;
     let mut orientation = None;
-    while at + 8 <= end && boxes < 256 {
+    while at.checked_add(8).is_some_and(|e| e <= end) && boxes < MAX_BOXES {
         boxes += 1;
         let head = read_at(src, at, 8)?;
         let mut size = u64::from(u32::from_be_bytes([head[0], head[1], head[2], head[3]]));
@@ -231,11 +242,11 @@ fn cr3<R: Read + Seek>(src: &mut R) -> Result<Preview, String> {
         } else if size == 0 {
             size = end - at;
         }
-        if size < 8 {
+        let Some(next) = at.checked_add(size).filter(|_| size >= 8) else {
             break;
-        }
+        };
         if &kind == b"moov" {
-            orientation = cr3_orientation(src, body, at + size);
+            orientation = cr3_orientation(src, body, next.min(end));
         }
         if &kind == b"uuid" && read_at(src, body, 16)? == PREVIEW_UUID {
             // uuid, 8 bytes, then the PRVW box: its header, 4 + 2 bytes, width, height, 2
@@ -253,7 +264,7 @@ fn cr3<R: Read + Seek>(src: &mut R) -> Result<Preview, String> {
                 });
             }
         }
-        at += size;
+        at = next;
     }
     Err("no usable preview in this RAW file".into())
 }
@@ -263,7 +274,9 @@ fn cr3_orientation<R: Read + Seek>(src: &mut R, from: u64, to: u64) -> Option<u3
         0x85, 0xc0, 0xb6, 0x87, 0x82, 0x0f, 0x11, 0xe0, 0x81, 0x11, 0xf4, 0xce, 0x46, 0x2b, 0x6a, 0x48,
     ];
     let mut at = from;
-    while at + 8 <= to {
+    let mut boxes = 0;
+    while at.checked_add(8).is_some_and(|e| e <= to) && boxes < MAX_BOXES {
+        boxes += 1;
         let head = read_at(src, at, 8).ok()?;
         let size = u64::from(u32::from_be_bytes([head[0], head[1], head[2], head[3]]));
         if size < 8 {
@@ -272,7 +285,9 @@ fn cr3_orientation<R: Read + Seek>(src: &mut R, from: u64, to: u64) -> Option<u3
         if &head[4..8] == b"uuid" && read_at(src, at + 8, 16).ok()? == CANON_UUID {
             // Inside: CNCV, CCTP, CTBO, …, CMT1 (a TIFF whose IFD0 holds the orientation).
             let mut inner = at + 24;
-            while inner + 8 <= at + size {
+            let end = at.saturating_add(size);
+            while inner.saturating_add(8) <= end && boxes < MAX_BOXES {
+                boxes += 1;
                 let h = read_at(src, inner, 8).ok()?;
                 let s = u64::from(u32::from_be_bytes([h[0], h[1], h[2], h[3]]));
                 if s < 8 {
@@ -282,10 +297,10 @@ fn cr3_orientation<R: Read + Seek>(src: &mut R, from: u64, to: u64) -> Option<u3
                     let tiff = read_at(src, inner + 8, (s - 8).min(64 * 1024) as usize).ok()?;
                     return tiff_orientation(&tiff);
                 }
-                inner += s;
+                inner = inner.saturating_add(s);
             }
         }
-        at += size;
+        at = at.saturating_add(size);
     }
     None
 }

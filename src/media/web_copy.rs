@@ -38,6 +38,12 @@ pub const MAX_EDGE: u32 = 1920;
 const MEMORY_LIMIT: u64 = 3 << 30;
 /// How much lower than Relais ffmpeg runs (`nice`).
 const NICENESS: i32 = 10;
+/// The longest a copy may take, whatever duration a file claims.
+const LONGEST: Duration = Duration::from_secs(4 * 3600);
+/// A file claiming to play longer than this is not copied (a few bytes can claim days).
+const LONGEST_FILM_MS: i64 = 12 * 3600 * 1000;
+/// ffmpeg's threads: enough for two cores' worth of work, bounded address space.
+const THREADS: &str = "4";
 
 /// How a web copy is made.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -150,8 +156,25 @@ pub fn arguments(plan: &Plan, settings: &Settings, source: &str, out: &str) -> V
         .collect();
     args.extend(INPUT_GUARDS.iter().map(|s| (*s).to_owned()));
     args.extend(["-i".into(), source.into()]);
-    // The first picture and the first sound; no subtitles, data or cover art.
-    args.extend(["-map", "0:v:0", "-map", "0:a:0?", "-sn", "-dn", "-map_metadata", "-1"].map(str::to_owned));
+    // The first picture and the first sound; no subtitles, data or cover art. Frames pass
+    // as they are: a file whose timestamps leap hours ahead is not filled with copies.
+    args.extend(
+        [
+            "-map",
+            "0:v:0",
+            "-map",
+            "0:a:0?",
+            "-sn",
+            "-dn",
+            "-map_metadata",
+            "-1",
+            "-fps_mode",
+            "passthrough",
+            "-threads",
+            THREADS,
+        ]
+        .map(str::to_owned),
+    );
     match plan {
         Plan::Remux => args.extend(["-c", "copy"].map(str::to_owned)),
         Plan::Transcode { scale } => {
@@ -207,8 +230,14 @@ pub async fn probe(source: &str) -> Option<Probe> {
 /// How long a web copy may take: generous for a long film on a small machine, but a
 /// stuck or hostile file is stopped.
 pub fn time_limit(duration_ms: Option<i64>) -> Duration {
-    let secs = duration_ms.unwrap_or(0).max(0) as u64 / 1000;
-    Duration::from_secs(300 + secs * 8)
+    let secs = duration_ms.unwrap_or(0).clamp(0, LONGEST_FILM_MS) as u64 / 1000;
+    Duration::from_secs(300 + secs * 8).min(LONGEST)
+}
+
+/// The largest copy accepted for a source of `size` bytes (the output is capped: a
+/// crafted file cannot fill the disk).
+pub fn output_cap(size: u64) -> u64 {
+    size.saturating_mul(3).saturating_add(64 << 20)
 }
 
 /// Why a copy could not be made, in the studio's words (ffmpeg's last line when it had one).
@@ -220,6 +249,8 @@ pub enum CopyError {
     Unreadable,
     #[error("stopped after {0} s, the limit for this duration")]
     TooLong(u64),
+    #[error("the file claims to play for more than 12 hours")]
+    ImplausibleDuration,
     #[error("ffmpeg failed: {0}")]
     Failed(String),
     #[error("{0}")]
@@ -239,10 +270,20 @@ pub async fn run(
     if ffmpeg_version().is_none() {
         return Err(CopyError::NoFfmpeg);
     }
+    if duration_ms.is_some_and(|d| d > LONGEST_FILM_MS) {
+        return Err(CopyError::ImplausibleDuration);
+    }
     let out_str = out.to_str().ok_or(CopyError::Unreadable)?;
+    let source_size = std::fs::metadata(source).map(|m| m.len()).unwrap_or(0);
+    let cap = output_cap(source_size);
+    let mut args = arguments(plan, settings, source, out_str);
+    // ffmpeg stops writing past the cap (the output file's name stays last).
+    args.splice(args.len() - 1..args.len() - 1, ["-fs".to_owned(), cap.to_string()]);
     let mut command = Command::new("ffmpeg");
     command
-        .args(arguments(plan, settings, source, out_str))
+        .args(args)
+        // glibc's per-thread arenas would otherwise reserve address space by the GiB.
+        .env("MALLOC_ARENA_MAX", "2")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -250,13 +291,19 @@ pub async fn run(
     // SAFETY: between fork and exec only async-signal-safe calls are made (setpriority,
     // setrlimit), touching no memory the parent shares.
     unsafe {
-        command.pre_exec(|| {
-            libc::setpriority(libc::PRIO_PROCESS, 0, NICENESS);
-            let limit = libc::rlimit {
-                rlim_cur: MEMORY_LIMIT as libc::rlim_t,
-                rlim_max: MEMORY_LIMIT as libc::rlim_t,
-            };
-            libc::setrlimit(libc::RLIMIT_AS, &limit);
+        command.pre_exec(move || {
+            if libc::setpriority(libc::PRIO_PROCESS, 0, NICENESS) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            for (resource, value) in [(libc::RLIMIT_AS, MEMORY_LIMIT), (libc::RLIMIT_FSIZE, cap)] {
+                let limit = libc::rlimit {
+                    rlim_cur: value as libc::rlim_t,
+                    rlim_max: value as libc::rlim_t,
+                };
+                if libc::setrlimit(resource, &limit) != 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+            }
             Ok(())
         });
     }
@@ -264,7 +311,7 @@ pub async fn run(
     let mut child = command.spawn()?;
     let stdout = child.stdout.take().ok_or(CopyError::Unreadable)?;
     let mut stderr = child.stderr.take().ok_or(CopyError::Unreadable)?;
-    let total_us = duration_ms.unwrap_or(0).max(0) * 1000;
+    let total_us = duration_ms.unwrap_or(0).clamp(0, LONGEST_FILM_MS) * 1000;
     // ffmpeg's messages are read as they come (a damaged file can print one per frame,
     // and a full pipe would stall it); only the last few kilobytes are kept.
     let messages = tokio::spawn(async move {
@@ -290,7 +337,7 @@ pub async fn run(
                 .and_then(|v| v.trim().parse::<i64>().ok())
                 && total_us > 0
             {
-                progress((us.max(0) * 1000 / total_us).min(999));
+                progress((i128::from(us.max(0)) * 1000 / i128::from(total_us)).min(999) as i64);
             }
         }
         child.wait().await
@@ -305,7 +352,7 @@ pub async fn run(
         progress(1000);
         Ok(())
     } else {
-        let last = errors
+        let last: String = errors
             .lines()
             .rev()
             .find(|l| !l.trim().is_empty())
@@ -313,6 +360,8 @@ pub async fn run(
             .chars()
             .take(300)
             .collect();
+        // The server's paths stay on the server.
+        let last = last.replace(source, "the video").replace(out_str, "the copy");
         Err(CopyError::Failed(last))
     }
 }
@@ -363,13 +412,23 @@ impl MakeWebCopy {
         Ok(())
     }
 
-    /// Stores the copy under a new key and records it as the `web` variant; the copy it
-    /// replaces is deleted after.
+    /// Stores the copy under a new key and records it as the `web` variant (the copy it
+    /// replaces is deleted after). A file deleted meanwhile gets no variant, and the new
+    /// object is removed whatever fails after it was written.
     async fn store(&self, file: FileId, path: &Path, probe: &Probe) -> Result<(), JobError> {
-        let retry = |e: &dyn std::fmt::Display| JobError::Retry(e.to_string());
         let tag = uuid::Uuid::new_v4().simple().to_string();
         let name = format!("web-{}.mp4", &tag[..12]);
         let key = keys::derived(file.uuid(), &name).ok_or_else(|| JobError::Fatal(format!("variant key {name}")))?;
+        let stored = self.store_at(file, path, probe, &key).await;
+        if !matches!(stored, Ok(true)) {
+            let _ = self.blobs.delete(&key).await;
+        }
+        stored.map(|_| ())
+    }
+
+    /// `Ok(true)` once recorded; `Ok(false)` when the file went meanwhile.
+    async fn store_at(&self, file: FileId, path: &Path, probe: &Probe, key: &BlobKey) -> Result<bool, JobError> {
+        let retry = |e: &dyn std::fmt::Display| JobError::Retry(e.to_string());
         let mut hasher = Sha256::new();
         let mut reader = tokio::fs::File::open(path).await.map_err(|e| retry(&e))?;
         let mut buf = vec![0; 1 << 20];
@@ -384,10 +443,13 @@ impl MakeWebCopy {
         let body = tokio_util::io::ReaderStream::new(tokio::fs::File::open(path).await.map_err(|e| retry(&e))?)
             .map(|r| r.map_err(|e| relais_storage::BlobError::Backend(e.to_string())))
             .boxed();
-        let meta = self.blobs.put_stream(&key, body).await.map_err(|e| retry(&e))?;
+        let meta = self.blobs.put_stream(key, body).await.map_err(|e| retry(&e))?;
         let (width, height) = probe.video.as_ref().map_or((0, 0), |v| (v.width, v.height));
         let now = self.clock.now_ms();
         let mut tx = self.db.begin().await?;
+        if !db::files::lock_live(&mut tx, self.db.backend(), file).await? {
+            return Ok(false);
+        }
         let row = NewVariant {
             name: "web",
             format: "mp4",
@@ -405,7 +467,7 @@ impl MakeWebCopy {
         {
             let _ = self.blobs.delete(&old).await;
         }
-        Ok(())
+        Ok(true)
     }
 }
 
@@ -428,7 +490,11 @@ impl JobHandler for MakeWebCopy {
         if !file.has_bytes() {
             return Err(JobError::Fatal("the file has no stored bytes".into()));
         }
-        let _slot = self.slots.acquire().await.map_err(|e| JobError::Retry(e.to_string()))?;
+        // Waiting for a slot must not hold one of the runner's: the job comes back later,
+        // without counting an attempt, and thumbnails and emails go on meanwhile.
+        let Ok(_slot) = self.slots.clone().try_acquire_owned() else {
+            return Err(JobError::Later(self.clock.now_ms() + 15_000));
+        };
         let now = self.clock.now_ms();
         db::files::set_web_state(self.db.pool(), file.id, Some(db::files::WebState::Making), None, now).await?;
         db::files::set_web_progress(self.db.pool(), file.id, 0).await?;
@@ -531,9 +597,14 @@ mod tests {
     }
 
     #[test]
-    fn the_time_limit_grows_with_the_duration() {
+    fn the_time_limit_grows_with_the_duration_up_to_a_ceiling() {
         assert_eq!(time_limit(None), Duration::from_secs(300));
         assert_eq!(time_limit(Some(60_000)), Duration::from_secs(780));
+        // A few bytes claiming to play for days get four hours at most.
+        assert_eq!(time_limit(Some(100 * 3600 * 1000)), LONGEST);
+        assert_eq!(time_limit(Some(i64::MAX)), LONGEST);
+        assert_eq!(output_cap(1000), 3000 + (64 << 20));
+        assert_eq!(output_cap(u64::MAX), u64::MAX);
     }
 
     #[test]
@@ -546,6 +617,10 @@ mod tests {
         );
         let joined = args.join(" ");
         assert!(joined.contains("-protocol_whitelist file,pipe"));
+        assert!(
+            joined.contains("-fps_mode passthrough"),
+            "no frames invented to fill a gap"
+        );
         assert!(joined.contains("-movflags +faststart"));
         assert!(joined.contains("-c:v libx264 -profile:v high -pix_fmt yuv420p"));
         assert!(joined.contains("min(1920,iw)"));

@@ -202,6 +202,27 @@ async fn heic_photos_get_the_same_variants_as_a_jpeg() {
     studio
         .upload("IMG_1234.HEIC", &std::fs::read(&heic).expect("heic"), Some(&transfer))
         .await;
+    // Two pictures in one file: the first is shown.
+    let second = dir.path().join("other.png");
+    image::RgbImage::from_pixel(400, 300, image::Rgb([30, 200, 30]))
+        .save(&second)
+        .expect("png");
+    let first = dir.path().join("first.png");
+    image::RgbImage::from_pixel(300, 400, image::Rgb([220, 30, 30]))
+        .save(&first)
+        .expect("png");
+    let pair = dir.path().join("pair.heic");
+    let made = std::process::Command::new("heif-enc")
+        .args(["-q", "60", "-o"])
+        .arg(&pair)
+        .arg(&first)
+        .arg(&second)
+        .output()
+        .expect("heif-enc runs");
+    assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
+    studio
+        .upload("IMG_PAIR.HEIC", &std::fs::read(&pair).expect("heic"), Some(&transfer))
+        .await;
     // Claims to be HEIC, is not one.
     let mut fake = b"\0\0\0\x18ftypheic\0\0\0\0mif1heic".to_vec();
     fake.extend_from_slice(&[0x42; 5000]);
@@ -223,6 +244,18 @@ async fn heic_photos_get_the_same_variants_as_a_jpeg() {
     for size in ["thumb", "medium", "large"] {
         assert!(file["variants"][size]["url"].is_string() && file["variants"][size]["webp"].is_string());
     }
+    let pair = file_named(&studio, &transfer, "IMG_PAIR.HEIC").await;
+    assert_eq!(pair["status"], "ready", "{pair}");
+    assert_eq!(
+        (pair["width"].as_i64(), pair["height"].as_i64()),
+        (Some(300), Some(400))
+    );
+    // Nothing of the decoding is left in scratch.
+    let scratch = app.state.cfg.data_dir.join("tmp");
+    let left: Vec<_> = std::fs::read_dir(&scratch)
+        .map(|d| d.filter_map(Result::ok).map(|e| e.file_name()).collect())
+        .unwrap_or_default();
+    assert!(left.is_empty(), "{left:?}");
     let fake = file_named(&studio, &transfer, "IMG_9999.HEIC").await;
     assert_eq!(fake["status"], "failed", "{fake}");
     assert!(fake["failure"].as_str().expect("why").contains("HEIC"));

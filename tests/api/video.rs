@@ -247,6 +247,46 @@ async fn videos_get_a_web_copy_every_browser_plays_and_downloads_keep_the_origin
         .expect("web size");
     assert_eq!(poster_only.status(), 409);
 
+    // A guest who may only look plays the copy too (players are not downloads).
+    let link = studio
+        .call(
+            Method::PUT,
+            &format!("/api/v1/transfers/{transfer}/publication"),
+            Some(json!({"notify": false})),
+        )
+        .await;
+    assert_eq!(link.status, 200, "{}", link.body);
+    let made = studio
+        .call(
+            Method::POST,
+            &format!("/api/v1/transfers/{transfer}/links"),
+            Some(json!({"kind": "view", "permissions": ["view"]})),
+        )
+        .await;
+    let guest = Tus {
+        app: &app,
+        token: made.body["token"].as_str().expect("token").to_owned(),
+    };
+    let hevc_id = file_named(&studio, &transfer, "IMG_0042.MOV").await["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let plays = guest
+        .request(Method::GET, &format!("/api/v1/files/{hevc_id}/content?play=1"))
+        .send()
+        .await
+        .expect("play");
+    assert_eq!(
+        (plays.status().as_u16(), plays.headers()["content-type"].to_str().ok()),
+        (200, Some("video/mp4"))
+    );
+    let takes = guest
+        .request(Method::GET, &format!("/api/v1/files/{hevc_id}/content"))
+        .send()
+        .await
+        .expect("download");
+    assert_eq!(takes.status(), 403, "but does not download it");
+
     // The player seeks with ranges.
     let id = file_named(&studio, &transfer, "IMG_0042.MOV").await["id"]
         .as_str()

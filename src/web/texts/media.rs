@@ -17,7 +17,7 @@ pub const FR: MediaTexts = MediaTexts {
     web_queued: "Copie web en attente",
     web_ready: "Copie web prête",
     web_retry: "Refaire la copie web",
-    client_making: "Cette vidéo sera lisible ici dans quelques minutes ; en attendant, vous pouvez la télécharger.",
+    client_making: "Cette vidéo sera lisible ici dans quelques minutes, le temps d’en préparer une version pour tous les navigateurs.",
 };
 
 pub const EN: MediaTexts = MediaTexts {
@@ -25,7 +25,7 @@ pub const EN: MediaTexts = MediaTexts {
     web_queued: "Web copy waiting",
     web_ready: "Web copy ready",
     web_retry: "Make the web copy again",
-    client_making: "This video will play here in a few minutes; meanwhile, you can download it.",
+    client_making: "This video will play here in a few minutes, once a version for every browser is ready.",
 };
 
 impl MediaTexts {
