@@ -7,8 +7,12 @@
 //! three sides are interleaved so that a busy moment of the machine hits all of them.
 //!
 //! Run: `cargo bench --bench thumbnails [-- --runs N]` (needs `vipsthumbnail`, Debian's
-//! libvips-tools).
+//! libvips-tools). `-- --camera` measures phone and camera files instead: a 12 MP HEIC
+//! (made by libheif's `heif-enc`) through Relais' `heif-convert` path against
+//! `vipsthumbnail` reading the HEIC itself, and a DNG holding a 24 MP JPEG preview through
+//! Relais' RAW path against `vipsthumbnail` reading that preview (it cannot read the RAW).
 
+use std::path::Path;
 use std::process::Command;
 
 fn main() {
@@ -31,10 +35,38 @@ fn main() {
         assert_eq!(made.variants.len(), 3);
         return;
     }
+    if let Some(i) = args.iter().position(|a| a == "--one-heic") {
+        let dir = tempfile::tempdir().expect("dir");
+        let runtime = tokio::runtime::Runtime::new().expect("runtime");
+        let jpeg = runtime
+            .block_on(relais::media::heif::to_jpeg(&args[i + 1], dir.path()))
+            .expect("decoded");
+        let bytes = std::fs::read(jpeg).expect("jpeg");
+        let made = relais::media::image::make_oriented(&bytes, relais::media::image::DEFAULT_MAX_PIXELS, Some(1))
+            .expect("variants");
+        assert_eq!(made.variants.len(), 3);
+        return;
+    }
+    if let Some(i) = args.iter().position(|a| a == "--one-raw") {
+        use std::io::{Read, Seek};
+        let mut file = std::fs::File::open(&args[i + 1]).expect("raw");
+        let preview = relais::media::raw::find(relais::media::raw::Kind::Tiff, &mut file).expect("preview");
+        file.seek(std::io::SeekFrom::Start(preview.offset)).expect("seek");
+        let mut bytes = Vec::new();
+        file.take(preview.len).read_to_end(&mut bytes).expect("read");
+        let made =
+            relais::media::image::make_oriented(&bytes, relais::media::image::DEFAULT_MAX_PIXELS, preview.orientation)
+                .expect("variants");
+        assert_eq!(made.variants.len(), 3);
+        return;
+    }
     let runs = args
         .iter()
         .position(|a| a == "--runs")
         .map_or(5, |i| args[i + 1].parse().expect("--runs N"));
+    if args.iter().any(|a| a == "--camera") {
+        return camera(runs);
+    }
     if Command::new("vipsthumbnail").arg("--version").output().is_err() {
         eprintln!("vipsthumbnail is not installed (Debian: apt install libvips-tools)");
         std::process::exit(1);
@@ -98,6 +130,88 @@ fn main() {
             jpeg.0 / vips.0
         );
     }
+}
+
+/// Phone and camera files: (label, Relais' side, vipsthumbnail's side).
+fn camera(runs: usize) {
+    let dir = tempfile::tempdir().expect("dir");
+    let me = std::env::current_exe().expect("self");
+    // A 12 MP photo-like picture, as a PNG for heif-enc (made from the JPEG generator).
+    let jpeg = photo(4032, 3024, false);
+    let picture = image::load_from_memory(&jpeg).expect("decodes");
+    let png = dir.path().join("photo.png");
+    picture.save(&png).expect("png");
+    let heic = dir.path().join("IMG_0001.HEIC");
+    let made = Command::new("heif-enc")
+        .args(["-q", "60", "-o"])
+        .arg(&heic)
+        .arg(&png)
+        .output()
+        .expect("heif-enc (Debian: libheif-examples)");
+    assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
+    // A DNG-like TIFF whose SubIFD holds a 24 MP JPEG preview.
+    let preview = photo(6000, 4000, false);
+    let preview_path = dir.path().join("preview.jpg");
+    std::fs::write(&preview_path, &preview).expect("preview");
+    let dng = dir.path().join("DSC_0001.DNG");
+    std::fs::write(&dng, dng_holding(&preview)).expect("dng");
+    let out = dir.path().join("thumb.jpg");
+    // The files are made in this process, whose size a child's peak-RSS figure would
+    // include (it carries over through fork and exec): CPU only here.
+    println!("Medians of {runs} runs; CPU seconds of each child process (tools included).\n");
+    println!("| file | Relais, 3 sizes × JPEG + WebP | vipsthumbnail, 1 × 400 px JPEG | ratio |");
+    println!("|---|---|---|---|");
+    let cases: [(&str, &str, &Path, &Path); 2] = [
+        ("12 MP HEIC", "--one-heic", &heic, &heic),
+        (
+            "DNG, 24 MP preview (vips: the preview JPEG)",
+            "--one-raw",
+            &dng,
+            &preview_path,
+        ),
+    ];
+    for (label, mode, ours, theirs) in cases {
+        let mut relais = Vec::new();
+        let mut vips = Vec::new();
+        for _ in 0..runs {
+            let mut c = Command::new(&me);
+            c.arg(mode).arg(ours);
+            relais.push(measure(c));
+            let mut c = Command::new("vipsthumbnail");
+            c.arg(theirs).args(["--size", "400", "-o"]).arg(&out);
+            vips.push(measure(c));
+        }
+        let (r, v) = (median(relais), median(vips));
+        println!("| {label} | {:.3} | {:.3} | {:.2} |", r.0, v.0, r.0 / v.0);
+    }
+}
+
+/// A little-endian TIFF RAW whose SubIFD holds `preview` as a JPEG strip (as a DNG keeps
+/// its full-size preview), after a small thumbnail in IFD0.
+fn dng_holding(preview: &[u8]) -> Vec<u8> {
+    let ifd0 = 8u32;
+    let sub = ifd0 + 2 + 2 * 12 + 4;
+    let preview_at = sub + 2 + 3 * 12 + 4;
+    let mut t = b"II*\0".to_vec();
+    t.extend_from_slice(&ifd0.to_le_bytes());
+    let entry = |t: &mut Vec<u8>, tag: u16, kind: u16, value: u32| {
+        t.extend_from_slice(&tag.to_le_bytes());
+        t.extend_from_slice(&kind.to_le_bytes());
+        t.extend_from_slice(&1u32.to_le_bytes());
+        t.extend_from_slice(&value.to_le_bytes());
+    };
+    t.extend_from_slice(&2u16.to_le_bytes());
+    entry(&mut t, 0x0112, 3, 1);
+    entry(&mut t, 0x014A, 4, sub);
+    t.extend_from_slice(&0u32.to_le_bytes());
+    t.extend_from_slice(&3u16.to_le_bytes());
+    entry(&mut t, 0x0103, 3, 7);
+    entry(&mut t, 0x0111, 4, preview_at);
+    entry(&mut t, 0x0117, 4, preview.len() as u32);
+    t.extend_from_slice(&0u32.to_le_bytes());
+    t.extend_from_slice(preview);
+    t.extend_from_slice(&vec![0x5a; 20 << 20]);
+    t
 }
 
 /// A photo-like picture: smooth gradients with fine noise, so it compresses (and
