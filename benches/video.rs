@@ -62,6 +62,7 @@ fn main() {
         } else {
             Plan::Transcode {
                 scale: args[i + 3] == "scale",
+                tone_map: false,
             }
         };
         let runtime = tokio::runtime::Runtime::new().expect("runtime");
@@ -118,13 +119,19 @@ fn main() {
             "4K HEVC + PCM → 1080p H.264 + AAC",
             &hevc,
             "scale",
-            Plan::Transcode { scale: true },
+            Plan::Transcode {
+                scale: true,
+                tone_map: false,
+            },
         ),
         (
             "1080p H.264 + AAC, transcoded",
             &h264,
             "transcode",
-            Plan::Transcode { scale: false },
+            Plan::Transcode {
+                scale: false,
+                tone_map: false,
+            },
         ),
         ("1080p H.264 + AAC, remuxed", &h264, "remux", Plan::Remux),
     ];

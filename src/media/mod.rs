@@ -182,9 +182,16 @@ impl ProcessFile {
                 tx.commit().await.map_err(DbError::from)?;
             }
             let custom = db::files::poster(self.db.pool(), file.id).await?.as_deref() == Some("custom");
+            // A first poster from the original, shown until the web copy replaces it.
+            let hdr = is_video
+                && !custom
+                && web_copy::probe(&source)
+                    .await
+                    .and_then(|p| p.video)
+                    .is_some_and(|v| v.is_hdr());
             if is_video
                 && !custom
-                && let Some(frame) = video::poster_frame(&source).await
+                && let Some(frame) = video::poster_frame(&source, hdr).await
             {
                 let max_pixels = self.max_pixels;
                 let made = tokio::task::spawn_blocking(move || image::make(&frame, max_pixels))
@@ -348,9 +355,11 @@ pub async fn save_variants(
     }
     let now = clock.now_ms();
     let mut tx = db.begin().await?;
-    // A frame taken automatically never replaces a poster someone chose, even one chosen
-    // while the frame was being made.
-    if poster == Some("auto") && db::files::poster(&mut *tx, file).await?.as_deref() == Some("custom") {
+    // A file deleted while its pictures were made gets none; a frame taken automatically
+    // never replaces a poster someone chose, even one chosen while the frame was made.
+    if !db::files::lock_live(&mut tx, db.backend(), file).await?
+        || (poster == Some("auto") && db::files::poster(&mut *tx, file).await?.as_deref() == Some("custom"))
+    {
         drop(tx);
         for (_, _, key, _, _) in &stored {
             let _ = blobs.delete(key).await;

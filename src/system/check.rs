@@ -107,7 +107,14 @@ pub async fn run(cfg: &Config, source: &str) -> Report {
     match crate::media::video::ffmpeg_version() {
         Some(version) => report.ok(
             "ffmpeg",
-            format!("{version}: video posters, durations and web copies (H.264 + AAC) on"),
+            if crate::media::video::tone_mapping() {
+                format!("{version}: video posters, durations and web copies (H.264 + AAC, HDR tone-mapped) on")
+            } else {
+                format!(
+                    "{version}: video posters, durations and web copies (H.264 + AAC) on; no zscale filter, so HDR \
+                     films are not tone-mapped"
+                )
+            },
         ),
         None => report.warn(
             "ffmpeg",

@@ -231,6 +231,18 @@ async fn videos_get_a_web_copy_every_browser_plays_and_downloads_keep_the_origin
         "remuxed, not transcoded"
     );
 
+    // The poster comes from the copy once made: the 1440p drone film's largest picture is
+    // the copy's 1080p frame, not a 2400 px frame of the original.
+    let drone = file_named(&studio, &transfer, "drone.mp4").await;
+    assert_eq!(
+        (
+            drone["variants"]["large"]["width"].as_u64(),
+            drone["variants"]["large"]["height"].as_u64()
+        ),
+        (Some(1920), Some(1080)),
+        "{drone}"
+    );
+
     // A video's pictures are its poster, not a web size of it.
     let poster_only = studio
         .request(
@@ -300,6 +312,108 @@ async fn videos_get_a_web_copy_every_browser_plays_and_downloads_keep_the_origin
         .expect("range");
     assert_eq!(part.status(), 206);
     assert_eq!(part.bytes().await.expect("bytes").len(), 100);
+}
+
+/// A film of one flat grey (`rgb`, hex) coded as 10-bit HEVC with the HDR `transfer` (and
+/// BT.2020 colours) an iPhone (HLG) or a cinema camera (PQ) writes.
+fn hdr_grey(dir: &Path, name: &str, rgb: &str, transfer: &str) -> Vec<u8> {
+    let out = dir.join(name);
+    let status = Command::new("ffmpeg")
+        .args(["-v", "error", "-y", "-f", "lavfi", "-i"])
+        .arg(format!("color=c=0x{rgb}:size=640x360:rate=25,format=yuv420p10le"))
+        .args(["-t", "1", "-c:v", "libx265", "-x265-params"])
+        .arg(format!(
+            "log-level=error:colorprim=bt2020:transfer={transfer}:colormatrix=bt2020nc"
+        ))
+        .args([
+            "-color_primaries",
+            "bt2020",
+            "-color_trc",
+            transfer,
+            "-colorspace",
+            "bt2020nc",
+        ])
+        .args(["-tag:v", "hvc1"])
+        .arg(&out)
+        .status()
+        .expect("ffmpeg runs");
+    assert!(status.success(), "ffmpeg made {name}");
+    std::fs::read(&out).expect("film")
+}
+
+/// The mean of a video's first frame as 8-bit RGB (0–255), as a browser would show it.
+fn mean_brightness(path: &Path) -> f64 {
+    let out = Command::new("ffmpeg")
+        .args(["-v", "error", "-i"])
+        .arg(path)
+        .args(["-frames:v", "1", "-vf", "format=rgb24", "-f", "rawvideo", "-"])
+        .output()
+        .expect("ffmpeg runs");
+    assert!(out.status.success() && !out.stdout.is_empty(), "decoded");
+    out.stdout.iter().map(|b| f64::from(*b)).sum::<f64>() / out.stdout.len() as f64
+}
+
+#[tokio::test]
+async fn hdr_films_are_tone_mapped_so_their_white_stays_white() {
+    let app = crate::helpers::spawn_app().await;
+    let (studio, _) = Tus::studio(&app, "studio@example.fr").await;
+    let transfer = delivery(&app, &studio).await;
+    let dir = tempfile::tempdir().expect("dir");
+    // HLG's reference white (75 % of the signal) and PQ's 100 nits: both SDR's white.
+    // Squeezed into SDR as they are, they would show as greys of 191 and 130.
+    let hlg = hdr_grey(dir.path(), "iphone-hlg.mov", "BFBFBF", "arib-std-b67");
+    let pq = hdr_grey(dir.path(), "camera-pq.mov", "828282", "smpte2084");
+    assert!((185.0..197.0).contains(&mean_brightness(&dir.path().join("iphone-hlg.mov"))));
+    assert!((124.0..136.0).contains(&mean_brightness(&dir.path().join("camera-pq.mov"))));
+    studio.upload("iphone-hlg.mov", &hlg, Some(&transfer)).await;
+    studio.upload("camera-pq.mov", &pq, Some(&transfer)).await;
+    app.run_jobs().await;
+
+    for (name, at_least) in [("iphone-hlg.mov", 215.0), ("camera-pq.mov", 195.0)] {
+        let file = file_named(&studio, &transfer, name).await;
+        assert_eq!(file["web_copy"]["state"], "ready", "{name}: {file}");
+        let id = file["id"].as_str().expect("id");
+        let copy = dir.path().join(format!("{name}.web.mp4"));
+        played(&studio, id, &copy).await;
+        let probe = ffprobe(&copy);
+        let video = probe["streams"]
+            .as_array()
+            .and_then(|s| s.iter().find(|s| s["codec_type"] == "video"))
+            .expect("video")
+            .clone();
+        assert_eq!(
+            (
+                video["codec_name"].as_str(),
+                video["pix_fmt"].as_str(),
+                video["color_transfer"].as_str(),
+                video["color_primaries"].as_str(),
+                video["color_space"].as_str()
+            ),
+            (
+                Some("h264"),
+                Some("yuv420p"),
+                Some("bt709"),
+                Some("bt709"),
+                Some("bt709")
+            ),
+            "{name}: SDR, and said so"
+        );
+        let shown = mean_brightness(&copy);
+        assert!(shown >= at_least, "{name}: white stays white ({shown:.0})");
+        // Its poster, taken from the copy, looks the same.
+        let poster_url = file["variants"]["large"]["url"].as_str().expect("poster");
+        let poster = studio
+            .request(Method::GET, poster_url)
+            .send()
+            .await
+            .expect("poster")
+            .bytes()
+            .await
+            .expect("bytes");
+        let rgb = image::load_from_memory(&poster).expect("jpeg").to_rgb8();
+        let mean = rgb.as_raw().iter().map(|b| f64::from(*b)).sum::<f64>() / rgb.as_raw().len() as f64;
+        assert!((mean - shown).abs() < 12.0, "{name}: poster {mean:.0}, film {shown:.0}");
+    }
 }
 
 #[tokio::test]

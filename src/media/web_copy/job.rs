@@ -11,7 +11,7 @@ use sha2::{Digest, Sha256};
 use tokio::io::AsyncReadExt;
 use tokio::sync::Semaphore;
 
-use super::{CopyError, KIND, MAX_ATTEMPTS, Probe, Settings, probe, run};
+use super::{CopyError, KIND, MAX_ATTEMPTS, MAX_EDGE, Probe, Settings, probe, run};
 use crate::clock::Clock;
 use crate::db::variants::NewVariant;
 use crate::db::{self, Db, DbError, Tx};
@@ -76,6 +76,31 @@ impl MakeWebCopy {
             let _ = self.blobs.delete(&key).await;
         }
         stored.map(|_| ())
+    }
+
+    /// The poster taken again, from the copy: the picture shown before the player starts is
+    /// the copy's own (tone-mapped, at its size), not the original's. A poster someone chose
+    /// stays; a poster that cannot be made leaves the first one.
+    async fn poster_from_copy(&self, file: FileId, copy: &Path) {
+        let Some(path) = copy.to_str() else { return };
+        let Some(frame) = crate::media::video::poster_frame(path, false).await else {
+            tracing::warn!(%file, "no poster from the web copy");
+            return;
+        };
+        let budget = u64::from(MAX_EDGE) * u64::from(MAX_EDGE);
+        let made = tokio::task::spawn_blocking(move || crate::media::image::make(&frame, budget)).await;
+        let saved = match made {
+            Ok(Ok(made)) => {
+                crate::media::save_variants(&self.db, self.blobs.as_ref(), &self.clock, file, &made, Some("auto"))
+                    .await
+                    .map_err(|e| e.to_string())
+            }
+            Ok(Err(e)) => Err(e.to_string()),
+            Err(e) => Err(e.to_string()),
+        };
+        if let Err(e) = saved {
+            tracing::warn!(%file, error = %e, "no poster from the web copy");
+        }
     }
 
     /// `Ok(true)` once recorded; `Ok(false)` when the file went meanwhile.
@@ -192,7 +217,9 @@ impl JobHandler for MakeWebCopy {
                     .await
                     .unwrap_or_default();
                 tracing::info!(file = %file.id, ?plan, secs = started.elapsed().as_secs_f32(), "web copy made");
-                self.store(file.id, &out.0, &made).await
+                self.store(file.id, &out.0, &made).await?;
+                self.poster_from_copy(file.id, &out.0).await;
+                Ok(())
             }
             Err(CopyError::Io(e)) => Err(JobError::Retry(e.to_string())),
             Err(e) => self.fail(file.id, &e.to_string()).await,

@@ -2,7 +2,8 @@
 //! edge of at most 1920 px, which every browser plays; the original stays untouched for
 //! downloads. A source that already fits (H.264 in 4:2:0, AAC or no sound, ≤ 1920 px) is
 //! remuxed in seconds; anything else (HEVC from phones, ProRes, DNxHR, VP9, PCM sound) is
-//! transcoded.
+//! transcoded. HDR films (HLG from phones, HDR10's PQ) are tone-mapped to SDR BT.709, so
+//! they look as the filmmaker saw them instead of grey and washed out.
 //!
 //! ffmpeg runs as a job of its own kind: a bounded number at a time (`media.video_jobs`,
 //! one per node by default), at a lowered priority and within a memory limit so that
@@ -43,8 +44,9 @@ const THREADS: &str = "4";
 pub enum Plan {
     /// The source's streams are copied as they are into a fast-start MP4.
     Remux,
-    /// Re-encoded: H.264 High at `crf` (scaled down when larger than `MAX_EDGE`).
-    Transcode { scale: bool },
+    /// Re-encoded: H.264 High at `crf`, scaled down when larger than `MAX_EDGE`, and
+    /// tone-mapped to SDR when the source is HDR (and ffmpeg can).
+    Transcode { scale: bool, tone_map: bool },
 }
 
 /// What ffprobe says of a source.
@@ -63,6 +65,15 @@ pub struct VideoStream {
     pub pix_fmt: Option<String>,
     pub width: u32,
     pub height: u32,
+    /// The transfer characteristic (`bt709`, `arib-std-b67` for HLG, `smpte2084` for PQ).
+    pub transfer: Option<String>,
+}
+
+impl VideoStream {
+    /// HLG or PQ: pictures meant for an HDR screen, grey and flat when shown as SDR.
+    pub fn is_hdr(&self) -> bool {
+        matches!(self.transfer.as_deref(), Some("arib-std-b67" | "smpte2084"))
+    }
 }
 
 impl Probe {
@@ -78,6 +89,7 @@ impl Probe {
                 pix_fmt: s["pix_fmt"].as_str().map(str::to_owned),
                 width: s["width"].as_u64().unwrap_or(0) as u32,
                 height: s["height"].as_u64().unwrap_or(0) as u32,
+                transfer: s["color_transfer"].as_str().map(str::to_owned),
             });
         let audio = streams
             .iter()
@@ -110,10 +122,13 @@ impl Probe {
                 .as_deref()
                 .is_some_and(|p| p.contains("10") || p.contains("4:2:2") || p.contains("4:4:4"));
         let sound_plays = self.audio.as_deref().is_none_or(|a| a == "aac");
-        if fits && h264_420 && sound_plays {
+        if fits && h264_420 && sound_plays && !video.is_hdr() {
             Some(Plan::Remux)
         } else {
-            Some(Plan::Transcode { scale: !fits })
+            Some(Plan::Transcode {
+                scale: !fits,
+                tone_map: video.is_hdr() && super::video::tone_mapping(),
+            })
         }
     }
 }
@@ -170,13 +185,34 @@ pub fn arguments(plan: &Plan, settings: &Settings, source: &str, out: &str) -> V
     );
     match plan {
         Plan::Remux => args.extend(["-c", "copy"].map(str::to_owned)),
-        Plan::Transcode { scale } => {
+        Plan::Transcode { scale, tone_map } => {
+            let mut filters = Vec::new();
             if *scale {
-                // The long edge to MAX_EDGE, the other to an even size keeping the shape.
-                args.extend([
-                    "-vf".to_owned(),
-                    format!("scale=w='if(gte(iw,ih),min({MAX_EDGE},iw),-2)':h='if(gte(iw,ih),-2,min({MAX_EDGE},ih))'"),
-                ]);
+                // The long edge to MAX_EDGE, the other to an even size keeping the shape;
+                // first, so that tone mapping works on the smaller picture.
+                filters.push(format!(
+                    "scale=w='if(gte(iw,ih),min({MAX_EDGE},iw),-2)':h='if(gte(iw,ih),-2,min({MAX_EDGE},ih))'"
+                ));
+            }
+            if *tone_map {
+                filters.push(super::video::TONE_MAP.to_owned());
+            }
+            if !filters.is_empty() {
+                args.extend(["-vf".to_owned(), filters.join(",")]);
+            }
+            if *tone_map {
+                // Said in the stream, so that players do not guess.
+                args.extend(
+                    [
+                        "-color_primaries",
+                        "bt709",
+                        "-color_trc",
+                        "bt709",
+                        "-colorspace",
+                        "bt709",
+                    ]
+                    .map(str::to_owned),
+                );
             }
             args.extend(
                 [
@@ -371,6 +407,7 @@ mod tests {
                 pix_fmt: Some(pix.into()),
                 width: w,
                 height: h,
+                transfer: Some("bt709".into()),
             }),
             audio: audio.map(str::to_owned),
             duration_ms: Some(1000),
@@ -386,25 +423,77 @@ mod tests {
         assert_eq!(probe("h264", "yuv420p", 1080, 1920, None).plan(), Some(Plan::Remux));
         assert_eq!(
             probe("hevc", "yuv420p", 1920, 1080, Some("aac")).plan(),
-            Some(Plan::Transcode { scale: false })
+            Some(Plan::Transcode {
+                scale: false,
+                tone_map: false
+            })
         );
         assert_eq!(
             probe("h264", "yuv420p", 1920, 1080, Some("pcm_s16le")).plan(),
-            Some(Plan::Transcode { scale: false })
+            Some(Plan::Transcode {
+                scale: false,
+                tone_map: false
+            })
         );
         assert_eq!(
             probe("h264", "yuv420p", 3840, 2160, Some("aac")).plan(),
-            Some(Plan::Transcode { scale: true })
+            Some(Plan::Transcode {
+                scale: true,
+                tone_map: false
+            })
         );
         assert_eq!(
             probe("prores", "yuv422p10le", 1920, 1080, None).plan(),
-            Some(Plan::Transcode { scale: false })
+            Some(Plan::Transcode {
+                scale: false,
+                tone_map: false
+            })
         );
         assert_eq!(
             probe("h264", "yuv422p", 1280, 720, Some("aac")).plan(),
-            Some(Plan::Transcode { scale: false })
+            Some(Plan::Transcode {
+                scale: false,
+                tone_map: false
+            })
         );
         assert_eq!(Probe::default().plan(), None);
+    }
+
+    #[test]
+    fn hdr_films_are_transcoded_and_tone_mapped_even_when_their_codec_fits() {
+        for transfer in ["arib-std-b67", "smpte2084"] {
+            let mut hdr = probe("h264", "yuv420p", 1920, 1080, Some("aac"));
+            if let Some(v) = hdr.video.as_mut() {
+                v.transfer = Some(transfer.into());
+            }
+            let tone_map = crate::media::video::tone_mapping();
+            assert_eq!(hdr.plan(), Some(Plan::Transcode { scale: false, tone_map }));
+            let args = arguments(
+                &Plan::Transcode {
+                    scale: true,
+                    tone_map: true,
+                },
+                &Settings::default(),
+                "/in.mov",
+                "/out.mp4",
+            )
+            .join(" ");
+            let scaled = args.find("scale=w=").expect("scaled");
+            let mapped = args.find("tonemap=").expect("tone-mapped");
+            assert!(scaled < mapped, "the smaller picture is tone-mapped: {args}");
+            assert!(args.contains("-color_trc bt709"), "{args}");
+        }
+        let sdr = arguments(
+            &Plan::Transcode {
+                scale: false,
+                tone_map: false,
+            },
+            &Settings::default(),
+            "/in.mov",
+            "/out.mp4",
+        )
+        .join(" ");
+        assert!(!sdr.contains("-vf") && !sdr.contains("tonemap"), "{sdr}");
     }
 
     #[test]
@@ -421,7 +510,10 @@ mod tests {
     #[test]
     fn ffmpeg_only_opens_local_files_and_writes_a_fast_start_mp4() {
         let args = arguments(
-            &Plan::Transcode { scale: true },
+            &Plan::Transcode {
+                scale: true,
+                tone_map: false,
+            },
             &Settings::default(),
             "/in.mov",
             "/out.mp4",
@@ -447,6 +539,12 @@ mod tests {
         assert_eq!(p.video.as_ref().map(|v| (v.width, v.height)), Some((3840, 2160)));
         assert_eq!(p.audio.as_deref(), Some("pcm_s16le"));
         assert_eq!(p.duration_ms, Some(61_500));
-        assert_eq!(p.plan(), Some(Plan::Transcode { scale: true }));
+        assert_eq!(
+            p.plan(),
+            Some(Plan::Transcode {
+                scale: true,
+                tone_map: false
+            })
+        );
     }
 }
