@@ -24,6 +24,10 @@ fn main() {
         std::fs::write(&args[i + 1], photo(w, h, args[i + 4] == "progressive")).expect("write");
         return;
     }
+    if let Some(i) = args.iter().position(|a| a == "--make-camera") {
+        make_camera_files(Path::new(&args[i + 1]));
+        return;
+    }
     if let Some(i) = args.iter().position(|a| a == "--one") {
         let bytes = std::fs::read(&args[i + 1]).expect("image");
         let made = if args.iter().any(|a| a == "--jpeg-only") {
@@ -132,16 +136,15 @@ fn main() {
     }
 }
 
-/// Phone and camera files: (label, Relais' side, vipsthumbnail's side).
-fn camera(runs: usize) {
-    let dir = tempfile::tempdir().expect("dir");
-    let me = std::env::current_exe().expect("self");
+/// In `dir`: `IMG_0001.HEIC` (12 MP, by heif-enc), `DSC_0001.DNG` holding a 24 MP JPEG
+/// preview, and that preview as `preview.jpg`.
+fn make_camera_files(dir: &Path) {
     // A 12 MP photo-like picture, as a PNG for heif-enc (made from the JPEG generator).
     let jpeg = photo(4032, 3024, false);
     let picture = image::load_from_memory(&jpeg).expect("decodes");
-    let png = dir.path().join("photo.png");
+    let png = dir.join("photo.png");
     picture.save(&png).expect("png");
-    let heic = dir.path().join("IMG_0001.HEIC");
+    let heic = dir.join("IMG_0001.HEIC");
     let made = Command::new("heif-enc")
         .args(["-q", "60", "-o"])
         .arg(&heic)
@@ -151,15 +154,30 @@ fn camera(runs: usize) {
     assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
     // A DNG-like TIFF whose SubIFD holds a 24 MP JPEG preview.
     let preview = photo(6000, 4000, false);
+    std::fs::write(dir.join("preview.jpg"), &preview).expect("preview");
+    std::fs::write(dir.join("DSC_0001.DNG"), dng_holding(&preview)).expect("dng");
+}
+
+/// Phone and camera files: Relais' path against vipsthumbnail's, CPU and peak RSS.
+fn camera(runs: usize) {
+    let dir = tempfile::tempdir().expect("dir");
+    let me = std::env::current_exe().expect("self");
+    // Made by a child, like the JPEGs above: this process stays small, so the peak RSS a
+    // child inherits through fork is not the files' size.
+    let made = Command::new(&me)
+        .arg("--make-camera")
+        .arg(dir.path())
+        .status()
+        .expect("make");
+    assert!(made.success());
+    let (heic, dng) = (dir.path().join("IMG_0001.HEIC"), dir.path().join("DSC_0001.DNG"));
     let preview_path = dir.path().join("preview.jpg");
-    std::fs::write(&preview_path, &preview).expect("preview");
-    let dng = dir.path().join("DSC_0001.DNG");
-    std::fs::write(&dng, dng_holding(&preview)).expect("dng");
     let out = dir.path().join("thumb.jpg");
-    // The files are made in this process, whose size a child's peak-RSS figure would
-    // include (it carries over through fork and exec): CPU only here.
-    println!("Medians of {runs} runs; CPU seconds of each child process (tools included).\n");
-    println!("| file | Relais, 3 sizes × JPEG + WebP | vipsthumbnail, 1 × 400 px JPEG | ratio |");
+    println!(
+        "Medians of {runs} runs; CPU seconds / peak RSS MiB of each child process (tools included: the \
+         largest of the child and the tools it ran).\n"
+    );
+    println!("| file | Relais, 3 sizes × JPEG + WebP | vipsthumbnail, 1 × 400 px JPEG | ratio, CPU |");
     println!("|---|---|---|---|");
     let cases: [(&str, &str, &Path, &Path); 2] = [
         ("12 MP HEIC", "--one-heic", &heic, &heic),
@@ -182,7 +200,14 @@ fn camera(runs: usize) {
             vips.push(measure(c));
         }
         let (r, v) = (median(relais), median(vips));
-        println!("| {label} | {:.3} | {:.3} | {:.2} |", r.0, v.0, r.0 / v.0);
+        println!(
+            "| {label} | {:.3} / {:.0} | {:.3} / {:.0} | {:.2} |",
+            r.0,
+            r.1,
+            v.0,
+            v.1,
+            r.0 / v.0
+        );
     }
 }
 

@@ -79,7 +79,7 @@ impl FileRecord {
 }
 
 #[derive(FromRow)]
-struct Row {
+pub(super) struct Row {
     id: String,
     transfer_id: String,
     name: String,
@@ -104,13 +104,13 @@ struct Row {
     web_error: Option<String>,
 }
 
-const COLUMNS: &str = "id, transfer_id, name, size, media_type, category, sha256, status, uploader_id, created_at, \
+pub(super) const COLUMNS: &str = "id, transfer_id, name, size, media_type, category, sha256, status, uploader_id, created_at, \
                        stored_at, width, height, failure, duration_ms, hidden_from_guests, link_id, guest_name, \
                        pending_review, \
                        web_state, web_progress, web_error";
 
 impl Row {
-    fn into_record(self) -> Result<FileRecord, DbError> {
+    pub(super) fn into_record(self) -> Result<FileRecord, DbError> {
         Ok(FileRecord {
             id: parse_id(&self.id, FileId::parse)?,
             transfer: parse_id(&self.transfer_id, TransferId::parse)?,

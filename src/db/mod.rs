@@ -8,6 +8,7 @@ pub mod appointments;
 pub mod backups;
 pub mod downloads;
 pub mod emails;
+pub mod file_pages;
 pub mod files;
 pub mod guest_links;
 pub mod integrations;

@@ -89,6 +89,38 @@ pub async fn for_transfer<'e>(
     .await
 }
 
+/// Variants of the files of one page, by file id: one query, bound ids (a page holds at most
+/// `file_pages::MAX_PAGE`, far below either database's limit on parameters).
+pub async fn for_files<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    files: &[FileId],
+) -> Result<std::collections::HashMap<String, Vec<VariantRow>>, DbError> {
+    #[derive(FromRow)]
+    struct Row {
+        file_id: String,
+        #[sqlx(flatten)]
+        variant: VariantRow,
+    }
+    let mut map: std::collections::HashMap<String, Vec<VariantRow>> = std::collections::HashMap::new();
+    if files.is_empty() {
+        return Ok(map);
+    }
+    let marks: Vec<String> = (1..=files.len()).map(|i| format!("${i}")).collect();
+    let sql = format!(
+        "SELECT file_id, name, format, width, height, size, object_key, created_at FROM variants \
+         WHERE file_id IN ({})",
+        marks.join(", ")
+    );
+    let mut query = sqlx::query_as::<_, Row>(sqlx::AssertSqlSafe(sql));
+    for id in files {
+        query = query.bind(id.to_db());
+    }
+    for row in query.fetch_all(ex).await? {
+        map.entry(row.file_id).or_default().push(row.variant);
+    }
+    Ok(map)
+}
+
 /// Variants matching a condition on one bound text value, by file id. The condition comes
 /// from this crate's own constants (never from input).
 pub(super) async fn list_where<'e>(

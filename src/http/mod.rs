@@ -113,6 +113,7 @@ pub fn router(state: AppState) -> Router {
             "/transfers/{id}/order",
             put(arrangement::order).layer(DefaultBodyLimit::max(arrangement::ORDER_BODY_LIMIT)),
         )
+        .route("/transfers/{id}/files", get(transfers::files))
         .route("/transfers/{id}/archive", get(downloads::archive))
         .route("/transfers/{id}/complete", post(transfers::complete))
         .route(

@@ -87,6 +87,8 @@ async fn a_client_using_another_clients_ids_gets_404_everywhere() {
         (Method::GET, "/api/v1/documents/bob-contract/content".to_owned(), None),
         (Method::GET, format!("/api/v1/transfers/{bob_inbound}"), None),
         (Method::GET, format!("/api/v1/transfers/{delivery}"), None),
+        (Method::GET, format!("/api/v1/transfers/{bob_inbound}/files"), None),
+        (Method::GET, format!("/api/v1/transfers/{delivery}/files?limit=1"), None),
         (Method::GET, format!("/api/v1/transfers/{bob_inbound}/archive"), None),
         (Method::GET, format!("/api/v1/transfers/{delivery}/archive"), None),
         (Method::POST, format!("/api/v1/transfers/{bob_inbound}/complete"), None),

@@ -22,6 +22,7 @@ mod integration;
 mod jobs;
 mod lifecycle;
 mod links;
+mod lists;
 mod mail;
 pub(crate) mod media;
 mod memory;

@@ -1,0 +1,205 @@
+//! A transfer's files a page at a time, in the studio's order, as each kind of reader sees
+//! them; and their totals, counted by the database rather than by loading every file.
+//! A delivery of 10 000 photos opens on a phone with its first page, not 4 MB of cards.
+
+use sqlx::{Any, Executor, FromRow};
+
+use super::DbError;
+use super::files::{COLUMNS, FileRecord, Row};
+use crate::domain::{Millis, TransferId};
+
+/// The most files one page may hold.
+pub const MAX_PAGE: u32 = 1000;
+
+/// Who reads the list, which decides the files it holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Audience {
+    /// Every file, uploads under way and failures included.
+    Studio,
+    /// The client: not files a guest sent that the studio has not accepted yet.
+    Client,
+    /// A guest with a link: stored files the studio did not hide from guests.
+    Guest,
+}
+
+impl Audience {
+    /// The condition added to the query: constants of this module, never input.
+    fn condition(self) -> &'static str {
+        match self {
+            Audience::Studio => "",
+            Audience::Client => " AND pending_review = 0",
+            Audience::Guest => " AND sha256 IS NOT NULL AND size IS NOT NULL AND hidden_from_guests = 0",
+        }
+    }
+}
+
+/// Where a page ends: the order's key of its last file. Given back as an opaque text
+/// (`FileCursor::parse` accepts only what `Display` writes).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileCursor {
+    /// The studio's position, or `None` for files it has not placed (they come after).
+    position: Option<i64>,
+    created_at: Millis,
+    id: String,
+}
+
+impl FileCursor {
+    pub fn parse(text: &str) -> Option<Self> {
+        let mut parts = text.split('.');
+        let (placed, position, created, id) = (parts.next()?, parts.next()?, parts.next()?, parts.next()?);
+        if parts.next().is_some() {
+            return None;
+        }
+        let position: i64 = position.parse().ok()?;
+        let position = match placed {
+            "p" => Some(position),
+            "n" if position == 0 => None,
+            _ => return None,
+        };
+        let id = crate::domain::FileId::parse(id)?.to_db();
+        Some(Self {
+            position,
+            created_at: created.parse().ok()?,
+            id,
+        })
+    }
+}
+
+impl std::fmt::Display for FileCursor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.position {
+            Some(p) => write!(f, "p.{p}.{}.{}", self.created_at, self.id),
+            None => write!(f, "n.0.{}.{}", self.created_at, self.id),
+        }
+    }
+}
+
+/// One page: its files, and where the next begins (`None`: this was the last).
+#[derive(Debug)]
+pub struct Page {
+    pub files: Vec<FileRecord>,
+    pub next: Option<FileCursor>,
+}
+
+#[derive(FromRow)]
+struct PagedRow {
+    #[sqlx(flatten)]
+    file: Row,
+    position: Option<i64>,
+}
+
+/// Up to `limit` files of `transfer` after `after`, in the order every list shows: the
+/// studio's positions first, then files it has not placed, as they came.
+pub async fn page<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    transfer: TransferId,
+    audience: Audience,
+    after: Option<&FileCursor>,
+    limit: u32,
+) -> Result<Page, DbError> {
+    let limit = limit.clamp(1, MAX_PAGE);
+    // The key is (placed first, position, created_at, id); after a placed file come the
+    // placed ones further on and every unplaced one, after an unplaced file only unplaced
+    // ones further on.
+    let keyset = match after {
+        None => "",
+        Some(FileCursor { position: Some(_), .. }) => {
+            " AND (position IS NULL OR position > $2 OR (position = $2 AND (created_at > $3 \
+             OR (created_at = $3 AND id > $4))))"
+        }
+        Some(FileCursor { position: None, .. }) => {
+            " AND position IS NULL AND (created_at > $3 OR (created_at = $3 AND id > $4))"
+        }
+    };
+    let sql = format!(
+        "SELECT {COLUMNS}, position FROM files WHERE transfer_id = $1 AND deleted_at IS NULL{}{keyset} \
+         ORDER BY CASE WHEN position IS NULL THEN 1 ELSE 0 END, position, created_at, id LIMIT {}",
+        audience.condition(),
+        limit + 1
+    );
+    let mut query = sqlx::query_as::<_, PagedRow>(sqlx::AssertSqlSafe(sql)).bind(transfer.to_db());
+    if let Some(c) = after {
+        query = query
+            .bind(c.position.unwrap_or(0))
+            .bind(c.created_at)
+            .bind(c.id.clone());
+    }
+    let mut rows = query.fetch_all(ex).await?;
+    let more = rows.len() > limit as usize;
+    rows.truncate(limit as usize);
+    let last_position = rows.last().and_then(|r| r.position);
+    let files: Vec<FileRecord> = rows
+        .into_iter()
+        .map(|r| r.file.into_record())
+        .collect::<Result<_, _>>()?;
+    let next = match files.last() {
+        Some(last) if more => Some(FileCursor {
+            position: last_position,
+            created_at: last.created_at,
+            id: last.id.to_db(),
+        }),
+        _ => None,
+    };
+    Ok(Page { files, next })
+}
+
+/// What a reader's list holds in all: files and bytes, counting only files stored or on
+/// their way through the pipeline (not uploads under way nor failures without bytes).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Totals {
+    pub files: u64,
+    pub bytes: u64,
+    /// Every file the list holds, whatever its state (for "12 / 10 000").
+    pub listed: u64,
+}
+
+pub async fn totals<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    transfer: TransferId,
+    audience: Audience,
+) -> Result<Totals, DbError> {
+    let sql = format!(
+        "SELECT CAST(COALESCE(SUM(CASE WHEN status NOT IN ('uploading', 'failed') THEN 1 ELSE 0 END), 0) AS BIGINT), \
+         CAST(COALESCE(SUM(CASE WHEN status NOT IN ('uploading', 'failed') THEN size ELSE 0 END), 0) AS BIGINT), \
+         COUNT(*) FROM files WHERE transfer_id = $1 AND deleted_at IS NULL{}",
+        audience.condition()
+    );
+    let (files, bytes, listed): (i64, i64, i64) = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(transfer.to_db())
+        .fetch_one(ex)
+        .await?;
+    Ok(Totals {
+        files: files.max(0) as u64,
+        bytes: bytes.max(0) as u64,
+        listed: listed.max(0) as u64,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_cursor_reads_back_only_what_it_wrote() {
+        let id = crate::domain::FileId::new().to_db();
+        for position in [Some(3), Some(-1), None] {
+            let c = FileCursor {
+                position,
+                created_at: 1_733_500_000_000,
+                id: id.clone(),
+            };
+            assert_eq!(FileCursor::parse(&c.to_string()), Some(c));
+        }
+        for bad in [
+            "",
+            "p.1.2",
+            "x.1.2.3",
+            "n.5.1.00000000-0000-0000-0000-000000000000",
+            "p.1.2.not-an-id",
+            "p.1.2.00000000-0000-0000-0000-000000000000.x",
+            "p.1e3.2.00000000-0000-0000-0000-000000000000",
+        ] {
+            assert_eq!(FileCursor::parse(bad), None, "{bad}");
+        }
+    }
+}
