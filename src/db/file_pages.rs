@@ -151,6 +151,10 @@ pub struct Totals {
     pub bytes: u64,
     /// Every file the list holds, whatever its state (for "12 / 10 000").
     pub listed: u64,
+    /// Files whose bytes are all stored: what "download everything" would hold.
+    pub stored: u64,
+    /// Pictures with a web size (not videos, whose pictures are their poster).
+    pub web_sized: u64,
 }
 
 pub async fn totals<'e>(
@@ -161,10 +165,14 @@ pub async fn totals<'e>(
     let sql = format!(
         "SELECT CAST(COALESCE(SUM(CASE WHEN status NOT IN ('uploading', 'failed') THEN 1 ELSE 0 END), 0) AS BIGINT), \
          CAST(COALESCE(SUM(CASE WHEN status NOT IN ('uploading', 'failed') THEN size ELSE 0 END), 0) AS BIGINT), \
-         COUNT(*) FROM files WHERE transfer_id = $1 AND deleted_at IS NULL{}",
+         COUNT(*), \
+         CAST(COALESCE(SUM(CASE WHEN sha256 IS NOT NULL AND size IS NOT NULL THEN 1 ELSE 0 END), 0) AS BIGINT), \
+         CAST(COALESCE(SUM(CASE WHEN category <> 'video' AND media_type NOT LIKE 'video/%' AND EXISTS \
+         (SELECT 1 FROM variants v WHERE v.file_id = files.id AND v.name = 'large') THEN 1 ELSE 0 END), 0) AS BIGINT) \
+         FROM files WHERE transfer_id = $1 AND deleted_at IS NULL{}",
         audience.condition()
     );
-    let (files, bytes, listed): (i64, i64, i64) = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+    let (files, bytes, listed, stored, web_sized): (i64, i64, i64, i64, i64) = sqlx::query_as(sqlx::AssertSqlSafe(sql))
         .bind(transfer.to_db())
         .fetch_one(ex)
         .await?;
@@ -172,6 +180,8 @@ pub async fn totals<'e>(
         files: files.max(0) as u64,
         bytes: bytes.max(0) as u64,
         listed: listed.max(0) as u64,
+        stored: stored.max(0) as u64,
+        web_sized: web_sized.max(0) as u64,
     })
 }
 

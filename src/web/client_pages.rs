@@ -1,10 +1,12 @@
 //! The client's space: deliveries (list, one delivery with previews and downloads) and
 //! the page to send files.
 
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
 
+use super::paging::{PAGE, PageParams, Paging};
 use super::{Chrome, PageError, Viewer, render};
+use crate::db::file_pages::{self, Audience};
 use crate::db::files::FileRecord;
 use crate::db::transfers::Transfer;
 use crate::db::variants::VariantRow;
@@ -261,7 +263,7 @@ struct UnavailablePage {
 }
 
 #[derive(askama::Template)]
-#[template(path = "pages/delivery.html")]
+#[template(path = "pages/delivery.html", whitespace = "minimize")]
 struct DeliveryPage {
     chrome: Chrome,
     tile: Tile,
@@ -271,16 +273,19 @@ struct DeliveryPage {
     picks: super::share_section::Picks,
     /// The client's own links for their guests, when the studio lets them make some.
     share: Option<super::share_section::ShareSection>,
+    paging: Paging,
 }
 
 pub async fn delivery(
     State(state): State<AppState>,
     viewer: Viewer,
     Path(id): Path<String>,
+    Query(params): Query<PageParams>,
 ) -> Result<Response, PageError> {
     let user = viewer.client()?;
     let t = viewer.texts();
     let id = TransferId::parse(&id).ok_or(PageError::NotFound)?;
+    let after = params.cursor()?;
     let transfer = match transfers::readable(&state, user, id).await {
         Ok(t) => t,
         // The client's own delivery, unpublished or past its date: say so in words, with
@@ -302,12 +307,10 @@ pub async fn delivery(
     if let Err(e) = crate::digest::opened(&state, user, &transfer).await {
         tracing::warn!(error = %e, "cannot note that a delivery was opened");
     }
-    let files: Vec<FileRecord> = db::files::list_for_transfer(state.db.pool(), id)
-        .await?
-        .into_iter()
-        .filter(|f| transfers::can_see_file(user, f))
-        .collect();
-    let variants = db::variants::for_transfer(state.db.pool(), id).await?;
+    let page = file_pages::page(state.db.pool(), id, Audience::Client, after.as_ref(), PAGE).await?;
+    let files = page.files;
+    let ids: Vec<_> = files.iter().map(|f| f.id).collect();
+    let variants = db::variants::for_files(state.db.pool(), &ids).await?;
     let cards: Vec<Card> = files
         .iter()
         .map(|f| {
@@ -337,10 +340,7 @@ pub async fn delivery(
             card
         })
         .collect();
-    let totals = files
-        .iter()
-        .filter(|f| f.status != FileStatus::Uploading && f.status != FileStatus::Failed)
-        .fold((0, 0), |(n, b), f| (n + 1, b + f.size.unwrap_or(0)));
+    let totals = file_pages::totals(state.db.pool(), id, Audience::Client).await?;
     let picks = super::share_section::Picks::build(
         &state,
         viewer.locale,
@@ -349,14 +349,23 @@ pub async fn delivery(
         transfer.direction == Direction::Delivery,
     )
     .await?
-    .with_web_zip(&cards);
+    .with_web_zip(totals.web_sized > 0);
     let share = super::share_section::for_client(&state, t, viewer.locale, &transfer, user.id).await?;
+    let any_downloadable =
+        totals.stored > 0 && (transfer.download_sizes.original || transfer.direction != Direction::Delivery);
     render(DeliveryPage {
         share,
         chrome: viewer.chrome("deliveries", transfer.title.clone()),
-        tile: tile(t, viewer.locale, &transfer, totals, String::new()),
+        tile: tile(t, viewer.locale, &transfer, (totals.files, totals.bytes), String::new()),
+        paging: Paging::new(
+            viewer.locale,
+            &format!("/deliveries/{id}"),
+            after.is_none(),
+            page.next,
+            totals.listed,
+        ),
         id,
-        any_downloadable: cards.iter().any(|c| c.downloadable),
+        any_downloadable,
         cards,
         picks,
     })

@@ -3,13 +3,15 @@
 //! or the token its PIN unlocked) that the gallery's pictures and downloads ride on.
 
 use axum::Form;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use super::client_pages::{Card, card};
+use super::paging::{PAGE, PageParams, Paging};
 use super::texts::guest::GuestTexts;
 use super::{Chrome, PageError, Viewer, render};
+use crate::db::file_pages::{self, Audience, FileCursor};
 use crate::guests::{self, GuestError, Permission};
 use crate::http::auth::{ClientAddr, cookie_value};
 use crate::state::AppState;
@@ -19,7 +21,7 @@ use crate::{db, i18n};
 pub const GUEST_COOKIE: &str = "relais_guest";
 
 #[derive(askama::Template)]
-#[template(path = "pages/guest.html")]
+#[template(path = "pages/guest.html", whitespace = "minimize")]
 struct GalleryPage {
     chrome: Chrome,
     g: &'static GuestTexts,
@@ -30,6 +32,7 @@ struct GalleryPage {
     downloadable: bool,
     cards: Vec<Card>,
     picks: super::share_section::Picks,
+    paging: Paging,
 }
 
 #[derive(askama::Template)]
@@ -134,14 +137,20 @@ pub async fn open(
     State(state): State<AppState>,
     viewer: Viewer,
     Path(token): Path<String>,
+    Query(params): Query<PageParams>,
     headers: HeaderMap,
 ) -> Result<Response, PageError> {
+    let after = params.cursor()?;
+    let at = Place {
+        path: format!("/l/{token}"),
+        after,
+    };
     if guests::is_upload_link(&state, &token).await? {
         return open_upload(&state, &viewer, &token, &headers).await;
     }
     match guests::resolve(&state, &token).await {
         Ok(guest) => {
-            let page = gallery(&state, &viewer, &guest).await?;
+            let page = gallery(&state, &viewer, &guest, &at).await?;
             let cookie = guest_cookie(&state, &token)?;
             Ok(([(header::SET_COOKIE, cookie)], page).into_response())
         }
@@ -151,7 +160,7 @@ pub async fn open(
                 && let Ok(guest) = guests::resolve(&state, &held).await
                 && guests::same_link(&state, &guest, &token).await.unwrap_or(false)
             {
-                return gallery(&state, &viewer, &guest).await;
+                return gallery(&state, &viewer, &guest, &at).await;
             }
             pin_page(&viewer, &token, StatusCode::OK, None)
         }
@@ -241,17 +250,28 @@ fn same_origin(state: &AppState, origin: &str, host: Option<&str>) -> bool {
     matches!((without_scheme, host), (Some(o), Some(h)) if o.eq_ignore_ascii_case(h))
 }
 
-async fn gallery(state: &AppState, viewer: &Viewer, guest: &guests::Guest) -> Result<Response, PageError> {
+/// Which page of a gallery: its address, and the cursor it starts after.
+struct Place {
+    path: String,
+    after: Option<FileCursor>,
+}
+
+async fn gallery(state: &AppState, viewer: &Viewer, guest: &guests::Guest, at: &Place) -> Result<Response, PageError> {
     let (t, g, locale) = (viewer.texts(), GuestTexts::for_locale(viewer.locale), viewer.locale);
     let transfer = guest.transfer(guest.transfer).map_err(|_| PageError::NotFound)?;
     let downloadable = guest.may(Permission::Download);
-    let files: Vec<_> = db::files::list_for_transfer(state.db.pool(), guest.transfer)
-        .await?
-        .into_iter()
-        .filter(|f| f.has_bytes() && !f.hidden_from_guests)
-        .collect();
-    let variants = db::variants::for_transfer(state.db.pool(), guest.transfer).await?;
-    let bytes: u64 = files.iter().filter_map(|f| f.size).sum();
+    let page = file_pages::page(
+        state.db.pool(),
+        guest.transfer,
+        Audience::Guest,
+        at.after.as_ref(),
+        PAGE,
+    )
+    .await?;
+    let files = page.files;
+    let ids: Vec<_> = files.iter().map(|f| f.id).collect();
+    let variants = db::variants::for_files(state.db.pool(), &ids).await?;
+    let totals = file_pages::totals(state.db.pool(), guest.transfer, Audience::Guest).await?;
     let cards: Vec<Card> = files
         .iter()
         .map(|f| {
@@ -291,7 +311,7 @@ async fn gallery(state: &AppState, viewer: &Viewer, guest: &guests::Guest) -> Re
         guest.may(Permission::DownloadWeb) || downloadable,
     )
     .await?
-    .with_web_zip(&cards);
+    .with_web_zip(totals.web_sized > 0);
     let name = state.studio.name().await?;
     // The page is the guest's, whoever else this browser signed in as.
     let mut chrome = viewer.chrome("deliveries", transfer.title.clone());
@@ -301,7 +321,12 @@ async fn gallery(state: &AppState, viewer: &Viewer, guest: &guests::Guest) -> Re
         g,
         id: transfer.id.to_string(),
         shared: g.shared_by.replace("{studio}", &name),
-        summary: format!("{} · {}", t.files_count(files.len()), i18n::size(locale, bytes)),
+        summary: format!(
+            "{} · {}",
+            t.files_count(totals.listed as usize),
+            i18n::size(locale, totals.bytes)
+        ),
+        paging: Paging::new(locale, &at.path, at.after.is_none(), page.next, totals.listed),
         picks,
         title: transfer.title,
         downloadable: downloadable && transfer.download_sizes.original,

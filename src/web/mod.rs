@@ -12,6 +12,7 @@ mod csp;
 mod guest_pages;
 mod newsletter_pages;
 mod newsletter_studio;
+mod paging;
 mod portfolio_pages;
 mod settings_pages;
 mod share_section;

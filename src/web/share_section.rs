@@ -228,8 +228,9 @@ impl Picks {
 
 impl Picks {
     /// Offers the web-size ZIP when web copies download and some card has one.
-    pub fn with_web_zip(mut self, cards: &[super::client_pages::Card]) -> Self {
-        self.web_zip = self.web && cards.iter().any(|c| c.web.is_some());
+    /// The web-size ZIP is offered when web sizes are and some picture has one.
+    pub fn with_web_zip(mut self, any_web_sized: bool) -> Self {
+        self.web_zip = self.web && any_web_sized;
         self
     }
 }

@@ -13,7 +13,6 @@ use crate::helpers::tus::Tus;
 /// to the end.
 async fn pages_from(who: &Tus<'_>, path: &str, limit: usize, mut cursor: Option<String>) -> (Vec<String>, u64) {
     let mut names = Vec::new();
-    let mut total = 0;
     for _ in 0..100 {
         let url = match &cursor {
             Some(c) => format!("{path}&cursor={c}"),
@@ -24,10 +23,9 @@ async fn pages_from(who: &Tus<'_>, path: &str, limit: usize, mut cursor: Option<
         let files = page.body["files"].as_array().expect("files");
         assert!(files.len() <= limit, "a page holds at most its limit");
         names.extend(files.iter().map(|f| f["name"].as_str().expect("name").to_owned()));
-        total = page.body["total"].as_u64().expect("total");
         match page.body["next_cursor"].as_str() {
             Some(next) => cursor = Some(next.to_owned()),
-            None => return (names, total),
+            None => return (names, page.body["total"].as_u64().expect("total")),
         }
     }
     panic!("more than 100 pages");

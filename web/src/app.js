@@ -3,6 +3,7 @@
 import './app.css'
 import './lightbox.js'
 import './picks.js'
+import './more.js'
 
 const csrf = () => document.querySelector('meta[name="csrf-token"]')?.content || ''
 const messages = JSON.parse(document.getElementById('messages')?.textContent || '{}')
@@ -259,34 +260,35 @@ document.querySelectorAll('form[data-api]').forEach((form) => {
   form.addEventListener('submit', (event) => submit(form, event))
 })
 
-// Buttons that make one API call: data-action="METHOD /url", optional JSON body and confirmation.
-document.querySelectorAll('[data-action]').forEach((button) => {
-  button.addEventListener('click', async () => {
-    if (button.dataset.confirm && !window.confirm(button.dataset.confirm)) return
-    const [method, url] = button.dataset.action.split(' ')
-    const body = button.dataset.body ? JSON.parse(button.dataset.body) : undefined
-    button.disabled = true
-    const answer = await api(method, url, body)
-    button.disabled = false
-    if (answer.ok) {
-      const after = afterSuccess[button.dataset.onSuccess]
-      if (after) {
-        after(button, answer.body)
-      } else if (button.dataset.then) {
-        window.location.assign(button.dataset.then)
-      } else if (button.dataset.done) {
-        const status = document.createElement('span')
-        status.className = 'inline-ok'
-        status.setAttribute('role', 'status')
-        status.textContent = button.dataset.done
-        button.after(status)
-      } else {
-        window.location.reload()
-      }
+// Buttons that make one API call: data-action="METHOD /url", optional JSON body and
+// confirmation. One listener for the page, so that cards loaded later have theirs too.
+document.addEventListener('click', async (event) => {
+  const button = event.target.closest('[data-action]')
+  if (!button || button.disabled) return
+  if (button.dataset.confirm && !window.confirm(button.dataset.confirm)) return
+  const [method, url] = button.dataset.action.split(' ')
+  const body = button.dataset.body ? JSON.parse(button.dataset.body) : undefined
+  button.disabled = true
+  const answer = await api(method, url, body)
+  button.disabled = false
+  if (answer.ok) {
+    const after = afterSuccess[button.dataset.onSuccess]
+    if (after) {
+      after(button, answer.body)
+    } else if (button.dataset.then) {
+      window.location.assign(button.dataset.then)
+    } else if (button.dataset.done) {
+      const status = document.createElement('span')
+      status.className = 'inline-ok'
+      status.setAttribute('role', 'status')
+      status.textContent = button.dataset.done
+      button.after(status)
     } else {
-      window.alert(message(answer.body?.code, answer.body?.detail))
+      window.location.reload()
     }
-  })
+  } else {
+    window.alert(message(answer.body?.code, answer.body?.detail))
+  }
 })
 
 // Lists the studio orders with up/down buttons: the row moves at once, then the whole

@@ -99,6 +99,8 @@ function start(bar) {
   })
   // The preview tells which file it shows; its heart follows.
   document.getElementById('preview')?.addEventListener('lb-show', refresh)
+  // Cards of a gallery's next page get their hearts painted too.
+  document.addEventListener('cards-added', refresh)
 
   submit.addEventListener('click', async () => {
     if (!window.confirm(bar.dataset.submitConfirm.replace('{list}', current))) return

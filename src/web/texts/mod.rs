@@ -7,6 +7,7 @@ mod en;
 mod fr;
 pub mod guest;
 pub mod media;
+pub mod paging;
 pub mod share;
 pub mod system;
 
