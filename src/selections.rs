@@ -349,9 +349,14 @@ pub async fn selection(
 ) -> Result<Vec<ListView>, SelectionError> {
     let lists = selections::lists(state.db.pool(), transfer, owner_key).await?;
     let items = selections::items(state.db.pool(), transfer).await?;
-    let files: HashMap<String, db::files::FileRecord> = db::files::list_for_transfer(state.db.pool(), transfer)
+    // Only the files in the lists: a delivery of 10 000 photos with 60 favourites reads 60.
+    let mut wanted: Vec<String> = items.iter().map(|(_, file)| file.clone()).collect();
+    wanted.sort_unstable();
+    wanted.dedup();
+    let files: HashMap<String, db::files::FileRecord> = db::file_pages::by_ids(state.db.pool(), &wanted)
         .await?
         .into_iter()
+        .filter(|f| f.transfer == transfer)
         .map(|f| (f.id.to_string(), f))
         .collect();
     let limits: HashMap<String, i64> = selections::limits(state.db.pool(), transfer)

@@ -18,7 +18,8 @@ pub enum Audience {
     Studio,
     /// The client: not files a guest sent that the studio has not accepted yet.
     Client,
-    /// A guest with a link: stored files the studio did not hide from guests.
+    /// A guest with a link: stored files the studio did not hide from guests (nor, like
+    /// the client, files not accepted yet).
     Guest,
 }
 
@@ -28,7 +29,9 @@ impl Audience {
         match self {
             Audience::Studio => "",
             Audience::Client => " AND pending_review = 0",
-            Audience::Guest => " AND sha256 IS NOT NULL AND size IS NOT NULL AND hidden_from_guests = 0",
+            Audience::Guest => {
+                " AND sha256 IS NOT NULL AND size IS NOT NULL AND hidden_from_guests = 0 AND pending_review = 0"
+            }
         }
     }
 }
@@ -143,6 +146,59 @@ pub async fn page<'e>(
     Ok(Page { files, next })
 }
 
+/// What an archive needs of a file, and nothing more: a ZIP of 10 000 files starts after
+/// one lean query.
+#[derive(Debug, FromRow)]
+pub struct ArchiveRow {
+    pub id: String,
+    pub name: String,
+    pub size: i64,
+    pub stored_at: Option<i64>,
+    pub created_at: i64,
+    pub category: String,
+    pub media_type: String,
+}
+
+/// Every file of `transfer` with all its bytes stored, as `audience` sees it, in the
+/// order of its pages.
+pub async fn archive_rows<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    transfer: TransferId,
+    audience: Audience,
+) -> Result<Vec<ArchiveRow>, DbError> {
+    let sql = format!(
+        "SELECT id, name, size, stored_at, created_at, category, media_type FROM files \
+         WHERE transfer_id = $1 AND deleted_at IS NULL AND sha256 IS NOT NULL AND size IS NOT NULL{} \
+         ORDER BY CASE WHEN position IS NULL THEN 1 ELSE 0 END, position, created_at, id",
+        audience.condition()
+    );
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(transfer.to_db())
+        .fetch_all(ex)
+        .await?)
+}
+
+/// The live files among `ids` (a list's, a selection's), in no particular order: a few
+/// queries of bound ids, whatever the transfer's size.
+pub async fn by_ids(pool: &sqlx::Pool<Any>, ids: &[String]) -> Result<Vec<FileRecord>, DbError> {
+    let mut found = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(MAX_PAGE as usize) {
+        let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+        let sql = format!(
+            "SELECT {COLUMNS} FROM files WHERE id IN ({}) AND deleted_at IS NULL",
+            marks.join(", ")
+        );
+        let mut query = sqlx::query_as::<_, Row>(sqlx::AssertSqlSafe(sql));
+        for id in chunk {
+            query = query.bind(id.as_str());
+        }
+        for row in query.fetch_all(pool).await? {
+            found.push(row.into_record()?);
+        }
+    }
+    Ok(found)
+}
+
 /// What a reader's list holds in all: files and bytes, counting only files stored or on
 /// their way through the pipeline (not uploads under way nor failures without bytes).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -153,35 +209,42 @@ pub struct Totals {
     pub listed: u64,
     /// Files whose bytes are all stored: what "download everything" would hold.
     pub stored: u64,
-    /// Pictures with a web size (not videos, whose pictures are their poster).
-    pub web_sized: u64,
+    /// Some picture has a web size (not a video, whose pictures are its poster).
+    pub any_web_sized: bool,
 }
 
-pub async fn totals<'e>(
-    ex: impl Executor<'e, Database = Any>,
-    transfer: TransferId,
-    audience: Audience,
-) -> Result<Totals, DbError> {
+pub async fn totals(pool: &sqlx::Pool<Any>, transfer: TransferId, audience: Audience) -> Result<Totals, DbError> {
+    let mut conn = pool.acquire().await?;
     let sql = format!(
         "SELECT CAST(COALESCE(SUM(CASE WHEN status NOT IN ('uploading', 'failed') THEN 1 ELSE 0 END), 0) AS BIGINT), \
          CAST(COALESCE(SUM(CASE WHEN status NOT IN ('uploading', 'failed') THEN size ELSE 0 END), 0) AS BIGINT), \
          COUNT(*), \
-         CAST(COALESCE(SUM(CASE WHEN sha256 IS NOT NULL AND size IS NOT NULL THEN 1 ELSE 0 END), 0) AS BIGINT), \
-         CAST(COALESCE(SUM(CASE WHEN category <> 'video' AND media_type NOT LIKE 'video/%' AND EXISTS \
-         (SELECT 1 FROM variants v WHERE v.file_id = files.id AND v.name = 'large') THEN 1 ELSE 0 END), 0) AS BIGINT) \
+         CAST(COALESCE(SUM(CASE WHEN sha256 IS NOT NULL AND size IS NOT NULL THEN 1 ELSE 0 END), 0) AS BIGINT) \
          FROM files WHERE transfer_id = $1 AND deleted_at IS NULL{}",
         audience.condition()
     );
-    let (files, bytes, listed, stored, web_sized): (i64, i64, i64, i64, i64) = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+    let (files, bytes, listed, stored): (i64, i64, i64, i64) = sqlx::query_as(sqlx::AssertSqlSafe(sql))
         .bind(transfer.to_db())
-        .fetch_one(ex)
+        .fetch_one(&mut *conn)
         .await?;
+    // One picture with a web size is enough: the search stops at the first.
+    let sql = format!(
+        "SELECT id FROM files WHERE transfer_id = $1 AND deleted_at IS NULL{} AND category <> 'video' \
+         AND media_type NOT LIKE 'video/%' AND EXISTS \
+         (SELECT 1 FROM variants v WHERE v.file_id = files.id AND v.name = 'large') LIMIT 1",
+        audience.condition()
+    );
+    let any_web_sized = sqlx::query_as::<_, (String,)>(sqlx::AssertSqlSafe(sql))
+        .bind(transfer.to_db())
+        .fetch_optional(&mut *conn)
+        .await?
+        .is_some();
     Ok(Totals {
         files: files.max(0) as u64,
         bytes: bytes.max(0) as u64,
         listed: listed.max(0) as u64,
         stored: stored.max(0) as u64,
-        web_sized: web_sized.max(0) as u64,
+        any_web_sized,
     })
 }
 

@@ -310,6 +310,16 @@ pub async fn mark_failed<'e>(ex: impl Executor<'e, Database = Any>, id: FileId, 
 
 /// Per transfer: how many files are stored (or further along) and their bytes. For one
 /// client's transfers, or everyone's.
+/// Bytes of every stored file, in one sum (what the dashboard shows).
+pub async fn stored_bytes<'e>(ex: impl Executor<'e, Database = Any>) -> Result<u64, DbError> {
+    let (n,): (i64,) = sqlx::query_as(
+        "SELECT CAST(COALESCE(SUM(size), 0) AS BIGINT) FROM files WHERE sha256 IS NOT NULL AND deleted_at IS NULL",
+    )
+    .fetch_one(ex)
+    .await?;
+    Ok(n.max(0) as u64)
+}
+
 pub async fn stored_totals<'e>(
     ex: impl Executor<'e, Database = Any>,
     client: Option<UserId>,

@@ -11,6 +11,7 @@ use relais_storage::{ByteRange, ByteStream, keys};
 pub use receipt::{ArchiveLayout, recorded, recorded_archive};
 
 use crate::activity::{self, Event, Kind as ActivityKind};
+use crate::db::file_pages::Audience;
 use crate::db::files::FileRecord;
 use crate::db::transfers::Transfer;
 use crate::db::users::User;
@@ -128,35 +129,43 @@ pub async fn archive_plan(
     threshold: u64,
     scope: &ArchiveScope,
 ) -> Result<zip::Plan<(archive::Source, FileId)>, AppError> {
-    let files: Vec<FileRecord> = db::files::list_for_transfer(state.db.pool(), transfer)
-        .await?
-        .into_iter()
-        .filter(FileRecord::has_bytes)
-        // What the studio hid from guests is not even in their ZIP.
-        .filter(|f| !(scope.for_guest && f.hidden_from_guests))
-        .filter(|f| !((scope.for_guest || scope.hide_pending) && f.pending_review))
-        .filter(|f| scope.only.as_ref().is_none_or(|only| only.contains(&f.id)))
-        .collect();
+    // What the studio hid from guests is not even in their ZIP; nor, for a client or a
+    // guest, guests' files the studio has not accepted yet.
+    let audience = if scope.for_guest {
+        Audience::Guest
+    } else if scope.hide_pending {
+        Audience::Client
+    } else {
+        Audience::Studio
+    };
+    let mut files = Vec::new();
+    for row in db::file_pages::archive_rows(state.db.pool(), transfer, audience).await? {
+        let id = FileId::parse(&row.id).ok_or_else(|| AppError::internal(format!("file id {}", row.id)))?;
+        if scope.only.as_ref().is_none_or(|only| only.contains(&id)) {
+            files.push((id, row));
+        }
+    }
     // (name, size, time, key, file) of each entry.
     let mut chosen = Vec::with_capacity(files.len());
     if scope.web {
         let variants = db::variants::for_transfer(state.db.pool(), transfer).await?;
-        for f in files.iter().filter(|f| !f.is_video()) {
+        let is_video = |row: &db::file_pages::ArchiveRow| row.category == "video" || row.media_type.starts_with("video/");
+        for (id, f) in files.iter().filter(|(_, f)| !is_video(f)) {
             let web = variants
-                .get(&f.id.to_string())
+                .get(&id.to_string())
                 .and_then(|rows| rows.iter().find(|v| v.name == "large" && v.format == "jpeg"));
             let Some(web) = web else { continue };
             let key = relais_storage::BlobKey::parse(&web.object_key).map_err(AppError::internal)?;
-            chosen.push((web_name(&f.name), web.size.max(0) as u64, web.created_at, key, f.id));
+            chosen.push((web_name(&f.name), web.size.max(0) as u64, web.created_at, key, *id));
         }
     } else {
-        for f in &files {
+        for (id, f) in files {
             chosen.push((
-                f.name.clone(),
-                f.size.unwrap_or_default(),
+                f.name,
+                f.size.max(0) as u64,
                 f.stored_at.unwrap_or(f.created_at),
-                keys::file(f.id.uuid()),
-                f.id,
+                keys::file(id.uuid()),
+                id,
             ));
         }
     }

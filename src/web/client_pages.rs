@@ -349,7 +349,7 @@ pub async fn delivery(
         transfer.direction == Direction::Delivery,
     )
     .await?
-    .with_web_zip(totals.web_sized > 0);
+    .with_web_zip(totals.any_web_sized);
     let share = super::share_section::for_client(&state, t, viewer.locale, &transfer, user.id).await?;
     let any_downloadable =
         totals.stored > 0 && (transfer.download_sizes.original || transfer.direction != Direction::Delivery);

@@ -311,7 +311,7 @@ async fn gallery(state: &AppState, viewer: &Viewer, guest: &guests::Guest, at: &
         guest.may(Permission::DownloadWeb) || downloadable,
     )
     .await?
-    .with_web_zip(totals.web_sized > 0);
+    .with_web_zip(totals.any_web_sized);
     let name = state.studio.name().await?;
     // The page is the guest's, whoever else this browser signed in as.
     let mut chrome = viewer.chrome("deliveries", transfer.title.clone());

@@ -160,9 +160,8 @@ pub(super) async fn backup_status(state: &AppState, t: &Texts, locale: Locale) -
 pub async fn dashboard(State(state): State<AppState>, viewer: Viewer) -> Result<Response, PageError> {
     viewer.studio()?;
     let (t, locale) = (viewer.texts(), viewer.locale);
-    let totals = db::files::stored_totals(state.db.pool(), None).await?;
-    let bytes: u64 = totals.values().map(|(_, b)| b).sum();
-    let clients = db::users::clients(state.db.pool(), "").await?.len();
+    let bytes = db::files::stored_bytes(state.db.pool()).await?;
+    let clients = db::users::count_clients(state.db.pool()).await?;
     let uploads = db::uploads::in_progress(state.db.pool(), state.clock.now_ms(), 20)
         .await?
         .into_iter()
@@ -195,7 +194,7 @@ pub async fn dashboard(State(state): State<AppState>, viewer: Viewer) -> Result<
         backups,
         trash,
         storage: i18n::size(locale, bytes),
-        clients,
+        clients: clients as usize,
         uploads,
         activity,
     })
