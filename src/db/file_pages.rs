@@ -47,6 +47,15 @@ pub struct FileCursor {
 }
 
 impl FileCursor {
+    /// The place just after `file`, at `position` in the studio's order.
+    pub fn after_placed(position: i64, file: &FileRecord) -> Self {
+        Self {
+            position: Some(position),
+            created_at: file.created_at,
+            id: file.id.to_db(),
+        }
+    }
+
     pub fn parse(text: &str) -> Option<Self> {
         let mut parts = text.split('.');
         let (placed, position, created, id) = (parts.next()?, parts.next()?, parts.next()?, parts.next()?);
@@ -144,6 +153,24 @@ pub async fn page<'e>(
         _ => None,
     };
     Ok(Page { files, next })
+}
+
+/// The first photo of a transfer, in the order of its pages, that has its thumbnail: what
+/// stands for a delivery without a chosen cover. The search stops at the first.
+pub async fn first_photo_with_thumb<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    transfer: TransferId,
+) -> Result<Option<FileRecord>, DbError> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM files WHERE transfer_id = $1 AND deleted_at IS NULL AND category = 'photo' \
+         AND EXISTS (SELECT 1 FROM variants v WHERE v.file_id = files.id AND v.name = 'thumb' AND v.format = 'jpeg') \
+         ORDER BY CASE WHEN position IS NULL THEN 1 ELSE 0 END, position, created_at, id LIMIT 1"
+    );
+    let row: Option<Row> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(transfer.to_db())
+        .fetch_optional(ex)
+        .await?;
+    row.map(Row::into_record).transpose()
 }
 
 /// What an archive needs of a file, and nothing more: a ZIP of 10 000 files starts after

@@ -149,7 +149,8 @@ pub async fn archive_plan(
     let mut chosen = Vec::with_capacity(files.len());
     if scope.web {
         let variants = db::variants::for_transfer(state.db.pool(), transfer).await?;
-        let is_video = |row: &db::file_pages::ArchiveRow| row.category == "video" || row.media_type.starts_with("video/");
+        let is_video =
+            |row: &db::file_pages::ArchiveRow| row.category == "video" || row.media_type.starts_with("video/");
         for (id, f) in files.iter().filter(|(_, f)| !is_video(f)) {
             let web = variants
                 .get(&id.to_string())

@@ -6,10 +6,12 @@ use std::collections::HashSet;
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
 use super::ApiJson;
 use super::auth::Studio;
+use crate::db::file_pages::FileCursor;
 use crate::db::{self, DbError};
 use crate::domain::{Direction, FileId, TransferId};
 use crate::error::AppError;
@@ -21,37 +23,60 @@ pub const ORDER_BODY_LIMIT: usize = 2 * 1024 * 1024;
 #[derive(Deserialize)]
 pub struct OrderBody {
     files: Vec<String>,
+    /// `files` are the first files of the order (what a page shown a page at a time has
+    /// loaded); the others keep their order after them.
+    #[serde(default)]
+    partial: bool,
 }
 
 /// The order of every file of the transfer, each exactly once: what the page shows is then
-/// exactly what is saved, whatever another tab did meanwhile.
+/// exactly what is saved, whatever another tab did meanwhile. A partial order (the files a
+/// page has loaded) answers where the next page now starts: every file is placed after it,
+/// so a cursor the page held from before would point nowhere.
 pub async fn order(
     State(state): State<AppState>,
     _: Studio,
     Path(id): Path<String>,
     ApiJson(body): ApiJson<OrderBody>,
-) -> Result<StatusCode, AppError> {
+) -> Result<Response, AppError> {
     let id = TransferId::parse(&id).ok_or(AppError::NotFound)?;
     db::transfers::find(state.db.pool(), id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let files: HashSet<FileId> = db::files::list_for_transfer(state.db.pool(), id)
-        .await?
-        .into_iter()
-        .map(|f| f.id)
-        .collect();
-    let order: Vec<FileId> = body.files.iter().filter_map(|f| FileId::parse(f)).collect();
+    let records = db::files::list_for_transfer(state.db.pool(), id).await?;
+    let current: Vec<FileId> = records.iter().map(|f| f.id).collect();
+    let files: HashSet<FileId> = current.iter().copied().collect();
+    let mut order: Vec<FileId> = body.files.iter().filter_map(|f| FileId::parse(f)).collect();
     let distinct: HashSet<FileId> = order.iter().copied().collect();
-    if order.len() != body.files.len() || distinct.len() != order.len() || distinct != files {
+    let fits = if body.partial {
+        distinct.is_subset(&files)
+    } else {
+        distinct == files
+    };
+    if order.len() != body.files.len() || distinct.len() != order.len() || !fits {
         return Err(AppError::validation(
             "files",
-            "expected every file of the transfer exactly once",
+            if body.partial {
+                "expected files of the transfer, each at most once"
+            } else {
+                "expected every file of the transfer exactly once"
+            },
         ));
     }
+    let given = order.len();
+    let last_given = order.last().copied();
+    order.extend(current.into_iter().filter(|f| !distinct.contains(f)));
     let mut tx = state.db.begin().await?;
     db::files::set_positions(&mut tx, id, &order).await?;
     tx.commit().await.map_err(DbError::from)?;
-    Ok(StatusCode::NO_CONTENT)
+    if !body.partial {
+        return Ok(StatusCode::NO_CONTENT.into_response());
+    }
+    let next_cursor = last_given
+        .and_then(|last| records.iter().find(|f| f.id == last))
+        .filter(|_| given < order.len())
+        .map(|last| FileCursor::after_placed(given as i64 - 1, last).to_string());
+    Ok(axum::Json(serde_json::json!({ "next_cursor": next_cursor })).into_response())
 }
 
 #[derive(Deserialize)]

@@ -10,7 +10,7 @@ use crate::db::file_pages::{self, Audience};
 use crate::db::files::FileRecord;
 use crate::db::transfers::Transfer;
 use crate::db::variants::VariantRow;
-use crate::domain::{Category, Direction, FileStatus, Locale, TransferId};
+use crate::domain::{Category, Direction, FileId, FileStatus, Locale, TransferId};
 use crate::http::variants::url as variant_url;
 use crate::state::AppState;
 use crate::web::texts::Texts;
@@ -43,29 +43,22 @@ pub fn tile(t: &Texts, locale: Locale, transfer: &Transfer, totals: (u64, u64), 
     }
 }
 
-/// The file that stands for a delivery: the studio's chosen cover, else its first photo
-/// (in the studio's order) that has a thumbnail. The studio's page marks the same one.
-pub fn cover_file<'a>(
-    transfer: &Transfer,
-    files: &'a [FileRecord],
-    variants: &std::collections::HashMap<String, Vec<VariantRow>>,
-) -> Option<(&'a FileRecord, Picture)> {
-    let thumb = |f: &'a FileRecord| {
-        let rows = variants.get(&f.id.to_string()).map_or(&[][..], Vec::as_slice);
-        picture(f, rows, "thumb").map(|p| (f, p))
-    };
-    let chosen = transfer
-        .cover
-        .and_then(|c| files.iter().find(|f| f.id == c))
-        .and_then(thumb);
-    chosen.or_else(|| files.iter().filter(|f| f.category == Category::Photo).find_map(thumb))
-}
-
-/// A delivery's cover picture for the client's list.
-pub async fn cover(state: &AppState, transfer: &Transfer) -> Result<Option<Picture>, PageError> {
-    let files = db::files::list_for_transfer(state.db.pool(), transfer.id).await?;
-    let variants = db::variants::for_transfer(state.db.pool(), transfer.id).await?;
-    Ok(cover_file(transfer, &files, &variants).map(|(_, p)| p))
+/// The file that stands for a delivery, and its thumbnail: the studio's chosen cover,
+/// else its first photo (in the studio's order) that has a thumbnail. The client's list
+/// shows it and the studio's page marks it. Two small queries, whatever the delivery's size.
+pub async fn cover(state: &AppState, transfer: &Transfer) -> Result<Option<(FileId, Picture)>, PageError> {
+    let pool = state.db.pool();
+    if let Some(chosen) = transfer.cover
+        && let Some(file) = db::files::find(pool, chosen).await?
+        && file.transfer == transfer.id
+        && let Some(picture) = picture(&file, &db::variants::for_file(pool, file.id).await?, "thumb")
+    {
+        return Ok(Some((file.id, picture)));
+    }
+    Ok(match file_pages::first_photo_with_thumb(pool, transfer.id).await? {
+        Some(file) => picture(&file, &db::variants::for_file(pool, file.id).await?, "thumb").map(|p| (file.id, p)),
+        None => None,
+    })
 }
 
 #[derive(askama::Template)]
@@ -92,7 +85,7 @@ pub async fn deliveries(State(state): State<AppState>, viewer: Viewer) -> Result
         match transfer.direction {
             Direction::Delivery => {
                 let mut shown = tile(t, viewer.locale, &transfer, counts, href);
-                shown.cover = cover(&state, &transfer).await?;
+                shown.cover = cover(&state, &transfer).await?.map(|(_, p)| p);
                 deliveries.push(shown);
             }
             Direction::Inbound if counts.0 > 0 => sent.push(tile(t, viewer.locale, &transfer, counts, href)),

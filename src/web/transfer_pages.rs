@@ -3,12 +3,14 @@
 //! uploader first (files go in before publishing), then the publication form; every file
 //! says who got it, complete or not, by link, ZIP or in-page playing.
 
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::response::Response;
 
-use super::client_pages::{Picture, UploaderConfig, category_text, cover_file, picture, status_text};
+use super::client_pages::{Picture, UploaderConfig, category_text, cover, picture, status_text};
+use super::paging::{PAGE, PageParams, Paging};
 use super::studio_pages::delivery_state;
 use super::{Chrome, PageError, Viewer, render};
+use crate::db::file_pages::{self, Audience};
 use crate::db::users::User;
 use crate::domain::{Direction, Locale, TransferId};
 use crate::state::AppState;
@@ -57,6 +59,7 @@ struct TransferPage {
     expires_value: String,
     files: Vec<FileRow>,
     any_downloadable: bool,
+    paging: Paging,
     uploader: UploaderConfig,
     share: super::share_section::ShareSection,
     /// A client's own upload space is not deleted as a whole.
@@ -91,10 +94,12 @@ pub async fn transfer(
     State(state): State<AppState>,
     viewer: Viewer,
     Path(id): Path<String>,
+    Query(params): Query<PageParams>,
 ) -> Result<Response, PageError> {
     viewer.studio()?;
     let (t, locale) = (viewer.texts(), viewer.locale);
     let id = TransferId::parse(&id).ok_or(PageError::NotFound)?;
+    let after = params.cursor()?;
     let transfer = db::transfers::find(state.db.pool(), id)
         .await?
         .ok_or(PageError::NotFound)?;
@@ -106,12 +111,14 @@ pub async fn transfer(
         .await?
         .ok_or(PageError::NotFound)?;
     let downloads = db::downloads::summary_for_transfer(state.db.pool(), id).await?;
-    let variants = db::variants::for_transfer(state.db.pool(), id).await?;
-    let records = db::files::list_for_transfer(state.db.pool(), id).await?;
+    let page = file_pages::page(state.db.pool(), id, Audience::Studio, after.as_ref(), PAGE).await?;
+    let ids: Vec<_> = page.files.iter().map(|f| f.id).collect();
+    let variants = db::variants::for_files(state.db.pool(), &ids).await?;
+    let totals = file_pages::totals(state.db.pool(), id, Audience::Studio).await?;
     // The cover the client's list shows, chosen or by default: say which.
-    let shown_cover = cover_file(&transfer, &records, &variants).map(|(f, _)| f.id);
-    let files_sizes: Vec<u64> = records.iter().map(|f| f.size.unwrap_or(0)).collect();
-    let files: Vec<FileRow> = records
+    let shown_cover = cover(&state, &transfer).await?.map(|(f, _)| f);
+    let files: Vec<FileRow> = page
+        .files
         .into_iter()
         .map(|f| {
             let (status, status_class) = status_text(t, f.status);
@@ -150,12 +157,11 @@ pub async fn transfer(
         })
         .collect();
     let (state_text, state_class) = delivery_state(t, &transfer, state.clock.now_ms());
-    let total: u64 = records_size(&files_sizes);
     let delete_confirm = t
         .confirm_delete_transfer
         .replace("{name}", &transfer.title)
-        .replace("{count}", &t.files_count(files.len()))
-        .replace("{size}", &i18n::size(locale, total))
+        .replace("{count}", &t.files_count(totals.listed as usize))
+        .replace("{size}", &i18n::size(locale, totals.bytes))
         .replace("{days}", &state.cfg.trash_days.to_string());
     let mut uploader = UploaderConfig::new(&state, t, locale, id);
     uploader.reload_on_done = true;
@@ -175,15 +181,18 @@ pub async fn transfer(
             .expires_at
             .map(|e| i18n::iso(e).chars().take(10).collect())
             .unwrap_or_default(),
-        any_downloadable: files.iter().any(|f| f.content.is_some()),
+        any_downloadable: totals.stored > 0,
+        paging: Paging::new(
+            locale,
+            &format!("/studio/transfers/{id}"),
+            after.is_none(),
+            page.next,
+            totals.listed,
+        ),
         files,
         client,
         uploader,
         deletable: !transfer.is_default,
         delete_confirm,
     })
-}
-
-fn records_size(sizes: &[u64]) -> u64 {
-    sizes.iter().sum()
 }

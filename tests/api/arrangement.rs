@@ -71,6 +71,45 @@ async fn the_studio_orders_a_delivery_and_picks_its_cover_and_nobody_else_can() 
         ["c.jpg", "b.jpg", "a.jpg", "d.pdf"]
     );
 
+    // A page shown a page at a time sends the files it has loaded: they come first, in
+    // that order, and the others keep theirs after them.
+    let partial = studio
+        .call(
+            Method::PUT,
+            &order,
+            Some(serde_json::json!({"files": [&ids[1], &ids[2]], "partial": true})),
+        )
+        .await;
+    assert_eq!(partial.status, 200, "{:?}", partial.body);
+    // Where the page's next page now starts: right after the files it sent.
+    let cursor = partial.body["next_cursor"].as_str().expect("a cursor");
+    let next = studio
+        .call(
+            Method::GET,
+            &format!("/api/v1/transfers/{delivery}/files?cursor={cursor}"),
+            None,
+        )
+        .await;
+    assert_eq!(
+        names(next.body["files"].as_array().cloned().unwrap_or_default()),
+        ["a.jpg", "d.pdf"]
+    );
+    assert_eq!(
+        names(studio.files(&delivery).await),
+        ["b.jpg", "c.jpg", "a.jpg", "d.pdf"]
+    );
+    for bad in [
+        serde_json::json!({"files": [&ids[0], &ids[0]], "partial": true}),
+        serde_json::json!({"files": [&ids[0], &bob_file], "partial": true}),
+    ] {
+        let refused = studio.call(Method::PUT, &order, Some(bad.clone())).await;
+        assert_eq!((refused.status, refused.code()), (422, "validation_failed"), "{bad}");
+    }
+    assert_eq!(
+        names(studio.files(&delivery).await),
+        ["b.jpg", "c.jpg", "a.jpg", "d.pdf"]
+    );
+
     // The cover: one of its own photos, or none.
     let arrange = format!("/api/v1/transfers/{delivery}");
     let stranger = studio

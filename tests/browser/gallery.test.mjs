@@ -62,10 +62,10 @@ test('the studio arranges a delivery and the client browses it', { timeout: 240_
     })
     assert.ok(order, 'the uploader is above the publication form')
     // The last photo moves first; the order holds after a reload.
-    const saved = studio.waitForResponse((r) => r.url().endsWith('/order') && r.status() === 204)
+    const saved = studio.waitForResponse((r) => r.url().endsWith('/order') && r.status() === 200)
     await studio.click('.file-card:nth-child(3) [data-move="up"]')
     await saved
-    const saved2 = studio.waitForResponse((r) => r.url().endsWith('/order') && r.status() === 204)
+    const saved2 = studio.waitForResponse((r) => r.url().endsWith('/order') && r.status() === 200)
     await studio.click('.file-card:nth-child(2) [data-move="up"]')
     await saved2
     await studio.reload()

@@ -1,7 +1,8 @@
 // A delivery longer than one page: the client's phone opens it with its first 150 photos,
 // the next page comes as they scroll to the end, the preview steps from the last photo
 // loaded into the next page ("150 / 150+", then "151 / 205"), hearts and previews work
-// on cards loaded later; a guest's link (in English) pages the same way with "Show more".
+// on cards loaded later; a guest's link (in English) pages the same way with "Show more";
+// the studio's page too, and its order is saved from the cards loaded so far.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import {
@@ -28,7 +29,8 @@ test('a long delivery comes a page at a time as the reader scrolls', { timeout: 
   const errors = []
   try {
     // The studio's account first (made through its setup page), then its API token.
-    await studioPage(relais, browser, 'atelier@example.fr')
+    const studio = await studioPage(relais, browser, 'atelier@example.fr')
+    studio.on('pageerror', (e) => errors.push(e.message))
     const token = apiToken(relais, 'atelier@example.fr')
     const phone = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, hasTouch: true, isMobile: true }
     const { id: client, page } = await clientPage(relais, browser, { email: 'anne@example.fr', name: 'Anne Dupont', context: phone })
@@ -101,6 +103,21 @@ test('a long delivery comes a page at a time as the reader scrolls', { timeout: 
     assert.equal(await small.locator('[data-media] > figure').count(), COUNT - PAGE)
     assert.equal(await small.locator('a:has-text("Back to the start")').count(), 1)
     await screenshot(small, 'en-guest-long-delivery-second-page')
+
+    // --- The studio's page: the same pages, its order saved from what is loaded ---------
+    await studio.goto(`${relais.base}/studio/transfers/${delivery}`)
+    const cards = studio.locator('.file-grid .file-card')
+    assert.equal(await cards.count(), PAGE)
+    const saved = studio.waitForResponse((r) => r.url().endsWith('/order') && r.status() === 200)
+    await studio.click('.file-card:nth-child(2) [data-move="up"]')
+    await saved
+    const order = (await api(relais, token, 'GET', `/api/v1/transfers/${delivery}`)).body.files.map((f) => f.name)
+    assert.equal(order.length, COUNT, 'every file kept its place in the order')
+    assert.deepEqual(order.slice(0, 3), ['photo-002.jpg', 'photo-001.jpg', 'photo-003.jpg'])
+    assert.equal(order[COUNT - 1], 'photo-205.jpg', 'the files not loaded keep theirs after')
+    await studio.locator('.file-card').last().scrollIntoViewIfNeeded()
+    await eventually(async () => (await cards.count()) === COUNT, 'the studio gets the rest on scrolling')
+    await screenshot(studio, 'fr-studio-long-delivery')
     assert.deepEqual(errors, [])
   } finally {
     await browser.close()

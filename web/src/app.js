@@ -292,7 +292,9 @@ document.addEventListener('click', async (event) => {
 })
 
 // Lists the studio orders with up/down buttons: the row moves at once, then the whole
-// order is saved (the API takes every id, so the saved order is exactly what is shown).
+// order is saved (the API takes every id, so the saved order is exactly what is shown;
+// a list shown a page at a time, `data-order-partial`, sends the files loaded so far,
+// which come first in that order, the others keeping theirs after them).
 document.querySelectorAll('[data-order]').forEach((list) => {
   list.addEventListener('click', async (event) => {
     const button = event.target.closest('[data-move]')
@@ -308,7 +310,16 @@ document.querySelectorAll('[data-order]').forEach((list) => {
     // the last order saved, never an older one arriving late.
     list.saving = (list.saving || Promise.resolve()).then(async () => {
       const ids = [...list.children].map((r) => r.dataset.id).filter(Boolean)
-      const answer = await api('PUT', list.dataset.order, { [list.dataset.orderKey]: ids })
+      const body = { [list.dataset.orderKey]: ids }
+      if ('orderPartial' in list.dataset) body.partial = true
+      const answer = await api('PUT', list.dataset.order, body)
+      // Every file now has its place after the loaded ones: the next page starts there.
+      const more = document.querySelector('[data-more]')
+      if (answer.ok && more && answer.body && 'next_cursor' in answer.body) {
+        const next = new URL(more.getAttribute('href'), window.location.href)
+        if (answer.body.next_cursor) next.searchParams.set('after', answer.body.next_cursor)
+        more.setAttribute('href', next.pathname + next.search)
+      }
       if (!answer.ok) {
         window.alert(message(answer.body?.code, answer.body?.detail))
         window.location.reload()

@@ -19,7 +19,7 @@ export function loadMore() {
       const answer = await fetch(link.getAttribute('href'), { credentials: 'same-origin' })
       if (!answer.ok) throw new Error(`HTTP ${answer.status}`)
       const page = new DOMParser().parseFromString(await answer.text(), 'text/html')
-      const cards = [...page.querySelectorAll('[data-media] > figure')]
+      const cards = [...page.querySelectorAll('[data-media] > *')]
       grid.append(...cards)
       const next = page.querySelector('[data-more]')
       if (next) {
@@ -57,7 +57,7 @@ if (link && grid) {
       while (near() && !link.textContent.startsWith(link.dataset.failed) && (await loadMore())) {
         await new Promise((resolve) => requestAnimationFrame(resolve))
       }
-    }, { rootMargin: '0px 0px 200% 0px' })
+    }, { rootMargin: '200% 0px 200% 0px' })
     watch.observe(link)
   }
 }
