@@ -353,10 +353,9 @@ pub async fn selection(
     let mut wanted: Vec<String> = items.iter().map(|(_, file)| file.clone()).collect();
     wanted.sort_unstable();
     wanted.dedup();
-    let files: HashMap<String, db::files::FileRecord> = db::file_pages::by_ids(state.db.pool(), &wanted)
+    let files: HashMap<String, db::files::FileRecord> = db::file_pages::by_ids(state.db.pool(), transfer, &wanted)
         .await?
         .into_iter()
-        .filter(|f| f.transfer == transfer)
         .map(|f| (f.id.to_string(), f))
         .collect();
     let limits: HashMap<String, i64> = selections::limits(state.db.pool(), transfer)

@@ -32,7 +32,11 @@ pub async fn run(cfg: Config) -> Result<(), Failure> {
         );
     }
     match crate::media::video::ffmpeg_version() {
-        Some(version) => tracing::info!(%version, "ffmpeg found: automatic video posters on"),
+        Some(version) => {
+            // Asked once here, before any request could wait on it.
+            let hdr = crate::media::video::tone_mapping();
+            tracing::info!(%version, hdr_tone_mapping = hdr, "ffmpeg found: automatic video posters on");
+        }
         None => tracing::warn!("ffmpeg not on the PATH: no automatic video posters or durations"),
     }
     if !crate::media::image::SIMD {

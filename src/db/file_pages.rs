@@ -173,6 +173,34 @@ pub async fn first_photo_with_thumb<'e>(
     row.map(Row::into_record).transpose()
 }
 
+/// Puts `first` (files of `transfer`, each once) at the head of its order, the others
+/// keeping theirs after them: every placed file moves `first.len()` places on in one
+/// statement, then the given ones take places 0.. — a click on a page of 150 files writes
+/// about 150 rows, not the whole delivery. Rows are written in id order (no deadlock
+/// between two saves).
+pub async fn place_first(
+    tx: &mut super::Tx,
+    transfer: TransferId,
+    first: &[crate::domain::FileId],
+) -> Result<(), DbError> {
+    sqlx::query("UPDATE files SET position = position + $1 WHERE transfer_id = $2 AND position IS NOT NULL")
+        .bind(first.len() as i64)
+        .bind(transfer.to_db())
+        .execute(&mut **tx)
+        .await?;
+    let mut placed: Vec<(String, i64)> = first.iter().map(|f| f.to_db()).zip(0..).collect();
+    placed.sort();
+    for (file, position) in placed {
+        sqlx::query("UPDATE files SET position = $1 WHERE id = $2 AND transfer_id = $3")
+            .bind(position)
+            .bind(file)
+            .bind(transfer.to_db())
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
+}
+
 /// What an archive needs of a file, and nothing more: a ZIP of 10 000 files starts after
 /// one lean query.
 #[derive(Debug, FromRow)]
@@ -205,20 +233,22 @@ pub async fn archive_rows<'e>(
         .await?)
 }
 
-/// The live files among `ids` (a list's, a selection's), in no particular order: a few
-/// queries of bound ids, whatever the transfer's size.
-pub async fn by_ids(pool: &sqlx::Pool<Any>, ids: &[String]) -> Result<Vec<FileRecord>, DbError> {
+/// The live files of `transfer` among `ids` (a list's, a selection's, an order's), in no
+/// particular order: a few queries of bound ids, whatever the transfer's size.
+pub async fn by_ids(pool: &sqlx::Pool<Any>, transfer: TransferId, ids: &[String]) -> Result<Vec<FileRecord>, DbError> {
     let mut found = Vec::with_capacity(ids.len());
     for chunk in ids.chunks(MAX_PAGE as usize) {
         let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
         let sql = format!(
-            "SELECT {COLUMNS} FROM files WHERE id IN ({}) AND deleted_at IS NULL",
+            "SELECT {COLUMNS} FROM files WHERE transfer_id = ${} AND id IN ({}) AND deleted_at IS NULL",
+            chunk.len() + 1,
             marks.join(", ")
         );
         let mut query = sqlx::query_as::<_, Row>(sqlx::AssertSqlSafe(sql));
         for id in chunk {
             query = query.bind(id.as_str());
         }
+        query = query.bind(transfer.to_db());
         for row in query.fetch_all(pool).await? {
             found.push(row.into_record()?);
         }
@@ -257,8 +287,8 @@ pub async fn totals(pool: &sqlx::Pool<Any>, transfer: TransferId, audience: Audi
     // One picture with a web size is enough: the search stops at the first.
     let sql = format!(
         "SELECT id FROM files WHERE transfer_id = $1 AND deleted_at IS NULL{} AND category <> 'video' \
-         AND media_type NOT LIKE 'video/%' AND EXISTS \
-         (SELECT 1 FROM variants v WHERE v.file_id = files.id AND v.name = 'large') LIMIT 1",
+         AND substr(media_type, 1, 6) <> 'video/' AND EXISTS \
+         (SELECT 1 FROM variants v WHERE v.file_id = files.id AND v.name = 'large' AND v.format = 'jpeg') LIMIT 1",
         audience.condition()
     );
     let any_web_sized = sqlx::query_as::<_, (String,)>(sqlx::AssertSqlSafe(sql))

@@ -308,8 +308,6 @@ pub async fn mark_failed<'e>(ex: impl Executor<'e, Database = Any>, id: FileId, 
     Ok(())
 }
 
-/// Per transfer: how many files are stored (or further along) and their bytes. For one
-/// client's transfers, or everyone's.
 /// Bytes of every stored file, in one sum (what the dashboard shows).
 pub async fn stored_bytes<'e>(ex: impl Executor<'e, Database = Any>) -> Result<u64, DbError> {
     let (n,): (i64,) = sqlx::query_as(
@@ -320,6 +318,8 @@ pub async fn stored_bytes<'e>(ex: impl Executor<'e, Database = Any>) -> Result<u
     Ok(n.max(0) as u64)
 }
 
+/// Per transfer: how many files are stored (or further along) and their bytes. For one
+/// client's transfers, or everyone's.
 pub async fn stored_totals<'e>(
     ex: impl Executor<'e, Database = Any>,
     client: Option<UserId>,

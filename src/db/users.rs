@@ -272,7 +272,6 @@ pub struct ClientSummary {
     pub invited_pending: bool,
 }
 
-/// Clients whose name or address contains `search` (all when empty), by name.
 /// How many clients the studio has (the dashboard's figure), counted, not listed.
 pub async fn count_clients<'e>(ex: impl Executor<'e, Database = Any>) -> Result<u64, DbError> {
     let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM users WHERE role = 'client' AND deleted_at IS NULL")
@@ -281,6 +280,7 @@ pub async fn count_clients<'e>(ex: impl Executor<'e, Database = Any>) -> Result<
     Ok(n.max(0) as u64)
 }
 
+/// Clients whose name or address contains `search` (all when empty), by name.
 pub async fn clients<'e>(ex: impl Executor<'e, Database = Any>, search: &str) -> Result<Vec<ClientSummary>, DbError> {
     #[derive(FromRow)]
     struct Summary {

@@ -43,39 +43,49 @@ pub async fn order(
     db::transfers::find(state.db.pool(), id)
         .await?
         .ok_or(AppError::NotFound)?;
+    if body.partial {
+        return place_first(&state, id, &body.files).await;
+    }
     let records = db::files::list_for_transfer(state.db.pool(), id).await?;
     let current: Vec<FileId> = records.iter().map(|f| f.id).collect();
     let files: HashSet<FileId> = current.iter().copied().collect();
-    let mut order: Vec<FileId> = body.files.iter().filter_map(|f| FileId::parse(f)).collect();
+    let order: Vec<FileId> = body.files.iter().filter_map(|f| FileId::parse(f)).collect();
     let distinct: HashSet<FileId> = order.iter().copied().collect();
-    let fits = if body.partial {
-        distinct.is_subset(&files)
-    } else {
-        distinct == files
-    };
-    if order.len() != body.files.len() || distinct.len() != order.len() || !fits {
+    if order.len() != body.files.len() || distinct.len() != order.len() || distinct != files {
         return Err(AppError::validation(
             "files",
-            if body.partial {
-                "expected files of the transfer, each at most once"
-            } else {
-                "expected every file of the transfer exactly once"
-            },
+            "expected every file of the transfer exactly once",
         ));
     }
-    let given = order.len();
-    let last_given = order.last().copied();
-    order.extend(current.into_iter().filter(|f| !distinct.contains(f)));
     let mut tx = state.db.begin().await?;
     db::files::set_positions(&mut tx, id, &order).await?;
     tx.commit().await.map_err(DbError::from)?;
-    if !body.partial {
-        return Ok(StatusCode::NO_CONTENT.into_response());
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// `"partial": true`: the files a page has loaded take the first places, in that order; the
+/// others keep theirs after them. The answer says where the page's next page now starts
+/// (every file is placed after the given ones, so the cursor it held points nowhere).
+async fn place_first(state: &AppState, id: TransferId, given: &[String]) -> Result<Response, AppError> {
+    let order: Vec<FileId> = given.iter().filter_map(|f| FileId::parse(f)).collect();
+    let distinct: HashSet<FileId> = order.iter().copied().collect();
+    let found = db::file_pages::by_ids(state.db.pool(), id, given).await?;
+    if order.is_empty() || order.len() != given.len() || distinct.len() != order.len() || found.len() != order.len() {
+        return Err(AppError::validation(
+            "files",
+            "expected files of the transfer, each at most once",
+        ));
     }
-    let next_cursor = last_given
-        .and_then(|last| records.iter().find(|f| f.id == last))
-        .filter(|_| given < order.len())
-        .map(|last| FileCursor::after_placed(given as i64 - 1, last).to_string());
+    let mut tx = state.db.begin().await?;
+    db::file_pages::place_first(&mut tx, id, &order).await?;
+    tx.commit().await.map_err(DbError::from)?;
+    let total = db::file_pages::totals(state.db.pool(), id, db::file_pages::Audience::Studio)
+        .await?
+        .listed;
+    let last = order.last().and_then(|l| found.iter().find(|f| f.id == *l));
+    let next_cursor = last
+        .filter(|_| (order.len() as u64) < total)
+        .map(|last| FileCursor::after_placed(order.len() as i64 - 1, last).to_string());
     Ok(axum::Json(serde_json::json!({ "next_cursor": next_cursor })).into_response())
 }
 

@@ -174,13 +174,7 @@ impl ProcessFile {
                 db::files::set_duration(self.db.pool(), file.id, ms).await?;
             }
             let is_video = file.category == Category::Video || file.media_type.starts_with("video/");
-            if is_video && file.web_state.is_none() {
-                // The copy every browser plays, made by a job of its own (bounded, slow);
-                // once per file (a retry of this job does not queue another).
-                let mut tx = self.db.begin().await?;
-                web_copy::queue(&mut tx, file.id, self.clock.now_ms()).await?;
-                tx.commit().await.map_err(DbError::from)?;
-            }
+            let mut ready = false;
             let custom = db::files::poster(self.db.pool(), file.id).await?.as_deref() == Some("custom");
             // A first poster from the original, shown until the web copy replaces it.
             let hdr = is_video
@@ -198,9 +192,23 @@ impl ProcessFile {
                     .await
                     .map_err(|e| JobError::Retry(format!("image task: {e}")))?;
                 match made {
-                    Ok(made) => return self.save(file.id, made, Some("auto")).await,
+                    Ok(made) => {
+                        self.save(file.id, made, Some("auto")).await?;
+                        ready = true;
+                    }
                     Err(e) => tracing::warn!(file = %file.id, error = %e, "unreadable poster frame"),
                 }
+            }
+            if is_video && file.web_state.is_none() {
+                // The copy every browser plays, made by a job of its own (bounded, slow);
+                // once per file (a retry of this job does not queue another). Queued once
+                // the first poster is saved, so that the copy's poster always comes after.
+                let mut tx = self.db.begin().await?;
+                web_copy::queue(&mut tx, file.id, self.clock.now_ms()).await?;
+                tx.commit().await.map_err(DbError::from)?;
+            }
+            if ready {
+                return Ok(());
             }
         }
         db::files::mark_ready(self.db.pool(), file.id, None, self.clock.now_ms()).await?;

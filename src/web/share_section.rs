@@ -227,7 +227,6 @@ impl Picks {
 }
 
 impl Picks {
-    /// Offers the web-size ZIP when web copies download and some card has one.
     /// The web-size ZIP is offered when web sizes are and some picture has one.
     pub fn with_web_zip(mut self, any_web_sized: bool) -> Self {
         self.web_zip = self.web && any_web_sized;

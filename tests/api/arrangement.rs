@@ -100,6 +100,7 @@ async fn the_studio_orders_a_delivery_and_picks_its_cover_and_nobody_else_can() 
     );
     for bad in [
         serde_json::json!({"files": [&ids[0], &ids[0]], "partial": true}),
+        serde_json::json!({"files": [], "partial": true}),
         serde_json::json!({"files": [&ids[0], &bob_file], "partial": true}),
     ] {
         let refused = studio.call(Method::PUT, &order, Some(bad.clone())).await;

@@ -175,6 +175,33 @@ async fn a_guest_sends_files_that_wait_for_review_and_the_link_reads_nothing() {
         .call(Method::GET, &format!("/api/v1/transfers/{transfer}"), None)
         .await;
     assert_eq!(seen.body["files"].as_array().map(Vec::len), Some(0), "{}", seen.body);
+    // Nor in its pages, nor in its ZIP, nor on the client's own page.
+    let paged = anne
+        .call(Method::GET, &format!("/api/v1/transfers/{transfer}/files"), None)
+        .await;
+    assert_eq!(
+        (
+            paged.body["files"].as_array().map(Vec::len),
+            paged.body["total"].as_u64()
+        ),
+        (Some(0), Some(0)),
+        "{}",
+        paged.body
+    );
+    let studio_paged = studio
+        .call(Method::GET, &format!("/api/v1/transfers/{transfer}/files"), None)
+        .await;
+    assert_eq!(studio_paged.body["total"], 1, "the studio sees it to review");
+    let browser = crate::pages::Browser::new(&app);
+    browser.login("anne@example.fr", "correct horse battery", None).await;
+    let page = browser.get(&format!("/deliveries/{transfer}"), None).await;
+    assert_eq!(page.status, 200, "the client's page itself");
+    let page = page.body;
+    assert!(page.contains("data-media"), "the gallery is there");
+    assert!(
+        !page.contains(&file) && !page.contains("playlist.mp3"),
+        "not on the client's page"
+    );
     let early = anne
         .call(Method::GET, &format!("/api/v1/files/{file}/content"), None)
         .await;

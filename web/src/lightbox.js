@@ -34,7 +34,11 @@ if (viewer) {
   async function step(by) {
     if (current + by >= links.length && document.querySelector('[data-more]')) {
       const before = links.length
-      while (links.length === before && (await loadMore()));
+      // Pages without photos are passed; a page that fails to load stops here.
+      for (let tries = 0; tries < 20 && links.length === before; tries++) {
+        const result = await loadMore()
+        if (!result.ok || !result.more) break
+      }
       if (links.length > before) return show(current + by)
     }
     show(current + by)

@@ -218,7 +218,10 @@ impl JobHandler for MakeWebCopy {
                     .unwrap_or_default();
                 tracing::info!(file = %file.id, ?plan, secs = started.elapsed().as_secs_f32(), "web copy made");
                 self.store(file.id, &out.0, &made).await?;
-                self.poster_from_copy(file.id, &out.0).await;
+                // A remux keeps the very frames the first poster was taken from.
+                if plan != super::Plan::Remux {
+                    self.poster_from_copy(file.id, &out.0).await;
+                }
                 Ok(())
             }
             Err(CopyError::Io(e)) => Err(JobError::Retry(e.to_string())),
