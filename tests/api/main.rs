@@ -30,6 +30,7 @@ mod metrics;
 mod newsletter;
 pub(crate) mod pages;
 mod portfolio;
+mod schema;
 mod selections;
 mod session;
 mod storage;
