@@ -216,6 +216,27 @@ pub async fn portfolio(db: &super::Db, created_by: UserId, now: Millis) -> Resul
 }
 
 /// A client's transfers, or everyone's when `client` is `None`; newest first.
+/// Transfers newest first after the key `after` (`created_at`, id of the last one of the
+/// page before), `limit` at most; for one client or everyone.
+pub async fn list_page<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    client: Option<UserId>,
+    after: (Millis, &str),
+    limit: u32,
+) -> Result<Vec<Transfer>, DbError> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM transfers WHERE deleted_at IS NULL AND ($1 IS NULL OR client_id = $1) \
+         AND (created_at < $2 OR (created_at = $2 AND id < $3)) ORDER BY created_at DESC, id DESC LIMIT {limit}"
+    );
+    let rows: Vec<Row> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(client.map(|c| c.to_db()))
+        .bind(after.0)
+        .bind(after.1.to_owned())
+        .fetch_all(ex)
+        .await?;
+    rows.into_iter().map(Row::into_transfer).collect()
+}
+
 pub async fn list<'e>(ex: impl Executor<'e, Database = Any>, client: Option<UserId>) -> Result<Vec<Transfer>, DbError> {
     let rows: Vec<Row> = match client {
         Some(c) => {

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::ApiJson;
 use super::auth::Studio;
+use super::list_pages::Paged;
 use crate::accounts;
 use crate::db::{self, users::User};
 use crate::domain::{Locale, UserId};
@@ -26,24 +27,41 @@ pub struct ClientView {
 pub struct ListQuery {
     #[serde(default)]
     q: String,
+    limit: Option<String>,
+    cursor: Option<String>,
 }
 
+/// `GET /api/v1/clients[?q=…][&limit=N&cursor=C]`: by name; a page at a time with `limit`
+/// (the next page's address in the `Link` header).
 pub async fn list(
     State(state): State<AppState>,
     _: Studio,
     Query(query): Query<ListQuery>,
-) -> Result<axum::Json<Vec<ClientView>>, AppError> {
-    let clients = db::users::clients(state.db.pool(), query.q.trim()).await?;
-    Ok(axum::Json(
-        clients
-            .into_iter()
-            .map(|c| ClientView {
-                user: c.user,
-                stored_bytes: c.stored_bytes,
-                invitation_pending: c.invited_pending,
-            })
-            .collect(),
-    ))
+) -> Result<(axum::http::HeaderMap, axum::Json<Vec<ClientView>>), AppError> {
+    let paged = Paged::parse(query.limit.as_deref(), query.cursor.as_deref(), 2)?;
+    let after = paged.after.as_ref().map(|k| (k[0].as_str(), k[1].as_str()));
+    let mut clients =
+        db::users::clients_page(state.db.pool(), query.q.trim(), after, paged.limit.map(|l| l + 1)).await?;
+    let more = paged.limit.is_some_and(|l| clients.len() > l as usize);
+    clients.truncate(paged.limit.map_or(usize::MAX, |l| l as usize));
+    let headers = match clients.last() {
+        Some((_, key)) if more => {
+            let search = query.q.trim();
+            let filter: Vec<(&str, String)> = if search.is_empty() {
+                Vec::new()
+            } else {
+                vec![("q", search.to_owned())]
+            };
+            paged.next_link("/api/v1/clients", &filter, key)
+        }
+        _ => axum::http::HeaderMap::new(),
+    };
+    let views = clients.into_iter().map(|(c, _)| ClientView {
+        user: c.user,
+        stored_bytes: c.stored_bytes,
+        invitation_pending: c.invited_pending,
+    });
+    Ok((headers, axum::Json(views.collect())))
 }
 
 #[derive(Deserialize)]

@@ -17,6 +17,7 @@ mod integrations;
 mod invitations;
 mod json;
 pub mod limits;
+mod list_pages;
 mod login_guard;
 mod media;
 pub mod metrics;

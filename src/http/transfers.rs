@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::ApiJson;
 use super::auth::{Caller, Reader, Studio};
+use super::list_pages::Paged;
 use crate::db::file_pages::{self, Audience, FileCursor};
 use crate::db::variants::VariantRow;
 use crate::db::{self, files::FileRecord, transfers::Transfer};
@@ -159,13 +160,18 @@ pub async fn create(
 #[derive(Deserialize)]
 pub struct ListQuery {
     client: Option<String>,
+    limit: Option<String>,
+    cursor: Option<String>,
 }
 
+/// `GET /api/v1/transfers[?client=…][&limit=N&cursor=C]`: newest first; a page at a time
+/// with `limit` (the next page's address in the `Link` header).
 pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
     Query(q): Query<ListQuery>,
-) -> Result<axum::Json<Vec<TransferView>>, AppError> {
+) -> Result<(axum::http::HeaderMap, axum::Json<Vec<TransferView>>), AppError> {
+    let paged = Paged::parse(q.limit.as_deref(), q.cursor.as_deref(), 2)?;
     let filter = match caller.user.role {
         // A client sees their own transfers whatever they ask for.
         Role::Client => Some(caller.user.id),
@@ -176,13 +182,59 @@ pub async fn list(
             .transpose()?,
     };
     let now = state.clock.now_ms();
-    let mut all = db::transfers::list(state.db.pool(), filter).await?;
-    all.retain(|t| transfers::can_read(&caller.user, t, now));
-    Ok(axum::Json(
-        all.into_iter()
-            .map(|transfer| TransferView { transfer, files: None })
-            .collect(),
-    ))
+    let Some(limit) = paged.limit else {
+        let mut all = db::transfers::list(state.db.pool(), filter).await?;
+        all.retain(|t| transfers::can_read(&caller.user, t, now));
+        let views = all.into_iter().map(|transfer| TransferView { transfer, files: None });
+        return Ok((axum::http::HeaderMap::new(), axum::Json(views.collect())));
+    };
+    // Newest first from the cursor; transfers the caller may not read (a client's draft
+    // deliveries) are passed over, so a page may take a few reads to fill.
+    let (mut at, mut id) = match &paged.after {
+        Some(key) => (
+            key[0]
+                .parse::<Millis>()
+                .map_err(|_| AppError::validation("cursor", "not a cursor this list gave"))?,
+            key[1].clone(),
+        ),
+        None => (Millis::MAX, String::new()),
+    };
+    let mut shown = Vec::new();
+    let mut more = false;
+    loop {
+        let batch = db::transfers::list_page(state.db.pool(), filter, (at, &id), limit + 1).await?;
+        let exhausted = batch.len() <= limit as usize;
+        for t in batch {
+            (at, id) = (t.created_at, t.id.to_string());
+            if !transfers::can_read(&caller.user, &t, now) {
+                continue;
+            }
+            if shown.len() == limit as usize {
+                more = true;
+                break;
+            }
+            shown.push(t);
+        }
+        if more || exhausted {
+            break;
+        }
+    }
+    let headers = match shown.last() {
+        Some(last) if more => {
+            let mut query = Vec::new();
+            if let Some(c) = &q.client {
+                query.push(("client", c.clone()));
+            }
+            paged.next_link(
+                "/api/v1/transfers",
+                &query,
+                &[last.created_at.to_string(), last.id.to_string()],
+            )
+        }
+        _ => axum::http::HeaderMap::new(),
+    };
+    let views = shown.into_iter().map(|transfer| TransferView { transfer, files: None });
+    Ok((headers, axum::Json(views.collect())))
 }
 
 pub async fn show(

@@ -4,7 +4,7 @@
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
 
-use super::paging::{PAGE, PageParams, Paging};
+use super::paging::{PAGE, PageParams, Paging, not_past_the_end};
 use super::{Chrome, PageError, Viewer, render};
 use crate::db::file_pages::{self, Audience};
 use crate::db::files::FileRecord;
@@ -301,6 +301,7 @@ pub async fn delivery(
         tracing::warn!(error = %e, "cannot note that a delivery was opened");
     }
     let page = file_pages::page(state.db.pool(), id, Audience::Client, after.as_ref(), PAGE).await?;
+    not_past_the_end(after.as_ref(), &page, &format!("/deliveries/{id}"))?;
     let files = page.files;
     let ids: Vec<_> = files.iter().map(|f| f.id).collect();
     let variants = db::variants::for_files(state.db.pool(), &ids).await?;

@@ -8,7 +8,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use super::client_pages::{Card, card};
-use super::paging::{PAGE, PageParams, Paging};
+use super::paging::{PAGE, PageParams, Paging, not_past_the_end};
 use super::texts::guest::GuestTexts;
 use super::{Chrome, PageError, Viewer, render};
 use crate::db::file_pages::{self, Audience, FileCursor};
@@ -268,6 +268,7 @@ async fn gallery(state: &AppState, viewer: &Viewer, guest: &guests::Guest, at: &
         PAGE,
     )
     .await?;
+    not_past_the_end(at.after.as_ref(), &page, &at.path)?;
     let files = page.files;
     let ids: Vec<_> = files.iter().map(|f| f.id).collect();
     let variants = db::variants::for_files(state.db.pool(), &ids).await?;

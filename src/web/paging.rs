@@ -7,7 +7,7 @@ use serde::Deserialize;
 
 use super::PageError;
 use super::texts::paging::PagingTexts;
-use crate::db::file_pages::FileCursor;
+use crate::db::file_pages::{FileCursor, Page};
 use crate::domain::Locale;
 
 /// Cards on one page of a gallery: a phone's first screenful many times over, a small
@@ -29,6 +29,15 @@ impl PageParams {
             Some(text) => FileCursor::parse(text).map(Some).ok_or(PageError::NotFound),
         }
     }
+}
+
+/// A page past the gallery's end (its files went since the link was made) leads back to
+/// the first page rather than showing an empty gallery.
+pub fn not_past_the_end(after: Option<&FileCursor>, page: &Page, path: &str) -> Result<(), PageError> {
+    if after.is_some() && page.files.is_empty() {
+        return Err(PageError::Redirect(path.to_owned()));
+    }
+    Ok(())
 }
 
 /// The way on from a page, and back to its start.

@@ -7,7 +7,7 @@ use axum::extract::{Path, Query, State};
 use axum::response::Response;
 
 use super::client_pages::{Picture, UploaderConfig, category_text, cover, picture, status_text};
-use super::paging::{PAGE, PageParams, Paging};
+use super::paging::{PAGE, PageParams, Paging, not_past_the_end};
 use super::studio_pages::delivery_state;
 use super::{Chrome, PageError, Viewer, render};
 use crate::db::file_pages::{self, Audience};
@@ -112,6 +112,7 @@ pub async fn transfer(
         .ok_or(PageError::NotFound)?;
     let downloads = db::downloads::summary_for_transfer(state.db.pool(), id).await?;
     let page = file_pages::page(state.db.pool(), id, Audience::Studio, after.as_ref(), PAGE).await?;
+    not_past_the_end(after.as_ref(), &page, &format!("/studio/transfers/{id}"))?;
     let ids: Vec<_> = page.files.iter().map(|f| f.id).collect();
     let variants = db::variants::for_files(state.db.pool(), &ids).await?;
     let totals = file_pages::totals(state.db.pool(), id, Audience::Studio).await?;

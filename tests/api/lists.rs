@@ -186,3 +186,106 @@ async fn a_transfers_files_come_a_page_at_a_time_in_the_order_of_its_pages() {
         assert_eq!(answer.body["errors"][0]["field"], field, "{query}: {}", answer.body);
     }
 }
+
+/// Every item of a list, following its `Link: <…>; rel="next"` headers from `first`.
+async fn follow_links(who: &Tus<'_>, first: &str) -> Vec<Value> {
+    let mut items = Vec::new();
+    let mut next = Some(first.to_owned());
+    for _ in 0..100 {
+        let Some(url) = next.take() else {
+            return items;
+        };
+        let page = who.call(Method::GET, &url, None).await;
+        assert_eq!(page.status, 200, "{url}: {}", page.body);
+        items.extend(page.body.as_array().expect("an array").iter().cloned());
+        next = page.header("link").map(|link| {
+            assert!(link.ends_with("; rel=\"next\""), "{link}");
+            link[link.find('<').expect("<") + 1..link.find('>').expect(">")].to_owned()
+        });
+    }
+    panic!("more than 100 pages");
+}
+
+fn ids(items: &[Value]) -> Vec<String> {
+    items.iter().map(|i| i["id"].as_str().expect("id").to_owned()).collect()
+}
+
+#[tokio::test]
+async fn clients_and_transfers_lists_come_a_page_at_a_time_with_a_link_to_the_next() {
+    let app = spawn_app().await;
+    let (studio, _) = Tus::studio(&app, "studio@example.fr").await;
+    // Names whose order depends on case and accents, and two alike.
+    for (i, name) in ["Éric Martin", "anne Petit", "Zoé Lambert", "Bob", "Émile", "Bob"]
+        .iter()
+        .enumerate()
+    {
+        let made = studio
+            .call(
+                Method::POST,
+                "/api/v1/clients",
+                Some(json!({"email": format!("client{i}@example.fr"), "name": name})),
+            )
+            .await;
+        assert_eq!(made.status, 201, "{}", made.body);
+    }
+    let whole = studio.call(Method::GET, "/api/v1/clients", None).await;
+    assert!(whole.header("link").is_none(), "a whole list has no next page");
+    let whole = whole.body.as_array().expect("clients").clone();
+    assert_eq!(whole.len(), 6);
+    for limit in [1, 2, 4, 6] {
+        let paged = follow_links(&studio, &format!("/api/v1/clients?limit={limit}")).await;
+        assert_eq!(ids(&paged), ids(&whole), "limit {limit}");
+    }
+    let searched = follow_links(&studio, "/api/v1/clients?q=bob&limit=1").await;
+    assert_eq!(searched.len(), 2, "the search goes on through the pages");
+
+    // Transfers, newest first; a client's pages hold only what they may read.
+    let (anne, anne_user) = Tus::client(&app, "anne@example.fr").await;
+    for i in 0..5 {
+        let made = studio
+            .call(
+                Method::POST,
+                "/api/v1/transfers",
+                Some(json!({"title": format!("Livraison {i}"), "client": anne_user.id})),
+            )
+            .await;
+        let id = made.body["id"].as_str().expect("id").to_owned();
+        studio.upload(&format!("f{i}.txt"), b"bytes", Some(&id)).await;
+        if i % 2 == 0 {
+            let published = studio
+                .call(
+                    Method::PUT,
+                    &format!("/api/v1/transfers/{id}/publication"),
+                    Some(json!({"notify": false})),
+                )
+                .await;
+            assert_eq!(published.status, 200, "{}", published.body);
+        }
+    }
+    for who in [&studio, &anne] {
+        let whole = who.call(Method::GET, "/api/v1/transfers", None).await.body;
+        let whole = whole.as_array().expect("transfers").clone();
+        for limit in [1, 2, 3] {
+            let paged = follow_links(who, &format!("/api/v1/transfers?limit={limit}")).await;
+            assert_eq!(ids(&paged), ids(&whole), "limit {limit}");
+        }
+    }
+    let theirs = anne.call(Method::GET, "/api/v1/transfers", None).await.body;
+    assert!(
+        theirs
+            .as_array()
+            .expect("transfers")
+            .iter()
+            .all(|t| t["title"] != "Livraison 1"),
+        "an unpublished delivery is not the client's to see"
+    );
+
+    for query in [
+        "/api/v1/clients?limit=0",
+        "/api/v1/clients?cursor=abc",
+        "/api/v1/transfers?limit=2&cursor=%%",
+    ] {
+        let refused = studio.call(Method::GET, query, None).await;
+        assert_eq!(refused.status, 422, "{query}: {}", refused.body);
+    }
+}
