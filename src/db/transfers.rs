@@ -215,7 +215,6 @@ pub async fn portfolio(db: &super::Db, created_by: UserId, now: Millis) -> Resul
     }
 }
 
-/// A client's transfers, or everyone's when `client` is `None`; newest first.
 /// Transfers newest first after the key `after` (`created_at`, id of the last one of the
 /// page before), `limit` at most; for one client or everyone.
 pub async fn list_page<'e>(
@@ -237,6 +236,7 @@ pub async fn list_page<'e>(
     rows.into_iter().map(Row::into_transfer).collect()
 }
 
+/// A client's transfers, or everyone's when `client` is `None`; newest first.
 pub async fn list<'e>(ex: impl Executor<'e, Database = Any>, client: Option<UserId>) -> Result<Vec<Transfer>, DbError> {
     let rows: Vec<Row> = match client {
         Some(c) => {
