@@ -10,6 +10,7 @@ mod cors;
 mod deadline;
 mod direct;
 mod downloads;
+mod file_list;
 mod guests;
 mod health;
 mod integration;
@@ -114,7 +115,7 @@ pub fn router(state: AppState) -> Router {
             "/transfers/{id}/order",
             put(arrangement::order).layer(DefaultBodyLimit::max(arrangement::ORDER_BODY_LIMIT)),
         )
-        .route("/transfers/{id}/files", get(transfers::files))
+        .route("/transfers/{id}/files", get(file_list::files))
         .route("/transfers/{id}/archive", get(downloads::archive))
         .route("/transfers/{id}/complete", post(transfers::complete))
         .route(

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use super::ApiJson;
 use super::auth::{Caller, Reader, Studio};
 use super::list_pages::Paged;
-use crate::db::file_pages::{self, Audience, FileCursor};
+
 use crate::db::variants::VariantRow;
 use crate::db::{self, files::FileRecord, transfers::Transfer};
 use crate::domain::{Category, Direction, FileId, FileStatus, Millis, Role, TransferId, UserId};
@@ -63,6 +63,13 @@ pub struct WebCopyView {
 }
 
 impl FileView {
+    /// The file as a guest sees it: why the studio's pipeline failed is the studio's
+    /// business.
+    pub fn for_guest(mut self) -> Self {
+        self.failure = None;
+        self
+    }
+
     pub fn new(f: FileRecord, variants: &[VariantRow]) -> Self {
         let mut map = serde_json::Map::new();
         for v in variants.iter().filter(|v| v.format == "jpeg") {
@@ -271,103 +278,13 @@ pub async fn show(
         .into_iter()
         .map(|f| {
             let own = variants.remove(&f.id.to_string()).unwrap_or_default();
-            let mut view = FileView::new(f, &own);
-            if guest {
-                // Why the studio's pipeline failed is the studio's business.
-                view.failure = None;
-            }
-            view
+            let view = FileView::new(f, &own);
+            if guest { view.for_guest() } else { view }
         })
         .collect();
     Ok(axum::Json(TransferView {
         transfer,
         files: Some(files),
-    }))
-}
-
-/// `?limit&cursor` of a paged list.
-#[derive(Deserialize)]
-pub struct PageQuery {
-    limit: Option<String>,
-    cursor: Option<String>,
-}
-
-impl PageQuery {
-    /// The page's size (200 unless asked, at most 1 000) and where it starts.
-    fn parse(&self) -> Result<(u32, Option<FileCursor>), AppError> {
-        let limit = match self.limit.as_deref().filter(|l| !l.is_empty()) {
-            None => DEFAULT_PAGE,
-            Some(l) => l
-                .parse::<u32>()
-                .ok()
-                .filter(|l| (1..=file_pages::MAX_PAGE).contains(l))
-                .ok_or_else(|| AppError::validation("limit", "a number of files from 1 to 1000"))?,
-        };
-        let cursor = self
-            .cursor
-            .as_deref()
-            .filter(|c| !c.is_empty())
-            .map(|c| FileCursor::parse(c).ok_or_else(|| AppError::validation("cursor", "not a cursor this list gave")))
-            .transpose()?;
-        Ok((limit, cursor))
-    }
-}
-
-/// Files per page when the caller does not say.
-pub const DEFAULT_PAGE: u32 = 200;
-
-#[derive(Serialize)]
-pub struct FilePage {
-    files: Vec<FileView>,
-    /// Give it back as `cursor` for the next page; `null` after the last.
-    next_cursor: Option<String>,
-    /// Files in the whole list.
-    total: u64,
-}
-
-/// `GET /api/v1/transfers/{id}/files?limit&cursor`: a transfer's files a page at a time,
-/// in the order of its pages, as the caller may see them.
-pub async fn files(
-    State(state): State<AppState>,
-    reader: Reader,
-    Path(id): Path<String>,
-    Query(query): Query<PageQuery>,
-) -> Result<axum::Json<FilePage>, AppError> {
-    let id = TransferId::parse(&id).ok_or(AppError::NotFound)?;
-    let (limit, cursor) = query.parse()?;
-    let audience = match &reader {
-        Reader::User(caller) => {
-            transfers::readable(&state, &caller.user, id).await?;
-            match caller.user.role {
-                Role::Studio => Audience::Studio,
-                Role::Client => Audience::Client,
-            }
-        }
-        Reader::Guest(guest) => {
-            guest.transfer(id)?;
-            Audience::Guest
-        }
-    };
-    let page = file_pages::page(state.db.pool(), id, audience, cursor.as_ref(), limit).await?;
-    let totals = file_pages::totals(state.db.pool(), id, audience).await?;
-    let ids: Vec<_> = page.files.iter().map(|f| f.id).collect();
-    let mut variants = db::variants::for_files(state.db.pool(), &ids).await?;
-    let files = page
-        .files
-        .into_iter()
-        .map(|f| {
-            let own = variants.remove(&f.id.to_string()).unwrap_or_default();
-            let mut view = FileView::new(f, &own);
-            if audience == Audience::Guest {
-                view.failure = None;
-            }
-            view
-        })
-        .collect();
-    Ok(axum::Json(FilePage {
-        files,
-        next_cursor: page.next.map(|c| c.to_string()),
-        total: totals.listed,
     }))
 }
 
