@@ -9,8 +9,8 @@ use std::time::Instant;
 use async_trait::async_trait;
 use bytes::Bytes;
 use relais_storage::{
-    AppendWriter, BlobError, BlobKey, BlobMeta, BlobRead, BlobStore, ByteRange, ByteStream, FileCheck, MultipartId,
-    PartNumber, PartReceipt, PresignRequest, StagingKind,
+    BlobError, BlobKey, BlobMeta, BlobRead, BlobStore, ByteRange, ByteStream, FileCheck, MultipartId, PartNumber,
+    PartReceipt, PresignRequest, StagingFile, StagingKind,
 };
 use tracing::Instrument;
 use url::Url;
@@ -161,11 +161,11 @@ impl BlobStore for Metered {
         self.inner.staging_kind()
     }
 
-    async fn open_append(&self, staging: uuid::Uuid, offset: u64) -> Result<Box<dyn AppendWriter>, BlobError> {
+    async fn open_staging(&self, staging: uuid::Uuid, offset: u64) -> Result<Arc<dyn StagingFile>, BlobError> {
         let inner = self
-            .observe("open_append", self.inner.open_append(staging, offset))
+            .observe("open_staging", self.inner.open_staging(staging, offset))
             .await?;
-        Ok(Box::new(MeteredWriter {
+        Ok(Arc::new(MeteredStaging {
             inner,
             metrics: self.metrics.clone(),
             backend: self.inner.backend(),
@@ -194,30 +194,50 @@ impl BlobStore for Metered {
     }
 }
 
-/// The staging writer of a resumable upload: its syncs (the durable checkpoints) are
-/// counted and timed, its writes only when they fail.
-struct MeteredWriter {
-    inner: Box<dyn AppendWriter>,
+/// The staging file of a resumable upload: its syncs (the durable checkpoints) are
+/// counted and timed, its writes only when they fail. Both run on the writer's threads,
+/// outside any span.
+struct MeteredStaging {
+    inner: Arc<dyn StagingFile>,
     metrics: SharedMetrics,
     backend: &'static str,
 }
 
-#[async_trait]
-impl AppendWriter for MeteredWriter {
-    async fn write(&mut self, data: &[u8]) -> Result<(), BlobError> {
+impl MeteredStaging {
+    fn count_error(&self, op: &'static str) {
+        let labels = StorageLabels {
+            backend: self.backend,
+            op,
+        };
+        self.metrics.storage_errors.get_or_create(&labels).inc();
+    }
+}
+
+impl StagingFile for MeteredStaging {
+    fn write_all(&self, data: &mut [std::io::IoSlice<'_>]) -> std::io::Result<()> {
         // The hot path of every upload: only failures are counted here.
-        let written = self.inner.write(data).await;
+        let written = self.inner.write_all(data);
         if written.is_err() {
-            let labels = StorageLabels {
-                backend: self.backend,
-                op: "append_write",
-            };
-            self.metrics.storage_errors.get_or_create(&labels).inc();
+            self.count_error("append_write");
         }
         written
     }
 
-    async fn sync(&mut self) -> Result<(), BlobError> {
-        observe(&self.metrics, self.backend, "append_sync", self.inner.sync()).await
+    fn sync(&self) -> std::io::Result<()> {
+        let started = Instant::now();
+        let synced = self.inner.sync();
+        let labels = StorageLabels {
+            backend: self.backend,
+            op: "append_sync",
+        };
+        self.metrics.storage_ops.get_or_create(&labels).inc();
+        self.metrics
+            .storage_seconds
+            .get_or_create(&labels)
+            .observe(started.elapsed().as_secs_f64());
+        if synced.is_err() {
+            self.count_error("append_sync");
+        }
+        synced
     }
 }

@@ -1,37 +1,26 @@
 //! Recording a new durable point of an upload: offset, hash state, staged tail and the
 //! parts that got there, in one transaction, only while we hold the lease.
 
-use relais_storage::PartReceipt;
+use relais_storage::resumable::Checkpoint;
 
 use super::UploadError;
-use super::hashing::RunningSha256;
 use super::lease::Lease;
 use crate::db::uploads::Commit;
 use crate::db::{self, DbError};
 use crate::state::AppState;
 
-pub(super) struct Point<'a> {
-    pub from: u64,
-    pub to: u64,
-    pub hash: &'a RunningSha256,
-    pub staged_len: u64,
-    pub staged_seq: u64,
-    pub parts: &'a [PartReceipt],
-}
-
 /// Returns the upload's new expiry.
-pub(super) async fn commit(state: &AppState, lease: &Lease, point: Point<'_>) -> Result<i64, UploadError> {
+pub(super) async fn commit(state: &AppState, lease: &Lease, point: &Checkpoint) -> Result<i64, UploadError> {
     let now = state.clock.now_ms();
     let expires_at = super::expiry(state, now);
-    let hash_state = point.hash.save();
     let mut tx = state.db.begin().await?;
-    for part in point.parts {
+    for part in &point.parts {
         db::uploads::insert_part(&mut tx, lease.id, part.number.get(), part.size, &part.etag).await?;
     }
     let c = Commit {
         from_offset: point.from,
         to_offset: point.to,
-        hash_state: &hash_state,
+        hash_state: &point.hash_state,
         staged_len: point.staged_len,
         staged_seq: point.staged_seq,
         expires_at,

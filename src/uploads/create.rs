@@ -1,8 +1,8 @@
 //! `POST /api/v1/uploads`: a new file in a transfer, and its upload.
 
-use relais_storage::{StagingKind, keys};
+use relais_storage::keys;
+use relais_storage::resumable::RunningSha256;
 
-use super::hashing::RunningSha256;
 use super::metadata::Metadata;
 use super::{UploadError, invalid};
 use crate::db::portfolio::SetRef;
@@ -206,13 +206,10 @@ async fn insert(
     let transfer = target.transfer;
     let file = FileId::new();
     let id = UploadId::new();
-    let multipart = match state.blobs.staging_kind() {
-        StagingKind::Parts { .. } => Some(state.blobs.begin_multipart(&keys::file(file.uuid())).await?),
-        StagingKind::Append if spec.direct => {
-            return Err(invalid("storage", "direct-to-bucket uploads need S3 storage"));
-        }
-        StagingKind::Append => None,
-    };
+    let multipart = relais_storage::resumable::begin(&*state.blobs, &keys::file(file.uuid())).await?;
+    if spec.direct && multipart.is_none() {
+        return Err(invalid("storage", "direct-to-bucket uploads need S3 storage"));
+    }
     let now = state.clock.now_ms();
     let (owner, uploader, guest, link, link_session) = match &origin {
         Origin::Account(user) => (*user, Some(*user), None, None, None),

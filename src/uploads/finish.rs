@@ -1,31 +1,37 @@
 //! The last byte is in: the object goes in place and the file becomes `stored`.
 
-use relais_storage::{BlobError, keys};
+use relais_storage::resumable::{self, RunningSha256};
+use relais_storage::{MultipartId, PartNumber, PartReceipt, keys};
 
 use super::UploadError;
-use super::hashing::RunningSha256;
 use crate::db;
 use crate::db::uploads::UploadRow;
 use crate::domain::FileId;
 use crate::state::AppState;
 
-/// Moves the staging file into place. Safe to repeat: if an earlier attempt moved it and
-/// then died before recording it, the object is already there with the right size.
-pub(super) async fn appended(
+/// Puts the object in place (the staging file moved, or the recorded parts joined) and
+/// records it. Safe to repeat after a crash between the two.
+pub(super) async fn complete(
     state: &AppState,
     upload: &UploadRow,
     len: u64,
     hash: RunningSha256,
 ) -> Result<FileId, UploadError> {
     let key = keys::file(upload.file.uuid());
-    match state.blobs.finish_append(upload.id.uuid(), len, &key).await {
-        Ok(meta) if meta.size == len => {}
-        Ok(meta) => {
-            return Err(BlobError::Backend(format!("stored object has {} bytes, expected {len}", meta.size)).into());
-        }
-        Err(BlobError::StagingShort { .. }) if state.blobs.head(&key).await.is_ok_and(|m| m.size == len) => {}
-        Err(e) => return Err(e.into()),
-    }
+    let multipart = upload.multipart_id.clone().map(MultipartId);
+    let parts = match &multipart {
+        Some(_) => db::uploads::parts(state.db.pool(), upload.id)
+            .await?
+            .into_iter()
+            .map(|(number, size, etag)| {
+                let number = PartNumber::new(number)
+                    .ok_or_else(|| db::DbError::Corrupt(format!("part number {number} of upload {}", upload.id)))?;
+                Ok(PartReceipt { number, size, etag })
+            })
+            .collect::<Result<Vec<_>, db::DbError>>()?,
+        None => Vec::new(),
+    };
+    resumable::complete(&*state.blobs, upload.id.uuid(), &key, multipart.as_ref(), len, &parts).await?;
     record_stored(state, upload, len, hash.finish_hex()).await?;
     Ok(upload.file)
 }

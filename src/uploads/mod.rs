@@ -8,24 +8,22 @@
 //!   or a checksum mismatch leaves the upload at its last commit, and the next writer
 //!   cuts them off.
 
-mod append;
-mod buffer;
 mod commit;
 mod create;
 pub mod direct;
 mod finish;
-pub mod hashing;
+
 mod lease;
 pub mod metadata;
-mod parts;
 mod prepare;
 mod reader;
 mod stored;
 pub(crate) mod terminate;
+mod write;
 
 use bytes::Bytes;
 use futures_util::stream::BoxStream;
-use relais_storage::{BlobError, StagingKind};
+use relais_storage::BlobError;
 
 pub use create::{LinkDrop, NewUpload, create, create_through_link};
 pub use lease::Lease;
@@ -87,6 +85,9 @@ impl From<UploadError> for AppError {
             UploadError::Invalid { field, message } => AppError::BadRequest {
                 code: "invalid_upload",
                 detail: format!("{field}: {message}"),
+            },
+            UploadError::Storage(BlobError::TooManyParts) => AppError::PayloadTooLarge {
+                detail: BlobError::TooManyParts.to_string(),
             },
             UploadError::Storage(e) => e.into(),
             UploadError::Db(e) => e.into(),
@@ -248,10 +249,7 @@ pub async fn patch(
     let lease = Lease::acquire(state, id).await?;
     let task_state = state.clone();
     let task = tokio::spawn(async move {
-        let result = match task_state.blobs.staging_kind() {
-            StagingKind::Append => append::write(&task_state, &lease, req, body).await,
-            StagingKind::Parts { .. } => parts::write(&task_state, &lease, req, body).await,
-        };
+        let result = write::write(&task_state, &lease, req, body).await;
         lease.release(&task_state).await;
         result
     });

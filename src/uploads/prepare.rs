@@ -1,11 +1,11 @@
 //! What both write paths check first, under the lease.
 
-use super::hashing::RunningSha256;
 use super::lease::Lease;
 use super::{PatchRequest, UploadError};
 use crate::db::uploads::UploadRow;
 use crate::db::{self, DbError};
 use crate::state::AppState;
+use relais_storage::resumable::RunningSha256;
 
 /// An upload ready to receive a PATCH body.
 pub(super) struct Prepared {

@@ -11,17 +11,15 @@ use crate::state::AppState;
 
 /// Drops whatever storage holds for the upload, then the file and upload rows.
 pub(crate) async fn discard(state: &AppState, upload: &UploadRow) -> Result<(), UploadError> {
-    state.blobs.discard_append(upload.id.uuid()).await?;
-    if let Some(m) = &upload.multipart_id {
-        let key = keys::file(upload.file.uuid());
-        state
-            .blobs
-            .abort_multipart(&key, &relais_storage::MultipartId(m.clone()))
-            .await?;
-    }
-    for seq in 0..=upload.staged_seq {
-        state.blobs.delete(&keys::staged_tail(upload.id.uuid(), seq)).await?;
-    }
+    let multipart = upload.multipart_id.clone().map(relais_storage::MultipartId);
+    relais_storage::resumable::discard(
+        &*state.blobs,
+        upload.id.uuid(),
+        &keys::file(upload.file.uuid()),
+        multipart.as_ref(),
+        upload.staged_seq,
+    )
+    .await?;
     db::files::delete(state.db.pool(), upload.file).await?;
     Ok(())
 }

@@ -35,6 +35,9 @@ pub enum BlobError {
     #[error("multipart upload {0} does not exist (aborted, completed or expired)")]
     NoSuchUpload(String),
 
+    #[error("the file needs more than 10 000 parts; raise uploads.part_size")]
+    TooManyParts,
+
     #[error("part {part} is {actual} bytes, expected {expected}")]
     PartLength { part: u32, expected: u64, actual: u64 },
 

@@ -13,12 +13,11 @@ use std::collections::VecDeque;
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::sync::{Arc, Mutex};
 
-use async_trait::async_trait;
 use bytes::Bytes;
 use futures_util::StreamExt;
 
 use crate::error::BlobError;
-use crate::store::{AppendWriter, ByteStream};
+use crate::store::ByteStream;
 
 /// Written bytes are gathered up to this size before one write.
 const WRITE_BATCH: usize = 1024 * 1024;
@@ -28,12 +27,30 @@ const READ_CHUNK: usize = 256 * 1024;
 /// Chunks read per trip to the blocking pool.
 const CHUNKS_PER_TRIP: usize = 4;
 
+/// Writes all of `data` with as few calls as the system allows (one, mostly): the pieces
+/// go to the kernel straight from where they were received, never gathered by a copy.
+pub(crate) fn write_all_vectored(mut out: impl Write, mut data: &mut [std::io::IoSlice<'_>]) -> std::io::Result<u64> {
+    let mut written = 0;
+    while !data.is_empty() {
+        match out.write_vectored(data) {
+            Ok(0) => return Err(std::io::ErrorKind::WriteZero.into()),
+            Ok(n) => {
+                written += n as u64;
+                std::io::IoSlice::advance_slices(&mut data, n);
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(written)
+}
+
 fn task_failed(what: &str, e: &tokio::task::JoinError) -> BlobError {
     BlobError::Backend(format!("{what} task failed: {e}"))
 }
 
 /// Writes a file through a reused buffer, on the blocking pool.
-pub struct FileAppender {
+pub(crate) struct FileAppender {
     /// Taken while a blocking write holds it.
     file: Option<std::fs::File>,
     buffer: Vec<u8>,
@@ -75,19 +92,10 @@ impl FileAppender {
     pub async fn flush(&mut self) -> Result<(), BlobError> {
         self.drain(false).await
     }
-
-    /// Starts over on another file, keeping the buffer; what was buffered for the old
-    /// file is written to it first.
-    pub async fn switch_to(&mut self, file: std::fs::File) -> Result<(), BlobError> {
-        self.flush().await?;
-        self.file = Some(file);
-        Ok(())
-    }
 }
 
-#[async_trait]
-impl AppendWriter for FileAppender {
-    async fn write(&mut self, data: &[u8]) -> Result<(), BlobError> {
+impl FileAppender {
+    pub async fn write(&mut self, data: &[u8]) -> Result<(), BlobError> {
         self.buffer.extend_from_slice(data);
         if self.buffer.len() >= WRITE_BATCH {
             self.flush().await
@@ -96,7 +104,7 @@ impl AppendWriter for FileAppender {
         }
     }
 
-    async fn sync(&mut self) -> Result<(), BlobError> {
+    pub async fn sync(&mut self) -> Result<(), BlobError> {
         self.drain(true).await
     }
 }
@@ -306,20 +314,5 @@ mod tests {
         }
         assert_eq!(read, data);
         assert_eq!(seen.len(), CHUNKS_PER_TRIP, "20 chunks read through 4 buffers");
-    }
-
-    #[tokio::test]
-    async fn switching_files_writes_the_buffered_bytes_to_the_old_one() {
-        let dir = tempfile::tempdir().expect("dir");
-        let (a, b) = (dir.path().join("a"), dir.path().join("b"));
-        let mut out = FileAppender::new(std::fs::File::create(&a).expect("a"));
-        out.write(b"first").await.expect("write");
-        out.switch_to(std::fs::File::create(&b).expect("b"))
-            .await
-            .expect("switch");
-        out.write(b"second").await.expect("write");
-        out.flush().await.expect("flush");
-        assert_eq!(std::fs::read(&a).expect("a"), b"first");
-        assert_eq!(std::fs::read(&b).expect("b"), b"second");
     }
 }

@@ -13,6 +13,7 @@ mod file_io;
 mod key;
 mod local;
 mod memory;
+pub mod resumable;
 mod s3;
 #[cfg(feature = "setup")]
 pub mod setup;
@@ -20,11 +21,11 @@ mod store;
 
 pub use config::{S3Config, StorageConfig};
 pub use error::BlobError;
-pub use file_io::{FileAppender, read_stream};
+pub use file_io::read_stream;
 pub use key::{BlobKey, KeyError, keys};
 pub use store::{
-    AppendWriter, BlobMeta, BlobRead, BlobStore, ByteRange, ByteStream, FileCheck, MAX_SINGLE_PUT, MultipartId,
-    PartNumber, PartReceipt, PresignOp, PresignRequest, StagingKind,
+    BlobMeta, BlobRead, BlobStore, ByteRange, ByteStream, FileCheck, MAX_SINGLE_PUT, MultipartId, PartNumber,
+    PartReceipt, PresignOp, PresignRequest, StagingFile, StagingKind,
 };
 
 use std::sync::Arc;

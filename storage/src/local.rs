@@ -16,11 +16,11 @@ use tokio::fs;
 use uuid::Uuid;
 
 use crate::error::BlobError;
-use crate::file_io::{FileAppender, read_stream};
+use crate::file_io::{FileAppender, read_stream, write_all_vectored};
 use crate::key::BlobKey;
 use crate::store::{
-    AppendWriter, BlobMeta, BlobRead, BlobStore, ByteRange, ByteStream, FileCheck, MultipartId, PartNumber,
-    PartReceipt, StagingKind, exact_length, resolve_range,
+    BlobMeta, BlobRead, BlobStore, ByteRange, ByteStream, FileCheck, MultipartId, PartNumber, PartReceipt, StagingFile,
+    StagingKind, exact_length, resolve_range,
 };
 
 #[derive(Debug)]
@@ -95,6 +95,20 @@ fn not_found_or(err: std::io::Error, key: &BlobKey) -> BlobError {
     }
 }
 
+/// A staging file on this disk, written and synced through shared references (`&File`
+/// writes and fsyncs from any thread).
+struct LocalStaging(std::fs::File);
+
+impl StagingFile for LocalStaging {
+    fn write_all(&self, data: &mut [std::io::IoSlice<'_>]) -> std::io::Result<()> {
+        write_all_vectored(&self.0, data).map(drop)
+    }
+
+    fn sync(&self) -> std::io::Result<()> {
+        self.0.sync_data()
+    }
+}
+
 fn file_meta(key: BlobKey, md: &std::fs::Metadata) -> BlobMeta {
     let modified = md
         .modified()
@@ -165,7 +179,7 @@ impl BlobStore for LocalStore {
         StagingKind::Append
     }
 
-    async fn open_append(&self, staging: Uuid, offset: u64) -> Result<Box<dyn AppendWriter>, BlobError> {
+    async fn open_staging(&self, staging: Uuid, offset: u64) -> Result<std::sync::Arc<dyn StagingFile>, BlobError> {
         let path = self.staging_path(staging);
         let file = tokio::task::spawn_blocking(move || -> Result<std::fs::File, BlobError> {
             use std::io::Seek;
@@ -191,7 +205,7 @@ impl BlobStore for LocalStore {
         })
         .await
         .map_err(|e| BlobError::Backend(format!("staging task failed: {e}")))??;
-        Ok(Box::new(FileAppender::new(file)))
+        Ok(std::sync::Arc::new(LocalStaging(file)))
     }
 
     async fn finish_append(&self, staging: Uuid, len: u64, key: &BlobKey) -> Result<BlobMeta, BlobError> {
@@ -429,19 +443,20 @@ mod tests {
         let dir = tempfile::tempdir().expect("dir");
         let store = LocalStore::open(dir.path()).expect("open");
         let id = Uuid::new_v4();
-        let mut w = store.open_append(id, 0).await.expect("open");
-        w.write(b"hello ").await.expect("write");
-        w.sync().await.expect("sync");
-        w.write(b"never committed").await.expect("write");
-        w.sync().await.expect("sync");
+        let write = |w: &dyn StagingFile, data: &[u8]| {
+            w.write_all(&mut [std::io::IoSlice::new(data)]).expect("write");
+            w.sync().expect("sync");
+        };
+        let w = store.open_staging(id, 0).await.expect("open");
+        write(&*w, b"hello ");
+        write(&*w, b"never committed");
         drop(w);
 
         // Resume at the committed offset: the extra bytes are cut off.
-        let mut w = store.open_append(id, 6).await.expect("reopen");
-        w.write(b"world").await.expect("write");
-        w.sync().await.expect("sync");
+        let w = store.open_staging(id, 6).await.expect("reopen");
+        write(&*w, b"world");
         assert!(matches!(
-            store.open_append(id, 100).await,
+            store.open_staging(id, 100).await,
             Err(BlobError::StagingShort {
                 have: 11,
                 want: 100,

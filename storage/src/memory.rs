@@ -15,7 +15,7 @@ use crate::key::BlobKey;
 use uuid::Uuid;
 
 use crate::store::{
-    AppendWriter, BlobMeta, BlobRead, BlobStore, ByteRange, ByteStream, MultipartId, PartNumber, PartReceipt,
+    BlobMeta, BlobRead, BlobStore, ByteRange, ByteStream, MultipartId, PartNumber, PartReceipt, StagingFile,
     StagingKind, exact_length, resolve_range,
 };
 
@@ -48,14 +48,15 @@ fn lock(staging: &Staging) -> Result<std::sync::MutexGuard<'_, HashMap<Uuid, Vec
         .map_err(|_| BlobError::Backend("staging lock poisoned".into()))
 }
 
-#[async_trait]
-impl AppendWriter for MemoryAppend {
-    async fn write(&mut self, data: &[u8]) -> Result<(), BlobError> {
-        lock(&self.staging)?.entry(self.id).or_default().extend_from_slice(data);
+impl StagingFile for MemoryAppend {
+    fn write_all(&self, data: &mut [std::io::IoSlice<'_>]) -> std::io::Result<()> {
+        let mut map = lock(&self.staging).map_err(std::io::Error::other)?;
+        let bytes = map.entry(self.id).or_default();
+        data.iter().for_each(|piece| bytes.extend_from_slice(piece));
         Ok(())
     }
 
-    async fn sync(&mut self) -> Result<(), BlobError> {
+    fn sync(&self) -> std::io::Result<()> {
         Ok(())
     }
 }
@@ -114,7 +115,7 @@ impl BlobStore for MemoryStore {
         StagingKind::Append
     }
 
-    async fn open_append(&self, staging: Uuid, offset: u64) -> Result<Box<dyn AppendWriter>, BlobError> {
+    async fn open_staging(&self, staging: Uuid, offset: u64) -> Result<Arc<dyn StagingFile>, BlobError> {
         let mut map = lock(&self.staging)?;
         let bytes = map.entry(staging).or_default();
         let have = bytes.len() as u64;
@@ -126,7 +127,7 @@ impl BlobStore for MemoryStore {
             });
         }
         bytes.truncate(offset as usize);
-        Ok(Box::new(MemoryAppend {
+        Ok(Arc::new(MemoryAppend {
             staging: self.staging.clone(),
             id: staging,
         }))

@@ -103,12 +103,13 @@ pub enum StagingKind {
     Parts { min_part: u64 },
 }
 
-/// A staging file being written from a known offset. Nothing is durable before `sync`.
-#[async_trait]
-pub trait AppendWriter: Send {
-    async fn write(&mut self, data: &[u8]) -> Result<(), BlobError>;
-    /// Makes everything written so far durable (fsync).
-    async fn sync(&mut self) -> Result<(), BlobError>;
+/// The staging file of a resumable upload, opened at its committed offset: one thread
+/// writes at its end while another makes what was written durable. Both calls block.
+pub trait StagingFile: Send + Sync + 'static {
+    /// Writes all of `data`, in order, at the end.
+    fn write_all(&self, data: &mut [std::io::IoSlice<'_>]) -> std::io::Result<()>;
+    /// Makes everything written before the call durable (fsync).
+    fn sync(&self) -> std::io::Result<()>;
 }
 
 /// A single request to be made by someone else (a browser) straight to the bucket.
@@ -250,7 +251,11 @@ pub trait BlobStore: Send + Sync + fmt::Debug + 'static {
     /// Opens the staging file of upload `staging` for writing at `offset`: whatever lies
     /// beyond `offset` (bytes written but never committed) is cut off first. Fails with
     /// [`BlobError::StagingShort`] if fewer than `offset` bytes survived.
-    async fn open_append(&self, staging: uuid::Uuid, offset: u64) -> Result<Box<dyn AppendWriter>, BlobError> {
+    async fn open_staging(
+        &self,
+        staging: uuid::Uuid,
+        offset: u64,
+    ) -> Result<std::sync::Arc<dyn StagingFile>, BlobError> {
         let _ = (staging, offset);
         Err(BlobError::NotSupported("append staging"))
     }

@@ -8,6 +8,12 @@ use sha2::{Digest, Sha256};
 #[derive(Clone, Default)]
 pub struct RunningSha256(Sha256);
 
+impl std::fmt::Debug for RunningSha256 {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("RunningSha256")
+    }
+}
+
 impl RunningSha256 {
     pub fn new() -> Self {
         Self::default()

@@ -1,0 +1,103 @@
+//! A PATCH body into storage: the body is read under the lease and handed to the storage
+//! crate's resumable writer, while its checkpoints are recorded as they come, so that
+//! receiving never waits for the database. The upload layer does not know which backend
+//! it writes to.
+
+use relais_storage::keys;
+use relais_storage::resumable::{self, Checkpoints, Ended, Options, Resume, Writer};
+
+use super::commit::commit;
+use super::lease::Lease;
+use super::prepare::{Prepared, past_end, prepare};
+use super::reader::{BodyReader, Next};
+use super::{Body, PatchRequest, Progress, UploadError, finish};
+use crate::db::uploads::UploadRow;
+use crate::state::AppState;
+
+fn resume_of(upload: &UploadRow, hash: resumable::RunningSha256) -> Resume {
+    Resume {
+        staging: upload.id.uuid(),
+        key: keys::file(upload.file.uuid()),
+        offset: upload.offset,
+        hash,
+        multipart: upload.multipart_id.clone().map(relais_storage::MultipartId),
+        part_size: upload.part_size,
+        staged_len: upload.staged_len,
+        staged_seq: upload.staged_seq,
+    }
+}
+
+pub(super) async fn write(
+    state: &AppState,
+    lease: &Lease,
+    req: PatchRequest,
+    body: Body,
+) -> Result<Progress, UploadError> {
+    let Prepared {
+        upload,
+        length,
+        ceiling,
+        room,
+        hash,
+    } = prepare(state, lease, &req).await?;
+    let verify = req.checksum.is_some();
+    let options = Options {
+        // With a checksum nothing is recorded before the whole body is verified.
+        checkpoints: !verify,
+        scratch: state.cfg.data_dir.join("tmp"),
+    };
+    let (writer, checkpoints) = Writer::open(state.blobs.clone(), resume_of(&upload, hash), options).await?;
+    let reader = BodyReader::new(state, lease, body, room, req.checksum);
+
+    let receive = async {
+        let mut writer = writer;
+        let mut reader = reader;
+        let end = loop {
+            match reader.next().await? {
+                Next::Chunk(chunk) => writer.write(chunk).await?,
+                other => break other,
+            }
+        };
+        match end {
+            Next::TooLarge => return Err(past_end(ceiling)),
+            // A body cut short cannot be checked against its checksum: it is discarded
+            // whole (dropping the writer abandons it).
+            Next::End if reader.checksum_matches() => {}
+            _ if verify => return Err(UploadError::ChecksumMismatch),
+            _ => {}
+        }
+        let finishing = length == Some(writer.offset());
+        Ok::<_, UploadError>(writer.finish(finishing).await?)
+    };
+    // If recording fails (the lease is lost), receiving stops with it.
+    let (ended, expires_at) = tokio::try_join!(receive, record(state, lease, checkpoints, upload.expires_at))?;
+    let Ended { offset, hash } = ended;
+    let completed = match length {
+        Some(total) if offset == total => Some(finish::complete(state, &upload, total, hash).await?),
+        _ => None,
+    };
+    Ok(Progress {
+        offset,
+        expires_at,
+        completed,
+    })
+}
+
+/// Records every checkpoint in order; answers the upload's expiry after the last one.
+async fn record(
+    state: &AppState,
+    lease: &Lease,
+    mut checkpoints: Checkpoints,
+    mut expires_at: i64,
+) -> Result<i64, UploadError> {
+    while let Some(point) = checkpoints.next().await {
+        expires_at = commit(state, lease, &point).await?;
+        if let Some(tail) = &point.obsolete
+            && let Err(e) = state.blobs.delete(tail).await
+        {
+            // No recorded state points to it any more.
+            tracing::warn!(upload = %lease.id, error = %e, "cannot delete a merged tail; the reaper will");
+        }
+    }
+    Ok(expires_at)
+}
