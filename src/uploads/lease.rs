@@ -1,6 +1,15 @@
 //! The one-writer lease of an upload, shared by every node through the database.
+//!
+//! A writer keeps its lease alive with a heartbeat of its own (a task beside the request,
+//! so a writer waiting on a slow disk still beats). A holder that stops beating — its
+//! node died, hung or lost the network — is taken over once `LEASE` has passed since its
+//! last beat: a few seconds, not the time a whole PATCH may take. Lease times are the
+//! nodes' clocks, which are expected to agree within a second (NTP).
 
 use std::time::Duration;
+
+use tokio::sync::watch;
+use tokio::time::{Instant, MissedTickBehavior};
 
 use super::UploadError;
 use crate::db;
@@ -8,11 +17,15 @@ use crate::domain::UploadId;
 use crate::state::AppState;
 
 /// A lease not renewed for this long is stale: its holder died or hung.
-const LEASE: Duration = Duration::from_secs(20);
+const LEASE: Duration = Duration::from_secs(5);
 /// A writer renews its lease, and looks for a request to let go, this often.
-pub(crate) const RENEW_EVERY: Duration = Duration::from_secs(2);
-/// How long a new request waits for a live holder to save and let go.
-const RELEASE_WAIT: Duration = Duration::from_secs(5);
+const HEARTBEAT: Duration = Duration::from_secs(1);
+/// How long a new writer waits for the upload: long enough for a live holder to see the
+/// request at its next beat and save, or for a dead holder's lease to go stale.
+const TAKEOVER_WAIT: Duration = Duration::from_secs(LEASE.as_secs() + 2);
+/// How long a status request waits for a live holder to save before answering the
+/// committed offset anyway.
+pub(crate) const STATUS_WAIT: Duration = Duration::from_secs(2);
 const POLL: Duration = Duration::from_millis(50);
 
 fn ms(d: Duration) -> i64 {
@@ -25,14 +38,53 @@ pub struct Lease {
     pub owner: String,
 }
 
+/// What the heartbeat has learnt about the lease.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Beat {
+    Held,
+    /// Another request asked for the upload: save what arrived and let go.
+    ReleaseAsked,
+    /// Someone else holds it now: nothing more may be recorded.
+    Lost,
+}
+
+/// A running heartbeat; it stops when dropped.
+pub(crate) struct Heartbeat {
+    beat: watch::Receiver<Beat>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Heartbeat {
+    /// Waits until the lease is no longer simply held.
+    pub(crate) async fn changed(&mut self) -> Beat {
+        match self.beat.wait_for(|b| *b != Beat::Held).await {
+            Ok(beat) => *beat,
+            // The task ended without saying why: treat the lease as gone.
+            Err(_) => Beat::Lost,
+        }
+    }
+}
+
+impl Drop for Heartbeat {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
 impl Lease {
-    /// Takes the upload's lease. A stale lease is taken over at once; a live holder is
-    /// asked to commit what it has and let go, and is waited for a few seconds (a phone
-    /// that slept mid-PATCH comes back to a request the server still thinks is alive).
+    /// Takes the upload's lease, waiting as long as a takeover can take.
     pub async fn acquire(state: &AppState, id: UploadId) -> Result<Self, UploadError> {
+        Self::acquire_within(state, id, TAKEOVER_WAIT).await
+    }
+
+    /// Takes the upload's lease. A stale lease is taken over at once; a live holder is
+    /// asked to commit what it has and let go (it sees the request at its next beat), and
+    /// is waited for up to `wait` (a phone that slept mid-PATCH comes back to a request
+    /// the server still thinks is alive).
+    pub async fn acquire_within(state: &AppState, id: UploadId, wait: Duration) -> Result<Self, UploadError> {
         // The node's name first, so that a restarted node can free what it held.
         let owner = format!("{}/{}", state.cfg.node_name, uuid::Uuid::new_v4().simple());
-        let deadline = tokio::time::Instant::now() + RELEASE_WAIT;
+        let deadline = Instant::now() + wait;
         let mut asked = false;
         loop {
             let now = state.clock.now_ms();
@@ -46,20 +98,39 @@ impl Lease {
                 db::uploads::request_release(state.db.pool(), id).await?;
                 asked = true;
             }
-            if tokio::time::Instant::now() >= deadline {
+            if Instant::now() >= deadline {
                 return Err(UploadError::Locked);
             }
             tokio::time::sleep(POLL).await;
         }
     }
 
-    /// Extends the lease; `Ok(true)` when another request asked us to let go. A lost
-    /// lease is an error: someone else writes now, and nothing more may be committed.
-    pub async fn renew(&self, state: &AppState) -> Result<bool, UploadError> {
-        let until = state.clock.now_ms() + ms(LEASE);
-        db::uploads::renew_lease(state.db.pool(), self.id, &self.owner, until)
-            .await?
-            .ok_or(UploadError::Locked)
+    /// Starts beating: the lease is renewed every `HEARTBEAT` until the heartbeat is
+    /// dropped. A renewal the database cannot take is tried again at the next beat; the
+    /// lease is only given up when someone else holds it.
+    pub(crate) fn heartbeat(&self, state: &AppState) -> Heartbeat {
+        let (tx, beat) = watch::channel(Beat::Held);
+        let (state, id, owner) = (state.clone(), self.id, self.owner.clone());
+        let task = tokio::spawn(async move {
+            let mut tick = tokio::time::interval_at(Instant::now() + HEARTBEAT, HEARTBEAT);
+            tick.set_missed_tick_behavior(MissedTickBehavior::Delay);
+            loop {
+                tick.tick().await;
+                let until = state.clock.now_ms() + ms(LEASE);
+                match db::uploads::renew_lease(state.db.pool(), id, &owner, until).await {
+                    Ok(Some(false)) => {}
+                    Ok(Some(true)) => {
+                        tx.send_replace(Beat::ReleaseAsked);
+                    }
+                    Ok(None) => {
+                        tx.send_replace(Beat::Lost);
+                        return;
+                    }
+                    Err(e) => tracing::warn!(upload = %id, error = %e, "cannot renew an upload lease; trying again"),
+                }
+            }
+        });
+        Heartbeat { beat, task }
     }
 
     pub async fn release(&self, state: &AppState) {

@@ -265,7 +265,7 @@ pub async fn status(state: &AppState, caller: &Sender, id: UploadId) -> Result<U
         return Err(UploadError::Expired);
     }
     if upload.lease_owner.is_some() && upload.completed_at.is_none() {
-        match Lease::acquire(state, id).await {
+        match Lease::acquire_within(state, id, lease::STATUS_WAIT).await {
             Ok(lease) => lease.release(state).await,
             // A holder that does not let go, or a takeover that cannot save (a full disk,
             // a storage outage): the committed offset is still true, and HEAD answers it

@@ -5,9 +5,9 @@ use bytes::Bytes;
 use futures_util::StreamExt;
 use sha1::Sha1;
 use sha2::{Digest, Sha256};
-use tokio::time::{Instant, MissedTickBehavior};
+use tokio::time::Instant;
 
-use super::lease::{Lease, RENEW_EVERY};
+use super::lease::{Beat, Heartbeat};
 use super::{Body, Checksum, UploadError};
 use crate::state::AppState;
 
@@ -35,9 +35,8 @@ enum Running {
 
 pub(crate) struct BodyReader<'a> {
     state: &'a AppState,
-    lease: &'a Lease,
+    heartbeat: &'a mut Heartbeat,
     body: Body,
-    beat: tokio::time::Interval,
     /// Bytes this body may still carry.
     room: u64,
     /// Bytes received in the current window of `uploads.idle_timeout`: a window that
@@ -52,13 +51,11 @@ pub(crate) struct BodyReader<'a> {
 impl<'a> BodyReader<'a> {
     pub(crate) fn new(
         state: &'a AppState,
-        lease: &'a Lease,
+        heartbeat: &'a mut Heartbeat,
         body: Body,
         room: u64,
         checksum: Option<Checksum>,
     ) -> Self {
-        let mut beat = tokio::time::interval_at(Instant::now() + RENEW_EVERY, RENEW_EVERY);
-        beat.set_missed_tick_behavior(MissedTickBehavior::Delay);
         let digest = checksum.map(|c| {
             let running = match c {
                 Checksum::Sha1(_) => Running::Sha1(Sha1::new()),
@@ -68,9 +65,8 @@ impl<'a> BodyReader<'a> {
         });
         Self {
             state,
-            lease,
+            heartbeat,
             body,
-            beat,
             room,
             window_bytes: 0,
             window: Box::pin(tokio::time::sleep(state.cfg.uploads.idle_timeout)),
@@ -83,11 +79,10 @@ impl<'a> BodyReader<'a> {
             tokio::select! {
                 biased;
                 _ = self.state.shutdown.cancelled() => return Ok(Next::Stopped),
-                _ = self.beat.tick() => {
-                    if self.lease.renew(self.state).await? {
-                        return Ok(Next::Stopped);
-                    }
-                }
+                beat = self.heartbeat.changed() => match beat {
+                    Beat::Lost => return Err(UploadError::Locked),
+                    _ => return Ok(Next::Stopped),
+                },
                 item = self.body.next() => {
                     let chunk = match item {
                         None => return Ok(Next::End),

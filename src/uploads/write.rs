@@ -47,7 +47,8 @@ pub(super) async fn write(
         scratch: state.cfg.data_dir.join("tmp"),
     };
     let (writer, checkpoints) = Writer::open(state.blobs.clone(), resume_of(&upload, hash), options).await?;
-    let reader = BodyReader::new(state, lease, body, room, req.checksum);
+    let mut heartbeat = lease.heartbeat(state);
+    let reader = BodyReader::new(state, &mut heartbeat, body, room, req.checksum);
 
     let receive = async {
         let mut writer = writer;

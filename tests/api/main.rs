@@ -28,6 +28,7 @@ pub(crate) mod media;
 mod memory;
 mod metrics;
 mod newsletter;
+mod nodes;
 pub(crate) mod pages;
 mod portfolio;
 mod schema;
