@@ -34,6 +34,7 @@ pub async fn insert<'e>(ex: impl Executor<'e, Database = Any>, e: NewEntry<'_>, 
 /// A line of the log with the names it mentions, for display.
 #[derive(Debug, Clone, FromRow)]
 pub struct Entry {
+    pub id: String,
     pub at: i64,
     pub kind: String,
     pub actor_name: Option<String>,
@@ -51,17 +52,31 @@ pub async fn recent<'e>(
     kind: Option<&str>,
     limit: i64,
 ) -> Result<Vec<Entry>, DbError> {
+    older_than(ex, client, kind, None, limit).await
+}
+
+/// Like [`recent`], from just after the entry `(at, id)`: the next page of the log.
+pub async fn older_than<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    client: Option<UserId>,
+    kind: Option<&str>,
+    after: Option<(i64, &str)>,
+    limit: i64,
+) -> Result<Vec<Entry>, DbError> {
     let rows = sqlx::query_as(
-        "SELECT a.at, a.kind, actor.name AS actor_name, a.client_id, client.name AS client_name, \
+        "SELECT a.id, a.at, a.kind, actor.name AS actor_name, a.client_id, client.name AS client_name, \
          a.transfer_id, a.file_id, a.detail \
          FROM activity a LEFT JOIN users actor ON actor.id = a.actor_id \
          LEFT JOIN users client ON client.id = a.client_id \
          WHERE ($1 IS NULL OR a.client_id = $1) AND ($2 IS NULL OR a.kind = $2) \
+         AND ($4 IS NULL OR a.at < $4 OR (a.at = $4 AND a.id < $5)) \
          ORDER BY a.at DESC, a.id DESC LIMIT $3",
     )
     .bind(client.map(|c| c.to_db()))
     .bind(kind)
     .bind(limit)
+    .bind(after.map(|(at, _)| at))
+    .bind(after.map(|(_, id)| id))
     .fetch_all(ex)
     .await?;
     Ok(rows)

@@ -32,14 +32,21 @@ impl Paged {
                     .ok_or_else(|| AppError::validation("limit", "a number of items from 1 to 1000"))
             })
             .transpose()?;
-        let after = cursor
-            .filter(|c| !c.is_empty())
-            .map(|c| decode(c, parts).ok_or_else(|| AppError::validation("cursor", "not a cursor this list gave")))
-            .transpose()?;
+        let after = read_cursor(cursor, parts)?;
         if after.is_some() && limit.is_none() {
             return Err(AppError::validation("limit", "a cursor goes with a limit"));
         }
         Ok(Self { limit, after })
+    }
+
+    /// A list that always answers a page: `limit` is already settled, `cursor` is read
+    /// as in [`parse`](Self::parse).
+    pub fn with_limit(limit: u32, cursor: Option<&str>, parts: usize) -> Result<Self, AppError> {
+        let after = read_cursor(cursor, parts)?;
+        Ok(Self {
+            limit: Some(limit),
+            after,
+        })
     }
 
     /// The `Link` header to the page after `last` (the key of this page's last item), on
@@ -60,6 +67,13 @@ impl Paged {
         }
         headers
     }
+}
+
+fn read_cursor(cursor: Option<&str>, parts: usize) -> Result<Option<Vec<String>>, AppError> {
+    cursor
+        .filter(|c| !c.is_empty())
+        .map(|c| decode(c, parts).ok_or_else(|| AppError::validation("cursor", "not a cursor this list gave")))
+        .transpose()
 }
 
 fn encode(parts: &[String]) -> String {

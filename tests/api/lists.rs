@@ -280,10 +280,28 @@ async fn clients_and_transfers_lists_come_a_page_at_a_time_with_a_link_to_the_ne
         "an unpublished delivery is not the client's to see"
     );
 
+    // The activity log is always a page, newest first; its links walk it back to the start,
+    // through entries of the same millisecond (the test clock stands still) and with the
+    // filters kept.
+    let log = studio.call(Method::GET, "/api/v1/activity?limit=500", None).await;
+    assert!(log.header("link").is_none(), "{}", log.body);
+    let log = log.body.as_array().expect("entries").clone();
+    assert!(log.len() >= 15, "{}", log.len());
+    for limit in [1, 5] {
+        let paged = follow_links(&studio, &format!("/api/v1/activity?limit={limit}")).await;
+        assert_eq!(paged, log, "limit {limit}");
+    }
+    let created = follow_links(&studio, "/api/v1/activity?kind=client_created&limit=4").await;
+    assert_eq!(created.len(), 7, "six clients and anne");
+    assert!(created.iter().all(|e| e["kind"] == "client_created"));
+    let first = studio.call(Method::GET, "/api/v1/activity?limit=3", None).await;
+    assert!(first.header("link").is_some_and(|l| l.contains("limit=3")));
+
     for query in [
         "/api/v1/clients?limit=0",
         "/api/v1/clients?cursor=abc",
         "/api/v1/transfers?limit=2&cursor=%%",
+        "/api/v1/activity?cursor=abc",
     ] {
         let refused = studio.call(Method::GET, query, None).await;
         assert_eq!(refused.status, 422, "{query}: {}", refused.body);
