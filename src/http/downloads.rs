@@ -153,7 +153,9 @@ pub async fn content(
     {
         return Ok((StatusCode::NOT_MODIFIED, [(header::ETAG, header_value(&etag)?)]).into_response());
     }
-    if state.cfg.downloads.redirect_to_bucket && state.blobs.backend() == "s3" {
+    if state.cfg.downloads.redirect_to_bucket
+        && let Some(presigner) = state.blobs.clone().presigner()
+    {
         let request = PresignRequest {
             key: keys::file(file.id.uuid()),
             op: PresignOp::Get {
@@ -161,7 +163,7 @@ pub async fn content(
             },
             expires_in: REDIRECT_TTL,
         };
-        let url = state.blobs.presign(&request).await?;
+        let url = presigner.presign(&request).await?;
         let receipt = NewDownload {
             file: Some(file.id),
             transfer: Some(file.transfer),

@@ -10,7 +10,7 @@ use async_trait::async_trait;
 use bytes::Bytes;
 use relais_storage::{
     BlobError, BlobKey, BlobMeta, BlobRead, BlobStore, ByteRange, ByteStream, FileCheck, MultipartId, PartNumber,
-    PartReceipt, PresignRequest, StagingFile, StagingKind,
+    PartReceipt, PartStore, Presign, PresignRequest, Resumable, StagingFile, StagingStore,
 };
 use tracing::Instrument;
 use url::Url;
@@ -19,15 +19,40 @@ use super::{SharedMetrics, StorageLabels};
 
 /// Wraps `inner` so that its work shows in the metrics and the log.
 pub fn metered(inner: Arc<dyn BlobStore>, metrics: SharedMetrics) -> Arc<dyn BlobStore> {
-    Arc::new(Metered { inner, metrics })
+    Arc::new(Metered::new(inner.backend(), inner, metrics))
 }
 
-pub struct Metered {
-    inner: Arc<dyn BlobStore>,
+/// One capability of a store (objects, parts, staging files, signed URLs), counted.
+pub struct Metered<T: ?Sized> {
+    inner: Arc<T>,
     metrics: SharedMetrics,
+    backend: &'static str,
 }
 
-impl fmt::Debug for Metered {
+impl<T: ?Sized> Metered<T> {
+    fn new(backend: &'static str, inner: Arc<T>, metrics: SharedMetrics) -> Self {
+        Self {
+            inner,
+            metrics,
+            backend,
+        }
+    }
+
+    /// Another capability of the same store, counted the same way.
+    fn beside<U: ?Sized>(&self, inner: Arc<U>) -> Metered<U> {
+        Metered::new(self.backend, inner, self.metrics.clone())
+    }
+
+    async fn observe<R>(
+        &self,
+        op: &'static str,
+        work: impl Future<Output = Result<R, BlobError>>,
+    ) -> Result<R, BlobError> {
+        observe(&self.metrics, self.backend, op, work).await
+    }
+}
+
+impl fmt::Debug for Metered<dyn BlobStore> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         self.inner.fmt(f)
     }
@@ -60,18 +85,8 @@ async fn observe<T>(
     result
 }
 
-impl Metered {
-    async fn observe<T>(
-        &self,
-        op: &'static str,
-        work: impl Future<Output = Result<T, BlobError>>,
-    ) -> Result<T, BlobError> {
-        observe(&self.metrics, self.inner.backend(), op, work).await
-    }
-}
-
 #[async_trait]
-impl BlobStore for Metered {
+impl BlobStore for Metered<dyn BlobStore> {
     fn backend(&self) -> &'static str {
         self.inner.backend()
     }
@@ -122,6 +137,29 @@ impl BlobStore for Metered {
         self.observe("list", self.inner.list(prefix)).await
     }
 
+    fn resumable(self: Arc<Self>) -> Resumable {
+        match self.inner.clone().resumable() {
+            Resumable::Staging(files) => Resumable::Staging(Arc::new(self.beside(files))),
+            Resumable::Parts(parts) => Resumable::Parts(Arc::new(self.beside(parts))),
+        }
+    }
+
+    fn presigner(self: Arc<Self>) -> Option<Arc<dyn Presign>> {
+        let inner = self.inner.clone().presigner()?;
+        Some(Arc::new(self.beside(inner)))
+    }
+
+    async fn ping(&self) -> Result<(), BlobError> {
+        self.observe("ping", self.inner.ping()).await
+    }
+
+    async fn probe(&self) -> Result<(), BlobError> {
+        self.observe("probe", self.inner.probe()).await
+    }
+}
+
+#[async_trait]
+impl PartStore for Metered<dyn PartStore> {
     async fn begin_multipart(&self, key: &BlobKey) -> Result<MultipartId, BlobError> {
         self.observe("begin_multipart", self.inner.begin_multipart(key)).await
     }
@@ -156,11 +194,10 @@ impl BlobStore for Metered {
         self.observe("abort_multipart", self.inner.abort_multipart(key, upload))
             .await
     }
+}
 
-    fn staging_kind(&self) -> StagingKind {
-        self.inner.staging_kind()
-    }
-
+#[async_trait]
+impl StagingStore for Metered<dyn StagingStore> {
     async fn open_staging(&self, staging: uuid::Uuid, offset: u64) -> Result<Arc<dyn StagingFile>, BlobError> {
         let inner = self
             .observe("open_staging", self.inner.open_staging(staging, offset))
@@ -168,29 +205,25 @@ impl BlobStore for Metered {
         Ok(Arc::new(MeteredStaging {
             inner,
             metrics: self.metrics.clone(),
-            backend: self.inner.backend(),
+            backend: self.backend,
         }))
     }
 
-    async fn finish_append(&self, staging: uuid::Uuid, len: u64, key: &BlobKey) -> Result<BlobMeta, BlobError> {
-        self.observe("finish_append", self.inner.finish_append(staging, len, key))
+    async fn finish_staging(&self, staging: uuid::Uuid, len: u64, key: &BlobKey) -> Result<BlobMeta, BlobError> {
+        self.observe("finish_staging", self.inner.finish_staging(staging, len, key))
             .await
     }
 
-    async fn discard_append(&self, staging: uuid::Uuid) -> Result<(), BlobError> {
-        self.observe("discard_append", self.inner.discard_append(staging)).await
+    async fn discard_staging(&self, staging: uuid::Uuid) -> Result<(), BlobError> {
+        self.observe("discard_staging", self.inner.discard_staging(staging))
+            .await
     }
+}
 
+#[async_trait]
+impl Presign for Metered<dyn Presign> {
     async fn presign(&self, request: &PresignRequest) -> Result<Url, BlobError> {
         self.observe("presign", self.inner.presign(request)).await
-    }
-
-    async fn ping(&self) -> Result<(), BlobError> {
-        self.observe("ping", self.inner.ping()).await
-    }
-
-    async fn probe(&self) -> Result<(), BlobError> {
-        self.observe("probe", self.inner.probe()).await
     }
 }
 

@@ -206,7 +206,7 @@ async fn insert(
     let transfer = target.transfer;
     let file = FileId::new();
     let id = UploadId::new();
-    let multipart = relais_storage::resumable::begin(&*state.blobs, &keys::file(file.uuid())).await?;
+    let multipart = relais_storage::resumable::begin(&state.blobs, &keys::file(file.uuid())).await?;
     if spec.direct && multipart.is_none() {
         return Err(invalid("storage", "direct-to-bucket uploads need S3 storage"));
     }
@@ -267,8 +267,9 @@ async fn insert(
     }
     .await;
     if let Err(e) = result {
-        if let Some(m) = &multipart {
-            let _ = state.blobs.abort_multipart(&keys::file(file.uuid()), m).await;
+        if multipart.is_some() {
+            let key = keys::file(file.uuid());
+            let _ = relais_storage::resumable::discard(&state.blobs, id.uuid(), &key, multipart.as_ref(), 0).await;
         }
         return Err(e);
     }

@@ -113,7 +113,24 @@ pub async fn sign_part(
         },
         expires_in: PART_URL_TTL,
     };
-    Ok(state.blobs.presign(&request).await?)
+    Ok(presigner(state)?.presign(&request).await?)
+}
+
+/// The bucket's signed URLs: direct uploads exist only where browsers reach the storage.
+fn presigner(state: &AppState) -> Result<std::sync::Arc<dyn relais_storage::Presign>, UploadError> {
+    state
+        .blobs
+        .clone()
+        .presigner()
+        .ok_or_else(|| invalid("storage", "direct-to-bucket uploads need S3 storage"))
+}
+
+/// The bucket's multipart uploads, which direct uploads are made of.
+fn multipart(state: &AppState) -> Result<std::sync::Arc<dyn relais_storage::PartStore>, UploadError> {
+    match state.blobs.clone().resumable() {
+        relais_storage::Resumable::Parts(parts) => Ok(parts),
+        relais_storage::Resumable::Staging(_) => Err(invalid("storage", "direct-to-bucket uploads need S3 storage")),
+    }
 }
 
 pub async fn list_parts(
@@ -123,8 +140,7 @@ pub async fn list_parts(
     upload_id: &str,
 ) -> Result<Vec<PartReceipt>, UploadError> {
     let upload = authorize(state, caller, key, upload_id).await?;
-    Ok(state
-        .blobs
+    Ok(multipart(state)?
         .list_parts(&keys::file(upload.file.uuid()), &MultipartId(upload_id.to_owned()))
         .await?)
 }
@@ -151,8 +167,7 @@ pub async fn complete(
         })
         .collect::<Result<Vec<_>, UploadError>>()?;
     let object = keys::file(upload.file.uuid());
-    let meta = state
-        .blobs
+    let meta = multipart(state)?
         .complete_multipart(&object, &MultipartId(upload_id.to_owned()), &receipts)
         .await?;
     if meta.size != length {

@@ -31,7 +31,7 @@ pub(super) async fn complete(
             .collect::<Result<Vec<_>, db::DbError>>()?,
         None => Vec::new(),
     };
-    resumable::complete(&*state.blobs, upload.id.uuid(), &key, multipart.as_ref(), len, &parts).await?;
+    resumable::complete(&state.blobs, upload.id.uuid(), &key, multipart.as_ref(), len, &parts).await?;
     record_stored(state, upload, len, hash.finish_hex()).await?;
     Ok(upload.file)
 }

@@ -13,7 +13,7 @@ use crate::state::AppState;
 pub(crate) async fn discard(state: &AppState, upload: &UploadRow) -> Result<(), UploadError> {
     let multipart = upload.multipart_id.clone().map(relais_storage::MultipartId);
     relais_storage::resumable::discard(
-        &*state.blobs,
+        &state.blobs,
         upload.id.uuid(),
         &keys::file(upload.file.uuid()),
         multipart.as_ref(),

@@ -17,7 +17,7 @@ use bytes::Bytes;
 use futures_util::StreamExt;
 
 use crate::error::BlobError;
-use crate::store::ByteStream;
+use crate::stream::ByteStream;
 
 /// Written bytes are gathered up to this size before one write.
 const WRITE_BATCH: usize = 1024 * 1024;

@@ -1,9 +1,9 @@
 //! A directory on this machine.
 //!
 //! Written by hand rather than through object_store's `LocalFileSystem` because Relais
-//! needs two things it does not give: multipart uploads that another process can resume
-//! (parts are files under `.multipart/<id>/`), and durability (every object is fsynced
-//! before it is renamed into place, so a crash leaves either the old state or the new).
+//! needs two things it does not give: staging files that another process can resume at a
+//! committed offset (under `.staging/`), and durability (every object is fsynced before it
+//! is renamed into place, so a crash leaves either the old state or the new).
 
 use std::io::SeekFrom;
 use std::path::{Path, PathBuf};
@@ -18,10 +18,9 @@ use uuid::Uuid;
 use crate::error::BlobError;
 use crate::file_io::{FileAppender, read_stream, write_all_vectored};
 use crate::key::BlobKey;
-use crate::store::{
-    BlobMeta, BlobRead, BlobStore, ByteRange, ByteStream, FileCheck, MultipartId, PartNumber, PartReceipt, StagingFile,
-    StagingKind, exact_length, resolve_range,
-};
+use crate::object::{BlobMeta, BlobRead, BlobStore, ByteRange, FileCheck, Resumable, resolve_range};
+use crate::staging::{StagingFile, StagingStore};
+use crate::stream::ByteStream;
 
 #[derive(Debug)]
 pub(crate) struct LocalStore {
@@ -30,12 +29,7 @@ pub(crate) struct LocalStore {
 
 impl LocalStore {
     pub(crate) fn open(root: &Path) -> Result<Self, BlobError> {
-        for dir in [
-            root.to_path_buf(),
-            root.join(".tmp"),
-            root.join(".multipart"),
-            root.join(".staging"),
-        ] {
+        for dir in [root.to_path_buf(), root.join(".tmp"), root.join(".staging")] {
             std::fs::create_dir_all(&dir)
                 .map_err(|e| BlobError::Config(format!("cannot create storage directory {}: {e}", dir.display())))?;
         }
@@ -47,13 +41,6 @@ impl LocalStore {
     fn path_of(&self, key: &BlobKey) -> PathBuf {
         // BlobKey guarantees plain segments: no `..`, no absolute paths, no leading dot.
         self.root.join(key.as_str())
-    }
-
-    fn upload_dir(&self, upload: &MultipartId) -> Result<PathBuf, BlobError> {
-        // Upload ids come back from the database; check they are ours before using them
-        // in a path.
-        let id = Uuid::parse_str(&upload.0).map_err(|_| BlobError::NoSuchUpload(upload.0.clone()))?;
-        Ok(self.root.join(".multipart").join(id.simple().to_string()))
     }
 
     fn staging_path(&self, staging: Uuid) -> PathBuf {
@@ -204,69 +191,8 @@ impl BlobStore for LocalStore {
         }
     }
 
-    fn staging_kind(&self) -> StagingKind {
-        StagingKind::Append
-    }
-
-    async fn open_staging(&self, staging: Uuid, offset: u64) -> Result<std::sync::Arc<dyn StagingFile>, BlobError> {
-        let path = self.staging_path(staging);
-        let file = tokio::task::spawn_blocking(move || -> Result<std::fs::File, BlobError> {
-            use std::io::Seek;
-            let mut file = std::fs::OpenOptions::new()
-                .create(true)
-                .truncate(false)
-                .write(true)
-                .open(&path)?;
-            let have = file.metadata()?.len();
-            if have < offset {
-                return Err(BlobError::StagingShort {
-                    staging: staging.to_string(),
-                    have,
-                    want: offset,
-                });
-            }
-            // Bytes past the committed offset were never acknowledged: drop them.
-            if have > offset {
-                file.set_len(offset)?;
-            }
-            file.seek(SeekFrom::Start(offset))?;
-            Ok(file)
-        })
-        .await
-        .map_err(|e| BlobError::Backend(format!("staging task failed: {e}")))??;
-        Ok(std::sync::Arc::new(LocalStaging {
-            file,
-            end: std::sync::atomic::AtomicU64::new(offset),
-        }))
-    }
-
-    async fn finish_append(&self, staging: Uuid, len: u64, key: &BlobKey) -> Result<BlobMeta, BlobError> {
-        let path = self.staging_path(staging);
-        let md = fs::metadata(&path).await.map_err(|_| BlobError::StagingShort {
-            staging: staging.to_string(),
-            have: 0,
-            want: len,
-        })?;
-        if md.len() < len {
-            return Err(BlobError::StagingShort {
-                staging: staging.to_string(),
-                have: md.len(),
-                want: len,
-            });
-        }
-        if md.len() > len {
-            let file = fs::OpenOptions::new().write(true).open(&path).await?;
-            file.set_len(len).await?;
-            file.sync_all().await?;
-        }
-        self.publish(&path, key).await
-    }
-
-    async fn discard_append(&self, staging: Uuid) -> Result<(), BlobError> {
-        match fs::remove_file(self.staging_path(staging)).await {
-            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e.into()),
-            _ => Ok(()),
-        }
+    fn resumable(self: std::sync::Arc<Self>) -> Resumable {
+        Resumable::Staging(self)
     }
 
     async fn put(&self, key: &BlobKey, body: Bytes) -> Result<BlobMeta, BlobError> {
@@ -335,106 +261,70 @@ impl BlobStore for LocalStore {
             .await
             .map_err(|e| BlobError::Backend(format!("list task failed: {e}")))?
     }
+}
 
-    async fn begin_multipart(&self, key: &BlobKey) -> Result<MultipartId, BlobError> {
-        let id = Uuid::new_v4();
-        let upload = MultipartId(id.to_string());
-        let dir = self.upload_dir(&upload)?;
-        fs::create_dir_all(&dir).await?;
-        // The target key is recorded so that completing with another key is refused.
-        fs::write(dir.join("key"), key.as_str()).await?;
-        Ok(upload)
-    }
-
-    async fn put_part(
-        &self,
-        key: &BlobKey,
-        upload: &MultipartId,
-        part: PartNumber,
-        len: u64,
-        body: ByteStream,
-    ) -> Result<PartReceipt, BlobError> {
-        let dir = self.checked_upload_dir(key, upload).await?;
-        let temp = dir.join(format!("part-{:05}.partial", part.get()));
-        let written = write_file(&temp, exact_length(body, len, part.get())).await?;
-        if written != len {
-            let _ = fs::remove_file(&temp).await;
-            return Err(BlobError::PartLength {
-                part: part.get(),
-                expected: len,
-                actual: written,
-            });
-        }
-        fs::rename(&temp, dir.join(part_file(part))).await?;
-        sync_dir(&dir).await?;
-        Ok(PartReceipt {
-            number: part,
-            size: len,
-            etag: format!("local-{}-{len}", part.get()),
-        })
-    }
-
-    async fn complete_multipart(
-        &self,
-        key: &BlobKey,
-        upload: &MultipartId,
-        parts: &[PartReceipt],
-    ) -> Result<BlobMeta, BlobError> {
-        let dir = self.checked_upload_dir(key, upload).await?;
-        let sources: Vec<(PathBuf, u64)> = parts.iter().map(|p| (dir.join(part_file(p.number)), p.size)).collect();
-        let temp = self.temp_path();
-        let joined = temp.clone();
-        // std::io::copy between two files uses copy_file_range on Linux: the kernel moves
-        // the bytes without them passing through this process.
-        let result = tokio::task::spawn_blocking(move || -> Result<(), BlobError> {
-            let mut out = std::fs::File::create(&joined)?;
-            for (path, size) in sources {
-                let mut part = std::fs::File::open(&path)?;
-                let copied = std::io::copy(&mut part, &mut out)?;
-                if copied != size {
-                    return Err(BlobError::Backend(format!(
-                        "part {} holds {copied} bytes, the ledger says {size}",
-                        path.display()
-                    )));
-                }
+#[async_trait]
+impl StagingStore for LocalStore {
+    async fn open_staging(&self, staging: Uuid, offset: u64) -> Result<std::sync::Arc<dyn StagingFile>, BlobError> {
+        let path = self.staging_path(staging);
+        let file = tokio::task::spawn_blocking(move || -> Result<std::fs::File, BlobError> {
+            use std::io::Seek;
+            let mut file = std::fs::OpenOptions::new()
+                .create(true)
+                .truncate(false)
+                .write(true)
+                .open(&path)?;
+            let have = file.metadata()?.len();
+            if have < offset {
+                return Err(BlobError::StagingShort {
+                    staging: staging.to_string(),
+                    have,
+                    want: offset,
+                });
             }
-            out.sync_all()?;
-            Ok(())
+            // Bytes past the committed offset were never acknowledged: drop them.
+            if have > offset {
+                file.set_len(offset)?;
+            }
+            file.seek(SeekFrom::Start(offset))?;
+            Ok(file)
         })
         .await
-        .map_err(|e| BlobError::Backend(format!("join task failed: {e}")))?;
-        if let Err(e) = result {
-            let _ = fs::remove_file(&temp).await;
-            return Err(e);
-        }
-        let meta = self.publish(&temp, key).await?;
-        fs::remove_dir_all(&dir).await?;
-        Ok(meta)
+        .map_err(|e| BlobError::Backend(format!("staging task failed: {e}")))??;
+        Ok(std::sync::Arc::new(LocalStaging {
+            file,
+            end: std::sync::atomic::AtomicU64::new(offset),
+        }))
     }
 
-    async fn abort_multipart(&self, _key: &BlobKey, upload: &MultipartId) -> Result<(), BlobError> {
-        let Ok(dir) = self.upload_dir(upload) else {
-            return Ok(());
-        };
-        match fs::remove_dir_all(dir).await {
+    async fn finish_staging(&self, staging: Uuid, len: u64, key: &BlobKey) -> Result<BlobMeta, BlobError> {
+        let path = self.staging_path(staging);
+        let md = fs::metadata(&path).await.map_err(|_| BlobError::StagingShort {
+            staging: staging.to_string(),
+            have: 0,
+            want: len,
+        })?;
+        if md.len() < len {
+            return Err(BlobError::StagingShort {
+                staging: staging.to_string(),
+                have: md.len(),
+                want: len,
+            });
+        }
+        if md.len() > len {
+            let file = fs::OpenOptions::new().write(true).open(&path).await?;
+            file.set_len(len).await?;
+            file.sync_all().await?;
+        }
+        self.publish(&path, key).await
+    }
+
+    async fn discard_staging(&self, staging: Uuid) -> Result<(), BlobError> {
+        match fs::remove_file(self.staging_path(staging)).await {
             Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e.into()),
             _ => Ok(()),
         }
     }
-}
-
-impl LocalStore {
-    async fn checked_upload_dir(&self, key: &BlobKey, upload: &MultipartId) -> Result<PathBuf, BlobError> {
-        let dir = self.upload_dir(upload)?;
-        match fs::read_to_string(dir.join("key")).await {
-            Ok(recorded) if recorded == key.as_str() => Ok(dir),
-            _ => Err(BlobError::NoSuchUpload(upload.0.clone())),
-        }
-    }
-}
-
-fn part_file(part: PartNumber) -> String {
-    format!("part-{:05}", part.get())
 }
 
 fn list_files(root: &Path, start: &Path) -> Result<Vec<BlobMeta>, BlobError> {
@@ -497,7 +387,7 @@ mod tests {
         ));
 
         let key = crate::keys::file(Uuid::new_v4());
-        let meta = store.finish_append(id, 11, &key).await.expect("finish");
+        let meta = store.finish_staging(id, 11, &key).await.expect("finish");
         assert_eq!(meta.size, 11);
         assert_eq!(
             std::fs::read(dir.path().join(key.as_str())).expect("read"),
@@ -508,7 +398,7 @@ mod tests {
             "the staging file was moved, not copied"
         );
         store
-            .discard_append(id)
+            .discard_staging(id)
             .await
             .expect("discarding an unknown staging file is fine");
     }

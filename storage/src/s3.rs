@@ -19,19 +19,17 @@ use url::Url;
 use crate::config::S3Config;
 use crate::error::{BlobError, classify_message};
 use crate::key::BlobKey;
-use crate::memory::{meta_from, ranged_get};
-use crate::store::{
-    BlobMeta, BlobRead, BlobStore, ByteRange, ByteStream, MultipartId, PartNumber, PartReceipt, PresignOp,
-    PresignRequest, StagingKind, exact_length,
-};
+use crate::object::{BlobMeta, BlobRead, BlobStore, ByteRange, Resumable};
+use crate::object_store_glue::{meta_from, ranged_get};
+use crate::parts::{MultipartId, PartNumber, PartReceipt, PartStore};
+use crate::presign::{Presign, PresignOp, PresignRequest};
+use crate::stream::{ByteStream, exact_length};
 
 /// How long the URL used to stream one part to the bucket stays valid. A part is at most
 /// a few hundred MiB, sent from this process as soon as the URL exists.
 const PART_URL_TTL: Duration = Duration::from_secs(3600);
 /// S3 refuses presigned URLs valid for more than seven days.
 const MAX_PRESIGN_TTL: Duration = Duration::from_secs(7 * 24 * 3600);
-/// S3's smallest part, but for the last one.
-pub(crate) const MIN_PART: u64 = 5 * 1024 * 1024;
 /// Chunk size for `put_stream`: every part but the last must be at least 5 MiB.
 const STREAM_PART: usize = 8 * 1024 * 1024;
 
@@ -140,10 +138,6 @@ impl BlobStore for S3Store {
         format!("bucket {} at {}", self.bucket, self.endpoint)
     }
 
-    fn staging_kind(&self) -> StagingKind {
-        StagingKind::Parts { min_part: MIN_PART }
-    }
-
     async fn put(&self, key: &BlobKey, body: Bytes) -> Result<BlobMeta, BlobError> {
         let path = key.to_path();
         self.inner
@@ -210,6 +204,23 @@ impl BlobStore for S3Store {
         metas.into_iter().map(meta_from).collect()
     }
 
+    async fn put_sized(&self, key: &BlobKey, len: u64, body: ByteStream) -> Result<BlobMeta, BlobError> {
+        let url = self.sign(Method::PUT, key, PART_URL_TTL, &[]).await?;
+        self.streaming_put(url, len, exact_length(body, len, 0)).await?;
+        self.head(key).await
+    }
+
+    fn resumable(self: std::sync::Arc<Self>) -> Resumable {
+        Resumable::Parts(self)
+    }
+
+    fn presigner(self: std::sync::Arc<Self>) -> Option<std::sync::Arc<dyn Presign>> {
+        Some(self)
+    }
+}
+
+#[async_trait]
+impl PartStore for S3Store {
     async fn begin_multipart(&self, key: &BlobKey) -> Result<MultipartId, BlobError> {
         let id = self
             .inner
@@ -217,12 +228,6 @@ impl BlobStore for S3Store {
             .await
             .map_err(|e| self.fix_bucket(e.into()))?;
         Ok(MultipartId(id))
-    }
-
-    async fn put_sized(&self, key: &BlobKey, len: u64, body: ByteStream) -> Result<BlobMeta, BlobError> {
-        let url = self.sign(Method::PUT, key, PART_URL_TTL, &[]).await?;
-        self.streaming_put(url, len, exact_length(body, len, 0)).await?;
-        self.head(key).await
     }
 
     async fn put_part(
@@ -315,7 +320,10 @@ impl BlobStore for S3Store {
             }
         }
     }
+}
 
+#[async_trait]
+impl Presign for S3Store {
     async fn presign(&self, request: &PresignRequest) -> Result<Url, BlobError> {
         let (key, ttl) = (&request.key, request.expires_in);
         match &request.op {

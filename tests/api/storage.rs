@@ -6,7 +6,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use futures_util::StreamExt;
 use relais_storage::{
-    BlobError, BlobKey, BlobStore, ByteRange, ByteStream, PartNumber, PresignOp, PresignRequest, keys,
+    BlobError, BlobKey, BlobStore, ByteRange, ByteStream, PartNumber, PartStore, PresignOp, Resumable, keys,
 };
 
 use crate::helpers::{backend, spawn_app};
@@ -69,10 +69,22 @@ async fn ranged_reads_return_exactly_the_requested_bytes() {
     }
 }
 
+/// The store's multipart uploads, where it has them (S3); `None` for a staging store.
+fn parts_of(store: std::sync::Arc<dyn BlobStore>) -> Option<std::sync::Arc<dyn PartStore>> {
+    match store.resumable() {
+        Resumable::Parts(parts) => Some(parts),
+        Resumable::Staging(_) => None,
+    }
+}
+
 #[tokio::test]
 async fn a_multipart_upload_is_resumed_by_another_store_instance() {
     let app = spawn_app().await;
-    let first = app.state.blobs.clone();
+    // Multipart backends only; staging files are tested in the storage crate.
+    let Some(first) = parts_of(app.state.blobs.clone()) else {
+        assert_eq!(backend::Backend::from_env(), backend::Backend::SqliteLocal);
+        return;
+    };
     let key = keys::file(uuid::Uuid::new_v4());
     let part_one = pattern(5 * MIB, 3);
     let part_two = pattern(MIB + 123, 9);
@@ -90,7 +102,8 @@ async fn a_multipart_upload_is_resumed_by_another_store_instance() {
         .expect("part 1");
 
     // Another process, knowing only the persisted upload id and ledger, finishes it.
-    let second = relais_storage::open(&app.state.cfg.storage).expect("second instance");
+    let second_store = relais_storage::open(&app.state.cfg.storage).expect("second instance");
+    let second = parts_of(second_store.clone()).expect("the same backend");
     let p2 = second
         .put_part(
             &key,
@@ -108,16 +121,20 @@ async fn a_multipart_upload_is_resumed_by_another_store_instance() {
     assert_eq!(meta.size, (part_one.len() + part_two.len()) as u64);
     let mut expected = part_one;
     expected.extend_from_slice(&part_two);
-    assert_eq!(read_all(second.as_ref(), &key, None).await, expected);
+    assert_eq!(read_all(second_store.as_ref(), &key, None).await, expected);
 }
 
 #[tokio::test]
 async fn a_part_longer_than_announced_is_refused_and_abort_cleans_up() {
     let app = spawn_app().await;
+    let Some(parts) = parts_of(app.state.blobs.clone()) else {
+        assert_eq!(backend::Backend::from_env(), backend::Backend::SqliteLocal);
+        return;
+    };
     let store = app.state.blobs.as_ref();
     let key = keys::file(uuid::Uuid::new_v4());
-    let upload = store.begin_multipart(&key).await.expect("begin");
-    let result = store
+    let upload = parts.begin_multipart(&key).await.expect("begin");
+    let result = parts
         .put_part(
             &key,
             &upload,
@@ -127,8 +144,8 @@ async fn a_part_longer_than_announced_is_refused_and_abort_cleans_up() {
         )
         .await;
     assert!(result.is_err(), "{result:?}");
-    store.abort_multipart(&key, &upload).await.expect("abort");
-    store
+    parts.abort_multipart(&key, &upload).await.expect("abort");
+    parts
         .abort_multipart(&key, &upload)
         .await
         .expect("aborting twice is fine");
@@ -156,16 +173,17 @@ fn xml_tag(xml: &str, tag: &str) -> String {
 async fn presigned_urls_let_a_plain_http_client_upload_and_download() {
     let cfg = backend::fresh_bucket().await;
     let store = relais_storage::open(&relais_storage::StorageConfig::S3(cfg)).expect("open");
+    let presigner = store.clone().presigner().expect("S3 signs URLs");
     let http = reqwest::Client::new();
     let ttl = Duration::from_secs(300);
     let sign = |key: &BlobKey, op: PresignOp| {
-        let request = PresignRequest {
+        let request = relais_storage::PresignRequest {
             key: key.clone(),
             op,
             expires_in: ttl,
         };
-        let store = store.clone();
-        async move { store.presign(&request).await.expect("presign") }
+        let presigner = presigner.clone();
+        async move { presigner.presign(&request).await.expect("presign") }
     };
 
     // Single PUT then GET, with the download's Content-Disposition chosen by us.
@@ -248,7 +266,11 @@ async fn presigned_urls_let_a_plain_http_client_upload_and_download() {
     assert_eq!(store.head(&key).await.expect("head").size, (5 * MIB + 1234) as u64);
 
     // Abort, on a second upload.
-    let other = store.begin_multipart(&key).await.expect("begin");
+    let other = parts_of(store.clone())
+        .expect("S3 has multipart uploads")
+        .begin_multipart(&key)
+        .await
+        .expect("begin");
     let aborted = http
         .delete(sign(&key, PresignOp::AbortMultipart { upload: other }).await)
         .send()
@@ -258,18 +280,14 @@ async fn presigned_urls_let_a_plain_http_client_upload_and_download() {
 }
 
 #[tokio::test]
-async fn the_local_backend_says_plainly_that_it_cannot_presign() {
+async fn the_local_backend_has_no_signed_urls_and_stages_in_one_file() {
     let dir = tempfile::tempdir().expect("dir");
     let store = relais_storage::open(&relais_storage::StorageConfig::Local {
         root: dir.path().join("objects"),
     })
     .expect("open");
-    let request = PresignRequest {
-        key: keys::file(uuid::Uuid::new_v4()),
-        op: PresignOp::Put,
-        expires_in: Duration::from_secs(60),
-    };
-    assert!(matches!(store.presign(&request).await, Err(BlobError::NotSupported(_))));
+    assert!(store.clone().presigner().is_none());
+    assert!(matches!(store.resumable(), Resumable::Staging(_)));
 }
 
 #[tokio::test]

@@ -5,14 +5,21 @@ use uuid::Uuid;
 
 use crate::error::BlobError;
 use crate::key::{BlobKey, keys};
-use crate::store::{BlobMeta, BlobStore, MultipartId, PartReceipt, StagingKind};
+use crate::object::{BlobMeta, BlobStore, Resumable};
+use crate::parts::{MultipartId, PartReceipt};
+
+fn no_multipart(staging: Uuid) -> BlobError {
+    BlobError::Backend(format!(
+        "upload {staging} has no multipart upload on a storage that needs one"
+    ))
+}
 
 /// Prepares a new upload of the object `key`: a multipart upload on backends that stage
 /// in parts (its id is returned, to be kept with the upload), nothing on the others.
-pub async fn begin(store: &dyn BlobStore, key: &BlobKey) -> Result<Option<MultipartId>, BlobError> {
-    match store.staging_kind() {
-        StagingKind::Parts { .. } => Ok(Some(store.begin_multipart(key).await?)),
-        StagingKind::Append => Ok(None),
+pub async fn begin(store: &std::sync::Arc<dyn BlobStore>, key: &BlobKey) -> Result<Option<MultipartId>, BlobError> {
+    match store.clone().resumable() {
+        Resumable::Parts(parts) => Ok(Some(parts.begin_multipart(key).await?)),
+        Resumable::Staging(_) => Ok(None),
     }
 }
 
@@ -20,21 +27,22 @@ pub async fn begin(store: &dyn BlobStore, key: &BlobKey) -> Result<Option<Multip
 /// the recorded `parts` are joined. Safe to repeat after a crash between this and
 /// recording it: an object already there with the right size is taken as done.
 pub async fn complete(
-    store: &dyn BlobStore,
+    store: &std::sync::Arc<dyn BlobStore>,
     staging: Uuid,
     key: &BlobKey,
     multipart: Option<&MultipartId>,
     len: u64,
     parts: &[PartReceipt],
 ) -> Result<BlobMeta, BlobError> {
-    let done = match multipart {
-        None => store.finish_append(staging, len, key).await,
+    let done = match (store.clone().resumable(), multipart) {
+        (Resumable::Staging(files), _) => files.finish_staging(staging, len, key).await,
+        (Resumable::Parts(_), None) => Err(no_multipart(staging)),
         // S3 will not complete an upload without parts: an empty file is a plain PUT.
-        Some(multipart) if parts.is_empty() => {
-            store.abort_multipart(key, multipart).await?;
+        (Resumable::Parts(multiparts), Some(multipart)) if parts.is_empty() => {
+            multiparts.abort_multipart(key, multipart).await?;
             store.put(key, Bytes::new()).await
         }
-        Some(multipart) => store.complete_multipart(key, multipart, parts).await,
+        (Resumable::Parts(multiparts), Some(multipart)) => multiparts.complete_multipart(key, multipart, parts).await,
     };
     match done {
         Ok(meta) if meta.size == len => Ok(meta),
@@ -49,21 +57,25 @@ pub async fn complete(
     }
 }
 
-/// Drops everything storage holds for an unfinished upload: its staging file, its
-/// multipart upload and parts, its staged tails up to `staged_seq`.
+/// Drops everything storage holds for an unfinished upload: its staging file, or its
+/// multipart upload, parts and staged tails up to `staged_seq`.
 pub async fn discard(
-    store: &dyn BlobStore,
+    store: &std::sync::Arc<dyn BlobStore>,
     staging: Uuid,
     key: &BlobKey,
     multipart: Option<&MultipartId>,
     staged_seq: u64,
 ) -> Result<(), BlobError> {
-    store.discard_append(staging).await?;
-    if let Some(multipart) = multipart {
-        store.abort_multipart(key, multipart).await?;
-        for seq in 0..=staged_seq {
-            store.delete(&keys::staged_tail(staging, seq)).await?;
+    match (store.clone().resumable(), multipart) {
+        (Resumable::Staging(files), _) => files.discard_staging(staging).await,
+        // Nothing was begun (an upload created before the storage changed).
+        (Resumable::Parts(_), None) => Ok(()),
+        (Resumable::Parts(multiparts), Some(multipart)) => {
+            multiparts.abort_multipart(key, multipart).await?;
+            for seq in 0..=staged_seq {
+                store.delete(&keys::staged_tail(staging, seq)).await?;
+            }
+            Ok(())
         }
     }
-    Ok(())
 }

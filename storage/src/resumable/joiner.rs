@@ -13,7 +13,9 @@ use super::threads::{Sealed, Written};
 use super::{Checkpoint, Ended, RunningSha256};
 use crate::error::BlobError;
 use crate::key::{BlobKey, keys};
-use crate::store::{BlobStore, MultipartId, PartNumber, PartReceipt, StagingFile};
+use crate::object::BlobStore;
+use crate::parts::{MultipartId, PartNumber, PartReceipt, PartStore};
+use crate::staging::StagingFile;
 
 /// Full parts sent to the bucket at once while the next one fills.
 const PARTS_IN_FLIGHT: usize = 2;
@@ -86,7 +88,9 @@ type PartUpload = BoxFuture<'static, (u64, RunningSha256, Result<PartReceipt, Bl
 /// parts in flight. What the body leaves after its last full part is staged in the
 /// bucket as a tail object, where any node finds it.
 pub(super) struct Parts {
+    /// Where staged tails go.
     pub store: Arc<dyn BlobStore>,
+    pub parts: Arc<dyn PartStore>,
     pub key: BlobKey,
     pub multipart: MultipartId,
     pub next_number: u64,
@@ -119,11 +123,11 @@ impl Parts {
         part: super::part_file::SealedPart,
     ) -> Result<PartUpload, BlobError> {
         let number = self.number()?;
-        let (store, key, multipart) = (self.store.clone(), self.key.clone(), self.multipart.clone());
+        let (parts, key, multipart) = (self.parts.clone(), self.key.clone(), self.multipart.clone());
         Ok(Box::pin(async move {
             let stored = match part.stream() {
                 // `part` lives until the bucket has it: its file goes with it.
-                Ok(body) => store.put_part(&key, &multipart, number, part.len, body).await,
+                Ok(body) => parts.put_part(&key, &multipart, number, part.len, body).await,
                 Err(e) => Err(e),
             };
             (boundary, hash, stored)
@@ -185,7 +189,7 @@ impl Parts {
             // The last part may be shorter than S3's minimum.
             let number = self.number()?;
             let receipt = self
-                .store
+                .parts
                 .put_part(&self.key, &self.multipart, number, leftover.len, leftover.stream()?)
                 .await?;
             held.push(receipt);

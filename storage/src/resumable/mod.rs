@@ -36,7 +36,8 @@ pub use hash::RunningSha256;
 
 use crate::error::BlobError;
 use crate::key::{BlobKey, keys};
-use crate::store::{BlobStore, MultipartId, PartReceipt, StagingKind};
+use crate::object::{BlobStore, Resumable};
+use crate::parts::{MultipartId, PartReceipt};
 use threads::{Batch, Msg};
 
 /// Bytes received but not yet both hashed and written, per upload: what one upload may
@@ -139,9 +140,9 @@ impl Writer {
         let (to_write, write_rx) = mpsc::unbounded_channel();
         let (hashed_tx, hashed_rx) = mpsc::unbounded_channel();
         threads::spawn_hasher(resume.hash.clone(), hash_rx, hashed_tx);
-        let (next_mark, spacing, joiner) = match store.staging_kind() {
-            StagingKind::Append => {
-                let file = store.open_staging(resume.staging, resume.offset).await?;
+        let (next_mark, spacing, joiner) = match store.clone().resumable() {
+            Resumable::Staging(staging) => {
+                let file = staging.open_staging(resume.staging, resume.offset).await?;
                 let (written_tx, written_rx) = mpsc::unbounded_channel();
                 threads::spawn_file_writer(file.clone(), write_rx, written_tx);
                 let spacing = if options.checkpoints { CHECKPOINT } else { u64::MAX };
@@ -159,7 +160,7 @@ impl Writer {
                     tokio::spawn(joiner.run()),
                 )
             }
-            StagingKind::Parts { .. } => {
+            Resumable::Parts(parts) => {
                 let multipart = resume
                     .multipart
                     .clone()
@@ -176,6 +177,7 @@ impl Writer {
                 threads::spawn_part_writer(first, options.scratch.clone(), write_rx, sealed_tx);
                 let joiner = joiner::Parts {
                     store: store.clone(),
+                    parts,
                     key: resume.key.clone(),
                     multipart,
                     next_number: part_start / resume.part_size + 1,
@@ -301,3 +303,6 @@ impl Drop for Writer {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -9,7 +9,8 @@ use futures_util::StreamExt;
 use crate::error::BlobError;
 use crate::file_io::{read_stream, write_all_vectored};
 use crate::key::BlobKey;
-use crate::store::{BlobStore, ByteStream};
+use crate::object::BlobStore;
+use crate::stream::ByteStream;
 
 pub(super) struct PartFile {
     path: PathBuf,

@@ -13,7 +13,7 @@ use tokio::sync::mpsc::{Sender, UnboundedReceiver, UnboundedSender};
 use super::RunningSha256;
 use super::part_file::{PartFile, SealedPart};
 use crate::error::BlobError;
-use crate::store::StagingFile;
+use crate::staging::StagingFile;
 
 /// Batches gathered into one write call, at most this many bytes.
 const GATHER: usize = 1024 * 1024;
