@@ -24,7 +24,7 @@ mod parts;
 mod presign;
 pub mod resumable;
 mod s3;
-#[cfg(feature = "setup")]
+mod sdk;
 pub mod setup;
 mod staging;
 mod stream;

@@ -36,6 +36,8 @@ const STREAM_PART: usize = 8 * 1024 * 1024;
 #[derive(Debug)]
 pub(crate) struct S3Store {
     inner: AmazonS3,
+    /// For ListParts, which object_store lacks.
+    sdk: aws_sdk_s3::Client,
     http: reqwest::Client,
     bucket: String,
     endpoint: String,
@@ -83,6 +85,7 @@ impl S3Store {
             .map_err(|e| BlobError::Config(format!("cannot build the HTTP client: {e}")))?;
         Ok(Self {
             inner,
+            sdk: crate::sdk::client(cfg),
             http,
             bucket: cfg.bucket.clone(),
             endpoint: cfg.endpoint_str(),
@@ -294,31 +297,7 @@ impl PartStore for S3Store {
     }
 
     async fn list_parts(&self, key: &BlobKey, upload: &MultipartId) -> Result<Vec<PartReceipt>, BlobError> {
-        let mut parts = Vec::new();
-        let mut marker: Option<String> = None;
-        loop {
-            let mut query = vec![("uploadId", upload.0.as_str())];
-            if let Some(m) = &marker {
-                query.push(("part-number-marker", m.as_str()));
-            }
-            let url = self.sign(Method::GET, key, PART_URL_TTL, &query).await?;
-            let response = self.http.get(url).send().await.map_err(|e| request_error(&e))?;
-            let status = response.status();
-            let text = response.text().await.map_err(|e| request_error(&e))?;
-            if !status.is_success() {
-                return Err(self.fix_bucket(classify_message(&format!("{status} {text}"))));
-            }
-            let page = parse_list_parts(&text)?;
-            parts.extend(page.parts);
-            match page.next_marker {
-                Some(next) if page.truncated => marker = Some(next),
-                _ => {
-                    // AWS answers in part order; not every compatible server does.
-                    parts.sort_by_key(|p| p.number);
-                    return Ok(parts);
-                }
-            }
-        }
+        crate::sdk::list_parts(&self.sdk, &self.bucket, key, upload).await
     }
 }
 
@@ -359,47 +338,6 @@ impl Presign for S3Store {
     }
 }
 
-struct PartsPage {
-    parts: Vec<PartReceipt>,
-    truncated: bool,
-    next_marker: Option<String>,
-}
-
-fn xml_value<'a>(xml: &'a str, tag: &str) -> Option<&'a str> {
-    let open = format!("<{tag}>");
-    let start = xml.find(&open)? + open.len();
-    let end = xml[start..].find(&format!("</{tag}>"))? + start;
-    Some(&xml[start..end])
-}
-
-/// Reads a ListParts answer: each `<Part>` with its number, size and ETag.
-fn parse_list_parts(xml: &str) -> Result<PartsPage, BlobError> {
-    let bad = |what: &str| BlobError::Backend(format!("unreadable ListParts answer: {what}"));
-    let mut parts = Vec::new();
-    for block in xml.split("<Part>").skip(1) {
-        let block = block.split("</Part>").next().unwrap_or_default();
-        let number = xml_value(block, "PartNumber")
-            .and_then(|n| n.trim().parse::<u32>().ok())
-            .and_then(PartNumber::new);
-        let size = xml_value(block, "Size").and_then(|n| n.trim().parse::<u64>().ok());
-        // AWS always sends the ETag; some compatible servers (s3s-fs) leave it out.
-        let etag = xml_value(block, "ETag")
-            .map(|e| e.trim().replace("&quot;", "\""))
-            .unwrap_or_default();
-        match (number, size) {
-            (Some(number), Some(size)) => parts.push(PartReceipt { number, size, etag }),
-            _ => return Err(bad("a part without number or size")),
-        }
-    }
-    let truncated = xml_value(xml, "IsTruncated").is_some_and(|t| t.trim() == "true");
-    let next_marker = xml_value(xml, "NextPartNumberMarker").map(|m| m.trim().to_owned());
-    Ok(PartsPage {
-        parts,
-        truncated,
-        next_marker,
-    })
-}
-
 fn request_error(err: &reqwest::Error) -> BlobError {
     // Without the URL: a presigned one carries its credential and signature, and this
     // text reaches logs and pages.
@@ -425,26 +363,6 @@ fn request_error(err: &reqwest::Error) -> BlobError {
 #[cfg(test)]
 mod tests {
     use super::summarize;
-
-    #[test]
-    fn list_parts_answers_are_read_with_their_etags() {
-        let xml = "<ListPartsResult><IsTruncated>true</IsTruncated><NextPartNumberMarker>2</NextPartNumberMarker>\
-            <Part><PartNumber>1</PartNumber><ETag>&quot;abc&quot;</ETag><Size>5242880</Size></Part>\
-            <Part><PartNumber>2</PartNumber><ETag>\"def\"</ETag><Size>10</Size></Part></ListPartsResult>";
-        let page = super::parse_list_parts(xml).expect("parses");
-        assert_eq!(page.parts.len(), 2);
-        assert_eq!(
-            (
-                page.parts[0].number.get(),
-                page.parts[0].size,
-                page.parts[0].etag.as_str()
-            ),
-            (1, 5_242_880, "\"abc\"")
-        );
-        assert_eq!(page.parts[1].etag, "\"def\"");
-        assert!(page.truncated);
-        assert_eq!(page.next_marker.as_deref(), Some("2"));
-    }
 
     #[test]
     fn summarize_keeps_code_and_message_of_an_s3_error() {

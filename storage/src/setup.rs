@@ -2,17 +2,14 @@
 //! rules browsers need to upload parts straight to it, and a lifecycle rule that aborts
 //! multipart uploads nobody finished. Used by `relais storage setup` and `relais check`.
 
-use aws_sdk_s3::Client;
-use aws_sdk_s3::config::{
-    BehaviorVersion, Credentials, Region, RequestChecksumCalculation, ResponseChecksumValidation,
-};
-use aws_sdk_s3::error::{DisplayErrorContext, ProvideErrorMetadata};
+use aws_sdk_s3::error::ProvideErrorMetadata;
 use aws_sdk_s3::types::{
     AbortIncompleteMultipartUpload, BucketLifecycleConfiguration, CorsConfiguration, CorsRule, ExpirationStatus,
     LifecycleRule, LifecycleRuleFilter,
 };
 
 use crate::config::S3Config;
+use crate::sdk::{client, describe};
 
 /// Rule id, so that `check` recognises our rule among others the operator may have.
 const LIFECYCLE_RULE_ID: &str = "relais-abort-incomplete-multipart";
@@ -34,29 +31,6 @@ pub enum StepOutcome {
 pub struct Step {
     pub name: &'static str,
     pub outcome: StepOutcome,
-}
-
-fn client(cfg: &S3Config) -> Client {
-    let credentials = Credentials::new(&cfg.access_key_id, &cfg.secret_access_key, None, None, "relais-config");
-    let conf = aws_sdk_s3::Config::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .region(Region::new(cfg.region.clone()))
-        .credentials_provider(credentials)
-        .endpoint_url(cfg.endpoint_str())
-        .force_path_style(cfg.path_style)
-        // S3-compatible services often reject the newer default checksums.
-        .request_checksum_calculation(RequestChecksumCalculation::WhenRequired)
-        .response_checksum_validation(ResponseChecksumValidation::WhenRequired)
-        .build();
-    Client::from_conf(conf)
-}
-
-fn describe<E: ProvideErrorMetadata + std::error::Error + 'static>(err: &aws_sdk_s3::error::SdkError<E>) -> String {
-    match (err.code(), err.message()) {
-        (Some(code), Some(msg)) => format!("{code}: {msg}"),
-        (Some(code), None) => code.to_owned(),
-        _ => DisplayErrorContext(err).to_string(),
-    }
 }
 
 fn unsupported(code: Option<&str>) -> bool {
