@@ -12,7 +12,8 @@
 //!   web copy, against the same upload on the idle server (PRODUCT §3.4: transcoding
 //!   never starves uploads).
 //!
-//! `--s3` runs the baseline and the S3 path only; `--runs N` sets the number of passes,
+//! `--s3` runs the baseline and the S3 path only; `--memory` the 16-upload peak RSS only;
+//! `--runs N` sets the number of passes,
 //! `--quick` uploads 256 MiB instead of 1 GiB; `BENCH_RELAIS_BIN=path` measures another
 //! build of `relais` (to compare two versions, alternate runs).
 //!
@@ -329,6 +330,35 @@ async fn more_local(pass: &mut Pass, scratch: &Path, size: u64, block: &Bytes) {
     }
 }
 
+/// `--memory`: only the peak RSS of a fresh server under 16 concurrent 64 MiB uploads,
+/// `--runs` times (for tuning the per-upload memory budget).
+async fn memory_only() {
+    let runs: usize = std::env::args()
+        .skip_while(|a| a != "--runs")
+        .nth(1)
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(3);
+    let block = noise(64 * MIB as usize);
+    let scratch = tempfile::tempdir().expect("dir");
+    let mut peaks = Vec::new();
+    for run in 0..runs {
+        let dir = scratch.path().join(format!("memory-{run}"));
+        let fresh = start_relais(&dir, &[]).await;
+        let idle = fresh.proc.peak_rss_mib();
+        let names: Vec<String> = (0..16).map(|i| format!("m{i}")).collect();
+        futures_util::future::join_all(names.iter().map(|n| fresh.upload(64 * MIB, 64 * MIB, &block, n))).await;
+        let peak = fresh.proc.peak_rss_mib();
+        eprintln!("run {}: idle {idle:.1} MiB, peak {peak:.1} MiB", run + 1);
+        peaks.push(peak);
+        drop(fresh);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+    println!(
+        "peak RSS, 16 × 64 MiB concurrent: median {:.1} MiB over {runs} runs",
+        median(peaks)
+    );
+}
+
 /// 5 GiB, as PRODUCT §5 says, or a quarter of it with `--quick`.
 fn big_len(size: u64) -> u64 {
     if size < GIB { 5 * GIB / 4 } else { 5 * GIB }
@@ -415,6 +445,9 @@ async fn run() {
     }
     if std::env::args().any(|a| a == "--during-transcode") {
         return during_transcode().await;
+    }
+    if std::env::args().any(|a| a == "--memory") {
+        return memory_only().await;
     }
     let quick = std::env::args().any(|a| a == "--quick");
     let s3_only = std::env::args().any(|a| a == "--s3");

@@ -106,23 +106,32 @@ impl Lease {
     }
 
     /// Starts beating: the lease is renewed every `HEARTBEAT` until the heartbeat is
-    /// dropped. A renewal the database cannot take is tried again at the next beat; the
-    /// lease is only given up when someone else holds it.
+    /// dropped. A renewal the database cannot take is tried again at the next beat, until
+    /// the lease could look stale to another node: then the writer is told it lost it.
     pub(crate) fn heartbeat(&self, state: &AppState) -> Heartbeat {
         let (tx, beat) = watch::channel(Beat::Held);
         let (state, id, owner) = (state.clone(), self.id, self.owner.clone());
         let task = tokio::spawn(async move {
             let mut tick = tokio::time::interval_at(Instant::now() + HEARTBEAT, HEARTBEAT);
             tick.set_missed_tick_behavior(MissedTickBehavior::Delay);
+            let mut renewed = Instant::now();
             loop {
                 tick.tick().await;
                 let until = state.clock.now_ms() + ms(LEASE);
                 match db::uploads::renew_lease(state.db.pool(), id, &owner, until).await {
-                    Ok(Some(false)) => {}
+                    Ok(Some(false)) => renewed = Instant::now(),
                     Ok(Some(true)) => {
+                        renewed = Instant::now();
                         tx.send_replace(Beat::ReleaseAsked);
                     }
                     Ok(None) => {
+                        tx.send_replace(Beat::Lost);
+                        return;
+                    }
+                    // Past the point where another node may see the lease as stale, this
+                    // writer stops on its own rather than write beside a new one.
+                    Err(e) if renewed.elapsed() + HEARTBEAT >= LEASE => {
+                        tracing::warn!(upload = %id, error = %e, "upload lease not renewed in time; the writer stops");
                         tx.send_replace(Beat::Lost);
                         return;
                     }

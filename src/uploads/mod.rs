@@ -86,6 +86,7 @@ impl From<UploadError> for AppError {
                 code: "invalid_upload",
                 detail: format!("{field}: {message}"),
             },
+            UploadError::Storage(BlobError::StagingBusy { .. }) => AppError::Locked,
             UploadError::Storage(BlobError::TooManyParts) => AppError::PayloadTooLarge {
                 detail: BlobError::TooManyParts.to_string(),
             },

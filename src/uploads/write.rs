@@ -33,6 +33,9 @@ pub(super) async fn write(
     req: PatchRequest,
     body: Body,
 ) -> Result<Progress, UploadError> {
+    // Beating from the start: reading a staged tail back or joining a long file's parts
+    // can take longer than a lease.
+    let mut heartbeat = lease.heartbeat(state);
     let Prepared {
         upload,
         length,
@@ -46,13 +49,10 @@ pub(super) async fn write(
         checkpoints: !verify,
         scratch: state.cfg.data_dir.join("tmp"),
     };
-    let (writer, checkpoints) = Writer::open(state.blobs.clone(), resume_of(&upload, hash), options).await?;
-    let mut heartbeat = lease.heartbeat(state);
-    let reader = BodyReader::new(state, &mut heartbeat, body, room, req.checksum);
+    let (mut writer, checkpoints) = Writer::open(state.blobs.clone(), resume_of(&upload, hash), options).await?;
+    let mut reader = BodyReader::new(state, &mut heartbeat, body, room, req.checksum);
 
     let receive = async {
-        let mut writer = writer;
-        let mut reader = reader;
         let end = loop {
             match reader.next().await? {
                 Next::Chunk(chunk) => writer.write(chunk).await?,
@@ -61,8 +61,11 @@ pub(super) async fn write(
         };
         match end {
             Next::TooLarge => return Err(past_end(ceiling)),
+            // Asked to let go before the body could be checked: nothing of it is kept,
+            // and the client is told to try again (tus clients retry a 423).
+            Next::Stopped if verify => return Err(UploadError::Locked),
             // A body cut short cannot be checked against its checksum: it is discarded
-            // whole (dropping the writer abandons it).
+            // whole.
             Next::End if reader.checksum_matches() => {}
             _ if verify => return Err(UploadError::ChecksumMismatch),
             _ => {}
@@ -71,7 +74,16 @@ pub(super) async fn write(
         Ok::<_, UploadError>(writer.finish(finishing).await?)
     };
     // If recording fails (the lease is lost), receiving stops with it.
-    let (ended, expires_at) = tokio::try_join!(receive, record(state, lease, checkpoints, upload.expires_at))?;
+    let joined = tokio::try_join!(receive, record(state, lease, checkpoints, upload.expires_at));
+    let (ended, expires_at) = match joined {
+        Ok(done) => done,
+        Err(e) => {
+            // Every thread stopped before the lease is let go: no late write of this
+            // request can land over the next writer's bytes.
+            writer.abandon().await;
+            return Err(e);
+        }
+    };
     let Ended { offset, hash } = ended;
     let completed = match length {
         Some(total) if offset == total => Some(finish::complete(state, &upload, total, hash).await?),

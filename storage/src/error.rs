@@ -45,6 +45,10 @@ pub enum BlobError {
     #[error("staged upload {staging} holds {have} bytes, {want} were committed")]
     StagingShort { staging: String, have: u64, want: u64 },
 
+    /// Another writer still has the staging file open.
+    #[error("staged upload {staging} is still being written by another request")]
+    StagingBusy { staging: String },
+
     #[error("the body stream failed: {0}")]
     Body(String),
 

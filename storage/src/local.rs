@@ -104,6 +104,41 @@ impl StagingFile for LocalStaging {
     }
 }
 
+/// How long a writer waits for the previous one to close the staging file.
+const STAGING_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Takes the staging file for this writer alone (an exclusive `flock`, held until the
+/// file is closed). A writer that was abandoned (its lease lost, its body refused) may
+/// still have a batch on its way to the disk; the file is cut back to the committed
+/// offset only once that writer has closed it, so its late bytes can never land over
+/// the new writer's.
+#[cfg(unix)]
+fn hold_alone(file: &std::fs::File, staging: Uuid) -> Result<(), BlobError> {
+    use std::os::fd::AsRawFd;
+    let deadline = std::time::Instant::now() + STAGING_WAIT;
+    loop {
+        // SAFETY: the descriptor is open for the duration of the call.
+        if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } == 0 {
+            return Ok(());
+        }
+        let err = std::io::Error::last_os_error();
+        if err.kind() != std::io::ErrorKind::WouldBlock {
+            return Err(err.into());
+        }
+        if std::time::Instant::now() >= deadline {
+            return Err(BlobError::StagingBusy {
+                staging: staging.to_string(),
+            });
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
+#[cfg(not(unix))]
+fn hold_alone(_: &std::fs::File, _: Uuid) -> Result<(), BlobError> {
+    Ok(())
+}
+
 /// Asks the kernel to start writing `len` bytes from `start` to the disk now, without
 /// waiting for them: by the time a checkpoint's fsync comes, most of its bytes are on the
 /// disk already and the fsync is short, instead of the whole stretch being written while
@@ -274,6 +309,7 @@ impl StagingStore for LocalStore {
                 .truncate(false)
                 .write(true)
                 .open(&path)?;
+            hold_alone(&file, staging)?;
             let have = file.metadata()?.len();
             if have < offset {
                 return Err(BlobError::StagingShort {
@@ -377,6 +413,7 @@ mod tests {
         // Resume at the committed offset: the extra bytes are cut off.
         let w = store.open_staging(id, 6).await.expect("reopen");
         write(&*w, b"world");
+        drop(w);
         assert!(matches!(
             store.open_staging(id, 100).await,
             Err(BlobError::StagingShort {
@@ -401,6 +438,34 @@ mod tests {
             .discard_staging(id)
             .await
             .expect("discarding an unknown staging file is fine");
+    }
+
+    #[tokio::test]
+    async fn a_staging_file_is_opened_by_one_writer_at_a_time() {
+        let dir = tempfile::tempdir().expect("dir");
+        let store = LocalStore::open(dir.path()).expect("open");
+        let id = Uuid::new_v4();
+        let first = store.open_staging(id, 0).await.expect("open");
+        first
+            .write_all(&mut [std::io::IoSlice::new(b"committed and more")])
+            .expect("write");
+        // A second writer waits while the first still holds the file open...
+        let second = store.open_staging(id, 9);
+        tokio::pin!(second);
+        assert!(
+            tokio::time::timeout(std::time::Duration::from_millis(200), &mut second)
+                .await
+                .is_err(),
+            "the second writer waited"
+        );
+        // ...and cuts it back to the committed offset only once the first is gone.
+        drop(first);
+        let second = second.await.expect("opened once the first closed it");
+        second
+            .write_all(&mut [std::io::IoSlice::new(b" again")])
+            .expect("write");
+        second.sync().expect("sync");
+        assert_eq!(std::fs::read(store.staging_path(id)).expect("read"), b"committed again");
     }
 
     #[tokio::test]

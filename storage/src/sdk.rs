@@ -72,9 +72,11 @@ pub(crate) async fn list_parts(
     key: &BlobKey,
     upload: &MultipartId,
 ) -> Result<Vec<PartReceipt>, BlobError> {
+    // 10 000 parts at most, 1 000 per page: a service that keeps saying "more" is wrong.
+    const MAX_PAGES: usize = 20;
     let mut parts = Vec::new();
     let mut marker: Option<String> = None;
-    loop {
+    for _ in 0..MAX_PAGES {
         let page = client
             .list_parts()
             .bucket(bucket)
@@ -100,10 +102,14 @@ pub(crate) async fn list_parts(
         }
         match page.next_part_number_marker() {
             Some(next) if page.is_truncated() == Some(true) => marker = Some(next.to_owned()),
-            _ => break,
+            _ => {
+                // AWS answers in part order; not every compatible server does.
+                parts.sort_by_key(|p| p.number);
+                return Ok(parts);
+            }
         }
     }
-    // AWS answers in part order; not every compatible server does.
-    parts.sort_by_key(|p| p.number);
-    Ok(parts)
+    Err(BlobError::Backend(format!(
+        "ListParts of {key} went on for more than {MAX_PAGES} pages"
+    )))
 }

@@ -38,7 +38,7 @@ pub async fn complete(
         (Resumable::Staging(files), _) => files.finish_staging(staging, len, key).await,
         (Resumable::Parts(_), None) => Err(no_multipart(staging)),
         // S3 will not complete an upload without parts: an empty file is a plain PUT.
-        (Resumable::Parts(multiparts), Some(multipart)) if parts.is_empty() => {
+        (Resumable::Parts(multiparts), Some(multipart)) if parts.is_empty() && len == 0 => {
             multiparts.abort_multipart(key, multipart).await?;
             store.put(key, Bytes::new()).await
         }

@@ -26,8 +26,9 @@ mod threads;
 
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 use tokio::sync::{Semaphore, mpsc};
 use uuid::Uuid;
 
@@ -46,6 +47,8 @@ const BUDGET: usize = 2 * 1024 * 1024;
 /// Bytes gathered before they are handed to the threads: one wake-up per batch, not per
 /// network frame.
 const BATCH: usize = 256 * 1024;
+/// Network frames smaller than this are copied together rather than kept one by one.
+const SMALL: usize = 16 * 1024;
 /// Bytes between two checkpoints of a staging file: what a crash can cost at most.
 /// One fsync and one small transaction each, cheap at this spacing.
 pub const CHECKPOINT: u64 = 16 * 1024 * 1024;
@@ -121,10 +124,18 @@ pub struct Writer {
     spacing: u64,
     pending: Vec<Bytes>,
     pending_len: usize,
+    /// Small network frames, copied together: a batch of many tiny frames would otherwise
+    /// cost more in bookkeeping than in bytes.
+    small: BytesMut,
     budget: Arc<Semaphore>,
-    to_hash: mpsc::UnboundedSender<Msg>,
-    to_write: mpsc::UnboundedSender<Msg>,
+    /// `None` once the threads were told to stop.
+    to_hash: Option<mpsc::UnboundedSender<Msg>>,
+    to_write: Option<mpsc::UnboundedSender<Msg>>,
+    /// `None` once it has ended and been awaited.
     joiner: Option<tokio::task::JoinHandle<Result<Ended, BlobError>>>,
+    threads: Vec<tokio::task::JoinHandle<()>>,
+    /// Set when the writer is abandoned: the writing thread stops at once.
+    abandoned: Arc<AtomicBool>,
 }
 
 impl Writer {
@@ -139,12 +150,18 @@ impl Writer {
         let (to_hash, hash_rx) = mpsc::unbounded_channel();
         let (to_write, write_rx) = mpsc::unbounded_channel();
         let (hashed_tx, hashed_rx) = mpsc::unbounded_channel();
-        threads::spawn_hasher(resume.hash.clone(), hash_rx, hashed_tx);
+        let mut threads = vec![threads::spawn_hasher(resume.hash.clone(), hash_rx, hashed_tx)];
+        let abandoned = Arc::new(AtomicBool::new(false));
         let (next_mark, spacing, joiner) = match store.clone().resumable() {
             Resumable::Staging(staging) => {
                 let file = staging.open_staging(resume.staging, resume.offset).await?;
                 let (written_tx, written_rx) = mpsc::unbounded_channel();
-                threads::spawn_file_writer(file.clone(), write_rx, written_tx);
+                threads.push(threads::spawn_file_writer(
+                    file.clone(),
+                    abandoned.clone(),
+                    write_rx,
+                    written_tx,
+                ));
                 let spacing = if options.checkpoints { CHECKPOINT } else { u64::MAX };
                 let joiner = joiner::Append {
                     file,
@@ -174,7 +191,13 @@ impl Writer {
                 // The tail's bytes are already hashed: the part fills up from them.
                 let part_start = resume.offset - resume.staged_len;
                 let (sealed_tx, sealed_rx) = mpsc::channel(1);
-                threads::spawn_part_writer(first, options.scratch.clone(), write_rx, sealed_tx);
+                threads.push(threads::spawn_part_writer(
+                    first,
+                    options.scratch.clone(),
+                    abandoned.clone(),
+                    write_rx,
+                    sealed_tx,
+                ));
                 let joiner = joiner::Parts {
                     store: store.clone(),
                     parts,
@@ -203,10 +226,13 @@ impl Writer {
             spacing,
             pending: Vec::new(),
             pending_len: 0,
+            small: BytesMut::new(),
             budget: Arc::new(Semaphore::new(BUDGET)),
-            to_hash,
-            to_write,
+            to_hash: Some(to_hash),
+            to_write: Some(to_write),
             joiner: Some(joiner),
+            threads,
+            abandoned,
         };
         Ok((writer, Checkpoints(checkpoints_rx)))
     }
@@ -227,7 +253,12 @@ impl Writer {
             };
             self.offset += piece.len() as u64;
             self.pending_len += piece.len();
-            self.pending.push(piece);
+            if piece.len() < SMALL {
+                self.small.extend_from_slice(&piece);
+            } else {
+                self.keep_small();
+                self.pending.push(piece);
+            }
             if self.offset == self.next_mark {
                 self.send_batch().await?;
                 self.send(Msg::Mark(self.offset)).await?;
@@ -241,7 +272,8 @@ impl Writer {
 
     /// Ends the body: makes everything received durable (the last part when `complete`,
     /// else a staged tail) and gives the last checkpoint. Waits for every checkpoint.
-    pub async fn finish(mut self, complete: bool) -> Result<Ended, BlobError> {
+    /// Cancelled midway, it leaves the writer to be [abandoned](Self::abandon).
+    pub async fn finish(&mut self, complete: bool) -> Result<Ended, BlobError> {
         self.send_batch().await?;
         self.send(Msg::End {
             offset: self.offset,
@@ -251,7 +283,39 @@ impl Writer {
         self.ended().await
     }
 
+    /// Gives up on what was received past the last checkpoint: nothing more is written,
+    /// made durable or reported, and this returns only once the threads and the joiner
+    /// have stopped, so that the upload can be handed to another writer without a late
+    /// write of this one landing over its bytes.
+    pub async fn abandon(mut self) {
+        self.stop();
+        if let Some(joiner) = self.joiner.take() {
+            let _ = joiner.await;
+        }
+        for thread in std::mem::take(&mut self.threads) {
+            let _ = thread.await;
+        }
+    }
+
+    /// Tells everything behind the writer to stop, without waiting.
+    fn stop(&mut self) {
+        self.abandoned.store(true, Ordering::Release);
+        self.to_hash = None;
+        self.to_write = None;
+        if let Some(joiner) = &self.joiner {
+            joiner.abort();
+        }
+    }
+
+    /// Ends the run of small frames being gathered, as one piece.
+    fn keep_small(&mut self) {
+        if !self.small.is_empty() {
+            self.pending.push(self.small.split().freeze());
+        }
+    }
+
     async fn send_batch(&mut self) -> Result<(), BlobError> {
+        self.keep_small();
         if self.pending.is_empty() {
             return Ok(());
         }
@@ -274,9 +338,17 @@ impl Writer {
 
     /// Sends to both threads; a thread that stopped has failed, and the joiner knows why.
     async fn send(&mut self, msg: Msg) -> Result<(), BlobError> {
-        if self.to_hash.send(msg.clone()).is_ok() && self.to_write.send(msg).is_ok() {
+        let sent = match (&self.to_hash, &self.to_write) {
+            (Some(hash), Some(write)) => hash.send(msg.clone()).is_ok() && write.send(msg).is_ok(),
+            _ => false,
+        };
+        if sent {
             return Ok(());
         }
+        // Both threads are told to stop first: one waiting for a message the failed one
+        // will never pass on would otherwise keep the joiner waiting too.
+        self.to_hash = None;
+        self.to_write = None;
         Err(match self.ended().await {
             Err(e) => e,
             Ok(_) => BlobError::Backend("the upload writer stopped early".into()),
@@ -284,22 +356,27 @@ impl Writer {
     }
 
     async fn ended(&mut self) -> Result<Ended, BlobError> {
+        // The handle stays in `self` while awaited: if this is cancelled, dropping or
+        // abandoning the writer still stops the joiner.
         let joiner = self
             .joiner
-            .take()
+            .as_mut()
             .ok_or_else(|| BlobError::Backend("the upload writer already ended".into()))?;
-        joiner
+        let ended = joiner
             .await
-            .map_err(|e| BlobError::Backend(format!("upload writer task failed: {e}")))?
+            .map_err(|e| BlobError::Backend(format!("upload writer task failed: {e}")))?;
+        self.joiner = None;
+        ended
     }
 }
 
 impl Drop for Writer {
     fn drop(&mut self) {
-        // Abandoned: nothing more is made durable or reported. The threads see their
-        // channels close and stop; part files are removed with them.
-        if let Some(joiner) = self.joiner.take() {
-            joiner.abort();
+        // Dropped unfinished (without `abandon`, so nobody waits): nothing more is made
+        // durable or reported. The threads see their channels close and stop; part files
+        // are removed with them.
+        if self.joiner.is_some() {
+            self.stop();
         }
     }
 }

@@ -40,10 +40,16 @@ fn options(checkpoints: bool) -> Options {
     }
 }
 
-/// Feeds `bytes` in pieces of odd sizes.
-async fn feed(writer: &mut Writer, bytes: &[u8]) {
-    for piece in bytes.chunks(777_777) {
+/// Feeds `bytes` in pieces of odd sizes, tiny ones (gathered by copy) among large ones
+/// (kept as they come).
+async fn feed(writer: &mut Writer, mut bytes: &[u8]) {
+    for size in [1, 7, 20_000, 777_777, 3, 16_383, 16_384].into_iter().cycle() {
+        if bytes.is_empty() {
+            return;
+        }
+        let (piece, rest) = bytes.split_at(size.min(bytes.len()));
         writer.write(Bytes::copy_from_slice(piece)).await.expect("write");
+        bytes = rest;
     }
 }
 
@@ -98,8 +104,9 @@ async fn a_dropped_writer_reports_nothing_more_and_a_new_one_resumes_to_the_whol
     feed(&mut writer, &body[..cut]).await;
     let last = checkpoints.next().await.expect("a checkpoint before the cut");
     assert_eq!(last.to, CHECKPOINT);
-    // Abandoned mid-body: nothing more is reported, the bytes past it count for nothing.
-    drop(writer);
+    // Abandoned mid-body: once `abandon` returns nothing more is written or reported,
+    // and the bytes past the checkpoint count for nothing.
+    writer.abandon().await;
     assert!(checkpoints.next().await.is_none());
 
     let hash = RunningSha256::restore(&last.hash_state).expect("state");

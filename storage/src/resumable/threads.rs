@@ -5,10 +5,12 @@
 use std::io::IoSlice;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use bytes::Bytes;
 use tokio::sync::OwnedSemaphorePermit;
 use tokio::sync::mpsc::{Sender, UnboundedReceiver, UnboundedSender};
+use tokio::task::JoinHandle;
 
 use super::RunningSha256;
 use super::part_file::{PartFile, SealedPart};
@@ -42,7 +44,7 @@ pub(super) fn spawn_hasher(
     mut hash: RunningSha256,
     mut rx: UnboundedReceiver<Msg>,
     out: UnboundedSender<(u64, RunningSha256)>,
-) {
+) -> JoinHandle<()> {
     tokio::task::spawn_blocking(move || {
         while let Some(msg) = rx.blocking_recv() {
             match msg {
@@ -58,7 +60,7 @@ pub(super) fn spawn_hasher(
                 }
             }
         }
-    });
+    })
 }
 
 /// What the writing thread has done at a mark.
@@ -98,12 +100,18 @@ fn slices(batches: &[Arc<Batch>]) -> Vec<IoSlice<'_>> {
 /// Writes into one staging file; reports each mark once the bytes before it are written.
 pub(super) fn spawn_file_writer(
     file: Arc<dyn StagingFile>,
+    abandoned: Arc<AtomicBool>,
     mut rx: UnboundedReceiver<Msg>,
     out: UnboundedSender<Result<Written, BlobError>>,
-) {
+) -> JoinHandle<()> {
     tokio::task::spawn_blocking(move || {
         let mut batches = Vec::new();
         while let Some(control) = gather(&mut rx, &mut batches) {
+            // Bytes the writer gave up on are not written: another writer may own the
+            // upload by now.
+            if abandoned.load(Ordering::Acquire) {
+                return;
+            }
             if let Err(e) = file.write_all(&mut slices(&batches)) {
                 let _ = out.send(Err(e.into()));
                 return;
@@ -119,7 +127,7 @@ pub(super) fn spawn_file_writer(
                 return;
             }
         }
-    });
+    })
 }
 
 /// A part file handed over by the writing thread.
@@ -136,13 +144,17 @@ pub(super) enum Sealed {
 pub(super) fn spawn_part_writer(
     first: PartFile,
     scratch: PathBuf,
+    abandoned: Arc<AtomicBool>,
     mut rx: UnboundedReceiver<Msg>,
     out: Sender<Result<Sealed, BlobError>>,
-) {
+) -> JoinHandle<()> {
     tokio::task::spawn_blocking(move || {
         let mut current = first;
         let mut batches = Vec::new();
         while let Some(control) = gather(&mut rx, &mut batches) {
+            if abandoned.load(Ordering::Acquire) {
+                return;
+            }
             if let Err(e) = current.write_all(&mut slices(&batches)) {
                 let _ = out.blocking_send(Err(e.into()));
                 return;
@@ -173,5 +185,5 @@ pub(super) fn spawn_part_writer(
                 return;
             }
         }
-    });
+    })
 }
