@@ -10,7 +10,6 @@ use crate::db::links::Purpose;
 use crate::db::users::{NewUser, User};
 use crate::db::{self, DbError};
 use crate::domain::{Email, Locale, NewPassword, Role, TokenId, UserId};
-use crate::error::AppError;
 use crate::mail::{self, notices, templates};
 use crate::state::AppState;
 
@@ -40,35 +39,6 @@ pub enum AccountError {
     Auth(#[from] AuthError),
     #[error("cannot render the email: {0}")]
     Template(#[from] askama::Error),
-}
-
-impl From<AccountError> for AppError {
-    fn from(e: AccountError) -> Self {
-        match e {
-            AccountError::EmailTaken => AppError::Conflict {
-                code: "email_taken",
-                detail: e.to_string(),
-            },
-            AccountError::EmailInTrash => AppError::Conflict {
-                code: "email_in_trash",
-                detail: e.to_string(),
-            },
-            AccountError::Invalid { field, message } => AppError::validation(field, message),
-            AccountError::InvalidFields(list) => AppError::Validation(
-                list.into_iter()
-                    .map(|(field, message)| crate::error::FieldError::new(field, message))
-                    .collect(),
-            ),
-            AccountError::UnknownAccount => AppError::NotFound,
-            AccountError::InvalidLink => AppError::BadRequest {
-                code: "invalid_link",
-                detail: e.to_string(),
-            },
-            AccountError::Db(db) => db.into(),
-            AccountError::Auth(a) => a.into(),
-            AccountError::Template(t) => AppError::internal(t),
-        }
-    }
 }
 
 fn invalid(field: &'static str, message: impl ToString) -> AccountError {

@@ -9,7 +9,7 @@ use crate::db;
 use crate::domain::{Role, UserId};
 use crate::downloads::archive::Source;
 use crate::downloads::zip::{self, Plan};
-use crate::error::AppError;
+use crate::http::error::AppError;
 use crate::state::AppState;
 
 /// A download receipt as exported: file, transfer, kind, bytes, complete, when.

@@ -17,7 +17,7 @@ pub mod digest;
 pub mod disk;
 pub mod domain;
 pub mod downloads;
-pub mod error;
+
 pub mod gdpr;
 pub mod guests;
 pub mod http;

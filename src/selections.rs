@@ -11,7 +11,6 @@ use crate::db::transfers::Transfer;
 use crate::db::users::User;
 use crate::db::{self, DbError};
 use crate::domain::{Direction, FileId, Role, TransferId};
-use crate::error::AppError;
 use crate::guests::{Guest, Permission};
 use crate::mail::{self, notices};
 use crate::state::AppState;
@@ -35,25 +34,6 @@ pub enum SelectionError {
     Forbidden,
     #[error(transparent)]
     Db(#[from] DbError),
-}
-
-impl From<SelectionError> for AppError {
-    fn from(e: SelectionError) -> Self {
-        match e {
-            SelectionError::Invalid { field, message } => AppError::validation(field, message),
-            SelectionError::Submitted(_) => AppError::Conflict {
-                code: "selection_submitted",
-                detail: e.to_string(),
-            },
-            SelectionError::Full { .. } => AppError::Conflict {
-                code: "selection_full",
-                detail: e.to_string(),
-            },
-            SelectionError::NotFound => AppError::NotFound,
-            SelectionError::Forbidden => AppError::Forbidden,
-            SelectionError::Db(e) => e.into(),
-        }
-    }
 }
 
 impl From<crate::transfers::TransferError> for SelectionError {

@@ -6,7 +6,7 @@ use relais_storage::{BlobKey, keys};
 
 use crate::db;
 use crate::domain::{Direction, FileId, Role, TransferId, UserId};
-use crate::error::AppError;
+use crate::http::error::AppError;
 use crate::state::AppState;
 use crate::{db::users::User, transfers};
 

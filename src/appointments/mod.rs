@@ -14,7 +14,7 @@ use crate::db::appointments::{self as store, Appointment};
 use crate::db::users::User;
 use crate::db::{self, DbError};
 use crate::domain::{Locale, Millis, Role, UserId};
-use crate::error::{AppError, FieldError};
+use crate::http::error::FieldError;
 use crate::state::AppState;
 
 /// The raw fields of an appointment, as the API or a form sent them.
@@ -219,20 +219,6 @@ pub enum AppointmentError {
     FromQuoteSite,
     #[error(transparent)]
     Db(#[from] DbError),
-}
-
-impl From<AppointmentError> for AppError {
-    fn from(e: AppointmentError) -> Self {
-        match e {
-            AppointmentError::Invalid(list) => AppError::Validation(list),
-            AppointmentError::NotFound => AppError::NotFound,
-            AppointmentError::FromQuoteSite => AppError::Conflict {
-                code: "managed_by_quote_site",
-                detail: e.to_string(),
-            },
-            AppointmentError::Db(db) => db.into(),
-        }
-    }
 }
 
 async fn usable_client(state: &AppState, id: UserId) -> Result<User, AppointmentError> {

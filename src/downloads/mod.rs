@@ -17,7 +17,7 @@ use crate::db::transfers::Transfer;
 use crate::db::users::User;
 use crate::db::{self, downloads::Downloader, downloads::Kind, downloads::NewDownload};
 use crate::domain::{FileId, UserId};
-use crate::error::AppError;
+use crate::http::error::AppError;
 use crate::state::AppState;
 use crate::transfers;
 

@@ -14,7 +14,7 @@ use crate::auth::secrets::sha256_hex;
 use crate::db::guest_links::{self, LinkRow};
 use crate::db::{self, DbError};
 use crate::domain::{Direction, FileId, Millis, TransferId};
-use crate::error::AppError;
+use crate::http::error::AppError;
 use crate::state::AppState;
 
 /// What every link token (and unlocking token) starts with: a bearer that is not an
@@ -89,41 +89,6 @@ pub enum GuestError {
     NotFound,
     #[error(transparent)]
     Db(#[from] DbError),
-}
-
-impl From<GuestError> for AppError {
-    fn from(e: GuestError) -> Self {
-        match e {
-            // Unknown, missing PIN and wrong PIN: 401, each with its own code.
-            GuestError::Unknown => AppError::Unauthenticated,
-            GuestError::PinRequired => AppError::LinkLocked {
-                code: "pin_required",
-                detail: e.to_string(),
-            },
-            GuestError::WrongPin => AppError::LinkLocked {
-                code: "invalid_pin",
-                detail: e.to_string(),
-            },
-            GuestError::Throttled { retry_after_secs } => AppError::RateLimited { retry_after_secs },
-            GuestError::Revoked => AppError::LinkGone {
-                code: "link_revoked",
-                detail: e.to_string(),
-            },
-            GuestError::Expired => AppError::LinkGone {
-                code: "link_expired",
-                detail: e.to_string(),
-            },
-            GuestError::Unavailable => AppError::LinkGone {
-                code: "delivery_unavailable",
-                detail: e.to_string(),
-            },
-            GuestError::Invalid { field, message } => AppError::validation(field, message),
-            GuestError::Conflict(code, detail) => AppError::Conflict { code, detail },
-            GuestError::Forbidden => AppError::Forbidden,
-            GuestError::NotFound => AppError::NotFound,
-            GuestError::Db(e) => e.into(),
-        }
-    }
 }
 
 /// A guest, as far as one request is concerned: the link and what it allows.

@@ -9,7 +9,7 @@ use super::list_pages::Paged;
 use crate::activity::Kind;
 use crate::db;
 use crate::domain::UserId;
-use crate::error::AppError;
+use crate::http::error::AppError;
 use crate::state::AppState;
 
 #[derive(Deserialize)]

@@ -12,7 +12,7 @@ use super::auth::{Caller, Studio};
 use super::json::ApiJson;
 use crate::appointments::{self, Raw, View};
 use crate::domain::{Role, UserId};
-use crate::error::AppError;
+use crate::http::error::AppError;
 use crate::state::AppState;
 
 pub fn routes() -> Router<AppState> {

@@ -14,7 +14,7 @@ use super::auth::Studio;
 use crate::db::file_pages::FileCursor;
 use crate::db::{self, DbError};
 use crate::domain::{Direction, FileId, TransferId};
-use crate::error::AppError;
+use crate::http::error::AppError;
 use crate::state::AppState;
 
 /// An order lists every file of a delivery: 2 MiB holds some 50 000 ids.

@@ -11,7 +11,7 @@ use crate::auth::secrets::sha256_hex;
 use crate::auth::sessions::{self, COOKIE_NAME};
 use crate::db::{self, users::User};
 use crate::domain::Role;
-use crate::error::AppError;
+use crate::http::error::AppError;
 use crate::state::AppState;
 
 /// Header that carries the session's CSRF token on state-changing requests.

@@ -14,7 +14,7 @@ use crate::billing::{self, Statement};
 use crate::db;
 use crate::domain::{Role, UserId};
 use crate::downloads::headers::attachment;
-use crate::error::AppError;
+use crate::http::error::AppError;
 use crate::state::AppState;
 
 #[derive(Deserialize)]

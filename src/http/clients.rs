@@ -11,7 +11,7 @@ use super::list_pages::Paged;
 use crate::accounts;
 use crate::db::{self, users::User};
 use crate::domain::{Locale, UserId};
-use crate::error::AppError;
+use crate::http::error::AppError;
 use crate::state::AppState;
 
 #[derive(Serialize)]

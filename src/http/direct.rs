@@ -10,7 +10,7 @@ use serde_json::json;
 
 use super::ApiJson;
 use super::auth::Caller;
-use crate::error::AppError;
+use crate::http::error::AppError;
 use crate::state::AppState;
 use crate::uploads::direct::{self, DirectFile, PART_URL_TTL};
 

@@ -13,8 +13,8 @@ use crate::domain::FileId;
 use crate::downloads::{
     self, headers::RangeRequest, headers::attachment, headers::parse_range, headers::served_type, playable,
 };
-use crate::error::AppError;
 use crate::guests::Permission;
+use crate::http::error::AppError;
 use crate::state::AppState;
 
 /// How long a presigned download link works when downloads are sent to the bucket.

@@ -11,7 +11,7 @@ use crate::db::{
     file_pages::{self, Audience, FileCursor},
 };
 use crate::domain::{Role, TransferId};
-use crate::error::AppError;
+use crate::http::error::AppError;
 use crate::state::AppState;
 use crate::transfers;
 

@@ -11,8 +11,8 @@ use serde::{Deserialize, Serialize};
 use super::ApiJson;
 use super::auth::{Caller, ClientAddr, Reader, Uploader};
 use crate::domain::TransferId;
-use crate::error::AppError;
 use crate::guests::{self, LinkRequest, LinkView};
+use crate::http::error::AppError;
 use crate::state::AppState;
 
 pub fn routes(state: &AppState) -> Router<AppState> {

@@ -11,7 +11,7 @@ use super::ApiJson;
 use super::auth::Studio;
 use crate::db::{self, integrations::Call, integrations::Integration};
 use crate::domain::Millis;
-use crate::error::AppError;
+use crate::http::error::AppError;
 use crate::integration;
 use crate::state::AppState;
 

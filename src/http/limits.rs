@@ -19,7 +19,7 @@ use tower_governor::errors::GovernorError;
 use tower_governor::governor::GovernorConfigBuilder;
 use tower_governor::key_extractor::KeyExtractor;
 
-use crate::error::AppError;
+use crate::http::error::AppError;
 
 /// Login attempts per address: a burst of 20, then one every 3 seconds.
 const LOGIN_PER_IP_BURST: u32 = 20;

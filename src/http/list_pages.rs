@@ -7,7 +7,7 @@ use axum::http::{HeaderMap, HeaderValue, header};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
-use crate::error::AppError;
+use crate::http::error::AppError;
 
 /// The most items one page may hold.
 pub const MAX: u32 = 1000;

@@ -10,7 +10,7 @@ use std::net::IpAddr;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use crate::error::AppError;
+use crate::http::error::AppError;
 
 /// How long failures are remembered.
 const WINDOW: Duration = Duration::from_secs(15 * 60);

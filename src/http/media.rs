@@ -15,7 +15,7 @@ use super::downloads::requested_range;
 use super::variants::{serve, tag};
 use crate::domain::ItemId;
 use crate::downloads::headers::{attachment, served_type};
-use crate::error::AppError;
+use crate::http::error::AppError;
 use crate::portfolio::public::visible_item;
 use crate::state::AppState;
 

@@ -9,7 +9,7 @@ use axum::routing::get;
 use secrecy::ExposeSecret;
 use subtle::ConstantTimeEq;
 
-use crate::error::AppError;
+use crate::http::error::AppError;
 use crate::state::AppState;
 
 /// The route on the main router: only when a token is set, so that `/metrics` is never

@@ -10,6 +10,7 @@ mod cors;
 mod deadline;
 mod direct;
 mod downloads;
+pub mod error;
 mod file_list;
 mod guests;
 mod health;
@@ -52,7 +53,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
 use self::deadline::Deadline;
-use crate::error::AppError;
+use crate::http::error::AppError;
 use crate::state::AppState;
 
 pub use json::ApiJson;

@@ -13,7 +13,7 @@ use super::auth::{Caller, ClientAddr, Studio};
 use super::json::ApiJson;
 use crate::db;
 use crate::domain::{Locale, Role};
-use crate::error::AppError;
+use crate::http::error::AppError;
 use crate::newsletter::fanout::{self, Draft};
 use crate::newsletter::{self, Source};
 use crate::state::AppState;

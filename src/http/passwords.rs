@@ -8,7 +8,7 @@ use serde::Deserialize;
 use super::ApiJson;
 use crate::accounts;
 use crate::domain::NewPassword;
-use crate::error::AppError;
+use crate::http::error::AppError;
 use crate::state::AppState;
 
 #[derive(Deserialize)]

@@ -11,7 +11,7 @@ use super::auth::Studio;
 use super::transfers::FileView;
 use crate::db::portfolio::{Album, SetRef, Story};
 use crate::domain::{AlbumId, FileId, ItemId, Millis, StoryId};
-use crate::error::AppError;
+use crate::http::error::AppError;
 use crate::portfolio::public::{Media, set_media};
 use crate::portfolio::{self, AlbumInput, StoryInput};
 use crate::state::AppState;

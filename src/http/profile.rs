@@ -10,7 +10,7 @@ use super::auth::{Caller, Via};
 use crate::auth::qr;
 use crate::auth::secrets::sha256_hex;
 use crate::domain::NewPassword;
-use crate::error::AppError;
+use crate::http::error::AppError;
 use crate::profile;
 use crate::state::AppState;
 

@@ -15,7 +15,7 @@ use serde::Deserialize;
 use super::ApiJson;
 use super::auth::{Reader, Studio};
 use crate::domain::{FileId, Role, TransferId};
-use crate::error::AppError;
+use crate::http::error::AppError;
 use crate::selections::{self, Picker};
 use crate::state::AppState;
 

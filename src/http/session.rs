@@ -15,7 +15,7 @@ use crate::db;
 use crate::db::users::User;
 use crate::domain::Locale;
 use crate::domain::Role;
-use crate::error::{AppError, FieldError};
+use crate::http::error::{AppError, FieldError};
 use crate::state::AppState;
 
 #[derive(Deserialize)]

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::ApiJson;
 use crate::auth::qr;
-use crate::error::AppError;
+use crate::http::error::AppError;
 use crate::setup;
 use crate::state::AppState;
 

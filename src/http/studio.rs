@@ -10,7 +10,7 @@ use serde::Serialize;
 use super::ApiJson;
 use super::auth::Studio;
 use crate::db;
-use crate::error::{AppError, FieldError};
+use crate::http::error::{AppError, FieldError};
 use crate::state::AppState;
 use crate::studio::{Changes, Identity, LOGO_MAX_BYTES, LogoError, check_logo};
 

@@ -9,7 +9,7 @@ use super::auth::Caller;
 use crate::accounts;
 use crate::db::{self, tokens::TokenInfo};
 use crate::domain::TokenId;
-use crate::error::{AppError, FieldError};
+use crate::http::error::{AppError, FieldError};
 use crate::state::AppState;
 
 #[derive(Deserialize)]

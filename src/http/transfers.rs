@@ -11,7 +11,7 @@ use super::list_pages::Paged;
 use crate::db::variants::VariantRow;
 use crate::db::{self, files::FileRecord, transfers::Transfer};
 use crate::domain::{Category, Direction, FileId, FileStatus, Millis, Role, TransferId, UserId};
-use crate::error::AppError;
+use crate::http::error::AppError;
 use crate::state::AppState;
 use crate::transfers;
 

@@ -6,7 +6,7 @@ use axum::http::StatusCode;
 use super::auth::{Caller, Studio};
 use crate::db;
 use crate::domain::{FileId, TransferId, UserId};
-use crate::error::AppError;
+use crate::http::error::AppError;
 use crate::state::AppState;
 use crate::trash;
 

@@ -12,7 +12,7 @@ use futures_util::{StreamExt, TryStreamExt};
 
 use super::auth::Uploader;
 use crate::domain::UploadId;
-use crate::error::AppError;
+use crate::http::error::AppError;
 use crate::state::AppState;
 use crate::uploads::{self, Checksum, NewUpload, PatchRequest};
 

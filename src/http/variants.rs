@@ -13,7 +13,7 @@ use serde::Deserialize;
 use super::auth::{Caller, Reader};
 use crate::db::variants::VariantRow;
 use crate::domain::FileId;
-use crate::error::AppError;
+use crate::http::error::AppError;
 use crate::state::AppState;
 use crate::{db, transfers};
 

@@ -5,7 +5,7 @@ use serde_json::{Map, Value};
 
 use super::records::{Currency, ExtId};
 use crate::domain::Millis;
-use crate::error::FieldError;
+use crate::http::error::FieldError;
 
 /// Reads the fields of one JSON object, collecting every problem on the way.
 pub(super) struct Fields<'a> {

@@ -5,7 +5,6 @@ use std::time::Duration;
 
 use crate::db::{self, Db, DbError};
 use crate::domain::Millis;
-use crate::error::AppError;
 
 /// A request still marked in progress after this long was abandoned (its node died):
 /// a retry takes it over instead of being told to wait forever.
@@ -33,22 +32,6 @@ pub enum IdempotencyError {
     InProgress,
     #[error(transparent)]
     Db(#[from] DbError),
-}
-
-impl From<IdempotencyError> for AppError {
-    fn from(e: IdempotencyError) -> Self {
-        match e {
-            IdempotencyError::Reused => AppError::Unprocessable {
-                code: "idempotency_key_reused",
-                detail: e.to_string(),
-            },
-            IdempotencyError::InProgress => AppError::Conflict {
-                code: "request_in_progress",
-                detail: e.to_string(),
-            },
-            IdempotencyError::Db(db) => db.into(),
-        }
-    }
 }
 
 /// Claims `webhook_id` for the request `hash`, or says what the ledger holds: the stored

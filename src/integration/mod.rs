@@ -59,11 +59,11 @@ pub async fn revoke(state: &AppState, id: &str) -> Result<(), IntegrationError> 
     }
 }
 
-impl From<IntegrationError> for crate::error::AppError {
+impl From<IntegrationError> for crate::http::error::AppError {
     fn from(e: IntegrationError) -> Self {
         match e {
-            IntegrationError::InvalidName(m) => crate::error::AppError::validation("name", m),
-            IntegrationError::NotFound => crate::error::AppError::NotFound,
+            IntegrationError::InvalidName(m) => crate::http::error::AppError::validation("name", m),
+            IntegrationError::NotFound => crate::http::error::AppError::NotFound,
             IntegrationError::Db(db) => db.into(),
         }
     }

@@ -6,7 +6,7 @@ use serde_json::{Map, Value};
 use super::fields::{Fields, parse_instant};
 use crate::accounts::display_name;
 use crate::domain::{Email, Locale, Millis};
-use crate::error::FieldError;
+use crate::http::error::FieldError;
 
 /// The quote site's id of a record: 1 to 100 characters of `A-Z a-z 0-9 . _ : -`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

@@ -12,7 +12,7 @@ use crate::db::ledger::{self, NewDocument, Stored, Table};
 use crate::db::users::NewUser;
 use crate::db::{self, DbError, Tx};
 use crate::domain::{Millis, Role};
-use crate::error::{AppError, FieldError};
+use crate::http::error::FieldError;
 use crate::mail::{self, notices};
 use crate::state::AppState;
 
@@ -80,43 +80,6 @@ impl SyncError {
             SyncError::Raced => true,
             SyncError::Db(e) => e.is_unique_violation(),
             _ => false,
-        }
-    }
-}
-
-impl From<SyncError> for AppError {
-    fn from(e: SyncError) -> Self {
-        match e {
-            SyncError::UnknownParent { parent, ref id } => AppError::Conflict {
-                code: match parent {
-                    Parent::Client => "unknown_client",
-                    Parent::Quote => "unknown_quote",
-                    Parent::Invoice => "unknown_invoice",
-                },
-                detail: format!(
-                    "no {} has the id {id} yet: send it first, then retry this request",
-                    match parent {
-                        Parent::Client => "client",
-                        Parent::Quote => "quote",
-                        Parent::Invoice => "invoice",
-                    }
-                ),
-            },
-            SyncError::Invalid(errors) => AppError::Validation(errors),
-            SyncError::EmailTaken => AppError::Conflict {
-                code: "email_taken",
-                detail: e.to_string(),
-            },
-            SyncError::ClientDeleted => AppError::Conflict {
-                code: "client_deleted",
-                detail: e.to_string(),
-            },
-            SyncError::Raced => AppError::Conflict {
-                code: "request_in_progress",
-                detail: "a concurrent request is writing this record; retry".into(),
-            },
-            SyncError::Db(db) => db.into(),
-            SyncError::Account(a) => a.into(),
         }
     }
 }

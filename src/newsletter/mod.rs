@@ -15,7 +15,6 @@ use std::time::Duration;
 use crate::auth::secrets::{random_token, sha256_hex};
 use crate::db::{self, DbError};
 use crate::domain::{Email, Locale, Millis};
-use crate::error::AppError;
 use crate::mail::{self, notices};
 use crate::state::AppState;
 
@@ -43,25 +42,6 @@ pub enum NewsletterError {
     Db(#[from] DbError),
     #[error("cannot render the email: {0}")]
     Template(#[from] askama::Error),
-}
-
-impl From<NewsletterError> for AppError {
-    fn from(e: NewsletterError) -> Self {
-        match e {
-            NewsletterError::Invalid(message) => AppError::validation("email", message),
-            NewsletterError::InvalidLink => AppError::BadRequest {
-                code: "invalid_link",
-                detail: e.to_string(),
-            },
-            NewsletterError::AlreadySent => AppError::Conflict {
-                code: "already_sent",
-                detail: e.to_string(),
-            },
-            NewsletterError::NoSuchIssue => AppError::NotFound,
-            NewsletterError::Db(db) => db.into(),
-            NewsletterError::Template(t) => AppError::internal(t),
-        }
-    }
 }
 
 /// Where a consent came from.

@@ -10,7 +10,6 @@ use crate::db::files::FileRecord;
 use crate::db::portfolio::{self as store, Album, AlbumFields, Item, SetRef, Story, StoryFields};
 use crate::db::{self, DbError};
 use crate::domain::{AlbumId, Category, FileId, ItemId, Millis, Slug, StoryId};
-use crate::error::AppError;
 use crate::state::AppState;
 
 const TITLE_MAX: usize = 200;
@@ -27,20 +26,6 @@ pub enum PortfolioError {
     SlugTaken(String),
     #[error(transparent)]
     Db(#[from] DbError),
-}
-
-impl From<PortfolioError> for AppError {
-    fn from(e: PortfolioError) -> Self {
-        match e {
-            PortfolioError::NotFound => AppError::NotFound,
-            PortfolioError::Invalid { field, message } => AppError::validation(field, message),
-            e @ PortfolioError::SlugTaken(_) => AppError::Conflict {
-                code: "slug_taken",
-                detail: e.to_string(),
-            },
-            PortfolioError::Db(e) => e.into(),
-        }
-    }
 }
 
 fn invalid(field: &'static str, message: impl Into<String>) -> PortfolioError {

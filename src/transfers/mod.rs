@@ -6,7 +6,6 @@ use crate::db::transfers::{NewTransfer, Transfer};
 use crate::db::users::User;
 use crate::db::{self, DbError};
 use crate::domain::{Direction, Millis, Role, TransferId, UserId};
-use crate::error::AppError;
 use crate::state::AppState;
 
 /// Title of the transfer a client's uploads go to when they name none.
@@ -23,20 +22,6 @@ pub enum TransferError {
     AlreadyAnnounced,
     #[error(transparent)]
     Db(#[from] DbError),
-}
-
-impl From<TransferError> for AppError {
-    fn from(e: TransferError) -> Self {
-        match e {
-            TransferError::NotFound => AppError::NotFound,
-            TransferError::Invalid { field, message } => AppError::validation(field, message),
-            TransferError::AlreadyAnnounced => AppError::Conflict {
-                code: "already_announced",
-                detail: e.to_string(),
-            },
-            TransferError::Db(e) => e.into(),
-        }
-    }
 }
 
 /// The studio sees every transfer; a client their own inbound transfers and the

@@ -34,7 +34,6 @@ pub(crate) use terminate::discard;
 use crate::db::DbError;
 use crate::db::uploads::UploadRow;
 use crate::domain::{FileId, Millis, UploadId};
-use crate::error::AppError;
 use crate::state::AppState;
 
 /// A request body as the upload layer sees it.
@@ -66,34 +65,6 @@ pub enum UploadError {
     Storage(#[from] BlobError),
     #[error(transparent)]
     Db(#[from] DbError),
-}
-
-impl From<UploadError> for AppError {
-    fn from(e: UploadError) -> Self {
-        match e {
-            UploadError::NotFound => AppError::NotFound,
-            UploadError::Expired => AppError::Gone,
-            UploadError::Locked => AppError::Locked,
-            UploadError::OffsetMismatch { current } => AppError::OffsetMismatch { current },
-            UploadError::TooLarge(detail) => AppError::PayloadTooLarge { detail },
-            UploadError::NoRoom(_) => AppError::InsufficientStorage,
-            UploadError::ChecksumMismatch => AppError::ChecksumMismatch,
-            UploadError::NotAccepted(detail) => AppError::Unprocessable {
-                code: "category_not_accepted",
-                detail,
-            },
-            UploadError::Invalid { field, message } => AppError::BadRequest {
-                code: "invalid_upload",
-                detail: format!("{field}: {message}"),
-            },
-            UploadError::Storage(BlobError::StagingBusy { .. }) => AppError::Locked,
-            UploadError::Storage(BlobError::TooManyParts) => AppError::PayloadTooLarge {
-                detail: BlobError::TooManyParts.to_string(),
-            },
-            UploadError::Storage(e) => e.into(),
-            UploadError::Db(e) => e.into(),
-        }
-    }
 }
 
 /// Refuses what would leave the local disk with less than `uploads.disk_reserve` free.

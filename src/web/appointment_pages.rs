@@ -62,7 +62,7 @@ pub async fn client_space(State(state): State<AppState>, viewer: Viewer) -> Resu
     let (t, locale) = (viewer.texts(), viewer.locale);
     let list = appointments::list(&state, &user, None)
         .await
-        .map_err(crate::error::AppError::from)?;
+        .map_err(crate::http::error::AppError::from)?;
     let feed_since = store::feed_created(state.db.pool(), user.id)
         .await?
         .map(|at| t.appt_feed_since.replace("{date}", &i18n::date(locale, at)));

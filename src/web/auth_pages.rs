@@ -165,7 +165,7 @@ pub async fn profile(
         crate::domain::Role::Client => Some(
             crate::newsletter::client_subscribed(&state, &user.email)
                 .await
-                .map_err(crate::error::AppError::from)?,
+                .map_err(crate::http::error::AppError::from)?,
         ),
         crate::domain::Role::Studio => None,
     };

@@ -32,7 +32,7 @@ use axum::routing::get;
 
 use crate::db::users::User;
 use crate::domain::Role;
-use crate::error::AppError;
+use crate::http::error::AppError;
 use crate::state::AppState;
 pub use texts::Texts;
 pub use viewer::Viewer;

@@ -136,7 +136,7 @@ async fn subscribe(state: &AppState, locale: Locale, f: SubscribeForm) -> Result
             };
             page(state, locale, step, StatusCode::BAD_REQUEST).await
         }
-        Err(e) => Err(crate::error::AppError::from(e).into()),
+        Err(e) => Err(crate::http::error::AppError::from(e).into()),
     }
 }
 
@@ -148,7 +148,7 @@ pub async fn confirm_page(State(state): State<AppState>, Path(token): Path<Strin
     match newsletter::pending_target(&state, &token).await {
         Ok((email, locale)) => page(&state, locale, Step::Confirm { email }, StatusCode::OK).await,
         Err(NewsletterError::InvalidLink) => invalid(&state).await,
-        Err(e) => Err(crate::error::AppError::from(e).into()),
+        Err(e) => Err(crate::http::error::AppError::from(e).into()),
     }
 }
 
@@ -161,7 +161,7 @@ pub async fn confirm(
     match newsletter::confirm(&state, &token, &from).await {
         Ok(locale) => page(&state, locale, Step::Confirmed, StatusCode::OK).await,
         Err(NewsletterError::InvalidLink) => invalid(&state).await,
-        Err(e) => Err(crate::error::AppError::from(e).into()),
+        Err(e) => Err(crate::http::error::AppError::from(e).into()),
     }
 }
 
@@ -176,7 +176,7 @@ pub async fn unsubscribe_page(State(state): State<AppState>, Path(token): Path<S
             page(&state, target.locale, step, StatusCode::OK).await
         }
         Err(NewsletterError::InvalidLink) => invalid(&state).await,
-        Err(e) => Err(crate::error::AppError::from(e).into()),
+        Err(e) => Err(crate::http::error::AppError::from(e).into()),
     }
 }
 
@@ -198,6 +198,6 @@ pub async fn unsubscribe(
             page(&state, target.locale, step, StatusCode::OK).await
         }
         Err(NewsletterError::InvalidLink) => invalid(&state).await,
-        Err(e) => Err(crate::error::AppError::from(e).into()),
+        Err(e) => Err(crate::http::error::AppError::from(e).into()),
     }
 }

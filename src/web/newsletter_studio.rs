@@ -226,7 +226,7 @@ pub async fn preview(
     let issue = fanout::issue(&state, &id).await.map_err(|_| PageError::NotFound)?;
     let message = fanout::preview(&state, &issue, locale, &user.email)
         .await
-        .map_err(crate::error::AppError::from)?;
+        .map_err(crate::http::error::AppError::from)?;
     let origin = state.cfg.public_url.origin().ascii_serialization();
     let policy = format!(
         "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' {origin} data:; frame-ancestors 'self'; \

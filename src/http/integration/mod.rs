@@ -22,7 +22,7 @@ use super::deadline::{self, Deadline};
 use super::limits;
 use crate::auth::secrets::hex;
 use crate::db::{self, DbError, integrations::Call};
-use crate::error::{AppError, FieldError};
+use crate::http::error::{AppError, FieldError};
 use crate::integration::idempotency::{self, Claim};
 use crate::integration::records::{
     AppointmentRecord, ClientRecord, DocumentMeta, ExtId, InvoiceRecord, PaymentRecord, QuoteRecord,

@@ -13,7 +13,7 @@ use tokio::io::AsyncWriteExt;
 
 use super::spool::{Place, Spooled};
 use crate::auth::secrets::hex;
-use crate::error::{AppError, FieldError};
+use crate::http::error::{AppError, FieldError};
 use crate::integration::records::DocumentMeta;
 use crate::integration::signature::Verifier;
 use crate::integration::sync::ReceivedPdf;

@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
-use crate::error::AppError;
+use crate::http::error::AppError;
 
 /// Documents spooled at once in this process (each up to the 20 MiB document limit).
 const AT_ONCE: usize = 8;

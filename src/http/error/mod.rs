@@ -2,6 +2,8 @@
 //! error becomes `application/problem+json` (RFC 9457) with a stable `code`; server
 //! faults become an opaque body and their cause goes to the log, never to the client.
 
+mod from_domain;
+
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use relais_storage::BlobError;
