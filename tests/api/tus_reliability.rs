@@ -162,6 +162,65 @@ async fn two_writers_at_once_never_interleave_bytes() {
     assert_eq!(files[0]["sha256"], sha256_hex(&data).as_str());
 }
 
+#[tokio::test]
+async fn a_checksummed_patch_asked_to_let_go_keeps_nothing_and_answers_423_to_be_retried() {
+    use base64::Engine;
+    use sha2::Digest;
+    let app = app().await;
+    let (tus, _) = Tus::client(&app, "anne@example.fr").await;
+    let data = pattern(4 * MIB, 21);
+    let path = tus.create(data.len() as u64, &meta(&[("filename", "sum.bin")])).await;
+    let checksum = format!(
+        "sha256 {}",
+        base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(&data))
+    );
+    // A slow body with the checksum of the whole: 64 KiB every 20 ms.
+    let chunks: Vec<Vec<u8>> = data.chunks(64 * 1024).map(<[u8]>::to_vec).collect();
+    let slow_body = futures_util::StreamExt::then(futures_util::stream::iter(chunks), |c| async move {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        Ok::<_, std::io::Error>(c)
+    });
+    let slow = tokio::spawn(
+        tus.request(Method::PATCH, &path)
+            .header("upload-offset", 0)
+            .header("content-type", "application/offset+octet-stream")
+            .header("content-length", data.len())
+            .header("upload-checksum", checksum.clone())
+            .body(reqwest::Body::wrap_stream(slow_body))
+            .send(),
+    );
+    let id = relais::domain::UploadId::parse(path.rsplit('/').next().expect("id")).expect("upload id");
+    let pool = app.state.db.pool().clone();
+    eventually("the slow writer's lease", || {
+        let pool = pool.clone();
+        async move {
+            relais::db::uploads::find(&pool, id)
+                .await
+                .expect("find")?
+                .lease_owner
+                .map(|_| ())
+        }
+    })
+    .await;
+    // A HEAD asks the writer to let go: a body that cannot be verified whole keeps
+    // nothing, and its client is told to try again (423, which tus clients retry), not
+    // that its bytes were wrong (460, which they do not).
+    assert_eq!(tus.offset(&path).await, 0);
+    let answered = slow.await.expect("task").expect("answer");
+    assert_eq!(answered.status(), 423);
+    let again = tus
+        .request(Method::PATCH, &path)
+        .header("upload-offset", 0)
+        .header("content-type", "application/offset+octet-stream")
+        .header("upload-checksum", checksum)
+        .body(data.clone())
+        .send()
+        .await
+        .expect("patch");
+    assert_eq!(again.status(), 204);
+    assert_eq!(tus.all_files().await[0]["sha256"], sha256_hex(&data).as_str());
+}
+
 /// A small tmpfs, unmounted when dropped; `None` where mounting is not possible here.
 struct SmallDisk(std::path::PathBuf);
 
