@@ -13,8 +13,8 @@ use crate::auth::secrets::{random_token, sha256_hex};
 use crate::db::appointments::{self as store, Appointment};
 use crate::db::users::User;
 use crate::db::{self, DbError};
+use crate::domain::FieldError;
 use crate::domain::{Locale, Millis, Role, UserId};
-use crate::http::error::FieldError;
 use crate::state::AppState;
 
 /// The raw fields of an appointment, as the API or a form sent them.

@@ -6,8 +6,8 @@
 use sqlx::{Any, Executor, FromRow};
 
 use super::{DbError, parse_id};
+use crate::domain::quote_site::{ClientRecord, InvoiceRecord, PaymentRecord, QuoteRecord};
 use crate::domain::{Millis, UserId};
-use crate::integration::records::{ClientRecord, InvoiceRecord, PaymentRecord, QuoteRecord};
 
 /// The tables whose rows carry a version; the name is never taken from input.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -2,17 +2,22 @@
 
 mod byte_size;
 mod email;
+mod field_error;
 mod file;
 mod ids;
 mod locale;
+mod name;
 mod password;
+pub mod quote_site;
 mod slug;
 
 pub use byte_size::{ByteSize, ByteSizeError};
 pub use email::{Email, EmailError};
+pub use field_error::FieldError;
 pub use file::{Category, Direction, FileName, FileNameError, FileStatus, MediaType};
 pub use ids::{AlbumId, FileId, ItemId, StoryId, TokenId, TransferId, UploadId, UserId};
 pub use locale::Locale;
+pub use name::display_name;
 pub use password::{NewPassword, PasswordError};
 pub use slug::{Slug, SlugError};
 

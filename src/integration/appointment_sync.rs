@@ -1,11 +1,11 @@
 //! The quote site's appointments: written as its other records are (see `sync`), on the
 //! appointment's own table, with the checks an appointment needs (a client still there).
 
-use super::records::{AppointmentRecord, ExtId};
 use super::sync::{Applied, Parent, SyncError, outcome};
 use crate::db::ledger::{self, Stored};
 use crate::db::{self, Tx};
 use crate::domain::Millis;
+use crate::domain::quote_site::{AppointmentRecord, ExtId};
 
 /// An appointment: its client must be known; a newer version replaces it (its start
 /// "scheduled" anew when it moves, so reminders follow), an older one is acknowledged.

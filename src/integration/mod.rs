@@ -3,9 +3,9 @@
 //! that is applied (`sync`). The routes are in `http::integration`.
 
 mod appointment_sync;
-mod fields;
+
 pub mod idempotency;
-pub mod records;
+
 pub mod signature;
 pub mod sync;
 
@@ -56,15 +56,5 @@ pub async fn revoke(state: &AppState, id: &str) -> Result<(), IntegrationError> 
         Ok(())
     } else {
         Err(IntegrationError::NotFound)
-    }
-}
-
-impl From<IntegrationError> for crate::http::error::AppError {
-    fn from(e: IntegrationError) -> Self {
-        match e {
-            IntegrationError::InvalidName(m) => crate::http::error::AppError::validation("name", m),
-            IntegrationError::NotFound => crate::http::error::AppError::NotFound,
-            IntegrationError::Db(db) => db.into(),
-        }
     }
 }

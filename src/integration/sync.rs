@@ -5,14 +5,16 @@
 use sha2::{Digest, Sha256};
 
 pub use super::appointment_sync::appointment;
-use super::records::{ClientRecord, DocumentKind, DocumentMeta, ExtId, InvoiceRecord, PaymentRecord, QuoteRecord};
 use crate::accounts::{self, AccountError};
 use crate::activity::{self, Event, Kind};
 use crate::db::ledger::{self, NewDocument, Stored, Table};
 use crate::db::users::NewUser;
 use crate::db::{self, DbError, Tx};
+use crate::domain::FieldError;
+use crate::domain::quote_site::{
+    ClientRecord, DocumentKind, DocumentMeta, ExtId, InvoiceRecord, PaymentRecord, QuoteRecord,
+};
 use crate::domain::{Millis, Role};
-use crate::http::error::FieldError;
 use crate::mail::{self, notices};
 use crate::state::AppState;
 

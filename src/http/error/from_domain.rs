@@ -4,6 +4,7 @@
 use crate::accounts::AccountError;
 use crate::appointments::AppointmentError;
 use crate::guests::GuestError;
+use crate::integration::IntegrationError;
 use crate::integration::idempotency::IdempotencyError;
 use crate::integration::sync::{Parent, SyncError};
 use crate::newsletter::NewsletterError;
@@ -237,6 +238,16 @@ impl From<GuestError> for AppError {
             GuestError::Forbidden => AppError::Forbidden,
             GuestError::NotFound => AppError::NotFound,
             GuestError::Db(e) => e.into(),
+        }
+    }
+}
+
+impl From<IntegrationError> for AppError {
+    fn from(e: IntegrationError) -> Self {
+        match e {
+            IntegrationError::InvalidName(m) => AppError::validation("name", m),
+            IntegrationError::NotFound => AppError::NotFound,
+            IntegrationError::Db(db) => db.into(),
         }
     }
 }

@@ -18,21 +18,7 @@ const CHECKSUM_MISMATCH: StatusCode = match StatusCode::from_u16(460) {
     Err(_) => StatusCode::BAD_REQUEST,
 };
 
-/// One invalid field of a request, in the problem's `errors` list.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
-pub struct FieldError {
-    pub field: String,
-    pub message: String,
-}
-
-impl FieldError {
-    pub fn new(field: &str, message: impl ToString) -> Self {
-        Self {
-            field: field.to_owned(),
-            message: message.to_string(),
-        }
-    }
-}
+pub use crate::domain::FieldError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {

@@ -22,11 +22,11 @@ use super::deadline::{self, Deadline};
 use super::limits;
 use crate::auth::secrets::hex;
 use crate::db::{self, DbError, integrations::Call};
-use crate::http::error::{AppError, FieldError};
-use crate::integration::idempotency::{self, Claim};
-use crate::integration::records::{
+use crate::domain::quote_site::{
     AppointmentRecord, ClientRecord, DocumentMeta, ExtId, InvoiceRecord, PaymentRecord, QuoteRecord,
 };
+use crate::http::error::{AppError, FieldError};
+use crate::integration::idempotency::{self, Claim};
 use crate::integration::signature::{Headers, Secret, Signed, Verifier};
 use crate::integration::sync::{self, Applied, Outcome, ReceivedPdf, SyncError};
 use crate::state::AppState;

@@ -13,8 +13,8 @@ use tokio::io::AsyncWriteExt;
 
 use super::spool::{Place, Spooled};
 use crate::auth::secrets::hex;
+use crate::domain::quote_site::DocumentMeta;
 use crate::http::error::{AppError, FieldError};
-use crate::integration::records::DocumentMeta;
 use crate::integration::signature::Verifier;
 use crate::integration::sync::ReceivedPdf;
 use crate::state::AppState;

@@ -3,9 +3,9 @@
 
 use serde_json::{Map, Value};
 
-use super::records::{Currency, ExtId};
+use super::{Currency, ExtId};
+use crate::domain::FieldError;
 use crate::domain::Millis;
-use crate::http::error::FieldError;
 
 /// Reads the fields of one JSON object, collecting every problem on the way.
 pub(super) struct Fields<'a> {

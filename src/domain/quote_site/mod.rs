@@ -1,12 +1,12 @@
 //! What the quote site sends, parsed once into domain types. Every bad field is reported
 //! (the 422 lists them all), so the quote site's developer fixes a request in one go.
 
+mod fields;
+
 use serde_json::{Map, Value};
 
-use super::fields::{Fields, parse_instant};
-use crate::accounts::display_name;
-use crate::domain::{Email, Locale, Millis};
-use crate::http::error::FieldError;
+use crate::domain::{Email, FieldError, Locale, Millis, display_name};
+use fields::{Fields, parse_instant};
 
 /// The quote site's id of a record: 1 to 100 characters of `A-Z a-z 0-9 . _ : -`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
