@@ -143,6 +143,13 @@ impl Relais {
         transfers[0]["id"].as_str().expect("id").to_owned()
     }
 
+    /// Sixteen 64 MiB uploads at once, in 64 MiB PATCHes; answers the peak RSS after.
+    async fn sixteen_at_once(&self, block: &Bytes) -> f64 {
+        let names: Vec<String> = (0..16).map(|i| format!("m{i}")).collect();
+        futures_util::future::join_all(names.iter().map(|n| self.upload(64 * MIB, 64 * MIB, block, n))).await;
+        self.proc.peak_rss_mib()
+    }
+
     async fn upload(&self, len: u64, chunk: u64, block: &Bytes, name: &str) {
         let url = self.create(len, name).await;
         let mut offset = 0;
@@ -267,9 +274,7 @@ async fn more_local(pass: &mut Pass, scratch: &Path, size: u64, block: &Bytes) {
     // Memory under 16 concurrent 64 MiB uploads, on a fresh server; then the ZIP.
     let fresh = start_relais(&scratch.join("memory"), &[]).await;
     pass.idle_rss = fresh.proc.peak_rss_mib();
-    let names: Vec<String> = (0..16).map(|i| format!("m{i}")).collect();
-    futures_util::future::join_all(names.iter().map(|n| fresh.upload(64 * MIB, 64 * MIB, block, n))).await;
-    pass.peak_rss = fresh.proc.peak_rss_mib();
+    pass.peak_rss = fresh.sixteen_at_once(block).await;
     let files = 4;
     for i in 0..files {
         fresh.upload(size / files, 64 * MIB, block, &format!("z{i}.mov")).await;
@@ -330,14 +335,19 @@ async fn more_local(pass: &mut Pass, scratch: &Path, size: u64, block: &Bytes) {
     }
 }
 
-/// `--memory`: only the peak RSS of a fresh server under 16 concurrent 64 MiB uploads,
-/// `--runs` times (for tuning the per-upload memory budget).
-async fn memory_only() {
-    let runs: usize = std::env::args()
+/// `--runs N`, 3 by default.
+fn runs_arg() -> usize {
+    std::env::args()
         .skip_while(|a| a != "--runs")
         .nth(1)
         .and_then(|n| n.parse().ok())
-        .unwrap_or(3);
+        .unwrap_or(3)
+}
+
+/// `--memory`: only the peak RSS of a fresh server under 16 concurrent 64 MiB uploads,
+/// `--runs` times (for tuning the per-upload memory budget).
+async fn memory_only() {
+    let runs = runs_arg();
     let block = noise(64 * MIB as usize);
     let scratch = tempfile::tempdir().expect("dir");
     let mut peaks = Vec::new();
@@ -345,9 +355,7 @@ async fn memory_only() {
         let dir = scratch.path().join(format!("memory-{run}"));
         let fresh = start_relais(&dir, &[]).await;
         let idle = fresh.proc.peak_rss_mib();
-        let names: Vec<String> = (0..16).map(|i| format!("m{i}")).collect();
-        futures_util::future::join_all(names.iter().map(|n| fresh.upload(64 * MIB, 64 * MIB, &block, n))).await;
-        let peak = fresh.proc.peak_rss_mib();
+        let peak = fresh.sixteen_at_once(&block).await;
         eprintln!("run {}: idle {idle:.1} MiB, peak {peak:.1} MiB", run + 1);
         peaks.push(peak);
         drop(fresh);
@@ -452,11 +460,7 @@ async fn run() {
     let quick = std::env::args().any(|a| a == "--quick");
     let s3_only = std::env::args().any(|a| a == "--s3");
     let size = if quick { 256 * MIB } else { GIB };
-    let runs: usize = std::env::args()
-        .skip_while(|a| a != "--runs")
-        .nth(1)
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(3);
+    let runs = runs_arg();
     let block = noise(64 * MIB as usize);
     let scratch = tempfile::tempdir().expect("dir");
     let mut passes = Vec::new();

@@ -24,17 +24,7 @@ async fn an_upload_survives_a_sigkill_of_the_server_and_resumes_to_the_right_sha
     let _resources = Backend::from_env().prepare(&mut cfg, dir.path()).await;
     let env = env_for(&cfg);
 
-    let made = relais(
-        &env,
-        &["client", "create", "--email", "anne@example.fr", "--name", "Anne"],
-    )
-    .output()
-    .expect("client create");
-    assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
-    let token = relais(&env, &["token", "create", "--email", "anne@example.fr"])
-        .output()
-        .expect("token create");
-    let token = String::from_utf8_lossy(&token.stdout).trim().to_owned();
+    let token = binary::anne_with_token(&env);
 
     let data = pattern(48 * MIB + 321, 31);
     let server = start(&env).await;
@@ -133,29 +123,11 @@ async fn an_upload_survives_a_sigkill_of_the_server_and_resumes_to_the_right_sha
         .await
         .expect("patch");
     assert_eq!(rest.status(), 204);
-    let transfers: serde_json::Value = http
-        .get(format!("{}/api/v1/transfers", server.base))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .expect("list")
-        .json()
-        .await
-        .expect("json");
-    let transfer = transfers[0]["id"].as_str().expect("id");
-    let shown: serde_json::Value = http
-        .get(format!("{}/api/v1/transfers/{transfer}", server.base))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .expect("show")
-        .json()
-        .await
-        .expect("json");
+    let file = server.first_file(&http, &token).await;
     // Stored, and perhaps already through the media pipeline the server runs meanwhile.
-    let status = shown["files"][0]["status"].as_str();
+    let status = file["status"].as_str();
     assert!(matches!(status, Some("stored" | "processing" | "ready")), "{status:?}");
-    assert_eq!(shown["files"][0]["sha256"], sha256_hex(&data).as_str());
+    assert_eq!(file["sha256"], sha256_hex(&data).as_str());
 }
 
 /// Waits until `count()` reaches `target`. The suite runs many tests at once on a small

@@ -102,15 +102,7 @@ async fn decode_bombs_and_big_pictures_at_once_keep_the_server_under_512_mib() {
     let mut cfg = Config::defaults_in(dir.path()).expect("defaults");
     let _resources = Backend::from_env().prepare(&mut cfg, dir.path()).await;
     let env = env_for(&cfg);
-    let cli = |args: &[&str]| {
-        let out = binary::relais(None, env.iter().map(|(k, v)| (k, v)), args)
-            .output()
-            .expect("relais");
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-        String::from_utf8_lossy(&out.stdout).trim().to_owned()
-    };
-    cli(&["client", "create", "--email", "anne@example.fr", "--name", "Anne"]);
-    let token = cli(&["token", "create", "--email", "anne@example.fr"]);
+    let token = binary::anne_with_token(&env);
 
     let bomb = crate::media::png_bomb(16_000, 16_000);
     let photo = crate::media::jpeg(6000, 4000, true, None);

@@ -88,15 +88,7 @@ async fn a_node_killed_mid_patch(bucket: Bucket) {
     };
     let (env_a, env_b) = (node("node-a"), node("node-b"));
 
-    let cli = |args: &[&str]| {
-        let out = binary::relais(None, env_a.iter().map(|(k, v)| (k, v)), args)
-            .output()
-            .expect("relais");
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-        String::from_utf8_lossy(&out.stdout).trim().to_owned()
-    };
-    cli(&["client", "create", "--email", "anne@example.fr", "--name", "Anne"]);
-    let token = cli(&["token", "create", "--email", "anne@example.fr"]);
+    let token = binary::anne_with_token(&env_a);
 
     let (a, b) = (start(&env_a).await, start(&env_b).await);
     let http = reqwest::Client::new();
@@ -185,26 +177,7 @@ async fn a_node_killed_mid_patch(bucket: Bucket) {
         .expect("patch");
     assert_eq!(rest.status(), 204, "{bucket:?}: {:?}", rest.text().await);
 
-    let transfers: serde_json::Value = http
-        .get(format!("{}/api/v1/transfers", b.base))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .expect("list")
-        .json()
-        .await
-        .expect("json");
-    let transfer = transfers[0]["id"].as_str().expect("id");
-    let files: serde_json::Value = http
-        .get(format!("{}/api/v1/transfers/{transfer}/files", b.base))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .expect("files")
-        .json()
-        .await
-        .expect("json");
-    let file = &files["files"][0];
+    let file = b.first_file(&http, &token).await;
     assert_eq!(file["size"], data.len());
     assert_eq!(file["sha256"], sha256_hex(&data).as_str(), "{bucket:?}");
 }

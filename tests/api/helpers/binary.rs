@@ -29,6 +29,20 @@ where
     cmd
 }
 
+/// Creates the client "Anne" (`anne@example.fr`) with the CLI under `env` and answers an
+/// API token of theirs.
+pub fn anne_with_token(env: &[(String, String)]) -> String {
+    let cli = |args: &[&str]| {
+        let out = relais(None, env.iter().map(|(k, v)| (k, v)), args)
+            .output()
+            .expect("relais");
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).trim().to_owned()
+    };
+    cli(&["client", "create", "--email", "anne@example.fr", "--name", "Anne"]);
+    cli(&["token", "create", "--email", "anne@example.fr"])
+}
+
 /// `relais serve` running as its own process, killed when dropped.
 pub struct Server {
     pub child: std::process::Child,
@@ -65,6 +79,22 @@ pub async fn start_with_log(env: &[(String, String)], log: impl Into<std::proces
 }
 
 impl Server {
+    /// The first file of the first transfer `token` sees, as the API lists it.
+    pub async fn first_file(&self, http: &reqwest::Client, token: &str) -> serde_json::Value {
+        let get = |path: String| {
+            let request = http.get(format!("{}{path}", self.base)).bearer_auth(token).send();
+            async move {
+                let answer = request.await.expect("answer");
+                assert!(answer.status().is_success(), "{}", answer.status());
+                answer.json::<serde_json::Value>().await.expect("json")
+            }
+        };
+        let transfers = get("/api/v1/transfers".into()).await;
+        let transfer = transfers[0]["id"].as_str().expect("a transfer").to_owned();
+        let files = get(format!("/api/v1/transfers/{transfer}/files")).await;
+        files["files"][0].clone()
+    }
+
     /// The most memory the process has held at once (`VmHWM`), in bytes.
     pub fn peak_rss(&self) -> u64 {
         let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).expect("/proc status");
