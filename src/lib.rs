@@ -17,7 +17,6 @@ pub mod digest;
 pub mod disk;
 pub mod domain;
 pub mod downloads;
-
 pub mod gdpr;
 pub mod guests;
 pub mod http;
@@ -37,7 +36,7 @@ pub mod state;
 pub mod studio;
 pub mod system;
 pub mod telemetry;
+pub mod texts;
 pub mod transfers;
 pub mod trash;
 pub mod uploads;
-pub mod web;

@@ -162,7 +162,7 @@ impl FromRequestParts<AppState> for Reader {
             }
             // A guest's browser: the cookie its link page set. An account's live session
             // comes first; a stale one (expired, ended) does not hide the guest's cookie.
-            None if let Some(held) = cookie_value(&parts.headers, crate::web::GUEST_COOKIE)
+            None if let Some(held) = cookie_value(&parts.headers, crate::http::pages::GUEST_COOKIE)
                 .filter(|c| c.starts_with(crate::guests::TOKEN_PREFIX)) =>
             {
                 match Caller::from_request_parts(parts, state).await {

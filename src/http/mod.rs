@@ -24,6 +24,7 @@ mod login_guard;
 mod media;
 pub mod metrics;
 mod newsletter;
+pub mod pages;
 mod passwords;
 mod portfolio;
 mod profile;
@@ -170,14 +171,14 @@ pub fn router(state: AppState) -> Router {
         .cfg
         .is_https()
         .then(|| HeaderValue::from_static("max-age=31536000; includeSubDomains"));
-    let pages = crate::web::routes(&state)
+    let pages = crate::http::pages::routes(&state)
         .route("/media/{item}/{name}", get(media::get))
         .route("/logo", get(studio::logo))
         .route("/calendar/{file}", get(appointments::feed))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .merge(metrics::on_main(&state))
-        .fallback(crate::web::not_found)
+        .fallback(crate::http::pages::not_found)
         .layer(from_fn_with_state(short, deadline::within));
     Router::new()
         .nest("/api/v1", api)

@@ -19,7 +19,7 @@ import {
 } from './harness.mjs'
 
 const COUNT = 205
-// Cards on one page (src/web/paging.rs).
+// Cards on one page (src/http/pages/paging.rs).
 const PAGE = 150
 const COLOURS = ['red', 'green', 'blue', 'white', 'black']
 

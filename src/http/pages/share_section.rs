@@ -3,11 +3,11 @@
 //! (lists, exports, reopening, limits) and the sizes it offers.
 
 use super::PageError;
-use super::texts::share::ShareTexts;
 use crate::db::transfers::{DownloadSizes, Transfer};
 use crate::domain::{Direction, Locale};
 use crate::state::AppState;
-use crate::web::texts::Texts;
+use crate::texts::Texts;
+use crate::texts::share::ShareTexts;
 use crate::{guests, i18n, selections};
 
 pub struct LinkLine {

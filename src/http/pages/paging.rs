@@ -6,9 +6,9 @@
 use serde::Deserialize;
 
 use super::PageError;
-use super::texts::paging::PagingTexts;
 use crate::db::file_pages::{FileCursor, Page};
 use crate::domain::Locale;
+use crate::texts::paging::PagingTexts;
 
 /// Cards on one page of a gallery: a phone's first screenful many times over, a small
 /// fraction of a wedding's 2 000 photos.

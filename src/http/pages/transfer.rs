@@ -6,15 +6,15 @@
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
 
-use super::client_pages::{Picture, UploaderConfig, category_text, cover, picture, status_text};
+use super::client::{Picture, UploaderConfig, category_text, cover, picture, status_text};
 use super::paging::{PAGE, PageParams, Paging, not_past_the_end};
-use super::studio_pages::delivery_state;
+use super::studio::delivery_state;
 use super::{Chrome, PageError, Viewer, render};
 use crate::db::file_pages::{self, Audience};
 use crate::db::users::User;
 use crate::domain::{Direction, Locale, TransferId};
 use crate::state::AppState;
-use crate::web::texts::Texts;
+use crate::texts::Texts;
 use crate::{db, i18n};
 
 struct FileRow {
@@ -39,7 +39,7 @@ struct FileRow {
     /// A video's web copy: where it stands, and whether it may be made again.
     web_note: Option<String>,
     web_retry: bool,
-    media_t: &'static super::texts::media::MediaTexts,
+    media_t: &'static crate::texts::media::MediaTexts,
 }
 
 #[derive(askama::Template)]
@@ -130,8 +130,8 @@ pub async fn transfer(
                 .replace("{name}", &f.name)
                 .replace("{size}", &i18n::size(locale, f.size.unwrap_or(0)))
                 .replace("{days}", &state.cfg.trash_days.to_string());
-            let s = super::texts::share::ShareTexts::for_locale(locale);
-            let media_t = super::texts::media::MediaTexts::for_locale(locale);
+            let s = crate::texts::share::ShareTexts::for_locale(locale);
+            let media_t = crate::texts::media::MediaTexts::for_locale(locale);
             FileRow {
                 web_note: media_t.web_state(&f),
                 web_retry: matches!(

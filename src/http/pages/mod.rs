@@ -3,26 +3,26 @@
 //! makes goes through the JSON API with the session's CSRF token, so there is one write
 //! path and one set of rules.
 
-mod appointment_pages;
+mod appointments;
 mod assets;
-mod auth_pages;
-mod billing_pages;
-mod client_pages;
+mod auth;
+mod billing;
+mod client;
 mod csp;
-mod guest_pages;
-mod newsletter_pages;
+mod guest;
+mod newsletter;
 mod newsletter_studio;
 mod paging;
-mod portfolio_pages;
-mod settings_pages;
+mod portfolio;
+mod settings;
 mod share_section;
 mod site;
-mod studio_pages;
-pub use guest_pages::GUEST_COOKIE;
-mod system_pages;
-pub mod texts;
-mod transfer_pages;
-mod trash_pages;
+mod studio;
+pub use guest::GUEST_COOKIE;
+mod system;
+
+mod transfer;
+mod trash;
 mod viewer;
 
 use axum::Router;
@@ -34,47 +34,47 @@ use crate::db::users::User;
 use crate::domain::Role;
 use crate::http::error::AppError;
 use crate::state::AppState;
-pub use texts::Texts;
+pub use crate::texts::{self, Texts};
 pub use viewer::Viewer;
 
 pub fn routes(state: &AppState) -> Router<AppState> {
     let policy = csp::page_policy(&state.cfg);
     Router::new()
         .route("/space", get(start))
-        .route("/login", get(auth_pages::login))
-        .route("/password/forgot", get(auth_pages::forgot))
-        .route("/password/reset/{token}", get(auth_pages::reset))
-        .route("/invitation/{token}", get(auth_pages::invitation))
-        .route("/setup/{token}", get(auth_pages::setup))
-        .route("/profile", get(auth_pages::profile))
-        .route("/email/confirm/{token}", get(auth_pages::confirm_email))
-        .route("/deliveries", get(client_pages::deliveries))
-        .route("/deliveries/{id}", get(client_pages::delivery))
-        .route("/send", get(client_pages::send))
-        .route("/appointments", get(appointment_pages::client_space))
-        .route("/billing", get(billing_pages::page))
-        .route("/studio/integrations", get(billing_pages::integrations))
-        .route("/studio", get(studio_pages::dashboard))
-        .route("/studio/clients", get(studio_pages::clients))
-        .route("/studio/clients/{id}", get(studio_pages::client))
-        .route("/studio/transfers/{id}", get(transfer_pages::transfer))
-        .route("/studio/activity", get(studio_pages::activity))
-        .route("/studio/trash", get(trash_pages::page))
-        .route("/studio/system", get(system_pages::page))
+        .route("/login", get(auth::login))
+        .route("/password/forgot", get(auth::forgot))
+        .route("/password/reset/{token}", get(auth::reset))
+        .route("/invitation/{token}", get(auth::invitation))
+        .route("/setup/{token}", get(auth::setup))
+        .route("/profile", get(auth::profile))
+        .route("/email/confirm/{token}", get(auth::confirm_email))
+        .route("/deliveries", get(client::deliveries))
+        .route("/deliveries/{id}", get(client::delivery))
+        .route("/send", get(client::send))
+        .route("/appointments", get(appointments::client_space))
+        .route("/billing", get(billing::page))
+        .route("/studio/integrations", get(billing::integrations))
+        .route("/studio", get(studio::dashboard))
+        .route("/studio/clients", get(studio::clients))
+        .route("/studio/clients/{id}", get(studio::client))
+        .route("/studio/transfers/{id}", get(transfer::transfer))
+        .route("/studio/activity", get(studio::activity))
+        .route("/studio/trash", get(trash::page))
+        .route("/studio/system", get(system::page))
         .route(
             "/l/{token}",
-            get(guest_pages::open).merge(
+            get(guest::open).merge(
                 // The PIN form's POST only: one budget per address, like logins.
-                axum::routing::post(guest_pages::unlock)
+                axum::routing::post(guest::unlock)
                     .route_layer(crate::http::limits::per_ip_login_layer(state.cfg.behind_proxy)),
             ),
         )
-        .route("/studio/settings", get(settings_pages::page))
+        .route("/studio/settings", get(settings::page))
         .route("/studio/newsletter", get(newsletter_studio::page))
         .route("/studio/newsletter/{id}", get(newsletter_studio::issue))
-        .route("/studio/portfolio", get(portfolio_pages::list))
-        .route("/studio/portfolio/albums/{id}", get(portfolio_pages::album))
-        .route("/studio/portfolio/stories/{id}", get(portfolio_pages::story))
+        .route("/studio/portfolio", get(portfolio::list))
+        .route("/studio/portfolio/albums/{id}", get(portfolio::album))
+        .route("/studio/portfolio/stories/{id}", get(portfolio::story))
         .layer(axum::middleware::map_response(move |mut response: Response| {
             let policy = policy.clone();
             async move {
@@ -109,23 +109,23 @@ fn site_routes(state: &AppState) -> Router<AppState> {
         // One limiter for both forms (and only their POST): one budget per address.
         .route(
             "/newsletter",
-            axum::routing::post(newsletter_pages::subscribe_fr)
+            axum::routing::post(newsletter::subscribe_fr)
                 .layer(subscribing.clone())
-                .get(newsletter_pages::form_fr),
+                .get(newsletter::form_fr),
         )
         .route(
             "/en/newsletter",
-            axum::routing::post(newsletter_pages::subscribe_en)
+            axum::routing::post(newsletter::subscribe_en)
                 .layer(subscribing)
-                .get(newsletter_pages::form_en),
+                .get(newsletter::form_en),
         )
         .route(
             "/newsletter/confirm/{token}",
-            get(newsletter_pages::confirm_page).post(newsletter_pages::confirm),
+            get(newsletter::confirm_page).post(newsletter::confirm),
         )
         .route(
             "/newsletter/unsubscribe/{token}",
-            get(newsletter_pages::unsubscribe_page).post(newsletter_pages::unsubscribe),
+            get(newsletter::unsubscribe_page).post(newsletter::unsubscribe),
         )
         .layer(axum::middleware::map_response(move |mut response: Response| {
             let policy = policy.clone();

@@ -6,13 +6,13 @@ use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use serde::Deserialize;
 
-use super::client_pages::UploaderConfig;
+use super::client::UploaderConfig;
 use super::{Chrome, PageError, Viewer, render};
 use crate::db::portfolio::{self as store, SetRef};
 use crate::domain::{AlbumId, Direction, Locale, StoryId, TransferId};
 use crate::portfolio::public::{Media, set_media};
 use crate::state::AppState;
-use crate::web::texts::Texts;
+use crate::texts::Texts;
 use crate::{db, i18n};
 
 pub struct SetRow {

@@ -10,7 +10,7 @@ use crate::billing::{self, DocumentLine, Statement, format_money};
 use crate::db::integrations::{Call, Integration};
 use crate::domain::Locale;
 use crate::state::AppState;
-use crate::web::texts::Texts;
+use crate::texts::Texts;
 use crate::{db, i18n};
 
 pub struct Link {

@@ -7,10 +7,10 @@ use std::time::Duration;
 use axum::extract::State;
 use axum::response::Response;
 
-use super::texts::system::SystemTexts;
 use super::{Chrome, PageError, Viewer, render};
 use crate::state::AppState;
 use crate::system::check::Level;
+use crate::texts::system::SystemTexts;
 use crate::{db, i18n};
 
 /// The checks wait on the network (SMTP, DNS, S3): the page answers within this.
@@ -39,7 +39,7 @@ struct SystemPage {
     free: Vec<(String, String)>,
     video: String,
     photos: &'static str,
-    backups: super::studio_pages::BackupStatus,
+    backups: super::studio::BackupStatus,
     findings: Vec<Finding>,
     notes: Vec<String>,
 }
@@ -127,7 +127,7 @@ pub async fn page(State(state): State<AppState>, viewer: Viewer) -> Result<Respo
             text: format!("no answer within {} s", CHECKS_WITHIN.as_secs()),
         }),
     }
-    let backups = super::studio_pages::backup_status(&state, t, locale).await?;
+    let backups = super::studio::backup_status(&state, t, locale).await?;
     render(SystemPage {
         chrome: viewer.chrome("settings", s.title),
         s,

@@ -13,7 +13,7 @@ use crate::db::variants::VariantRow;
 use crate::domain::{Category, Direction, FileId, FileStatus, Locale, TransferId};
 use crate::http::variants::url as variant_url;
 use crate::state::AppState;
-use crate::web::texts::Texts;
+use crate::texts::Texts;
 use crate::{db, i18n, transfers};
 
 /// A transfer as a tile in a list.
@@ -218,7 +218,7 @@ pub(super) fn card(t: &Texts, locale: Locale, f: &FileRecord, variants: &[Varian
         f.web_state,
         Some(crate::db::files::WebState::Queued | crate::db::files::WebState::Making)
     )
-    .then(|| super::texts::media::MediaTexts::for_locale(locale).client_making);
+    .then(|| crate::texts::media::MediaTexts::for_locale(locale).client_making);
     Card {
         note,
         web,

@@ -7,14 +7,14 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
-use super::client_pages::{Card, card};
+use super::client::{Card, card};
 use super::paging::{PAGE, PageParams, Paging, not_past_the_end};
-use super::texts::guest::GuestTexts;
 use super::{Chrome, PageError, Viewer, render};
 use crate::db::file_pages::{self, Audience, FileCursor};
 use crate::guests::{self, GuestError, Permission};
 use crate::http::auth::{ClientAddr, cookie_value};
 use crate::state::AppState;
+use crate::texts::guest::GuestTexts;
 use crate::{db, i18n};
 
 /// The cookie a guest's browser holds for the link it opened.
@@ -73,7 +73,7 @@ struct UploadPage {
     lead: String,
     sending_as: String,
     limits: String,
-    uploader: super::client_pages::UploaderConfig,
+    uploader: super::client::UploaderConfig,
     sent: Vec<SentLine>,
 }
 
@@ -286,7 +286,7 @@ async fn gallery(state: &AppState, viewer: &Viewer, guest: &guests::Guest, at: &
             c.downloadable = downloadable && transfer.download_sizes.original;
             if !(guest.may(Permission::DownloadWeb) || guest.may(Permission::Download)) || !transfer.download_sizes.web
             {
-                super::client_pages::preview_without_web(
+                super::client::preview_without_web(
                     &mut c,
                     f,
                     variants.get(&f.id.to_string()).map_or(&[][..], Vec::as_slice),
@@ -454,13 +454,10 @@ async fn upload_page(
         limits.push(g.limit_bytes.replace("{size}", &i18n::size(locale, bytes)));
     }
     if let Some(kinds) = &dropper.categories {
-        let names: Vec<&str> = kinds
-            .iter()
-            .map(|c| super::client_pages::category_text(t, *c))
-            .collect();
+        let names: Vec<&str> = kinds.iter().map(|c| super::client::category_text(t, *c)).collect();
         limits.push(g.limit_kinds.replace("{kinds}", &names.join(", ")));
     }
-    let mut uploader = super::client_pages::UploaderConfig::into_target(state, t, locale, "link", &dropper.link_id);
+    let mut uploader = super::client::UploaderConfig::into_target(state, t, locale, "link", &dropper.link_id);
     // Through the server, always: the link's limits are checked before any byte, and a
     // guest has no business with the bucket.
     uploader.mode = "tus";

@@ -4,13 +4,13 @@ use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use serde::Deserialize;
 
-use super::client_pages::{Tile, tile};
+use super::client::{Tile, tile};
 use super::{Chrome, PageError, Viewer, render};
 use crate::db::activity::Entry;
 use crate::db::users::User;
 use crate::domain::{Direction, Locale, Role, UserId};
 use crate::state::AppState;
-use crate::web::texts::Texts;
+use crate::texts::Texts;
 use crate::{db, i18n};
 
 /// An activity entry in words.
@@ -93,10 +93,7 @@ async fn storage_view(state: &AppState, t: &Texts, locale: Locale) -> Result<Sto
         .into_iter()
         .filter_map(|(category, bytes)| {
             let category = crate::domain::Category::parse(&category)?;
-            Some((
-                super::client_pages::category_text(t, category),
-                i18n::size(locale, bytes),
-            ))
+            Some((super::client::category_text(t, category), i18n::size(locale, bytes)))
         })
         .collect();
     Ok(StorageView {
@@ -280,15 +277,15 @@ struct ClientPage {
     storage: String,
     inbound: Vec<Tile>,
     deliveries: Vec<DeliveryRow>,
-    billing: super::billing_pages::BillingView,
+    billing: super::billing::BillingView,
     delete_confirm: String,
     /// The quota in GB as the form shows it ("" for none), and in words.
     quota_value: String,
     quota_text: String,
-    appts: super::appointment_pages::StudioSection,
+    appts: super::appointments::StudioSection,
     /// Whether the client may make links for their guests.
     may_share: bool,
-    share_t: &'static super::texts::share::ShareTexts,
+    share_t: &'static crate::texts::share::ShareTexts,
 }
 
 pub(super) fn delivery_state(t: &Texts, transfer: &db::transfers::Transfer, now: i64) -> (&'static str, &'static str) {
@@ -360,16 +357,16 @@ pub async fn client(
         })
         .unwrap_or_default();
     let quota_text = quota.map_or_else(|| t.quota_none.to_owned(), |q| i18n::size(locale, q));
-    let appts = super::appointment_pages::studio_section(&state, t, locale, id).await?;
+    let appts = super::appointments::studio_section(&state, t, locale, id).await?;
     let may_share = db::users::may_share(state.db.pool(), client.id).await?;
     render(ClientPage {
         may_share,
-        share_t: super::texts::share::ShareTexts::for_locale(locale),
+        share_t: crate::texts::share::ShareTexts::for_locale(locale),
         appts,
         quota_value,
         quota_text,
         delete_confirm,
-        billing: super::billing_pages::BillingView::new(t, locale, &statement),
+        billing: super::billing::BillingView::new(t, locale, &statement),
         chrome: viewer.chrome("clients", client.name.clone()),
         storage: i18n::size(locale, summary.map_or(0, |s| s.stored_bytes)),
         client,
