@@ -10,7 +10,7 @@ use crate::db::links::Purpose;
 use crate::db::users::{NewUser, User};
 use crate::db::{self, DbError};
 use crate::domain::{Email, Locale, NewPassword, Role, TokenId, UserId};
-use crate::mail::{self, notices, templates};
+use crate::mail::{self, notices};
 use crate::state::AppState;
 
 /// How long an invitation link works.
@@ -357,14 +357,8 @@ pub(crate) async fn queue_invitation(
         .join(&format!("invitation/{token}"))
         .map_err(|e| invalid("public_url", e))?;
     let studio = state.studio.name().await?;
-    let email = templates::invitation(&templates::Invitation {
-        locale: user.locale,
-        to_address: &user.email,
-        name: &user.name,
-        studio: &studio,
-        link: link.as_str(),
-        valid_days: INVITATION_VALIDITY.as_secs() / 86_400,
-    })?;
+    let valid_days = INVITATION_VALIDITY.as_secs() / 86_400;
+    let email = notices::invitation(&notices::Recipient::of(user), &studio, valid_days, link.as_str())?;
     mail::queue(&mut *tx, &state.mailer, &email, Some(user.id), now).await?;
     Ok(())
 }

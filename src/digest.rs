@@ -8,9 +8,10 @@ use crate::activity::{self, Event, Kind};
 use crate::db::transfers::Transfer;
 use crate::db::users::User;
 use crate::db::{self, DbError};
-use crate::domain::{Direction, Locale, Millis, Role};
+use crate::domain::{Direction, Millis, Role};
 use crate::mail::{self, notices};
 use crate::state::AppState;
+use crate::texts::mail::{self as mail_texts, DigestLine};
 
 const DAY_MS: Millis = 24 * 3_600_000;
 
@@ -45,20 +46,16 @@ struct Line {
     n: i64,
 }
 
-fn words(l: &Line, locale: Locale) -> String {
-    let (client, title, n) = (&l.client, &l.title, l.n);
-    match (locale, l.kind.as_str()) {
-        (Locale::Fr, "delivery_opened") => format!("{client} a ouvert « {title} »"),
-        (Locale::Fr, "download") => format!("{client} : {n} téléchargement{} dans « {title} »", plural(n)),
-        (Locale::Fr, _) => format!("{client} vous a envoyé {n} fichier{} (« {title} »)", plural(n)),
-        (Locale::En, "delivery_opened") => format!("{client} opened “{title}”"),
-        (Locale::En, "download") => format!("{client}: {n} download{} in “{title}”", plural(n)),
-        (Locale::En, _) => format!("{client} sent you {n} file{} (“{title}”)", plural(n)),
+impl Line {
+    /// This line as the catalogue words it.
+    fn as_words(&self) -> DigestLine<'_> {
+        let (client, title, count) = (self.client.as_str(), self.title.as_str(), self.n);
+        match self.kind.as_str() {
+            "delivery_opened" => DigestLine::Opened { client, title },
+            "download" => DigestLine::Downloads { client, title, count },
+            _ => DigestLine::Sent { client, title, count },
+        }
     }
-}
-
-fn plural(n: i64) -> &'static str {
-    if n > 1 { "s" } else { "" }
 }
 
 /// Sends today's digest if its time has come and no node sent it yet. Returns whether an
@@ -123,7 +120,8 @@ pub async fn send_if_due(state: &AppState) -> Result<bool, DbError> {
         return Ok(false);
     }
     for account in db::users::active_with_role(&mut *tx, Role::Studio).await? {
-        let items = lines.iter().map(|l| words(l, account.locale)).collect();
+        let t = mail_texts::for_locale(account.locale);
+        let items = lines.iter().map(|l| t.digest_line(l.as_words())).collect();
         let email = notices::daily_digest(&notices::Recipient::of(&account), &studio, items, link.as_str())
             .map_err(|e| DbError::Corrupt(format!("digest template: {e}")))?;
         mail::queue(&mut tx, &state.mailer, &email, Some(account.id), now).await?;

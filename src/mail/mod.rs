@@ -1,4 +1,4 @@
-//! Email: templates, the persistent outbox and the transports that deliver it.
+//! Email: notices in one shape, the persistent outbox and the transports that deliver it.
 //!
 //! An email is written to the `emails` table, with a `send_email` job, in the same
 //! transaction as the event that causes it. The job delivers it and retries with backoff,
@@ -9,7 +9,7 @@ pub mod dkim;
 pub mod dns_check;
 pub mod job;
 pub mod notices;
-pub mod templates;
+
 mod transport;
 
 use sqlx::{Any, Executor};

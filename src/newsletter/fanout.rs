@@ -148,10 +148,7 @@ pub async fn test_send(state: &AppState, id: &str, to: &db::users::User) -> Resu
     let issue = issue(state, id).await?;
     let mut message = preview(state, &issue, to.locale, &to.email).await?;
     message.kind = "newsletter_test";
-    message.subject = match to.locale {
-        Locale::Fr => format!("[Essai] {}", message.subject),
-        Locale::En => format!("[Test] {}", message.subject),
-    };
+    message.subject = crate::texts::mail::for_locale(to.locale).test_subject(&message.subject);
     let now = state.clock.now_ms();
     let mut tx = state.db.begin().await?;
     crate::mail::queue(&mut tx, &state.mailer, &message, Some(to.id), now).await?;

@@ -6,6 +6,7 @@ use askama::Template;
 
 use crate::domain::Locale;
 use crate::mail::Composed;
+use crate::texts::mail as mail_texts;
 
 #[derive(Template)]
 #[template(path = "mail/newsletter.html")]
@@ -64,22 +65,8 @@ pub struct Message<'a> {
 }
 
 pub fn compose(m: &Message<'_>) -> Result<Composed, askama::Error> {
-    let (why, label) = match m.locale {
-        Locale::Fr => (
-            format!(
-                "Vous recevez cette lettre parce que vous vous êtes inscrit(e) à la lettre d’information de {}.",
-                m.studio
-            ),
-            "Se désinscrire",
-        ),
-        Locale::En => (
-            format!(
-                "You receive this letter because you subscribed to {}'s newsletter.",
-                m.studio
-            ),
-            "Unsubscribe",
-        ),
-    };
+    let t = mail_texts::for_locale(m.locale);
+    let (why, label) = (t.newsletter_why(m.studio), t.unsubscribe());
     let body = markdown_html(m.markdown);
     let html = NewsletterHtml {
         lang: m.locale.as_str(),

@@ -1,4 +1,5 @@
-//! Every word of the pages, French and English. One struct, two values: a text missing
+//! Every word a person reads, French and English: the pages' here and in the submodules,
+//! the emails' in `mail`. One struct, two values: a text missing
 //! in either language is a compile error, so both stay complete.
 
 use crate::domain::Locale;
@@ -6,8 +7,10 @@ use crate::domain::Locale;
 mod en;
 mod fr;
 pub mod guest;
+pub mod mail;
 pub mod media;
 pub mod paging;
+pub mod script;
 pub mod share;
 pub mod system;
 

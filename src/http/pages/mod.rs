@@ -194,7 +194,7 @@ impl Chrome {
 
     /// The messages scripts show for the API's error codes, in the page's language.
     pub fn messages_json(&self) -> String {
-        csp::script_messages(self.t.lang)
+        crate::texts::script::script_messages(self.t.lang)
     }
 }
 

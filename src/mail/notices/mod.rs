@@ -1,6 +1,6 @@
 //! Notification emails, all in one shape: a greeting, a few paragraphs, an optional list
-//! and one button. The words live in one module per subject, French and English; the
-//! layout in `web/templates/mail/notice.*`.
+//! and one button. Who gets which email with which link lives in one module per subject;
+//! the words in the catalogue (`texts::mail`), the layout in `web/templates/mail/notice.*`.
 
 mod account;
 mod appointments;
@@ -10,7 +10,7 @@ mod guests;
 mod newsletter;
 mod transfers;
 
-pub use account::{address_moved, email_change, email_updated, password_reset};
+pub use account::{address_moved, email_change, email_updated, invitation, password_reset};
 pub use appointments::{Reminder, appointment_reminder};
 pub use backups::backup_failed;
 pub use digest::daily_digest;
@@ -22,6 +22,8 @@ use askama::Template;
 
 use super::Composed;
 use crate::domain::Locale;
+use crate::i18n;
+use crate::texts::mail::{self as mail_texts, Words};
 
 #[derive(Template)]
 #[template(path = "mail/notice.txt")]
@@ -68,63 +70,45 @@ impl<'a> Recipient<'a> {
     }
 }
 
-pub(super) struct Notice {
+/// Renders one email from its words: the greeting and the button's fallback line come
+/// from the catalogue too, in the recipient's language.
+pub(super) fn compose(
+    to: &Recipient<'_>,
+    studio: &str,
+    link: &str,
     kind: &'static str,
-    subject: String,
-    paragraphs: Vec<String>,
-    items: Vec<String>,
-    action: &'static str,
-    footer: &'static str,
-}
-
-pub(super) fn compose(to: &Recipient<'_>, studio: &str, link: &str, n: Notice) -> Result<Composed, askama::Error> {
-    let (greeting, copy_hint) = match to.locale {
-        // An address alone (a newsletter subscriber) is greeted without a name.
-        Locale::Fr if to.name.is_empty() => (
-            "Bonjour,".to_owned(),
-            "Si le bouton ne fonctionne pas, copiez cette adresse dans votre navigateur :",
-        ),
-        Locale::En if to.name.is_empty() => (
-            "Hello,".to_owned(),
-            "If the button does not work, copy this address into your browser:",
-        ),
-        Locale::Fr => (
-            format!("Bonjour {},", to.name),
-            "Si le bouton ne fonctionne pas, copiez cette adresse dans votre navigateur :",
-        ),
-        Locale::En => (
-            format!("Hello {},", to.name),
-            "If the button does not work, copy this address into your browser:",
-        ),
-    };
+    words: Words,
+) -> Result<Composed, askama::Error> {
+    let t = mail_texts::for_locale(to.locale);
+    let greeting = t.greeting(to.name);
     let text = NoticeText {
         greeting: &greeting,
-        paragraphs: &n.paragraphs,
-        items: &n.items,
-        action: n.action,
+        paragraphs: &words.paragraphs,
+        items: &words.items,
+        action: words.action,
         link,
         studio,
-        footer: n.footer,
+        footer: &words.footer,
     }
     .render()?;
     let html = NoticeHtml {
         lang: to.locale.as_str(),
-        subject: &n.subject,
+        subject: &words.subject,
         greeting: &greeting,
-        paragraphs: &n.paragraphs,
-        items: &n.items,
-        action: n.action,
-        copy_hint,
+        paragraphs: &words.paragraphs,
+        items: &words.items,
+        action: words.action,
+        copy_hint: t.copy_hint(),
         link,
         studio,
-        footer: n.footer,
+        footer: &words.footer,
     }
     .render()?;
     Ok(Composed {
-        kind: n.kind,
+        kind,
         to_address: to.address.to_owned(),
         to_name: (!to.name.is_empty()).then(|| to.name.to_owned()),
-        subject: n.subject,
+        subject: words.subject,
         text,
         html,
         list_unsubscribe: None,
@@ -132,8 +116,14 @@ pub(super) fn compose(to: &Recipient<'_>, studio: &str, link: &str, n: Notice) -
     })
 }
 
-pub(super) fn plural_s(n: usize) -> &'static str {
-    if n > 1 { "s" } else { "" }
+/// Files as a notice lists them, "name (size)", and as its words sum them up.
+pub(super) fn listed(locale: Locale, files: &[Listed<'_>]) -> (Vec<String>, String) {
+    let items = files
+        .iter()
+        .map(|f| format!("{} ({})", f.name, i18n::size(locale, f.size)))
+        .collect();
+    let total = i18n::size(locale, files.iter().map(|f| f.size).sum());
+    (items, total)
 }
 
 #[cfg(test)]
