@@ -9,7 +9,6 @@ use crate::db;
 use crate::domain::{Role, UserId};
 use crate::downloads::archive::Source;
 use crate::downloads::zip::{self, Plan};
-use crate::http::error::AppError;
 use crate::state::AppState;
 
 /// A download receipt as exported: file, transfer, kind, bytes, complete, when.
@@ -18,12 +17,25 @@ type Receipt = (Option<String>, Option<String>, String, i64, i64, i64);
 /// The name of the data file, first in the archive.
 pub const DATA_FILE: &str = "donnees-data.json";
 
+/// What exporting a client's data can answer.
+#[derive(Debug, thiserror::Error)]
+pub enum GdprError {
+    #[error("not found")]
+    NotFound,
+    #[error(transparent)]
+    Db(#[from] db::DbError),
+    #[error(transparent)]
+    Blob(#[from] relais_storage::BlobError),
+    #[error("encoding the data file: {0}")]
+    Encode(#[from] serde_json::Error),
+}
+
 /// The archive's name and layout.
-pub async fn export(state: &AppState, client: UserId) -> Result<(String, Plan<(Source, ())>), AppError> {
+pub async fn export(state: &AppState, client: UserId) -> Result<(String, Plan<(Source, ())>), GdprError> {
     let user = db::users::find(state.db.pool(), client)
         .await?
         .filter(|u| u.role == Role::Client)
-        .ok_or(AppError::NotFound)?;
+        .ok_or(GdprError::NotFound)?;
     let pool = state.db.pool();
     let mut transfers = Vec::new();
     let mut files = Vec::new();
@@ -81,7 +93,7 @@ pub async fn export(state: &AppState, client: UserId) -> Result<(String, Plan<(S
         "appointments": appointments.iter().map(|a| crate::appointments::view(a, user.locale)).collect::<Vec<_>>(),
         "newsletter": subscription,
     });
-    let data = bytes::Bytes::from(serde_json::to_vec_pretty(&data).map_err(AppError::internal)?);
+    let data = bytes::Bytes::from(serde_json::to_vec_pretty(&data)?);
     let now = state.clock.now_ms();
     let names = zip::unique_names(std::iter::once(DATA_FILE).chain(files.iter().map(|(n, _)| n.as_str())));
     let mut names = names.into_iter();

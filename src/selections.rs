@@ -85,7 +85,11 @@ impl Picker {
     /// The file `id`, in a delivery this person may mark.
     async fn file(&self, state: &AppState, id: FileId) -> Result<(db::files::FileRecord, Transfer), SelectionError> {
         let file = match self {
-            Picker::Guest(guest) => guest.file(state, id).await.map_err(|_| SelectionError::NotFound)?,
+            Picker::Guest(guest) => guest.file(state, id).await.map_err(|e| match e {
+                // A database that fails is not a file that is missing.
+                crate::guests::GuestError::Db(db) => SelectionError::Db(db),
+                _ => SelectionError::NotFound,
+            })?,
             Picker::Client(_) => db::files::find(state.db.pool(), id)
                 .await?
                 .filter(db::files::FileRecord::has_bytes)

@@ -17,24 +17,40 @@ use crate::db::transfers::Transfer;
 use crate::db::users::User;
 use crate::db::{self, downloads::Downloader, downloads::Kind, downloads::NewDownload};
 use crate::domain::{FileId, UserId};
-use crate::http::error::AppError;
 use crate::state::AppState;
 use crate::transfers;
 
+/// What serving a file or planning an archive can answer.
+#[derive(Debug, thiserror::Error)]
+pub enum DownloadError {
+    #[error("not found")]
+    NotFound,
+    #[error("the file is still being uploaded")]
+    NotReady,
+    #[error(transparent)]
+    Transfer(#[from] transfers::TransferError),
+    #[error(transparent)]
+    Blob(#[from] relais_storage::BlobError),
+    #[error(transparent)]
+    Db(#[from] db::DbError),
+    /// A stored row that does not parse: the database, not the reader, is wrong.
+    #[error("stored data does not parse: {0}")]
+    Corrupt(String),
+}
+
 /// A file the caller may download, with every byte stored, and the transfer it is in.
-pub async fn downloadable(state: &AppState, user: &User, id: FileId) -> Result<(FileRecord, Transfer), AppError> {
-    let file = db::files::find(state.db.pool(), id).await?.ok_or(AppError::NotFound)?;
+pub async fn downloadable(state: &AppState, user: &User, id: FileId) -> Result<(FileRecord, Transfer), DownloadError> {
+    let file = db::files::find(state.db.pool(), id)
+        .await?
+        .ok_or(DownloadError::NotFound)?;
     let transfer = transfers::readable(state, user, file.transfer).await?;
     if !transfers::can_see_file(user, &file) {
-        return Err(AppError::NotFound);
+        return Err(DownloadError::NotFound);
     }
     if file.has_bytes() {
         Ok((file, transfer))
     } else {
-        Err(AppError::Conflict {
-            code: "file_not_ready",
-            detail: "the file is still being uploaded".into(),
-        })
+        Err(DownloadError::NotReady)
     }
 }
 
@@ -62,7 +78,7 @@ pub async fn file_body(
     client: Option<UserId>,
     played: bool,
     detail: &str,
-) -> Result<ByteStream, AppError> {
+) -> Result<ByteStream, DownloadError> {
     let read = state.blobs.get(&keys::file(file.id.uuid()), range).await?;
     let receipt = NewDownload {
         file: Some(file.id),
@@ -84,7 +100,7 @@ pub async fn open_receipt(
     receipt: NewDownload,
     client: Option<UserId>,
     detail: &str,
-) -> Result<String, AppError> {
+) -> Result<String, DownloadError> {
     let now = state.clock.now_ms();
     let mut tx = state.db.begin().await?;
     let event = (receipt.range_start.is_none() && !receipt.played).then(|| {
@@ -128,7 +144,7 @@ pub async fn archive_plan(
     transfer: crate::domain::TransferId,
     threshold: u64,
     scope: &ArchiveScope,
-) -> Result<zip::Plan<(archive::Source, FileId)>, AppError> {
+) -> Result<zip::Plan<(archive::Source, FileId)>, DownloadError> {
     // What the studio hid from guests is not even in their ZIP; nor, for a client or a
     // guest, guests' files the studio has not accepted yet.
     let audience = if scope.for_guest {
@@ -140,7 +156,7 @@ pub async fn archive_plan(
     };
     let mut files = Vec::new();
     for row in db::file_pages::archive_rows(state.db.pool(), transfer, audience).await? {
-        let id = FileId::parse(&row.id).ok_or_else(|| AppError::internal(format!("file id {}", row.id)))?;
+        let id = FileId::parse(&row.id).ok_or_else(|| DownloadError::Corrupt(format!("file id {}", row.id)))?;
         if scope.only.as_ref().is_none_or(|only| only.contains(&id)) {
             files.push((id, row));
         }
@@ -156,7 +172,8 @@ pub async fn archive_plan(
                 .get(&id.to_string())
                 .and_then(|rows| rows.iter().find(|v| v.name == "large" && v.format == "jpeg"));
             let Some(web) = web else { continue };
-            let key = relais_storage::BlobKey::parse(&web.object_key).map_err(AppError::internal)?;
+            let key =
+                relais_storage::BlobKey::parse(&web.object_key).map_err(|e| DownloadError::Corrupt(e.to_string()))?;
             chosen.push((web_name(&f.name), web.size.max(0) as u64, web.created_at, key, *id));
         }
     } else {

@@ -14,7 +14,6 @@ use crate::auth::secrets::sha256_hex;
 use crate::db::guest_links::{self, LinkRow};
 use crate::db::{self, DbError};
 use crate::domain::{Direction, FileId, Millis, TransferId};
-use crate::http::error::AppError;
 use crate::state::AppState;
 
 /// What every link token (and unlocking token) starts with: a bearer that is not an
@@ -112,28 +111,30 @@ impl Guest {
     }
 
     /// `Ok` when the link allows `permission`; a guest asking for more gets 403.
-    pub fn require(&self, permission: Permission) -> Result<(), AppError> {
+    pub fn require(&self, permission: Permission) -> Result<(), GuestError> {
         if self.may(permission) {
             Ok(())
         } else {
-            Err(AppError::Forbidden)
+            Err(GuestError::Forbidden)
         }
     }
 
     /// The link's delivery, when `id` is it; any other transfer does not exist for them.
-    pub fn transfer(&self, id: TransferId) -> Result<db::transfers::Transfer, AppError> {
+    pub fn transfer(&self, id: TransferId) -> Result<db::transfers::Transfer, GuestError> {
         if id != self.transfer {
-            return Err(AppError::NotFound);
+            return Err(GuestError::NotFound);
         }
         Ok(self.delivery.clone())
     }
 
     /// The file `id` as this guest may see it: in the link's delivery and not hidden
     /// from guests; anything else does not exist for them.
-    pub async fn file(&self, state: &AppState, id: FileId) -> Result<db::files::FileRecord, AppError> {
-        let file = db::files::find(state.db.pool(), id).await?.ok_or(AppError::NotFound)?;
+    pub async fn file(&self, state: &AppState, id: FileId) -> Result<db::files::FileRecord, GuestError> {
+        let file = db::files::find(state.db.pool(), id)
+            .await?
+            .ok_or(GuestError::NotFound)?;
         if file.transfer != self.transfer || file.hidden_from_guests || !file.has_bytes() {
-            return Err(AppError::NotFound);
+            return Err(GuestError::NotFound);
         }
         Ok(file)
     }

@@ -91,7 +91,7 @@ fn guest_may_download(guest: &crate::guests::Guest, web: bool) -> Result<(), App
     if web && guest.may(Permission::DownloadWeb) {
         return Ok(());
     }
-    guest.require(Permission::Download)
+    Ok(guest.require(Permission::Download)?)
 }
 
 pub async fn content(

@@ -22,6 +22,7 @@ pub mod limits;
 mod list_pages;
 mod login_guard;
 mod media;
+mod metering;
 pub mod metrics;
 mod newsletter;
 pub mod pages;
@@ -188,7 +189,7 @@ pub fn router(state: AppState) -> Router {
             state.cfg.behind_proxy,
             limits::warn_of_an_unannounced_proxy,
         ))
-        .layer(from_fn_with_state(state.metrics.clone(), crate::metrics::http::count))
+        .layer(from_fn_with_state(state.metrics.clone(), metering::count))
         .layer(
             ServiceBuilder::new()
                 .layer(from_fn_with_state(state.cfg.behind_proxy, drop_unusable_request_id))

@@ -4,7 +4,6 @@
 //! One registry per `AppState`, not a global recorder: tests run many servers in one
 //! process, and each must count only its own work.
 
-pub mod http;
 pub mod storage;
 
 use std::sync::Arc;

@@ -3,6 +3,8 @@
 
 use crate::accounts::AccountError;
 use crate::appointments::AppointmentError;
+use crate::downloads::DownloadError;
+use crate::gdpr::GdprError;
 use crate::guests::GuestError;
 use crate::integration::IntegrationError;
 use crate::integration::idempotency::IdempotencyError;
@@ -11,6 +13,7 @@ use crate::newsletter::NewsletterError;
 use crate::portfolio::PortfolioError;
 use crate::selections::SelectionError;
 use crate::transfers::TransferError;
+use crate::trash::TrashError;
 use crate::uploads::UploadError;
 
 use relais_storage::BlobError;
@@ -248,6 +251,50 @@ impl From<IntegrationError> for AppError {
             IntegrationError::InvalidName(m) => AppError::validation("name", m),
             IntegrationError::NotFound => AppError::NotFound,
             IntegrationError::Db(db) => db.into(),
+        }
+    }
+}
+
+impl From<TrashError> for AppError {
+    fn from(e: TrashError) -> Self {
+        match e {
+            TrashError::NotFound => AppError::NotFound,
+            TrashError::Forbidden => AppError::Forbidden,
+            TrashError::NotDeletable => AppError::Conflict {
+                code: "not_deletable",
+                detail: e.to_string(),
+            },
+            TrashError::Transfer(t) => t.into(),
+            TrashError::Upload(u) => AppError::internal(u),
+            TrashError::Blob(b) => b.into(),
+            TrashError::Db(db) => db.into(),
+        }
+    }
+}
+
+impl From<DownloadError> for AppError {
+    fn from(e: DownloadError) -> Self {
+        match e {
+            DownloadError::NotFound => AppError::NotFound,
+            DownloadError::NotReady => AppError::Conflict {
+                code: "file_not_ready",
+                detail: e.to_string(),
+            },
+            DownloadError::Transfer(t) => t.into(),
+            DownloadError::Blob(b) => b.into(),
+            DownloadError::Db(db) => db.into(),
+            DownloadError::Corrupt(_) => AppError::internal(e),
+        }
+    }
+}
+
+impl From<GdprError> for AppError {
+    fn from(e: GdprError) -> Self {
+        match e {
+            GdprError::NotFound => AppError::NotFound,
+            GdprError::Db(db) => db.into(),
+            GdprError::Blob(b) => b.into(),
+            GdprError::Encode(_) => AppError::internal(e),
         }
     }
 }

@@ -15,7 +15,7 @@ use http_body::{Frame, SizeHint};
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::gauge::Gauge;
 
-use super::{RequestLabels, RouteLabels, SharedMetrics};
+use crate::metrics::{RequestLabels, RouteLabels, SharedMetrics};
 
 /// The tus route whose PATCH requests carry the uploads.
 const UPLOAD_ROUTE: &str = "/api/v1/uploads/{id}";
