@@ -10,6 +10,7 @@ mod billing;
 mod client;
 mod csp;
 mod guest;
+mod guest_upload;
 mod newsletter;
 mod newsletter_studio;
 mod paging;
