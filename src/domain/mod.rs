@@ -10,6 +10,7 @@ mod name;
 mod password;
 pub mod quote_site;
 mod slug;
+mod timestamp;
 
 pub use byte_size::{ByteSize, ByteSizeError};
 pub use email::{Email, EmailError};
@@ -20,6 +21,7 @@ pub use locale::Locale;
 pub use name::display_name;
 pub use password::{NewPassword, PasswordError};
 pub use slug::{Slug, SlugError};
+pub use timestamp::{DAY, HOUR, MINUTE, Timestamp};
 
 /// Milliseconds since the Unix epoch: the one time representation stored in the
 /// database, identical on SQLite and PostgreSQL.
