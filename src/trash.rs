@@ -5,12 +5,10 @@
 use relais_storage::{BlobKey, keys};
 
 use crate::db;
-use crate::domain::{Direction, FileId, Role, TransferId, UserId};
+use crate::domain::{DAY, Direction, FileId, Millis, Role, TransferId, UserId};
 use crate::http::error::AppError;
 use crate::state::AppState;
 use crate::{db::users::User, transfers};
-
-const DAY_MS: i64 = 24 * 3600 * 1000;
 
 /// Writes the trash entry of what `tx` just stamped (kind, id, label), and commits both
 /// together: the item is gone and listed in the trash at the same instant.
@@ -20,9 +18,9 @@ async fn file_away(
     (kind, item, label): (&str, &str, &str),
     weight: (i64, i64),
     by: Option<UserId>,
-    now: i64,
+    now: Millis,
 ) -> Result<(), AppError> {
-    let purge_after = now + i64::from(state.cfg.trash_days) * DAY_MS;
+    let purge_after = now + DAY * state.cfg.trash_days;
     db::trash::insert(&mut tx, kind, item, label, weight, by, now, purge_after).await?;
     tx.commit().await.map_err(db::DbError::from)?;
     Ok(())
@@ -41,7 +39,7 @@ pub async fn delete_file(state: &AppState, caller: &User, id: FileId) -> Result<
 
 async fn trash_file(state: &AppState, by: Option<UserId>, file: &db::files::FileRecord) -> Result<(), AppError> {
     let id = file.id;
-    let now = state.clock.now_ms();
+    let now = state.clock.now();
     let mut tx = state.db.begin().await?;
     if !db::trash::stamp_file(&mut tx, id, now).await? {
         return Err(AppError::NotFound);
@@ -75,7 +73,7 @@ async fn trash_transfer(
     transfer: &db::transfers::Transfer,
 ) -> Result<(), AppError> {
     let id = transfer.id;
-    let now = state.clock.now_ms();
+    let now = state.clock.now();
     let mut tx = state.db.begin().await?;
     let weight = db::trash::weight(&mut tx, db::trash::FILES_OF_TRANSFER, &id.to_db()).await?;
     if !db::trash::stamp_transfer(&mut tx, id, now).await? {
@@ -94,7 +92,7 @@ pub async fn delete_client(state: &AppState, caller: &User, id: UserId) -> Resul
     if client.role != Role::Client {
         return Err(AppError::NotFound);
     }
-    let now = state.clock.now_ms();
+    let now = state.clock.now();
     let mut tx = state.db.begin().await?;
     let weight = db::trash::weight(&mut tx, db::trash::FILES_OF_CLIENT, &id.to_db()).await?;
     if !db::trash::stamp_client(&mut tx, id, now).await? {
@@ -126,7 +124,7 @@ pub async fn restore(state: &AppState, caller: &User, id: &str) -> Result<(), Ap
 
 /// Removes for good what has been in the trash past its time. Returns the entries purged.
 pub async fn purge_due(state: &AppState) -> Result<u64, AppError> {
-    let now = state.clock.now_ms();
+    let now = state.clock.now();
     let mut purged = 0;
     for entry in db::trash::due(state.db.pool(), now).await? {
         purge(state, &entry).await?;
@@ -182,10 +180,10 @@ async fn purge(state: &AppState, entry: &db::trash::Entry) -> Result<(), AppErro
 /// `retention.inbound_days` after the studio downloaded them whole, go to the trash (and
 /// from there, after its grace period, for good). Returns how many items went.
 pub async fn apply_retention(state: &AppState) -> Result<u64, AppError> {
-    let now = state.clock.now_ms();
+    let now = state.clock.now();
     let mut moved = 0;
     if let Some(days) = state.cfg.retention.delivery_days {
-        let before = now - i64::from(days) * DAY_MS;
+        let before = now - DAY * days;
         for id in db::trash::expired_deliveries(state.db.pool(), before).await? {
             let Some(transfer) = db::transfers::find(state.db.pool(), id).await? else {
                 continue;
@@ -195,7 +193,7 @@ pub async fn apply_retention(state: &AppState) -> Result<u64, AppError> {
         }
     }
     if let Some(days) = state.cfg.retention.inbound_days {
-        let before = now - i64::from(days) * DAY_MS;
+        let before = now - DAY * days;
         for id in db::trash::inbound_downloaded_before(state.db.pool(), before).await? {
             let Some(file) = db::files::find(state.db.pool(), id).await? else {
                 continue;

@@ -25,7 +25,7 @@ pub use timestamp::{DAY, HOUR, MINUTE, Timestamp};
 
 /// Milliseconds since the Unix epoch: the one time representation stored in the
 /// database, identical on SQLite and PostgreSQL.
-pub type Millis = i64;
+pub type Millis = Timestamp;
 
 /// Who an account belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
