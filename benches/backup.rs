@@ -17,7 +17,7 @@ use std::time::Instant;
 use relais::clock::Clock;
 use relais::config::{BackupTarget, Config};
 use relais::db::{self, Db};
-use relais::domain::{Category, Email, FileId, Locale, Role, TransferId};
+use relais::domain::{Category, Email, FileId, Locale, Millis, Role, TransferId};
 use sha2::{Digest, Sha256};
 
 fn arg(args: &[String], name: &str, default: usize) -> usize {
@@ -54,12 +54,12 @@ async fn fill(cfg: &Config, db: &Db, blobs: &dyn relais_storage::BlobStore, size
                 password_hash: None,
                 totp_secret: None,
             },
-            0,
+            Millis::EPOCH,
         )
         .await
         .expect("user"),
     };
-    let transfer = db::transfers::default_inbound(db, user.id, "Bench", 0)
+    let transfer = db::transfers::default_inbound(db, user.id, "Bench", Millis::EPOCH)
         .await
         .expect("transfer");
     let _ = cfg;
@@ -83,11 +83,11 @@ async fn fill(cfg: &Config, db: &Db, blobs: &dyn relais_storage::BlobStore, size
                 uploader: Some(user.id),
                 guest: None,
             },
-            0,
+            Millis::EPOCH,
         )
         .await
         .expect("row");
-        db::files::mark_stored(db.pool(), id, *size as u64, &sha, 0)
+        db::files::mark_stored(db.pool(), id, *size as u64, &sha, Millis::EPOCH)
             .await
             .expect("stored");
     }

@@ -9,7 +9,7 @@ use crate::auth::{AuthError, password, totp};
 use crate::db::links::Purpose;
 use crate::db::users::{NewUser, User};
 use crate::db::{self, DbError};
-use crate::domain::{Email, Locale, NewPassword, Role, TokenId, UserId};
+use crate::domain::{DAY, Email, HOUR, Locale, Millis, NewPassword, Role, TokenId, UserId};
 use crate::mail::{self, notices};
 use crate::state::AppState;
 
@@ -89,7 +89,7 @@ pub async fn create_studio(
     let enrolment = totp::enrol(&totp_issuer(state), email.as_str())?;
     let codes = totp::recovery_codes();
     let hashes: Vec<String> = codes.iter().map(|c| totp::recovery_code_hash(c)).collect();
-    let now = state.clock.now_ms();
+    let now = state.clock.now();
 
     let mut tx = state.db.begin().await?;
     let new = NewUser {
@@ -121,7 +121,7 @@ pub async fn create_client(
 ) -> Result<User, AccountError> {
     let email = Email::parse(email).map_err(|e| invalid("email", e))?;
     let name = display_name(name).map_err(|m| invalid("name", m))?;
-    let now = state.clock.now_ms();
+    let now = state.clock.now();
     if db::users::in_trash_with_email(state.db.pool(), &email).await? {
         return Err(AccountError::EmailInTrash);
     }
@@ -152,7 +152,7 @@ pub async fn reinvite(state: &AppState, client: UserId) -> Result<User, AccountE
         .await?
         .filter(|u| u.role == Role::Client)
         .ok_or(AccountError::UnknownAccount)?;
-    let now = state.clock.now_ms();
+    let now = state.clock.now();
     let mut tx = state.db.begin().await?;
     queue_invitation(state, &mut tx, &user, now).await?;
     tx.commit().await.map_err(DbError::from)?;
@@ -174,7 +174,7 @@ pub async fn set_client_quota(
         .await?
         .filter(|u| u.role == Role::Client)
         .ok_or(AccountError::UnknownAccount)?;
-    db::users::set_quota(state.db.pool(), client, quota, state.clock.now_ms()).await?;
+    db::users::set_quota(state.db.pool(), client, quota, state.clock.now()).await?;
     db::users::find(state.db.pool(), client)
         .await?
         .ok_or(AccountError::UnknownAccount)
@@ -190,7 +190,7 @@ pub async fn set_client_disabled(
         .await?
         .filter(|u| u.role == Role::Client)
         .ok_or(AccountError::UnknownAccount)?;
-    let now = state.clock.now_ms();
+    let now = state.clock.now();
     let mut tx = state.db.begin().await?;
     db::users::set_disabled(&mut *tx, client, disabled, now).await?;
     let kind = if disabled {
@@ -223,8 +223,7 @@ pub async fn request_password_reset(state: &AppState, email: &str) -> Result<(),
         return Ok(());
     }
     let token = random_token("");
-    let now = state.clock.now_ms();
-    let validity = i64::try_from(RESET_VALIDITY.as_millis()).unwrap_or(i64::MAX);
+    let now = state.clock.now();
     let link = state
         .cfg
         .public_url
@@ -234,7 +233,7 @@ pub async fn request_password_reset(state: &AppState, email: &str) -> Result<(),
     let email = notices::password_reset(
         &to,
         &state.studio.name().await?,
-        RESET_VALIDITY.as_secs() / 3600,
+        RESET_VALIDITY.as_secs() / HOUR.as_secs(),
         link.as_str(),
     )?;
     let mut tx = state.db.begin().await?;
@@ -244,7 +243,7 @@ pub async fn request_password_reset(state: &AppState, email: &str) -> Result<(),
         user.id,
         Purpose::PasswordReset,
         now,
-        now + validity,
+        now + RESET_VALIDITY,
     )
     .await?;
     mail::queue(&mut tx, &state.mailer, &email, Some(user.id), now).await?;
@@ -256,7 +255,7 @@ pub async fn request_password_reset(state: &AppState, email: &str) -> Result<(),
 /// Whether a link still works, without spending it.
 pub async fn link_is_usable(state: &AppState, token: &str, purpose: Purpose) -> Result<bool, AccountError> {
     let hash = sha256_hex(token.trim());
-    Ok(db::links::peek(state.db.pool(), &hash, purpose, state.clock.now_ms())
+    Ok(db::links::peek(state.db.pool(), &hash, purpose, state.clock.now())
         .await?
         .is_some())
 }
@@ -264,7 +263,7 @@ pub async fn link_is_usable(state: &AppState, token: &str, purpose: Purpose) -> 
 /// What a new password ends, in the transaction that sets it: every other link mailed to
 /// the account (invitations, resets, address changes) and its personal API tokens.
 /// Sessions are the caller's choice (a change of password keeps the one making it).
-pub(crate) async fn password_set(tx: &mut db::Tx, user: UserId, now: i64) -> Result<(), DbError> {
+pub(crate) async fn password_set(tx: &mut db::Tx, user: UserId, now: Millis) -> Result<(), DbError> {
     db::links::end_all(&mut **tx, user, now).await?;
     db::users::end_email_changes(&mut **tx, user, now).await?;
     db::tokens::revoke_all(&mut **tx, user, now).await?;
@@ -273,7 +272,7 @@ pub(crate) async fn password_set(tx: &mut db::Tx, user: UserId, now: i64) -> Res
 
 /// What a new address ends: every link mailed to the account before (to the old address,
 /// or to a typo the quote site corrected).
-pub(crate) async fn address_changed(tx: &mut db::Tx, user: UserId, now: i64) -> Result<(), DbError> {
+pub(crate) async fn address_changed(tx: &mut db::Tx, user: UserId, now: Millis) -> Result<(), DbError> {
     db::links::end_all(&mut **tx, user, now).await?;
     db::users::end_email_changes(&mut **tx, user, now).await?;
     // The client's newsletter subscription follows the account to its new address.
@@ -289,7 +288,7 @@ pub(crate) async fn announce_move(
     account: &User,
     old_address: &str,
     studio: &str,
-    now: i64,
+    now: Millis,
 ) -> Result<(), AccountError> {
     if old_address.eq_ignore_ascii_case(&account.email) {
         return Ok(());
@@ -315,7 +314,7 @@ pub(crate) async fn announce_move(
 pub async fn reset_password(state: &AppState, token: &str, password: &NewPassword) -> Result<UserId, AccountError> {
     // The link is checked before the (deliberately slow) hashing: a guess costs nothing.
     let token_hash = sha256_hex(token.trim());
-    let now = state.clock.now_ms();
+    let now = state.clock.now();
     if db::links::peek(state.db.pool(), &token_hash, Purpose::PasswordReset, now)
         .await?
         .is_none()
@@ -338,17 +337,16 @@ pub(crate) async fn queue_invitation(
     state: &AppState,
     tx: &mut db::Tx,
     user: &User,
-    now: i64,
+    now: Millis,
 ) -> Result<(), AccountError> {
     let token = random_token("");
-    let validity = i64::try_from(INVITATION_VALIDITY.as_millis()).unwrap_or(i64::MAX);
     db::links::insert(
         tx,
         &sha256_hex(&token),
         user.id,
         Purpose::Invitation,
         now,
-        now + validity,
+        now + INVITATION_VALIDITY,
     )
     .await?;
     let link = state
@@ -357,7 +355,7 @@ pub(crate) async fn queue_invitation(
         .join(&format!("invitation/{token}"))
         .map_err(|e| invalid("public_url", e))?;
     let studio = state.studio.name().await?;
-    let valid_days = INVITATION_VALIDITY.as_secs() / 86_400;
+    let valid_days = INVITATION_VALIDITY.as_secs() / DAY.as_secs();
     let email = notices::invitation(&notices::Recipient::of(user), &studio, valid_days, link.as_str())?;
     mail::queue(&mut *tx, &state.mailer, &email, Some(user.id), now).await?;
     Ok(())
@@ -368,7 +366,7 @@ pub(crate) async fn queue_invitation(
 pub async fn accept_invitation(state: &AppState, token: &str, password: &NewPassword) -> Result<UserId, AccountError> {
     // The link is checked before the (deliberately slow) hashing: a guess costs nothing.
     let token_hash = sha256_hex(token.trim());
-    let now = state.clock.now_ms();
+    let now = state.clock.now();
     if db::links::peek(state.db.pool(), &token_hash, Purpose::Invitation, now)
         .await?
         .is_none()
@@ -418,10 +416,10 @@ pub async fn issue_token_for(
     user: UserId,
     label: &str,
     days: u32,
-) -> Result<(TokenId, String, i64), AccountError> {
+) -> Result<(TokenId, String, Millis), AccountError> {
     let token = random_token(API_TOKEN_PREFIX);
-    let now = state.clock.now_ms();
-    let expires_at = now + i64::from(days) * 86_400_000;
+    let now = state.clock.now();
+    let expires_at = now + DAY * days;
     let id = db::tokens::insert(state.db.pool(), user, label, &sha256_hex(&token), now, expires_at).await?;
     Ok((id, token, expires_at))
 }

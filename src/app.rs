@@ -144,7 +144,7 @@ impl Application {
         // Whatever a previous run of this node held is free: that run is over.
         let node = cfg.node_name.clone();
         let uploads = crate::db::uploads::release_node_leases(db.pool(), &node).await?;
-        let jobs = crate::db::jobs::release_node_leases(db.pool(), &node, clock.now_ms()).await?;
+        let jobs = crate::db::jobs::release_node_leases(db.pool(), &node, clock.now()).await?;
         if uploads + jobs > 0 {
             tracing::info!(uploads, jobs, %node, "released what a previous run of this node held");
         }

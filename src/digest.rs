@@ -8,12 +8,10 @@ use crate::activity::{self, Event, Kind};
 use crate::db::transfers::Transfer;
 use crate::db::users::User;
 use crate::db::{self, DbError};
-use crate::domain::{Direction, Millis, Role};
+use crate::domain::{DAY, Direction, Millis, Role};
 use crate::mail::{self, notices};
 use crate::state::AppState;
 use crate::texts::mail::{self as mail_texts, DigestLine};
-
-const DAY_MS: Millis = 24 * 3_600_000;
 
 /// Notes that a client opened a delivery's page, once a day per delivery (the digest's
 /// "opened"; the activity log shows it too).
@@ -21,14 +19,14 @@ pub async fn opened(state: &AppState, client: &User, transfer: &Transfer) -> Res
     if client.role != Role::Client || transfer.direction != Direction::Delivery {
         return Ok(());
     }
-    let now = state.clock.now_ms();
+    let now = state.clock.now();
     let (seen,): (i64,) = sqlx::query_as(
         "SELECT COUNT(*) FROM activity WHERE kind = 'delivery_opened' AND actor_id = $1 AND transfer_id = $2 \
          AND at > $3",
     )
     .bind(client.id.to_db())
     .bind(transfer.id.to_db())
-    .bind(now - DAY_MS)
+    .bind(now - DAY)
     .fetch_one(state.db.pool())
     .await?;
     if seen == 0 {
@@ -64,15 +62,14 @@ pub async fn send_if_due(state: &AppState) -> Result<bool, DbError> {
     let Some((hour, minute)) = state.cfg.digest_at else {
         return Ok(false);
     };
-    let now = state.clock.now_ms();
-    let Ok(today) = jiff::Timestamp::from_millisecond(now).map(|t| t.to_zoned(jiff::tz::TimeZone::UTC).date()) else {
+    let now = state.clock.now();
+    let Some(today) = now.to_jiff().map(|t| t.to_zoned(jiff::tz::TimeZone::UTC).date()) else {
         return Ok(false);
     };
     let due = today
         .at(i8::try_from(hour).unwrap_or(0), i8::try_from(minute).unwrap_or(0), 0, 0)
         .to_zoned(jiff::tz::TimeZone::UTC)
-        .map(|z| z.timestamp().as_millisecond())
-        .unwrap_or(i64::MAX);
+        .map_or(Millis::MAX, |z| z.timestamp().into());
     if now < due {
         return Ok(false);
     }
@@ -91,7 +88,7 @@ pub async fn send_if_due(state: &AppState) -> Result<bool, DbError> {
          WHERE a.at >= $1 AND a.at < $2 AND a.kind IN ('delivery_opened', 'download', 'upload') \
          GROUP BY u.id, u.name, a.kind, t.title ORDER BY u.name, u.id, a.kind, t.title",
     )
-    .bind(due - DAY_MS)
+    .bind(due - DAY)
     .bind(due)
     .fetch_all(state.db.pool())
     .await?;

@@ -6,13 +6,13 @@ use relais_storage::keys;
 use serde_json::{Value, json};
 
 use crate::db;
-use crate::domain::{Role, UserId};
+use crate::domain::{Millis, Role, UserId};
 use crate::downloads::archive::Source;
 use crate::downloads::zip::{self, Plan};
 use crate::state::AppState;
 
 /// A download receipt as exported: file, transfer, kind, bytes, complete, when.
-type Receipt = (Option<String>, Option<String>, String, i64, i64, i64);
+type Receipt = (Option<String>, Option<String>, String, i64, i64, Millis);
 
 /// The name of the data file, first in the archive.
 pub const DATA_FILE: &str = "donnees-data.json";
@@ -64,7 +64,7 @@ pub async fn export(state: &AppState, client: UserId) -> Result<(String, Plan<(S
     .fetch_all(pool)
     .await
     .map_err(db::DbError::from)?;
-    let emails: Vec<(String, String, String, i64, Option<i64>)> = sqlx::query_as(
+    let emails: Vec<(String, String, String, Millis, Option<Millis>)> = sqlx::query_as(
         "SELECT kind, subject, to_address, created_at, sent_at FROM emails WHERE user_id = $1 ORDER BY created_at",
     )
     .bind(client.to_db())
@@ -73,10 +73,10 @@ pub async fn export(state: &AppState, client: UserId) -> Result<(String, Plan<(S
     .map_err(db::DbError::from)?;
     let activity = db::activity::recent(pool, Some(client), None, 100_000).await?;
     let statement = crate::billing::statement(&state.db, client).await?;
-    let appointments = db::appointments::of_client(pool, client, 0).await?;
+    let appointments = db::appointments::of_client(pool, client, Millis::EPOCH).await?;
     let subscription = db::newsletter::find_by_email(pool, &user.email).await?;
     let data = json!({
-        "exported_at": state.clock.now_ms(),
+        "exported_at": state.clock.now(),
         "studio": state.studio.name().await?,
         "account": user,
         "transfers": transfers,
@@ -94,7 +94,7 @@ pub async fn export(state: &AppState, client: UserId) -> Result<(String, Plan<(S
         "newsletter": subscription,
     });
     let data = bytes::Bytes::from(serde_json::to_vec_pretty(&data)?);
-    let now = state.clock.now_ms();
+    let now = state.clock.now();
     let names = zip::unique_names(std::iter::once(DATA_FILE).chain(files.iter().map(|(n, _)| n.as_str())));
     let mut names = names.into_iter();
     let mut entries = vec![(

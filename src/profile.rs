@@ -23,7 +23,7 @@ pub async fn change_password(
 ) -> Result<(), AccountError> {
     check_password(state, user, current).await?;
     let hash = password::hash(new.expose()).await?;
-    let now = state.clock.now_ms();
+    let now = state.clock.now();
     let mut tx = state.db.begin().await?;
     db::users::set_password(&mut *tx, user.id, &hash, now).await?;
     crate::accounts::password_set(&mut tx, user.id, now).await?;
@@ -45,7 +45,7 @@ pub async fn start_totp(state: &AppState, user: &User) -> Result<Enrolment, Acco
     }
     let issuer = format!("Relais ({})", state.cfg.public_url.host_str().unwrap_or("relais"));
     let enrolment = totp::enrol(&issuer, &user.email)?;
-    db::users::set_pending_totp(state.db.pool(), user.id, &enrolment.secret, state.clock.now_ms()).await?;
+    db::users::set_pending_totp(state.db.pool(), user.id, &enrolment.secret, state.clock.now()).await?;
     Ok(enrolment)
 }
 
@@ -61,7 +61,7 @@ pub async fn confirm_totp(state: &AppState, user: &User, code: &str) -> Result<V
             message: "start the enrolment first".into(),
         });
     };
-    let now = state.clock.now_ms();
+    let now = state.clock.now();
     let step = totp::check(&secret, code.trim(), state.clock.now_secs()).ok_or(AuthError::TotpInvalid)?;
     let codes = totp::recovery_codes();
     let hashes: Vec<String> = codes.iter().map(|c| totp::recovery_code_hash(c)).collect();
@@ -108,8 +108,7 @@ pub async fn request_email_change(
         return Err(AccountError::EmailTaken);
     }
     let token = random_token("");
-    let now = state.clock.now_ms();
-    let validity = i64::try_from(EMAIL_CHANGE_VALIDITY.as_millis()).unwrap_or(i64::MAX);
+    let now = state.clock.now();
     let link = state
         .cfg
         .public_url
@@ -125,7 +124,15 @@ pub async fn request_email_change(
     };
     let message = notices::email_change(&to, &state.studio.name().await?, link.as_str())?;
     let mut tx = state.db.begin().await?;
-    db::users::insert_email_change(&mut tx, &sha256_hex(&token), user.id, &email, now, now + validity).await?;
+    db::users::insert_email_change(
+        &mut tx,
+        &sha256_hex(&token),
+        user.id,
+        &email,
+        now,
+        now + EMAIL_CHANGE_VALIDITY,
+    )
+    .await?;
     mail::queue(&mut tx, &state.mailer, &message, Some(user.id), now).await?;
     tx.commit().await.map_err(DbError::from)?;
     state.jobs_queued();
@@ -135,7 +142,7 @@ pub async fn request_email_change(
 /// Opens an email-change link: the account moves to the new address, every other link
 /// mailed to it ends, and the old address is told (a takeover would not go unnoticed).
 pub async fn confirm_email_change(state: &AppState, token: &str) -> Result<(), AccountError> {
-    let now = state.clock.now_ms();
+    let now = state.clock.now();
     let studio = state.studio.name().await?;
     let mut tx = state.db.begin().await?;
     let moved = db::users::apply_email_change(&mut tx, &sha256_hex(token.trim()), now).await;

@@ -10,7 +10,7 @@ use crate::db::selections::{self, ListRow, Owner};
 use crate::db::transfers::Transfer;
 use crate::db::users::User;
 use crate::db::{self, DbError};
-use crate::domain::{Direction, FileId, Role, TransferId};
+use crate::domain::{Direction, FileId, Millis, Role, TransferId};
 use crate::guests::{Guest, Permission};
 use crate::mail::{self, notices};
 use crate::state::AppState;
@@ -133,7 +133,7 @@ pub async fn mark(
     let name = list_name(list)?;
     let (_, transfer) = picker.file(state, file).await?;
     let owner = picker.owner();
-    let now = state.clock.now_ms();
+    let now = state.clock.now();
     if on
         && selections::find_list(state.db.pool(), transfer.id, &owner.key(), &name)
             .await?
@@ -214,7 +214,7 @@ pub async fn submit(
             message: format!("the list “{name}” is empty"),
         });
     }
-    let now = state.clock.now_ms();
+    let now = state.clock.now();
     let mut tx = state.db.begin().await?;
     if !selections::set_submitted(&mut *tx, &row.id, Some(now)).await? {
         return Err(SelectionError::Submitted(name));
@@ -306,7 +306,7 @@ pub struct ListView {
     pub owner: OwnerView,
     pub count: usize,
     pub limit: Option<i64>,
-    pub submitted_at: Option<i64>,
+    pub submitted_at: Option<Millis>,
     pub files: Vec<Item>,
 }
 

@@ -25,10 +25,9 @@ pub async fn link_if_needed(state: &AppState) -> Result<Option<Url>, AccountErro
         return Ok(None);
     }
     let token = random_token("");
-    let now = state.clock.now_ms();
-    let validity = i64::try_from(LINK_VALIDITY.as_millis()).unwrap_or(i64::MAX);
+    let now = state.clock.now();
     let mut tx = state.db.begin().await?;
-    db::setup::replace(&mut tx, &sha256_hex(&token), now, now + validity).await?;
+    db::setup::replace(&mut tx, &sha256_hex(&token), now, now + LINK_VALIDITY).await?;
     tx.commit().await.map_err(DbError::from)?;
     let link = state
         .cfg
@@ -44,7 +43,7 @@ pub async fn link_if_needed(state: &AppState) -> Result<Option<Url>, AccountErro
 /// Whether the setup page should show its form.
 pub async fn is_open(state: &AppState, token: &str) -> Result<bool, AccountError> {
     Ok(!studio_exists(state).await?
-        && db::setup::is_usable(state.db.pool(), &sha256_hex(token.trim()), state.clock.now_ms()).await?)
+        && db::setup::is_usable(state.db.pool(), &sha256_hex(token.trim()), state.clock.now()).await?)
 }
 
 /// What the setup form sends.
@@ -93,7 +92,7 @@ pub async fn create_first_studio(state: &AppState, form: FirstStudio<'_>) -> Res
     if studio_exists(state).await? {
         return Err(AccountError::InvalidLink);
     }
-    if !db::setup::consume(state.db.pool(), &sha256_hex(token.trim()), state.clock.now_ms()).await? {
+    if !db::setup::consume(state.db.pool(), &sha256_hex(token.trim()), state.clock.now()).await? {
         return Err(AccountError::InvalidLink);
     }
     let password = password.map_err(|e| AccountError::Invalid {
@@ -108,7 +107,7 @@ pub async fn create_first_studio(state: &AppState, form: FirstStudio<'_>) -> Res
         tagline_en: None,
         contact_email: None,
     };
-    state.studio.save(&identity, state.clock.now_ms()).await?;
+    state.studio.save(&identity, state.clock.now()).await?;
     accounts::create_studio(state, email, name, &password).await
 }
 

@@ -5,7 +5,7 @@
 use relais_storage::{BlobError, BlobKey, keys};
 
 use crate::db::{self, DbError};
-use crate::domain::{Direction, FileId, Role, TransferId, UserId};
+use crate::domain::{DAY, Direction, FileId, Millis, Role, TransferId, UserId};
 use crate::state::AppState;
 use crate::{db::users::User, transfers};
 
@@ -28,8 +28,6 @@ pub enum TrashError {
     Db(#[from] DbError),
 }
 
-const DAY_MS: i64 = 24 * 3600 * 1000;
-
 /// Writes the trash entry of what `tx` just stamped (kind, id, label), and commits both
 /// together: the item is gone and listed in the trash at the same instant.
 async fn file_away(
@@ -38,9 +36,9 @@ async fn file_away(
     (kind, item, label): (&str, &str, &str),
     weight: (i64, i64),
     by: Option<UserId>,
-    now: i64,
+    now: Millis,
 ) -> Result<(), TrashError> {
-    let purge_after = now + i64::from(state.cfg.trash_days) * DAY_MS;
+    let purge_after = now + DAY * state.cfg.trash_days;
     db::trash::insert(&mut tx, kind, item, label, weight, by, now, purge_after).await?;
     tx.commit().await.map_err(DbError::from)?;
     Ok(())
@@ -61,7 +59,7 @@ pub async fn delete_file(state: &AppState, caller: &User, id: FileId) -> Result<
 
 async fn trash_file(state: &AppState, by: Option<UserId>, file: &db::files::FileRecord) -> Result<(), TrashError> {
     let id = file.id;
-    let now = state.clock.now_ms();
+    let now = state.clock.now();
     let mut tx = state.db.begin().await?;
     if !db::trash::stamp_file(&mut tx, id, now).await? {
         return Err(TrashError::NotFound);
@@ -91,7 +89,7 @@ async fn trash_transfer(
     transfer: &db::transfers::Transfer,
 ) -> Result<(), TrashError> {
     let id = transfer.id;
-    let now = state.clock.now_ms();
+    let now = state.clock.now();
     let mut tx = state.db.begin().await?;
     let weight = db::trash::weight(&mut tx, db::trash::FILES_OF_TRANSFER, &id.to_db()).await?;
     if !db::trash::stamp_transfer(&mut tx, id, now).await? {
@@ -112,7 +110,7 @@ pub async fn delete_client(state: &AppState, caller: &User, id: UserId) -> Resul
     if client.role != Role::Client {
         return Err(TrashError::NotFound);
     }
-    let now = state.clock.now_ms();
+    let now = state.clock.now();
     let mut tx = state.db.begin().await?;
     let weight = db::trash::weight(&mut tx, db::trash::FILES_OF_CLIENT, &id.to_db()).await?;
     if !db::trash::stamp_client(&mut tx, id, now).await? {
@@ -144,7 +142,7 @@ pub async fn restore(state: &AppState, caller: &User, id: &str) -> Result<(), Tr
 
 /// Removes for good what has been in the trash past its time. Returns the entries purged.
 pub async fn purge_due(state: &AppState) -> Result<u64, TrashError> {
-    let now = state.clock.now_ms();
+    let now = state.clock.now();
     let mut purged = 0;
     for entry in db::trash::due(state.db.pool(), now).await? {
         purge(state, &entry).await?;
@@ -198,10 +196,10 @@ async fn purge(state: &AppState, entry: &db::trash::Entry) -> Result<(), TrashEr
 /// `retention.inbound_days` after the studio downloaded them whole, go to the trash (and
 /// from there, after its grace period, for good). Returns how many items went.
 pub async fn apply_retention(state: &AppState) -> Result<u64, TrashError> {
-    let now = state.clock.now_ms();
+    let now = state.clock.now();
     let mut moved = 0;
     if let Some(days) = state.cfg.retention.delivery_days {
-        let before = now - i64::from(days) * DAY_MS;
+        let before = now - DAY * days;
         for id in db::trash::expired_deliveries(state.db.pool(), before).await? {
             let Some(transfer) = db::transfers::find(state.db.pool(), id).await? else {
                 continue;
@@ -211,7 +209,7 @@ pub async fn apply_retention(state: &AppState) -> Result<u64, TrashError> {
         }
     }
     if let Some(days) = state.cfg.retention.inbound_days {
-        let before = now - i64::from(days) * DAY_MS;
+        let before = now - DAY * days;
         for id in db::trash::inbound_downloaded_before(state.db.pool(), before).await? {
             let Some(file) = db::files::find(state.db.pool(), id).await? else {
                 continue;

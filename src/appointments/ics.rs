@@ -2,9 +2,7 @@
 //! whole calendar as a feed. Times are written in UTC (`…Z`): every calendar reads them,
 //! and shows them in the reader's own zone, so no VTIMEZONE rules have to be shipped.
 
-use jiff::Timestamp;
-
-use crate::domain::Millis;
+use crate::domain::{HOUR, Millis};
 
 /// One event as the calendar shows it.
 pub struct Event<'a> {
@@ -21,7 +19,7 @@ pub struct Event<'a> {
 }
 
 fn utc(ms: Millis) -> String {
-    Timestamp::from_millisecond(ms)
+    ms.to_jiff()
         .map(|t| t.strftime("%Y%m%dT%H%M%SZ").to_string())
         .unwrap_or_default()
 }
@@ -77,7 +75,7 @@ pub fn calendar(studio: &str, host: &str, events: &[Event<'_>], now: Millis) -> 
         // An appointment without an end lasts an hour in the calendar.
         line(
             &mut out,
-            &format!("DTEND:{}", utc(e.ends_at.unwrap_or(e.starts_at + 3_600_000))),
+            &format!("DTEND:{}", utc(e.ends_at.unwrap_or(e.starts_at + HOUR))),
         );
         line(&mut out, &format!("SUMMARY:{}", text(e.summary)));
         if let Some(place) = e.place.filter(|p| !p.is_empty()) {
@@ -114,14 +112,14 @@ mod tests {
                 uid: "a1",
                 sequence: 2,
                 summary: "Préparatifs",
-                starts_at: 1_812_000_000_000,
+                starts_at: Millis::from_millis(1_812_000_000_000),
                 ends_at: None,
                 place: Some("Paris"),
                 notes: Some(notes),
                 cancelled: false,
-                updated_at: 1_811_000_000_000,
+                updated_at: Millis::from_millis(1_811_000_000_000),
             }],
-            1_811_500_000_000,
+            Millis::from_millis(1_811_500_000_000),
         );
         assert!(
             ics.contains("robe\\, voile\\; chaussures\\\\bouquet\\nRendez-vous"),

@@ -6,6 +6,8 @@ pub mod ics;
 pub mod reminders;
 pub mod when;
 
+use std::time::Duration;
+
 use serde::Serialize;
 
 use self::when::Zone;
@@ -14,7 +16,7 @@ use crate::db::appointments::{self as store, Appointment};
 use crate::db::users::User;
 use crate::db::{self, DbError};
 use crate::domain::FieldError;
-use crate::domain::{Locale, Millis, Role, UserId};
+use crate::domain::{DAY, Locale, Millis, Role, UserId};
 use crate::state::AppState;
 
 /// The raw fields of an appointment, as the API or a form sent them.
@@ -96,9 +98,9 @@ impl Draft {
         let starts_at = instant("starts_at", raw.starts_at.as_deref());
         let ends_at = instant("ends_at", raw.ends_at.as_deref().filter(|s| !s.trim().is_empty()));
         // A year back to ten years ahead: a typo in the year is caught, not stored.
-        const YEAR_MS: Millis = 366 * 24 * 3_600_000;
+        const YEAR: Duration = Duration::from_hours(366 * 24);
         if let Some(s) = starts_at
-            && !(now - YEAR_MS..=now + 10 * YEAR_MS).contains(&s)
+            && !(now - YEAR..=now + 10 * YEAR).contains(&s)
         {
             errors.push(FieldError::new(
                 "starts_at",
@@ -147,8 +149,8 @@ impl Draft {
         let parts = [
             client.to_owned(),
             self.kind.clone(),
-            self.starts_at.to_string(),
-            self.ends_at.map(|e| e.to_string()).unwrap_or_default(),
+            self.starts_at.as_millis().to_string(),
+            self.ends_at.map(|e| e.as_millis().to_string()).unwrap_or_default(),
             self.zone.name().to_owned(),
             self.place.clone().unwrap_or_default(),
             self.notes.clone().unwrap_or_default(),
@@ -184,8 +186,7 @@ pub struct View {
 }
 
 pub fn rfc3339(ms: Millis, zone: &Zone) -> String {
-    jiff::Timestamp::from_millisecond(ms)
-        .ok()
+    ms.to_jiff()
         .and_then(|t| jiff::tz::TimeZone::get(zone.name()).ok().map(|tz| t.to_zoned(tz)))
         .map(|z| z.strftime("%Y-%m-%dT%H:%M:%S%:z").to_string())
         .unwrap_or_default()
@@ -231,9 +232,9 @@ async fn usable_client(state: &AppState, id: UserId) -> Result<User, Appointment
 /// The studio adds an appointment to a client's page.
 pub async fn create(state: &AppState, client: UserId, raw: &Raw) -> Result<Appointment, AppointmentError> {
     usable_client(state, client).await?;
-    let draft = Draft::parse(raw, &default_zone(state), state.clock.now_ms()).map_err(AppointmentError::Invalid)?;
+    let draft = Draft::parse(raw, &default_zone(state), state.clock.now()).map_err(AppointmentError::Invalid)?;
     let id = uuid::Uuid::now_v7().to_string();
-    let now = state.clock.now_ms();
+    let now = state.clock.now();
     let mut tx = state.db.begin().await?;
     store::insert(&mut tx, &id, None, &draft.fields(client), now).await?;
     tx.commit().await.map_err(DbError::from)?;
@@ -252,7 +253,7 @@ pub async fn update(state: &AppState, id: &str, raw: &Raw) -> Result<Appointment
     }
     let client = UserId::parse(&current.client_id).ok_or(AppointmentError::NotFound)?;
     usable_client(state, client).await?;
-    let mut draft = Draft::parse(raw, &default_zone(state), state.clock.now_ms()).map_err(AppointmentError::Invalid)?;
+    let mut draft = Draft::parse(raw, &default_zone(state), state.clock.now()).map_err(AppointmentError::Invalid)?;
     // The form sends back local times without their offset: a time shown as it was (the
     // second 02:30 of the night the clocks go back, or seconds the form drops) keeps its
     // instant rather than being read anew.
@@ -268,7 +269,7 @@ pub async fn update(state: &AppState, id: &str, raw: &Raw) -> Result<Appointment
             draft.ends_at = Some(end);
         }
     }
-    let now = state.clock.now_ms();
+    let now = state.clock.now();
     let mut tx = state.db.begin().await?;
     store::update(&mut tx, &current, None, &draft.fields(client), now).await?;
     tx.commit().await.map_err(DbError::from)?;
@@ -292,7 +293,7 @@ pub async fn list(
             )])
         })?,
     };
-    let since = state.clock.now_ms() - 24 * 3_600_000;
+    let since = state.clock.now() - DAY;
     Ok(store::of_client(state.db.pool(), whose, since).await?)
 }
 
@@ -333,14 +334,14 @@ pub async fn calendar(state: &AppState, appointments: &[Appointment], locale: Lo
             updated_at: a.updated_at,
         })
         .collect();
-    Ok(ics::calendar(&studio, &host, &events, state.clock.now_ms()))
+    Ok(ics::calendar(&studio, &host, &events, state.clock.now()))
 }
 
 /// A new private feed address for the client (the previous one stops working). The
 /// token is shown once; only its hash is kept.
 pub async fn new_feed(state: &AppState, client: &User) -> Result<String, DbError> {
     let token = random_token("");
-    store::set_feed(state.db.pool(), client.id, &sha256_hex(&token), state.clock.now_ms()).await?;
+    store::set_feed(state.db.pool(), client.id, &sha256_hex(&token), state.clock.now()).await?;
     let url = state
         .cfg
         .public_url
@@ -361,7 +362,7 @@ pub async fn feed(state: &AppState, token: &str) -> Result<Option<String>, DbErr
     let Some(client) = db::users::find(state.db.pool(), user).await? else {
         return Ok(None);
     };
-    let since = state.clock.now_ms() - 31 * 24 * 3_600_000;
+    let since = state.clock.now() - 31 * DAY;
     let list = store::of_client(state.db.pool(), user, since).await?;
     Ok(Some(calendar(state, &list, client.locale).await?))
 }

@@ -8,10 +8,12 @@
 //! reminders are due again for the new time. Leads are real durations: across a change of
 //! the clocks, "24 h before" is 24 hours before, shown in the appointment's local time.
 
+use std::time::Duration;
+
 use super::{calendar, view};
 use crate::db::appointments as store;
 use crate::db::{self, DbError};
-use crate::domain::UserId;
+use crate::domain::{Millis, UserId};
 use crate::mail::{self, notices};
 use crate::state::AppState;
 
@@ -20,13 +22,13 @@ pub async fn send_due(state: &AppState) -> Result<usize, DbError> {
     let mut sent = 0;
     let leads = &state.cfg.reminders.lead_minutes;
     for &lead in leads {
-        let now = state.clock.now_ms();
+        let now = state.clock.now();
         for appointment in store::due_reminders(state.db.pool(), lead, now).await? {
             // A shorter lead already due makes this one stale (the appointment was back
             // from a cancellation, or no node ran for a while): one reminder, the nearest.
-            let stale = leads
-                .iter()
-                .any(|&shorter| shorter < lead && appointment.starts_at - shorter * 60_000 <= now);
+            let stale = leads.iter().any(|&shorter| {
+                shorter < lead && appointment.starts_at - Duration::from_mins(shorter.unsigned_abs()) <= now
+            });
             let outcome = if stale {
                 skip(state, &appointment, lead, now).await
             } else {
@@ -48,14 +50,14 @@ pub async fn send_due(state: &AppState) -> Result<usize, DbError> {
 }
 
 /// Records a stale lead as done without an email.
-async fn skip(state: &AppState, a: &store::Appointment, lead: i64, now: i64) -> Result<bool, DbError> {
+async fn skip(state: &AppState, a: &store::Appointment, lead: i64, now: Millis) -> Result<bool, DbError> {
     let mut tx = state.db.begin().await?;
     store::insert_reminder(&mut tx, &a.id, lead, a.starts_at, "", now).await?;
     tx.commit().await?;
     Ok(false)
 }
 
-async fn remind(state: &AppState, a: &store::Appointment, lead: i64, now: i64) -> Result<bool, DbError> {
+async fn remind(state: &AppState, a: &store::Appointment, lead: i64, now: Millis) -> Result<bool, DbError> {
     let Some(client) = UserId::parse(&a.client_id) else {
         return Ok(false);
     };

@@ -6,9 +6,9 @@
 //! change) is the first one, a time that never happens (the March change) is moved past
 //! the gap, as a wall clock would show it.
 
+use jiff::Zoned;
 use jiff::civil::DateTime;
 use jiff::tz::{Disambiguation, TimeZone};
-use jiff::{Timestamp, Zoned};
 
 use crate::domain::{Locale, Millis};
 use crate::i18n;
@@ -38,8 +38,8 @@ impl Zone {
 /// Reads `raw` as an instant: with its own offset, or as a local time in `zone`.
 pub fn parse_instant(raw: &str, zone: &Zone) -> Result<Millis, String> {
     let raw = raw.trim();
-    if let Ok(ts) = raw.parse::<Timestamp>() {
-        return Ok(ts.as_millisecond());
+    if let Ok(ts) = raw.parse::<jiff::Timestamp>() {
+        return Ok(ts.into());
     }
     let local: DateTime = raw
         .parse()
@@ -49,11 +49,11 @@ pub fn parse_instant(raw: &str, zone: &Zone) -> Result<Millis, String> {
         .to_ambiguous_zoned(local)
         .disambiguate(Disambiguation::Compatible)
         .map_err(|e| format!("{raw:?} in {}: {e}", zone.name))?;
-    Ok(zoned.timestamp().as_millisecond())
+    Ok(zoned.timestamp().into())
 }
 
 fn zoned(ms: Millis, zone: &Zone) -> Option<Zoned> {
-    Some(Timestamp::from_millisecond(ms).ok()?.to_zoned(zone.tz.clone()))
+    Some(ms.to_jiff()?.to_zoned(zone.tz.clone()))
 }
 
 const FR_DAYS: [&str; 7] = ["lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"];
@@ -154,7 +154,7 @@ mod tests {
     fn the_night_the_clocks_go_back_has_two_half_past_two_and_offsets_tell_them_apart() {
         let first = parse_instant("2027-10-31T02:30:00+02:00", &paris()).expect("parsed");
         let second = parse_instant("2027-10-31T02:30:00+01:00", &paris()).expect("parsed");
-        assert_eq!(second - first, 3_600_000);
+        assert_eq!(second - first, crate::domain::HOUR);
         // Without an offset, the first one.
         assert_eq!(parse_instant("2027-10-31T02:30", &paris()).expect("parsed"), first);
         assert_eq!(clock(first, &paris()), "02:30");

@@ -47,7 +47,7 @@ pub async fn authenticate(db: &Db, clock: &Clock, attempt: Attempt<'_>) -> Resul
         .map(str::trim)
         .filter(|c| !c.is_empty())
         .ok_or(AuthError::TotpRequired)?;
-    let now = clock.now_ms();
+    let now = clock.now();
     let accepted = if totp::looks_like_totp(code) {
         let claimed = match totp::check(&secret, code, clock.now_secs()) {
             Some(step) => db::users::claim_totp_step(db.pool(), user.id, step as i64, now).await?,

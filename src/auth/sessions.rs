@@ -23,10 +23,6 @@ pub struct Opened {
     pub csrf_token: String,
 }
 
-fn ms(d: Duration) -> Millis {
-    i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
-}
-
 /// Opens a new session. Always a new id: a session id known before login (fixation) is
 /// worth nothing after it.
 pub async fn open(
@@ -42,7 +38,7 @@ pub async fn open(
         id_hash: &sha256_hex(&secret),
         user_id: user,
         csrf_token: &csrf_token,
-        expires_at: now + ms(IDLE_TIMEOUT),
+        expires_at: now + IDLE_TIMEOUT,
         ip,
         user_agent: user_agent.map(|ua| ua.chars().take(300).collect()),
     };
@@ -55,9 +51,9 @@ pub async fn resolve(db: &Db, secret: &str, now: Millis) -> Result<Option<Active
     let id_hash = sha256_hex(secret);
     let session = db::sessions::find_active(db.pool(), &id_hash, now).await?;
     if let Some(s) = &session
-        && now - s.last_seen_at > ms(TOUCH_EVERY)
+        && now - s.last_seen_at > TOUCH_EVERY
     {
-        db::sessions::touch(db.pool(), &id_hash, now, now + ms(IDLE_TIMEOUT)).await?;
+        db::sessions::touch(db.pool(), &id_hash, now, now + IDLE_TIMEOUT).await?;
     }
     Ok(session)
 }

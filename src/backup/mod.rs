@@ -21,6 +21,8 @@ use serde::{Deserialize, Serialize};
 
 pub use target::Target;
 
+use crate::domain::Millis;
+
 /// The layout version of a target; a newer Relais reads older ones.
 pub const FORMAT: u32 = 1;
 
@@ -29,8 +31,8 @@ pub const FORMAT: u32 = 1;
 pub struct Snapshot {
     pub format: u32,
     pub id: String,
-    /// Milliseconds since the Unix epoch, when the database was read.
-    pub created_at: i64,
+    /// When the database was read (milliseconds since the Unix epoch in the file).
+    pub created_at: Millis,
     /// The last migration applied to the database it was taken from.
     pub schema_version: i64,
     /// `sqlite` or `postgres`: informative only, the snapshot restores into either.

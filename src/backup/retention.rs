@@ -4,15 +4,17 @@
 
 use std::collections::{BTreeMap, HashSet};
 use std::io::BufRead;
+use std::time::Duration;
 
 use time::OffsetDateTime;
 
 use super::{BackupError, ManifestEntry, Target, snapshot_path};
 use crate::config::BackupConfig;
+use crate::domain::{DAY, Millis};
 
 /// A snapshot id from its time: `20261205T234900Z` (UTC), sortable as text.
-pub fn id_for(ms: i64) -> String {
-    let t = OffsetDateTime::from_unix_timestamp(ms.div_euclid(1000)).unwrap_or(OffsetDateTime::UNIX_EPOCH);
+pub fn id_for(at: Millis) -> String {
+    let t = at.to_offset_date_time().unwrap_or(OffsetDateTime::UNIX_EPOCH);
     format!(
         "{:04}{:02}{:02}T{:02}{:02}{:02}Z",
         t.year(),
@@ -107,11 +109,11 @@ pub async fn latest(target: &Target) -> Result<Option<String>, BackupError> {
 /// What another run may still be writing: incomplete snapshots and unnamed objects
 /// younger than this are left alone (two backups on one target never remove each
 /// other's work in progress).
-const GRACE_MS: i64 = 24 * 3600 * 1000;
+const GRACE: Duration = DAY;
 
 /// Removes the snapshots the rules do not keep (and incomplete ones a day old), then the
 /// objects that no kept snapshot names and that are a day old.
-pub async fn prune(target: &Target, rules: &BackupConfig, now_ms: i64, current: &str) -> Result<Pruned, BackupError> {
+pub async fn prune(target: &Target, rules: &BackupConfig, now: Millis, current: &str) -> Result<Pruned, BackupError> {
     let all = snapshots(target).await?;
     let complete: Vec<String> = all.iter().filter(|(_, (c, _))| *c).map(|(id, _)| id.clone()).collect();
     let keep = kept(&complete, rules);
@@ -144,7 +146,7 @@ pub async fn prune(target: &Target, rules: &BackupConfig, now_ms: i64, current: 
     }
     for (path, _, modified) in target.list_dated("objects").await? {
         let Some(sha) = path.rsplit('/').next() else { continue };
-        if super::is_sha256(sha) && !named.contains(sha) && now_ms - modified > GRACE_MS {
+        if super::is_sha256(sha) && !named.contains(sha) && now - modified > GRACE {
             target.delete(&path).await?;
             pruned.objects += 1;
         }
@@ -183,6 +185,7 @@ pub async fn manifest(target: &Target, id: &str) -> Result<Vec<ManifestEntry>, B
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::HOUR;
 
     fn rules(daily: u32, weekly: u32, monthly: u32) -> BackupConfig {
         BackupConfig {
@@ -197,15 +200,14 @@ mod tests {
 
     #[test]
     fn ids_sort_in_time_order() {
-        assert_eq!(id_for(0), "19700101T000000Z");
-        assert_eq!(id_for(1_796_514_540_000), "20261205T234900Z");
+        assert_eq!(id_for(Millis::EPOCH), "19700101T000000Z");
+        assert_eq!(id_for(Millis::from_millis(1_796_514_540_000)), "20261205T234900Z");
     }
 
     #[test]
     fn one_snapshot_a_day_for_a_year_keeps_7_days_4_weeks_12_months() {
-        let day = 86_400_000i64;
-        let start = 1_767_225_600_000i64; // 2026-01-01
-        let ids: Vec<String> = (0..365).map(|d| id_for(start + d * day + 3 * 3_600_000)).collect();
+        let start = Millis::from_millis(1_767_225_600_000); // 2026-01-01
+        let ids: Vec<String> = (0..365).map(|d| id_for(start + d * DAY + 3 * HOUR)).collect();
         let keep = kept(&ids, &rules(7, 4, 12));
         // 7 days, plus the newest of 3 older weeks, plus the newest of 11 older months
         // (some of those coincide with the weeks).

@@ -77,7 +77,7 @@ pub async fn backup(
     let id = fresh_id(target, clock).await?;
     let dump_path = scratch.0.join("database.jsonl.gz");
     let wanted_path = scratch.0.join("wanted.jsonl");
-    let created_at = clock.now_ms();
+    let created_at = clock.now();
     let (schema_version, rows) = read_database(db, &dump_path, &wanted_path).await?;
 
     // The contents the target already holds, listed once.
@@ -197,7 +197,7 @@ pub async fn backup(
         )));
     }
 
-    let pruned = super::retention::prune(target, &cfg.backup, clock.now_ms(), &id).await?;
+    let pruned = super::retention::prune(target, &cfg.backup, clock.now(), &id).await?;
     Ok(Report {
         snapshot,
         copied,
@@ -277,7 +277,7 @@ async fn settle(
 
 /// `20261205T234900Z`, or with a suffix when a snapshot of that second exists.
 async fn fresh_id(target: &Target, clock: &Clock) -> Result<String, BackupError> {
-    let base = super::retention::id_for(clock.now_ms());
+    let base = super::retention::id_for(clock.now());
     for n in 0..100 {
         let id = if n == 0 { base.clone() } else { format!("{base}-{n}") };
         if target.list(&format!("snapshots/{id}")).await?.is_empty() {

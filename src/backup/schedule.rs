@@ -6,7 +6,6 @@
 use std::io::BufReader;
 
 use async_trait::async_trait;
-use time::OffsetDateTime;
 
 use super::{BackupError, Target, dump, snapshot_path};
 use crate::db::{self, Db};
@@ -25,14 +24,14 @@ struct Payload {
 
 /// The day a scheduled backup is for, once its time has come: `2026-12-06`.
 pub fn daily_slot(now: Millis, at: (u8, u8)) -> Option<String> {
-    let t = OffsetDateTime::from_unix_timestamp(now.div_euclid(1000)).ok()?;
+    let t = now.to_offset_date_time()?;
     let due = (t.hour(), t.minute()) >= at;
     due.then(|| format!("{:04}-{:02}-{:02}", t.year(), u8::from(t.month()), t.day()))
 }
 
 /// The ISO week a time falls in: `2026-W49`.
-pub fn weekly_slot(ms: Millis) -> Option<String> {
-    let t = OffsetDateTime::from_unix_timestamp(ms.div_euclid(1000)).ok()?;
+pub fn weekly_slot(at: Millis) -> Option<String> {
+    let t = at.to_offset_date_time()?;
     let (year, week, _) = t.date().to_iso_week_date();
     Some(format!("{year:04}-W{week:02}"))
 }
@@ -43,7 +42,7 @@ pub async fn tick(state: &AppState) -> Result<(), BackupError> {
     let Some(target) = &state.cfg.backup.target else {
         return Ok(());
     };
-    let (db, now) = (&state.db, state.clock.now_ms());
+    let (db, now) = (&state.db, state.clock.now());
     let shown = target.to_string();
     if let Some(day) = daily_slot(now, state.cfg.backup.at) {
         claim_and_queue(state, "backup", BACKUP_KIND, &day, &shown, now).await?;
@@ -213,7 +212,7 @@ async fn record(
     drill: bool,
     outcome: Result<(String, String), BackupError>,
 ) -> Result<(), JobError> {
-    let now = state.clock.now_ms();
+    let now = state.clock.now();
     let retry = |e: db::DbError| JobError::Retry(e.to_string());
     match outcome {
         Ok((snapshot, detail)) => {
@@ -242,7 +241,7 @@ async fn alert(state: &AppState, run: &str, drill: bool, detail: &str) -> Result
     let Some(row) = db::backups::find(state.db.pool(), run).await? else {
         return Ok(());
     };
-    let now = state.clock.now_ms();
+    let now = state.clock.now();
     let studio = state.studio.name().await?;
     let link = state
         .cfg

@@ -11,6 +11,7 @@ use relais_storage::{BlobError, BlobKey, BlobStore, ByteStream, FileCheck, Stora
 
 use super::BackupError;
 use crate::config::{BackupTarget, Config};
+use crate::domain::Millis;
 
 pub struct Target {
     store: Arc<dyn BlobStore>,
@@ -167,8 +168,8 @@ impl Target {
             .collect())
     }
 
-    /// The same, with each object's last modification (ms since the epoch).
-    pub async fn list_dated(&self, rel: &str) -> Result<Vec<(String, u64, i64)>, BackupError> {
+    /// The same, with each object's last modification.
+    pub async fn list_dated(&self, rel: &str) -> Result<Vec<(String, u64, Millis)>, BackupError> {
         let listed = match self.store.list(self.key(rel)?.as_str()).await {
             Ok(listed) => listed,
             Err(e) if e.is_not_found() => return Ok(Vec::new()),
@@ -181,7 +182,13 @@ impl Target {
         };
         Ok(listed
             .into_iter()
-            .map(|m| (m.key.as_str()[skip..].to_owned(), m.size, m.last_modified_ms))
+            .map(|m| {
+                (
+                    m.key.as_str()[skip..].to_owned(),
+                    m.size,
+                    Millis::from_millis(m.last_modified_ms),
+                )
+            })
             .collect())
     }
 

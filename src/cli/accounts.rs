@@ -172,7 +172,7 @@ pub async fn token(cfg: Config, cmd: TokenCommand) -> Result<(), Failure> {
         TokenCommand::List { email } => {
             let user = accounts::find_by_email(&state, &email).await.map_err(fail)?;
             for t in db::tokens::list(state.db.pool(), user.id).await.map_err(fail)? {
-                let now = state.clock.now_ms();
+                let now = state.clock.now();
                 let status = match t.expires_at {
                     _ if t.revoked => "revoked",
                     Some(end) if end <= now => "expired",
@@ -185,7 +185,7 @@ pub async fn token(cfg: Config, cmd: TokenCommand) -> Result<(), Failure> {
         TokenCommand::Revoke { email, id } => {
             let user = accounts::find_by_email(&state, &email).await.map_err(fail)?;
             let id = TokenId::parse(&id).ok_or_else(|| fail(format!("{id:?} is not a token id")))?;
-            if !db::tokens::revoke(state.db.pool(), user.id, id, state.clock.now_ms())
+            if !db::tokens::revoke(state.db.pool(), user.id, id, state.clock.now())
                 .await
                 .map_err(fail)?
             {

@@ -72,7 +72,7 @@ pub async fn backup(cfg: Config, args: BackupArgs) -> Result<(), Failure> {
     let state = super::command_state(cfg).await?;
     let clock = Clock::system();
     // Recorded like a scheduled run, so the studio's dashboard shows it.
-    let run = crate::db::backups::start_manual(state.db.pool(), "backup", target.shown(), clock.now_ms())
+    let run = crate::db::backups::start_manual(state.db.pool(), "backup", target.shown(), clock.now())
         .await
         .map_err(|e| Failure::Other(e.to_string()))?;
     let outcome = backup::run::backup(&state.cfg, &state.db, state.blobs.as_ref(), &target, &clock).await;
@@ -80,7 +80,7 @@ pub async fn backup(cfg: Config, args: BackupArgs) -> Result<(), Failure> {
         Ok(r) => (true, Some(r.snapshot.id.as_str()), backup::schedule::summary(r)),
         Err(e) => (false, None, e.to_string()),
     };
-    crate::db::backups::finish(state.db.pool(), &run, ok, snapshot, &detail, clock.now_ms())
+    crate::db::backups::finish(state.db.pool(), &run, ok, snapshot, &detail, clock.now())
         .await
         .map_err(|e| Failure::Other(e.to_string()))?;
     let report = outcome.map_err(fail)?;

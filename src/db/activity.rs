@@ -35,7 +35,7 @@ pub async fn insert<'e>(ex: impl Executor<'e, Database = Any>, e: NewEntry<'_>, 
 #[derive(Debug, Clone, FromRow)]
 pub struct Entry {
     pub id: String,
-    pub at: i64,
+    pub at: Millis,
     pub kind: String,
     pub actor_name: Option<String>,
     pub client_id: Option<String>,
@@ -60,7 +60,7 @@ pub async fn older_than<'e>(
     ex: impl Executor<'e, Database = Any>,
     client: Option<UserId>,
     kind: Option<&str>,
-    after: Option<(i64, &str)>,
+    after: Option<(Millis, &str)>,
     limit: i64,
 ) -> Result<Vec<Entry>, DbError> {
     let rows = sqlx::query_as(

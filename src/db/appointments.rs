@@ -14,18 +14,18 @@ pub struct Appointment {
     pub client_id: String,
     pub ext_id: Option<String>,
     pub kind: String,
-    pub starts_at: i64,
-    pub ends_at: Option<i64>,
+    pub starts_at: Millis,
+    pub ends_at: Option<Millis>,
     pub time_zone: String,
     pub place: Option<String>,
     pub notes: Option<String>,
-    pub cancelled_at: Option<i64>,
-    pub scheduled_at: i64,
+    pub cancelled_at: Option<Millis>,
+    pub scheduled_at: Millis,
     pub sequence: i64,
     pub version: Option<i64>,
     pub digest: Option<String>,
-    pub created_at: i64,
-    pub updated_at: i64,
+    pub created_at: Millis,
+    pub updated_at: Millis,
 }
 
 /// What an appointment says, as written by the studio or the quote site.
@@ -236,8 +236,8 @@ pub async fn revoke_feed<'e>(ex: impl Executor<'e, Database = Any>, user: UserId
     Ok(())
 }
 
-pub async fn feed_created<'e>(ex: impl Executor<'e, Database = Any>, user: UserId) -> Result<Option<i64>, DbError> {
-    let row: Option<(i64,)> = sqlx::query_as("SELECT created_at FROM calendar_feeds WHERE user_id = $1")
+pub async fn feed_created<'e>(ex: impl Executor<'e, Database = Any>, user: UserId) -> Result<Option<Millis>, DbError> {
+    let row: Option<(Millis,)> = sqlx::query_as("SELECT created_at FROM calendar_feeds WHERE user_id = $1")
         .bind(user.to_db())
         .fetch_optional(ex)
         .await?;

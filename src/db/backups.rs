@@ -11,8 +11,8 @@ pub struct Run {
     pub kind: String,
     pub slot: Option<String>,
     pub target: String,
-    pub started_at: i64,
-    pub finished_at: Option<i64>,
+    pub started_at: Millis,
+    pub finished_at: Option<Millis>,
     pub ok: Option<i64>,
     pub snapshot_id: Option<String>,
     pub detail: Option<String>,
@@ -139,7 +139,7 @@ pub async fn alerted_since_last_success<'e>(
     kind: &str,
 ) -> Result<bool, DbError> {
     let (_, good) = latest(ex, kind).await?;
-    let since = good.and_then(|g| g.finished_at).unwrap_or(i64::MIN);
+    let since = good.and_then(|g| g.finished_at).unwrap_or(Millis::MIN);
     let (n,): (i64,) =
         sqlx::query_as("SELECT COUNT(*) FROM backup_runs WHERE kind = $1 AND alerted = 1 AND finished_at > $2")
             .bind(kind)

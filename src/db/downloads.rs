@@ -66,8 +66,8 @@ pub struct Receipt {
     pub range_start: Option<i64>,
     pub bytes_sent: i64,
     pub complete: i64,
-    pub started_at: i64,
-    pub finished_at: Option<i64>,
+    pub started_at: Millis,
+    pub finished_at: Option<Millis>,
     /// Set on a file's row when it came inside that ZIP (the archive's receipt).
     pub archive_id: Option<String>,
     pub played: i64,
@@ -210,7 +210,7 @@ pub async fn summary_for_transfer<'e>(
     ex: impl Executor<'e, Database = Any>,
     transfer: TransferId,
 ) -> Result<std::collections::HashMap<String, FileDownloads>, DbError> {
-    let rows: Vec<(String, i64, i64, i64, Option<i64>)> = sqlx::query_as(
+    let rows: Vec<(String, i64, i64, i64, Option<Millis>)> = sqlx::query_as(
         "SELECT file_id, \
            CAST(COALESCE(SUM(1 - played), 0) AS BIGINT), \
            CAST(COALESCE(SUM(CASE WHEN played = 0 THEN complete ELSE 0 END), 0) AS BIGINT), \

@@ -1,5 +1,7 @@
 //! The mail outbox.
 
+use std::time::Duration;
+
 use sqlx::{Any, Executor, FromRow};
 
 use super::DbError;
@@ -15,12 +17,12 @@ pub struct OutgoingEmail {
     pub text_body: String,
     pub html_body: String,
     pub message_id: String,
-    pub created_at: i64,
-    pub sent_at: Option<i64>,
+    pub created_at: Millis,
+    pub sent_at: Option<Millis>,
     pub list_unsubscribe: Option<String>,
     pub calendar: Option<String>,
     /// The time slot a paced message was given (see `mail::PACED_KINDS`).
-    pub slot_at: Option<i64>,
+    pub slot_at: Option<Millis>,
 }
 
 pub struct NewEmail<'a> {
@@ -116,14 +118,14 @@ pub async fn record_error<'e>(ex: impl Executor<'e, Database = Any>, id: &str, e
     Ok(())
 }
 
-/// Gives a paced message the next free slot of `channel`, `interval` after the one before
-/// (or now, when the channel has been quiet), and returns it. One statement, so nodes
-/// sharing the database never hand out the same slot.
+/// Gives a paced message the next free slot of `channel`, `interval_ms` milliseconds after
+/// the one before (or now, when the channel has been quiet), and returns it. One
+/// statement, so nodes sharing the database never hand out the same slot.
 pub async fn take_slot(
     tx: &mut super::Tx,
     id: &str,
     channel: &str,
-    interval: Millis,
+    interval_ms: i64,
     now: Millis,
 ) -> Result<Millis, DbError> {
     sqlx::query(
@@ -133,15 +135,15 @@ pub async fn take_slot(
     )
     .bind(channel)
     .bind(now)
-    .bind(interval)
+    .bind(interval_ms)
     .execute(&mut **tx)
     .await?;
-    let (next,): (i64,) = sqlx::query_as("SELECT next_at FROM mail_pace WHERE channel = $1")
+    let (next,): (Millis,) = sqlx::query_as("SELECT next_at FROM mail_pace WHERE channel = $1")
         .bind(channel)
         .fetch_one(&mut **tx)
         .await?;
     // The statement above moved the channel one interval past this message's slot.
-    let slot = (next - interval).max(now);
+    let slot = (next - Duration::from_millis(interval_ms.unsigned_abs())).max(now);
     sqlx::query("UPDATE emails SET slot_at = $1 WHERE id = $2")
         .bind(slot)
         .bind(id)

@@ -71,7 +71,7 @@ impl FileCursor {
         let id = crate::domain::FileId::parse(id)?.to_db();
         Some(Self {
             position,
-            created_at: created.parse().ok()?,
+            created_at: Millis::from_millis(created.parse().ok()?),
             id,
         })
     }
@@ -80,8 +80,8 @@ impl FileCursor {
 impl std::fmt::Display for FileCursor {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self.position {
-            Some(p) => write!(f, "p.{p}.{}.{}", self.created_at, self.id),
-            None => write!(f, "n.0.{}.{}", self.created_at, self.id),
+            Some(p) => write!(f, "p.{p}.{}.{}", self.created_at.as_millis(), self.id),
+            None => write!(f, "n.0.{}.{}", self.created_at.as_millis(), self.id),
         }
     }
 }
@@ -208,8 +208,8 @@ pub struct ArchiveRow {
     pub id: String,
     pub name: String,
     pub size: i64,
-    pub stored_at: Option<i64>,
-    pub created_at: i64,
+    pub stored_at: Option<Millis>,
+    pub created_at: Millis,
     pub category: String,
     pub media_type: String,
 }
@@ -315,7 +315,7 @@ mod tests {
         for position in [Some(3), Some(-1), None] {
             let c = FileCursor {
                 position,
-                created_at: 1_733_500_000_000,
+                created_at: Millis::from_millis(1_733_500_000_000),
                 id: id.clone(),
             };
             assert_eq!(FileCursor::parse(&c.to_string()), Some(c));

@@ -15,10 +15,10 @@ pub struct LinkRow {
     pub email: Option<String>,
     pub pin_hash: Option<String>,
     pub permissions: String,
-    pub expires_at: Option<i64>,
+    pub expires_at: Option<Millis>,
     pub created_by: Option<String>,
-    pub created_at: i64,
-    pub revoked_at: Option<i64>,
+    pub created_at: Millis,
+    pub revoked_at: Option<Millis>,
     /// Upload links: at most this many files, this many bytes in all.
     pub max_files: Option<i64>,
     pub max_bytes: Option<i64>,
@@ -33,7 +33,7 @@ pub struct SessionRow {
     pub link_id: String,
     pub guest_name: Option<String>,
     pub guest_email: Option<String>,
-    pub expires_at: i64,
+    pub expires_at: Millis,
 }
 
 const COLUMNS: &str = "id, transfer_id, kind, label, email, pin_hash, permissions, expires_at, created_by, \

@@ -29,7 +29,7 @@ pub struct JobRecord {
     pub kind: String,
     pub status: String,
     pub attempts: i64,
-    pub run_at: i64,
+    pub run_at: Millis,
     pub last_error: Option<String>,
 }
 
@@ -193,7 +193,7 @@ pub async fn find<'e>(ex: impl Executor<'e, Database = Any>, id: &str) -> Result
 
 /// The earliest time a queued job becomes due, so an idle runner knows how long to sleep.
 pub async fn next_due<'e>(ex: impl Executor<'e, Database = Any>) -> Result<Option<Millis>, DbError> {
-    let (next,): (Option<i64>,) = sqlx::query_as(
+    let (next,): (Option<Millis>,) = sqlx::query_as(
         "SELECT MIN(CASE WHEN status = 'queued' THEN run_at ELSE lease_expires_at END) FROM jobs \
          WHERE status IN ('queued', 'running')",
     )
@@ -236,7 +236,7 @@ pub struct QueueRow {
     pub scheduled: i64,
     pub running: i64,
     /// When the oldest due job became due.
-    pub oldest_waiting: Option<i64>,
+    pub oldest_waiting: Option<Millis>,
 }
 
 /// Unfinished jobs by kind: due and waiting, due later, running.

@@ -36,6 +36,7 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{Any, AnyPool, Executor};
 
 use crate::config::{DatabaseConfig, DatabaseKind};
+use crate::domain::Timestamp;
 
 pub type Tx = sqlx::Transaction<'static, Any>;
 
@@ -134,10 +135,7 @@ impl Db {
 
     /// Notes that this binary runs on this schema (once per schema, release and commit).
     async fn record_writer(&self) -> Result<(), DbError> {
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
-            .unwrap_or(0);
+        let now = Timestamp::from_system_time(std::time::SystemTime::now());
         sqlx::query(
             "INSERT INTO schema_writers (schema_version, relais_version, commit_id, first_at) \
              VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
@@ -153,7 +151,7 @@ impl Db {
 
     /// The releases that ran on this database, newest schema first: schema, release,
     /// commit, when first seen.
-    pub async fn writers(&self) -> Result<Vec<(i64, String, String, i64)>, DbError> {
+    pub async fn writers(&self) -> Result<Vec<(i64, String, String, Timestamp)>, DbError> {
         // Before migration 23 there is no ledger: no history, which is not an error.
         if self.applied_version().await? < 23 {
             return Ok(Vec::new());
@@ -237,12 +235,7 @@ impl Db {
     pub async fn keep_copy_before_migrating(&self, dir: &std::path::Path) -> Result<std::path::PathBuf, DbError> {
         std::fs::create_dir_all(dir).map_err(|e| DbError::Corrupt(format!("cannot create {}: {e}", dir.display())))?;
         let version = self.applied_version().await?;
-        let stamp = crate::backup::retention::id_for(
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| d.as_millis() as i64)
-                .unwrap_or(0),
-        );
+        let stamp = crate::backup::retention::id_for(Timestamp::from_system_time(std::time::SystemTime::now()));
         // A second copy within the same second (a rollback then a new start) gets its own name.
         let path = (1..)
             .map(|n| match n {

@@ -18,13 +18,13 @@ pub struct Subscriber {
     #[serde(skip)]
     pub user_id: Option<String>,
     pub status: String,
-    pub created_at: i64,
-    pub confirm_sent_at: Option<i64>,
-    pub confirmed_at: Option<i64>,
+    pub created_at: Millis,
+    pub confirm_sent_at: Option<Millis>,
+    pub confirmed_at: Option<Millis>,
     pub confirmed_from: Option<String>,
-    pub unsubscribed_at: Option<i64>,
+    pub unsubscribed_at: Option<Millis>,
     pub unsubscribed_by: Option<String>,
-    pub refused_at: Option<i64>,
+    pub refused_at: Option<Millis>,
     pub refused_reason: Option<String>,
 }
 
@@ -253,10 +253,10 @@ pub struct Issue {
     pub markdown: String,
     pub picture_item: Option<String>,
     pub status: String,
-    pub created_at: i64,
-    pub updated_at: i64,
-    pub send_started_at: Option<i64>,
-    pub sent_at: Option<i64>,
+    pub created_at: Millis,
+    pub updated_at: Millis,
+    pub send_started_at: Option<Millis>,
+    pub sent_at: Option<Millis>,
 }
 
 pub async fn insert_issue<'e>(

@@ -56,9 +56,9 @@ struct AlbumRow {
     description_en: String,
     cover_item_id: Option<String>,
     position: i64,
-    published_at: Option<i64>,
-    created_at: i64,
-    updated_at: i64,
+    published_at: Option<Millis>,
+    created_at: Millis,
+    updated_at: Millis,
 }
 
 impl AlbumRow {
@@ -109,10 +109,10 @@ struct StoryRow {
     title: String,
     title_en: String,
     pinned: i64,
-    expires_at: Option<i64>,
-    published_at: Option<i64>,
-    created_at: i64,
-    updated_at: i64,
+    expires_at: Option<Millis>,
+    published_at: Option<Millis>,
+    created_at: Millis,
+    updated_at: Millis,
 }
 
 impl StoryRow {

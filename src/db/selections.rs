@@ -14,8 +14,8 @@ pub struct ListRow {
     pub user_id: Option<String>,
     pub link_id: Option<String>,
     pub owner_key: String,
-    pub submitted_at: Option<i64>,
-    pub created_at: i64,
+    pub submitted_at: Option<Millis>,
+    pub created_at: Millis,
 }
 
 const COLUMNS: &str = "id, transfer_id, name, user_id, link_id, owner_key, submitted_at, created_at";

@@ -23,7 +23,7 @@ pub struct ActiveSession {
 struct Row {
     user_id: String,
     csrf_token: String,
-    last_seen_at: i64,
+    last_seen_at: Millis,
 }
 
 pub async fn insert<'e>(

@@ -1,7 +1,9 @@
+use std::time::Duration;
+
 use sqlx::{Any, Executor, FromRow};
 
 use super::{DbError, parse_id};
-use crate::domain::{Millis, TokenId, UserId};
+use crate::domain::{MINUTE, Millis, TokenId, UserId};
 
 /// A personal API token as listed to its owner (never the secret, which is not stored).
 #[derive(Debug, Clone, serde::Serialize)]
@@ -19,10 +21,10 @@ pub struct TokenInfo {
 struct Row {
     id: String,
     name: String,
-    created_at: i64,
-    last_used_at: Option<i64>,
-    expires_at: Option<i64>,
-    revoked_at: Option<i64>,
+    created_at: Millis,
+    last_used_at: Option<Millis>,
+    expires_at: Option<Millis>,
+    revoked_at: Option<Millis>,
 }
 
 pub async fn insert<'e>(
@@ -50,12 +52,12 @@ pub async fn insert<'e>(
 
 /// `last_used_at` is refreshed at most this often: authentication runs on every API
 /// request (every upload chunk among them) and must not cost a write each time.
-const TOUCH_EVERY_MS: i64 = 60_000;
+const TOUCH_EVERY: Duration = MINUTE;
 
 /// The owner of a token that exists, is neither revoked nor past its end, and whose owner
 /// is not disabled.
 pub async fn authenticate(db: &super::Db, token_hash: &str, now: Millis) -> Result<Option<UserId>, DbError> {
-    let row: Option<(String, Option<i64>)> = sqlx::query_as(
+    let row: Option<(String, Option<Millis>)> = sqlx::query_as(
         "SELECT t.user_id, t.last_used_at FROM api_tokens t JOIN users u ON u.id = t.user_id \
          WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.disabled_at IS NULL \
          AND (t.expires_at IS NULL OR t.expires_at > $2)",
@@ -67,7 +69,7 @@ pub async fn authenticate(db: &super::Db, token_hash: &str, now: Millis) -> Resu
     let Some((user_id, last_used)) = row else {
         return Ok(None);
     };
-    if last_used.is_none_or(|t| now - t >= TOUCH_EVERY_MS) {
+    if last_used.is_none_or(|t| now - t >= TOUCH_EVERY) {
         sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE token_hash = $2")
             .bind(now)
             .bind(token_hash)

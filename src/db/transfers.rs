@@ -81,12 +81,12 @@ struct Row {
     direction: String,
     title: String,
     is_default: i64,
-    published_at: Option<i64>,
-    expires_at: Option<i64>,
+    published_at: Option<Millis>,
+    expires_at: Option<Millis>,
     cover_file_id: Option<String>,
     download_sizes: String,
-    created_at: i64,
-    updated_at: i64,
+    created_at: Millis,
+    updated_at: Millis,
 }
 
 impl Row {
@@ -297,7 +297,7 @@ pub async fn announced_at<'e>(
     ex: impl Executor<'e, Database = Any>,
     id: TransferId,
 ) -> Result<Option<Millis>, DbError> {
-    let row: Option<(Option<i64>,)> = sqlx::query_as("SELECT announced_at FROM transfers WHERE id = $1")
+    let row: Option<(Option<Millis>,)> = sqlx::query_as("SELECT announced_at FROM transfers WHERE id = $1")
         .bind(id.to_db())
         .fetch_optional(ex)
         .await?;
@@ -316,10 +316,11 @@ pub async fn unpublish<'e>(ex: impl Executor<'e, Database = Any>, id: TransferId
 /// Moves an inbound transfer's "studio told up to" mark to `now`. Returns the previous
 /// mark (`Some(None)` when never told), or `None` when a concurrent request moved it first.
 pub async fn mark_notified(tx: &mut super::Tx, id: TransferId, now: Millis) -> Result<Option<Option<Millis>>, DbError> {
-    let Some((previous,)): Option<(Option<i64>,)> = sqlx::query_as("SELECT notified_at FROM transfers WHERE id = $1")
-        .bind(id.to_db())
-        .fetch_optional(&mut **tx)
-        .await?
+    let Some((previous,)): Option<(Option<Millis>,)> =
+        sqlx::query_as("SELECT notified_at FROM transfers WHERE id = $1")
+            .bind(id.to_db())
+            .fetch_optional(&mut **tx)
+            .await?
     else {
         return Ok(None);
     };
@@ -327,7 +328,7 @@ pub async fn mark_notified(tx: &mut super::Tx, id: TransferId, now: Millis) -> R
     let moved = sqlx::query("UPDATE transfers SET notified_at = $2 WHERE id = $1 AND COALESCE(notified_at, -1) = $3")
         .bind(id.to_db())
         .bind(now)
-        .bind(previous.unwrap_or(-1))
+        .bind(previous.map_or(-1, Millis::as_millis))
         .execute(&mut **tx)
         .await?;
     Ok((moved.rows_affected() == 1).then_some(previous))

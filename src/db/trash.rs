@@ -14,8 +14,8 @@ pub struct Entry {
     pub files: i64,
     pub bytes: i64,
     pub deleted_by: Option<String>,
-    pub deleted_at: i64,
-    pub purge_after: i64,
+    pub deleted_at: Millis,
+    pub purge_after: Millis,
 }
 
 const COLUMNS: &str = "id, kind, item_id, label, files, bytes, deleted_by, deleted_at, purge_after";

@@ -48,9 +48,9 @@ struct Row {
     staged_len: i64,
     staged_seq: i64,
     lease_owner: Option<String>,
-    lease_expires_at: Option<i64>,
-    expires_at: i64,
-    completed_at: Option<i64>,
+    lease_expires_at: Option<Millis>,
+    expires_at: Millis,
+    completed_at: Option<Millis>,
     direct: i64,
     link_id: Option<String>,
     link_session: Option<String>,
@@ -368,7 +368,7 @@ pub struct InProgress {
     pub client_name: String,
     pub received: i64,
     pub length: Option<i64>,
-    pub updated_at: i64,
+    pub updated_at: Millis,
 }
 
 /// Uploads not complete and not expired, most recently active first.

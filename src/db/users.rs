@@ -39,9 +39,9 @@ struct UserRow {
     name: String,
     role: String,
     locale: String,
-    totp_enabled_at: Option<i64>,
-    disabled_at: Option<i64>,
-    created_at: i64,
+    totp_enabled_at: Option<Millis>,
+    disabled_at: Option<Millis>,
+    created_at: Millis,
     password_hash: Option<String>,
     totp_secret: Option<String>,
 }

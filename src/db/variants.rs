@@ -13,7 +13,7 @@ pub struct VariantRow {
     #[serde(skip)]
     pub object_key: String,
     #[serde(skip)]
-    pub created_at: i64,
+    pub created_at: Millis,
 }
 
 pub struct NewVariant<'a> {

@@ -10,6 +10,7 @@ mod name;
 mod password;
 pub mod quote_site;
 mod slug;
+mod timestamp;
 
 pub use byte_size::{ByteSize, ByteSizeError};
 pub use email::{Email, EmailError};
@@ -20,10 +21,11 @@ pub use locale::Locale;
 pub use name::display_name;
 pub use password::{NewPassword, PasswordError};
 pub use slug::{Slug, SlugError};
+pub use timestamp::{DAY, HOUR, MINUTE, Timestamp};
 
 /// Milliseconds since the Unix epoch: the one time representation stored in the
 /// database, identical on SQLite and PostgreSQL.
-pub type Millis = i64;
+pub type Millis = Timestamp;
 
 /// Who an account belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]

@@ -101,7 +101,7 @@ pub async fn open_receipt(
     client: Option<UserId>,
     detail: &str,
 ) -> Result<String, DownloadError> {
-    let now = state.clock.now_ms();
+    let now = state.clock.now();
     let mut tx = state.db.begin().await?;
     let event = (receipt.range_start.is_none() && !receipt.played).then(|| {
         let event = Event::new(ActivityKind::Download, receipt.who.user).client(client);

@@ -74,7 +74,7 @@ async fn write(
     complete: bool,
     carried: Option<(Vec<Carried>, ArchiveLayout)>,
 ) -> Result<(), db::DbError> {
-    let now = state.clock.now_ms();
+    let now = state.clock.now();
     let mut tx = state.db.begin().await?;
     db::downloads::finish(&mut *tx, id, sent, complete, now).await?;
     if let Some((files, layout)) = carried {
@@ -156,7 +156,7 @@ mod tests {
                 user: Some(UserId::new()),
                 link: None,
             },
-            started_at: 0,
+            started_at: Millis::EPOCH,
             files: vec![(a, 40, 140), (b, 200, 300), (c, 350, 350)],
         };
         let at = |sent| {

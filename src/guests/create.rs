@@ -100,7 +100,7 @@ pub async fn create_link(
     transfer: TransferId,
     input: LinkRequest,
 ) -> Result<(LinkView, String), GuestError> {
-    let now = state.clock.now_ms();
+    let now = state.clock.now();
     let found = db::transfers::find(state.db.pool(), transfer)
         .await?
         .ok_or_else(|| invalid("transfer", "no such transfer"))?;

@@ -3,24 +3,26 @@
 //! only what their own session sent; the studio reviews every file, and hears of each
 //! finished batch once.
 
+use std::time::Duration;
+
 use super::{GuestError, resolve_token};
 use crate::db::transfers::Transfer;
 use crate::db::{self, DbError};
-use crate::domain::{Category, FileId, Locale, Millis, Role, UserId};
+use crate::domain::{Category, FileId, Locale, Role, UserId};
 use crate::mail::{self, notices};
 use crate::state::AppState;
 use crate::uploads::{LinkDrop, Sender};
 
 /// A batch is over when its guest's page says so, or after this long without a new file
 /// (a script, a closed tab).
-pub const QUIET_BATCH_MS: Millis = 10 * 60 * 1000;
+pub const QUIET_BATCH: Duration = Duration::from_mins(10);
 /// Receipts to one guest's address, however many batches they send.
 const RECEIPTS_PER_SESSION: i64 = 3;
 
 /// Who asks for a batch to be told.
 enum Teller<'a> {
     /// The guest's page (or script) said "done": at most one email per link every
-    /// `QUIET_BATCH_MS`; sooner, the files wait for the quiet sweep.
+    /// `QUIET_BATCH`; sooner, the files wait for the quiet sweep.
     Guest {
         receipt: Option<(&'a str, Locale, &'a str)>,
     },
@@ -89,7 +91,7 @@ pub fn guest_name(raw: &str) -> Result<String, &'static str> {
 /// The guest an upload link's token (or the session opened with it) stands for. A view
 /// link's token uploads nothing.
 pub async fn resolve_upload(state: &AppState, token: &str) -> Result<Dropper, GuestError> {
-    let now = state.clock.now_ms();
+    let now = state.clock.now();
     let (link, session, transfer) = resolve_token(state, token, now).await?;
     if link.kind != "upload" {
         return Err(GuestError::Unknown);
@@ -134,11 +136,11 @@ pub async fn announce_batch(state: &AppState, dropper: &Dropper, locale: Locale)
 }
 
 /// Batches nobody closed (a script, a closed tab): files stored through a link with no
-/// newer one for `QUIET_BATCH_MS` are told now. Returns how many files.
+/// newer one for `QUIET_BATCH` are told now. Returns how many files.
 pub async fn announce_quiet_batches(state: &AppState) -> Result<usize, GuestError> {
-    let now = state.clock.now_ms();
+    let now = state.clock.now();
     let mut told = 0;
-    for link in db::files::quiet_unannounced_links(state.db.pool(), now - QUIET_BATCH_MS).await? {
+    for link in db::files::quiet_unannounced_links(state.db.pool(), now - QUIET_BATCH).await? {
         let files = db::files::unannounced(state.db.pool(), &link, None).await?;
         told += announce(state, &link, files, Teller::Sweep).await?;
     }
@@ -157,10 +159,10 @@ async fn announce(
     let Some(link) = db::guest_links::find(state.db.pool(), link_id).await? else {
         return Ok(0);
     };
-    let now = state.clock.now_ms();
+    let now = state.clock.now();
     let mut tx = state.db.begin().await?;
     let not_after = match teller {
-        Teller::Guest { .. } => now - QUIET_BATCH_MS,
+        Teller::Guest { .. } => now - QUIET_BATCH,
         Teller::Sweep => now,
     };
     if !db::guest_links::claim_batch(&mut tx, link_id, not_after, now).await? {

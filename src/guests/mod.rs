@@ -269,7 +269,7 @@ pub async fn revoke(state: &AppState, by: &crate::db::users::User, id: &str) -> 
         return Err(GuestError::Unknown);
     }
     let mut tx = state.db.begin().await?;
-    guest_links::revoke(&mut tx, id, state.clock.now_ms()).await?;
+    guest_links::revoke(&mut tx, id, state.clock.now()).await?;
     tx.commit().await.map_err(DbError::from)?;
     Ok(())
 }
@@ -338,7 +338,7 @@ async fn resolve_token(
 /// The guest a bearer token stands for: a view link's own token (when it has no PIN) or
 /// the token unlocking it gave. An upload link's token reads nothing.
 pub async fn resolve(state: &AppState, token: &str) -> Result<Guest, GuestError> {
-    let now = state.clock.now_ms();
+    let now = state.clock.now();
     let (link, _, delivery) = resolve_token(state, token, now).await?;
     if link.kind != "view" {
         return Err(GuestError::Unknown);

@@ -1,6 +1,8 @@
 //! Opening a link: a PIN traded for a short-lived token of its own (wrong PINs counted
 //! before they are checked), and on an upload link a session carrying the guest's name.
 
+use std::time::Duration;
+
 use super::{GuestError, TOKEN_PREFIX, check_open, guest_name};
 use crate::auth::secrets::{random_token, sha256_hex};
 use crate::db::DbError;
@@ -9,10 +11,10 @@ use crate::domain::Millis;
 use crate::state::AppState;
 
 /// How long a PIN, once entered, keeps a guest's browser or script in.
-const SESSION_MS: Millis = 12 * 3600 * 1000;
+const SESSION: Duration = Duration::from_hours(12);
 /// Wrong PINs counted over this window: at most `PIN_PER_ADDRESS` from one address, and
 /// `PIN_PER_LINK` in all (a guesser with many addresses), before the link waits.
-const PIN_WINDOW_MS: Millis = 15 * 60 * 1000;
+const PIN_WINDOW: Duration = Duration::from_mins(15);
 const PIN_PER_ADDRESS: i64 = 5;
 const PIN_PER_LINK: i64 = 30;
 
@@ -26,7 +28,7 @@ pub struct Opening<'a> {
 }
 
 /// Trades a link's token (and its PIN, when it has one) for a token of its own, valid
-/// `SESSION_MS` (or until the link expires). Wrong PINs are counted per address and per
+/// `SESSION` (or until the link expires). Wrong PINs are counted per address and per
 /// link. On an upload link the session also carries the guest's name, and is what their
 /// browser's uploads belong to; a view link without a PIN needs no session.
 pub async fn unlock(
@@ -35,7 +37,7 @@ pub async fn unlock(
     opening: Opening<'_>,
     address: &str,
 ) -> Result<(String, Millis), GuestError> {
-    let now = state.clock.now_ms();
+    let now = state.clock.now();
     let link = guest_links::by_token(state.db.pool(), &sha256_hex(token))
         .await?
         .ok_or(GuestError::Unknown)?;
@@ -85,10 +87,10 @@ pub async fn unlock(
     let attempt = {
         let mut tx = state.db.begin().await?;
         guest_links::lock(&mut tx, state.db.backend(), &link.id).await?;
-        let (all, here) = guest_links::pin_failures(&mut *tx, &link.id, address, now - PIN_WINDOW_MS).await?;
+        let (all, here) = guest_links::pin_failures(&mut *tx, &link.id, address, now - PIN_WINDOW).await?;
         if here >= PIN_PER_ADDRESS || all >= PIN_PER_LINK {
             return Err(GuestError::Throttled {
-                retry_after_secs: (PIN_WINDOW_MS / 1000) as u64,
+                retry_after_secs: PIN_WINDOW.as_secs(),
             });
         }
         let attempt = guest_links::record_pin_attempt(&mut *tx, &link.id, address, now).await?;
@@ -113,7 +115,7 @@ async fn open_session(
     now: Millis,
 ) -> Result<(String, Millis), GuestError> {
     let session = random_token(TOKEN_PREFIX);
-    let expires = link.expires_at.map_or(now + SESSION_MS, |at| at.min(now + SESSION_MS));
+    let expires = link.expires_at.map_or(now + SESSION, |at| at.min(now + SESSION));
     let guest = guest_links::SessionGuest { name, email };
     guest_links::insert_session(state.db.pool(), &sha256_hex(&session), &link.id, guest, now, expires).await?;
     Ok((session, expires))

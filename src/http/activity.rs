@@ -8,7 +8,7 @@ use super::auth::Studio;
 use super::list_pages::Paged;
 use crate::activity::Kind;
 use crate::db;
-use crate::domain::UserId;
+use crate::domain::{Millis, UserId};
 use crate::http::error::AppError;
 use crate::state::AppState;
 
@@ -22,7 +22,7 @@ pub struct ActivityQuery {
 
 #[derive(Serialize)]
 pub struct EntryView {
-    at: i64,
+    at: Millis,
     kind: String,
     actor: Option<String>,
     client: Option<String>,
@@ -45,6 +45,7 @@ pub async fn list(
     let after = match paged.after.as_deref() {
         Some([at, id]) => Some((
             at.parse::<i64>()
+                .map(Millis::from_millis)
                 .map_err(|_| AppError::validation("cursor", "not a cursor this list gave"))?,
             id.as_str(),
         )),
@@ -63,7 +64,11 @@ pub async fn list(
             if let Some(k) = kind {
                 filter.push(("kind", k.as_str().to_owned()));
             }
-            paged.next_link("/api/v1/activity", &filter, &[last.at.to_string(), last.id.clone()])
+            paged.next_link(
+                "/api/v1/activity",
+                &filter,
+                &[last.at.as_millis().to_string(), last.id.clone()],
+            )
         }
         _ => HeaderMap::new(),
     };

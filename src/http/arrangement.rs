@@ -125,7 +125,7 @@ pub async fn arrange(
             return Err(AppError::validation("download_sizes", "expected original, web or both"));
         }
         let sizes = db::transfers::DownloadSizes { original, web };
-        db::transfers::set_download_sizes(state.db.pool(), id, sizes, state.clock.now_ms()).await?;
+        db::transfers::set_download_sizes(state.db.pool(), id, sizes, state.clock.now()).await?;
     }
     let Some(cover) = body.cover else {
         return Ok(StatusCode::NO_CONTENT);
@@ -137,7 +137,7 @@ pub async fn arrange(
         None => None,
         Some(raw) => Some(cover_photo(&state, id, raw).await?),
     };
-    db::transfers::set_cover(state.db.pool(), id, cover, state.clock.now_ms()).await?;
+    db::transfers::set_cover(state.db.pool(), id, cover, state.clock.now()).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -61,7 +61,7 @@ impl FromRequestParts<AppState> for Caller {
         if let Some(cached) = parts.extensions.get::<Caller>() {
             return Ok(cached.clone());
         }
-        let now = state.clock.now_ms();
+        let now = state.clock.now();
         let caller = if let Some(auth) = parts.headers.get(header::AUTHORIZATION) {
             let token = auth
                 .to_str()

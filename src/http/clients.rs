@@ -123,7 +123,7 @@ pub async fn update(
             .await?
             .filter(|u| u.role == crate::domain::Role::Client)
             .ok_or(AppError::NotFound)?;
-        crate::db::users::set_may_share(state.db.pool(), id, may, state.clock.now_ms()).await?;
+        crate::db::users::set_may_share(state.db.pool(), id, may, state.clock.now()).await?;
         user = Some(client);
     }
     if let Some(quota) = body.quota {

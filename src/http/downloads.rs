@@ -407,7 +407,7 @@ async fn archive_of(
     let layout = downloads::ArchiveLayout {
         transfer: id,
         who,
-        started_at: state.clock.now_ms(),
+        started_at: state.clock.now(),
         files: plan
             .entries
             .iter()

@@ -19,9 +19,7 @@ use crate::state::AppState;
 const CALLS_SHOWN: i64 = 200;
 
 pub async fn list(State(state): State<AppState>, _: Studio) -> Result<axum::Json<Vec<Integration>>, AppError> {
-    Ok(axum::Json(
-        db::integrations::list(&state.db, state.clock.now_ms()).await?,
-    ))
+    Ok(axum::Json(db::integrations::list(&state.db, state.clock.now()).await?))
 }
 
 #[derive(Deserialize)]

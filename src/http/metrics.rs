@@ -43,7 +43,7 @@ async fn scrape(State(state): State<AppState>, headers: HeaderMap) -> Result<Res
     }
     let text = state
         .metrics
-        .scrape(&state.db, state.clock.now_ms())
+        .scrape(&state.db, state.clock.now())
         .await
         .map_err(AppError::internal)?;
     Ok((

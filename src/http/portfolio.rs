@@ -73,7 +73,7 @@ async fn story_view(state: &AppState, story: Story) -> Result<StoryView, AppErro
     Ok(StoryView {
         url: format!("/stories/{}", story.slug),
         published: story.published_at.is_some(),
-        live: story.is_live(state.clock.now_ms()),
+        live: story.is_live(state.clock.now()),
         items: items.into_iter().map(ItemView::new).collect(),
         story,
     })

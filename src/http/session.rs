@@ -80,7 +80,7 @@ pub async fn login(
         user.id,
         ip.map(|i| i.to_string()),
         user_agent,
-        state.clock.now_ms(),
+        state.clock.now(),
     )
     .await?;
     tracing::info!(user = %user.id, role = user.role.as_str(), "login");
@@ -90,7 +90,7 @@ pub async fn login(
     } else {
         event
     };
-    activity::record(state.db.pool(), &event, state.clock.now_ms()).await?;
+    activity::record(state.db.pool(), &event, state.clock.now()).await?;
     let cookie = session_cookie(&state, &opened.secret, IDLE_TIMEOUT.as_secs())?;
     let view = SessionView {
         user,
@@ -141,7 +141,7 @@ pub async fn update_me(
         return Err(AppError::Validation(errors));
     }
     let id = caller.user.id;
-    db::users::update_profile(state.db.pool(), id, name, locale.flatten(), state.clock.now_ms()).await?;
+    db::users::update_profile(state.db.pool(), id, name, locale.flatten(), state.clock.now()).await?;
     let user = db::users::find(state.db.pool(), id)
         .await?
         .ok_or(AppError::Unauthenticated)?;

@@ -58,7 +58,7 @@ pub async fn update(
     let update = changes
         .apply(&current)
         .map_err(|errors| AppError::Validation(errors.into_iter().map(|(f, m)| FieldError::new(f, m)).collect()))?;
-    state.studio.save(&update, state.clock.now_ms()).await?;
+    state.studio.save(&update, state.clock.now()).await?;
     Ok(axum::Json(StudioView::from(&*state.studio.identity().await?)))
 }
 
@@ -78,7 +78,7 @@ pub async fn put_logo(State(state): State<AppState>, _: Studio, body: Body) -> R
             detail: e.to_string(),
         },
     })?;
-    if state.studio.save_logo(Some(&logo), state.clock.now_ms()).await? {
+    if state.studio.save_logo(Some(&logo), state.clock.now()).await? {
         Ok(StatusCode::NO_CONTENT)
     } else {
         Err(unnamed())
@@ -86,7 +86,7 @@ pub async fn put_logo(State(state): State<AppState>, _: Studio, body: Body) -> R
 }
 
 pub async fn delete_logo(State(state): State<AppState>, _: Studio) -> Result<StatusCode, AppError> {
-    if state.studio.save_logo(None, state.clock.now_ms()).await? {
+    if state.studio.save_logo(None, state.clock.now()).await? {
         Ok(StatusCode::NO_CONTENT)
     } else {
         Err(unnamed())

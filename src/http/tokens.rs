@@ -73,7 +73,7 @@ pub async fn revoke(
 ) -> Result<StatusCode, AppError> {
     let id = TokenId::parse(&id).ok_or(AppError::NotFound)?;
     // Someone else's token id answers exactly like one that does not exist.
-    if db::tokens::revoke(state.db.pool(), caller.user.id, id, state.clock.now_ms()).await? {
+    if db::tokens::revoke(state.db.pool(), caller.user.id, id, state.clock.now()).await? {
         Ok(StatusCode::NO_CONTENT)
     } else {
         Err(AppError::NotFound)

@@ -188,7 +188,7 @@ pub async fn list(
             .map(|c| UserId::parse(c).ok_or_else(|| AppError::validation("client", "not a client id")))
             .transpose()?,
     };
-    let now = state.clock.now_ms();
+    let now = state.clock.now();
     let Some(limit) = paged.limit else {
         let mut all = db::transfers::list(state.db.pool(), filter).await?;
         all.retain(|t| transfers::can_read(&caller.user, t, now));
@@ -200,7 +200,8 @@ pub async fn list(
     let (mut at, mut id) = match &paged.after {
         Some(key) => (
             key[0]
-                .parse::<Millis>()
+                .parse::<i64>()
+                .map(Millis::from_millis)
                 .map_err(|_| AppError::validation("cursor", "not a cursor this list gave"))?,
             key[1].clone(),
         ),
@@ -235,7 +236,7 @@ pub async fn list(
             paged.next_link(
                 "/api/v1/transfers",
                 &query,
-                &[last.created_at.to_string(), last.id.to_string()],
+                &[last.created_at.as_millis().to_string(), last.id.to_string()],
             )
         }
         _ => axum::http::HeaderMap::new(),
@@ -388,7 +389,7 @@ pub async fn reprocess(
             detail: "the file is still being uploaded".into(),
         });
     }
-    let now = state.clock.now_ms();
+    let now = state.clock.now();
     let mut tx = state.db.begin().await?;
     crate::media::queue(&mut tx, id, now).await?;
     tx.commit().await.map_err(db::DbError::from)?;
@@ -431,7 +432,7 @@ pub async fn patch_file(
     if let Some(name) = body.name.as_deref() {
         let name =
             crate::domain::FileName::parse(name.trim()).map_err(|e| AppError::validation("name", e.to_string()))?;
-        db::files::rename(state.db.pool(), id, name.as_str(), state.clock.now_ms()).await?;
+        db::files::rename(state.db.pool(), id, name.as_str(), state.clock.now()).await?;
     }
     if let Some(hidden) = body.hidden_from_guests
         && !db::files::set_hidden_from_guests(state.db.pool(), id, hidden).await?
@@ -464,7 +465,7 @@ pub async fn accept(
             detail: "this file is still arriving; accept it once it is stored".into(),
         });
     }
-    db::files::accept_review(state.db.pool(), id, state.clock.now_ms()).await?;
+    db::files::accept_review(state.db.pool(), id, state.clock.now()).await?;
     tracing::info!(file = %id, studio = %caller.user.id, "guest file accepted");
     let file = db::files::find(state.db.pool(), id).await?.ok_or(AppError::NotFound)?;
     let variants = db::variants::for_file(state.db.pool(), id).await?;
@@ -503,7 +504,7 @@ pub async fn remake_web_copy(
         });
     }
     let mut tx = state.db.begin().await?;
-    crate::media::web_copy::queue(&mut tx, id, state.clock.now_ms()).await?;
+    crate::media::web_copy::queue(&mut tx, id, state.clock.now()).await?;
     tx.commit().await.map_err(db::DbError::from)?;
     state.jobs_queued();
     Ok(StatusCode::ACCEPTED)

@@ -11,7 +11,7 @@ use axum::routing::post;
 use futures_util::{StreamExt, TryStreamExt};
 
 use super::auth::Uploader;
-use crate::domain::UploadId;
+use crate::domain::{Millis, UploadId};
 use crate::http::error::AppError;
 use crate::state::AppState;
 use crate::uploads::{self, Checksum, NewUpload, PatchRequest};
@@ -85,8 +85,8 @@ fn upload_id(raw: &str) -> Result<UploadId, AppError> {
 }
 
 /// `Upload-Expires` is an HTTP date.
-fn http_date(ms: i64) -> HeaderValue {
-    let when = time::OffsetDateTime::from_unix_timestamp(ms / 1000).unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+fn http_date(at: Millis) -> HeaderValue {
+    let when = at.to_offset_date_time().unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
     let format = time::macros::format_description!(
         "[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT"
     );

@@ -35,7 +35,7 @@ pub(crate) const MONTHS_EN: [&str; 12] = [
 ];
 
 fn datetime(ms: Millis) -> OffsetDateTime {
-    OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000).unwrap_or(OffsetDateTime::UNIX_EPOCH)
+    ms.to_offset_date_time().unwrap_or(OffsetDateTime::UNIX_EPOCH)
 }
 
 /// "21 novembre 2026" / "21 November 2026".
@@ -109,7 +109,7 @@ mod tests {
 
     #[test]
     fn dates_and_sizes_read_naturally_in_both_languages() {
-        let ms = 1_795_219_200_000; // 2026-11-21T00:00:00Z
+        let ms = Millis::from_millis(1_795_219_200_000); // 2026-11-21T00:00:00Z
         assert_eq!(date(Locale::Fr, ms), "21 novembre 2026");
         assert_eq!(date(Locale::En, ms), "21 November 2026");
         assert_eq!(iso(ms), "2026-11-21T00:00:00Z");

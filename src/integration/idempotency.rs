@@ -62,7 +62,7 @@ pub async fn claim(
             body,
         }),
         _ => {
-            let abandoned = now - seen.claimed_at > i64::try_from(ABANDONED_AFTER.as_millis()).unwrap_or(i64::MAX);
+            let abandoned = now - seen.claimed_at > ABANDONED_AFTER;
             if abandoned && db::integrations::take_over(db, webhook_id, seen.claimed_at, now).await? {
                 Ok(Claim::Fresh)
             } else {

@@ -27,7 +27,7 @@ pub enum IntegrationError {
 pub async fn create(state: &AppState, name: &str) -> Result<(String, Secret), IntegrationError> {
     let name = crate::accounts::token_label(name).map_err(IntegrationError::InvalidName)?;
     let secret = Secret::generate();
-    let id = db::integrations::insert(&state.db, &name, &secret.expose(), state.clock.now_ms()).await?;
+    let id = db::integrations::insert(&state.db, &name, &secret.expose(), state.clock.now()).await?;
     // Clients' pages offer "Quotes & invoices" from now on (other nodes within seconds).
     state.studio.reload().await?;
     Ok((id, secret))
@@ -41,8 +41,8 @@ pub const ROTATION_GRACE: std::time::Duration = std::time::Duration::from_secs(2
 /// Returns the new secret (shown once) and when the old one stops.
 pub async fn rotate(state: &AppState, id: &str) -> Result<(Secret, crate::domain::Millis), IntegrationError> {
     let secret = Secret::generate();
-    let now = state.clock.now_ms();
-    let until = now + i64::try_from(ROTATION_GRACE.as_millis()).unwrap_or(i64::MAX);
+    let now = state.clock.now();
+    let until = now + ROTATION_GRACE;
     if db::integrations::rotate(&state.db, id, &secret.expose(), now, until).await? {
         Ok((secret, until))
     } else {
@@ -52,7 +52,7 @@ pub async fn rotate(state: &AppState, id: &str) -> Result<(Secret, crate::domain
 
 /// Stops an integration at once: none of its secrets signs any more.
 pub async fn revoke(state: &AppState, id: &str) -> Result<(), IntegrationError> {
-    if db::integrations::revoke(&state.db, id, state.clock.now_ms()).await? {
+    if db::integrations::revoke(&state.db, id, state.clock.now()).await? {
         Ok(())
     } else {
         Err(IntegrationError::NotFound)

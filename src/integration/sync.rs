@@ -346,7 +346,7 @@ pub async fn payment(tx: &mut Tx, ext: &ExtId, r: &PaymentRecord, now: Millis) -
         ));
     }
     let amount = r.amount.to_string();
-    let paid_at = r.paid_at.to_string();
+    let paid_at = r.paid_at.as_millis().to_string();
     let digest = digest(&[
         r.invoice.as_str(),
         &amount,

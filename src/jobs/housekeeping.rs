@@ -7,6 +7,7 @@ use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
 use crate::db::{self, DbError};
+use crate::domain::DAY;
 use crate::state::AppState;
 use crate::transfers::{TransferError, lifecycle};
 use crate::uploads::UploadError;
@@ -55,23 +56,19 @@ pub enum SweepError {
     Transfers(#[from] TransferError),
 }
 
-fn ms(d: Duration) -> i64 {
-    i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
-}
-
 pub async fn sweep(state: &AppState) -> Result<Swept, SweepError> {
-    let (db, now) = (&state.db, state.clock.now_ms());
+    let (db, now) = (&state.db, state.clock.now());
     Ok(Swept {
         sessions: db::sessions::purge_expired(db.pool(), now).await?
-            + db::guest_links::forget_expired(db.pool(), now, now - 24 * 3600 * 1000).await?,
-        links: db::links::purge(db.pool(), now - ms(KEEP_SPENT_LINKS)).await?,
-        email_bodies: db::emails::purge_sent_bodies(db.pool(), now - ms(KEEP_SENT_BODIES)).await?,
-        jobs: db::jobs::purge_finished(db.pool(), now - ms(KEEP_FINISHED_JOBS)).await?,
+            + db::guest_links::forget_expired(db.pool(), now, now - DAY).await?,
+        links: db::links::purge(db.pool(), now - KEEP_SPENT_LINKS).await?,
+        email_bodies: db::emails::purge_sent_bodies(db.pool(), now - KEEP_SENT_BODIES).await?,
+        jobs: db::jobs::purge_finished(db.pool(), now - KEEP_FINISHED_JOBS).await?,
         uploads: crate::uploads::reap_expired(state).await?,
         web_copies: db::files::fail_orphan_web_copies(db.pool(), now).await?,
         reminders: lifecycle::send_expiry_reminders(state).await?,
-        integration: db::integrations::purge_requests(db.pool(), now - ms(KEEP_REQUEST_IDS)).await?
-            + db::integrations::purge_calls(db.pool(), now - ms(KEEP_CALLS)).await?,
+        integration: db::integrations::purge_requests(db.pool(), now - KEEP_REQUEST_IDS).await?
+            + db::integrations::purge_calls(db.pool(), now - KEEP_CALLS).await?,
     })
 }
 

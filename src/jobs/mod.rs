@@ -27,7 +27,7 @@ pub enum JobError {
     Fatal(String),
     /// Not failed, not yet time: run again at this time, without counting an attempt
     /// (a paced email waiting for its slot).
-    #[error("waits until {0}")]
+    #[error("waits until {}", .0.as_millis())]
     Later(Millis),
 }
 

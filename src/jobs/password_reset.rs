@@ -22,7 +22,7 @@ pub async fn queue(state: &AppState, email: &str) -> Result<(), DbError> {
     let payload = Payload {
         email: email.trim().to_owned(),
     };
-    super::enqueue(state.db.pool(), KIND, &payload, 3, state.clock.now_ms()).await?;
+    super::enqueue(state.db.pool(), KIND, &payload, 3, state.clock.now()).await?;
     state.jobs_queued();
     Ok(())
 }

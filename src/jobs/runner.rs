@@ -13,6 +13,7 @@ use super::{JobError, JobHandler, backoff};
 use crate::clock::Clock;
 use crate::db::jobs::ClaimedJob;
 use crate::db::{self, Db, DbError};
+use crate::domain::Millis;
 
 /// A lease lasts this long unless renewed; a dead worker's jobs are taken over after it.
 const LEASE: Duration = Duration::from_secs(60);
@@ -31,7 +32,7 @@ pub enum RunOutcome {
     Done { id: String, kind: String },
     Retrying { id: String, kind: String, error: String },
     Failed { id: String, kind: String, error: String },
-    Deferred { id: String, kind: String, run_at: i64 },
+    Deferred { id: String, kind: String, run_at: Millis },
 }
 
 pub struct JobRunner {
@@ -42,10 +43,6 @@ pub struct JobRunner {
     owner: String,
     concurrency: usize,
     wake: Arc<Notify>,
-}
-
-fn ms(d: Duration) -> i64 {
-    i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
 }
 
 impl JobRunner {
@@ -67,8 +64,8 @@ impl JobRunner {
     /// Claims and runs one due job, if there is one. Tests call this (or
     /// [`Self::run_until_idle`]) instead of sleeping.
     pub async fn run_one(&self) -> Result<Option<RunOutcome>, DbError> {
-        let now = self.clock.now_ms();
-        let Some(job) = db::jobs::claim(&self.db, &self.owner, now + ms(LEASE), now).await? else {
+        let now = self.clock.now();
+        let Some(job) = db::jobs::claim(&self.db, &self.owner, now + LEASE, now).await? else {
             return Ok(None);
         };
         Ok(Some(self.execute(job).await?))
@@ -98,7 +95,7 @@ impl JobRunner {
                 Some(handler) => self.run_with_heartbeat(handler.as_ref(), &job).await,
             }
         };
-        let now = self.clock.now_ms();
+        let now = self.clock.now();
         let outcome = match result {
             Ok(()) => {
                 db::jobs::complete(self.db.pool(), &id, &self.owner, now).await?;
@@ -109,7 +106,7 @@ impl JobRunner {
                 RunOutcome::Deferred { id, kind, run_at }
             }
             Err(JobError::Retry(error)) if job.attempts < job.max_attempts => {
-                let run_at = now + ms(backoff(job.attempts));
+                let run_at = now + backoff(job.attempts);
                 tracing::warn!(job = %id, %kind, attempt = job.attempts, %error, "job failed; will retry");
                 db::jobs::retry_later(self.db.pool(), &id, &self.owner, run_at, &error, now).await?;
                 RunOutcome::Retrying { id, kind, error }
@@ -134,7 +131,7 @@ impl JobRunner {
             tokio::select! {
                 result = &mut work => return result,
                 _ = beat.tick() => {
-                    let until = self.clock.now_ms() + ms(LEASE);
+                    let until = self.clock.now() + LEASE;
                     match db::jobs::heartbeat(self.db.pool(), &job.id, &self.owner, until).await {
                         Ok(true) => {}
                         Ok(false) => tracing::warn!(job = %job.id, "lease lost; another worker may run this job too"),
@@ -158,8 +155,8 @@ impl JobRunner {
                     Err(_) => break,
                 },
             };
-            let now = self.clock.now_ms();
-            match db::jobs::claim(&self.db, &self.owner, now + ms(LEASE), now).await {
+            let now = self.clock.now();
+            match db::jobs::claim(&self.db, &self.owner, now + LEASE, now).await {
                 Ok(Some(job)) => {
                     let runner = self.clone();
                     tracker.spawn(async move {
@@ -174,7 +171,7 @@ impl JobRunner {
                     // Until the next job falls due (a paced email's slot is milliseconds
                     // away), at most IDLE_POLL: jobs queued by other nodes are seen then.
                     let nap = match db::jobs::next_due(self.db.pool()).await {
-                        Ok(Some(at)) => Duration::from_millis(u64::try_from(at - now).unwrap_or(0)).min(IDLE_POLL),
+                        Ok(Some(at)) => (at - now).min(IDLE_POLL),
                         _ => IDLE_POLL,
                     };
                     tokio::select! {

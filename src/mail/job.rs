@@ -1,6 +1,7 @@
 //! The job that delivers one queued email.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use async_trait::async_trait;
 
@@ -24,14 +25,14 @@ pub struct SendEmail {
 
 /// A paced message this late missed its slot while no node was running: it takes a new
 /// one rather than leaving with every other late one at once.
-const MISSED_AFTER: i64 = 30_000;
+const MISSED_AFTER: Duration = Duration::from_secs(30);
 
 impl SendEmail {
     /// Bulk mail: the sending is recorded just before the server can accept the message
     /// (see `dialog`), so a crash at any moment sends it at most once; a refusal after the
     /// record undoes it.
     async fn send_recorded(&self, email: &db::emails::OutgoingEmail, sender: &str) -> Result<(), MailError> {
-        let now = self.clock.now_ms();
+        let now = self.clock.now();
         // Only one worker may record it: a second one (whose lease was taken over) drops
         // its connection before the dot.
         let record = async {
@@ -61,7 +62,7 @@ impl SendEmail {
     /// (or if it missed its own by more than `MISSED_AFTER`, so that a restart does not
     /// send a backlog in a burst). `Ok` means: send now.
     async fn wait_for_slot(&self, email: &db::emails::OutgoingEmail) -> Result<(), JobError> {
-        let now = self.clock.now_ms();
+        let now = self.clock.now();
         match email.slot_at {
             Some(slot) if slot > now => return Err(JobError::Later(slot)),
             // Its slot came (a job runs a little after its time): go.
@@ -117,7 +118,7 @@ impl JobHandler for SendEmail {
                     super::scrub_links(&email.text_body),
                     super::scrub_links(&email.html_body),
                 );
-                db::emails::mark_sent(self.db.pool(), &email.id, &text, &html, self.clock.now_ms()).await?;
+                db::emails::mark_sent(self.db.pool(), &email.id, &text, &html, self.clock.now()).await?;
                 tracing::info!(email = %email.id, kind = %email.kind, "email sent");
                 Ok(())
             }
@@ -125,7 +126,7 @@ impl JobHandler for SendEmail {
                 let _ = db::emails::record_error(self.db.pool(), &email.id, &e.to_string()).await;
                 if newsletter && let MailError::MailboxRefused(reason) = &e {
                     // The address is refused for good: no later issue is sent to it.
-                    let now = self.clock.now_ms();
+                    let now = self.clock.now();
                     let _ = db::newsletter::mark_refused_by_email(self.db.pool(), &email.id, reason, now).await;
                 }
                 Err(match e {

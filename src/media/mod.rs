@@ -204,21 +204,21 @@ impl ProcessFile {
                 // once per file (a retry of this job does not queue another). Queued once
                 // the first poster is saved, so that the copy's poster always comes after.
                 let mut tx = self.db.begin().await?;
-                web_copy::queue(&mut tx, file.id, self.clock.now_ms()).await?;
+                web_copy::queue(&mut tx, file.id, self.clock.now()).await?;
                 tx.commit().await.map_err(DbError::from)?;
             }
             if ready {
                 return Ok(());
             }
         }
-        db::files::mark_ready(self.db.pool(), file.id, None, self.clock.now_ms()).await?;
+        db::files::mark_ready(self.db.pool(), file.id, None, self.clock.now()).await?;
         Ok(())
     }
 
     /// A camera RAW: its largest embedded preview, sized like a JPEG and turned by the
     /// RAW's orientation. Without a usable preview it is ready as it is, saying why.
     async fn raw(&self, file: &db::files::FileRecord, key: &BlobKey, kind: raw::Kind) -> Result<(), JobError> {
-        db::files::mark_processing(self.db.pool(), file.id, self.clock.now_ms()).await?;
+        db::files::mark_processing(self.db.pool(), file.id, self.clock.now()).await?;
         let (source, _scratch) = self.source(key).await?;
         let found = tokio::task::spawn_blocking(move || -> Result<(Vec<u8>, Option<u32>), String> {
             let mut src = std::fs::File::open(&source).map_err(|e| e.to_string())?;
@@ -238,7 +238,7 @@ impl ProcessFile {
             Ok((bytes, orientation)) => self.picture(file.id, bytes, orientation).await,
             Err(reason) => {
                 tracing::info!(file = %file.id, %reason, "RAW kept without variants");
-                db::files::mark_ready_because(self.db.pool(), file.id, &reason, self.clock.now_ms()).await?;
+                db::files::mark_ready_because(self.db.pool(), file.id, &reason, self.clock.now()).await?;
                 Ok(())
             }
         }
@@ -247,7 +247,7 @@ impl ProcessFile {
     /// An HEIC photo, through libheif's `heif-convert`: refused above the pixel limit from
     /// its header, then sized like a JPEG (libheif turns it upright).
     async fn heif(&self, file: &db::files::FileRecord, key: &BlobKey, head: &[u8]) -> Result<(), JobError> {
-        let now = self.clock.now_ms();
+        let now = self.clock.now();
         // Its size comes from its header, before anything is decoded; a file that does not
         // say it (its `meta` after the pictures, or none) is not decoded at all.
         let reason = match heif::dimensions(head) {
@@ -284,7 +284,7 @@ impl ProcessFile {
                 self.picture(file.id, bytes, Some(1)).await
             }
             Err(reason) => {
-                db::files::mark_failed_because(self.db.pool(), file.id, &reason, self.clock.now_ms()).await?;
+                db::files::mark_failed_because(self.db.pool(), file.id, &reason, self.clock.now()).await?;
                 Ok(())
             }
         }
@@ -293,7 +293,7 @@ impl ProcessFile {
     /// Sizes a JPEG made from another file (a RAW's preview, a decoded HEIC) within the
     /// process's decode budget, and saves its variants.
     async fn picture(&self, file: FileId, bytes: Vec<u8>, orientation: Option<u32>) -> Result<(), JobError> {
-        let now = self.clock.now_ms();
+        let now = self.clock.now();
         if let Err(e) = image::within(&bytes, self.max_pixels) {
             db::files::mark_failed_because(self.db.pool(), file, &e.to_string(), now).await?;
             return Ok(());
@@ -315,7 +315,7 @@ impl ProcessFile {
         match made {
             Ok(made) => self.save(file, made, None).await,
             Err(e) => {
-                db::files::mark_failed_because(self.db.pool(), file, &e.to_string(), self.clock.now_ms()).await?;
+                db::files::mark_failed_because(self.db.pool(), file, &e.to_string(), self.clock.now()).await?;
                 Ok(())
             }
         }
@@ -361,7 +361,7 @@ pub async fn save_variants(
             stored.push((v, format, key, data.len() as u64, digest));
         }
     }
-    let now = clock.now_ms();
+    let now = clock.now();
     let mut tx = db.begin().await?;
     // A file deleted while its pictures were made gets none; a frame taken automatically
     // never replaces a poster someone chose, even one chosen while the frame was made.
@@ -454,15 +454,15 @@ impl JobHandler for ProcessFile {
         let kind = image::sniff(&head);
         if kind == image::Kind::NotAnImage || size > MAX_IMAGE_BYTES {
             // Kept as it is: a document, a video, a RAW or HEIC file Relais cannot read.
-            db::files::mark_ready(self.db.pool(), file.id, None, self.clock.now_ms()).await?;
+            db::files::mark_ready(self.db.pool(), file.id, None, self.clock.now()).await?;
             return Ok(());
         }
-        db::files::mark_processing(self.db.pool(), file.id, self.clock.now_ms()).await?;
+        db::files::mark_processing(self.db.pool(), file.id, self.clock.now()).await?;
         // Judged from the header before the file is even read: too many pixels, or more
         // memory than the whole budget, fails with its reason; nothing is decoded.
         let refused = |reason: String| async move {
             tracing::warn!(file = %file.id, %reason, "picture refused before decoding");
-            db::files::mark_failed_because(self.db.pool(), file.id, &reason, self.clock.now_ms()).await
+            db::files::mark_failed_because(self.db.pool(), file.id, &reason, self.clock.now()).await
         };
         if let Err(e) = image::within(&head, self.max_pixels) {
             refused(e.to_string()).await?;
@@ -488,7 +488,7 @@ impl JobHandler for ProcessFile {
             Err(e) => {
                 let reason = e.to_string();
                 tracing::warn!(file = %file.id, %reason, "media processing failed");
-                db::files::mark_failed_because(self.db.pool(), file.id, &reason, self.clock.now_ms()).await?;
+                db::files::mark_failed_because(self.db.pool(), file.id, &reason, self.clock.now()).await?;
                 Ok(())
             }
         }

@@ -18,6 +18,7 @@ use prometheus_client::metrics::info::Info;
 use prometheus_client::registry::{Registry, Unit};
 
 use crate::db::{self, Db, DbError};
+use crate::domain::Millis;
 
 /// What `GET /metrics` answers with (OpenMetrics 1.0, which Prometheus reads).
 pub const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
@@ -257,9 +258,9 @@ impl Metrics {
     /// the process's own figures still go out, its figures keep their last values and
     /// `relais_scrape_database_ok` says 0. One scrape at a time (the main address and
     /// `metrics.listen` may both be asked): the database figures are cleared and refilled.
-    pub async fn scrape(&self, db: &Db, now_ms: i64) -> Result<String, ScrapeError> {
+    pub async fn scrape(&self, db: &Db, now: Millis) -> Result<String, ScrapeError> {
         let _one = self.scraping.lock().await;
-        match self.read_database(db, now_ms).await {
+        match self.read_database(db, now).await {
             Ok(()) => {
                 self.database_ok.set(1);
             }
@@ -273,8 +274,8 @@ impl Metrics {
         Ok(text)
     }
 
-    async fn read_database(&self, db: &Db, now_ms: i64) -> Result<(), DbError> {
-        let queue = db::jobs::queue_by_kind(db.pool(), now_ms).await?;
+    async fn read_database(&self, db: &Db, now: Millis) -> Result<(), DbError> {
+        let queue = db::jobs::queue_by_kind(db.pool(), now).await?;
         // Cleared first: a kind whose queue emptied must read 0, not its last value.
         self.jobs.clear();
         self.jobs_oldest.clear();
@@ -293,7 +294,7 @@ impl Metrics {
             set("running", row.running);
             let age = row
                 .oldest_waiting
-                .map_or(0.0, |at| (now_ms - at).max(0) as f64 / 1000.0);
+                .map_or(0.0, |at| (now - at).as_millis() as f64 / 1000.0);
             self.jobs_oldest
                 .get_or_create(&KindLabels { kind: row.kind.clone() })
                 .set(age);
@@ -308,8 +309,10 @@ impl Metrics {
             .set(i64::from(size) - idle);
         self.pool.get_or_create(&PoolLabels { state: "idle" }).set(idle);
         self.pool_max.set(i64::from(db.pool().options().get_max_connections()));
-        let seconds =
-            |run: Option<db::backups::Run>| run.and_then(|r| r.finished_at).map_or(0.0, |ms| ms as f64 / 1000.0);
+        let seconds = |run: Option<db::backups::Run>| {
+            run.and_then(|r| r.finished_at)
+                .map_or(0.0, |at| at.as_millis() as f64 / 1000.0)
+        };
         let (_, good) = db::backups::latest(db.pool(), "backup").await?;
         self.last_backup.set(seconds(good));
         let (_, good) = db::backups::latest(db.pool(), "drill").await?;

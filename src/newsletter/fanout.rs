@@ -72,7 +72,7 @@ pub async fn create(state: &AppState, draft: &Draft) -> Result<Issue, Newsletter
         &draft.subject,
         &draft.markdown,
         draft.picture_item.as_deref(),
-        state.clock.now_ms(),
+        state.clock.now(),
     )
     .await?;
     issue(state, &id).await
@@ -83,7 +83,7 @@ pub async fn update(state: &AppState, id: &str, draft: &Draft) -> Result<Issue, 
     if existing.status != "draft" {
         return Err(NewsletterError::AlreadySent);
     }
-    let now = state.clock.now_ms();
+    let now = state.clock.now();
     if !db::newsletter::update_draft(
         state.db.pool(),
         id,
@@ -149,7 +149,7 @@ pub async fn test_send(state: &AppState, id: &str, to: &db::users::User) -> Resu
     let mut message = preview(state, &issue, to.locale, &to.email).await?;
     message.kind = "newsletter_test";
     message.subject = crate::texts::mail::for_locale(to.locale).test_subject(&message.subject);
-    let now = state.clock.now_ms();
+    let now = state.clock.now();
     let mut tx = state.db.begin().await?;
     crate::mail::queue(&mut tx, &state.mailer, &message, Some(to.id), now).await?;
     tx.commit().await.map_err(DbError::from)?;
@@ -161,7 +161,7 @@ pub async fn test_send(state: &AppState, id: &str, to: &db::users::User) -> Resu
 /// person at the same moment) gets `AlreadySent`.
 pub async fn send(state: &AppState, id: &str) -> Result<Issue, NewsletterError> {
     issue(state, id).await?;
-    let now = state.clock.now_ms();
+    let now = state.clock.now();
     let mut tx = state.db.begin().await?;
     if !db::newsletter::start_sending(&mut *tx, id, now).await? {
         return Err(NewsletterError::AlreadySent);
@@ -208,7 +208,7 @@ impl JobHandler for Fanout {
             if batch.is_empty() {
                 break;
             }
-            let now = state.clock.now_ms();
+            let now = state.clock.now();
             write_batch(state, &issue, &rendered, &batch, now)
                 .await
                 .map_err(|e| match e {
@@ -218,7 +218,7 @@ impl JobHandler for Fanout {
                 })?;
             state.jobs_queued();
         }
-        db::newsletter::mark_fanned_out(state.db.pool(), &issue.id, state.clock.now_ms()).await?;
+        db::newsletter::mark_fanned_out(state.db.pool(), &issue.id, state.clock.now()).await?;
         tracing::info!(issue = %issue.id, "newsletter fanned out");
         Ok(())
     }

@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use crate::auth::secrets::{random_token, sha256_hex};
 use crate::db::{self, DbError};
-use crate::domain::{Email, Locale, Millis};
+use crate::domain::{Email, Locale};
 use crate::mail::{self, notices};
 use crate::state::AppState;
 
@@ -62,20 +62,16 @@ impl Source {
     }
 }
 
-fn ms(d: Duration) -> Millis {
-    i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
-}
-
 /// Someone asks to subscribe `email`: a pending subscriber and a confirmation email, in
 /// one transaction. The answer never says whether the address was known (the form is
 /// public); an address already confirmed gets nothing, an address that left gets a new
 /// confirmation, and a confirmation is not sent twice within ten minutes.
 pub async fn subscribe(state: &AppState, email: &str, locale: Locale, source: Source) -> Result<(), NewsletterError> {
     let email = Email::parse(email).map_err(|e| NewsletterError::Invalid(e.to_string()))?;
-    let now = state.clock.now_ms();
+    let now = state.clock.now();
     let mut tx = state.db.begin().await?;
     if let Some(known) = db::newsletter::find_by_email(&mut *tx, email.as_str()).await? {
-        let recently = known.confirm_sent_at.is_some_and(|at| at > now - ms(RESEND_AFTER));
+        let recently = known.confirm_sent_at.is_some_and(|at| at > now - RESEND_AFTER);
         let skip = match known.status.as_str() {
             "confirmed" => true,
             "pending" => recently,
@@ -89,7 +85,7 @@ pub async fn subscribe(state: &AppState, email: &str, locale: Locale, source: So
             return Ok(());
         }
     }
-    let sent = db::newsletter::confirmations_since(&mut *tx, email.as_str(), now - ms(CONFIRMATIONS_WINDOW)).await?;
+    let sent = db::newsletter::confirmations_since(&mut *tx, email.as_str(), now - CONFIRMATIONS_WINDOW).await?;
     if sent >= MAX_CONFIRMATIONS {
         return Ok(());
     }
@@ -130,9 +126,9 @@ pub async fn subscribe(state: &AppState, email: &str, locale: Locale, source: So
 
 /// Whom a confirmation link is for (the page shown before its button), if it still works.
 pub async fn pending_target(state: &AppState, token: &str) -> Result<(String, Locale), NewsletterError> {
-    let now = state.clock.now_ms();
+    let now = state.clock.now();
     let (email, locale) =
-        db::newsletter::pending_of_link(state.db.pool(), &sha256_hex(token.trim()), now - ms(CONFIRM_VALIDITY))
+        db::newsletter::pending_of_link(state.db.pool(), &sha256_hex(token.trim()), now - CONFIRM_VALIDITY)
             .await?
             .ok_or(NewsletterError::InvalidLink)?;
     Ok((email, Locale::parse(&locale).unwrap_or(Locale::Fr)))
@@ -140,16 +136,10 @@ pub async fn pending_target(state: &AppState, token: &str) -> Result<(String, Lo
 
 /// The confirming click. `from` is the client address it came from, kept as the proof.
 pub async fn confirm(state: &AppState, token: &str, from: &str) -> Result<Locale, NewsletterError> {
-    let now = state.clock.now_ms();
+    let now = state.clock.now();
     let mut tx = state.db.begin().await?;
-    let confirmed = db::newsletter::confirm(
-        &mut tx,
-        &sha256_hex(token.trim()),
-        now - ms(CONFIRM_VALIDITY),
-        from,
-        now,
-    )
-    .await?;
+    let confirmed =
+        db::newsletter::confirm(&mut tx, &sha256_hex(token.trim()), now - CONFIRM_VALIDITY, from, now).await?;
     tx.commit().await.map_err(DbError::from)?;
     let (_, locale) = confirmed.ok_or(NewsletterError::InvalidLink)?;
     tracing::info!("newsletter subscription confirmed");
@@ -185,7 +175,7 @@ async fn subscriber_of(state: &AppState, token: &str) -> Result<(String, LinkTar
 /// provider's POST) or `page` (the button on the page). Using a link twice is fine.
 pub async fn unsubscribe(state: &AppState, token: &str, how: &str) -> Result<LinkTarget, NewsletterError> {
     let (id, target) = subscriber_of(state, token).await?;
-    if db::newsletter::unsubscribe(state.db.pool(), &id, how, state.clock.now_ms()).await? {
+    if db::newsletter::unsubscribe(state.db.pool(), &id, how, state.clock.now()).await? {
         tracing::info!(how, "newsletter unsubscription");
     }
     Ok(LinkTarget {
@@ -209,7 +199,7 @@ pub async fn set_client_subscription(
     on: bool,
     from: &str,
 ) -> Result<(), NewsletterError> {
-    let now = state.clock.now_ms();
+    let now = state.clock.now();
     let mut tx = state.db.begin().await?;
     if on {
         let id = uuid::Uuid::now_v7().to_string();

@@ -138,7 +138,7 @@ fn unique_or_taken(slug: &Slug) -> impl FnOnce(DbError) -> PortfolioError + '_ {
 pub async fn create_album(state: &AppState, input: &AlbumInput) -> Result<Album, PortfolioError> {
     let c = check_album(input)?;
     slug_free(state, &c.slug, None).await?;
-    let now = state.clock.now_ms();
+    let now = state.clock.now();
     let fields = AlbumFields {
         slug: &c.slug,
         title: &c.title,
@@ -172,7 +172,7 @@ pub async fn update_album(state: &AppState, id: AlbumId, input: &AlbumInput) -> 
             return Err(invalid("cover", "not an item of this album"));
         }
     }
-    let now = state.clock.now_ms();
+    let now = state.clock.now();
     let fields = AlbumFields {
         slug: &c.slug,
         title: &c.title,
@@ -209,7 +209,7 @@ pub async fn order_albums(state: &AppState, ids: &[AlbumId]) -> Result<(), Portf
         .collect();
     same_members("albums", &current, ids)?;
     let mut tx = state.db.begin().await?;
-    store::order_albums(&mut tx, ids, state.clock.now_ms()).await?;
+    store::order_albums(&mut tx, ids, state.clock.now()).await?;
     tx.commit().await.map_err(DbError::from)?;
     Ok(())
 }
@@ -268,7 +268,7 @@ async fn save_story(state: &AppState, before: Option<Story>, input: &StoryInput)
     let title_en = text("title_en", &input.title_en, TITLE_MAX, false)?;
     let slug = slug(input.slug.as_deref(), &title)?;
     slug_free(state, &slug, before.as_ref().map(|s| SetRef::Story(s.id))).await?;
-    let now = state.clock.now_ms();
+    let now = state.clock.now();
     if let Some(at) = input.expires_at
         && at <= now
         && before.as_ref().and_then(|s| s.expires_at) != Some(at)
@@ -344,7 +344,7 @@ pub async fn pick(state: &AppState, set: SetRef, file: FileId) -> Result<Item, P
         return Err(invalid("file", "the file is not completely uploaded yet"));
     }
     let mut tx = state.db.begin().await?;
-    let id = store::append_item(&mut tx, set, file, state.clock.now_ms()).await?;
+    let id = store::append_item(&mut tx, set, file, state.clock.now()).await?;
     tx.commit().await.map_err(DbError::from)?;
     item(state, id).await
 }
@@ -359,7 +359,7 @@ pub async fn caption(state: &AppState, id: ItemId, fr: &str, en: &str) -> Result
     item(state, id).await?;
     let fr = text("caption", fr, CAPTION_MAX, false)?;
     let en = text("caption_en", en, CAPTION_MAX, false)?;
-    store::set_caption(state.db.pool(), id, &fr, &en, state.clock.now_ms()).await?;
+    store::set_caption(state.db.pool(), id, &fr, &en, state.clock.now()).await?;
     item(state, id).await
 }
 
@@ -382,7 +382,7 @@ pub async fn order_items(state: &AppState, set: SetRef, ids: &[ItemId]) -> Resul
         .collect();
     same_members("items", &current, ids)?;
     let mut tx = state.db.begin().await?;
-    store::order_items(&mut tx, ids, state.clock.now_ms()).await?;
+    store::order_items(&mut tx, ids, state.clock.now()).await?;
     tx.commit().await.map_err(DbError::from)?;
     Ok(())
 }

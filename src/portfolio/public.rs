@@ -198,7 +198,7 @@ pub async fn visible_item(state: &AppState, id: ItemId) -> Result<Option<Media>,
             .is_some_and(|a| a.published_at.is_some()),
         SetRef::Story(s) => store::find_story(pool, s)
             .await?
-            .is_some_and(|s| s.is_live(state.clock.now_ms())),
+            .is_some_and(|s| s.is_live(state.clock.now())),
     };
     if !public {
         return Ok(None);

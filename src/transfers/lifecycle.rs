@@ -47,7 +47,7 @@ pub async fn complete(state: &AppState, user: &User, id: TransferId) -> Result<u
             "only an inbound transfer you send to can be completed",
         ));
     }
-    let now = state.clock.now_ms();
+    let now = state.clock.now();
     let mut tx = state.db.begin().await?;
     let Some(previous) = db::transfers::mark_notified(&mut tx, id, now).await? else {
         return Ok(0);
@@ -108,7 +108,7 @@ pub async fn publish(
 ) -> Result<Transfer, TransferError> {
     let transfer = delivery(state, id).await?;
     let announce = announce.unwrap_or(transfer.published_at.is_none());
-    let now = state.clock.now_ms();
+    let now = state.clock.now();
     if expires_at.is_some_and(|e| e <= now) {
         return Err(invalid("expires_at", "must be in the future"));
     }
@@ -145,7 +145,7 @@ pub async fn publish(
 /// Tells the client of a delivery published silently: the publication email, once.
 pub async fn announce(state: &AppState, id: TransferId) -> Result<(), TransferError> {
     let transfer = delivery(state, id).await?;
-    let now = state.clock.now_ms();
+    let now = state.clock.now();
     if !transfer.is_visible_to_client(now) {
         return Err(invalid("transfer", "publish the delivery first"));
     }
@@ -172,7 +172,7 @@ pub async fn announce(state: &AppState, id: TransferId) -> Result<(), TransferEr
 /// Takes a delivery back from the client's view; its files stay.
 pub async fn unpublish(state: &AppState, studio: &User, id: TransferId) -> Result<Transfer, TransferError> {
     let transfer = delivery(state, id).await?;
-    let now = state.clock.now_ms();
+    let now = state.clock.now();
     let mut tx = state.db.begin().await?;
     db::transfers::unpublish(&mut *tx, id, now).await?;
     let event = Event::about(Kind::DeliveryUnpublished, Some(studio.id), &transfer);
@@ -187,11 +187,10 @@ pub async fn unpublish(state: &AppState, studio: &User, id: TransferId) -> Resul
 /// delivery published already inside that window is not reminded: its publication email
 /// gave the date. Returns how many reminders were queued.
 pub async fn send_expiry_reminders(state: &AppState) -> Result<usize, TransferError> {
-    let now = state.clock.now_ms();
-    let lead = i64::try_from(REMINDER_LEAD.as_millis()).unwrap_or(i64::MAX);
+    let now = state.clock.now();
     let mut sent = 0;
     let studio = state.studio.name().await?;
-    for transfer in db::transfers::due_reminders(state.db.pool(), now, now + lead).await? {
+    for transfer in db::transfers::due_reminders(state.db.pool(), now, now + REMINDER_LEAD).await? {
         let (Some(published), Some(expires)) = (transfer.published_at, transfer.expires_at) else {
             continue;
         };
@@ -205,7 +204,7 @@ pub async fn send_expiry_reminders(state: &AppState) -> Result<usize, TransferEr
         if !db::transfers::claim_reminder(&mut tx, transfer.id, now).await? {
             continue;
         }
-        if published < expires - lead && !client.disabled {
+        if published < expires - REMINDER_LEAD && !client.disabled {
             let to = notices::Recipient::of(&client);
             let url = link(state, &format!("deliveries/{}", transfer.id))?;
             let email =

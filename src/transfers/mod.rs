@@ -52,7 +52,7 @@ pub async fn readable(state: &AppState, user: &User, id: TransferId) -> Result<T
     let transfer = db::transfers::find(state.db.pool(), id)
         .await?
         .ok_or(TransferError::NotFound)?;
-    if can_read(user, &transfer, state.clock.now_ms()) {
+    if can_read(user, &transfer, state.clock.now()) {
         Ok(transfer)
     } else {
         Err(TransferError::NotFound)
@@ -119,5 +119,5 @@ pub async fn create(
         is_default: false,
         created_by: user.id,
     };
-    Ok(db::transfers::insert(state.db.pool(), new, state.clock.now_ms()).await?)
+    Ok(db::transfers::insert(state.db.pool(), new, state.clock.now()).await?)
 }

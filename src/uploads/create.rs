@@ -75,7 +75,7 @@ async fn portfolio_target(state: &AppState, caller: &User, spec: &FileSpec<'_>) 
         Err(crate::portfolio::PortfolioError::Db(e)) => return Err(e.into()),
         Err(_) => return Err(unknown()),
     }
-    let transfer = db::transfers::portfolio(&state.db, caller.id, state.clock.now_ms()).await?;
+    let transfer = db::transfers::portfolio(&state.db, caller.id, state.clock.now()).await?;
     Ok(Some(Target {
         transfer,
         set: Some(set),
@@ -92,10 +92,7 @@ async fn target_transfer(state: &AppState, caller: &User, requested: Option<&str
                 .ok_or_else(|| invalid("transfer", "no such transfer, or not yours to fill"))
         }
         None if caller.role == Role::Client => {
-            Ok(
-                db::transfers::default_inbound(&state.db, caller.id, DEFAULT_INBOUND_TITLE, state.clock.now_ms())
-                    .await?,
-            )
+            Ok(db::transfers::default_inbound(&state.db, caller.id, DEFAULT_INBOUND_TITLE, state.clock.now()).await?)
         }
         None => Err(invalid(
             "transfer",
@@ -210,7 +207,7 @@ async fn insert(
     if spec.direct && multipart.is_none() {
         return Err(invalid("storage", "direct-to-bucket uploads need S3 storage"));
     }
-    let now = state.clock.now_ms();
+    let now = state.clock.now();
     let (owner, uploader, guest, link, link_session) = match &origin {
         Origin::Account(user) => (*user, Some(*user), None, None, None),
         Origin::Link(drop) => (

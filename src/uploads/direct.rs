@@ -84,7 +84,7 @@ async fn authorize(state: &AppState, caller: UserId, key: &str, upload_id: &str)
     if upload.owner != caller || upload.link.is_some() || keys::file(upload.file.uuid()).as_str() != key {
         return Err(UploadError::NotFound);
     }
-    if upload.completed_at.is_none() && upload.expires_at < state.clock.now_ms() {
+    if upload.completed_at.is_none() && upload.expires_at < state.clock.now() {
         return Err(UploadError::Expired);
     }
     Ok(upload)
@@ -103,7 +103,7 @@ pub async fn sign_part(
     }
     let part = PartNumber::new(part).ok_or_else(|| invalid("partNumber", "expected 1 to 10000"))?;
     // The browser is still at it: the upload is not abandoned.
-    let expires_at = super::expiry(state, state.clock.now_ms());
+    let expires_at = super::expiry(state, state.clock.now());
     db::uploads::touch_expiry(state.db.pool(), upload.id, expires_at).await?;
     let request = PresignRequest {
         key: keys::file(upload.file.uuid()),
@@ -179,7 +179,7 @@ pub async fn complete(
             format!("the object has {} bytes, {length} were announced", meta.size),
         ));
     }
-    let now = state.clock.now_ms();
+    let now = state.clock.now();
     let expires_at = super::expiry(state, now);
     let mut tx = state.db.begin().await?;
     db::uploads::complete(&mut tx, upload.id, length, expires_at, now).await?;
@@ -227,7 +227,7 @@ impl JobHandler for VerifyDirectUpload {
         };
         let fail = |why: String| async move {
             // Visible to the studio as a failed file, never a silent loss.
-            db::files::mark_failed(self.db.pool(), file.id, self.clock.now_ms()).await?;
+            db::files::mark_failed(self.db.pool(), file.id, self.clock.now()).await?;
             Err::<(), JobError>(JobError::Fatal(why))
         };
         let mut read = match self.blobs.get(&keys::file(file.id.uuid()), None).await {
@@ -247,7 +247,7 @@ impl JobHandler for VerifyDirectUpload {
         }
         let sha256: String = hash.finalize().iter().map(|b| format!("{b:02x}")).collect();
         let mut tx = self.db.begin().await?;
-        super::stored::mark(&mut tx, file.id, size, &sha256, self.clock.now_ms()).await?;
+        super::stored::mark(&mut tx, file.id, size, &sha256, self.clock.now()).await?;
         tx.commit().await.map_err(DbError::from)?;
         tracing::info!(file = %file.id, size, %sha256, "direct upload verified and stored");
         Ok(())

@@ -43,7 +43,7 @@ pub(super) async fn record_stored(
     len: u64,
     sha256: String,
 ) -> Result<(), UploadError> {
-    let now = state.clock.now_ms();
+    let now = state.clock.now();
     let mut tx = state.db.begin().await?;
     super::stored::mark(&mut tx, upload.file, len, &sha256, now).await?;
     // The upload stays, complete, until it expires: a client resuming it learns it is done.

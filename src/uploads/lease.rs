@@ -28,10 +28,6 @@ const TAKEOVER_WAIT: Duration = Duration::from_secs(LEASE.as_secs() + 2);
 pub(crate) const STATUS_WAIT: Duration = Duration::from_secs(2);
 const POLL: Duration = Duration::from_millis(50);
 
-fn ms(d: Duration) -> i64 {
-    i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
-}
-
 #[derive(Debug)]
 pub struct Lease {
     pub id: UploadId,
@@ -87,8 +83,8 @@ impl Lease {
         let deadline = Instant::now() + wait;
         let mut asked = false;
         loop {
-            let now = state.clock.now_ms();
-            if db::uploads::acquire_lease(state.db.pool(), id, &owner, now + ms(LEASE), now).await? {
+            let now = state.clock.now();
+            if db::uploads::acquire_lease(state.db.pool(), id, &owner, now + LEASE, now).await? {
                 return Ok(Self { id, owner });
             }
             if !asked {
@@ -117,7 +113,7 @@ impl Lease {
             let mut renewed = Instant::now();
             loop {
                 tick.tick().await;
-                let until = state.clock.now_ms() + ms(LEASE);
+                let until = state.clock.now() + LEASE;
                 match db::uploads::renew_lease(state.db.pool(), id, &owner, until).await {
                     Ok(Some(false)) => renewed = Instant::now(),
                     Ok(Some(true)) => {

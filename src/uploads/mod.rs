@@ -89,7 +89,7 @@ pub(crate) fn check_room(state: &AppState, incoming: u64) -> Result<(), UploadEr
 
 /// When an upload touched at `now` expires if nothing more happens.
 fn expiry(state: &AppState, now: Millis) -> Millis {
-    now.saturating_add(i64::try_from(state.cfg.uploads.expire_after.as_millis()).unwrap_or(i64::MAX))
+    now + state.cfg.uploads.expire_after
 }
 
 fn invalid(field: &'static str, message: impl ToString) -> UploadError {
@@ -201,7 +201,7 @@ pub async fn patch(
     body: Body,
 ) -> Result<Progress, UploadError> {
     let upload = find_for(state, caller, id).await?;
-    if upload.expires_at < state.clock.now_ms() {
+    if upload.expires_at < state.clock.now() {
         return Err(UploadError::Expired);
     }
     if upload.offset != req.offset {
@@ -233,7 +233,7 @@ pub async fn patch(
 /// what it has and let go first, so the answer is current (tusd's behaviour).
 pub async fn status(state: &AppState, caller: &Sender, id: UploadId) -> Result<UploadRow, UploadError> {
     let upload = find_for(state, caller, id).await?;
-    if upload.expires_at < state.clock.now_ms() {
+    if upload.expires_at < state.clock.now() {
         return Err(UploadError::Expired);
     }
     if upload.lease_owner.is_some() && upload.completed_at.is_none() {

@@ -93,7 +93,7 @@ async fn settle_length(state: &AppState, upload: &UploadRow, sent: Option<u64>) 
                 .ok_or(UploadError::NotFound)?;
             super::create::check_limits(state, &transfer, sent).await?;
             db::uploads::set_length(state.db.pool(), upload.id, sent).await?;
-            db::files::set_size(state.db.pool(), upload.file, sent, state.clock.now_ms()).await?;
+            db::files::set_size(state.db.pool(), upload.file, sent, state.clock.now()).await?;
             Ok(Some(sent))
         }
     }

@@ -41,7 +41,7 @@ pub async fn terminate(state: &AppState, caller: &Sender, id: UploadId) -> Resul
 /// many went; one that is being written to right now is left alone.
 pub async fn reap_expired(state: &AppState) -> Result<u64, UploadError> {
     let mut reaped = 0;
-    for upload in db::uploads::expired(state.db.pool(), state.clock.now_ms(), 100).await? {
+    for upload in db::uploads::expired(state.db.pool(), state.clock.now(), 100).await? {
         if upload.completed_at.is_some() {
             // A finished upload no longer needs to answer HEAD; its file stays.
             db::uploads::delete(state.db.pool(), upload.id).await?;

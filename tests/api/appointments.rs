@@ -6,6 +6,7 @@
 
 use std::time::Duration;
 
+use relais::domain::{HOUR, Millis};
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -230,8 +231,8 @@ async fn sweep(app: &TestApp) -> usize {
     n
 }
 
-fn rfc3339(ms: i64) -> String {
-    jiff::Timestamp::from_millisecond(ms).expect("time").to_string()
+fn rfc3339(at: Millis) -> String {
+    at.to_jiff().expect("time").to_string()
 }
 
 #[tokio::test]
@@ -242,9 +243,9 @@ async fn reminders_go_once_per_lead_follow_a_move_and_skip_cancelled_and_past_le
         .create_active_client("anne@example.fr", "correct horse battery")
         .await;
     app.run_jobs().await;
-    let t0 = app.clock().now_ms();
-    let hour = 3_600_000;
-    let make = |kind: &str, at: i64, cancelled: bool| json!({"client": anne.id.to_string(), "kind": kind, "starts_at": rfc3339(at), "cancelled": cancelled});
+    let t0 = app.clock().now();
+    let hour = HOUR;
+    let make = |kind: &str, at: Millis, cancelled: bool| json!({"client": anne.id.to_string(), "kind": kind, "starts_at": rfc3339(at), "cancelled": cancelled});
     let mut ids = Vec::new();
     for (kind, at, cancelled) in [
         ("Essai", t0 + 30 * hour, false),
@@ -325,7 +326,7 @@ async fn across_the_october_change_a_24_hour_reminder_goes_24_hours_before_and_s
     assert_eq!(made.body["starts_at"], "2027-10-31T10:00:00+01:00");
     let start = jiff::Timestamp::from_second(1_824_973_200).expect("time"); // 2027-10-31T09:00Z
     assert_eq!(start.to_string(), "2027-10-31T09:00:00Z");
-    let until = |at: jiff::Timestamp| Duration::from_millis((at.as_millisecond() - app.clock().now_ms()) as u64);
+    let until = |at: jiff::Timestamp| Millis::from(at) - app.clock().now();
 
     // 48 h before: Friday 29 at 09:00 UTC (11:00 in Paris, still summer time).
     app.clock().advance(until(
@@ -372,7 +373,7 @@ async fn an_appointment_in_the_night_the_clocks_go_back_is_reminded_24_real_hour
     assert_eq!(made.body["when"], "dimanche 31 octobre 2027 à 02:30 (UTC+1)");
     let start = jiff::Timestamp::from_second(1_824_946_200).expect("time");
     assert_eq!(start.to_string(), "2027-10-31T01:30:00Z");
-    let until = |at: jiff::Timestamp| Duration::from_millis((at.as_millisecond() - app.clock().now_ms()) as u64);
+    let until = |at: jiff::Timestamp| Millis::from(at) - app.clock().now();
     app.clock().advance(until(
         start - jiff::SignedDuration::from_hours(48) + jiff::SignedDuration::from_mins(1),
     ));
@@ -420,11 +421,11 @@ async fn review_cases_a_change_of_client_an_erased_client_a_lifted_cancellation_
         .await;
     assert_eq!(moved.body["result"], "updated");
     let pool = app.state.db.pool();
-    let anne_has = relais::db::appointments::of_client(pool, anne, 0)
+    let anne_has = relais::db::appointments::of_client(pool, anne, Millis::EPOCH)
         .await
         .expect("db")
         .len();
-    let bob_has = relais::db::appointments::of_client(pool, bob, 0)
+    let bob_has = relais::db::appointments::of_client(pool, bob, Millis::EPOCH)
         .await
         .expect("db")
         .len();
@@ -457,7 +458,7 @@ async fn review_cases_a_change_of_client_an_erased_client_a_lifted_cancellation_
     let carla = app
         .create_active_client("carla@example.fr", "correct horse battery")
         .await;
-    let start = app.clock().now_ms() + 60 * 3_600_000;
+    let start = app.clock().now() + 60 * HOUR;
     let made = studio
         .call(
             Method::POST,
@@ -506,7 +507,7 @@ async fn review_cases_a_change_of_client_an_erased_client_a_lifted_cancellation_
     assert_eq!(typo.status, 422);
 
     // No node ran while both leads came: one reminder, the nearest, then none.
-    let later = app.clock().now_ms() + 60 * 3_600_000;
+    let later = app.clock().now() + 60 * HOUR;
     studio
         .call(
             Method::POST,

@@ -185,7 +185,7 @@ async fn a_newsletter_killed_mid_send_never_sends_twice_names_what_the_kill_cut_
         .expect("subscriber");
     }
     tx.commit().await.expect("commit");
-    let now = relais::clock::Clock::system().now_ms();
+    let now = relais::clock::Clock::system().now();
     relais::db::newsletter::insert_issue(db.pool(), "issue-1", "Lettre d'hiver", "Bonjour.", None, now)
         .await
         .expect("issue");

@@ -285,7 +285,7 @@ async fn permissions_expiry_and_the_delivery_itself_bound_a_link() {
     );
 
     // An expiry: once past, 410.
-    let soon = app.clock().now_ms() + 3_600_000;
+    let soon = app.clock().now() + relais::domain::HOUR;
     let (_, expiring) = link(&studio, &mine, json!({"kind": "view", "expires_at": soon})).await;
     assert_eq!(
         guest(&app, &expiring, Method::GET, &format!("/api/v1/transfers/{mine}"))
@@ -684,7 +684,7 @@ async fn the_page_hides_what_the_link_does_not_open_and_keeps_each_link_to_its_o
     assert!(last.1.contains("Réessayez dans 15 minutes"), "{}", last.1);
 
     // Expired, and a delivery no longer published: pages that say which.
-    let soon = app.clock().now_ms() + 60_000;
+    let soon = app.clock().now() + relais::domain::MINUTE;
     let (_, expiring) = link(&studio, &mine, json!({"kind": "view", "expires_at": soon})).await;
     app.clock().advance(std::time::Duration::from_secs(120));
     let page = browser

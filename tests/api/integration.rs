@@ -461,7 +461,7 @@ async fn a_webhook_id_replays_its_answer_refuses_another_body_and_waits_for_the_
         path,
         &relais::auth::secrets::hex(&<sha2::Sha256 as sha2::Digest>::digest(&body)),
     );
-    let now = app.clock().now_ms();
+    let now = app.clock().now();
     assert!(
         relais::db::integrations::claim(&app.state.db, "msg_busy", &site.id, &hash, now)
             .await
@@ -754,7 +754,7 @@ async fn a_rotated_secret_works_alongside_the_old_one_until_the_grace_ends_and_r
     let (new, until) = relais::integration::rotate(&app.state, &site.id)
         .await
         .expect("rotated");
-    assert!(until > app.clock().now_ms());
+    assert!(until > app.clock().now());
     assert_eq!(
         site.send("/api/v1/integration/clients/c1", &client(1)).await.status,
         201
@@ -1038,13 +1038,14 @@ async fn the_readme_python_example_runs_against_relais() {
         .await
         .expect("statement");
     assert_eq!(statement.invoices[0].paid, 90_000);
-    let appointments = relais::db::appointments::of_client(app.state.db.pool(), camille, 0)
+    let appointments = relais::db::appointments::of_client(app.state.db.pool(), camille, relais::domain::Millis::EPOCH)
         .await
         .expect("appointments");
     assert_eq!(appointments.len(), 1);
     assert_eq!(appointments[0].time_zone, "Europe/Paris");
     assert_eq!(
-        appointments[0].starts_at, 1_824_973_200_000,
+        appointments[0].starts_at.as_millis(),
+        1_824_973_200_000,
         "10:00 in Paris after the clocks went back"
     );
     assert_eq!(

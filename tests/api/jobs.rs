@@ -12,8 +12,8 @@ async fn a_job_whose_worker_died_runs_again_once_its_lease_expires() {
     app.create_client("claire@example.fr", "Claire").await;
 
     // A worker takes the email job and dies without a word: no heartbeat, no outcome.
-    let now = app.clock().now_ms();
-    let taken = db::jobs::claim(&app.state.db, "worker-that-dies", now + 60_000, now)
+    let now = app.clock().now();
+    let taken = db::jobs::claim(&app.state.db, "worker-that-dies", now + Duration::from_secs(60), now)
         .await
         .expect("claim")
         .expect("a job");
@@ -39,7 +39,7 @@ async fn a_job_whose_worker_died_runs_again_once_its_lease_expires() {
     assert_eq!((record.status.as_str(), record.attempts), ("done", 2));
 
     // The dead worker's late report changes nothing: it no longer holds the lease.
-    let late = db::jobs::complete(app.state.db.pool(), &taken.id, "worker-that-dies", app.clock().now_ms())
+    let late = db::jobs::complete(app.state.db.pool(), &taken.id, "worker-that-dies", app.clock().now())
         .await
         .expect("query");
     assert!(!late);
@@ -51,13 +51,13 @@ async fn concurrent_workers_never_claim_the_same_job() {
     for i in 0..12 {
         app.create_client(&format!("client{i}@example.fr"), "Client").await;
     }
-    let now = app.clock().now_ms();
+    let now = app.clock().now();
     let mut tasks = Vec::new();
     for w in 0..6 {
         let db = app.state.db.clone();
         tasks.push(tokio::spawn(async move {
             let mut mine = Vec::new();
-            while let Some(job) = db::jobs::claim(&db, &format!("worker-{w}"), now + 60_000, now)
+            while let Some(job) = db::jobs::claim(&db, &format!("worker-{w}"), now + Duration::from_secs(60), now)
                 .await
                 .expect("claim")
             {
@@ -81,11 +81,16 @@ async fn a_job_that_keeps_killing_its_workers_is_given_up() {
     app.create_client("claire@example.fr", "Claire").await;
     let mut id = None;
     for attempt in 0..relais::mail::MAX_ATTEMPTS {
-        let now = app.clock().now_ms();
-        let job = db::jobs::claim(&app.state.db, &format!("doomed-{attempt}"), now + 1_000, now)
-            .await
-            .expect("claim")
-            .expect("job");
+        let now = app.clock().now();
+        let job = db::jobs::claim(
+            &app.state.db,
+            &format!("doomed-{attempt}"),
+            now + Duration::from_secs(1),
+            now,
+        )
+        .await
+        .expect("claim")
+        .expect("job");
         id = Some(job.id);
         app.clock().advance(Duration::from_secs(2));
     }

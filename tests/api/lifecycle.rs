@@ -4,6 +4,7 @@
 
 use std::time::Duration;
 
+use relais::domain::DAY;
 use reqwest::Method;
 
 use crate::helpers::spawn_app;
@@ -112,8 +113,8 @@ async fn a_delivery_is_invisible_until_published_and_its_client_is_emailed_once(
         403
     );
 
-    let now = app.clock().now_ms();
-    let expires = now + 10 * 24 * 3600 * 1000;
+    let now = app.clock().now();
+    let expires = now + 10 * DAY;
     let published = studio
         .call(
             Method::PUT,
@@ -122,7 +123,7 @@ async fn a_delivery_is_invisible_until_published_and_its_client_is_emailed_once(
         )
         .await;
     assert_eq!(published.status, 200, "{:?}", published.body);
-    assert_eq!(published.body["expires_at"].as_i64(), Some(expires));
+    assert_eq!(published.body["expires_at"].as_i64(), Some(expires.as_millis()));
     assert!(anne.transfer_ids().await.contains(&id));
     let content = anne
         .request(Method::GET, &format!("/api/v1/files/{file_id}/content"))
@@ -219,7 +220,7 @@ async fn a_delivery_published_close_to_its_expiry_gets_no_separate_reminder() {
     let id = created.body["id"].as_str().expect("id").to_owned();
     studio.upload("IMG_0900.jpg", &pattern(3000, 9), Some(&id)).await;
     // Two days before its expiry: the publication email already gives the date.
-    let expires = app.clock().now_ms() + 2 * 24 * 3600 * 1000;
+    let expires = app.clock().now() + 2 * DAY;
     let published = studio
         .call(
             Method::PUT,
@@ -232,7 +233,7 @@ async fn a_delivery_published_close_to_its_expiry_gets_no_separate_reminder() {
         .call(
             Method::PUT,
             &format!("/api/v1/transfers/{id}/publication"),
-            Some(serde_json::json!({"expires_at": app.clock().now_ms() - 1})),
+            Some(serde_json::json!({"expires_at": app.clock().now() - Duration::from_millis(1)})),
         )
         .await;
     assert_eq!(
@@ -278,7 +279,7 @@ async fn a_delivery_published_silently_is_announced_later_with_a_button_and_only
     assert!(anne.transfer_ids().await.contains(&id), "but visible to the client");
     // Saving the publication again (a new expiry, as the page's form does) sends nothing,
     // and the "expires soon" email never goes for a delivery the client was not told of.
-    let expires = app.clock().now_ms() + 10 * 24 * 3600 * 1000;
+    let expires = app.clock().now() + 10 * DAY;
     studio
         .call(
             Method::PUT,

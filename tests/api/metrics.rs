@@ -230,7 +230,7 @@ async fn a_scrape_counts_requests_bytes_uploads_storage_queues_and_backups() {
     );
     assert_eq!(value(&later, "relais_outbox_messages", &[]), Some(0.0));
     let backed_up = value(&later, "relais_backup_last_success_timestamp_seconds", &[]).expect("backup");
-    let now = app.clock().now_ms() as f64 / 1000.0;
+    let now = app.clock().now().as_millis() as f64 / 1000.0;
     assert!((now - backed_up).abs() < 600.0, "{backed_up} vs {now}");
 }
 

@@ -406,7 +406,7 @@ async fn clients_can_neither_manage_the_portfolio_nor_upload_into_it() {
 async fn stories_are_public_while_pinned_or_before_they_expire() {
     let app = spawn_app().await;
     let (studio, _) = Tus::studio(&app, "studio@example.fr").await;
-    let in_an_hour = app.clock().now_ms() + 3_600_000;
+    let in_an_hour = app.clock().now() + relais::domain::HOUR;
     let story = studio
         .call(
             Method::POST,
@@ -450,7 +450,7 @@ async fn stories_are_public_while_pinned_or_before_they_expire() {
         .call(
             Method::PATCH,
             &format!("/api/v1/portfolio/stories/{id}"),
-            Some(json!({"expires_at": app.clock().now_ms() - 1})),
+            Some(json!({"expires_at": app.clock().now() - Duration::from_millis(1)})),
         )
         .await;
     assert_eq!(past.status, 422, "a new expiry in the past is a mistake");

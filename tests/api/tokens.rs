@@ -155,7 +155,8 @@ async fn every_token_ends_when_its_maker_said_and_the_list_says_when() {
             .await
         }
     };
-    let now = app.clock().now_ms();
+    // The wire's milliseconds.
+    let now = app.clock().now().as_millis();
     let day = 86_400_000;
     let yearly = create(serde_json::json!({"name": "backup"})).await;
     assert_eq!(yearly.status, 201);

@@ -671,7 +671,7 @@ async fn retention_rules_move_old_deliveries_and_fetched_files_to_the_trash_and_
     .await;
     let (anne, _bob, studio, delivery) = setup(&app).await;
     // The delivery expires in a day; Anne's song is fetched whole by the studio.
-    let tomorrow = app.clock().now_ms() + 24 * 3600 * 1000;
+    let tomorrow = app.clock().now() + relais::domain::DAY;
     let published = studio
         .call(
             Method::PUT,

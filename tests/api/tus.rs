@@ -217,9 +217,14 @@ async fn limits_are_enforced_before_any_byte_is_stored() {
         too_big.body
     );
 
-    relais::db::users::set_quota(app.state.db.pool(), user.id, Some(10 * MIB as u64), 0)
-        .await
-        .expect("quota");
+    relais::db::users::set_quota(
+        app.state.db.pool(),
+        user.id,
+        Some(10 * MIB as u64),
+        relais::domain::Millis::EPOCH,
+    )
+    .await
+    .expect("quota");
     let path = tus.create(6 * MIB as u64, &meta(&[("filename", "one.wav")])).await;
     let over = Answer::of(
         tus.request(Method::POST, "/api/v1/uploads")

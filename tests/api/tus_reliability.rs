@@ -89,11 +89,17 @@ async fn a_stale_writer_is_pre_empted_but_a_live_one_answers_423() {
     let id = relais::domain::UploadId::parse(path.rsplit('/').next().expect("id")).expect("upload id");
 
     // A writer on another node took the lease and went silent.
-    let now = app.clock().now_ms();
+    let now = app.clock().now();
     assert!(
-        relais::db::uploads::acquire_lease(app.state.db.pool(), id, "node-that-hangs", now + 20_000, now)
-            .await
-            .expect("lease")
+        relais::db::uploads::acquire_lease(
+            app.state.db.pool(),
+            id,
+            "node-that-hangs",
+            now + Duration::from_secs(20),
+            now
+        )
+        .await
+        .expect("lease")
     );
     let locked = tus.patch(&path, 0, &[1; 10]).await;
     assert_eq!(

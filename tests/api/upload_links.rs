@@ -509,8 +509,8 @@ async fn a_revoked_or_expired_link_stops_uploads_at_their_next_request() {
     let again = create(&bare, 10, &[("filename", "x.txt"), ("uploader", "DJ")]).await;
     assert_eq!((again.status, again.body["code"].as_str()), (410, Some("link_revoked")));
 
-    let now = app.clock().now_ms();
-    let (_, token, _) = upload_link(&studio, &transfer, json!({"expires_at": now + 3_600_000})).await;
+    let now = app.clock().now();
+    let (_, token, _) = upload_link(&studio, &transfer, json!({"expires_at": now + relais::domain::HOUR})).await;
     let guest = Tus {
         app: &app,
         token: open(&app, &token, "DJ", None).await,

@@ -148,5 +148,5 @@ pub(super) fn parse_instant(raw: &str) -> Option<Millis> {
         Ok(at) => at,
         Err(_) => parse_date(raw)?.midnight().assume_utc(),
     };
-    i64::try_from(at.unix_timestamp_nanos() / 1_000_000).ok()
+    Some(at.into())
 }

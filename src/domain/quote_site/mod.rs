@@ -376,12 +376,12 @@ mod tests {
             "paid_at": "2026-11-20T14:30:00+01:00", "version": 1
         }))
         .expect("valid");
-        assert_eq!(p.paid_at, 1_795_181_400_000, "13:30 UTC");
+        assert_eq!(p.paid_at.as_millis(), 1_795_181_400_000, "13:30 UTC");
         let p = PaymentRecord::parse(&json!({
             "invoice": "inv_1", "amount": -100, "currency": "EUR", "paid_at": "2026-11-20", "version": 1
         }))
         .expect("a refund");
-        assert_eq!(p.paid_at, 1_795_132_800_000, "midnight UTC");
+        assert_eq!(p.paid_at.as_millis(), 1_795_132_800_000, "midnight UTC");
         let errors = PaymentRecord::parse(&json!({
             "invoice": "inv_1", "amount": 0, "currency": "EUR", "paid_at": "hier", "version": -1
         }))

@@ -135,7 +135,7 @@ async fn handle(state: &AppState, resource: Resource, id: &str, req: Request) ->
         status: 0,
         outcome: "rejected".into(),
         reason: None,
-        at: state.clock.now_ms(),
+        at: state.clock.now(),
     };
     let response = match run(state, resource, id, &parts, body, &mut call).await {
         Ok(answer) => {
@@ -186,7 +186,7 @@ async fn run(
     body: Body,
     call: &mut Call,
 ) -> Result<Answer, AppError> {
-    let now = state.clock.now_ms();
+    let now = state.clock.now();
     let signed = Signed {
         id: header_text(parts, "webhook-id").unwrap_or_default(),
         timestamp: header_text(parts, "webhook-timestamp").unwrap_or_default(),
@@ -195,8 +195,7 @@ async fn run(
     if signed.id.len() > 200 {
         return Err(AppError::InvalidSignature);
     }
-    let now_secs = i64::try_from(state.clock.now_secs()).unwrap_or(i64::MAX);
-    let headers = Headers::check(&signed, now_secs).map_err(|_| AppError::InvalidSignature)?;
+    let headers = Headers::check(&signed, now.unix_secs()).map_err(|_| AppError::InvalidSignature)?;
     let (owners, secrets): (Vec<String>, Vec<Secret>) = db::integrations::active_secrets(&state.db, now)
         .await?
         .into_iter()
@@ -296,15 +295,9 @@ async fn accept(state: &AppState, req: &Proven<'_>, received: Received) -> Resul
     let target = uri.path_and_query().map(|p| p.as_str()).unwrap_or_default();
     let request_hash = idempotency::request_hash(req.parts.method.as_str(), target, req.body_digest);
     let webhook_id = req.webhook_id;
-    let claimed = idempotency::claim(
-        &state.db,
-        webhook_id,
-        req.integration,
-        &request_hash,
-        state.clock.now_ms(),
-    )
-    .await
-    .map_err(|e| fail(e.into()))?;
+    let claimed = idempotency::claim(&state.db, webhook_id, req.integration, &request_hash, state.clock.now())
+        .await
+        .map_err(|e| fail(e.into()))?;
     if let Claim::Replay { status, body } = claimed {
         // The first request's PDF is the one kept; this copy is not needed.
         if let Some(key) = orphan {
@@ -352,7 +345,7 @@ impl Record {
     fn parse(state: &AppState, resource: Resource, received: Received) -> Result<Self, Vec<FieldError>> {
         match (resource, received) {
             (Resource::Appointment, Received::Json(v)) => {
-                AppointmentRecord::parse(&v, &crate::appointments::default_zone(state), state.clock.now_ms())
+                AppointmentRecord::parse(&v, &crate::appointments::default_zone(state), state.clock.now())
                     .map(Record::Appointment)
             }
             (Resource::Client, Received::Json(v)) => ClientRecord::parse(&v).map(Record::Client),
@@ -390,7 +383,7 @@ async fn apply_once(
     record: &Record,
     webhook_id: &str,
 ) -> Result<(Answer, Option<String>), SyncError> {
-    let now = state.clock.now_ms();
+    let now = state.clock.now();
     let mut tx = state.db.begin().await?;
     let (applied, replaced): (Applied, Option<String>) = match record {
         Record::Client(r) => (sync::client(state, &mut tx, ext, r, now).await?, None),

@@ -9,7 +9,7 @@ use super::{Chrome, PageError, Texts, render};
 use crate::appointments::when::{self, Zone};
 use crate::appointments::{self, default_zone};
 use crate::db::appointments::{self as store, Appointment};
-use crate::domain::{Locale, UserId};
+use crate::domain::{DAY, Locale, UserId};
 use crate::i18n;
 use crate::state::AppState;
 
@@ -86,7 +86,7 @@ pub async fn studio_section(
     locale: Locale,
     client: UserId,
 ) -> Result<StudioSection, PageError> {
-    let since = state.clock.now_ms() - 24 * 3_600_000;
+    let since = state.clock.now() - DAY;
     let list = store::of_client(state.db.pool(), client, since).await?;
     let event_date = crate::db::ledger::event_date(state.db.pool(), client).await?.map(|d| {
         // Noon UTC of that day: the same calendar day in every European zone.
@@ -94,7 +94,7 @@ pub async fn studio_section(
             .parse::<jiff::civil::Date>()
             .ok()
             .and_then(|day| day.at(12, 0, 0, 0).to_zoned(jiff::tz::TimeZone::UTC).ok())
-            .map(|z| i18n::date(locale, z.timestamp().as_millisecond()))
+            .map(|z| i18n::date(locale, z.timestamp().into()))
             .unwrap_or(d);
         t.appt_event_date.replace("{date}", &shown)
     });

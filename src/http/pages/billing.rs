@@ -8,7 +8,7 @@ use axum::response::Response;
 use super::{Chrome, PageError, Viewer, render};
 use crate::billing::{self, DocumentLine, Statement, format_money};
 use crate::db::integrations::{Call, Integration};
-use crate::domain::Locale;
+use crate::domain::{Locale, Millis};
 use crate::state::AppState;
 use crate::texts::Texts;
 use crate::{db, i18n};
@@ -75,7 +75,7 @@ fn pdf_link(t: &Texts, locale: Locale, d: &DocumentLine) -> Link {
 /// `YYYY-MM-DD` as a date in words (it is a calendar date: no time zone moves it).
 fn calendar_date(locale: Locale, ymd: &str) -> String {
     time::Date::parse(ymd, time::macros::format_description!("[year]-[month]-[day]"))
-        .map(|d| i18n::date(locale, d.midnight().assume_utc().unix_timestamp() * 1000))
+        .map(|d| i18n::date(locale, d.midnight().assume_utc().into()))
         .unwrap_or_else(|_| ymd.to_owned())
 }
 
@@ -231,13 +231,13 @@ fn call_row(t: &Texts, locale: Locale, integrations: &[Integration], c: Call) ->
 pub async fn integrations(State(state): State<AppState>, viewer: Viewer) -> Result<Response, PageError> {
     viewer.studio()?;
     let (t, locale) = (viewer.texts(), viewer.locale);
-    let list = db::integrations::list(&state.db, state.clock.now_ms()).await?;
+    let list = db::integrations::list(&state.db, state.clock.now()).await?;
     let calls = db::integrations::recent_calls(&state.db, 100)
         .await?
         .into_iter()
         .map(|c| call_row(t, locale, &list, c))
         .collect();
-    let stamp = |ms: i64| (i18n::iso(ms), i18n::date_time(locale, ms));
+    let stamp = |at: Millis| (i18n::iso(at), i18n::date_time(locale, at));
     let integrations = list
         .iter()
         .map(|i| IntegrationRow {

@@ -72,7 +72,7 @@ struct DeliveriesPage {
 pub async fn deliveries(State(state): State<AppState>, viewer: Viewer) -> Result<Response, PageError> {
     let user = viewer.client()?;
     let t = viewer.texts();
-    let now = state.clock.now_ms();
+    let now = state.clock.now();
     let totals = db::files::stored_totals(state.db.pool(), Some(user.id)).await?;
     let mut deliveries = Vec::new();
     let mut sent = Vec::new();
@@ -438,13 +438,8 @@ struct SendPage {
 pub async fn send(State(state): State<AppState>, viewer: Viewer) -> Result<Response, PageError> {
     let user = viewer.client()?;
     let t = viewer.texts();
-    let transfer = db::transfers::default_inbound(
-        &state.db,
-        user.id,
-        transfers::DEFAULT_INBOUND_TITLE,
-        state.clock.now_ms(),
-    )
-    .await?;
+    let transfer =
+        db::transfers::default_inbound(&state.db, user.id, transfers::DEFAULT_INBOUND_TITLE, state.clock.now()).await?;
     let mut uploader = UploaderConfig::new(&state, t, viewer.locale, transfer.id);
     uploader.complete = Some(format!("/api/v1/transfers/{}/complete", transfer.id));
     let totals = db::files::stored_totals(state.db.pool(), Some(user.id)).await?;

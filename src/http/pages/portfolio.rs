@@ -36,7 +36,7 @@ struct ListPage {
 pub async fn list(State(state): State<AppState>, viewer: Viewer) -> Result<Response, PageError> {
     viewer.studio()?;
     let t = viewer.texts();
-    let now = state.clock.now_ms();
+    let now = state.clock.now();
     let mut albums = Vec::new();
     for a in store::albums(state.db.pool(), false).await? {
         let count = store::items(state.db.pool(), SetRef::Album(a.id)).await?.len();
@@ -282,7 +282,7 @@ pub async fn story(
         .ok_or(PageError::NotFound)?;
     let media = set_media(&state, SetRef::Story(id)).await?;
     let (deliveries, pickable) = picking(&state, locale, q.from.as_deref()).await?;
-    let live = story.is_live(state.clock.now_ms());
+    let live = story.is_live(state.clock.now());
     render(SetPage {
         announce: None,
         chrome: viewer.chrome("portfolio", story.title.clone()),

@@ -79,7 +79,7 @@ async fn build_for(
     maker: Option<crate::domain::UserId>,
 ) -> Result<ShareSection, PageError> {
     let s = ShareTexts::for_locale(locale);
-    let now = state.clock.now_ms();
+    let now = state.clock.now();
     let links = match maker {
         None => guests::list(state, transfer.id).await,
         Some(maker) => guests::list_made_by(state, transfer.id, maker).await,

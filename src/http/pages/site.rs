@@ -193,7 +193,7 @@ struct HomePage {
 
 async fn home(state: &AppState, prefix: &'static str) -> Result<Response, PageError> {
     let locale = locale_of(prefix);
-    let now = state.clock.now_ms();
+    let now = state.clock.now();
     let stories = public::stories(state, now).await?;
     let albums = public::albums(state).await?;
     let og = albums.first().and_then(|(_, cover)| cover.picture());
@@ -315,7 +315,7 @@ async fn album(state: &AppState, prefix: &'static str, slug: &str) -> Result<Res
 
 async fn story(state: &AppState, prefix: &'static str, slug: &str) -> Result<Response, PageError> {
     let locale = locale_of(prefix);
-    let (story, media) = public::story(state, slug, state.clock.now_ms())
+    let (story, media) = public::story(state, slug, state.clock.now())
         .await?
         .ok_or(PageError::NotFound)?;
     let title = localized(&story.title, &story.title_en, locale).to_owned();

@@ -1,5 +1,7 @@
 //! The studio's admin: dashboard, clients, one client, one transfer, activity log.
 
+use std::time::Duration;
+
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use serde::Deserialize;
@@ -8,7 +10,7 @@ use super::client::{Tile, tile};
 use super::{Chrome, PageError, Viewer, render};
 use crate::db::activity::Entry;
 use crate::db::users::User;
-use crate::domain::{Direction, Locale, Role, UserId};
+use crate::domain::{Direction, Locale, Millis, Role, UserId};
 use crate::state::AppState;
 use crate::texts::Texts;
 use crate::{db, i18n};
@@ -114,10 +116,10 @@ pub(super) struct BackupStatus {
     pub(super) last_drill: String,
 }
 
-const STALE_AFTER_MS: i64 = 7 * 24 * 3600 * 1000;
+const STALE_AFTER: Duration = Duration::from_hours(7 * 24);
 
 pub(super) async fn backup_status(state: &AppState, t: &Texts, locale: Locale) -> Result<BackupStatus, PageError> {
-    let now = state.clock.now_ms();
+    let now = state.clock.now();
     let (last, good) = db::backups::latest(state.db.pool(), "backup").await?;
     let (last_drill, good_drill) = db::backups::latest(state.db.pool(), "drill").await?;
     let when = |run: &db::backups::Run| i18n::date_time(locale, run.finished_at.unwrap_or(run.started_at));
@@ -137,7 +139,7 @@ pub(super) async fn backup_status(state: &AppState, t: &Texts, locale: Locale) -
     let stale = good
         .as_ref()
         .and_then(|g| g.finished_at)
-        .is_none_or(|at| now - at > STALE_AFTER_MS);
+        .is_none_or(|at| now - at > STALE_AFTER);
     if stale && state.cfg.backup.target.is_some() && class == "ok" {
         alerts.push(t.backup_stale.to_owned());
         class = "warn";
@@ -159,7 +161,7 @@ pub async fn dashboard(State(state): State<AppState>, viewer: Viewer) -> Result<
     let (t, locale) = (viewer.texts(), viewer.locale);
     let bytes = db::files::stored_bytes(state.db.pool()).await?;
     let clients = db::users::count_clients(state.db.pool()).await?;
-    let uploads = db::uploads::in_progress(state.db.pool(), state.clock.now_ms(), 20)
+    let uploads = db::uploads::in_progress(state.db.pool(), state.clock.now(), 20)
         .await?
         .into_iter()
         .map(|u| {
@@ -288,7 +290,11 @@ struct ClientPage {
     share_t: &'static crate::texts::share::ShareTexts,
 }
 
-pub(super) fn delivery_state(t: &Texts, transfer: &db::transfers::Transfer, now: i64) -> (&'static str, &'static str) {
+pub(super) fn delivery_state(
+    t: &Texts,
+    transfer: &db::transfers::Transfer,
+    now: Millis,
+) -> (&'static str, &'static str) {
     match (transfer.published_at, transfer.expires_at) {
         (_, Some(e)) if e <= now => (t.expired, "bad"),
         (Some(_), _) => (t.published, "ok"),
@@ -315,7 +321,7 @@ pub async fn client(
     let pending = summary.as_ref().is_some_and(|s| s.invited_pending);
     let (status, status_class) = client_status(t, &client, pending);
     let totals = db::files::stored_totals(state.db.pool(), Some(id)).await?;
-    let now = state.clock.now_ms();
+    let now = state.clock.now();
     let mut inbound = Vec::new();
     let mut deliveries = Vec::new();
     for transfer in db::transfers::list(state.db.pool(), Some(id)).await? {

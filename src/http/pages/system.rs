@@ -8,6 +8,7 @@ use axum::extract::State;
 use axum::response::Response;
 
 use super::{Chrome, PageError, Viewer, render};
+use crate::domain::MINUTE;
 use crate::state::AppState;
 use crate::system::check::Level;
 use crate::texts::system::SystemTexts;
@@ -16,7 +17,7 @@ use crate::{db, i18n};
 /// The checks wait on the network (SMTP, DNS, S3): the page answers within this.
 const CHECKS_WITHIN: Duration = Duration::from_secs(20);
 /// A reload within this reuses the last checks.
-const CHECKS_KEPT_MS: i64 = 60_000;
+const CHECKS_KEPT: Duration = MINUTE;
 
 struct Finding {
     class: &'static str,
@@ -83,9 +84,9 @@ pub async fn page(State(state): State<AppState>, viewer: Viewer) -> Result<Respo
     }
     let checks = {
         let mut cached = state.system_checks.lock().await;
-        let now = state.clock.now_ms();
+        let now = state.clock.now();
         match cached.as_ref() {
-            Some((at, report)) if now - at < CHECKS_KEPT_MS => Ok(report.clone()),
+            Some((at, report)) if now - *at < CHECKS_KEPT => Ok(report.clone()),
             _ => {
                 let fresh = tokio::time::timeout(
                     CHECKS_WITHIN,

@@ -157,7 +157,7 @@ pub async fn transfer(
             }
         })
         .collect();
-    let (state_text, state_class) = delivery_state(t, &transfer, state.clock.now_ms());
+    let (state_text, state_class) = delivery_state(t, &transfer, state.clock.now());
     let delete_confirm = t
         .confirm_delete_transfer
         .replace("{name}", &transfer.title)

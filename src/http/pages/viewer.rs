@@ -51,7 +51,7 @@ impl FromRequestParts<AppState> for Viewer {
         let mut user = None;
         let mut csrf = None;
         if let Some(secret) = cookie_value(&parts.headers, COOKIE_NAME)
-            && let Some(session) = sessions::resolve(&state.db, &secret, state.clock.now_ms()).await?
+            && let Some(session) = sessions::resolve(&state.db, &secret, state.clock.now()).await?
             && let Some(found) = db::users::find(state.db.pool(), session.user_id).await?
             && !found.disabled
         {

@@ -3,6 +3,7 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::Duration;
 
 use async_trait::async_trait;
 use futures_util::StreamExt;
@@ -58,7 +59,7 @@ impl MakeWebCopy {
             file,
             Some(db::files::WebState::Failed),
             Some(reason),
-            self.clock.now_ms(),
+            self.clock.now(),
         )
         .await?;
         Ok(())
@@ -122,7 +123,7 @@ impl MakeWebCopy {
             .boxed();
         let meta = self.blobs.put_stream(key, body).await.map_err(|e| retry(&e))?;
         let (width, height) = probe.video.as_ref().map_or((0, 0), |v| (v.width, v.height));
-        let now = self.clock.now_ms();
+        let now = self.clock.now();
         let mut tx = self.db.begin().await?;
         if !db::files::lock_live(&mut tx, self.db.backend(), file).await? {
             return Ok(false);
@@ -170,9 +171,9 @@ impl JobHandler for MakeWebCopy {
         // Waiting for a slot must not hold one of the runner's: the job comes back later,
         // without counting an attempt, and thumbnails and emails go on meanwhile.
         let Ok(_slot) = self.slots.clone().try_acquire_owned() else {
-            return Err(JobError::Later(self.clock.now_ms() + 15_000));
+            return Err(JobError::Later(self.clock.now() + Duration::from_secs(15)));
         };
-        let now = self.clock.now_ms();
+        let now = self.clock.now();
         db::files::set_web_state(self.db.pool(), file.id, Some(db::files::WebState::Making), None, now).await?;
         db::files::set_web_progress(self.db.pool(), file.id, 0).await?;
         let key = keys::file(file.id.uuid());
