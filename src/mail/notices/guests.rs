@@ -1,7 +1,7 @@
 //! To a guest: the studio shared a delivery with them through a link.
 
 use super::{Listed, Notice, Recipient, compose, plural_s};
-use crate::domain::{Locale, Millis};
+use crate::domain::{Locale, Timestamp};
 use crate::i18n;
 use crate::mail::Composed;
 
@@ -12,7 +12,7 @@ pub fn guest_link(
     studio: &str,
     title: &str,
     has_pin: bool,
-    expires_at: Option<Millis>,
+    expires_at: Option<Timestamp>,
     link: &str,
 ) -> Result<Composed, askama::Error> {
     let l = to.locale;
@@ -62,7 +62,7 @@ pub fn upload_link(
     to: &Recipient<'_>,
     studio: &str,
     has_pin: bool,
-    expires_at: Option<Millis>,
+    expires_at: Option<Timestamp>,
     link: &str,
 ) -> Result<Composed, askama::Error> {
     let l = to.locale;

@@ -1,7 +1,7 @@
 //! About transfers: a client sent files, a delivery is published or about to expire.
 
 use super::{Notice, Recipient, compose, plural_s};
-use crate::domain::{Locale, Millis};
+use crate::domain::{Locale, Timestamp};
 use crate::i18n;
 use crate::mail::Composed;
 
@@ -67,7 +67,7 @@ pub fn delivery_published(
     studio: &str,
     title: &str,
     file_count: usize,
-    expires_at: Option<Millis>,
+    expires_at: Option<Timestamp>,
     link: &str,
 ) -> Result<Composed, askama::Error> {
     let l = to.locale;
@@ -115,7 +115,7 @@ pub fn delivery_expiring(
     to: &Recipient<'_>,
     studio: &str,
     title: &str,
-    expires_at: Millis,
+    expires_at: Timestamp,
     link: &str,
 ) -> Result<Composed, askama::Error> {
     let l = to.locale;
