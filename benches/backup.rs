@@ -17,7 +17,7 @@ use std::time::Instant;
 use relais::clock::Clock;
 use relais::config::{BackupTarget, Config};
 use relais::db::{self, Db};
-use relais::domain::{Category, Email, FileId, Locale, Millis, Role, TransferId};
+use relais::domain::{Category, Email, FileId, Locale, Role, Timestamp, TransferId};
 use sha2::{Digest, Sha256};
 
 fn arg(args: &[String], name: &str, default: usize) -> usize {
@@ -54,12 +54,12 @@ async fn fill(cfg: &Config, db: &Db, blobs: &dyn relais_storage::BlobStore, size
                 password_hash: None,
                 totp_secret: None,
             },
-            Millis::EPOCH,
+            Timestamp::EPOCH,
         )
         .await
         .expect("user"),
     };
-    let transfer = db::transfers::default_inbound(db, user.id, "Bench", Millis::EPOCH)
+    let transfer = db::transfers::default_inbound(db, user.id, "Bench", Timestamp::EPOCH)
         .await
         .expect("transfer");
     let _ = cfg;
@@ -83,11 +83,11 @@ async fn fill(cfg: &Config, db: &Db, blobs: &dyn relais_storage::BlobStore, size
                 uploader: Some(user.id),
                 guest: None,
             },
-            Millis::EPOCH,
+            Timestamp::EPOCH,
         )
         .await
         .expect("row");
-        db::files::mark_stored(db.pool(), id, *size as u64, &sha, Millis::EPOCH)
+        db::files::mark_stored(db.pool(), id, *size as u64, &sha, Timestamp::EPOCH)
             .await
             .expect("stored");
     }

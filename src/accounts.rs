@@ -9,7 +9,7 @@ use crate::auth::{AuthError, password, totp};
 use crate::db::links::Purpose;
 use crate::db::users::{NewUser, User};
 use crate::db::{self, DbError};
-use crate::domain::{DAY, Email, HOUR, Locale, Millis, NewPassword, Role, TokenId, UserId};
+use crate::domain::{DAY, Email, HOUR, Locale, NewPassword, Role, Timestamp, TokenId, UserId};
 use crate::mail::{self, notices};
 use crate::state::AppState;
 
@@ -263,7 +263,7 @@ pub async fn link_is_usable(state: &AppState, token: &str, purpose: Purpose) -> 
 /// What a new password ends, in the transaction that sets it: every other link mailed to
 /// the account (invitations, resets, address changes) and its personal API tokens.
 /// Sessions are the caller's choice (a change of password keeps the one making it).
-pub(crate) async fn password_set(tx: &mut db::Tx, user: UserId, now: Millis) -> Result<(), DbError> {
+pub(crate) async fn password_set(tx: &mut db::Tx, user: UserId, now: Timestamp) -> Result<(), DbError> {
     db::links::end_all(&mut **tx, user, now).await?;
     db::users::end_email_changes(&mut **tx, user, now).await?;
     db::tokens::revoke_all(&mut **tx, user, now).await?;
@@ -272,7 +272,7 @@ pub(crate) async fn password_set(tx: &mut db::Tx, user: UserId, now: Millis) -> 
 
 /// What a new address ends: every link mailed to the account before (to the old address,
 /// or to a typo the quote site corrected).
-pub(crate) async fn address_changed(tx: &mut db::Tx, user: UserId, now: Millis) -> Result<(), DbError> {
+pub(crate) async fn address_changed(tx: &mut db::Tx, user: UserId, now: Timestamp) -> Result<(), DbError> {
     db::links::end_all(&mut **tx, user, now).await?;
     db::users::end_email_changes(&mut **tx, user, now).await?;
     // The client's newsletter subscription follows the account to its new address.
@@ -288,7 +288,7 @@ pub(crate) async fn announce_move(
     account: &User,
     old_address: &str,
     studio: &str,
-    now: Millis,
+    now: Timestamp,
 ) -> Result<(), AccountError> {
     if old_address.eq_ignore_ascii_case(&account.email) {
         return Ok(());
@@ -337,7 +337,7 @@ pub(crate) async fn queue_invitation(
     state: &AppState,
     tx: &mut db::Tx,
     user: &User,
-    now: Millis,
+    now: Timestamp,
 ) -> Result<(), AccountError> {
     let token = random_token("");
     db::links::insert(
@@ -416,7 +416,7 @@ pub async fn issue_token_for(
     user: UserId,
     label: &str,
     days: u32,
-) -> Result<(TokenId, String, Millis), AccountError> {
+) -> Result<(TokenId, String, Timestamp), AccountError> {
     let token = random_token(API_TOKEN_PREFIX);
     let now = state.clock.now();
     let expires_at = now + DAY * days;

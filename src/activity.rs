@@ -5,7 +5,7 @@ use sqlx::{Any, Executor};
 
 use crate::db::activity::NewEntry;
 use crate::db::{self, DbError};
-use crate::domain::{FileId, Millis, TransferId, UserId};
+use crate::domain::{FileId, Timestamp, TransferId, UserId};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
@@ -109,7 +109,7 @@ impl Event {
     }
 }
 
-pub async fn record<'e>(ex: impl Executor<'e, Database = Any>, event: &Event, now: Millis) -> Result<(), DbError> {
+pub async fn record<'e>(ex: impl Executor<'e, Database = Any>, event: &Event, now: Timestamp) -> Result<(), DbError> {
     let entry = NewEntry {
         kind: event.kind.as_str(),
         actor: event.actor,

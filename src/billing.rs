@@ -3,7 +3,7 @@
 
 use crate::db::ledger::{self, Document, Invoice, Payment, Quote};
 use crate::db::{Db, DbError};
-use crate::domain::{Locale, Millis, UserId};
+use crate::domain::{Locale, Timestamp, UserId};
 
 /// Everything about one client's money, newest first.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -58,7 +58,7 @@ pub struct PaymentLine {
     pub invoice_number: String,
     pub amount: i64,
     pub currency: String,
-    pub paid_at: Millis,
+    pub paid_at: Timestamp,
     pub method: Option<String>,
 }
 

@@ -8,7 +8,7 @@ use crate::activity::{self, Event, Kind};
 use crate::db::transfers::Transfer;
 use crate::db::users::User;
 use crate::db::{self, DbError};
-use crate::domain::{DAY, Direction, Millis, Role};
+use crate::domain::{DAY, Direction, Role, Timestamp};
 use crate::mail::{self, notices};
 use crate::state::AppState;
 use crate::texts::mail::{self as mail_texts, DigestLine};
@@ -69,7 +69,7 @@ pub async fn send_if_due(state: &AppState) -> Result<bool, DbError> {
     let due = today
         .at(i8::try_from(hour).unwrap_or(0), i8::try_from(minute).unwrap_or(0), 0, 0)
         .to_zoned(jiff::tz::TimeZone::UTC)
-        .map_or(Millis::MAX, |z| z.timestamp().into());
+        .map_or(Timestamp::MAX, |z| z.timestamp().into());
     if now < due {
         return Ok(false);
     }

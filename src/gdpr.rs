@@ -6,13 +6,13 @@ use relais_storage::keys;
 use serde_json::{Value, json};
 
 use crate::db;
-use crate::domain::{Millis, Role, UserId};
+use crate::domain::{Role, Timestamp, UserId};
 use crate::downloads::archive::Source;
 use crate::downloads::zip::{self, Plan};
 use crate::state::AppState;
 
 /// A download receipt as exported: file, transfer, kind, bytes, complete, when.
-type Receipt = (Option<String>, Option<String>, String, i64, i64, Millis);
+type Receipt = (Option<String>, Option<String>, String, i64, i64, Timestamp);
 
 /// The name of the data file, first in the archive.
 pub const DATA_FILE: &str = "donnees-data.json";
@@ -64,7 +64,7 @@ pub async fn export(state: &AppState, client: UserId) -> Result<(String, Plan<(S
     .fetch_all(pool)
     .await
     .map_err(db::DbError::from)?;
-    let emails: Vec<(String, String, String, Millis, Option<Millis>)> = sqlx::query_as(
+    let emails: Vec<(String, String, String, Timestamp, Option<Timestamp>)> = sqlx::query_as(
         "SELECT kind, subject, to_address, created_at, sent_at FROM emails WHERE user_id = $1 ORDER BY created_at",
     )
     .bind(client.to_db())
@@ -73,7 +73,7 @@ pub async fn export(state: &AppState, client: UserId) -> Result<(String, Plan<(S
     .map_err(db::DbError::from)?;
     let activity = db::activity::recent(pool, Some(client), None, 100_000).await?;
     let statement = crate::billing::statement(&state.db, client).await?;
-    let appointments = db::appointments::of_client(pool, client, Millis::EPOCH).await?;
+    let appointments = db::appointments::of_client(pool, client, Timestamp::EPOCH).await?;
     let subscription = db::newsletter::find_by_email(pool, &user.email).await?;
     let data = json!({
         "exported_at": state.clock.now(),

@@ -10,7 +10,7 @@ use crate::db::selections::{self, ListRow, Owner};
 use crate::db::transfers::Transfer;
 use crate::db::users::User;
 use crate::db::{self, DbError};
-use crate::domain::{Direction, FileId, Millis, Role, TransferId};
+use crate::domain::{Direction, FileId, Role, Timestamp, TransferId};
 use crate::guests::{Guest, Permission};
 use crate::mail::{self, notices};
 use crate::state::AppState;
@@ -306,7 +306,7 @@ pub struct ListView {
     pub owner: OwnerView,
     pub count: usize,
     pub limit: Option<i64>,
-    pub submitted_at: Option<Millis>,
+    pub submitted_at: Option<Timestamp>,
     pub files: Vec<Item>,
 }
 

@@ -34,7 +34,7 @@ pub struct AppState {
     pub metrics: SharedMetrics,
     /// The system page's last checks and when they ran (ms): kept a minute, made by one
     /// request at a time, so reloading the page does not probe SMTP and the bucket again.
-    pub system_checks: Arc<tokio::sync::Mutex<Option<(crate::domain::Millis, crate::system::check::Report)>>>,
+    pub system_checks: Arc<tokio::sync::Mutex<Option<(crate::domain::Timestamp, crate::system::check::Report)>>>,
 }
 
 impl AppState {

@@ -11,7 +11,7 @@ use sha2::{Digest, Sha256};
 
 use crate::accounts::display_name;
 use crate::db::{self, Db, DbError};
-use crate::domain::{Email, Locale, Millis};
+use crate::domain::{Email, Locale, Timestamp};
 use crate::media::image::{Kind, dimensions, sniff};
 
 /// How long a node trusts its copy before reading it again. Another node's change shows
@@ -258,7 +258,7 @@ impl Directory {
         Ok(self.identity().await?.name.clone())
     }
 
-    pub async fn save(&self, update: &Update, now: Millis) -> Result<(), DbError> {
+    pub async fn save(&self, update: &Update, now: Timestamp) -> Result<(), DbError> {
         let texts = db::studio::Texts {
             name: &update.name,
             tagline: update.tagline.as_deref(),
@@ -271,7 +271,7 @@ impl Directory {
     }
 
     /// False when the studio has not named itself yet: the name comes first.
-    pub async fn save_logo(&self, logo: Option<&Logo<'_>>, now: Millis) -> Result<bool, DbError> {
+    pub async fn save_logo(&self, logo: Option<&Logo<'_>>, now: Timestamp) -> Result<bool, DbError> {
         let stored = logo.map(|l| (l.bytes, l.content_type, l.hash.as_str()));
         let saved = db::studio::save_logo(self.db.pool(), stored, now).await?;
         self.reload().await?;

@@ -5,7 +5,7 @@
 use relais_storage::{BlobError, BlobKey, keys};
 
 use crate::db::{self, DbError};
-use crate::domain::{DAY, Direction, FileId, Millis, Role, TransferId, UserId};
+use crate::domain::{DAY, Direction, FileId, Role, Timestamp, TransferId, UserId};
 use crate::state::AppState;
 use crate::{db::users::User, transfers};
 
@@ -36,7 +36,7 @@ async fn file_away(
     (kind, item, label): (&str, &str, &str),
     weight: (i64, i64),
     by: Option<UserId>,
-    now: Millis,
+    now: Timestamp,
 ) -> Result<(), TrashError> {
     let purge_after = now + DAY * state.cfg.trash_days;
     db::trash::insert(&mut tx, kind, item, label, weight, by, now, purge_after).await?;

@@ -2,7 +2,7 @@
 //! whole calendar as a feed. Times are written in UTC (`…Z`): every calendar reads them,
 //! and shows them in the reader's own zone, so no VTIMEZONE rules have to be shipped.
 
-use crate::domain::{HOUR, Millis};
+use crate::domain::{HOUR, Timestamp};
 
 /// One event as the calendar shows it.
 pub struct Event<'a> {
@@ -10,15 +10,15 @@ pub struct Event<'a> {
     pub uid: &'a str,
     pub sequence: i64,
     pub summary: &'a str,
-    pub starts_at: Millis,
-    pub ends_at: Option<Millis>,
+    pub starts_at: Timestamp,
+    pub ends_at: Option<Timestamp>,
     pub place: Option<&'a str>,
     pub notes: Option<&'a str>,
     pub cancelled: bool,
-    pub updated_at: Millis,
+    pub updated_at: Timestamp,
 }
 
-fn utc(ms: Millis) -> String {
+fn utc(ms: Timestamp) -> String {
     ms.to_jiff()
         .map(|t| t.strftime("%Y%m%dT%H%M%SZ").to_string())
         .unwrap_or_default()
@@ -57,7 +57,7 @@ fn line(out: &mut String, content: &str) {
 }
 
 /// A calendar of `events`, from `studio` (its name is the calendar's and the organiser's).
-pub fn calendar(studio: &str, host: &str, events: &[Event<'_>], now: Millis) -> String {
+pub fn calendar(studio: &str, host: &str, events: &[Event<'_>], now: Timestamp) -> String {
     let mut out = String::new();
     line(&mut out, "BEGIN:VCALENDAR");
     line(&mut out, "VERSION:2.0");
@@ -112,14 +112,14 @@ mod tests {
                 uid: "a1",
                 sequence: 2,
                 summary: "Préparatifs",
-                starts_at: Millis::from_millis(1_812_000_000_000),
+                starts_at: Timestamp::from_millis(1_812_000_000_000),
                 ends_at: None,
                 place: Some("Paris"),
                 notes: Some(notes),
                 cancelled: false,
-                updated_at: Millis::from_millis(1_811_000_000_000),
+                updated_at: Timestamp::from_millis(1_811_000_000_000),
             }],
-            Millis::from_millis(1_811_500_000_000),
+            Timestamp::from_millis(1_811_500_000_000),
         );
         assert!(
             ics.contains("robe\\, voile\\; chaussures\\\\bouquet\\nRendez-vous"),

@@ -16,7 +16,7 @@ use crate::db::appointments::{self as store, Appointment};
 use crate::db::users::User;
 use crate::db::{self, DbError};
 use crate::domain::FieldError;
-use crate::domain::{DAY, Locale, Millis, Role, UserId};
+use crate::domain::{DAY, Locale, Role, Timestamp, UserId};
 use crate::state::AppState;
 
 /// The raw fields of an appointment, as the API or a form sent them.
@@ -36,8 +36,8 @@ pub struct Raw {
 #[derive(Debug, Clone)]
 pub struct Draft {
     pub kind: String,
-    pub starts_at: Millis,
-    pub ends_at: Option<Millis>,
+    pub starts_at: Timestamp,
+    pub ends_at: Option<Timestamp>,
     pub zone: Zone,
     pub place: Option<String>,
     pub notes: Option<String>,
@@ -59,7 +59,7 @@ fn short(field: &str, raw: Option<&str>, max: usize, errors: &mut Vec<FieldError
 impl Draft {
     /// Checks every field and names each problem. A time without an offset is read in
     /// `time_zone`, or in `default_zone` when none is given.
-    pub fn parse(raw: &Raw, default_zone: &Zone, now: Millis) -> Result<Self, Vec<FieldError>> {
+    pub fn parse(raw: &Raw, default_zone: &Zone, now: Timestamp) -> Result<Self, Vec<FieldError>> {
         let mut errors = Vec::new();
         let kind = match raw.kind.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
             Some(k) if k.chars().count() <= 60 && !k.chars().any(char::is_control) => Some(k.to_owned()),
@@ -85,7 +85,7 @@ impl Draft {
             },
             None => Some(default_zone.clone()),
         };
-        let mut instant = |field: &str, value: Option<&str>| -> Option<Millis> {
+        let mut instant = |field: &str, value: Option<&str>| -> Option<Timestamp> {
             let zone = zone.as_ref()?;
             match when::parse_instant(value?, zone) {
                 Ok(ms) => Some(ms),
@@ -185,7 +185,7 @@ pub struct View {
     pub from_quote_site: bool,
 }
 
-pub fn rfc3339(ms: Millis, zone: &Zone) -> String {
+pub fn rfc3339(ms: Timestamp, zone: &Zone) -> String {
     ms.to_jiff()
         .and_then(|t| jiff::tz::TimeZone::get(zone.name()).ok().map(|tz| t.to_zoned(tz)))
         .map(|z| z.strftime("%Y-%m-%dT%H:%M:%S%:z").to_string())
@@ -257,8 +257,9 @@ pub async fn update(state: &AppState, id: &str, raw: &Raw) -> Result<Appointment
     // The form sends back local times without their offset: a time shown as it was (the
     // second 02:30 of the night the clocks go back, or seconds the form drops) keeps its
     // instant rather than being read anew.
-    let unchanged =
-        |shown: Millis, sent: Option<&str>| sent.map(str::trim) == Some(when::local_input(shown, &draft.zone).as_str());
+    let unchanged = |shown: Timestamp, sent: Option<&str>| {
+        sent.map(str::trim) == Some(when::local_input(shown, &draft.zone).as_str())
+    };
     if draft.zone.name() == current.time_zone {
         if unchanged(current.starts_at, raw.starts_at.as_deref()) {
             draft.starts_at = current.starts_at;

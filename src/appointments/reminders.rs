@@ -13,7 +13,7 @@ use std::time::Duration;
 use super::{calendar, view};
 use crate::db::appointments as store;
 use crate::db::{self, DbError};
-use crate::domain::{Millis, UserId};
+use crate::domain::{Timestamp, UserId};
 use crate::mail::{self, notices};
 use crate::state::AppState;
 
@@ -50,14 +50,14 @@ pub async fn send_due(state: &AppState) -> Result<usize, DbError> {
 }
 
 /// Records a stale lead as done without an email.
-async fn skip(state: &AppState, a: &store::Appointment, lead: i64, now: Millis) -> Result<bool, DbError> {
+async fn skip(state: &AppState, a: &store::Appointment, lead: i64, now: Timestamp) -> Result<bool, DbError> {
     let mut tx = state.db.begin().await?;
     store::insert_reminder(&mut tx, &a.id, lead, a.starts_at, "", now).await?;
     tx.commit().await?;
     Ok(false)
 }
 
-async fn remind(state: &AppState, a: &store::Appointment, lead: i64, now: Millis) -> Result<bool, DbError> {
+async fn remind(state: &AppState, a: &store::Appointment, lead: i64, now: Timestamp) -> Result<bool, DbError> {
     let Some(client) = UserId::parse(&a.client_id) else {
         return Ok(false);
     };

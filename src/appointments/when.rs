@@ -10,7 +10,7 @@ use jiff::Zoned;
 use jiff::civil::DateTime;
 use jiff::tz::{Disambiguation, TimeZone};
 
-use crate::domain::{Locale, Millis};
+use crate::domain::{Locale, Timestamp};
 use crate::i18n;
 
 /// A time zone known to the bundled time-zone database.
@@ -36,7 +36,7 @@ impl Zone {
 }
 
 /// Reads `raw` as an instant: with its own offset, or as a local time in `zone`.
-pub fn parse_instant(raw: &str, zone: &Zone) -> Result<Millis, String> {
+pub fn parse_instant(raw: &str, zone: &Zone) -> Result<Timestamp, String> {
     let raw = raw.trim();
     if let Ok(ts) = raw.parse::<jiff::Timestamp>() {
         return Ok(ts.into());
@@ -52,7 +52,7 @@ pub fn parse_instant(raw: &str, zone: &Zone) -> Result<Millis, String> {
     Ok(zoned.timestamp().into())
 }
 
-fn zoned(ms: Millis, zone: &Zone) -> Option<Zoned> {
+fn zoned(ms: Timestamp, zone: &Zone) -> Option<Zoned> {
     Some(ms.to_jiff()?.to_zoned(zone.tz.clone()))
 }
 
@@ -69,7 +69,7 @@ const EN_DAYS: [&str; 7] = [
 
 /// "dimanche 31 octobre 2027 à 02:30" / "Sunday 31 October 2027, 02:30", in the
 /// appointment's zone, with the offset when the zone is not the reader's usual one.
-pub fn spoken(ms: Millis, zone: &Zone, locale: Locale) -> String {
+pub fn spoken(ms: Timestamp, zone: &Zone, locale: Locale) -> String {
     let Some(z) = zoned(ms, zone) else {
         return String::new();
     };
@@ -105,14 +105,14 @@ pub fn spoken(ms: Millis, zone: &Zone, locale: Locale) -> String {
 }
 
 /// "14:30", in the appointment's zone.
-pub fn clock(ms: Millis, zone: &Zone) -> String {
+pub fn clock(ms: Timestamp, zone: &Zone) -> String {
     zoned(ms, zone)
         .map(|z| format!("{:02}:{:02}", z.hour(), z.minute()))
         .unwrap_or_default()
 }
 
 /// The local date and time for a form's `datetime-local` field.
-pub fn local_input(ms: Millis, zone: &Zone) -> String {
+pub fn local_input(ms: Timestamp, zone: &Zone) -> String {
     zoned(ms, zone)
         .map(|z| {
             format!(

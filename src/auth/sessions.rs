@@ -5,7 +5,7 @@ use std::time::Duration;
 use super::secrets::{random_token, sha256_hex};
 use crate::db::sessions::{ActiveSession, NewSession};
 use crate::db::{self, Db, DbError};
-use crate::domain::{Millis, UserId};
+use crate::domain::{Timestamp, UserId};
 
 /// A session unused for this long ends.
 pub const IDLE_TIMEOUT: Duration = Duration::from_secs(14 * 24 * 3600);
@@ -30,7 +30,7 @@ pub async fn open(
     user: UserId,
     ip: Option<String>,
     user_agent: Option<String>,
-    now: Millis,
+    now: Timestamp,
 ) -> Result<Opened, DbError> {
     let secret = random_token("");
     let csrf_token = random_token("");
@@ -47,7 +47,7 @@ pub async fn open(
 }
 
 /// The live session behind a cookie secret, sliding its expiry when due.
-pub async fn resolve(db: &Db, secret: &str, now: Millis) -> Result<Option<ActiveSession>, DbError> {
+pub async fn resolve(db: &Db, secret: &str, now: Timestamp) -> Result<Option<ActiveSession>, DbError> {
     let id_hash = sha256_hex(secret);
     let session = db::sessions::find_active(db.pool(), &id_hash, now).await?;
     if let Some(s) = &session

@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 
 pub use target::Target;
 
-use crate::domain::Millis;
+use crate::domain::Timestamp;
 
 /// The layout version of a target; a newer Relais reads older ones.
 pub const FORMAT: u32 = 1;
@@ -32,7 +32,7 @@ pub struct Snapshot {
     pub format: u32,
     pub id: String,
     /// When the database was read (milliseconds since the Unix epoch in the file).
-    pub created_at: Millis,
+    pub created_at: Timestamp,
     /// The last migration applied to the database it was taken from.
     pub schema_version: i64,
     /// `sqlite` or `postgres`: informative only, the snapshot restores into either.

@@ -10,10 +10,10 @@ use time::OffsetDateTime;
 
 use super::{BackupError, ManifestEntry, Target, snapshot_path};
 use crate::config::BackupConfig;
-use crate::domain::{DAY, Millis};
+use crate::domain::{DAY, Timestamp};
 
 /// A snapshot id from its time: `20261205T234900Z` (UTC), sortable as text.
-pub fn id_for(at: Millis) -> String {
+pub fn id_for(at: Timestamp) -> String {
     let t = at.to_offset_date_time().unwrap_or(OffsetDateTime::UNIX_EPOCH);
     format!(
         "{:04}{:02}{:02}T{:02}{:02}{:02}Z",
@@ -113,7 +113,12 @@ const GRACE: Duration = DAY;
 
 /// Removes the snapshots the rules do not keep (and incomplete ones a day old), then the
 /// objects that no kept snapshot names and that are a day old.
-pub async fn prune(target: &Target, rules: &BackupConfig, now: Millis, current: &str) -> Result<Pruned, BackupError> {
+pub async fn prune(
+    target: &Target,
+    rules: &BackupConfig,
+    now: Timestamp,
+    current: &str,
+) -> Result<Pruned, BackupError> {
     let all = snapshots(target).await?;
     let complete: Vec<String> = all.iter().filter(|(_, (c, _))| *c).map(|(id, _)| id.clone()).collect();
     let keep = kept(&complete, rules);
@@ -200,13 +205,13 @@ mod tests {
 
     #[test]
     fn ids_sort_in_time_order() {
-        assert_eq!(id_for(Millis::EPOCH), "19700101T000000Z");
-        assert_eq!(id_for(Millis::from_millis(1_796_514_540_000)), "20261205T234900Z");
+        assert_eq!(id_for(Timestamp::EPOCH), "19700101T000000Z");
+        assert_eq!(id_for(Timestamp::from_millis(1_796_514_540_000)), "20261205T234900Z");
     }
 
     #[test]
     fn one_snapshot_a_day_for_a_year_keeps_7_days_4_weeks_12_months() {
-        let start = Millis::from_millis(1_767_225_600_000); // 2026-01-01
+        let start = Timestamp::from_millis(1_767_225_600_000); // 2026-01-01
         let ids: Vec<String> = (0..365).map(|d| id_for(start + d * DAY + 3 * HOUR)).collect();
         let keep = kept(&ids, &rules(7, 4, 12));
         // 7 days, plus the newest of 3 older weeks, plus the newest of 11 older months

@@ -9,7 +9,7 @@ use async_trait::async_trait;
 
 use super::{BackupError, Target, dump, snapshot_path};
 use crate::db::{self, Db};
-use crate::domain::Millis;
+use crate::domain::Timestamp;
 use crate::jobs::{JobError, JobHandler};
 use crate::mail::{self, notices};
 use crate::state::AppState;
@@ -23,14 +23,14 @@ struct Payload {
 }
 
 /// The day a scheduled backup is for, once its time has come: `2026-12-06`.
-pub fn daily_slot(now: Millis, at: (u8, u8)) -> Option<String> {
+pub fn daily_slot(now: Timestamp, at: (u8, u8)) -> Option<String> {
     let t = now.to_offset_date_time()?;
     let due = (t.hour(), t.minute()) >= at;
     due.then(|| format!("{:04}-{:02}-{:02}", t.year(), u8::from(t.month()), t.day()))
 }
 
 /// The ISO week a time falls in: `2026-W49`.
-pub fn weekly_slot(at: Millis) -> Option<String> {
+pub fn weekly_slot(at: Timestamp) -> Option<String> {
     let t = at.to_offset_date_time()?;
     let (year, week, _) = t.date().to_iso_week_date();
     Some(format!("{year:04}-W{week:02}"))
@@ -63,7 +63,7 @@ async fn claim_and_queue(
     job: &str,
     slot: &str,
     target: &str,
-    now: Millis,
+    now: Timestamp,
 ) -> Result<(), BackupError> {
     let mut tx = state.db.begin().await?;
     if let Some(run) = db::backups::claim_slot(&mut *tx, kind, slot, target, now).await? {

@@ -11,7 +11,7 @@ use relais_storage::{BlobError, BlobKey, BlobStore, ByteStream, FileCheck, Stora
 
 use super::BackupError;
 use crate::config::{BackupTarget, Config};
-use crate::domain::Millis;
+use crate::domain::Timestamp;
 
 pub struct Target {
     store: Arc<dyn BlobStore>,
@@ -169,7 +169,7 @@ impl Target {
     }
 
     /// The same, with each object's last modification.
-    pub async fn list_dated(&self, rel: &str) -> Result<Vec<(String, u64, Millis)>, BackupError> {
+    pub async fn list_dated(&self, rel: &str) -> Result<Vec<(String, u64, Timestamp)>, BackupError> {
         let listed = match self.store.list(self.key(rel)?.as_str()).await {
             Ok(listed) => listed,
             Err(e) if e.is_not_found() => return Ok(Vec::new()),
@@ -186,7 +186,7 @@ impl Target {
                 (
                     m.key.as_str()[skip..].to_owned(),
                     m.size,
-                    Millis::from_millis(m.last_modified_ms),
+                    Timestamp::from_millis(m.last_modified_ms),
                 )
             })
             .collect())

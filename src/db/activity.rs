@@ -1,7 +1,7 @@
 use sqlx::{Any, Executor, FromRow};
 
 use super::DbError;
-use crate::domain::{FileId, Millis, TransferId, UserId};
+use crate::domain::{FileId, Timestamp, TransferId, UserId};
 
 /// One line of the activity log, as stored.
 pub struct NewEntry<'a> {
@@ -13,7 +13,7 @@ pub struct NewEntry<'a> {
     pub detail: &'a str,
 }
 
-pub async fn insert<'e>(ex: impl Executor<'e, Database = Any>, e: NewEntry<'_>, now: Millis) -> Result<(), DbError> {
+pub async fn insert<'e>(ex: impl Executor<'e, Database = Any>, e: NewEntry<'_>, now: Timestamp) -> Result<(), DbError> {
     sqlx::query(
         "INSERT INTO activity (id, at, kind, actor_id, client_id, transfer_id, file_id, detail) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
@@ -35,7 +35,7 @@ pub async fn insert<'e>(ex: impl Executor<'e, Database = Any>, e: NewEntry<'_>, 
 #[derive(Debug, Clone, FromRow)]
 pub struct Entry {
     pub id: String,
-    pub at: Millis,
+    pub at: Timestamp,
     pub kind: String,
     pub actor_name: Option<String>,
     pub client_id: Option<String>,
@@ -60,7 +60,7 @@ pub async fn older_than<'e>(
     ex: impl Executor<'e, Database = Any>,
     client: Option<UserId>,
     kind: Option<&str>,
-    after: Option<(Millis, &str)>,
+    after: Option<(Timestamp, &str)>,
     limit: i64,
 ) -> Result<Vec<Entry>, DbError> {
     let rows = sqlx::query_as(

@@ -3,7 +3,7 @@
 use sqlx::{Any, Executor, FromRow};
 
 use super::{DbError, Tx};
-use crate::domain::{Millis, UserId};
+use crate::domain::{Timestamp, UserId};
 
 const COLUMNS: &str = "id, client_id, ext_id, kind, starts_at, ends_at, time_zone, place, notes, cancelled_at, \
      scheduled_at, sequence, version, digest, created_at, updated_at";
@@ -14,26 +14,26 @@ pub struct Appointment {
     pub client_id: String,
     pub ext_id: Option<String>,
     pub kind: String,
-    pub starts_at: Millis,
-    pub ends_at: Option<Millis>,
+    pub starts_at: Timestamp,
+    pub ends_at: Option<Timestamp>,
     pub time_zone: String,
     pub place: Option<String>,
     pub notes: Option<String>,
-    pub cancelled_at: Option<Millis>,
-    pub scheduled_at: Millis,
+    pub cancelled_at: Option<Timestamp>,
+    pub scheduled_at: Timestamp,
     pub sequence: i64,
     pub version: Option<i64>,
     pub digest: Option<String>,
-    pub created_at: Millis,
-    pub updated_at: Millis,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
 }
 
 /// What an appointment says, as written by the studio or the quote site.
 pub struct Fields<'a> {
     pub client: UserId,
     pub kind: &'a str,
-    pub starts_at: Millis,
-    pub ends_at: Option<Millis>,
+    pub starts_at: Timestamp,
+    pub ends_at: Option<Timestamp>,
     pub time_zone: &'a str,
     pub place: Option<&'a str>,
     pub notes: Option<&'a str>,
@@ -45,7 +45,7 @@ pub async fn insert(
     id: &str,
     ext: Option<(&str, i64, &str)>,
     f: &Fields<'_>,
-    now: Millis,
+    now: Timestamp,
 ) -> Result<(), DbError> {
     let (ext_id, version, digest) = match ext {
         Some((e, v, d)) => (Some(e), Some(v), Some(d)),
@@ -84,7 +84,7 @@ pub async fn update(
     current: &Appointment,
     ext: Option<(i64, &str)>,
     f: &Fields<'_>,
-    now: Millis,
+    now: Timestamp,
 ) -> Result<bool, DbError> {
     let rescheduled = f.starts_at != current.starts_at
         || f.client.to_db() != current.client_id
@@ -143,7 +143,7 @@ pub async fn find_ext<'e>(ex: impl Executor<'e, Database = Any>, ext: &str) -> R
 pub async fn of_client<'e>(
     ex: impl Executor<'e, Database = Any>,
     client: UserId,
-    since: Millis,
+    since: Timestamp,
 ) -> Result<Vec<Appointment>, DbError> {
     let sql = format!(
         "SELECT {COLUMNS} FROM appointments WHERE client_id = $1 AND COALESCE(ends_at, starts_at) >= $2 \
@@ -162,7 +162,7 @@ pub async fn of_client<'e>(
 pub async fn due_reminders<'e>(
     ex: impl Executor<'e, Database = Any>,
     lead_minutes: i64,
-    now: Millis,
+    now: Timestamp,
 ) -> Result<Vec<Appointment>, DbError> {
     let sql = format!(
         "SELECT {} FROM appointments a JOIN users u ON u.id = a.client_id \
@@ -189,9 +189,9 @@ pub async fn insert_reminder(
     tx: &mut Tx,
     appointment: &str,
     lead_minutes: i64,
-    starts_at: Millis,
+    starts_at: Timestamp,
     email_id: &str,
-    now: Millis,
+    now: Timestamp,
 ) -> Result<bool, DbError> {
     // Written only if the appointment is still as it was read (not cancelled or moved a
     // moment ago); the caller rolls back otherwise.
@@ -214,7 +214,7 @@ pub async fn set_feed<'e>(
     ex: impl Executor<'e, Database = Any>,
     user: UserId,
     token_hash: &str,
-    now: Millis,
+    now: Timestamp,
 ) -> Result<(), DbError> {
     sqlx::query(
         "INSERT INTO calendar_feeds (user_id, token_hash, created_at) VALUES ($1, $2, $3) \
@@ -236,8 +236,11 @@ pub async fn revoke_feed<'e>(ex: impl Executor<'e, Database = Any>, user: UserId
     Ok(())
 }
 
-pub async fn feed_created<'e>(ex: impl Executor<'e, Database = Any>, user: UserId) -> Result<Option<Millis>, DbError> {
-    let row: Option<(Millis,)> = sqlx::query_as("SELECT created_at FROM calendar_feeds WHERE user_id = $1")
+pub async fn feed_created<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    user: UserId,
+) -> Result<Option<Timestamp>, DbError> {
+    let row: Option<(Timestamp,)> = sqlx::query_as("SELECT created_at FROM calendar_feeds WHERE user_id = $1")
         .bind(user.to_db())
         .fetch_optional(ex)
         .await?;

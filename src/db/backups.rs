@@ -3,7 +3,7 @@
 use sqlx::{Any, Executor, FromRow};
 
 use super::DbError;
-use crate::domain::Millis;
+use crate::domain::Timestamp;
 
 #[derive(Debug, Clone, FromRow)]
 pub struct Run {
@@ -11,8 +11,8 @@ pub struct Run {
     pub kind: String,
     pub slot: Option<String>,
     pub target: String,
-    pub started_at: Millis,
-    pub finished_at: Option<Millis>,
+    pub started_at: Timestamp,
+    pub finished_at: Option<Timestamp>,
     pub ok: Option<i64>,
     pub snapshot_id: Option<String>,
     pub detail: Option<String>,
@@ -38,7 +38,7 @@ pub async fn claim_slot<'e>(
     kind: &str,
     slot: &str,
     target: &str,
-    now: Millis,
+    now: Timestamp,
 ) -> Result<Option<String>, DbError> {
     let id = uuid::Uuid::now_v7().to_string();
     let claimed = sqlx::query(
@@ -61,7 +61,7 @@ pub async fn start_manual<'e>(
     ex: impl Executor<'e, Database = Any>,
     kind: &str,
     target: &str,
-    now: Millis,
+    now: Timestamp,
 ) -> Result<String, DbError> {
     let id = uuid::Uuid::now_v7().to_string();
     sqlx::query("INSERT INTO backup_runs (id, kind, target, started_at) VALUES ($1, $2, $3, $4)")
@@ -80,7 +80,7 @@ pub async fn finish<'e>(
     ok: bool,
     snapshot_id: Option<&str>,
     detail: &str,
-    now: Millis,
+    now: Timestamp,
 ) -> Result<(), DbError> {
     sqlx::query("UPDATE backup_runs SET finished_at = $1, ok = $2, snapshot_id = $3, detail = $4 WHERE id = $5")
         .bind(now)
@@ -139,7 +139,7 @@ pub async fn alerted_since_last_success<'e>(
     kind: &str,
 ) -> Result<bool, DbError> {
     let (_, good) = latest(ex, kind).await?;
-    let since = good.and_then(|g| g.finished_at).unwrap_or(Millis::MIN);
+    let since = good.and_then(|g| g.finished_at).unwrap_or(Timestamp::MIN);
     let (n,): (i64,) =
         sqlx::query_as("SELECT COUNT(*) FROM backup_runs WHERE kind = $1 AND alerted = 1 AND finished_at > $2")
             .bind(kind)

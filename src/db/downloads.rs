@@ -3,7 +3,7 @@
 use sqlx::{Any, Executor, FromRow};
 
 use super::DbError;
-use crate::domain::{FileId, Millis, TransferId, UserId};
+use crate::domain::{FileId, Timestamp, TransferId, UserId};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
@@ -66,8 +66,8 @@ pub struct Receipt {
     pub range_start: Option<i64>,
     pub bytes_sent: i64,
     pub complete: i64,
-    pub started_at: Millis,
-    pub finished_at: Option<Millis>,
+    pub started_at: Timestamp,
+    pub finished_at: Option<Timestamp>,
     /// Set on a file's row when it came inside that ZIP (the archive's receipt).
     pub archive_id: Option<String>,
     pub played: i64,
@@ -79,7 +79,7 @@ const RECEIPT_COLUMNS: &str =
 pub async fn insert<'e>(
     ex: impl Executor<'e, Database = Any>,
     new: NewDownload,
-    now: Millis,
+    now: Timestamp,
 ) -> Result<String, DbError> {
     let id = uuid::Uuid::now_v7().to_string();
     sqlx::query(
@@ -117,9 +117,9 @@ pub async fn insert_carried(
     archive_id: &str,
     transfer: TransferId,
     who: &Downloader,
-    started_at: Millis,
+    started_at: Timestamp,
     files: &[Carried],
-    now: Millis,
+    now: Timestamp,
 ) -> Result<(), DbError> {
     for chunk in files.chunks(CARRIED_PER_STATEMENT) {
         let rows: Vec<String> = (0..chunk.len())
@@ -162,7 +162,7 @@ pub async fn finish<'e>(
     id: &str,
     bytes: u64,
     complete: bool,
-    now: Millis,
+    now: Timestamp,
 ) -> Result<(), DbError> {
     sqlx::query("UPDATE downloads SET bytes_sent = $1, complete = $2, finished_at = $3 WHERE id = $4")
         .bind(bytes as i64)
@@ -203,14 +203,14 @@ pub struct FileDownloads {
     pub count: u64,
     pub complete: u64,
     pub played: u64,
-    pub last_at: Option<Millis>,
+    pub last_at: Option<Timestamp>,
 }
 
 pub async fn summary_for_transfer<'e>(
     ex: impl Executor<'e, Database = Any>,
     transfer: TransferId,
 ) -> Result<std::collections::HashMap<String, FileDownloads>, DbError> {
-    let rows: Vec<(String, i64, i64, i64, Option<Millis>)> = sqlx::query_as(
+    let rows: Vec<(String, i64, i64, i64, Option<Timestamp>)> = sqlx::query_as(
         "SELECT file_id, \
            CAST(COALESCE(SUM(1 - played), 0) AS BIGINT), \
            CAST(COALESCE(SUM(CASE WHEN played = 0 THEN complete ELSE 0 END), 0) AS BIGINT), \

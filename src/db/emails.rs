@@ -5,7 +5,7 @@ use std::time::Duration;
 use sqlx::{Any, Executor, FromRow};
 
 use super::DbError;
-use crate::domain::{Millis, UserId};
+use crate::domain::{Timestamp, UserId};
 
 #[derive(Debug, Clone, FromRow)]
 pub struct OutgoingEmail {
@@ -17,12 +17,12 @@ pub struct OutgoingEmail {
     pub text_body: String,
     pub html_body: String,
     pub message_id: String,
-    pub created_at: Millis,
-    pub sent_at: Option<Millis>,
+    pub created_at: Timestamp,
+    pub sent_at: Option<Timestamp>,
     pub list_unsubscribe: Option<String>,
     pub calendar: Option<String>,
     /// The time slot a paced message was given (see `mail::PACED_KINDS`).
-    pub slot_at: Option<Millis>,
+    pub slot_at: Option<Timestamp>,
 }
 
 pub struct NewEmail<'a> {
@@ -42,7 +42,7 @@ pub struct NewEmail<'a> {
 pub async fn insert<'e>(
     ex: impl Executor<'e, Database = Any>,
     email: NewEmail<'_>,
-    now: Millis,
+    now: Timestamp,
 ) -> Result<(), DbError> {
     sqlx::query(
         "INSERT INTO emails (id, kind, user_id, to_address, to_name, subject, text_body, html_body, message_id, \
@@ -82,7 +82,7 @@ pub async fn mark_sent<'e>(
     id: &str,
     text_body: &str,
     html_body: &str,
-    now: Millis,
+    now: Timestamp,
 ) -> Result<(), DbError> {
     sqlx::query(
         "UPDATE emails SET sent_at = $1, last_error = NULL, text_body = $2, html_body = $3, list_unsubscribe = NULL \
@@ -98,7 +98,7 @@ pub async fn mark_sent<'e>(
 }
 
 /// Sent bodies older than `before` are emptied; who was sent what, and when, stays.
-pub async fn purge_sent_bodies<'e>(ex: impl Executor<'e, Database = Any>, before: Millis) -> Result<u64, DbError> {
+pub async fn purge_sent_bodies<'e>(ex: impl Executor<'e, Database = Any>, before: Timestamp) -> Result<u64, DbError> {
     let done = sqlx::query(
         "UPDATE emails SET text_body = '', html_body = '', calendar = NULL WHERE sent_at IS NOT NULL AND sent_at < $1 \
          AND (text_body <> '' OR html_body <> '' OR calendar IS NOT NULL)",
@@ -126,8 +126,8 @@ pub async fn take_slot(
     id: &str,
     channel: &str,
     interval_ms: i64,
-    now: Millis,
-) -> Result<Millis, DbError> {
+    now: Timestamp,
+) -> Result<Timestamp, DbError> {
     sqlx::query(
         "INSERT INTO mail_pace (channel, next_at) VALUES ($1, $2 + $3) \
          ON CONFLICT (channel) DO UPDATE SET next_at = CASE WHEN mail_pace.next_at > $2 \
@@ -138,7 +138,7 @@ pub async fn take_slot(
     .bind(interval_ms)
     .execute(&mut **tx)
     .await?;
-    let (next,): (Millis,) = sqlx::query_as("SELECT next_at FROM mail_pace WHERE channel = $1")
+    let (next,): (Timestamp,) = sqlx::query_as("SELECT next_at FROM mail_pace WHERE channel = $1")
         .bind(channel)
         .fetch_one(&mut **tx)
         .await?;
@@ -160,7 +160,11 @@ pub const UNCONFIRMED: &str = "unconfirmed: the sending stopped before the mail 
 /// Marks a message as sent before its last byte leaves (see `mail::dialog`); false when
 /// someone else already did. `mark_sent` clears the `UNCONFIRMED` note once the server
 /// has answered.
-pub async fn record_sending<'e>(ex: impl Executor<'e, Database = Any>, id: &str, now: Millis) -> Result<bool, DbError> {
+pub async fn record_sending<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    id: &str,
+    now: Timestamp,
+) -> Result<bool, DbError> {
     let done = sqlx::query("UPDATE emails SET sent_at = $1, last_error = $2 WHERE id = $3 AND sent_at IS NULL")
         .bind(now)
         .bind(UNCONFIRMED)
@@ -175,7 +179,7 @@ pub async fn record_sending<'e>(ex: impl Executor<'e, Database = Any>, id: &str,
 pub async fn undo_sending<'e>(
     ex: impl Executor<'e, Database = Any>,
     id: &str,
-    recorded_at: Millis,
+    recorded_at: Timestamp,
 ) -> Result<(), DbError> {
     sqlx::query("UPDATE emails SET sent_at = NULL, last_error = NULL WHERE id = $1 AND sent_at = $2")
         .bind(id)

@@ -6,7 +6,7 @@ use sqlx::{Any, Executor, FromRow};
 
 use super::DbError;
 use super::files::{COLUMNS, FileRecord, Row};
-use crate::domain::{Millis, TransferId};
+use crate::domain::{Timestamp, TransferId};
 
 /// The most files one page may hold.
 pub const MAX_PAGE: u32 = 1000;
@@ -42,7 +42,7 @@ impl Audience {
 pub struct FileCursor {
     /// The studio's position, or `None` for files it has not placed (they come after).
     position: Option<i64>,
-    created_at: Millis,
+    created_at: Timestamp,
     id: String,
 }
 
@@ -71,7 +71,7 @@ impl FileCursor {
         let id = crate::domain::FileId::parse(id)?.to_db();
         Some(Self {
             position,
-            created_at: Millis::from_millis(created.parse().ok()?),
+            created_at: Timestamp::from_millis(created.parse().ok()?),
             id,
         })
     }
@@ -208,8 +208,8 @@ pub struct ArchiveRow {
     pub id: String,
     pub name: String,
     pub size: i64,
-    pub stored_at: Option<Millis>,
-    pub created_at: Millis,
+    pub stored_at: Option<Timestamp>,
+    pub created_at: Timestamp,
     pub category: String,
     pub media_type: String,
 }
@@ -315,7 +315,7 @@ mod tests {
         for position in [Some(3), Some(-1), None] {
             let c = FileCursor {
                 position,
-                created_at: Millis::from_millis(1_733_500_000_000),
+                created_at: Timestamp::from_millis(1_733_500_000_000),
                 id: id.clone(),
             };
             assert_eq!(FileCursor::parse(&c.to_string()), Some(c));

@@ -1,7 +1,7 @@
 use sqlx::{Any, Executor, FromRow};
 
 use super::{DbError, parse_id};
-use crate::domain::{Category, FileId, FileStatus, Millis, TransferId, UserId};
+use crate::domain::{Category, FileId, FileStatus, Timestamp, TransferId, UserId};
 
 #[derive(Debug, Clone)]
 pub struct FileRecord {
@@ -14,8 +14,8 @@ pub struct FileRecord {
     pub sha256: Option<String>,
     pub status: FileStatus,
     pub uploader: Option<UserId>,
-    pub created_at: Millis,
-    pub stored_at: Option<Millis>,
+    pub created_at: Timestamp,
+    pub stored_at: Option<Timestamp>,
     /// Upright pixel size, once the media pipeline read the picture.
     pub dimensions: Option<(u32, u32)>,
     /// Why the media pipeline failed on it.
@@ -89,8 +89,8 @@ pub(super) struct Row {
     sha256: Option<String>,
     status: String,
     uploader_id: Option<String>,
-    created_at: Millis,
-    stored_at: Option<Millis>,
+    created_at: Timestamp,
+    stored_at: Option<Timestamp>,
     width: Option<i64>,
     height: Option<i64>,
     failure: Option<String>,
@@ -162,7 +162,11 @@ pub struct GuestFile<'a> {
     pub email: Option<&'a str>,
 }
 
-pub async fn insert<'e>(ex: impl Executor<'e, Database = Any>, new: NewFile<'_>, now: Millis) -> Result<(), DbError> {
+pub async fn insert<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    new: NewFile<'_>,
+    now: Timestamp,
+) -> Result<(), DbError> {
     sqlx::query(
         "INSERT INTO files (id, transfer_id, name, size, media_type, category, status, uploader_id, created_at, updated_at, \
          link_id, link_session, guest_name, guest_email, pending_review) \
@@ -231,7 +235,7 @@ pub async fn set_size<'e>(
     ex: impl Executor<'e, Database = Any>,
     id: FileId,
     size: u64,
-    now: Millis,
+    now: Timestamp,
 ) -> Result<(), DbError> {
     sqlx::query("UPDATE files SET size = $1, updated_at = $2 WHERE id = $3")
         .bind(size as i64)
@@ -247,7 +251,7 @@ pub async fn mark_stored<'e>(
     id: FileId,
     size: u64,
     sha256: &str,
-    now: Millis,
+    now: Timestamp,
 ) -> Result<(), DbError> {
     sqlx::query(
         "UPDATE files SET status = 'stored', size = $1, sha256 = $2, stored_at = $3, updated_at = $3 WHERE id = $4",
@@ -299,7 +303,7 @@ pub async fn deferred_inbound_bytes<'e>(ex: impl Executor<'e, Database = Any>, c
     Ok(n.max(0) as u64)
 }
 
-pub async fn mark_failed<'e>(ex: impl Executor<'e, Database = Any>, id: FileId, now: Millis) -> Result<(), DbError> {
+pub async fn mark_failed<'e>(ex: impl Executor<'e, Database = Any>, id: FileId, now: Timestamp) -> Result<(), DbError> {
     sqlx::query("UPDATE files SET status = 'failed', updated_at = $1 WHERE id = $2")
         .bind(now)
         .bind(id.to_db())
@@ -347,7 +351,7 @@ pub async fn stored_totals<'e>(
 pub async fn mark_processing<'e>(
     ex: impl Executor<'e, Database = Any>,
     id: FileId,
-    now: Millis,
+    now: Timestamp,
 ) -> Result<(), DbError> {
     sqlx::query("UPDATE files SET status = 'processing', failure = NULL, updated_at = $1 WHERE id = $2")
         .bind(now)
@@ -362,7 +366,7 @@ pub async fn mark_ready<'e>(
     ex: impl Executor<'e, Database = Any>,
     id: FileId,
     dimensions: Option<(u32, u32)>,
-    now: Millis,
+    now: Timestamp,
 ) -> Result<(), DbError> {
     sqlx::query(
         "UPDATE files SET status = 'ready', failure = NULL, width = $1, height = $2, updated_at = $3 WHERE id = $4",
@@ -381,7 +385,7 @@ pub async fn mark_failed_because<'e>(
     ex: impl Executor<'e, Database = Any>,
     id: FileId,
     reason: &str,
-    now: Millis,
+    now: Timestamp,
 ) -> Result<(), DbError> {
     sqlx::query("UPDATE files SET status = 'failed', failure = $1, updated_at = $2 WHERE id = $3")
         .bind(reason)
@@ -475,7 +479,7 @@ pub async fn set_hidden_from_guests<'e>(
 pub async fn accept_review<'e>(
     ex: impl Executor<'e, Database = Any>,
     id: FileId,
-    now: Millis,
+    now: Timestamp,
 ) -> Result<bool, DbError> {
     let done = sqlx::query(
         "UPDATE files SET pending_review = 0, updated_at = $1 WHERE id = $2 AND pending_review = 1 AND deleted_at IS NULL",
@@ -528,7 +532,7 @@ pub async fn unannounced<'e>(
 
 /// Marks files as told in their batch email; returns how many this call marked (a file
 /// another request marked first is not counted, so each is told once).
-pub async fn mark_announced(tx: &mut super::Tx, ids: &[FileId], now: Millis) -> Result<Vec<FileId>, DbError> {
+pub async fn mark_announced(tx: &mut super::Tx, ids: &[FileId], now: Timestamp) -> Result<Vec<FileId>, DbError> {
     let mut marked = Vec::new();
     for id in ids {
         let done = sqlx::query("UPDATE files SET batch_notified_at = $1 WHERE id = $2 AND batch_notified_at IS NULL")
@@ -547,7 +551,7 @@ pub async fn mark_announced(tx: &mut super::Tx, ids: &[FileId], now: Millis) -> 
 /// them stored before `quiet_since`: their batch is over even if no page said so.
 pub async fn quiet_unannounced_links<'e>(
     ex: impl Executor<'e, Database = Any>,
-    quiet_since: Millis,
+    quiet_since: Timestamp,
 ) -> Result<Vec<String>, DbError> {
     let rows: Vec<(String,)> = sqlx::query_as(
         "SELECT link_id FROM files WHERE link_id IS NOT NULL AND deleted_at IS NULL AND sha256 IS NOT NULL \
@@ -563,7 +567,7 @@ pub async fn rename<'e>(
     ex: impl Executor<'e, Database = Any>,
     id: FileId,
     name: &str,
-    now: Millis,
+    now: Timestamp,
 ) -> Result<(), DbError> {
     sqlx::query("UPDATE files SET name = $1, updated_at = $2 WHERE id = $3 AND deleted_at IS NULL")
         .bind(name)
@@ -580,7 +584,7 @@ pub async fn set_web_state<'e>(
     id: FileId,
     state: Option<WebState>,
     error: Option<&str>,
-    now: Millis,
+    now: Timestamp,
 ) -> Result<(), DbError> {
     sqlx::query("UPDATE files SET web_state = $1, web_error = $2, updated_at = $3 WHERE id = $4")
         .bind(state.map(WebState::as_str))
@@ -611,7 +615,7 @@ pub async fn mark_ready_because<'e>(
     ex: impl Executor<'e, Database = Any>,
     id: FileId,
     reason: &str,
-    now: Millis,
+    now: Timestamp,
 ) -> Result<(), DbError> {
     sqlx::query("UPDATE files SET status = 'ready', failure = $1, updated_at = $2 WHERE id = $3")
         .bind(reason)
@@ -642,7 +646,7 @@ pub async fn lock_live(tx: &mut super::Tx, backend: super::Backend, id: FileId) 
 /// Web copies left `queued` or `making` with no job to finish them (a job that gave up
 /// after crashes, a last attempt that failed on storage): marked failed, so that no page
 /// promises a copy that will never come. Returns how many.
-pub async fn fail_orphan_web_copies<'e>(ex: impl Executor<'e, Database = Any>, now: Millis) -> Result<u64, DbError> {
+pub async fn fail_orphan_web_copies<'e>(ex: impl Executor<'e, Database = Any>, now: Timestamp) -> Result<u64, DbError> {
     let done = sqlx::query(
         "UPDATE files SET web_state = 'failed', web_error = $1, updated_at = $2 \
          WHERE web_state IN ('queued', 'making') AND NOT EXISTS ( \

@@ -4,7 +4,7 @@
 use sqlx::{Any, Executor, FromRow};
 
 use super::DbError;
-use crate::domain::Millis;
+use crate::domain::Timestamp;
 
 #[derive(Debug, Clone, FromRow)]
 pub struct LinkRow {
@@ -15,10 +15,10 @@ pub struct LinkRow {
     pub email: Option<String>,
     pub pin_hash: Option<String>,
     pub permissions: String,
-    pub expires_at: Option<Millis>,
+    pub expires_at: Option<Timestamp>,
     pub created_by: Option<String>,
-    pub created_at: Millis,
-    pub revoked_at: Option<Millis>,
+    pub created_at: Timestamp,
+    pub revoked_at: Option<Timestamp>,
     /// Upload links: at most this many files, this many bytes in all.
     pub max_files: Option<i64>,
     pub max_bytes: Option<i64>,
@@ -33,7 +33,7 @@ pub struct SessionRow {
     pub link_id: String,
     pub guest_name: Option<String>,
     pub guest_email: Option<String>,
-    pub expires_at: Millis,
+    pub expires_at: Timestamp,
 }
 
 const COLUMNS: &str = "id, transfer_id, kind, label, email, pin_hash, permissions, expires_at, created_by, \
@@ -48,14 +48,18 @@ pub struct NewLink<'a> {
     pub token_hash: &'a str,
     pub pin_hash: Option<&'a str>,
     pub permissions: &'a str,
-    pub expires_at: Option<Millis>,
+    pub expires_at: Option<Timestamp>,
     pub created_by: &'a str,
     pub max_files: Option<i64>,
     pub max_bytes: Option<i64>,
     pub categories: Option<&'a str>,
 }
 
-pub async fn insert<'e>(ex: impl Executor<'e, Database = Any>, new: &NewLink<'_>, now: Millis) -> Result<(), DbError> {
+pub async fn insert<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    new: &NewLink<'_>,
+    now: Timestamp,
+) -> Result<(), DbError> {
     sqlx::query(
         "INSERT INTO links (id, transfer_id, kind, label, email, token_hash, pin_hash, permissions, expires_at, \
          created_by, created_at, max_files, max_bytes, categories) \
@@ -113,7 +117,7 @@ pub async fn list_for_transfer<'e>(
 
 /// Ends a link, and with it every session it opened: they stay only to tell their
 /// holders the link was revoked (410), until housekeeping forgets them at their expiry.
-pub async fn revoke(tx: &mut super::Tx, id: &str, now: Millis) -> Result<bool, DbError> {
+pub async fn revoke(tx: &mut super::Tx, id: &str, now: Timestamp) -> Result<bool, DbError> {
     let done = sqlx::query("UPDATE links SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
         .bind(now)
         .bind(id)
@@ -147,8 +151,8 @@ pub async fn insert_session<'e>(
     token_hash: &str,
     link: &str,
     guest: SessionGuest<'_>,
-    now: Millis,
-    expires_at: Millis,
+    now: Timestamp,
+    expires_at: Timestamp,
 ) -> Result<(), DbError> {
     sqlx::query(
         "INSERT INTO link_sessions (token_hash, link_id, created_at, expires_at, guest_name, guest_email) \
@@ -180,7 +184,7 @@ pub async fn pin_failures<'e>(
     ex: impl Executor<'e, Database = Any>,
     link: &str,
     address: &str,
-    since: Millis,
+    since: Timestamp,
 ) -> Result<(i64, i64), DbError> {
     let (all, here): (i64, i64) = sqlx::query_as(
         "SELECT COUNT(*), COALESCE(SUM(CASE WHEN address = $2 THEN 1 ELSE 0 END), 0) FROM link_pin_failures \
@@ -200,7 +204,7 @@ pub async fn record_pin_attempt<'e>(
     ex: impl Executor<'e, Database = Any>,
     link: &str,
     address: &str,
-    now: Millis,
+    now: Timestamp,
 ) -> Result<String, DbError> {
     let id = uuid::Uuid::now_v7().to_string();
     sqlx::query("INSERT INTO link_pin_failures (id, link_id, address, failed_at) VALUES ($1, $2, $3, $4)")
@@ -252,8 +256,8 @@ pub async fn download_counts<'e>(
 /// Housekeeping: guests' unlocking sessions and wrong PINs past their time; how many.
 pub async fn forget_expired<'e>(
     ex: impl Executor<'e, Database = Any> + Copy,
-    now: Millis,
-    failures_before: Millis,
+    now: Timestamp,
+    failures_before: Timestamp,
 ) -> Result<u64, DbError> {
     let sessions = sqlx::query("DELETE FROM link_sessions WHERE expires_at <= $1")
         .bind(now)
@@ -284,7 +288,12 @@ pub async fn file_counts<'e>(
 /// Claims the link's next batch email: true when none went out since `not_after` (the
 /// claim is recorded at `now`), so that a guest saying "done" again and again does not
 /// email the studio each time.
-pub async fn claim_batch(tx: &mut super::Tx, link: &str, not_after: Millis, now: Millis) -> Result<bool, DbError> {
+pub async fn claim_batch(
+    tx: &mut super::Tx,
+    link: &str,
+    not_after: Timestamp,
+    now: Timestamp,
+) -> Result<bool, DbError> {
     let done = sqlx::query(
         "UPDATE links SET last_batch_at = $1 WHERE id = $2 AND (last_batch_at IS NULL OR last_batch_at <= $3)",
     )

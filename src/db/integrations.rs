@@ -4,10 +4,10 @@
 use sqlx::{Any, Executor, FromRow};
 
 use super::{Db, DbError};
-use crate::domain::Millis;
+use crate::domain::Timestamp;
 
 /// Stores an integration with its first secret, in one transaction; returns its id.
-pub async fn insert(db: &Db, name: &str, secret: &str, now: Millis) -> Result<String, DbError> {
+pub async fn insert(db: &Db, name: &str, secret: &str, now: Timestamp) -> Result<String, DbError> {
     let id = uuid::Uuid::now_v7().to_string();
     let mut tx = db.begin().await?;
     sqlx::query::<Any>("INSERT INTO integrations (id, name, created_at) VALUES ($1, $2, $3)")
@@ -34,7 +34,7 @@ pub struct ActiveSecret {
 }
 
 /// Every secret that signs validly now: those of integrations not revoked, not expired.
-pub async fn active_secrets(db: &Db, now: Millis) -> Result<Vec<ActiveSecret>, DbError> {
+pub async fn active_secrets(db: &Db, now: Timestamp) -> Result<Vec<ActiveSecret>, DbError> {
     Ok(sqlx::query_as(
         "SELECT s.integration_id, s.secret FROM integration_secrets s JOIN integrations i ON i.id = s.integration_id \
          WHERE i.revoked_at IS NULL AND (s.expires_at IS NULL OR s.expires_at > $1) ORDER BY s.created_at DESC",
@@ -49,15 +49,15 @@ pub async fn active_secrets(db: &Db, now: Millis) -> Result<Vec<ActiveSecret>, D
 pub struct Integration {
     pub id: String,
     pub name: String,
-    pub created_at: Millis,
-    pub revoked_at: Option<Millis>,
+    pub created_at: Timestamp,
+    pub revoked_at: Option<Timestamp>,
     /// When the previous secret stops working, while a rotation is under way.
-    pub rotation_ends_at: Option<Millis>,
+    pub rotation_ends_at: Option<Timestamp>,
     /// The last call it signed.
-    pub last_call_at: Option<Millis>,
+    pub last_call_at: Option<Timestamp>,
 }
 
-pub async fn list(db: &Db, now: Millis) -> Result<Vec<Integration>, DbError> {
+pub async fn list(db: &Db, now: Timestamp) -> Result<Vec<Integration>, DbError> {
     Ok(sqlx::query_as(
         "SELECT i.id, i.name, i.created_at, i.revoked_at, \
            (SELECT MAX(s.expires_at) FROM integration_secrets s WHERE s.integration_id = i.id AND s.expires_at > $1) \
@@ -72,7 +72,7 @@ pub async fn list(db: &Db, now: Millis) -> Result<Vec<Integration>, DbError> {
 
 /// Starts a rotation: the secrets in use keep working until `old_until`, `secret` from now.
 /// Returns false when the integration is unknown or revoked.
-pub async fn rotate(db: &Db, id: &str, secret: &str, now: Millis, old_until: Millis) -> Result<bool, DbError> {
+pub async fn rotate(db: &Db, id: &str, secret: &str, now: Timestamp, old_until: Timestamp) -> Result<bool, DbError> {
     let mut tx = db.begin().await?;
     let live: Option<(String,)> = sqlx::query_as("SELECT id FROM integrations WHERE id = $1 AND revoked_at IS NULL")
         .bind(id)
@@ -101,7 +101,7 @@ pub async fn rotate(db: &Db, id: &str, secret: &str, now: Millis, old_until: Mil
 
 /// Revokes an integration: none of its secrets signs from now on. Returns false when it
 /// was unknown or already revoked.
-pub async fn revoke(db: &Db, id: &str, now: Millis) -> Result<bool, DbError> {
+pub async fn revoke(db: &Db, id: &str, now: Timestamp) -> Result<bool, DbError> {
     let done = sqlx::query("UPDATE integrations SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
         .bind(now)
         .bind(id)
@@ -116,11 +116,11 @@ pub struct SeenRequest {
     pub request_hash: String,
     pub status: Option<i64>,
     pub response: Option<String>,
-    pub claimed_at: Millis,
+    pub claimed_at: Timestamp,
 }
 
 /// Records that a request with this id is being processed; false when the id is known.
-pub async fn claim(db: &Db, webhook_id: &str, integration: &str, hash: &str, now: Millis) -> Result<bool, DbError> {
+pub async fn claim(db: &Db, webhook_id: &str, integration: &str, hash: &str, now: Timestamp) -> Result<bool, DbError> {
     let done = sqlx::query(
         "INSERT INTO integration_requests (webhook_id, integration_id, request_hash, claimed_at) \
          VALUES ($1, $2, $3, $4) ON CONFLICT (webhook_id) DO NOTHING",
@@ -145,7 +145,7 @@ pub async fn seen(db: &Db, webhook_id: &str) -> Result<Option<SeenRequest>, DbEr
 
 /// Takes over a claim whose holder stopped without finishing (a crashed node): only if it
 /// is still the claim that was seen, so two takers cannot both win.
-pub async fn take_over(db: &Db, webhook_id: &str, seen_claimed_at: Millis, now: Millis) -> Result<bool, DbError> {
+pub async fn take_over(db: &Db, webhook_id: &str, seen_claimed_at: Timestamp, now: Timestamp) -> Result<bool, DbError> {
     let done = sqlx::query(
         "UPDATE integration_requests SET claimed_at = $1 \
          WHERE webhook_id = $2 AND claimed_at = $3 AND status IS NULL",
@@ -165,7 +165,7 @@ pub async fn complete<'e>(
     webhook_id: &str,
     status: u16,
     response: &str,
-    now: Millis,
+    now: Timestamp,
 ) -> Result<(), DbError> {
     sqlx::query("UPDATE integration_requests SET status = $1, response = $2, completed_at = $3 WHERE webhook_id = $4")
         .bind(i64::from(status))
@@ -188,7 +188,7 @@ pub async fn release(db: &Db, webhook_id: &str) -> Result<(), DbError> {
 }
 
 /// Drops ledger entries older than `before`.
-pub async fn purge_requests<'e>(ex: impl Executor<'e, Database = Any>, before: Millis) -> Result<u64, DbError> {
+pub async fn purge_requests<'e>(ex: impl Executor<'e, Database = Any>, before: Timestamp) -> Result<u64, DbError> {
     let done = sqlx::query("DELETE FROM integration_requests WHERE claimed_at < $1")
         .bind(before)
         .execute(ex)
@@ -207,7 +207,7 @@ pub struct Call {
     pub status: i64,
     pub outcome: String,
     pub reason: Option<String>,
-    pub at: Millis,
+    pub at: Timestamp,
 }
 
 pub async fn log_call(db: &Db, call: &Call) -> Result<(), DbError> {
@@ -240,7 +240,7 @@ pub async fn recent_calls(db: &Db, limit: i64) -> Result<Vec<Call>, DbError> {
     .await?)
 }
 
-pub async fn purge_calls<'e>(ex: impl Executor<'e, Database = Any>, before: Millis) -> Result<u64, DbError> {
+pub async fn purge_calls<'e>(ex: impl Executor<'e, Database = Any>, before: Timestamp) -> Result<u64, DbError> {
     let done = sqlx::query("DELETE FROM integration_calls WHERE at < $1")
         .bind(before)
         .execute(ex)

@@ -3,13 +3,13 @@
 use sqlx::{Any, Executor, FromRow};
 
 use super::{Backend, Db, DbError};
-use crate::domain::Millis;
+use crate::domain::Timestamp;
 
 pub struct NewJob<'a> {
     pub kind: &'a str,
     pub payload: String,
     pub max_attempts: i64,
-    pub run_at: Millis,
+    pub run_at: Timestamp,
 }
 
 /// A job this worker holds a lease on.
@@ -29,14 +29,14 @@ pub struct JobRecord {
     pub kind: String,
     pub status: String,
     pub attempts: i64,
-    pub run_at: Millis,
+    pub run_at: Timestamp,
     pub last_error: Option<String>,
 }
 
 pub async fn enqueue<'e>(
     ex: impl Executor<'e, Database = Any>,
     job: NewJob<'_>,
-    now: Millis,
+    now: Timestamp,
 ) -> Result<String, DbError> {
     let id = uuid::Uuid::now_v7().to_string();
     sqlx::query(
@@ -70,7 +70,12 @@ const CLAIM_POSTGRES: &str = "UPDATE jobs SET status = 'running', attempts = att
                  FOR UPDATE SKIP LOCKED) \
      RETURNING id, kind, payload, attempts, max_attempts";
 
-pub async fn claim(db: &Db, owner: &str, lease_until: Millis, now: Millis) -> Result<Option<ClaimedJob>, DbError> {
+pub async fn claim(
+    db: &Db,
+    owner: &str,
+    lease_until: Timestamp,
+    now: Timestamp,
+) -> Result<Option<ClaimedJob>, DbError> {
     let sql = match db.backend() {
         Backend::Sqlite => CLAIM_SQLITE,
         Backend::Postgres => CLAIM_POSTGRES,
@@ -88,7 +93,7 @@ pub async fn heartbeat<'e>(
     ex: impl Executor<'e, Database = Any>,
     id: &str,
     owner: &str,
-    lease_until: Millis,
+    lease_until: Timestamp,
 ) -> Result<bool, DbError> {
     let done =
         sqlx::query("UPDATE jobs SET lease_expires_at = $1 WHERE id = $2 AND lease_owner = $3 AND status = 'running'")
@@ -104,7 +109,7 @@ pub async fn complete<'e>(
     ex: impl Executor<'e, Database = Any>,
     id: &str,
     owner: &str,
-    now: Millis,
+    now: Timestamp,
 ) -> Result<bool, DbError> {
     let done = sqlx::query(
         "UPDATE jobs SET status = 'done', lease_owner = NULL, lease_expires_at = NULL, finished_at = $1, updated_at = $1 \
@@ -123,9 +128,9 @@ pub async fn retry_later<'e>(
     ex: impl Executor<'e, Database = Any>,
     id: &str,
     owner: &str,
-    run_at: Millis,
+    run_at: Timestamp,
     error: &str,
-    now: Millis,
+    now: Timestamp,
 ) -> Result<bool, DbError> {
     let done = sqlx::query(
         "UPDATE jobs SET status = 'queued', lease_owner = NULL, lease_expires_at = NULL, run_at = $1, last_error = $2, \
@@ -146,8 +151,8 @@ pub async fn defer<'e>(
     ex: impl Executor<'e, Database = Any>,
     id: &str,
     owner: &str,
-    run_at: Millis,
-    now: Millis,
+    run_at: Timestamp,
+    now: Timestamp,
 ) -> Result<bool, DbError> {
     let done = sqlx::query(
         "UPDATE jobs SET status = 'queued', lease_owner = NULL, lease_expires_at = NULL, run_at = $1, \
@@ -167,7 +172,7 @@ pub async fn fail<'e>(
     id: &str,
     owner: &str,
     error: &str,
-    now: Millis,
+    now: Timestamp,
 ) -> Result<bool, DbError> {
     let done = sqlx::query(
         "UPDATE jobs SET status = 'failed', lease_owner = NULL, lease_expires_at = NULL, last_error = $1, \
@@ -192,8 +197,8 @@ pub async fn find<'e>(ex: impl Executor<'e, Database = Any>, id: &str) -> Result
 }
 
 /// The earliest time a queued job becomes due, so an idle runner knows how long to sleep.
-pub async fn next_due<'e>(ex: impl Executor<'e, Database = Any>) -> Result<Option<Millis>, DbError> {
-    let (next,): (Option<Millis>,) = sqlx::query_as(
+pub async fn next_due<'e>(ex: impl Executor<'e, Database = Any>) -> Result<Option<Timestamp>, DbError> {
+    let (next,): (Option<Timestamp>,) = sqlx::query_as(
         "SELECT MIN(CASE WHEN status = 'queued' THEN run_at ELSE lease_expires_at END) FROM jobs \
          WHERE status IN ('queued', 'running')",
     )
@@ -203,7 +208,7 @@ pub async fn next_due<'e>(ex: impl Executor<'e, Database = Any>) -> Result<Optio
 }
 
 /// Forgets jobs that finished (done or failed) before `before`.
-pub async fn purge_finished<'e>(ex: impl Executor<'e, Database = Any>, before: Millis) -> Result<u64, DbError> {
+pub async fn purge_finished<'e>(ex: impl Executor<'e, Database = Any>, before: Timestamp) -> Result<u64, DbError> {
     let done = sqlx::query("DELETE FROM jobs WHERE status IN ('done', 'failed') AND finished_at < $1")
         .bind(before)
         .execute(ex)
@@ -215,7 +220,7 @@ pub async fn purge_finished<'e>(ex: impl Executor<'e, Database = Any>, before: M
 pub async fn release_node_leases<'e>(
     ex: impl Executor<'e, Database = Any>,
     node: &str,
-    now: Millis,
+    now: Timestamp,
 ) -> Result<u64, DbError> {
     let done = sqlx::query(
         "UPDATE jobs SET status = 'queued', lease_owner = NULL, lease_expires_at = NULL, updated_at = $1 \
@@ -236,11 +241,14 @@ pub struct QueueRow {
     pub scheduled: i64,
     pub running: i64,
     /// When the oldest due job became due.
-    pub oldest_waiting: Option<Millis>,
+    pub oldest_waiting: Option<Timestamp>,
 }
 
 /// Unfinished jobs by kind: due and waiting, due later, running.
-pub async fn queue_by_kind<'e>(ex: impl Executor<'e, Database = Any>, now: Millis) -> Result<Vec<QueueRow>, DbError> {
+pub async fn queue_by_kind<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    now: Timestamp,
+) -> Result<Vec<QueueRow>, DbError> {
     Ok(sqlx::query_as(
         "SELECT kind, \
          COALESCE(SUM(CASE WHEN status = 'queued' AND run_at <= $1 THEN 1 ELSE 0 END), 0) AS waiting, \

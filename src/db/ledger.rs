@@ -7,7 +7,7 @@ use sqlx::{Any, Executor, FromRow};
 
 use super::{DbError, parse_id};
 use crate::domain::quote_site::{ClientRecord, InvoiceRecord, PaymentRecord, QuoteRecord};
-use crate::domain::{Millis, UserId};
+use crate::domain::{Timestamp, UserId};
 
 /// The tables whose rows carry a version; the name is never taken from input.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -76,7 +76,7 @@ pub async fn link_client<'e>(
     user: UserId,
     record: &ClientRecord,
     digest: &str,
-    now: Millis,
+    now: Timestamp,
 ) -> Result<bool, DbError> {
     let done = sqlx::query(
         "INSERT INTO integration_clients (ext_id, user_id, phone, event_date, version, digest, created_at, updated_at) \
@@ -101,7 +101,7 @@ pub async fn update_client<'e>(
     ext: &str,
     record: &ClientRecord,
     digest: &str,
-    now: Millis,
+    now: Timestamp,
 ) -> Result<bool, DbError> {
     let done = sqlx::query(
         "UPDATE integration_clients SET phone = $1, event_date = $2, version = $3, digest = $4, updated_at = $5 \
@@ -123,7 +123,7 @@ pub async fn upsert_quote<'e>(
     ext: &str,
     q: &QuoteRecord,
     digest: &str,
-    now: Millis,
+    now: Timestamp,
 ) -> Result<bool, DbError> {
     let done = sqlx::query(
         "INSERT INTO quotes (ext_id, client_ext_id, number, title, status, total, currency, version, digest, created_at, updated_at) \
@@ -153,7 +153,7 @@ pub async fn upsert_invoice<'e>(
     ext: &str,
     i: &InvoiceRecord,
     digest: &str,
-    now: Millis,
+    now: Timestamp,
 ) -> Result<bool, DbError> {
     let done = sqlx::query(
         "INSERT INTO invoices (ext_id, client_ext_id, quote_ext_id, number, title, status, total, currency, due_date, \
@@ -187,7 +187,7 @@ pub async fn upsert_payment<'e>(
     ext: &str,
     p: &PaymentRecord,
     digest: &str,
-    now: Millis,
+    now: Timestamp,
 ) -> Result<bool, DbError> {
     let done = sqlx::query(
         "INSERT INTO payments (ext_id, invoice_ext_id, amount, currency, paid_at, method, version, digest, created_at, updated_at) \
@@ -228,7 +228,7 @@ pub async fn upsert_document<'e>(
     ex: impl Executor<'e, Database = Any>,
     ext: &str,
     d: &NewDocument<'_>,
-    now: Millis,
+    now: Timestamp,
 ) -> Result<bool, DbError> {
     let done = sqlx::query(
         "INSERT INTO documents (ext_id, client_ext_id, kind, owner_ext_id, filename, blob_key, size, sha256, version, \
@@ -297,7 +297,7 @@ pub struct Quote {
     pub status: String,
     pub total: i64,
     pub currency: String,
-    pub updated_at: Millis,
+    pub updated_at: Timestamp,
 }
 
 #[derive(Debug, Clone, FromRow)]
@@ -312,7 +312,7 @@ pub struct Invoice {
     pub due_date: Option<String>,
     /// The sum of its payments.
     pub paid: i64,
-    pub updated_at: Millis,
+    pub updated_at: Timestamp,
 }
 
 #[derive(Debug, Clone, FromRow)]
@@ -322,7 +322,7 @@ pub struct Payment {
     pub invoice_number: String,
     pub amount: i64,
     pub currency: String,
-    pub paid_at: Millis,
+    pub paid_at: Timestamp,
     pub method: Option<String>,
 }
 
@@ -335,7 +335,7 @@ pub struct Document {
     pub blob_key: String,
     pub size: i64,
     pub sha256: String,
-    pub updated_at: Millis,
+    pub updated_at: Timestamp,
 }
 
 const OF_ACCOUNT: &str = "client_ext_id = (SELECT ext_id FROM integration_clients WHERE user_id = $1)";

@@ -3,7 +3,7 @@
 use sqlx::{Any, Executor};
 
 use super::{DbError, parse_id};
-use crate::domain::{Millis, UserId};
+use crate::domain::{Timestamp, UserId};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Purpose {
@@ -27,8 +27,8 @@ pub async fn insert(
     token_hash: &str,
     user: UserId,
     purpose: Purpose,
-    now: Millis,
-    expires_at: Millis,
+    now: Timestamp,
+    expires_at: Timestamp,
 ) -> Result<(), DbError> {
     sqlx::query("UPDATE account_links SET used_at = $1 WHERE user_id = $2 AND purpose = $3 AND used_at IS NULL")
         .bind(now)
@@ -51,7 +51,7 @@ pub async fn insert(
 
 /// Ends every unused link of the account, whatever its purpose: a password was set or
 /// the address changed, so links mailed before no longer speak for its owner.
-pub async fn end_all<'e>(ex: impl Executor<'e, Database = Any>, user: UserId, now: Millis) -> Result<u64, DbError> {
+pub async fn end_all<'e>(ex: impl Executor<'e, Database = Any>, user: UserId, now: Timestamp) -> Result<u64, DbError> {
     let done = sqlx::query("UPDATE account_links SET used_at = $1 WHERE user_id = $2 AND used_at IS NULL")
         .bind(now)
         .bind(user.to_db())
@@ -66,7 +66,7 @@ pub async fn consume<'e>(
     ex: impl Executor<'e, Database = Any>,
     token_hash: &str,
     purpose: Purpose,
-    now: Millis,
+    now: Timestamp,
 ) -> Result<Option<UserId>, DbError> {
     let row: Option<(String,)> = sqlx::query_as(
         "UPDATE account_links SET used_at = $1 \
@@ -82,7 +82,7 @@ pub async fn consume<'e>(
 
 /// Removes links that can no longer be used, once they are old enough to be of no
 /// interest (expired or used before `before`).
-pub async fn purge<'e>(ex: impl Executor<'e, Database = Any>, before: Millis) -> Result<u64, DbError> {
+pub async fn purge<'e>(ex: impl Executor<'e, Database = Any>, before: Timestamp) -> Result<u64, DbError> {
     let done = sqlx::query("DELETE FROM account_links WHERE expires_at < $1 OR used_at < $1")
         .bind(before)
         .execute(ex)
@@ -96,7 +96,7 @@ pub async fn peek<'e>(
     ex: impl Executor<'e, Database = Any>,
     token_hash: &str,
     purpose: Purpose,
-    now: Millis,
+    now: Timestamp,
 ) -> Result<Option<UserId>, DbError> {
     let row: Option<(String,)> = sqlx::query_as(
         "SELECT user_id FROM account_links WHERE token_hash = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > $3",

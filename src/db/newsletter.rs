@@ -3,7 +3,7 @@
 use sqlx::{Any, Executor, FromRow};
 
 use super::{DbError, Tx};
-use crate::domain::{Millis, UserId};
+use crate::domain::{Timestamp, UserId};
 
 const SUBSCRIBER_COLUMNS: &str = "id, email, locale, source, user_id, status, created_at, confirm_sent_at, \
      confirmed_at, confirmed_from, unsubscribed_at, unsubscribed_by, refused_at, refused_reason";
@@ -18,13 +18,13 @@ pub struct Subscriber {
     #[serde(skip)]
     pub user_id: Option<String>,
     pub status: String,
-    pub created_at: Millis,
-    pub confirm_sent_at: Option<Millis>,
-    pub confirmed_at: Option<Millis>,
+    pub created_at: Timestamp,
+    pub confirm_sent_at: Option<Timestamp>,
+    pub confirmed_at: Option<Timestamp>,
     pub confirmed_from: Option<String>,
-    pub unsubscribed_at: Option<Millis>,
+    pub unsubscribed_at: Option<Timestamp>,
     pub unsubscribed_by: Option<String>,
-    pub refused_at: Option<Millis>,
+    pub refused_at: Option<Timestamp>,
     pub refused_reason: Option<String>,
 }
 
@@ -64,7 +64,7 @@ pub struct Pending<'a> {
     pub token_hash: &'a str,
 }
 
-pub async fn upsert_pending(tx: &mut Tx, p: Pending<'_>, now: Millis) -> Result<(), DbError> {
+pub async fn upsert_pending(tx: &mut Tx, p: Pending<'_>, now: Timestamp) -> Result<(), DbError> {
     sqlx::query(
         "INSERT INTO newsletter_subscribers (id, email, locale, source, user_id, status, created_at, \
          confirm_token_hash, confirm_sent_at) VALUES ($1, $2, $3, $4, $5, 'pending', $6, $7, $6) \
@@ -92,7 +92,7 @@ pub async fn upsert_confirmed(
     locale: &str,
     user: UserId,
     from: &str,
-    now: Millis,
+    now: Timestamp,
 ) -> Result<(), DbError> {
     sqlx::query(
         "INSERT INTO newsletter_subscribers (id, email, locale, source, user_id, status, created_at, \
@@ -116,7 +116,7 @@ pub async fn upsert_confirmed(
 pub async fn pending_of_link<'e>(
     ex: impl Executor<'e, Database = Any>,
     token_hash: &str,
-    sent_after: Millis,
+    sent_after: Timestamp,
 ) -> Result<Option<(String, String)>, DbError> {
     Ok(sqlx::query_as(
         "SELECT email, locale FROM newsletter_subscribers WHERE confirm_token_hash = $1 \
@@ -132,7 +132,7 @@ pub async fn pending_of_link<'e>(
 pub async fn confirmations_since<'e>(
     ex: impl Executor<'e, Database = Any>,
     email: &str,
-    since: Millis,
+    since: Timestamp,
 ) -> Result<i64, DbError> {
     let (n,): (i64,) = sqlx::query_as(
         "SELECT COUNT(*) FROM emails WHERE to_address = $1 AND created_at > $2 \
@@ -150,9 +150,9 @@ pub async fn confirmations_since<'e>(
 pub async fn confirm(
     tx: &mut Tx,
     token_hash: &str,
-    sent_after: Millis,
+    sent_after: Timestamp,
     from: &str,
-    now: Millis,
+    now: Timestamp,
 ) -> Result<Option<(String, String)>, DbError> {
     let found: Option<(String, String, String)> = sqlx::query_as(
         "SELECT id, email, locale FROM newsletter_subscribers WHERE confirm_token_hash = $1 \
@@ -182,7 +182,7 @@ pub async fn unsubscribe<'e>(
     ex: impl Executor<'e, Database = Any>,
     id: &str,
     by: &str,
-    now: Millis,
+    now: Timestamp,
 ) -> Result<bool, DbError> {
     let done = sqlx::query(
         "UPDATE newsletter_subscribers SET status = 'unsubscribed', unsubscribed_at = $1, unsubscribed_by = $2, \
@@ -201,7 +201,7 @@ pub async fn mark_refused_by_email<'e>(
     ex: impl Executor<'e, Database = Any>,
     email_id: &str,
     reason: &str,
-    now: Millis,
+    now: Timestamp,
 ) -> Result<(), DbError> {
     sqlx::query(
         "UPDATE newsletter_subscribers SET status = 'refused', refused_at = $1, refused_reason = $2 \
@@ -253,10 +253,10 @@ pub struct Issue {
     pub markdown: String,
     pub picture_item: Option<String>,
     pub status: String,
-    pub created_at: Millis,
-    pub updated_at: Millis,
-    pub send_started_at: Option<Millis>,
-    pub sent_at: Option<Millis>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+    pub send_started_at: Option<Timestamp>,
+    pub sent_at: Option<Timestamp>,
 }
 
 pub async fn insert_issue<'e>(
@@ -265,7 +265,7 @@ pub async fn insert_issue<'e>(
     subject: &str,
     markdown: &str,
     picture_item: Option<&str>,
-    now: Millis,
+    now: Timestamp,
 ) -> Result<(), DbError> {
     sqlx::query(
         "INSERT INTO newsletter_issues (id, subject, markdown, picture_item, status, created_at, updated_at) \
@@ -288,7 +288,7 @@ pub async fn update_draft<'e>(
     subject: &str,
     markdown: &str,
     picture_item: Option<&str>,
-    now: Millis,
+    now: Timestamp,
 ) -> Result<bool, DbError> {
     let done = sqlx::query(
         "UPDATE newsletter_issues SET subject = $1, markdown = $2, picture_item = $3, updated_at = $4 \
@@ -319,7 +319,11 @@ pub async fn list_issues<'e>(ex: impl Executor<'e, Database = Any>) -> Result<Ve
 
 /// Moves a draft to "sending"; false when it was not a draft (sent twice, or by two
 /// people at once: only one wins).
-pub async fn start_sending<'e>(ex: impl Executor<'e, Database = Any>, id: &str, now: Millis) -> Result<bool, DbError> {
+pub async fn start_sending<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    id: &str,
+    now: Timestamp,
+) -> Result<bool, DbError> {
     let done = sqlx::query(
         "UPDATE newsletter_issues SET status = 'sending', send_started_at = $1, updated_at = $1 \
          WHERE id = $2 AND status = 'draft'",
@@ -331,7 +335,11 @@ pub async fn start_sending<'e>(ex: impl Executor<'e, Database = Any>, id: &str, 
     Ok(done.rows_affected() == 1)
 }
 
-pub async fn mark_fanned_out<'e>(ex: impl Executor<'e, Database = Any>, id: &str, now: Millis) -> Result<(), DbError> {
+pub async fn mark_fanned_out<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    id: &str,
+    now: Timestamp,
+) -> Result<(), DbError> {
     sqlx::query("UPDATE newsletter_issues SET status = 'sent', sent_at = $1, updated_at = $1 WHERE id = $2")
         .bind(now)
         .bind(id)
@@ -363,7 +371,7 @@ pub async fn insert_delivery(
     subscriber: &str,
     email_id: &str,
     unsubscribe_hash: &str,
-    now: Millis,
+    now: Timestamp,
 ) -> Result<(), DbError> {
     sqlx::query(
         "INSERT INTO newsletter_deliveries (issue_id, subscriber_id, email_id, unsubscribe_hash, created_at) \

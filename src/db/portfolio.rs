@@ -4,7 +4,7 @@
 use sqlx::{Any, Executor, FromRow};
 
 use super::{DbError, Tx, parse_id};
-use crate::domain::{AlbumId, FileId, ItemId, Millis, Slug, StoryId};
+use crate::domain::{AlbumId, FileId, ItemId, Slug, StoryId, Timestamp};
 
 /// The set an item belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,9 +41,9 @@ pub struct Album {
     /// The item chosen as cover; `None`: the first item.
     pub cover_item: Option<ItemId>,
     pub position: i64,
-    pub published_at: Option<Millis>,
-    pub created_at: Millis,
-    pub updated_at: Millis,
+    pub published_at: Option<Timestamp>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
 }
 
 #[derive(FromRow)]
@@ -56,9 +56,9 @@ struct AlbumRow {
     description_en: String,
     cover_item_id: Option<String>,
     position: i64,
-    published_at: Option<Millis>,
-    created_at: Millis,
-    updated_at: Millis,
+    published_at: Option<Timestamp>,
+    created_at: Timestamp,
+    updated_at: Timestamp,
 }
 
 impl AlbumRow {
@@ -89,15 +89,15 @@ pub struct Story {
     pub title: String,
     pub title_en: String,
     pub pinned: bool,
-    pub expires_at: Option<Millis>,
-    pub published_at: Option<Millis>,
-    pub created_at: Millis,
-    pub updated_at: Millis,
+    pub expires_at: Option<Timestamp>,
+    pub published_at: Option<Timestamp>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
 }
 
 impl Story {
     /// On the public site now: published, and pinned or not yet expired.
-    pub fn is_live(&self, now: Millis) -> bool {
+    pub fn is_live(&self, now: Timestamp) -> bool {
         self.published_at.is_some() && (self.pinned || self.expires_at.is_none_or(|e| e > now))
     }
 }
@@ -109,10 +109,10 @@ struct StoryRow {
     title: String,
     title_en: String,
     pinned: i64,
-    expires_at: Option<Millis>,
-    published_at: Option<Millis>,
-    created_at: Millis,
-    updated_at: Millis,
+    expires_at: Option<Timestamp>,
+    published_at: Option<Timestamp>,
+    created_at: Timestamp,
+    updated_at: Timestamp,
 }
 
 impl StoryRow {
@@ -182,10 +182,10 @@ pub struct AlbumFields<'a> {
     pub description: &'a str,
     pub description_en: &'a str,
     pub cover_item: Option<ItemId>,
-    pub published_at: Option<Millis>,
+    pub published_at: Option<Timestamp>,
 }
 
-pub async fn insert_album(tx: &mut Tx, f: &AlbumFields<'_>, now: Millis) -> Result<Album, DbError> {
+pub async fn insert_album(tx: &mut Tx, f: &AlbumFields<'_>, now: Timestamp) -> Result<Album, DbError> {
     let id = AlbumId::new();
     // New albums go first: the studio usually publishes its latest work on top.
     let (first,): (Option<i64>,) = sqlx::query_as("SELECT MIN(position) FROM albums")
@@ -213,7 +213,7 @@ pub async fn insert_album(tx: &mut Tx, f: &AlbumFields<'_>, now: Millis) -> Resu
         .ok_or(DbError::Corrupt("album vanished".into()))
 }
 
-pub async fn update_album(tx: &mut Tx, id: AlbumId, f: &AlbumFields<'_>, now: Millis) -> Result<(), DbError> {
+pub async fn update_album(tx: &mut Tx, id: AlbumId, f: &AlbumFields<'_>, now: Timestamp) -> Result<(), DbError> {
     sqlx::query(
         "UPDATE albums SET slug = $2, title = $3, title_en = $4, description = $5, description_en = $6, \
          cover_item_id = $7, published_at = $8, updated_at = $9 WHERE id = $1",
@@ -271,7 +271,7 @@ pub async fn delete_album<'e>(ex: impl Executor<'e, Database = Any>, id: AlbumId
 }
 
 /// Gives the albums the order of `ids` (which the caller checked is all of them).
-pub async fn order_albums(tx: &mut Tx, ids: &[AlbumId], now: Millis) -> Result<(), DbError> {
+pub async fn order_albums(tx: &mut Tx, ids: &[AlbumId], now: Timestamp) -> Result<(), DbError> {
     for (position, id) in ids.iter().enumerate() {
         sqlx::query("UPDATE albums SET position = $2, updated_at = $3 WHERE id = $1")
             .bind(id.to_db())
@@ -289,11 +289,11 @@ pub struct StoryFields<'a> {
     pub title: &'a str,
     pub title_en: &'a str,
     pub pinned: bool,
-    pub expires_at: Option<Millis>,
-    pub published_at: Option<Millis>,
+    pub expires_at: Option<Timestamp>,
+    pub published_at: Option<Timestamp>,
 }
 
-pub async fn insert_story(tx: &mut Tx, f: &StoryFields<'_>, now: Millis) -> Result<Story, DbError> {
+pub async fn insert_story(tx: &mut Tx, f: &StoryFields<'_>, now: Timestamp) -> Result<Story, DbError> {
     let id = StoryId::new();
     sqlx::query(
         "INSERT INTO stories (id, slug, title, title_en, pinned, expires_at, published_at, created_at, updated_at) \
@@ -314,7 +314,7 @@ pub async fn insert_story(tx: &mut Tx, f: &StoryFields<'_>, now: Millis) -> Resu
         .ok_or(DbError::Corrupt("story vanished".into()))
 }
 
-pub async fn update_story(tx: &mut Tx, id: StoryId, f: &StoryFields<'_>, now: Millis) -> Result<(), DbError> {
+pub async fn update_story(tx: &mut Tx, id: StoryId, f: &StoryFields<'_>, now: Timestamp) -> Result<(), DbError> {
     sqlx::query(
         "UPDATE stories SET slug = $2, title = $3, title_en = $4, pinned = $5, expires_at = $6, published_at = $7, \
          updated_at = $8 WHERE id = $1",
@@ -366,7 +366,7 @@ pub async fn delete_story<'e>(ex: impl Executor<'e, Database = Any>, id: StoryId
 }
 
 /// Puts a file at the end of a set.
-pub async fn append_item(tx: &mut Tx, set: SetRef, file: FileId, now: Millis) -> Result<ItemId, DbError> {
+pub async fn append_item(tx: &mut Tx, set: SetRef, file: FileId, now: Timestamp) -> Result<ItemId, DbError> {
     let id = ItemId::new();
     let column = set.column();
     let sql = format!(
@@ -410,7 +410,7 @@ pub async fn set_caption<'e>(
     id: ItemId,
     caption: &str,
     caption_en: &str,
-    now: Millis,
+    now: Timestamp,
 ) -> Result<(), DbError> {
     sqlx::query("UPDATE portfolio_items SET caption = $2, caption_en = $3, updated_at = $4 WHERE id = $1")
         .bind(id.to_db())
@@ -436,7 +436,7 @@ pub async fn delete_item(tx: &mut Tx, id: ItemId) -> Result<(), DbError> {
 }
 
 /// Gives a set's items the order of `ids` (which the caller checked is all of them).
-pub async fn order_items(tx: &mut Tx, ids: &[ItemId], now: Millis) -> Result<(), DbError> {
+pub async fn order_items(tx: &mut Tx, ids: &[ItemId], now: Timestamp) -> Result<(), DbError> {
     for (position, id) in ids.iter().enumerate() {
         sqlx::query("UPDATE portfolio_items SET position = $2, updated_at = $3 WHERE id = $1")
             .bind(id.to_db())

@@ -4,7 +4,7 @@
 use sqlx::{Any, Executor, FromRow};
 
 use super::{Backend, DbError, Tx};
-use crate::domain::{FileId, Millis, TransferId};
+use crate::domain::{FileId, Timestamp, TransferId};
 
 #[derive(Debug, Clone, FromRow)]
 pub struct ListRow {
@@ -14,8 +14,8 @@ pub struct ListRow {
     pub user_id: Option<String>,
     pub link_id: Option<String>,
     pub owner_key: String,
-    pub submitted_at: Option<Millis>,
-    pub created_at: Millis,
+    pub submitted_at: Option<Timestamp>,
+    pub created_at: Timestamp,
 }
 
 const COLUMNS: &str = "id, transfer_id, name, user_id, link_id, owner_key, submitted_at, created_at";
@@ -70,7 +70,7 @@ pub async fn list_for_update(
     transfer: TransferId,
     owner: &Owner,
     name: &str,
-    now: Millis,
+    now: Timestamp,
 ) -> Result<ListRow, DbError> {
     let key = owner.key();
     let (user, link) = match owner {
@@ -122,7 +122,7 @@ pub async fn add<'e>(
     ex: impl Executor<'e, Database = Any>,
     list: &str,
     file: FileId,
-    now: Millis,
+    now: Timestamp,
 ) -> Result<bool, DbError> {
     let done = sqlx::query(
         "INSERT INTO favourites (list_id, file_id, created_at) VALUES ($1, $2, $3) ON CONFLICT (list_id, file_id) DO NOTHING",
@@ -234,7 +234,7 @@ pub async fn items<'e>(
 pub async fn set_submitted<'e>(
     ex: impl Executor<'e, Database = Any>,
     list: &str,
-    at: Option<Millis>,
+    at: Option<Timestamp>,
 ) -> Result<bool, DbError> {
     let condition = if at.is_some() {
         "submitted_at IS NULL"

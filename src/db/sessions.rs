@@ -1,13 +1,13 @@
 use sqlx::{Any, Executor, FromRow};
 
 use super::{DbError, parse_id};
-use crate::domain::{Millis, UserId};
+use crate::domain::{Timestamp, UserId};
 
 pub struct NewSession<'a> {
     pub id_hash: &'a str,
     pub user_id: UserId,
     pub csrf_token: &'a str,
-    pub expires_at: Millis,
+    pub expires_at: Timestamp,
     pub ip: Option<String>,
     pub user_agent: Option<String>,
 }
@@ -16,20 +16,20 @@ pub struct NewSession<'a> {
 pub struct ActiveSession {
     pub user_id: UserId,
     pub csrf_token: String,
-    pub last_seen_at: Millis,
+    pub last_seen_at: Timestamp,
 }
 
 #[derive(FromRow)]
 struct Row {
     user_id: String,
     csrf_token: String,
-    last_seen_at: Millis,
+    last_seen_at: Timestamp,
 }
 
 pub async fn insert<'e>(
     ex: impl Executor<'e, Database = Any>,
     new: NewSession<'_>,
-    now: Millis,
+    now: Timestamp,
 ) -> Result<(), DbError> {
     sqlx::query(
         "INSERT INTO sessions (id_hash, user_id, csrf_token, created_at, last_seen_at, expires_at, ip, user_agent) \
@@ -51,7 +51,7 @@ pub async fn insert<'e>(
 pub async fn find_active<'e>(
     ex: impl Executor<'e, Database = Any>,
     id_hash: &str,
-    now: Millis,
+    now: Timestamp,
 ) -> Result<Option<ActiveSession>, DbError> {
     let row: Option<Row> = sqlx::query_as(
         "SELECT s.user_id, s.csrf_token, s.last_seen_at FROM sessions s JOIN users u ON u.id = s.user_id \
@@ -75,8 +75,8 @@ pub async fn find_active<'e>(
 pub async fn touch<'e>(
     ex: impl Executor<'e, Database = Any>,
     id_hash: &str,
-    now: Millis,
-    expires_at: Millis,
+    now: Timestamp,
+    expires_at: Timestamp,
 ) -> Result<(), DbError> {
     sqlx::query("UPDATE sessions SET last_seen_at = $1, expires_at = $2 WHERE id_hash = $3")
         .bind(now)
@@ -103,7 +103,7 @@ pub async fn delete_for_user<'e>(ex: impl Executor<'e, Database = Any>, user: Us
     Ok(())
 }
 
-pub async fn purge_expired<'e>(ex: impl Executor<'e, Database = Any>, now: Millis) -> Result<u64, DbError> {
+pub async fn purge_expired<'e>(ex: impl Executor<'e, Database = Any>, now: Timestamp) -> Result<u64, DbError> {
     Ok(sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
         .bind(now)
         .execute(ex)

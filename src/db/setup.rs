@@ -1,10 +1,15 @@
 use sqlx::{Any, Executor};
 
 use super::DbError;
-use crate::domain::Millis;
+use crate::domain::Timestamp;
 
 /// Replaces every unused setup link by this one: only the newest printed link works.
-pub async fn replace(tx: &mut super::Tx, token_hash: &str, now: Millis, expires_at: Millis) -> Result<(), DbError> {
+pub async fn replace(
+    tx: &mut super::Tx,
+    token_hash: &str,
+    now: Timestamp,
+    expires_at: Timestamp,
+) -> Result<(), DbError> {
     sqlx::query("DELETE FROM setup_links WHERE used_at IS NULL")
         .execute(&mut **tx)
         .await?;
@@ -20,7 +25,7 @@ pub async fn replace(tx: &mut super::Tx, token_hash: &str, now: Millis, expires_
 pub async fn is_usable<'e>(
     ex: impl Executor<'e, Database = Any>,
     token_hash: &str,
-    now: Millis,
+    now: Timestamp,
 ) -> Result<bool, DbError> {
     let row: Option<(i64,)> =
         sqlx::query_as("SELECT 1 FROM setup_links WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2")
@@ -35,7 +40,7 @@ pub async fn is_usable<'e>(
 pub async fn consume<'e>(
     ex: impl Executor<'e, Database = Any>,
     token_hash: &str,
-    now: Millis,
+    now: Timestamp,
 ) -> Result<bool, DbError> {
     let done = sqlx::query(
         "UPDATE setup_links SET used_at = $2 WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2",

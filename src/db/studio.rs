@@ -3,7 +3,7 @@
 use sqlx::{Any, Executor, FromRow};
 
 use super::DbError;
-use crate::domain::Millis;
+use crate::domain::Timestamp;
 
 #[derive(Debug, Clone, FromRow)]
 pub struct ProfileRow {
@@ -32,7 +32,11 @@ pub async fn get<'e>(ex: impl Executor<'e, Database = Any>) -> Result<Option<Pro
 }
 
 /// Writes the texts, creating the row the first time; the logo is kept.
-pub async fn save_texts<'e>(ex: impl Executor<'e, Database = Any>, t: Texts<'_>, now: Millis) -> Result<(), DbError> {
+pub async fn save_texts<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    t: Texts<'_>,
+    now: Timestamp,
+) -> Result<(), DbError> {
     sqlx::query(
         "INSERT INTO studio_profile (id, name, tagline, tagline_en, contact_email, updated_at) \
          VALUES (1, $1, $2, $3, $4, $5) \
@@ -54,7 +58,7 @@ pub async fn save_texts<'e>(ex: impl Executor<'e, Database = Any>, t: Texts<'_>,
 pub async fn save_logo<'e>(
     ex: impl Executor<'e, Database = Any>,
     logo: Option<(&[u8], &str, &str)>,
-    now: Millis,
+    now: Timestamp,
 ) -> Result<bool, DbError> {
     let (bytes, content_type, hash) = match logo {
         Some((b, t, h)) => (Some(b.to_vec()), Some(t), Some(h)),

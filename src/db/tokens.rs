@@ -3,17 +3,17 @@ use std::time::Duration;
 use sqlx::{Any, Executor, FromRow};
 
 use super::{DbError, parse_id};
-use crate::domain::{MINUTE, Millis, TokenId, UserId};
+use crate::domain::{MINUTE, Timestamp, TokenId, UserId};
 
 /// A personal API token as listed to its owner (never the secret, which is not stored).
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct TokenInfo {
     pub id: TokenId,
     pub name: String,
-    pub created_at: Millis,
-    pub last_used_at: Option<Millis>,
+    pub created_at: Timestamp,
+    pub last_used_at: Option<Timestamp>,
     /// When it stops working by itself.
-    pub expires_at: Option<Millis>,
+    pub expires_at: Option<Timestamp>,
     pub revoked: bool,
 }
 
@@ -21,10 +21,10 @@ pub struct TokenInfo {
 struct Row {
     id: String,
     name: String,
-    created_at: Millis,
-    last_used_at: Option<Millis>,
-    expires_at: Option<Millis>,
-    revoked_at: Option<Millis>,
+    created_at: Timestamp,
+    last_used_at: Option<Timestamp>,
+    expires_at: Option<Timestamp>,
+    revoked_at: Option<Timestamp>,
 }
 
 pub async fn insert<'e>(
@@ -32,8 +32,8 @@ pub async fn insert<'e>(
     user: UserId,
     name: &str,
     token_hash: &str,
-    now: Millis,
-    expires_at: Millis,
+    now: Timestamp,
+    expires_at: Timestamp,
 ) -> Result<TokenId, DbError> {
     let id = TokenId::new();
     sqlx::query(
@@ -56,8 +56,8 @@ const TOUCH_EVERY: Duration = MINUTE;
 
 /// The owner of a token that exists, is neither revoked nor past its end, and whose owner
 /// is not disabled.
-pub async fn authenticate(db: &super::Db, token_hash: &str, now: Millis) -> Result<Option<UserId>, DbError> {
-    let row: Option<(String, Option<Millis>)> = sqlx::query_as(
+pub async fn authenticate(db: &super::Db, token_hash: &str, now: Timestamp) -> Result<Option<UserId>, DbError> {
+    let row: Option<(String, Option<Timestamp>)> = sqlx::query_as(
         "SELECT t.user_id, t.last_used_at FROM api_tokens t JOIN users u ON u.id = t.user_id \
          WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.disabled_at IS NULL \
          AND (t.expires_at IS NULL OR t.expires_at > $2)",
@@ -107,7 +107,7 @@ pub async fn revoke<'e>(
     ex: impl Executor<'e, Database = Any>,
     user: UserId,
     id: TokenId,
-    now: Millis,
+    now: Timestamp,
 ) -> Result<bool, DbError> {
     let done =
         sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND user_id = $3 AND revoked_at IS NULL")
@@ -120,7 +120,11 @@ pub async fn revoke<'e>(
 }
 
 /// Revokes every active token of the account (its password was reset or changed).
-pub async fn revoke_all<'e>(ex: impl Executor<'e, Database = Any>, user: UserId, now: Millis) -> Result<u64, DbError> {
+pub async fn revoke_all<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    user: UserId,
+    now: Timestamp,
+) -> Result<u64, DbError> {
     let done = sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL")
         .bind(now)
         .bind(user.to_db())

@@ -1,7 +1,7 @@
 use sqlx::{Any, Executor, FromRow};
 
 use super::{DbError, parse_id};
-use crate::domain::{Direction, FileId, Millis, TransferId, UserId};
+use crate::domain::{Direction, FileId, Timestamp, TransferId, UserId};
 
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Transfer {
@@ -12,15 +12,15 @@ pub struct Transfer {
     pub title: String,
     pub is_default: bool,
     /// Deliveries: when the client was given access; `None` while it is being prepared.
-    pub published_at: Option<Millis>,
+    pub published_at: Option<Timestamp>,
     /// Deliveries: after this the client no longer sees it.
-    pub expires_at: Option<Millis>,
+    pub expires_at: Option<Timestamp>,
     /// The photo that stands for the delivery in the client's list; `None`: its first.
     pub cover: Option<FileId>,
     /// Deliveries: which sizes the client and guests may download.
     pub download_sizes: DownloadSizes,
-    pub created_at: Millis,
-    pub updated_at: Millis,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
 }
 
 /// The sizes a delivery offers: its originals, the web-size copies of its photos, or both.
@@ -65,7 +65,7 @@ impl serde::Serialize for DownloadSizes {
 
 impl Transfer {
     /// A delivery the client may see now.
-    pub fn is_visible_to_client(&self, now: Millis) -> bool {
+    pub fn is_visible_to_client(&self, now: Timestamp) -> bool {
         match self.direction {
             Direction::Inbound => true,
             Direction::Delivery => self.published_at.is_some() && self.expires_at.is_none_or(|e| e > now),
@@ -81,12 +81,12 @@ struct Row {
     direction: String,
     title: String,
     is_default: i64,
-    published_at: Option<Millis>,
-    expires_at: Option<Millis>,
+    published_at: Option<Timestamp>,
+    expires_at: Option<Timestamp>,
     cover_file_id: Option<String>,
     download_sizes: String,
-    created_at: Millis,
-    updated_at: Millis,
+    created_at: Timestamp,
+    updated_at: Timestamp,
 }
 
 impl Row {
@@ -131,7 +131,7 @@ pub struct NewTransfer<'a> {
 pub async fn insert<'e>(
     ex: impl Executor<'e, Database = Any>,
     new: NewTransfer<'_>,
-    now: Millis,
+    now: Timestamp,
 ) -> Result<Transfer, DbError> {
     let id = TransferId::new();
     sqlx::query(
@@ -173,7 +173,7 @@ pub async fn find<'e>(ex: impl Executor<'e, Database = Any>, id: TransferId) -> 
 
 /// The client's default inbound transfer, created on first use. A unique partial index
 /// guarantees one per client even when two uploads race to create it.
-pub async fn default_inbound(db: &super::Db, client: UserId, title: &str, now: Millis) -> Result<Transfer, DbError> {
+pub async fn default_inbound(db: &super::Db, client: UserId, title: &str, now: Timestamp) -> Result<Transfer, DbError> {
     let sql = format!("SELECT {COLUMNS} FROM transfers WHERE client_id = $1 AND is_default = 1");
     let find = || sqlx::query_as::<_, Row>(sqlx::AssertSqlSafe(sql.clone())).bind(client.to_db());
     if let Some(row) = find().fetch_optional(db.pool()).await? {
@@ -195,7 +195,7 @@ pub async fn default_inbound(db: &super::Db, client: UserId, title: &str, now: M
 
 /// The transfer that holds the files uploaded for the portfolio, created on first use
 /// (one only, by a unique partial index, even when two uploads race).
-pub async fn portfolio(db: &super::Db, created_by: UserId, now: Millis) -> Result<Transfer, DbError> {
+pub async fn portfolio(db: &super::Db, created_by: UserId, now: Timestamp) -> Result<Transfer, DbError> {
     let sql = format!("SELECT {COLUMNS} FROM transfers WHERE direction = 'portfolio'");
     let find = || sqlx::query_as::<_, Row>(sqlx::AssertSqlSafe(sql.clone()));
     if let Some(row) = find().fetch_optional(db.pool()).await? {
@@ -220,7 +220,7 @@ pub async fn portfolio(db: &super::Db, created_by: UserId, now: Millis) -> Resul
 pub async fn list_page<'e>(
     ex: impl Executor<'e, Database = Any>,
     client: Option<UserId>,
-    after: (Millis, &str),
+    after: (Timestamp, &str),
     limit: u32,
 ) -> Result<Vec<Transfer>, DbError> {
     let sql = format!(
@@ -262,9 +262,9 @@ pub async fn list<'e>(ex: impl Executor<'e, Database = Any>, client: Option<User
 pub async fn publish(
     tx: &mut super::Tx,
     id: TransferId,
-    expires_at: Option<Millis>,
+    expires_at: Option<Timestamp>,
     announce: bool,
-    now: Millis,
+    now: Timestamp,
 ) -> Result<bool, DbError> {
     sqlx::query(
         "UPDATE transfers SET published_at = COALESCE(published_at, $2), expires_at = $3, \
@@ -283,7 +283,7 @@ pub async fn publish(
 
 /// Marks the delivery announced to its client; false when it already was (the email goes
 /// once).
-pub async fn claim_announcement(tx: &mut super::Tx, id: TransferId, now: Millis) -> Result<bool, DbError> {
+pub async fn claim_announcement(tx: &mut super::Tx, id: TransferId, now: Timestamp) -> Result<bool, DbError> {
     let first = sqlx::query("UPDATE transfers SET announced_at = $2 WHERE id = $1 AND announced_at IS NULL")
         .bind(id.to_db())
         .bind(now)
@@ -296,15 +296,19 @@ pub async fn claim_announcement(tx: &mut super::Tx, id: TransferId, now: Millis)
 pub async fn announced_at<'e>(
     ex: impl Executor<'e, Database = Any>,
     id: TransferId,
-) -> Result<Option<Millis>, DbError> {
-    let row: Option<(Option<Millis>,)> = sqlx::query_as("SELECT announced_at FROM transfers WHERE id = $1")
+) -> Result<Option<Timestamp>, DbError> {
+    let row: Option<(Option<Timestamp>,)> = sqlx::query_as("SELECT announced_at FROM transfers WHERE id = $1")
         .bind(id.to_db())
         .fetch_optional(ex)
         .await?;
     Ok(row.and_then(|(at,)| at))
 }
 
-pub async fn unpublish<'e>(ex: impl Executor<'e, Database = Any>, id: TransferId, now: Millis) -> Result<(), DbError> {
+pub async fn unpublish<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    id: TransferId,
+    now: Timestamp,
+) -> Result<(), DbError> {
     sqlx::query("UPDATE transfers SET published_at = NULL, updated_at = $2 WHERE id = $1")
         .bind(id.to_db())
         .bind(now)
@@ -315,8 +319,12 @@ pub async fn unpublish<'e>(ex: impl Executor<'e, Database = Any>, id: TransferId
 
 /// Moves an inbound transfer's "studio told up to" mark to `now`. Returns the previous
 /// mark (`Some(None)` when never told), or `None` when a concurrent request moved it first.
-pub async fn mark_notified(tx: &mut super::Tx, id: TransferId, now: Millis) -> Result<Option<Option<Millis>>, DbError> {
-    let Some((previous,)): Option<(Option<Millis>,)> =
+pub async fn mark_notified(
+    tx: &mut super::Tx,
+    id: TransferId,
+    now: Timestamp,
+) -> Result<Option<Option<Timestamp>>, DbError> {
+    let Some((previous,)): Option<(Option<Timestamp>,)> =
         sqlx::query_as("SELECT notified_at FROM transfers WHERE id = $1")
             .bind(id.to_db())
             .fetch_optional(&mut **tx)
@@ -328,7 +336,7 @@ pub async fn mark_notified(tx: &mut super::Tx, id: TransferId, now: Millis) -> R
     let moved = sqlx::query("UPDATE transfers SET notified_at = $2 WHERE id = $1 AND COALESCE(notified_at, -1) = $3")
         .bind(id.to_db())
         .bind(now)
-        .bind(previous.map_or(-1, Millis::as_millis))
+        .bind(previous.map_or(-1, Timestamp::as_millis))
         .execute(&mut **tx)
         .await?;
     Ok((moved.rows_affected() == 1).then_some(previous))
@@ -337,8 +345,8 @@ pub async fn mark_notified(tx: &mut super::Tx, id: TransferId, now: Millis) -> R
 /// Published deliveries expiring before `before` whose client has not been reminded.
 pub async fn due_reminders<'e>(
     ex: impl Executor<'e, Database = Any>,
-    now: Millis,
-    before: Millis,
+    now: Timestamp,
+    before: Timestamp,
 ) -> Result<Vec<Transfer>, DbError> {
     let sql = format!(
         "SELECT {COLUMNS} FROM transfers WHERE direction = 'delivery' AND published_at IS NOT NULL \
@@ -354,7 +362,7 @@ pub async fn due_reminders<'e>(
 }
 
 /// Claims the reminder of one delivery; false when another node already sent it.
-pub async fn claim_reminder(tx: &mut super::Tx, id: TransferId, now: Millis) -> Result<bool, DbError> {
+pub async fn claim_reminder(tx: &mut super::Tx, id: TransferId, now: Timestamp) -> Result<bool, DbError> {
     let done = sqlx::query("UPDATE transfers SET reminder_sent_at = $2 WHERE id = $1 AND reminder_sent_at IS NULL")
         .bind(id.to_db())
         .bind(now)
@@ -368,7 +376,7 @@ pub async fn set_cover<'e>(
     ex: impl Executor<'e, Database = Any>,
     id: TransferId,
     cover: Option<FileId>,
-    now: Millis,
+    now: Timestamp,
 ) -> Result<(), DbError> {
     sqlx::query("UPDATE transfers SET cover_file_id = $1, updated_at = $2 WHERE id = $3")
         .bind(cover.map(|f| f.to_db()))
@@ -383,7 +391,7 @@ pub async fn set_download_sizes<'e>(
     ex: impl Executor<'e, Database = Any>,
     id: TransferId,
     sizes: DownloadSizes,
-    now: Millis,
+    now: Timestamp,
 ) -> Result<(), DbError> {
     sqlx::query("UPDATE transfers SET download_sizes = $1, updated_at = $2 WHERE id = $3")
         .bind(sizes.as_list().join(","))

@@ -3,7 +3,7 @@
 use sqlx::{Any, Executor, FromRow};
 
 use super::{DbError, Tx};
-use crate::domain::{FileId, Millis, TransferId, UserId};
+use crate::domain::{FileId, Timestamp, TransferId, UserId};
 
 #[derive(Debug, Clone, FromRow, serde::Serialize)]
 pub struct Entry {
@@ -14,8 +14,8 @@ pub struct Entry {
     pub files: i64,
     pub bytes: i64,
     pub deleted_by: Option<String>,
-    pub deleted_at: Millis,
-    pub purge_after: Millis,
+    pub deleted_at: Timestamp,
+    pub purge_after: Timestamp,
 }
 
 const COLUMNS: &str = "id, kind, item_id, label, files, bytes, deleted_by, deleted_at, purge_after";
@@ -34,7 +34,7 @@ pub async fn weight(tx: &mut Tx, files_condition: &str, value: &str) -> Result<(
 pub const FILES_OF_TRANSFER: &str = "transfer_id = $1";
 pub const FILES_OF_CLIENT: &str = "transfer_id IN (SELECT id FROM transfers WHERE client_id = $1)";
 
-pub async fn stamp_file(tx: &mut Tx, id: FileId, at: Millis) -> Result<bool, DbError> {
+pub async fn stamp_file(tx: &mut Tx, id: FileId, at: Timestamp) -> Result<bool, DbError> {
     let done = sqlx::query("UPDATE files SET deleted_at = $1 WHERE id = $2 AND deleted_at IS NULL")
         .bind(at)
         .bind(id.to_db())
@@ -46,7 +46,7 @@ pub async fn stamp_file(tx: &mut Tx, id: FileId, at: Millis) -> Result<bool, DbE
 
 /// Stamps a transfer and its live files with one time, so that restoring the transfer
 /// brings back exactly those (files deleted on their own before stay in the trash).
-pub async fn stamp_transfer(tx: &mut Tx, id: TransferId, at: Millis) -> Result<bool, DbError> {
+pub async fn stamp_transfer(tx: &mut Tx, id: TransferId, at: Timestamp) -> Result<bool, DbError> {
     let done = sqlx::query("UPDATE transfers SET deleted_at = $1 WHERE id = $2 AND deleted_at IS NULL")
         .bind(at)
         .bind(id.to_db())
@@ -61,7 +61,7 @@ pub async fn stamp_transfer(tx: &mut Tx, id: TransferId, at: Millis) -> Result<b
     Ok(done == 1)
 }
 
-pub async fn stamp_client(tx: &mut Tx, id: UserId, at: Millis) -> Result<bool, DbError> {
+pub async fn stamp_client(tx: &mut Tx, id: UserId, at: Timestamp) -> Result<bool, DbError> {
     let done = sqlx::query("UPDATE users SET deleted_at = $1 WHERE id = $2 AND role = 'client' AND deleted_at IS NULL")
         .bind(at)
         .bind(id.to_db())
@@ -85,7 +85,7 @@ pub async fn stamp_client(tx: &mut Tx, id: UserId, at: Millis) -> Result<bool, D
 }
 
 /// Clears the stamp `at` from an item and what went with it.
-pub async fn unstamp(tx: &mut Tx, kind: &str, item: &str, at: Millis) -> Result<(), DbError> {
+pub async fn unstamp(tx: &mut Tx, kind: &str, item: &str, at: Timestamp) -> Result<(), DbError> {
     let statements: &[&'static str] = match kind {
         "file" => &["UPDATE files SET deleted_at = NULL WHERE id = $1 AND deleted_at = $2"],
         "transfer" => &[
@@ -114,8 +114,8 @@ pub async fn insert(
     label: &str,
     (files, bytes): (i64, i64),
     by: Option<UserId>,
-    at: Millis,
-    purge_after: Millis,
+    at: Timestamp,
+    purge_after: Timestamp,
 ) -> Result<(), DbError> {
     let id = uuid::Uuid::now_v7().to_string();
     sqlx::query(
@@ -162,7 +162,7 @@ pub async fn remove(tx: &mut Tx, id: &str) -> Result<(), DbError> {
     Ok(())
 }
 
-pub async fn due<'e>(ex: impl Executor<'e, Database = Any>, now: Millis) -> Result<Vec<Entry>, DbError> {
+pub async fn due<'e>(ex: impl Executor<'e, Database = Any>, now: Timestamp) -> Result<Vec<Entry>, DbError> {
     let sql = format!("SELECT {COLUMNS} FROM trash WHERE purge_after < $1 ORDER BY purge_after LIMIT 50");
     Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(now).fetch_all(ex).await?)
 }
@@ -258,7 +258,7 @@ pub async fn delete_item(tx: &mut Tx, entry: &Entry) -> Result<(), DbError> {
 /// Published deliveries that expired before `before`, not yet in the trash.
 pub async fn expired_deliveries<'e>(
     ex: impl Executor<'e, Database = Any>,
-    before: Millis,
+    before: Timestamp,
 ) -> Result<Vec<TransferId>, DbError> {
     let rows: Vec<(String,)> = sqlx::query_as(
         "SELECT id FROM transfers WHERE direction = 'delivery' AND deleted_at IS NULL \
@@ -274,7 +274,7 @@ pub async fn expired_deliveries<'e>(
 /// deleted): the studio has them.
 pub async fn inbound_downloaded_before<'e>(
     ex: impl Executor<'e, Database = Any>,
-    before: Millis,
+    before: Timestamp,
 ) -> Result<Vec<FileId>, DbError> {
     let rows: Vec<(String,)> = sqlx::query_as(
         "SELECT f.id FROM files f JOIN transfers t ON t.id = f.transfer_id \

@@ -4,7 +4,7 @@
 use sqlx::{Any, Executor, FromRow};
 
 use super::{DbError, Tx, parse_id};
-use crate::domain::{FileId, Millis, TransferId, UploadId, UserId};
+use crate::domain::{FileId, Timestamp, TransferId, UploadId, UserId};
 
 #[derive(Debug, Clone)]
 pub struct UploadRow {
@@ -21,10 +21,10 @@ pub struct UploadRow {
     pub staged_len: u64,
     pub staged_seq: u64,
     pub lease_owner: Option<String>,
-    pub lease_expires_at: Option<Millis>,
-    pub expires_at: Millis,
+    pub lease_expires_at: Option<Timestamp>,
+    pub expires_at: Timestamp,
     /// Set once every byte is stored; the row then only answers HEAD.
-    pub completed_at: Option<Millis>,
+    pub completed_at: Option<Timestamp>,
     /// Parts go from the browser straight to the bucket; not a tus upload.
     pub direct: bool,
     /// A guest's upload: the link it came through, and the session (its token's hash)
@@ -48,9 +48,9 @@ struct Row {
     staged_len: i64,
     staged_seq: i64,
     lease_owner: Option<String>,
-    lease_expires_at: Option<Millis>,
-    expires_at: Millis,
-    completed_at: Option<Millis>,
+    lease_expires_at: Option<Timestamp>,
+    expires_at: Timestamp,
+    completed_at: Option<Timestamp>,
     direct: i64,
     link_id: Option<String>,
     link_session: Option<String>,
@@ -109,13 +109,17 @@ pub struct NewUpload<'a> {
     pub hash_state: Vec<u8>,
     pub multipart_id: Option<&'a str>,
     pub part_size: u64,
-    pub expires_at: Millis,
+    pub expires_at: Timestamp,
     pub direct: bool,
     pub link: Option<&'a str>,
     pub link_session: Option<&'a str>,
 }
 
-pub async fn insert<'e>(ex: impl Executor<'e, Database = Any>, new: NewUpload<'_>, now: Millis) -> Result<(), DbError> {
+pub async fn insert<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    new: NewUpload<'_>,
+    now: Timestamp,
+) -> Result<(), DbError> {
     sqlx::query(
         "INSERT INTO uploads (id, file_id, owner_id, length, metadata, hash_state, multipart_id, part_size, expires_at, \
          created_at, updated_at, direct, link_id, link_session) \
@@ -167,8 +171,8 @@ pub async fn acquire_lease<'e>(
     ex: impl Executor<'e, Database = Any>,
     id: UploadId,
     owner: &str,
-    until: Millis,
-    now: Millis,
+    until: Timestamp,
+    now: Timestamp,
 ) -> Result<bool, DbError> {
     let done = sqlx::query(
         "UPDATE uploads SET lease_owner = $1, lease_expires_at = $2, release_requested = 0 \
@@ -197,7 +201,7 @@ pub async fn renew_lease<'e>(
     ex: impl Executor<'e, Database = Any>,
     id: UploadId,
     owner: &str,
-    until: Millis,
+    until: Timestamp,
 ) -> Result<Option<bool>, DbError> {
     let row: Option<(i64,)> = sqlx::query_as(
         "UPDATE uploads SET lease_expires_at = $1 WHERE id = $2 AND lease_owner = $3 RETURNING release_requested",
@@ -230,12 +234,12 @@ pub struct Commit<'a> {
     pub hash_state: &'a [u8],
     pub staged_len: u64,
     pub staged_seq: u64,
-    pub expires_at: Millis,
+    pub expires_at: Timestamp,
 }
 
 /// Advances the offset from `from_offset`, only for the lease holder: zero rows means the
 /// lease or the offset moved under us, and nothing is written.
-pub async fn commit(tx: &mut Tx, id: UploadId, owner: &str, c: Commit<'_>, now: Millis) -> Result<bool, DbError> {
+pub async fn commit(tx: &mut Tx, id: UploadId, owner: &str, c: Commit<'_>, now: Timestamp) -> Result<bool, DbError> {
     let done = sqlx::query(
         "UPDATE uploads SET upload_offset = $1, hash_state = $2, staged_len = $3, staged_seq = $4, expires_at = $5, \
          updated_at = $6 WHERE id = $7 AND lease_owner = $8 AND upload_offset = $9",
@@ -258,7 +262,7 @@ pub async fn commit(tx: &mut Tx, id: UploadId, owner: &str, c: Commit<'_>, now: 
 pub async fn touch_expiry<'e>(
     ex: impl Executor<'e, Database = Any>,
     id: UploadId,
-    expires_at: Millis,
+    expires_at: Timestamp,
 ) -> Result<(), DbError> {
     sqlx::query("UPDATE uploads SET expires_at = $1 WHERE id = $2 AND completed_at IS NULL")
         .bind(expires_at)
@@ -307,7 +311,13 @@ pub async fn parts<'e>(
 
 /// Marks an upload finished: the offset is its length, the lease and the part ledger go,
 /// and the row lives on until `expires_at` to answer HEAD.
-pub async fn complete(tx: &mut Tx, id: UploadId, length: u64, expires_at: Millis, now: Millis) -> Result<(), DbError> {
+pub async fn complete(
+    tx: &mut Tx,
+    id: UploadId,
+    length: u64,
+    expires_at: Timestamp,
+    now: Timestamp,
+) -> Result<(), DbError> {
     sqlx::query(
         "UPDATE uploads SET completed_at = $1, upload_offset = $2, length = $2, lease_owner = NULL, \
          lease_expires_at = NULL, staged_len = 0, expires_at = $3, updated_at = $1 WHERE id = $4",
@@ -336,7 +346,7 @@ pub async fn delete<'e>(ex: impl Executor<'e, Database = Any>, id: UploadId) -> 
 /// Uploads with no byte for longer than their expiry, oldest first.
 pub async fn expired<'e>(
     ex: impl Executor<'e, Database = Any>,
-    now: Millis,
+    now: Timestamp,
     limit: i64,
 ) -> Result<Vec<UploadRow>, DbError> {
     let sql = format!(
@@ -368,13 +378,13 @@ pub struct InProgress {
     pub client_name: String,
     pub received: i64,
     pub length: Option<i64>,
-    pub updated_at: Millis,
+    pub updated_at: Timestamp,
 }
 
 /// Uploads not complete and not expired, most recently active first.
 pub async fn in_progress<'e>(
     ex: impl Executor<'e, Database = Any>,
-    now: Millis,
+    now: Timestamp,
     limit: i64,
 ) -> Result<Vec<InProgress>, DbError> {
     Ok(sqlx::query_as(

@@ -1,7 +1,7 @@
 use sqlx::{Any, Executor, FromRow};
 
 use super::{DbError, parse_id};
-use crate::domain::{Email, Locale, Millis, Role, UserId};
+use crate::domain::{Email, Locale, Role, Timestamp, UserId};
 
 /// An account, without its secrets.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -13,7 +13,7 @@ pub struct User {
     pub locale: Locale,
     pub totp_enabled: bool,
     pub disabled: bool,
-    pub created_at: Millis,
+    pub created_at: Timestamp,
 }
 
 /// What login needs to check a person's proof of identity.
@@ -39,9 +39,9 @@ struct UserRow {
     name: String,
     role: String,
     locale: String,
-    totp_enabled_at: Option<Millis>,
-    disabled_at: Option<Millis>,
-    created_at: Millis,
+    totp_enabled_at: Option<Timestamp>,
+    disabled_at: Option<Timestamp>,
+    created_at: Timestamp,
     password_hash: Option<String>,
     totp_secret: Option<String>,
 }
@@ -69,7 +69,11 @@ impl UserRow {
     }
 }
 
-pub async fn insert<'e>(ex: impl Executor<'e, Database = Any>, new: NewUser<'_>, now: Millis) -> Result<User, DbError> {
+pub async fn insert<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    new: NewUser<'_>,
+    now: Timestamp,
+) -> Result<User, DbError> {
     let id = UserId::new();
     sqlx::query(
         "INSERT INTO users (id, email, name, role, locale, password_hash, totp_secret, created_at, updated_at) \
@@ -149,7 +153,7 @@ pub async fn set_password<'e>(
     ex: impl Executor<'e, Database = Any>,
     id: UserId,
     hash: &str,
-    now: Millis,
+    now: Timestamp,
 ) -> Result<(), DbError> {
     sqlx::query("UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3")
         .bind(hash)
@@ -167,7 +171,7 @@ pub async fn claim_totp_step<'e>(
     ex: impl Executor<'e, Database = Any>,
     id: UserId,
     step: i64,
-    now: Millis,
+    now: Timestamp,
 ) -> Result<bool, DbError> {
     let done = sqlx::query(
         "UPDATE users SET totp_last_step = $1, totp_enabled_at = COALESCE(totp_enabled_at, $2), updated_at = $2 \
@@ -185,7 +189,7 @@ pub async fn insert_recovery_codes(
     tx: &mut super::Tx,
     id: UserId,
     hashes: &[String],
-    now: Millis,
+    now: Timestamp,
 ) -> Result<(), DbError> {
     sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1")
         .bind(id.to_db())
@@ -207,7 +211,7 @@ pub async fn use_recovery_code<'e>(
     ex: impl Executor<'e, Database = Any>,
     id: UserId,
     hash: &str,
-    now: Millis,
+    now: Timestamp,
 ) -> Result<bool, DbError> {
     let done =
         sqlx::query("UPDATE recovery_codes SET used_at = $1 WHERE user_id = $2 AND code_hash = $3 AND used_at IS NULL")
@@ -240,7 +244,7 @@ pub async fn set_quota<'e>(
     ex: impl Executor<'e, Database = Any>,
     id: UserId,
     quota: Option<u64>,
-    now: Millis,
+    now: Timestamp,
 ) -> Result<(), DbError> {
     sqlx::query("UPDATE users SET quota_bytes = $1, updated_at = $2 WHERE id = $3")
         .bind(quota.map(|q| q as i64))
@@ -344,7 +348,7 @@ pub async fn set_disabled<'e>(
     ex: impl Executor<'e, Database = Any>,
     id: UserId,
     disabled: bool,
-    now: Millis,
+    now: Timestamp,
 ) -> Result<(), DbError> {
     sqlx::query("UPDATE users SET disabled_at = $1, updated_at = $2 WHERE id = $3")
         .bind(disabled.then_some(now))
@@ -361,7 +365,7 @@ pub async fn update_profile<'e>(
     id: UserId,
     name: Option<&str>,
     locale: Option<Locale>,
-    now: Millis,
+    now: Timestamp,
 ) -> Result<(), DbError> {
     sqlx::query(
         "UPDATE users SET name = COALESCE($1, name), locale = COALESCE($2, locale), updated_at = $3 WHERE id = $4",
@@ -381,7 +385,7 @@ pub async fn set_email<'e>(
     ex: impl Executor<'e, Database = Any>,
     id: UserId,
     email: &Email,
-    now: Millis,
+    now: Timestamp,
 ) -> Result<(), DbError> {
     sqlx::query("UPDATE users SET email = $1, updated_at = $2 WHERE id = $3")
         .bind(email.as_str())
@@ -397,7 +401,7 @@ pub async fn set_pending_totp<'e>(
     ex: impl Executor<'e, Database = Any>,
     id: UserId,
     secret: &str,
-    now: Millis,
+    now: Timestamp,
 ) -> Result<bool, DbError> {
     let done = sqlx::query(
         "UPDATE users SET totp_secret = $1, totp_last_step = NULL, updated_at = $2 WHERE id = $3 AND totp_enabled_at IS NULL",
@@ -416,8 +420,8 @@ pub async fn insert_email_change(
     token_hash: &str,
     id: UserId,
     new_email: &Email,
-    now: Millis,
-    expires_at: Millis,
+    now: Timestamp,
+    expires_at: Timestamp,
 ) -> Result<(), DbError> {
     end_email_changes(&mut *conn, id, now).await?;
     sqlx::query(
@@ -437,7 +441,7 @@ pub async fn insert_email_change(
 pub async fn end_email_changes<'e>(
     ex: impl Executor<'e, Database = Any>,
     id: UserId,
-    now: Millis,
+    now: Timestamp,
 ) -> Result<u64, DbError> {
     let done = sqlx::query("UPDATE email_changes SET used_at = $1 WHERE user_id = $2 AND used_at IS NULL")
         .bind(now)
@@ -453,7 +457,7 @@ pub async fn end_email_changes<'e>(
 pub async fn apply_email_change(
     tx: &mut super::Tx,
     token_hash: &str,
-    now: Millis,
+    now: Timestamp,
 ) -> Result<Option<(UserId, String)>, DbError> {
     let row: Option<(String, String)> = sqlx::query_as(
         "UPDATE email_changes SET used_at = $1 WHERE token_hash = $2 AND used_at IS NULL AND expires_at > $1 \
@@ -490,7 +494,7 @@ pub async fn set_may_share<'e>(
     ex: impl Executor<'e, Database = Any>,
     id: UserId,
     may: bool,
-    now: Millis,
+    now: Timestamp,
 ) -> Result<(), DbError> {
     sqlx::query("UPDATE users SET may_share = $1, updated_at = $2 WHERE id = $3")
         .bind(i64::from(may))

@@ -1,7 +1,7 @@
 use sqlx::{Any, Executor, FromRow};
 
 use super::DbError;
-use crate::domain::{FileId, Millis};
+use crate::domain::{FileId, Timestamp};
 
 #[derive(Debug, Clone, FromRow, serde::Serialize)]
 pub struct VariantRow {
@@ -13,7 +13,7 @@ pub struct VariantRow {
     #[serde(skip)]
     pub object_key: String,
     #[serde(skip)]
-    pub created_at: Millis,
+    pub created_at: Timestamp,
 }
 
 pub struct NewVariant<'a> {
@@ -33,7 +33,7 @@ pub async fn upsert(
     tx: &mut super::Tx,
     file: FileId,
     v: NewVariant<'_>,
-    now: Millis,
+    now: Timestamp,
 ) -> Result<Option<String>, DbError> {
     let old: Option<(String,)> =
         sqlx::query_as("SELECT object_key FROM variants WHERE file_id = $1 AND name = $2 AND format = $3")

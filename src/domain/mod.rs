@@ -23,10 +23,6 @@ pub use password::{NewPassword, PasswordError};
 pub use slug::{Slug, SlugError};
 pub use timestamp::{DAY, HOUR, MINUTE, Timestamp};
 
-/// Milliseconds since the Unix epoch: the one time representation stored in the
-/// database, identical on SQLite and PostgreSQL.
-pub type Millis = Timestamp;
-
 /// Who an account belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase")]

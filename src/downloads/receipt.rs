@@ -11,14 +11,14 @@ use relais_storage::{BlobError, ByteStream};
 use crate::db::{self, downloads::Carried};
 #[cfg(test)]
 use crate::domain::UserId;
-use crate::domain::{FileId, Millis, TransferId};
+use crate::domain::{FileId, Timestamp, TransferId};
 use crate::state::AppState;
 
 /// Where each file of an archive lies in it, to tell how far the client got with each.
 pub struct ArchiveLayout {
     pub transfer: TransferId,
     pub who: db::downloads::Downloader,
-    pub started_at: Millis,
+    pub started_at: Timestamp,
     /// Per file: its id, and where its bytes start and end in the archive.
     pub files: Vec<(FileId, u64, u64)>,
 }
@@ -156,7 +156,7 @@ mod tests {
                 user: Some(UserId::new()),
                 link: None,
             },
-            started_at: Millis::EPOCH,
+            started_at: Timestamp::EPOCH,
             files: vec![(a, 40, 140), (b, 200, 300), (c, 350, 350)],
         };
         let at = |sent| {

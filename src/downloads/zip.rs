@@ -9,7 +9,7 @@ use std::collections::HashSet;
 use bytes::{BufMut, Bytes, BytesMut};
 
 use super::headers::safe_file_name;
-use crate::domain::Millis;
+use crate::domain::Timestamp;
 
 /// Sizes and offsets at or above this need ZIP64 records. Tests lower it to exercise the
 /// ZIP64 paths with small files.
@@ -73,7 +73,7 @@ pub fn unique_names<'a>(names: impl IntoIterator<Item = &'a str>) -> Vec<String>
 
 /// MS-DOS date and time of an instant (local time is not known; UTC is used, and dates
 /// before 1980 are clamped to it).
-pub fn dos_date_time(at: Millis) -> (u16, u16) {
+pub fn dos_date_time(at: Timestamp) -> (u16, u16) {
     let t = at.to_offset_date_time().unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
     if t.year() < 1980 {
         return (0, (1 << 5) | 1);
@@ -106,7 +106,7 @@ impl<K> PlannedEntry<K> {
 
 impl<K> Plan<K> {
     /// Lays out the archive: `(name, size, modified, source)` per file.
-    pub fn new(files: Vec<(String, u64, Millis, K)>, threshold: u64) -> Self {
+    pub fn new(files: Vec<(String, u64, Timestamp, K)>, threshold: u64) -> Self {
         let mut offset = 0u64;
         let mut entries = Vec::with_capacity(files.len());
         for (name, size, modified, source) in files {
@@ -290,13 +290,13 @@ mod tests {
     #[test]
     fn dos_dates_encode_the_calendar() {
         // 2026-06-13 14:07:42 UTC
-        let (time, date) = dos_date_time(Millis::from_millis(1_781_359_662_000));
+        let (time, date) = dos_date_time(Timestamp::from_millis(1_781_359_662_000));
         assert_eq!((date >> 9) + 1980, 2026);
         assert_eq!((date >> 5) & 0xF, 6);
         assert_eq!(date & 0x1F, 13);
         assert_eq!((time >> 11, (time >> 5) & 0x3F, (time & 0x1F) * 2), (14, 7, 42));
         assert_eq!(
-            dos_date_time(Millis::EPOCH),
+            dos_date_time(Timestamp::EPOCH),
             (0, 33),
             "before 1980 is clamped to 1980-01-01"
         );
@@ -306,9 +306,9 @@ mod tests {
     fn the_planned_length_is_the_written_length() {
         for threshold in [ZIP64_THRESHOLD, 10] {
             let files = vec![
-                ("a.txt".to_owned(), 5u64, Millis::EPOCH, ()),
-                ("été.jpg".to_owned(), 100, Millis::EPOCH, ()),
-                ("empty".to_owned(), 0, Millis::EPOCH, ()),
+                ("a.txt".to_owned(), 5u64, Timestamp::EPOCH, ()),
+                ("été.jpg".to_owned(), 100, Timestamp::EPOCH, ()),
+                ("empty".to_owned(), 0, Timestamp::EPOCH, ()),
             ];
             let plan = Plan::new(files, threshold);
             let mut written = 0u64;

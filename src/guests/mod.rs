@@ -13,7 +13,7 @@ pub use unlock::{Opening, unlock};
 use crate::auth::secrets::sha256_hex;
 use crate::db::guest_links::{self, LinkRow};
 use crate::db::{self, DbError};
-use crate::domain::{Direction, FileId, Millis, TransferId};
+use crate::domain::{Direction, FileId, Timestamp, TransferId};
 use crate::state::AppState;
 
 /// What every link token (and unlocking token) starts with: a bearer that is not an
@@ -147,7 +147,7 @@ pub struct LinkRequest {
     pub label: Option<String>,
     pub email: Option<String>,
     pub pin: Option<String>,
-    pub expires_at: Option<Millis>,
+    pub expires_at: Option<Timestamp>,
     pub permissions: Option<Vec<String>>,
     /// Upload links: at most this many files, this many bytes in all.
     pub max_files: Option<u64>,
@@ -168,9 +168,9 @@ pub struct LinkView {
     pub email: Option<String>,
     pub pin: bool,
     pub permissions: Vec<Permission>,
-    pub expires_at: Option<Millis>,
-    pub created_at: Millis,
-    pub revoked_at: Option<Millis>,
+    pub expires_at: Option<Timestamp>,
+    pub created_at: Timestamp,
+    pub revoked_at: Option<Timestamp>,
     /// Upload links: their limits and the categories they take (every one when `None`).
     pub max_files: Option<i64>,
     pub max_bytes: Option<i64>,
@@ -276,7 +276,7 @@ pub async fn revoke(state: &AppState, by: &crate::db::users::User, id: &str) -> 
 
 /// Whether a link still opens its transfer now: a view link its published delivery, an
 /// upload link its inbound transfer (of a client still active).
-async fn check_open(state: &AppState, link: &LinkRow, now: Millis) -> Result<db::transfers::Transfer, GuestError> {
+async fn check_open(state: &AppState, link: &LinkRow, now: Timestamp) -> Result<db::transfers::Transfer, GuestError> {
     if link.revoked_at.is_some() {
         return Err(GuestError::Revoked);
     }
@@ -307,7 +307,7 @@ async fn check_open(state: &AppState, link: &LinkRow, now: Millis) -> Result<db:
 async fn resolve_token(
     state: &AppState,
     token: &str,
-    now: Millis,
+    now: Timestamp,
 ) -> Result<(LinkRow, Option<guest_links::SessionRow>, db::transfers::Transfer), GuestError> {
     let hash = sha256_hex(token);
     let (link, session) = match guest_links::by_token(state.db.pool(), &hash).await? {

@@ -7,7 +7,7 @@ use super::{GuestError, TOKEN_PREFIX, check_open, guest_name};
 use crate::auth::secrets::{random_token, sha256_hex};
 use crate::db::DbError;
 use crate::db::guest_links::{self, LinkRow};
-use crate::domain::Millis;
+use crate::domain::Timestamp;
 use crate::state::AppState;
 
 /// How long a PIN, once entered, keeps a guest's browser or script in.
@@ -36,7 +36,7 @@ pub async fn unlock(
     token: &str,
     opening: Opening<'_>,
     address: &str,
-) -> Result<(String, Millis), GuestError> {
+) -> Result<(String, Timestamp), GuestError> {
     let now = state.clock.now();
     let link = guest_links::by_token(state.db.pool(), &sha256_hex(token))
         .await?
@@ -112,8 +112,8 @@ async fn open_session(
     link: &LinkRow,
     name: Option<&str>,
     email: Option<&str>,
-    now: Millis,
-) -> Result<(String, Millis), GuestError> {
+    now: Timestamp,
+) -> Result<(String, Timestamp), GuestError> {
     let session = random_token(TOKEN_PREFIX);
     let expires = link.expires_at.map_or(now + SESSION, |at| at.min(now + SESSION));
     let guest = guest_links::SessionGuest { name, email };

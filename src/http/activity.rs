@@ -8,7 +8,7 @@ use super::auth::Studio;
 use super::list_pages::Paged;
 use crate::activity::Kind;
 use crate::db;
-use crate::domain::{Millis, UserId};
+use crate::domain::{Timestamp, UserId};
 use crate::http::error::AppError;
 use crate::state::AppState;
 
@@ -22,7 +22,7 @@ pub struct ActivityQuery {
 
 #[derive(Serialize)]
 pub struct EntryView {
-    at: Millis,
+    at: Timestamp,
     kind: String,
     actor: Option<String>,
     client: Option<String>,
@@ -45,7 +45,7 @@ pub async fn list(
     let after = match paged.after.as_deref() {
         Some([at, id]) => Some((
             at.parse::<i64>()
-                .map(Millis::from_millis)
+                .map(Timestamp::from_millis)
                 .map_err(|_| AppError::validation("cursor", "not a cursor this list gave"))?,
             id.as_str(),
         )),

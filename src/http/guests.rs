@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use super::ApiJson;
 use super::auth::{Caller, ClientAddr, Reader, Uploader};
-use crate::domain::{Millis, TransferId};
+use crate::domain::{Timestamp, TransferId};
 use crate::guests::{self, LinkRequest, LinkView};
 use crate::http::error::AppError;
 use crate::state::AppState;
@@ -39,7 +39,7 @@ struct CreateBody {
     #[serde(default)]
     pin: Option<String>,
     #[serde(default)]
-    expires_at: Option<Millis>,
+    expires_at: Option<Timestamp>,
     #[serde(default)]
     permissions: Option<Vec<String>>,
     #[serde(default)]
@@ -147,7 +147,7 @@ struct UnlockBody {
 struct Unlocked {
     /// A bearer token for the link's routes, valid until `expires_at`.
     token: String,
-    expires_at: Millis,
+    expires_at: Timestamp,
 }
 
 async fn unlock(

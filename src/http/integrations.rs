@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use super::ApiJson;
 use super::auth::Studio;
 use crate::db::{self, integrations::Call, integrations::Integration};
-use crate::domain::Millis;
+use crate::domain::Timestamp;
 use crate::http::error::AppError;
 use crate::integration;
 use crate::state::AppState;
@@ -34,7 +34,7 @@ pub struct Issued {
     secret: String,
     /// After a rotation: when the previous secret stops working.
     #[serde(skip_serializing_if = "Option::is_none")]
-    previous_valid_until: Option<Millis>,
+    previous_valid_until: Option<Timestamp>,
 }
 
 pub async fn create(

@@ -12,7 +12,7 @@ use serde_json::json;
 use super::auth::{Caller, ClientAddr, Studio};
 use super::json::ApiJson;
 use crate::db;
-use crate::domain::{Locale, Millis, Role};
+use crate::domain::{Locale, Role, Timestamp};
 use crate::http::error::AppError;
 use crate::newsletter::fanout::{self, Draft};
 use crate::newsletter::{self, Source};
@@ -113,7 +113,7 @@ pub async fn subscribers_csv(State(state): State<AppState>, _: Studio) -> Result
     let mut out = String::from(
         "email,status,locale,source,created_at,confirmed_at,confirmed_from,unsubscribed_at,unsubscribed_by,refused_reason\r\n",
     );
-    let time = |t: Option<Millis>| t.map(crate::i18n::iso).unwrap_or_default();
+    let time = |t: Option<Timestamp>| t.map(crate::i18n::iso).unwrap_or_default();
     for s in &list {
         let row = [
             s.email.clone(),

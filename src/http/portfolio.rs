@@ -10,7 +10,7 @@ use super::ApiJson;
 use super::auth::Studio;
 use super::transfers::FileView;
 use crate::db::portfolio::{Album, SetRef, Story};
-use crate::domain::{AlbumId, FileId, ItemId, Millis, StoryId};
+use crate::domain::{AlbumId, FileId, ItemId, StoryId, Timestamp};
 use crate::http::error::AppError;
 use crate::portfolio::public::{Media, set_media};
 use crate::portfolio::{self, AlbumInput, StoryInput};
@@ -208,7 +208,7 @@ pub struct StoryPatch {
     title_en: Option<String>,
     pinned: Option<bool>,
     #[serde(default, deserialize_with = "present")]
-    expires_at: Option<Option<Millis>>,
+    expires_at: Option<Option<Timestamp>>,
     published: Option<bool>,
 }
 

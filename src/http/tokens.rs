@@ -27,7 +27,7 @@ pub struct Created {
     /// Shown once; only its hash is kept.
     token: String,
     /// When it stops working by itself.
-    expires_at: crate::domain::Millis,
+    expires_at: crate::domain::Timestamp,
 }
 
 pub async fn list(State(state): State<AppState>, caller: Caller) -> Result<axum::Json<Vec<TokenInfo>>, AppError> {

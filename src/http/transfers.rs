@@ -10,7 +10,7 @@ use super::list_pages::Paged;
 
 use crate::db::variants::VariantRow;
 use crate::db::{self, files::FileRecord, transfers::Transfer};
-use crate::domain::{Category, Direction, FileId, FileStatus, Millis, Role, TransferId, UserId};
+use crate::domain::{Category, Direction, FileId, FileStatus, Role, Timestamp, TransferId, UserId};
 use crate::http::error::AppError;
 use crate::state::AppState;
 use crate::transfers;
@@ -34,8 +34,8 @@ pub struct FileView {
     failure: Option<String>,
     /// How long it plays, for audio and video (when ffprobe is installed).
     duration_ms: Option<i64>,
-    created_at: Millis,
-    stored_at: Option<Millis>,
+    created_at: Timestamp,
+    stored_at: Option<Timestamp>,
     /// Never shown through a guest's link, not even in its ZIP.
     hidden_from_guests: bool,
     /// Sent by a guest through an upload link: the link and the name they gave.
@@ -201,11 +201,11 @@ pub async fn list(
         Some(key) => (
             key[0]
                 .parse::<i64>()
-                .map(Millis::from_millis)
+                .map(Timestamp::from_millis)
                 .map_err(|_| AppError::validation("cursor", "not a cursor this list gave"))?,
             key[1].clone(),
         ),
-        None => (Millis::MAX, String::new()),
+        None => (Timestamp::MAX, String::new()),
     };
     let mut shown = Vec::new();
     let mut more = false;
@@ -332,7 +332,7 @@ pub async fn complete(
 pub struct PublishBody {
     /// Milliseconds since the epoch; absent or null: no expiry.
     #[serde(default)]
-    expires_at: Option<Millis>,
+    expires_at: Option<Timestamp>,
     /// Tell the client by email now; false publishes silently, and the studio sends the
     /// email later (`POST …/announcement`). Absent: yes for a first publication, no for a
     /// change to one already published (a new expiry is no news).

@@ -11,7 +11,7 @@ use axum::routing::post;
 use futures_util::{StreamExt, TryStreamExt};
 
 use super::auth::Uploader;
-use crate::domain::{Millis, UploadId};
+use crate::domain::{Timestamp, UploadId};
 use crate::http::error::AppError;
 use crate::state::AppState;
 use crate::uploads::{self, Checksum, NewUpload, PatchRequest};
@@ -85,7 +85,7 @@ fn upload_id(raw: &str) -> Result<UploadId, AppError> {
 }
 
 /// `Upload-Expires` is an HTTP date.
-fn http_date(at: Millis) -> HeaderValue {
+fn http_date(at: Timestamp) -> HeaderValue {
     let when = at.to_offset_date_time().unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
     let format = time::macros::format_description!(
         "[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT"

@@ -3,7 +3,7 @@
 
 use time::OffsetDateTime;
 
-use crate::domain::{Locale, Millis};
+use crate::domain::{Locale, Timestamp};
 
 pub(crate) const MONTHS_FR: [&str; 12] = [
     "janvier",
@@ -34,12 +34,12 @@ pub(crate) const MONTHS_EN: [&str; 12] = [
     "December",
 ];
 
-fn datetime(ms: Millis) -> OffsetDateTime {
+fn datetime(ms: Timestamp) -> OffsetDateTime {
     ms.to_offset_date_time().unwrap_or(OffsetDateTime::UNIX_EPOCH)
 }
 
 /// "21 novembre 2026" / "21 November 2026".
-pub fn date(locale: Locale, ms: Millis) -> String {
+pub fn date(locale: Locale, ms: Timestamp) -> String {
     let d = datetime(ms);
     let month = usize::from(u8::from(d.month())) - 1;
     match locale {
@@ -49,7 +49,7 @@ pub fn date(locale: Locale, ms: Millis) -> String {
 }
 
 /// "21 novembre 2026 à 14:05" / "21 November 2026, 14:05" (UTC).
-pub fn date_time(locale: Locale, ms: Millis) -> String {
+pub fn date_time(locale: Locale, ms: Timestamp) -> String {
     let d = datetime(ms);
     match locale {
         Locale::Fr => format!("{} à {:02}:{:02}", date(locale, ms), d.hour(), d.minute()),
@@ -58,7 +58,7 @@ pub fn date_time(locale: Locale, ms: Millis) -> String {
 }
 
 /// ISO 8601 for `<time datetime>` and the browser's own formatting.
-pub fn iso(ms: Millis) -> String {
+pub fn iso(ms: Timestamp) -> String {
     datetime(ms)
         .format(&time::format_description::well_known::Rfc3339)
         .unwrap_or_default()
@@ -109,7 +109,7 @@ mod tests {
 
     #[test]
     fn dates_and_sizes_read_naturally_in_both_languages() {
-        let ms = Millis::from_millis(1_795_219_200_000); // 2026-11-21T00:00:00Z
+        let ms = Timestamp::from_millis(1_795_219_200_000); // 2026-11-21T00:00:00Z
         assert_eq!(date(Locale::Fr, ms), "21 novembre 2026");
         assert_eq!(date(Locale::En, ms), "21 November 2026");
         assert_eq!(iso(ms), "2026-11-21T00:00:00Z");

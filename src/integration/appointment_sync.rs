@@ -4,12 +4,17 @@
 use super::sync::{Applied, Parent, SyncError, outcome};
 use crate::db::ledger::{self, Stored};
 use crate::db::{self, Tx};
-use crate::domain::Millis;
+use crate::domain::Timestamp;
 use crate::domain::quote_site::{AppointmentRecord, ExtId};
 
 /// An appointment: its client must be known; a newer version replaces it (its start
 /// "scheduled" anew when it moves, so reminders follow), an older one is acknowledged.
-pub async fn appointment(tx: &mut Tx, ext: &ExtId, r: &AppointmentRecord, now: Millis) -> Result<Applied, SyncError> {
+pub async fn appointment(
+    tx: &mut Tx,
+    ext: &ExtId,
+    r: &AppointmentRecord,
+    now: Timestamp,
+) -> Result<Applied, SyncError> {
     let Some(client) = ledger::client_account(&mut **tx, r.client.as_str()).await? else {
         return Err(SyncError::UnknownParent {
             parent: Parent::Client,

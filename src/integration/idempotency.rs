@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use crate::db::{self, Db, DbError};
-use crate::domain::Millis;
+use crate::domain::Timestamp;
 
 /// A request still marked in progress after this long was abandoned (its node died):
 /// a retry takes it over instead of being told to wait forever.
@@ -41,7 +41,7 @@ pub async fn claim(
     webhook_id: &str,
     integration: &str,
     hash: &str,
-    now: Millis,
+    now: Timestamp,
 ) -> Result<Claim, IdempotencyError> {
     if db::integrations::claim(db, webhook_id, integration, hash, now).await? {
         return Ok(Claim::Fresh);

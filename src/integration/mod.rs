@@ -39,7 +39,7 @@ pub const ROTATION_GRACE: std::time::Duration = std::time::Duration::from_secs(2
 
 /// Gives an integration a new secret; the previous one works for [`ROTATION_GRACE`] more.
 /// Returns the new secret (shown once) and when the old one stops.
-pub async fn rotate(state: &AppState, id: &str) -> Result<(Secret, crate::domain::Millis), IntegrationError> {
+pub async fn rotate(state: &AppState, id: &str) -> Result<(Secret, crate::domain::Timestamp), IntegrationError> {
     let secret = Secret::generate();
     let now = state.clock.now();
     let until = now + ROTATION_GRACE;

@@ -14,7 +14,7 @@ use crate::domain::FieldError;
 use crate::domain::quote_site::{
     ClientRecord, DocumentKind, DocumentMeta, ExtId, InvoiceRecord, PaymentRecord, QuoteRecord,
 };
-use crate::domain::{Millis, Role};
+use crate::domain::{Role, Timestamp};
 use crate::mail::{self, notices};
 use crate::state::AppState;
 
@@ -155,7 +155,7 @@ pub async fn client(
     tx: &mut Tx,
     ext: &ExtId,
     r: &ClientRecord,
-    now: Millis,
+    now: Timestamp,
 ) -> Result<Applied, SyncError> {
     let digest = digest(&[
         r.email.as_str(),
@@ -238,7 +238,7 @@ async fn move_address(
     tx: &mut Tx,
     user: &db::users::User,
     r: &ClientRecord,
-    now: Millis,
+    now: Timestamp,
 ) -> Result<(), SyncError> {
     if let Some(other) = db::users::find_by_email(&mut **tx, &r.email).await?
         && other.id != user.id
@@ -274,7 +274,7 @@ async fn move_address(
     Ok(())
 }
 
-pub async fn quote(tx: &mut Tx, ext: &ExtId, r: &QuoteRecord, now: Millis) -> Result<Applied, SyncError> {
+pub async fn quote(tx: &mut Tx, ext: &ExtId, r: &QuoteRecord, now: Timestamp) -> Result<Applied, SyncError> {
     if ledger::client_account(&mut **tx, r.client.as_str()).await?.is_none() {
         return Err(SyncError::UnknownParent {
             parent: Parent::Client,
@@ -295,7 +295,7 @@ pub async fn quote(tx: &mut Tx, ext: &ExtId, r: &QuoteRecord, now: Millis) -> Re
     applied(tx, Table::Quotes, ext, before, written, (r.version, &digest)).await
 }
 
-pub async fn invoice(tx: &mut Tx, ext: &ExtId, r: &InvoiceRecord, now: Millis) -> Result<Applied, SyncError> {
+pub async fn invoice(tx: &mut Tx, ext: &ExtId, r: &InvoiceRecord, now: Timestamp) -> Result<Applied, SyncError> {
     if ledger::client_account(&mut **tx, r.client.as_str()).await?.is_none() {
         return Err(SyncError::UnknownParent {
             parent: Parent::Client,
@@ -332,7 +332,7 @@ pub async fn invoice(tx: &mut Tx, ext: &ExtId, r: &InvoiceRecord, now: Millis) -
     applied(tx, Table::Invoices, ext, before, written, (r.version, &digest)).await
 }
 
-pub async fn payment(tx: &mut Tx, ext: &ExtId, r: &PaymentRecord, now: Millis) -> Result<Applied, SyncError> {
+pub async fn payment(tx: &mut Tx, ext: &ExtId, r: &PaymentRecord, now: Timestamp) -> Result<Applied, SyncError> {
     let Some((_, currency)) = ledger::invoice_owner(&mut **tx, r.invoice.as_str()).await? else {
         return Err(SyncError::UnknownParent {
             parent: Parent::Invoice,
@@ -395,7 +395,7 @@ pub async fn document(
     ext: &ExtId,
     meta: &DocumentMeta,
     pdf: &ReceivedPdf,
-    now: Millis,
+    now: Timestamp,
 ) -> Result<(Applied, Option<String>), SyncError> {
     let client = document_client(tx, meta).await?;
     let digest = digest(&[meta.kind.as_str(), meta.owner.as_str(), &meta.filename, &pdf.sha256]);

@@ -12,7 +12,7 @@ use async_trait::async_trait;
 use sqlx::{Any, Executor};
 
 use crate::db::{self, DbError};
-use crate::domain::Millis;
+use crate::domain::Timestamp;
 
 pub use runner::{JobRunner, RunOutcome};
 
@@ -28,7 +28,7 @@ pub enum JobError {
     /// Not failed, not yet time: run again at this time, without counting an attempt
     /// (a paced email waiting for its slot).
     #[error("waits until {}", .0.as_millis())]
-    Later(Millis),
+    Later(Timestamp),
 }
 
 impl From<DbError> for JobError {
@@ -68,7 +68,7 @@ pub async fn enqueue<'e>(
     kind: &str,
     payload: &impl serde::Serialize,
     max_attempts: i64,
-    now: Millis,
+    now: Timestamp,
 ) -> Result<String, DbError> {
     let payload = serde_json::to_string(payload).map_err(|e| DbError::Corrupt(format!("job payload: {e}")))?;
     db::jobs::enqueue(

@@ -13,7 +13,7 @@ use super::{JobError, JobHandler, backoff};
 use crate::clock::Clock;
 use crate::db::jobs::ClaimedJob;
 use crate::db::{self, Db, DbError};
-use crate::domain::Millis;
+use crate::domain::Timestamp;
 
 /// A lease lasts this long unless renewed; a dead worker's jobs are taken over after it.
 const LEASE: Duration = Duration::from_secs(60);
@@ -29,10 +29,25 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(25);
 /// What happened to one claimed job.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RunOutcome {
-    Done { id: String, kind: String },
-    Retrying { id: String, kind: String, error: String },
-    Failed { id: String, kind: String, error: String },
-    Deferred { id: String, kind: String, run_at: Millis },
+    Done {
+        id: String,
+        kind: String,
+    },
+    Retrying {
+        id: String,
+        kind: String,
+        error: String,
+    },
+    Failed {
+        id: String,
+        kind: String,
+        error: String,
+    },
+    Deferred {
+        id: String,
+        kind: String,
+        run_at: Timestamp,
+    },
 }
 
 pub struct JobRunner {

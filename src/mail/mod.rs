@@ -17,7 +17,7 @@ use sqlx::{Any, Executor};
 pub use transport::{MailError, Mailer};
 
 use crate::db::{self, DbError};
-use crate::domain::{Millis, UserId};
+use crate::domain::{Timestamp, UserId};
 
 /// Paths whose last segment is a secret (the tokens of single-use links).
 const SECRET_LINKS: &[&str] = &[
@@ -84,7 +84,7 @@ pub async fn queue(
     mailer: &Mailer,
     email: &Composed,
     user: Option<UserId>,
-    now: Millis,
+    now: Timestamp,
 ) -> Result<String, DbError> {
     let id = uuid::Uuid::now_v7().to_string();
     let message_id = mailer.new_message_id();
@@ -106,7 +106,7 @@ pub async fn queue(
     Ok(id)
 }
 
-async fn enqueue_send<'e>(ex: impl Executor<'e, Database = Any>, id: &str, now: Millis) -> Result<String, DbError> {
+async fn enqueue_send<'e>(ex: impl Executor<'e, Database = Any>, id: &str, now: Timestamp) -> Result<String, DbError> {
     crate::jobs::enqueue(
         ex,
         job::KIND,

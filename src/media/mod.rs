@@ -24,7 +24,7 @@ use tokio::sync::Semaphore;
 use crate::clock::Clock;
 use crate::db::variants::NewVariant;
 use crate::db::{self, Db, DbError, Tx};
-use crate::domain::{Category, FileId, Millis};
+use crate::domain::{Category, FileId, Timestamp};
 use crate::jobs::{JobError, JobHandler};
 
 pub const KIND: &str = "process_file";
@@ -44,7 +44,7 @@ struct Payload {
 }
 
 /// Queues the processing of a file, in the transaction that stores it.
-pub async fn queue(tx: &mut Tx, file: FileId, now: Millis) -> Result<(), DbError> {
+pub async fn queue(tx: &mut Tx, file: FileId, now: Timestamp) -> Result<(), DbError> {
     crate::jobs::enqueue(&mut **tx, KIND, &Payload { file }, MAX_ATTEMPTS, now).await?;
     Ok(())
 }

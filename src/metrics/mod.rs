@@ -18,7 +18,7 @@ use prometheus_client::metrics::info::Info;
 use prometheus_client::registry::{Registry, Unit};
 
 use crate::db::{self, Db, DbError};
-use crate::domain::Millis;
+use crate::domain::Timestamp;
 
 /// What `GET /metrics` answers with (OpenMetrics 1.0, which Prometheus reads).
 pub const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
@@ -258,7 +258,7 @@ impl Metrics {
     /// the process's own figures still go out, its figures keep their last values and
     /// `relais_scrape_database_ok` says 0. One scrape at a time (the main address and
     /// `metrics.listen` may both be asked): the database figures are cleared and refilled.
-    pub async fn scrape(&self, db: &Db, now: Millis) -> Result<String, ScrapeError> {
+    pub async fn scrape(&self, db: &Db, now: Timestamp) -> Result<String, ScrapeError> {
         let _one = self.scraping.lock().await;
         match self.read_database(db, now).await {
             Ok(()) => {
@@ -274,7 +274,7 @@ impl Metrics {
         Ok(text)
     }
 
-    async fn read_database(&self, db: &Db, now: Millis) -> Result<(), DbError> {
+    async fn read_database(&self, db: &Db, now: Timestamp) -> Result<(), DbError> {
         let queue = db::jobs::queue_by_kind(db.pool(), now).await?;
         // Cleared first: a kind whose queue emptied must read 0, not its last value.
         self.jobs.clear();

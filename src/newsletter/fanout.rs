@@ -14,7 +14,7 @@ use super::render::{self, Message};
 use crate::auth::secrets::{random_token, sha256_hex};
 use crate::db::newsletter::Issue;
 use crate::db::{self, DbError};
-use crate::domain::{Locale, Millis};
+use crate::domain::{Locale, Timestamp};
 use crate::jobs::{JobError, JobHandler};
 use crate::state::AppState;
 
@@ -268,7 +268,7 @@ async fn write_batch(
     issue: &Issue,
     rendered: &Rendered,
     batch: &[(String, String, String)],
-    now: Millis,
+    now: Timestamp,
 ) -> Result<(), NewsletterError> {
     let messages: Vec<(&String, crate::mail::Composed, String)> = batch
         .iter()

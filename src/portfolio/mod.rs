@@ -9,7 +9,7 @@ pub mod public;
 use crate::db::files::FileRecord;
 use crate::db::portfolio::{self as store, Album, AlbumFields, Item, SetRef, Story, StoryFields};
 use crate::db::{self, DbError};
-use crate::domain::{AlbumId, Category, FileId, ItemId, Millis, Slug, StoryId};
+use crate::domain::{AlbumId, Category, FileId, ItemId, Slug, StoryId, Timestamp};
 use crate::state::AppState;
 
 const TITLE_MAX: usize = 200;
@@ -108,7 +108,7 @@ fn check_album(input: &AlbumInput) -> Result<CheckedAlbum, PortfolioError> {
 }
 
 /// When the set counts as published: kept from before, or now.
-fn published_at(wanted: bool, before: Option<Millis>, now: Millis) -> Option<Millis> {
+fn published_at(wanted: bool, before: Option<Timestamp>, now: Timestamp) -> Option<Timestamp> {
     wanted.then(|| before.unwrap_or(now))
 }
 
@@ -237,7 +237,7 @@ pub struct StoryInput {
     pub pinned: bool,
     /// Milliseconds since the epoch, as for deliveries.
     #[serde(default)]
-    pub expires_at: Option<Millis>,
+    pub expires_at: Option<Timestamp>,
     #[serde(default)]
     pub published: bool,
 }

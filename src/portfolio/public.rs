@@ -8,7 +8,7 @@ use crate::db::files::FileRecord;
 use crate::db::portfolio::{self as store, Album, Item, SetRef, Story};
 use crate::db::variants::VariantRow;
 use crate::db::{self, DbError};
-use crate::domain::{Category, FileStatus, ItemId, Locale, Millis, Slug};
+use crate::domain::{Category, FileStatus, ItemId, Locale, Slug, Timestamp};
 use crate::state::AppState;
 
 /// An item with its file and the file's variants.
@@ -144,7 +144,7 @@ pub async fn album(state: &AppState, slug: &str) -> Result<Option<(Album, Vec<Me
 }
 
 /// A live story by its address.
-pub async fn story(state: &AppState, slug: &str, now: Millis) -> Result<Option<(Story, Vec<Media>)>, DbError> {
+pub async fn story(state: &AppState, slug: &str, now: Timestamp) -> Result<Option<(Story, Vec<Media>)>, DbError> {
     let Ok(slug) = Slug::parse(slug) else {
         return Ok(None);
     };
@@ -172,7 +172,7 @@ pub async fn albums(state: &AppState) -> Result<Vec<(Album, Media)>, DbError> {
 }
 
 /// The live stories, pinned first, each with its first picture.
-pub async fn stories(state: &AppState, now: Millis) -> Result<Vec<(Story, Media)>, DbError> {
+pub async fn stories(state: &AppState, now: Timestamp) -> Result<Vec<(Story, Media)>, DbError> {
     let mut out = Vec::new();
     for story in store::stories(state.db.pool()).await? {
         if !story.is_live(now) {

@@ -9,7 +9,7 @@ use crate::activity::{self, Event, Kind};
 use crate::db::transfers::Transfer;
 use crate::db::users::User;
 use crate::db::{self, DbError};
-use crate::domain::{Direction, Millis, Role, TransferId};
+use crate::domain::{Direction, Role, Timestamp, TransferId};
 use crate::mail::{self, notices};
 use crate::state::AppState;
 
@@ -52,7 +52,7 @@ pub async fn complete(state: &AppState, user: &User, id: TransferId) -> Result<u
     let Some(previous) = db::transfers::mark_notified(&mut tx, id, now).await? else {
         return Ok(0);
     };
-    let since = previous.unwrap_or(Millis::MIN);
+    let since = previous.unwrap_or(Timestamp::MIN);
     let files: Vec<_> = db::files::list_for_transfer(&mut *tx, id)
         .await?
         .into_iter()
@@ -103,7 +103,7 @@ pub async fn publish(
     state: &AppState,
     studio: &User,
     id: TransferId,
-    expires_at: Option<Millis>,
+    expires_at: Option<Timestamp>,
     announce: Option<bool>,
 ) -> Result<Transfer, TransferError> {
     let transfer = delivery(state, id).await?;

@@ -5,7 +5,7 @@ pub mod lifecycle;
 use crate::db::transfers::{NewTransfer, Transfer};
 use crate::db::users::User;
 use crate::db::{self, DbError};
-use crate::domain::{Direction, Millis, Role, TransferId, UserId};
+use crate::domain::{Direction, Role, Timestamp, TransferId, UserId};
 use crate::state::AppState;
 
 /// Title of the transfer a client's uploads go to when they name none.
@@ -26,7 +26,7 @@ pub enum TransferError {
 
 /// The studio sees every transfer; a client their own inbound transfers and the
 /// deliveries published to them that have not expired.
-pub fn can_read(user: &User, transfer: &Transfer, now: Millis) -> bool {
+pub fn can_read(user: &User, transfer: &Transfer, now: Timestamp) -> bool {
     match user.role {
         Role::Studio => true,
         Role::Client => transfer.client == Some(user.id) && transfer.is_visible_to_client(now),

@@ -7,11 +7,11 @@ use super::UploadError;
 use super::lease::Lease;
 use crate::db::uploads::Commit;
 use crate::db::{self, DbError};
-use crate::domain::Millis;
+use crate::domain::Timestamp;
 use crate::state::AppState;
 
 /// Returns the upload's new expiry.
-pub(super) async fn commit(state: &AppState, lease: &Lease, point: &Checkpoint) -> Result<Millis, UploadError> {
+pub(super) async fn commit(state: &AppState, lease: &Lease, point: &Checkpoint) -> Result<Timestamp, UploadError> {
     let now = state.clock.now();
     let expires_at = super::expiry(state, now);
     let mut tx = state.db.begin().await?;

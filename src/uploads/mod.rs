@@ -33,7 +33,7 @@ pub(crate) use terminate::discard;
 
 use crate::db::DbError;
 use crate::db::uploads::UploadRow;
-use crate::domain::{FileId, Millis, UploadId};
+use crate::domain::{FileId, Timestamp, UploadId};
 use crate::state::AppState;
 
 /// A request body as the upload layer sees it.
@@ -88,7 +88,7 @@ pub(crate) fn check_room(state: &AppState, incoming: u64) -> Result<(), UploadEr
 }
 
 /// When an upload touched at `now` expires if nothing more happens.
-fn expiry(state: &AppState, now: Millis) -> Millis {
+fn expiry(state: &AppState, now: Timestamp) -> Timestamp {
     now + state.cfg.uploads.expire_after
 }
 
@@ -144,7 +144,7 @@ pub struct PatchRequest {
 #[derive(Debug, Clone)]
 pub struct Progress {
     pub offset: u64,
-    pub expires_at: Millis,
+    pub expires_at: Timestamp,
     /// Set when this PATCH stored the last byte.
     pub completed: Option<FileId>,
 }

@@ -4,10 +4,10 @@
 
 use crate::activity::{self, Event, Kind};
 use crate::db::{self, DbError, Tx};
-use crate::domain::{FileId, Millis};
+use crate::domain::{FileId, Timestamp};
 
 /// Marks the file stored with its size and SHA-256 and records the upload.
-pub(crate) async fn mark(tx: &mut Tx, file: FileId, size: u64, sha256: &str, now: Millis) -> Result<(), DbError> {
+pub(crate) async fn mark(tx: &mut Tx, file: FileId, size: u64, sha256: &str, now: Timestamp) -> Result<(), DbError> {
     db::files::mark_stored(&mut **tx, file, size, sha256, now).await?;
     crate::media::queue(tx, file, now).await?;
     let Some(record) = db::files::find(&mut **tx, file).await? else {

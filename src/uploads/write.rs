@@ -12,7 +12,7 @@ use super::prepare::{Prepared, past_end, prepare};
 use super::reader::{BodyReader, Next};
 use super::{Body, PatchRequest, Progress, UploadError, finish};
 use crate::db::uploads::UploadRow;
-use crate::domain::Millis;
+use crate::domain::Timestamp;
 use crate::state::AppState;
 
 fn resume_of(upload: &UploadRow, hash: resumable::RunningSha256) -> Resume {
@@ -102,8 +102,8 @@ async fn record(
     state: &AppState,
     lease: &Lease,
     mut checkpoints: Checkpoints,
-    mut expires_at: Millis,
-) -> Result<Millis, UploadError> {
+    mut expires_at: Timestamp,
+) -> Result<Timestamp, UploadError> {
     while let Some(point) = checkpoints.next().await {
         expires_at = commit(state, lease, &point).await?;
         if let Some(tail) = &point.obsolete

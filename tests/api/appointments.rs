@@ -6,7 +6,7 @@
 
 use std::time::Duration;
 
-use relais::domain::{HOUR, Millis};
+use relais::domain::{HOUR, Timestamp};
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -231,7 +231,7 @@ async fn sweep(app: &TestApp) -> usize {
     n
 }
 
-fn rfc3339(at: Millis) -> String {
+fn rfc3339(at: Timestamp) -> String {
     at.to_jiff().expect("time").to_string()
 }
 
@@ -245,7 +245,7 @@ async fn reminders_go_once_per_lead_follow_a_move_and_skip_cancelled_and_past_le
     app.run_jobs().await;
     let t0 = app.clock().now();
     let hour = HOUR;
-    let make = |kind: &str, at: Millis, cancelled: bool| json!({"client": anne.id.to_string(), "kind": kind, "starts_at": rfc3339(at), "cancelled": cancelled});
+    let make = |kind: &str, at: Timestamp, cancelled: bool| json!({"client": anne.id.to_string(), "kind": kind, "starts_at": rfc3339(at), "cancelled": cancelled});
     let mut ids = Vec::new();
     for (kind, at, cancelled) in [
         ("Essai", t0 + 30 * hour, false),
@@ -326,7 +326,7 @@ async fn across_the_october_change_a_24_hour_reminder_goes_24_hours_before_and_s
     assert_eq!(made.body["starts_at"], "2027-10-31T10:00:00+01:00");
     let start = jiff::Timestamp::from_second(1_824_973_200).expect("time"); // 2027-10-31T09:00Z
     assert_eq!(start.to_string(), "2027-10-31T09:00:00Z");
-    let until = |at: jiff::Timestamp| Millis::from(at) - app.clock().now();
+    let until = |at: jiff::Timestamp| Timestamp::from(at) - app.clock().now();
 
     // 48 h before: Friday 29 at 09:00 UTC (11:00 in Paris, still summer time).
     app.clock().advance(until(
@@ -373,7 +373,7 @@ async fn an_appointment_in_the_night_the_clocks_go_back_is_reminded_24_real_hour
     assert_eq!(made.body["when"], "dimanche 31 octobre 2027 à 02:30 (UTC+1)");
     let start = jiff::Timestamp::from_second(1_824_946_200).expect("time");
     assert_eq!(start.to_string(), "2027-10-31T01:30:00Z");
-    let until = |at: jiff::Timestamp| Millis::from(at) - app.clock().now();
+    let until = |at: jiff::Timestamp| Timestamp::from(at) - app.clock().now();
     app.clock().advance(until(
         start - jiff::SignedDuration::from_hours(48) + jiff::SignedDuration::from_mins(1),
     ));
@@ -421,11 +421,11 @@ async fn review_cases_a_change_of_client_an_erased_client_a_lifted_cancellation_
         .await;
     assert_eq!(moved.body["result"], "updated");
     let pool = app.state.db.pool();
-    let anne_has = relais::db::appointments::of_client(pool, anne, Millis::EPOCH)
+    let anne_has = relais::db::appointments::of_client(pool, anne, Timestamp::EPOCH)
         .await
         .expect("db")
         .len();
-    let bob_has = relais::db::appointments::of_client(pool, bob, Millis::EPOCH)
+    let bob_has = relais::db::appointments::of_client(pool, bob, Timestamp::EPOCH)
         .await
         .expect("db")
         .len();

@@ -1038,9 +1038,10 @@ async fn the_readme_python_example_runs_against_relais() {
         .await
         .expect("statement");
     assert_eq!(statement.invoices[0].paid, 90_000);
-    let appointments = relais::db::appointments::of_client(app.state.db.pool(), camille, relais::domain::Millis::EPOCH)
-        .await
-        .expect("appointments");
+    let appointments =
+        relais::db::appointments::of_client(app.state.db.pool(), camille, relais::domain::Timestamp::EPOCH)
+            .await
+            .expect("appointments");
     assert_eq!(appointments.len(), 1);
     assert_eq!(appointments[0].time_zone, "Europe/Paris");
     assert_eq!(

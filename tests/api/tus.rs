@@ -221,7 +221,7 @@ async fn limits_are_enforced_before_any_byte_is_stored() {
         app.state.db.pool(),
         user.id,
         Some(10 * MIB as u64),
-        relais::domain::Millis::EPOCH,
+        relais::domain::Timestamp::EPOCH,
     )
     .await
     .expect("quota");

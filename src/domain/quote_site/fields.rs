@@ -5,7 +5,7 @@ use serde_json::{Map, Value};
 
 use super::{Currency, ExtId};
 use crate::domain::FieldError;
-use crate::domain::Millis;
+use crate::domain::Timestamp;
 
 /// Reads the fields of one JSON object, collecting every problem on the way.
 pub(super) struct Fields<'a> {
@@ -143,7 +143,7 @@ pub(super) fn parse_date(raw: &str) -> Option<time::Date> {
 }
 
 /// `paid_at`: an RFC 3339 date-time, or a date (taken as midnight UTC).
-pub(super) fn parse_instant(raw: &str) -> Option<Millis> {
+pub(super) fn parse_instant(raw: &str) -> Option<Timestamp> {
     let at = match time::OffsetDateTime::parse(raw, &time::format_description::well_known::Rfc3339) {
         Ok(at) => at,
         Err(_) => parse_date(raw)?.midnight().assume_utc(),

@@ -5,7 +5,7 @@ mod fields;
 
 use serde_json::{Map, Value};
 
-use crate::domain::{Email, FieldError, Locale, Millis, display_name};
+use crate::domain::{Email, FieldError, Locale, Timestamp, display_name};
 use fields::{Fields, parse_instant};
 
 /// The quote site's id of a record: 1 to 100 characters of `A-Z a-z 0-9 . _ : -`.
@@ -132,7 +132,7 @@ pub struct PaymentRecord {
     pub invoice: ExtId,
     pub amount: i64,
     pub currency: Currency,
-    pub paid_at: Millis,
+    pub paid_at: Timestamp,
     pub method: Option<String>,
     pub version: i64,
 }
@@ -411,7 +411,7 @@ impl AppointmentRecord {
     pub fn parse(
         body: &Value,
         default_zone: &crate::appointments::when::Zone,
-        now: crate::domain::Millis,
+        now: crate::domain::Timestamp,
     ) -> Result<Self, Vec<FieldError>> {
         let mut f = Fields::of(body)?;
         let client = f.req_text("client");

@@ -8,7 +8,7 @@ use axum::response::Response;
 use super::{Chrome, PageError, Viewer, render};
 use crate::billing::{self, DocumentLine, Statement, format_money};
 use crate::db::integrations::{Call, Integration};
-use crate::domain::{Locale, Millis};
+use crate::domain::{Locale, Timestamp};
 use crate::state::AppState;
 use crate::texts::Texts;
 use crate::{db, i18n};
@@ -237,7 +237,7 @@ pub async fn integrations(State(state): State<AppState>, viewer: Viewer) -> Resu
         .into_iter()
         .map(|c| call_row(t, locale, &list, c))
         .collect();
-    let stamp = |at: Millis| (i18n::iso(at), i18n::date_time(locale, at));
+    let stamp = |at: Timestamp| (i18n::iso(at), i18n::date_time(locale, at));
     let integrations = list
         .iter()
         .map(|i| IntegrationRow {

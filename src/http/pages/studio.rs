@@ -10,7 +10,7 @@ use super::client::{Tile, tile};
 use super::{Chrome, PageError, Viewer, render};
 use crate::db::activity::Entry;
 use crate::db::users::User;
-use crate::domain::{Direction, Locale, Millis, Role, UserId};
+use crate::domain::{Direction, Locale, Role, Timestamp, UserId};
 use crate::state::AppState;
 use crate::texts::Texts;
 use crate::{db, i18n};
@@ -293,7 +293,7 @@ struct ClientPage {
 pub(super) fn delivery_state(
     t: &Texts,
     transfer: &db::transfers::Transfer,
-    now: Millis,
+    now: Timestamp,
 ) -> (&'static str, &'static str) {
     match (transfer.published_at, transfer.expires_at) {
         (_, Some(e)) if e <= now => (t.expired, "bad"),

@@ -2,7 +2,7 @@
 //! guest sent, a selection submitted.
 
 use super::{Listed, Recipient, compose, listed};
-use crate::domain::Millis;
+use crate::domain::Timestamp;
 use crate::i18n;
 use crate::mail::Composed;
 use crate::texts::mail::{Files, for_locale};
@@ -14,7 +14,7 @@ pub fn guest_link(
     studio: &str,
     title: &str,
     has_pin: bool,
-    expires_at: Option<Millis>,
+    expires_at: Option<Timestamp>,
     link: &str,
 ) -> Result<Composed, askama::Error> {
     let until = expires_at.map(|e| i18n::date(to.locale, e));
@@ -27,7 +27,7 @@ pub fn upload_link(
     to: &Recipient<'_>,
     studio: &str,
     has_pin: bool,
-    expires_at: Option<Millis>,
+    expires_at: Option<Timestamp>,
     link: &str,
 ) -> Result<Composed, askama::Error> {
     let until = expires_at.map(|e| i18n::date(to.locale, e));

@@ -160,7 +160,7 @@ mod tests {
             "Studio",
             "Wedding",
             1,
-            Some(crate::domain::Millis::from_millis(1_795_219_200_000)),
+            Some(crate::domain::Timestamp::from_millis(1_795_219_200_000)),
             "https://x/d",
         )
         .unwrap();

@@ -1,7 +1,7 @@
 //! About transfers: a client sent files, a delivery is published or about to expire.
 
 use super::{Recipient, compose, listed};
-use crate::domain::Millis;
+use crate::domain::Timestamp;
 use crate::i18n;
 use crate::mail::Composed;
 use crate::texts::mail::{Files, for_locale};
@@ -40,7 +40,7 @@ pub fn delivery_published(
     studio: &str,
     title: &str,
     file_count: usize,
-    expires_at: Option<Millis>,
+    expires_at: Option<Timestamp>,
     link: &str,
 ) -> Result<Composed, askama::Error> {
     let until = expires_at.map(|e| i18n::date(to.locale, e));
@@ -53,7 +53,7 @@ pub fn delivery_expiring(
     to: &Recipient<'_>,
     studio: &str,
     title: &str,
-    expires_at: Millis,
+    expires_at: Timestamp,
     link: &str,
 ) -> Result<Composed, askama::Error> {
     let words = for_locale(to.locale).delivery_expiring(title, &i18n::date(to.locale, expires_at));

@@ -16,7 +16,7 @@ use super::{CopyError, KIND, MAX_ATTEMPTS, MAX_EDGE, Probe, Settings, probe, run
 use crate::clock::Clock;
 use crate::db::variants::NewVariant;
 use crate::db::{self, Db, DbError, Tx};
-use crate::domain::{FileId, Millis};
+use crate::domain::{FileId, Timestamp};
 use crate::jobs::{JobError, JobHandler};
 
 #[derive(serde::Serialize, serde::Deserialize)]
@@ -25,7 +25,7 @@ struct Payload {
 }
 
 /// Queues a video's web copy, in the transaction that asks for it.
-pub async fn queue(tx: &mut Tx, file: FileId, now: Millis) -> Result<(), DbError> {
+pub async fn queue(tx: &mut Tx, file: FileId, now: Timestamp) -> Result<(), DbError> {
     db::files::set_web_state(&mut **tx, file, Some(db::files::WebState::Queued), None, now).await?;
     crate::jobs::enqueue(&mut **tx, KIND, &Payload { file }, MAX_ATTEMPTS, now).await?;
     Ok(())
