@@ -24,8 +24,6 @@ pub enum GdprError {
     NotFound,
     #[error(transparent)]
     Db(#[from] db::DbError),
-    #[error(transparent)]
-    Blob(#[from] relais_storage::BlobError),
     #[error("encoding the data file: {0}")]
     Encode(#[from] serde_json::Error),
 }

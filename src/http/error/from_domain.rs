@@ -293,7 +293,6 @@ impl From<GdprError> for AppError {
         match e {
             GdprError::NotFound => AppError::NotFound,
             GdprError::Db(db) => db.into(),
-            GdprError::Blob(b) => b.into(),
             GdprError::Encode(_) => AppError::internal(e),
         }
     }
