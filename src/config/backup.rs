@@ -17,7 +17,7 @@ impl BackupTarget {
         let s = s.trim();
         if let Some(rest) = s.strip_prefix("s3://") {
             let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
-            if !super::parse::valid_bucket_name(bucket) {
+            if !super::storage::valid_bucket_name(bucket) {
                 return Err(format!("{bucket:?} is not a bucket name"));
             }
             let prefix = prefix.trim_matches('/');

@@ -3,12 +3,15 @@
 //! at once, by key, with the bad value and what was expected.
 
 mod backup;
+mod database;
+mod mail;
 mod metrics;
 mod newsletter;
 mod parse;
 mod reader;
 mod reminders;
 mod sources;
+mod storage;
 
 use std::fmt;
 use std::net::SocketAddr;
@@ -20,8 +23,8 @@ use secrecy::{ExposeSecret, SecretString};
 use url::Url;
 
 use crate::domain::ByteSize;
+pub use database::sqlite_url;
 use parse::read;
-pub use parse::sqlite_url;
 use reader::Reader;
 pub use reader::{Problem, env_name};
 pub use sources::Sources;

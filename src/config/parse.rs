@@ -1,18 +1,12 @@
 //! Turning the merged sources into a validated `Config`, one group of keys at a time.
 
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use lettre::message::Mailbox;
-use relais_storage::{S3Config, StorageConfig};
-use secrecy::{ExposeSecret, SecretString};
 use url::Url;
 
 use super::reader::Reader;
-use super::{
-    Config, DatabaseConfig, DatabaseKind, DkimConfig, DownloadsConfig, HttpConfig, JobsConfig, LogConfig, LogFormat,
-    MailConfig, MailTransport, MediaConfig, SmtpConfig, UploadsConfig,
-};
+use super::{Config, DownloadsConfig, HttpConfig, JobsConfig, LogConfig, LogFormat, MediaConfig, UploadsConfig};
 use crate::domain::ByteSize;
 
 pub(super) fn read(r: &mut Reader) -> Option<Config> {
@@ -35,8 +29,8 @@ pub(super) fn read(r: &mut Reader) -> Option<Config> {
         )
         .or_else(|| Url::parse(&format!("http://{listen}")).ok());
     let data_dir = r.path("data_dir").unwrap_or_else(|| PathBuf::from("./data"));
-    let database = read_database(r, &data_dir);
-    let storage = read_storage(r, &data_dir);
+    let database = super::database::read(r, &data_dir);
+    let storage = super::storage::read(r, &data_dir);
     let max_file_size = r
         .parse(
             "uploads.max_file_size",
@@ -80,7 +74,7 @@ pub(super) fn read(r: &mut Reader) -> Option<Config> {
         )
         .unwrap_or(ByteSize::from_bytes(ByteSize::GIB));
     let direct_to_bucket = r.bool("uploads.direct_to_bucket").unwrap_or(false);
-    let mail = read_mail(r, &data_dir);
+    let mail = super::mail::read(r, &data_dir);
     let redirect_to_bucket = r.bool("downloads.redirect_to_bucket").unwrap_or(false);
     let log = read_log(r);
     let concurrency = r
@@ -270,220 +264,6 @@ pub(super) fn parse_duration(s: &str) -> Option<std::time::Duration> {
         _ => return None,
     };
     Some(std::time::Duration::from_secs(secs))
-}
-
-fn read_database(r: &mut Reader, data_dir: &Path) -> Option<DatabaseConfig> {
-    let max_connections = r.parse("database_max_connections", "a whole number from 1 to 1000", |s| match s
-        .parse::<u32>()
-    {
-        Ok(n) if (1..=1000).contains(&n) => Ok(n),
-        _ => Err("out of range".into()),
-    });
-    let url = match r.secret("database_url") {
-        Some(url) => url,
-        None => SecretString::from(sqlite_url(&data_dir.join("relais.db"))),
-    };
-    let kind = {
-        let raw = url.expose_secret();
-        if raw.starts_with("sqlite:") {
-            Some(DatabaseKind::Sqlite)
-        } else if raw.starts_with("postgres://") || raw.starts_with("postgresql://") {
-            match Url::parse(raw) {
-                Ok(u) if u.host().is_some() || u.query().is_some_and(|q| q.contains("host=")) => {
-                    Some(DatabaseKind::Postgres)
-                }
-                _ => {
-                    r.problem(
-                        "database_url",
-                        "not a valid PostgreSQL URL (expected postgres://user:password@host:5432/database)",
-                    );
-                    None
-                }
-            }
-        } else {
-            // The value may hold a password: only its scheme is shown.
-            let scheme = raw
-                .split(':')
-                .next()
-                .unwrap_or_default()
-                .chars()
-                .take(20)
-                .collect::<String>();
-            r.problem("database_url", format!("unsupported database (got scheme {scheme:?}; expected sqlite://path or postgres://user:password@host/database)"));
-            None
-        }
-    }?;
-    let max_connections = max_connections.unwrap_or(match kind {
-        // SQLite has one writer anyway; a few readers are enough.
-        DatabaseKind::Sqlite => 8,
-        DatabaseKind::Postgres => 16,
-    });
-    Some(DatabaseConfig {
-        url,
-        kind,
-        max_connections,
-    })
-}
-
-/// `sqlite://` URL for a path, percent-encoding what the URL syntax would misread.
-pub fn sqlite_url(path: &Path) -> String {
-    let mut encoded = String::new();
-    for c in path.display().to_string().chars() {
-        match c {
-            '%' | '?' | '#' | ' ' => encoded.push_str(&format!("%{:02X}", c as u32)),
-            c => encoded.push(c),
-        }
-    }
-    format!("sqlite://{encoded}?mode=rwc")
-}
-
-fn read_storage(r: &mut Reader, data_dir: &Path) -> Option<StorageConfig> {
-    let backend = r.text("storage.backend").unwrap_or_else(|| "local".into());
-    let root = r.path("storage.root");
-    let bucket = r.text("storage.bucket");
-    let endpoint = r.parse(
-        "storage.endpoint",
-        "an http(s) URL such as https://s3.fr-par.scw.cloud or http://127.0.0.1:9000",
-        |s| match Url::parse(s) {
-            Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => Ok(u),
-            Ok(_) => Err("not an http(s) URL with a host".into()),
-            Err(e) => Err(format!("not a URL: {e}")),
-        },
-    );
-    let region = r.text("storage.region");
-    let access_key_id = r.text("storage.access_key_id");
-    let secret = r.secret("storage.secret_access_key");
-    let path_style = r.bool("storage.path_style");
-
-    match backend.trim().to_ascii_lowercase().as_str() {
-        "local" => Some(StorageConfig::Local {
-            root: root.unwrap_or_else(|| data_dir.join("objects")),
-        }),
-        "memory" => Some(StorageConfig::Memory),
-        "s3" => {
-            let mut missing = |key: &str, what: &str| {
-                r.problem(key, format!("required when storage.backend is s3 (expected {what})"))
-            };
-            let bucket = bucket.filter(|b| !b.is_empty());
-            if bucket.is_none() {
-                missing("storage.bucket", "the bucket name");
-            }
-            if access_key_id.is_none() {
-                missing("storage.access_key_id", "the access key id");
-            }
-            if secret.is_none() {
-                missing(
-                    "storage.secret_access_key",
-                    "the secret key, or storage.secret_access_key_file",
-                );
-            }
-            if let Some(b) = &bucket
-                && !valid_bucket_name(b)
-            {
-                r.problem(
-                    "storage.bucket",
-                    format!(
-                        "not a valid bucket name (got {b:?}; expected 3 to 63 lower-case letters, digits, '.' or '-')"
-                    ),
-                );
-                return None;
-            }
-            let path_style = path_style.unwrap_or(endpoint.is_some());
-            Some(StorageConfig::S3(S3Config {
-                endpoint,
-                bucket: bucket?,
-                region: region.filter(|s| !s.is_empty()).unwrap_or_else(|| "us-east-1".into()),
-                access_key_id: access_key_id?,
-                secret_access_key: secret?.expose_secret().to_owned(),
-                path_style,
-            }))
-        }
-        other => {
-            r.problem(
-                "storage.backend",
-                format!("unknown backend (got {other:?}; expected local or s3)"),
-            );
-            None
-        }
-    }
-}
-
-pub(super) fn valid_bucket_name(b: &str) -> bool {
-    (3..=63).contains(&b.len())
-        && b.bytes()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'.' || c == b'-')
-        && b.as_bytes().first().is_some_and(|c| c.is_ascii_alphanumeric())
-        && b.as_bytes().last().is_some_and(|c| c.is_ascii_alphanumeric())
-}
-
-fn read_mail(r: &mut Reader, data_dir: &Path) -> Option<MailConfig> {
-    let from = r
-        .parse(
-            "mail.from",
-            "a sender such as \"Studio Lumière <contact@studio.fr>\"",
-            |s| s.parse::<Mailbox>().map_err(|e| format!("not a mailbox: {e}")),
-        )
-        .or_else(|| "Relais <no-reply@localhost>".parse().ok());
-    let username = r.text("mail.smtp_username").filter(|s| !s.is_empty());
-    let password = r.secret("mail.smtp_password");
-    let transport = match r.secret("mail.smtp_url") {
-        None => Some(MailTransport::Outbox(data_dir.join("outbox"))),
-        Some(url) => {
-            match Url::parse(url.expose_secret()) {
-                Ok(u) if matches!(u.scheme(), "smtp" | "smtps") && u.host().is_some() => {
-                    Some(MailTransport::Smtp(SmtpConfig {
-                        url,
-                        username,
-                        password,
-                    }))
-                }
-                _ => {
-                    r.problem("mail.smtp_url", "not an SMTP URL (expected smtp://user:password@host:587 for STARTTLS or smtps://host:465 for TLS)");
-                    None
-                }
-            }
-        }
-    };
-    let selector = r
-        .parse("mail.dkim_selector", "a DNS label such as relais2026", |s| {
-            let ok = !s.is_empty()
-                && s.len() <= 63
-                && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
-                && !s.starts_with('-');
-            if ok {
-                Ok(s.to_ascii_lowercase())
-            } else {
-                Err("not a DNS label".into())
-            }
-        })
-        .unwrap_or_else(|| "relais".into());
-    let dkim = match r.secret("mail.dkim_key") {
-        None => Some(None),
-        Some(pem) => match crate::mail::dkim::DkimKey::from_pem(pem.expose_secret()) {
-            Ok(key) => Some(Some(DkimConfig { selector, key })),
-            Err(e) => {
-                r.problem(
-                    "mail.dkim_key",
-                    format!("{e} (expected an RSA private key in PEM, e.g. from `openssl genrsa -out dkim.pem 2048`, given in mail.dkim_key_file)"),
-                );
-                None
-            }
-        },
-    };
-    let dns_resolver = r.parse(
-        "mail.dns_resolver",
-        "host:port of a DNS resolver, e.g. 1.1.1.1:53",
-        |s| {
-            s.parse::<std::net::SocketAddr>()
-                .map_err(|_| "not a socket address".into())
-        },
-    );
-    Some(MailConfig {
-        from: from?,
-        transport: transport?,
-        dkim: dkim?,
-        dns_resolver,
-    })
 }
 
 fn read_log(r: &mut Reader) -> LogConfig {
