@@ -39,9 +39,20 @@ fn main() {
 /// `OUT_DIR` (not `rustc-env`, see above).
 fn write_build_info(path: &Path) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    for watched in [".git/HEAD", ".git/refs/heads", ".git/packed-refs"] {
-        if root.join(watched).exists() {
-            println!("cargo:rerun-if-changed={watched}");
+    // Git says where HEAD and the refs live: in a worktree `.git` is a file, and HEAD is
+    // not under it.
+    for name in ["HEAD", "refs/heads", "packed-refs"] {
+        let watched = Command::new("git")
+            .args(["rev-parse", "--git-path", name])
+            .current_dir(root)
+            .output()
+            .ok()
+            .filter(|o| o.status.success())
+            .map(|o| root.join(String::from_utf8_lossy(&o.stdout).trim()));
+        if let Some(watched) = watched
+            && watched.exists()
+        {
+            println!("cargo:rerun-if-changed={}", watched.display());
         }
     }
     println!("cargo:rerun-if-env-changed=GIT_COMMIT");

@@ -63,7 +63,11 @@ pub fn safe_file_name(name: &str) -> String {
             }
         })
         .collect();
-    let trimmed = cleaned.trim().trim_end_matches(['.', ' ']);
+    // Trailing dots and spaces vanish on Windows; any trailing whitespace goes too, so
+    // that trimming once leaves nothing to trim (a no-break space before a dot).
+    let trimmed = cleaned
+        .trim_start()
+        .trim_end_matches(|c: char| c == '.' || c.is_whitespace());
     if trimmed.is_empty() {
         return "_".to_owned();
     }
@@ -171,6 +175,11 @@ mod tests {
         assert_eq!(safe_file_name("mariage: le film?.mp4"), "mariage_ le film_.mp4");
         assert_eq!(safe_file_name("a<b>c|d*e\"f"), "a_b_c_d_e_f");
         assert_eq!(safe_file_name("notes. . "), "notes");
+        assert_eq!(
+            safe_file_name("!\u{a0}."),
+            "!",
+            "a no-break space before the last dot goes too"
+        );
         assert_eq!(safe_file_name("CON"), "_CON");
         assert_eq!(safe_file_name("nul.txt"), "_nul.txt");
         assert_eq!(safe_file_name("com1.jpg"), "_com1.jpg");
