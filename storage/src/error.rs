@@ -97,49 +97,9 @@ impl BlobError {
     }
 }
 
-/// Maps object_store's errors, which carry the service's answer as text, onto ours.
+/// Maps object_store's errors onto ours (see `s3_error`).
 impl From<object_store::Error> for BlobError {
     fn from(err: object_store::Error) -> Self {
-        use object_store::Error as E;
-        match err {
-            E::NotFound { path, .. } => Self::NotFound { key: path },
-            E::AlreadyExists { path, .. } => Self::AlreadyExists { key: path },
-            E::NotSupported { .. } | E::NotImplemented { .. } => Self::NotSupported("this operation"),
-            E::PermissionDenied { source, .. } | E::Unauthenticated { source, .. } => Self::Unauthorized {
-                detail: crate::s3::summarize(&source.to_string()),
-            },
-            other => classify_message(&other.to_string()),
-        }
-    }
-}
-
-/// S3 services answer errors as XML with a `<Code>`; object_store passes that on as text.
-pub(crate) fn classify_message(message: &str) -> BlobError {
-    let summary = crate::s3::summarize(message);
-    const AUTH: [&str; 4] = [
-        "SignatureDoesNotMatch",
-        "InvalidAccessKeyId",
-        "AccessDenied",
-        "403 Forbidden",
-    ];
-    if AUTH.iter().any(|code| message.contains(code)) {
-        BlobError::Unauthorized { detail: summary }
-    } else if message.contains("NoSuchBucket") {
-        BlobError::NoSuchBucket { bucket: String::new() }
-    } else if message.contains("NoSuchUpload") {
-        BlobError::NoSuchUpload(summary)
-    } else if [
-        "Connection refused",
-        "error sending request",
-        "dns error",
-        "timed out",
-        "connect",
-    ]
-    .iter()
-    .any(|hint| message.contains(hint))
-    {
-        BlobError::Unreachable { detail: summary }
-    } else {
-        BlobError::Backend(summary)
+        crate::s3_error::from_object_store(err)
     }
 }

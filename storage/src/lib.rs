@@ -24,6 +24,7 @@ mod parts;
 mod presign;
 pub mod resumable;
 mod s3;
+mod s3_error;
 mod sdk;
 pub mod setup;
 mod staging;

@@ -17,12 +17,13 @@ use reqwest::Method;
 use url::Url;
 
 use crate::config::S3Config;
-use crate::error::{BlobError, classify_message};
+use crate::error::BlobError;
 use crate::key::BlobKey;
 use crate::object::{BlobMeta, BlobRead, BlobStore, ByteRange, Resumable};
 use crate::object_store_glue::{meta_from, ranged_get};
 use crate::parts::{MultipartId, PartNumber, PartReceipt, PartStore};
 use crate::presign::{Presign, PresignOp, PresignRequest};
+use crate::s3_error::Refusal;
 use crate::stream::{ByteStream, exact_length};
 
 /// How long the URL used to stream one part to the bucket stays valid. A part is at most
@@ -63,7 +64,7 @@ impl S3Store {
             .map(str::to_owned);
         if !status.is_success() {
             let text = response.text().await.unwrap_or_default();
-            return Err(self.fix_bucket(classify_message(&format!("{status} {text}"))));
+            return Err(self.fix_bucket(Refusal::parse(Some(status.as_u16()), &text).into_error()));
         }
         etag.ok_or_else(|| BlobError::Backend("the PUT was answered without an ETag".into()))
     }
@@ -113,21 +114,6 @@ impl S3Store {
             .inner
             .signed_url_opts(method, &key.to_path(), ttl.min(MAX_PRESIGN_TTL), &options)
             .await?)
-    }
-}
-
-/// Keeps what a person needs from an S3 error answer: its `<Code>` and `<Message>`.
-pub(crate) fn summarize(message: &str) -> String {
-    let tag = |name: &str| {
-        let open = format!("<{name}>");
-        let start = message.find(&open)? + open.len();
-        let end = message[start..].find("</")? + start;
-        Some(message[start..end].to_owned())
-    };
-    match (tag("Code"), tag("Message")) {
-        (Some(code), Some(text)) => format!("{code}: {text}"),
-        (Some(code), None) => code,
-        _ => message.chars().take(300).collect(),
     }
 }
 
@@ -356,21 +342,6 @@ fn request_error(err: &reqwest::Error) -> BlobError {
     } else if err.is_body() || err.is_request() {
         BlobError::Body(detail)
     } else {
-        classify_message(&detail)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::summarize;
-
-    #[test]
-    fn summarize_keeps_code_and_message_of_an_s3_error() {
-        let xml = "403 Forbidden <?xml version=\"1.0\"?><Error><Code>SignatureDoesNotMatch</Code><Message>The request signature we calculated does not match</Message></Error>";
-        assert_eq!(
-            summarize(xml),
-            "SignatureDoesNotMatch: The request signature we calculated does not match"
-        );
-        assert_eq!(summarize("plain"), "plain");
+        BlobError::Backend(detail)
     }
 }

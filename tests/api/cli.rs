@@ -368,6 +368,35 @@ async fn check_fails_with_the_fix_when_the_s3_secret_is_wrong() {
 }
 
 #[tokio::test]
+async fn check_says_the_storage_cannot_be_reached_when_nothing_answers() {
+    // A port nothing listens on: the connection is refused at once.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("port");
+    let endpoint = format!("http://{}", closed.local_addr().expect("addr"));
+    drop(closed);
+    let dir = tempfile::tempdir().expect("dir");
+    let env = [
+        ("RELAIS_STORAGE__BACKEND", "s3"),
+        ("RELAIS_STORAGE__ENDPOINT", endpoint.as_str()),
+        ("RELAIS_STORAGE__BUCKET", "relais-nowhere"),
+        ("RELAIS_STORAGE__ACCESS_KEY_ID", "key"),
+        ("RELAIS_STORAGE__SECRET_ACCESS_KEY", "secret"),
+    ];
+    // Nothing else runs on this test's runtime, so blocking on the child is fine.
+    let output = run(dir.path(), &env, &["check"]);
+    let stdout = text(&output.stdout);
+    assert_eq!(output.status.code(), Some(1), "{stdout}");
+    let storage = stdout
+        .lines()
+        .find(|l| l.starts_with("FAIL  storage"))
+        .unwrap_or_else(|| panic!("no storage failure in:\n{stdout}"));
+    assert!(
+        storage.contains("could not be reached") && storage.contains("refused"),
+        "{storage}"
+    );
+    assert!(!storage.contains("credentials"), "{storage}");
+}
+
+#[tokio::test]
 async fn upgrades_keep_a_copy_of_sqlite_say_what_would_run_and_an_older_binary_refuses_a_newer_schema() {
     let dir = tempfile::tempdir().expect("dir");
     let cfg = relais::config::Config::defaults_in(dir.path()).expect("defaults");
