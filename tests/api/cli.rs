@@ -337,26 +337,34 @@ fn check_prints_the_dns_records_to_publish_and_a_bad_dkim_key_is_named() {
     );
 }
 
-#[tokio::test]
-async fn check_fails_with_the_fix_when_the_s3_secret_is_wrong() {
-    let good = backend::fresh_bucket().await;
-    let endpoint = good.endpoint.as_ref().map(|u| u.to_string()).expect("endpoint");
+/// Runs `relais check` against an S3 storage (endpoint, bucket, key, secret) and returns
+/// its whole output and its `FAIL  storage` line, after checking that it failed.
+fn check_s3(endpoint: &str, bucket: &str, key: &str, secret: &str) -> (String, String) {
     let dir = tempfile::tempdir().expect("dir");
     let env = [
         ("RELAIS_STORAGE__BACKEND", "s3"),
-        ("RELAIS_STORAGE__ENDPOINT", endpoint.as_str()),
-        ("RELAIS_STORAGE__BUCKET", good.bucket.as_str()),
-        ("RELAIS_STORAGE__ACCESS_KEY_ID", good.access_key_id.as_str()),
-        ("RELAIS_STORAGE__SECRET_ACCESS_KEY", "definitely-wrong"),
+        ("RELAIS_STORAGE__ENDPOINT", endpoint),
+        ("RELAIS_STORAGE__BUCKET", bucket),
+        ("RELAIS_STORAGE__ACCESS_KEY_ID", key),
+        ("RELAIS_STORAGE__SECRET_ACCESS_KEY", secret),
     ];
-    // Nothing else runs on this test's runtime, so blocking on the child is fine.
+    // Nothing else runs on the calling test's runtime, so blocking on the child is fine.
     let output = run(dir.path(), &env, &["check"]);
     let stdout = text(&output.stdout);
     assert_eq!(output.status.code(), Some(1), "{stdout}");
     let storage = stdout
         .lines()
         .find(|l| l.starts_with("FAIL  storage"))
-        .unwrap_or_else(|| panic!("no storage failure in:\n{stdout}"));
+        .unwrap_or_else(|| panic!("no storage failure in:\n{stdout}"))
+        .to_owned();
+    (stdout, storage)
+}
+
+#[tokio::test]
+async fn check_fails_with_the_fix_when_the_s3_secret_is_wrong() {
+    let good = backend::fresh_bucket().await;
+    let endpoint = good.endpoint.as_ref().map(|u| u.to_string()).expect("endpoint");
+    let (stdout, storage) = check_s3(&endpoint, &good.bucket, &good.access_key_id, "definitely-wrong");
     assert!(
         storage.contains("refused our credentials") && storage.contains("storage.secret_access_key"),
         "{storage}"
@@ -373,22 +381,7 @@ async fn check_says_the_storage_cannot_be_reached_when_nothing_answers() {
     let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("port");
     let endpoint = format!("http://{}", closed.local_addr().expect("addr"));
     drop(closed);
-    let dir = tempfile::tempdir().expect("dir");
-    let env = [
-        ("RELAIS_STORAGE__BACKEND", "s3"),
-        ("RELAIS_STORAGE__ENDPOINT", endpoint.as_str()),
-        ("RELAIS_STORAGE__BUCKET", "relais-nowhere"),
-        ("RELAIS_STORAGE__ACCESS_KEY_ID", "key"),
-        ("RELAIS_STORAGE__SECRET_ACCESS_KEY", "secret"),
-    ];
-    // Nothing else runs on this test's runtime, so blocking on the child is fine.
-    let output = run(dir.path(), &env, &["check"]);
-    let stdout = text(&output.stdout);
-    assert_eq!(output.status.code(), Some(1), "{stdout}");
-    let storage = stdout
-        .lines()
-        .find(|l| l.starts_with("FAIL  storage"))
-        .unwrap_or_else(|| panic!("no storage failure in:\n{stdout}"));
+    let (_, storage) = check_s3(&endpoint, "relais-nowhere", "key", "secret");
     assert!(
         storage.contains("could not be reached") && storage.contains("refused"),
         "{storage}"
