@@ -1,6 +1,7 @@
 use sqlx::{Any, Executor, FromRow};
 
-use super::{DbError, parse_id};
+use super::DbError;
+use super::users::User;
 use crate::domain::{Timestamp, UserId};
 
 pub struct NewSession<'a> {
@@ -14,14 +15,16 @@ pub struct NewSession<'a> {
 
 #[derive(Debug, Clone)]
 pub struct ActiveSession {
-    pub user_id: UserId,
+    /// The live account it belongs to (not disabled, not in the trash).
+    pub user: User,
     pub csrf_token: String,
     pub last_seen_at: Timestamp,
 }
 
 #[derive(FromRow)]
 struct Row {
-    user_id: String,
+    #[sqlx(flatten)]
+    user: super::users::UserRow,
     csrf_token: String,
     last_seen_at: Timestamp,
 }
@@ -48,22 +51,28 @@ pub async fn insert<'e>(
 }
 
 /// The session behind a cookie, if it exists, has not expired and its user is enabled.
+/// The live session with this id and its account, in one statement: it runs on every
+/// request a signed-in browser makes.
 pub async fn find_active<'e>(
     ex: impl Executor<'e, Database = Any>,
     id_hash: &str,
     now: Timestamp,
 ) -> Result<Option<ActiveSession>, DbError> {
-    let row: Option<Row> = sqlx::query_as(
-        "SELECT s.user_id, s.csrf_token, s.last_seen_at FROM sessions s JOIN users u ON u.id = s.user_id \
-         WHERE s.id_hash = $1 AND s.expires_at > $2 AND u.disabled_at IS NULL",
-    )
-    .bind(id_hash)
-    .bind(now)
-    .fetch_optional(ex)
-    .await?;
+    static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        format!(
+            "SELECT {}, s.csrf_token, s.last_seen_at FROM sessions s JOIN users u ON u.id = s.user_id \
+             WHERE s.id_hash = $1 AND s.expires_at > $2 AND u.disabled_at IS NULL AND u.deleted_at IS NULL",
+            super::users::columns_of("u")
+        )
+    });
+    let row: Option<Row> = sqlx::query_as(sqlx::AssertSqlSafe(SQL.as_str()))
+        .bind(id_hash)
+        .bind(now)
+        .fetch_optional(ex)
+        .await?;
     row.map(|r| {
         Ok(ActiveSession {
-            user_id: parse_id(&r.user_id, UserId::parse)?,
+            user: r.user.into_user()?,
             csrf_token: r.csrf_token,
             last_seen_at: r.last_seen_at,
         })

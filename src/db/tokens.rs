@@ -2,6 +2,7 @@ use std::time::Duration;
 
 use sqlx::{Any, Executor, FromRow};
 
+use super::users::User;
 use super::{DbError, parse_id};
 use crate::domain::{MINUTE, Timestamp, TokenId, UserId};
 
@@ -54,29 +55,41 @@ pub async fn insert<'e>(
 /// request (every upload chunk among them) and must not cost a write each time.
 const TOUCH_EVERY: Duration = MINUTE;
 
-/// The owner of a token that exists, is neither revoked nor past its end, and whose owner
-/// is not disabled.
-pub async fn authenticate(db: &super::Db, token_hash: &str, now: Timestamp) -> Result<Option<UserId>, DbError> {
-    let row: Option<(String, Option<Timestamp>)> = sqlx::query_as(
-        "SELECT t.user_id, t.last_used_at FROM api_tokens t JOIN users u ON u.id = t.user_id \
-         WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.disabled_at IS NULL \
-         AND (t.expires_at IS NULL OR t.expires_at > $2)",
-    )
-    .bind(token_hash)
-    .bind(now)
-    .fetch_optional(db.pool())
-    .await?;
-    let Some((user_id, last_used)) = row else {
+#[derive(FromRow)]
+struct Holder {
+    #[sqlx(flatten)]
+    user: super::users::UserRow,
+    last_used_at: Option<Timestamp>,
+}
+
+/// The account behind a token that exists and is neither revoked nor past its end, if
+/// that account is live (not disabled, not in the trash). One statement: it runs on every
+/// API request, every upload chunk among them.
+pub async fn authenticate(db: &super::Db, token_hash: &str, now: Timestamp) -> Result<Option<User>, DbError> {
+    static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        format!(
+            "SELECT {}, t.last_used_at FROM api_tokens t JOIN users u ON u.id = t.user_id \
+             WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.disabled_at IS NULL AND u.deleted_at IS NULL \
+             AND (t.expires_at IS NULL OR t.expires_at > $2)",
+            super::users::columns_of("u")
+        )
+    });
+    let row: Option<Holder> = sqlx::query_as(sqlx::AssertSqlSafe(SQL.as_str()))
+        .bind(token_hash)
+        .bind(now)
+        .fetch_optional(db.pool())
+        .await?;
+    let Some(Holder { user, last_used_at }) = row else {
         return Ok(None);
     };
-    if last_used.is_none_or(|t| now - t >= TOUCH_EVERY) {
+    if last_used_at.is_none_or(|t| now - t >= TOUCH_EVERY) {
         sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE token_hash = $2")
             .bind(now)
             .bind(token_hash)
             .execute(db.pool())
             .await?;
     }
-    parse_id(&user_id, UserId::parse).map(Some)
+    user.into_user().map(Some)
 }
 
 pub async fn list<'e>(ex: impl Executor<'e, Database = Any>, user: UserId) -> Result<Vec<TokenInfo>, DbError> {

@@ -165,7 +165,50 @@ pub async fn find<'e>(ex: impl Executor<'e, Database = Any>, id: UploadId) -> Re
     row.map(Row::into_upload).transpose()
 }
 
-/// Takes the lease if it is free, expired, or already ours. The lease is what makes one
+/// What may have changed since an upload was read, as it stands once its lease is taken:
+/// a previous holder may have recorded more, staged a new tail or finished.
+#[derive(Debug, Clone)]
+pub struct Taken {
+    pub length: Option<u64>,
+    pub offset: u64,
+    pub hash_state: Vec<u8>,
+    pub multipart_id: Option<String>,
+    pub staged_len: u64,
+    pub staged_seq: u64,
+    pub expires_at: Timestamp,
+    pub completed_at: Option<Timestamp>,
+}
+
+impl UploadRow {
+    /// The row as it stands under the lease.
+    pub fn taken(self, now: &Taken) -> Self {
+        Self {
+            length: now.length,
+            offset: now.offset,
+            hash_state: now.hash_state.clone(),
+            multipart_id: now.multipart_id.clone(),
+            staged_len: now.staged_len,
+            staged_seq: now.staged_seq,
+            expires_at: now.expires_at,
+            completed_at: now.completed_at,
+            ..self
+        }
+    }
+}
+
+type TakenRow = (
+    Option<i64>,
+    i64,
+    Vec<u8>,
+    Option<String>,
+    i64,
+    i64,
+    Timestamp,
+    Option<Timestamp>,
+);
+
+/// Takes the lease if it is free, expired, or already ours, and answers the upload as it
+/// stands then (one round trip: the writer needs it next). The lease is what makes one
 /// request, on one node, the only writer of an upload.
 pub async fn acquire_lease<'e>(
     ex: impl Executor<'e, Database = Any>,
@@ -173,18 +216,30 @@ pub async fn acquire_lease<'e>(
     owner: &str,
     until: Timestamp,
     now: Timestamp,
-) -> Result<bool, DbError> {
-    let done = sqlx::query(
+) -> Result<Option<Taken>, DbError> {
+    let row: Option<TakenRow> = sqlx::query_as(
         "UPDATE uploads SET lease_owner = $1, lease_expires_at = $2, release_requested = 0 \
-         WHERE id = $3 AND (lease_owner IS NULL OR lease_expires_at < $4 OR lease_owner = $1)",
+         WHERE id = $3 AND (lease_owner IS NULL OR lease_expires_at < $4 OR lease_owner = $1) \
+         RETURNING length, upload_offset, hash_state, multipart_id, staged_len, staged_seq, expires_at, completed_at",
     )
     .bind(owner)
     .bind(until)
     .bind(id.to_db())
     .bind(now)
-    .execute(ex)
+    .fetch_optional(ex)
     .await?;
-    Ok(done.rows_affected() == 1)
+    Ok(row.map(
+        |(length, offset, hash_state, multipart_id, staged_len, staged_seq, expires_at, completed_at)| Taken {
+            length: length.map(|l| l as u64),
+            offset: offset as u64,
+            hash_state,
+            multipart_id,
+            staged_len: staged_len as u64,
+            staged_seq: staged_seq as u64,
+            expires_at,
+            completed_at,
+        },
+    ))
 }
 
 /// Asks the current holder to save what it has and let go (tusd's "request unlock").
@@ -238,23 +293,36 @@ pub struct Commit<'a> {
 }
 
 /// Advances the offset from `from_offset`, only for the lease holder: zero rows means the
-/// lease or the offset moved under us, and nothing is written.
-pub async fn commit(tx: &mut Tx, id: UploadId, owner: &str, c: Commit<'_>, now: Timestamp) -> Result<bool, DbError> {
-    let done = sqlx::query(
+/// lease or the offset moved under us, and nothing is written. With `release`, the same
+/// statement lets the lease go (the body's last checkpoint): one write, not two.
+pub async fn commit<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    id: UploadId,
+    owner: &str,
+    c: Commit<'_>,
+    release: bool,
+    now: Timestamp,
+) -> Result<bool, DbError> {
+    let sql = if release {
         "UPDATE uploads SET upload_offset = $1, hash_state = $2, staged_len = $3, staged_seq = $4, expires_at = $5, \
-         updated_at = $6 WHERE id = $7 AND lease_owner = $8 AND upload_offset = $9",
-    )
-    .bind(c.to_offset as i64)
-    .bind(c.hash_state.to_vec())
-    .bind(c.staged_len as i64)
-    .bind(c.staged_seq as i64)
-    .bind(c.expires_at)
-    .bind(now)
-    .bind(id.to_db())
-    .bind(owner)
-    .bind(c.from_offset as i64)
-    .execute(&mut **tx)
-    .await?;
+         updated_at = $6, lease_owner = NULL, lease_expires_at = NULL, release_requested = 0 \
+         WHERE id = $7 AND lease_owner = $8 AND upload_offset = $9"
+    } else {
+        "UPDATE uploads SET upload_offset = $1, hash_state = $2, staged_len = $3, staged_seq = $4, expires_at = $5, \
+         updated_at = $6 WHERE id = $7 AND lease_owner = $8 AND upload_offset = $9"
+    };
+    let done = sqlx::query(sql)
+        .bind(c.to_offset as i64)
+        .bind(c.hash_state.to_vec())
+        .bind(c.staged_len as i64)
+        .bind(c.staged_seq as i64)
+        .bind(c.expires_at)
+        .bind(now)
+        .bind(id.to_db())
+        .bind(owner)
+        .bind(c.from_offset as i64)
+        .execute(ex)
+        .await?;
     Ok(done.rows_affected() == 1)
 }
 

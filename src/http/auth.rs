@@ -69,10 +69,7 @@ impl FromRequestParts<AppState> for Caller {
                 .and_then(|v| v.strip_prefix("Bearer "))
                 .map(str::trim)
                 .ok_or(AppError::Unauthenticated)?;
-            let user_id = db::tokens::authenticate(&state.db, &sha256_hex(token), now)
-                .await?
-                .ok_or(AppError::Unauthenticated)?;
-            let user = db::users::find(state.db.pool(), user_id)
+            let user = db::tokens::authenticate(&state.db, &sha256_hex(token), now)
                 .await?
                 .ok_or(AppError::Unauthenticated)?;
             Caller { user, via: Via::Token }
@@ -89,9 +86,7 @@ impl FromRequestParts<AppState> for Caller {
                     return Err(AppError::Csrf);
                 }
             }
-            let user = db::users::find(state.db.pool(), session.user_id)
-                .await?
-                .ok_or(AppError::Unauthenticated)?;
+            let user = session.user;
             Caller {
                 user,
                 via: Via::Session {

@@ -10,14 +10,15 @@ use crate::db::{self, DbError};
 use crate::domain::Timestamp;
 use crate::state::AppState;
 
-/// Returns the upload's new expiry.
-pub(super) async fn commit(state: &AppState, lease: &Lease, point: &Checkpoint) -> Result<Timestamp, UploadError> {
+/// Returns the upload's new expiry. With `release`, the same statement lets the lease go.
+pub(super) async fn commit(
+    state: &AppState,
+    lease: &Lease,
+    point: &Checkpoint,
+    release: bool,
+) -> Result<Timestamp, UploadError> {
     let now = state.clock.now();
     let expires_at = super::expiry(state, now);
-    let mut tx = state.db.begin().await?;
-    for part in &point.parts {
-        db::uploads::insert_part(&mut tx, lease.id, part.number.get(), part.size, &part.etag).await?;
-    }
     let c = Commit {
         from_offset: point.from,
         to_offset: point.to,
@@ -26,10 +27,26 @@ pub(super) async fn commit(state: &AppState, lease: &Lease, point: &Checkpoint) 
         staged_seq: point.staged_seq,
         expires_at,
     };
-    if !db::uploads::commit(&mut tx, lease.id, &lease.owner, c, now).await? {
+    let recorded = if point.parts.is_empty() {
+        // One statement: no transaction to open and close around it.
+        db::uploads::commit(state.db.pool(), lease.id, &lease.owner, c, release, now).await?
+    } else {
+        let mut tx = state.db.begin().await?;
+        for part in &point.parts {
+            db::uploads::insert_part(&mut tx, lease.id, part.number.get(), part.size, &part.etag).await?;
+        }
+        let recorded = db::uploads::commit(&mut *tx, lease.id, &lease.owner, c, release, now).await?;
+        if recorded {
+            tx.commit().await.map_err(DbError::from)?;
+        }
+        recorded
+    };
+    if !recorded {
         // Someone else holds the upload now; what we wrote is theirs to overwrite.
         return Err(UploadError::Locked);
     }
-    tx.commit().await.map_err(DbError::from)?;
+    if release {
+        lease.mark_released();
+    }
     Ok(expires_at)
 }

@@ -6,6 +6,7 @@
 //! last beat: a few seconds, not the time a whole PATCH may take. Lease times are the
 //! nodes' clocks, which are expected to agree within a second (NTP).
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use tokio::sync::watch;
@@ -13,6 +14,7 @@ use tokio::time::{Instant, MissedTickBehavior};
 
 use super::UploadError;
 use crate::db;
+use crate::db::uploads::{Taken, UploadRow};
 use crate::domain::UploadId;
 use crate::state::AppState;
 
@@ -32,6 +34,10 @@ const POLL: Duration = Duration::from_millis(50);
 pub struct Lease {
     pub id: UploadId,
     pub owner: String,
+    /// The upload as it stood when the lease was taken.
+    taken: Taken,
+    /// Set once a commit let the lease go with the body's last checkpoint.
+    released: AtomicBool,
 }
 
 /// What the heartbeat has learnt about the lease.
@@ -84,8 +90,13 @@ impl Lease {
         let mut asked = false;
         loop {
             let now = state.clock.now();
-            if db::uploads::acquire_lease(state.db.pool(), id, &owner, now + LEASE, now).await? {
-                return Ok(Self { id, owner });
+            if let Some(taken) = db::uploads::acquire_lease(state.db.pool(), id, &owner, now + LEASE, now).await? {
+                return Ok(Self {
+                    id,
+                    owner,
+                    taken,
+                    released: AtomicBool::new(false),
+                });
             }
             if !asked {
                 if db::uploads::find(state.db.pool(), id).await?.is_none() {
@@ -138,7 +149,21 @@ impl Lease {
         Heartbeat { beat, task }
     }
 
+    /// `upload`, read before the lease was taken, as it stands under the lease: the
+    /// previous holder may have recorded more in between.
+    pub(crate) fn current(&self, upload: UploadRow) -> UploadRow {
+        upload.taken(&self.taken)
+    }
+
+    /// A commit let the lease go: there is nothing left to release.
+    pub(crate) fn mark_released(&self) {
+        self.released.store(true, Ordering::Release);
+    }
+
     pub async fn release(&self, state: &AppState) {
+        if self.released.load(Ordering::Acquire) {
+            return;
+        }
         if let Err(e) = db::uploads::release_lease(state.db.pool(), self.id, &self.owner).await {
             // Not fatal: the lease expires on its own.
             tracing::warn!(upload = %self.id, error = %e, "cannot release upload lease");

@@ -221,7 +221,7 @@ pub async fn patch(
     let lease = Lease::acquire(state, id).await?;
     let task_state = state.clone();
     let task = tokio::spawn(async move {
-        let result = write::write(&task_state, &lease, req, body).await;
+        let result = write::write(&task_state, &lease, upload, req, body).await;
         lease.release(&task_state).await;
         result
     });

@@ -1,6 +1,5 @@
 //! What both write paths check first, under the lease.
 
-use super::lease::Lease;
 use super::{PatchRequest, UploadError};
 use crate::db::uploads::UploadRow;
 use crate::db::{self, DbError};
@@ -24,12 +23,9 @@ pub(super) fn past_end(ceiling: u64) -> UploadError {
     ))
 }
 
-/// Reads the upload again under the lease (the previous holder may have committed since)
-/// and checks the request against it before a byte is read.
-pub(super) async fn prepare(state: &AppState, lease: &Lease, req: &PatchRequest) -> Result<Prepared, UploadError> {
-    let upload = db::uploads::find(state.db.pool(), lease.id)
-        .await?
-        .ok_or(UploadError::NotFound)?;
+/// Checks the request against the upload as it stands under the lease (the previous
+/// holder may have committed since it was first read) before a byte is read.
+pub(super) async fn prepare(state: &AppState, upload: UploadRow, req: &PatchRequest) -> Result<Prepared, UploadError> {
     if upload.offset != req.offset {
         return Err(UploadError::OffsetMismatch { current: upload.offset });
     }

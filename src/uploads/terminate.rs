@@ -32,7 +32,8 @@ pub async fn terminate(state: &AppState, caller: &Sender, id: UploadId) -> Resul
         return Ok(());
     }
     let lease = Lease::acquire(state, id).await?;
-    let result = discard(state, &upload).await;
+    // The staged tail to drop is the one recorded last, perhaps by a writer just gone.
+    let result = discard(state, &lease.current(upload)).await;
     lease.release(state).await;
     result
 }
@@ -50,11 +51,17 @@ pub async fn reap_expired(state: &AppState) -> Result<u64, UploadError> {
         let Ok(lease) = Lease::acquire(state, upload.id).await else {
             continue;
         };
+        let (id, upload) = (upload.id, lease.current(upload));
+        if upload.expires_at >= state.clock.now() || upload.completed_at.is_some() {
+            // Written to, or finished, between the list and the lease: not expired after all.
+            lease.release(state).await;
+            continue;
+        }
         let result = discard(state, &upload).await;
         lease.release(state).await;
         match result {
             Ok(()) => reaped += 1,
-            Err(e) => tracing::warn!(upload = %upload.id, error = %e, "cannot reap expired upload"),
+            Err(e) => tracing::warn!(upload = %id, error = %e, "cannot reap expired upload"),
         }
     }
     Ok(reaped)

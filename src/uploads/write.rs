@@ -31,6 +31,7 @@ fn resume_of(upload: &UploadRow, hash: resumable::RunningSha256) -> Resume {
 pub(super) async fn write(
     state: &AppState,
     lease: &Lease,
+    upload: UploadRow,
     req: PatchRequest,
     body: Body,
 ) -> Result<Progress, UploadError> {
@@ -43,7 +44,7 @@ pub(super) async fn write(
         ceiling,
         room,
         hash,
-    } = prepare(state, lease, &req).await?;
+    } = prepare(state, lease.current(upload), &req).await?;
     let verify = req.checksum.is_some();
     let options = Options {
         // With a checksum nothing is recorded before the whole body is verified.
@@ -75,7 +76,7 @@ pub(super) async fn write(
         Ok::<_, UploadError>(writer.finish(finishing).await?)
     };
     // If recording fails (the lease is lost), receiving stops with it.
-    let joined = tokio::try_join!(receive, record(state, lease, checkpoints, upload.expires_at));
+    let joined = tokio::try_join!(receive, record(state, lease, checkpoints, length, upload.expires_at));
     let (ended, expires_at) = match joined {
         Ok(done) => done,
         Err(e) => {
@@ -98,14 +99,18 @@ pub(super) async fn write(
 }
 
 /// Records every checkpoint in order; answers the upload's expiry after the last one.
+/// The body's last checkpoint lets the lease go in the same statement, unless it ends the
+/// upload: the file is then published under the lease.
 async fn record(
     state: &AppState,
     lease: &Lease,
     mut checkpoints: Checkpoints,
+    length: Option<u64>,
     mut expires_at: Timestamp,
 ) -> Result<Timestamp, UploadError> {
     while let Some(point) = checkpoints.next().await {
-        expires_at = commit(state, lease, &point).await?;
+        let release = point.last && length != Some(point.to);
+        expires_at = commit(state, lease, &point, release).await?;
         if let Some(tail) = &point.obsolete
             && let Err(e) = state.blobs.delete(tail).await
         {

@@ -82,6 +82,31 @@ async fn a_patch_cut_off_midway_keeps_the_bytes_that_arrived_and_the_upload_resu
 }
 
 #[tokio::test]
+async fn a_patch_has_let_the_upload_go_when_it_answers() {
+    let app = app().await;
+    let (tus, _) = Tus::client(&app, "anne@example.fr").await;
+    let path = tus.create(100, &meta(&[("filename", "a.txt")])).await;
+    let id = relais::domain::UploadId::parse(path.rsplit('/').next().expect("id")).expect("upload id");
+    let row = || async {
+        relais::db::uploads::find(app.state.db.pool(), id)
+            .await
+            .expect("find")
+            .expect("upload")
+    };
+    assert_eq!(tus.patch(&path, 0, &[1; 10]).await.status, 204);
+    // The offset is recorded and the lease let go by the time the client hears back (one
+    // statement does both): the next PATCH, on any node, starts at once.
+    let after = row().await;
+    assert_eq!((after.offset, after.lease_owner), (10, None));
+    assert_eq!(tus.patch(&path, 10, &[2; 40]).await.status, 204);
+    assert_eq!((row().await.offset, row().await.lease_owner), (50, None));
+    assert_eq!(tus.patch(&path, 50, &[3; 50]).await.status, 204);
+    let done = row().await;
+    assert!(done.completed_at.is_some());
+    assert_eq!(done.lease_owner, None);
+}
+
+#[tokio::test]
 async fn a_stale_writer_is_pre_empted_but_a_live_one_answers_423() {
     let app = app().await;
     let (tus, _) = Tus::client(&app, "anne@example.fr").await;
@@ -100,6 +125,7 @@ async fn a_stale_writer_is_pre_empted_but_a_live_one_answers_423() {
         )
         .await
         .expect("lease")
+        .is_some()
     );
     let locked = tus.patch(&path, 0, &[1; 10]).await;
     assert_eq!(

@@ -47,7 +47,7 @@ pub struct NewUser<'a> {
 }
 
 #[derive(FromRow)]
-struct UserRow {
+pub(super) struct UserRow {
     id: String,
     email: String,
     name: String,
@@ -63,7 +63,20 @@ struct UserRow {
 const COLUMNS: &str =
     "id, email, name, role, locale, totp_enabled_at, disabled_at, created_at, password_hash, totp_secret";
 
+/// [`UserRow`]'s columns of the `users` table named `alias` in a join.
+pub(super) fn columns_of(alias: &str) -> String {
+    COLUMNS
+        .split(", ")
+        .map(|column| format!("{alias}.{column}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 impl UserRow {
+    pub(super) fn into_user(self) -> Result<User, DbError> {
+        self.into_credentials().map(|c| c.user)
+    }
+
     fn into_credentials(self) -> Result<Credentials, DbError> {
         let user = User {
             id: parse_id(&self.id, UserId::parse)?,

@@ -7,7 +7,7 @@ use axum::http::request::Parts;
 
 use super::{Chrome, PageError, Texts};
 use crate::auth::sessions::{self, COOKIE_NAME};
-use crate::db::{self, users::User};
+use crate::db::users::User;
 use crate::domain::{Locale, Role};
 use crate::http::auth::cookie_value;
 use crate::state::AppState;
@@ -52,10 +52,8 @@ impl FromRequestParts<AppState> for Viewer {
         let mut csrf = None;
         if let Some(secret) = cookie_value(&parts.headers, COOKIE_NAME)
             && let Some(session) = sessions::resolve(&state.db, &secret, state.clock.now()).await?
-            && let Some(found) = db::users::find(state.db.pool(), session.user_id).await?
-            && !found.disabled
         {
-            user = Some(found);
+            user = Some(session.user);
             csrf = Some(session.csrf_token);
         }
         let path = parts

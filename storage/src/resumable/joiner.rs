@@ -71,6 +71,7 @@ impl Append {
                     staged_seq: 0,
                     parts: Vec::new(),
                     obsolete: None,
+                    last,
                 });
                 self.from = offset;
             }
@@ -150,6 +151,7 @@ impl Parts {
             parts: std::mem::take(held),
             // The old tail is inside the first part.
             obsolete: self.old_tail.take(),
+            last: false,
         });
         self.from = boundary;
     }
@@ -211,6 +213,7 @@ impl Parts {
             parts: held,
             // Merged into a part or staged again under a new name.
             obsolete: self.old_tail.take(),
+            last: true,
         });
         Ok(Ended { offset: end, hash })
     }

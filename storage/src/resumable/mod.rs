@@ -29,7 +29,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use bytes::{Bytes, BytesMut};
-use tokio::sync::{Semaphore, mpsc};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
 use uuid::Uuid;
 
 pub use finish::{begin, complete, discard};
@@ -41,12 +41,13 @@ use crate::object::{BlobStore, Resumable};
 use crate::parts::{MultipartId, PartReceipt};
 use threads::{Batch, Msg};
 
-/// Bytes received but not yet both hashed and written, per upload: what one upload may
-/// hold in memory. Two of them let the threads work on one batch while the next fills.
+/// Bytes received but not yet both hashed and written, per upload, the batch being
+/// gathered included: what one upload may hold in memory. Two batches of it let the
+/// threads work on one while the next fills.
 const BUDGET: usize = 2 * 1024 * 1024;
-/// Bytes gathered before they are handed to the threads: one wake-up per batch, not per
-/// network frame.
-const BATCH: usize = 256 * 1024;
+/// Bytes gathered before they are handed to the threads: one wake-up of each thread per
+/// batch, not per network frame (a wake-up costs more than hashing a few kilobytes).
+const BATCH: usize = BUDGET / 2;
 /// Network frames smaller than this are copied together rather than kept one by one.
 const SMALL: usize = 16 * 1024;
 /// Bytes between two checkpoints of a staging file: what a crash can cost at most.
@@ -95,6 +96,8 @@ pub struct Checkpoint {
     pub parts: Vec<PartReceipt>,
     /// A staged tail nothing refers to once this checkpoint is recorded: delete it then.
     pub obsolete: Option<BlobKey>,
+    /// The body's last checkpoint: nothing of this writer follows it.
+    pub last: bool,
 }
 
 /// What a finished writer leaves.
@@ -124,6 +127,8 @@ pub struct Writer {
     spacing: u64,
     pending: Vec<Bytes>,
     pending_len: usize,
+    /// The budget's share taken by the pending bytes; it goes with them to the threads.
+    pending_permit: Option<OwnedSemaphorePermit>,
     /// Small network frames, copied together: a batch of many tiny frames would otherwise
     /// cost more in bookkeeping than in bytes.
     small: BytesMut,
@@ -226,6 +231,7 @@ impl Writer {
             spacing,
             pending: Vec::new(),
             pending_len: 0,
+            pending_permit: None,
             small: BytesMut::new(),
             budget: Arc::new(Semaphore::new(BUDGET)),
             to_hash: Some(to_hash),
@@ -251,6 +257,7 @@ impl Writer {
             } else {
                 std::mem::take(&mut chunk)
             };
+            self.take_budget(piece.len()).await?;
             self.offset += piece.len() as u64;
             self.pending_len += piece.len();
             if piece.len() < SMALL {
@@ -314,13 +321,14 @@ impl Writer {
         }
     }
 
-    async fn send_batch(&mut self) -> Result<(), BlobError> {
-        self.keep_small();
-        if self.pending.is_empty() {
-            return Ok(());
+    /// Waits for `len` bytes of the budget before they are taken. A batch they would
+    /// push past `BATCH` goes to the threads first, so the pending bytes never wait for
+    /// a share they hold themselves.
+    async fn take_budget(&mut self, len: usize) -> Result<(), BlobError> {
+        if self.pending_len > 0 && self.pending_len + len > BATCH {
+            self.send_batch().await?;
         }
-        let len = std::mem::take(&mut self.pending_len);
-        // A batch larger than the budget takes all of it (it can only be a single network
+        // A piece larger than the budget takes all of it (it can only be a single network
         // frame that large).
         let permits = u32::try_from(len.min(BUDGET)).unwrap_or(u32::MAX);
         let permit = self
@@ -329,6 +337,19 @@ impl Writer {
             .acquire_many_owned(permits)
             .await
             .map_err(|_| BlobError::Backend("writer budget closed".into()))?;
+        match &mut self.pending_permit {
+            Some(held) => held.merge(permit),
+            None => self.pending_permit = Some(permit),
+        }
+        Ok(())
+    }
+
+    async fn send_batch(&mut self) -> Result<(), BlobError> {
+        self.keep_small();
+        let Some(permit) = self.pending_permit.take() else {
+            return Ok(());
+        };
+        self.pending_len = 0;
         let batch = Arc::new(Batch {
             pieces: std::mem::take(&mut self.pending),
             _permit: permit,

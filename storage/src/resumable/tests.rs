@@ -72,6 +72,8 @@ async fn checkpoints_follow_each_other_and_hash_exactly_the_bytes_before_them() 
     }
     let ends: Vec<u64> = seen.iter().map(|p| p.to).collect();
     assert_eq!(ends, [CHECKPOINT, 2 * CHECKPOINT, body.len() as u64]);
+    let last: Vec<bool> = seen.iter().map(|p| p.last).collect();
+    assert_eq!(last, [false, false, true], "only the body's last checkpoint says so");
     let mut from = 0;
     for point in &seen {
         assert_eq!(point.from, from, "contiguous");
@@ -89,6 +91,38 @@ async fn checkpoints_follow_each_other_and_hash_exactly_the_bytes_before_them() 
         .await
         .expect("complete");
     assert_eq!(stored.size, body.len() as u64);
+}
+
+#[tokio::test]
+async fn the_batch_being_gathered_counts_in_the_budget() {
+    let store: Arc<dyn BlobStore> = crate::open(&StorageConfig::Memory).expect("store");
+    let staging = Uuid::new_v4();
+    let (mut writer, _checkpoints) =
+        Writer::open(store.clone(), resume(staging, 0, RunningSha256::new()), options(true))
+            .await
+            .expect("open");
+    let body = data(3 * BUDGET + 4_321);
+    let mut rest = &body[..];
+    for size in [1, 7, 20_000, 777_777, 3, 16_383, 16_384, BUDGET + 1]
+        .into_iter()
+        .cycle()
+    {
+        if rest.is_empty() {
+            break;
+        }
+        let (piece, tail) = rest.split_at(size.min(rest.len()));
+        writer.write(Bytes::copy_from_slice(piece)).await.expect("write");
+        rest = tail;
+        // What waits to be handed over holds its own share of the budget, and no more
+        // than a batch of it unless a single piece was larger.
+        let held = writer.pending_permit.as_ref().map_or(0, |p| p.num_permits());
+        assert_eq!(held, writer.pending_len.min(BUDGET), "after a piece of {size}");
+        assert!(writer.pending_len <= BATCH.max(size), "{} pending", writer.pending_len);
+        assert!(writer.budget.available_permits() <= BUDGET);
+    }
+    let ended = writer.finish(true).await.expect("finish");
+    assert_eq!(ended.hash.finish_hex(), hex(&body));
+    assert_eq!(writer.budget.available_permits(), BUDGET, "every share came back");
 }
 
 #[tokio::test]
