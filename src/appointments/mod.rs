@@ -310,15 +310,14 @@ pub async fn visible(state: &AppState, caller: &User, id: &str) -> Result<Appoin
 }
 
 /// The calendar text of `appointments`, named after the studio.
-pub async fn calendar(state: &AppState, appointments: &[Appointment], locale: Locale) -> Result<String, DbError> {
+pub async fn calendar(state: &AppState, appointments: &[Appointment]) -> Result<String, DbError> {
     let studio = state.studio.name().await?;
     let host = state.cfg.public_url.host_str().unwrap_or("relais").to_owned();
+    // The kind is the studio's own word for it ("Préparatifs", "Séance engagement"),
+    // the same in both languages; only the studio's name is added.
     let summaries: Vec<String> = appointments
         .iter()
-        .map(|a| match locale {
-            Locale::Fr => format!("{} — {}", a.kind, studio),
-            Locale::En => format!("{} — {}", a.kind, studio),
-        })
+        .map(|a| format!("{} — {}", a.kind, studio))
         .collect();
     let events: Vec<ics::Event<'_>> = appointments
         .iter()
@@ -360,10 +359,11 @@ pub async fn feed(state: &AppState, token: &str) -> Result<Option<String>, DbErr
     let Some(user) = UserId::parse(&user) else {
         return Ok(None);
     };
-    let Some(client) = db::users::find(state.db.pool(), user).await? else {
+    // An account in the trash has no feed.
+    if db::users::find(state.db.pool(), user).await?.is_none() {
         return Ok(None);
-    };
+    }
     let since = state.clock.now() - 31 * DAY;
     let list = store::of_client(state.db.pool(), user, since).await?;
-    Ok(Some(calendar(state, &list, client.locale).await?))
+    Ok(Some(calendar(state, &list).await?))
 }

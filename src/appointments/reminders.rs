@@ -83,7 +83,7 @@ async fn remind(state: &AppState, a: &store::Appointment, lead: i64, now: Timest
         link.as_str(),
     )
     .map_err(|e| DbError::Corrupt(format!("reminder template: {e}")))?;
-    message.calendar = Some(calendar(state, std::slice::from_ref(a), user.locale).await?);
+    message.calendar = Some(calendar(state, std::slice::from_ref(a)).await?);
     let mut tx = state.db.begin().await?;
     let email_id = mail::queue(&mut tx, &state.mailer, &message, Some(user.id), now).await?;
     if !store::insert_reminder(&mut tx, &a.id, lead, a.starts_at, &email_id, now).await? {

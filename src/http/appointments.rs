@@ -72,7 +72,7 @@ pub async fn update(
 
 pub async fn ics(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> Result<Response, AppError> {
     let a = appointments::visible(&state, &caller.user, &id).await?;
-    let text = appointments::calendar(&state, std::slice::from_ref(&a), caller.user.locale).await?;
+    let text = appointments::calendar(&state, std::slice::from_ref(&a)).await?;
     Ok(calendar_response(text, "rendez-vous.ics"))
 }
 

@@ -361,12 +361,14 @@ pub(super) async fn selection_archive(
     reader: &Reader,
     id: crate::domain::TransferId,
     files: std::collections::HashSet<FileId>,
+    locale: crate::domain::Locale,
 ) -> Result<Response, AppError> {
     let scope = downloads::ArchiveScope {
         only: Some(files),
         ..Default::default()
     };
-    archive_of(state, reader, id, scope, Some("sélection")).await
+    let suffix = crate::texts::share::ShareTexts::for_locale(locale).selection_archive;
+    archive_of(state, reader, id, scope, Some(suffix)).await
 }
 
 async fn archive_of(

@@ -103,6 +103,7 @@ async fn selection(
     reader: Reader,
     Path(id): Path<String>,
     Query(query): Query<SelectionQuery>,
+    headers: axum::http::HeaderMap,
 ) -> Result<Response, AppError> {
     let transfer = TransferId::parse(&id).ok_or(AppError::NotFound)?;
     let owner = match &reader {
@@ -161,7 +162,12 @@ async fn selection(
                 .flat_map(|l| &l.files)
                 .filter_map(|f| FileId::parse(&f.id))
                 .collect();
-            super::downloads::selection_archive(&state, &reader, transfer, files).await
+            let user = match &reader {
+                Reader::User(caller) => Some(&caller.user),
+                Reader::Guest(_) => None,
+            };
+            let locale = super::pages::locale_of(&headers, user);
+            super::downloads::selection_archive(&state, &reader, transfer, files, locale).await
         }
         other => Err(AppError::validation(
             "format",

@@ -352,6 +352,9 @@ async fn exports_parse_and_follow_each_file_across_a_rename_and_a_republication(
 
     let zip = export("zip").await;
     assert_eq!(zip.headers()["content-type"], "application/zip");
+    // Named in the studio's language, like the pages it came from.
+    let disposition = zip.headers()["content-disposition"].to_str().expect("ascii").to_owned();
+    assert!(disposition.contains("s%C3%A9lection.zip"), "{disposition}");
     let dir = tempfile::tempdir().expect("dir");
     let path = dir.path().join("selection.zip");
     std::fs::write(&path, zip.bytes().await.expect("bytes")).expect("write");

@@ -37,6 +37,7 @@ use crate::http::error::AppError;
 use crate::state::AppState;
 pub use crate::texts::{self, Texts};
 pub use viewer::Viewer;
+pub(crate) use viewer::locale_of;
 
 pub fn routes(state: &AppState) -> Router<AppState> {
     let policy = csp::page_policy(&state.cfg);

@@ -2,8 +2,8 @@
 //! the token is handed to the page's scripts for the API calls they make.
 
 use axum::extract::FromRequestParts;
-use axum::http::header;
 use axum::http::request::Parts;
+use axum::http::{HeaderMap, header};
 
 use super::{Chrome, PageError, Texts};
 use crate::auth::sessions::{self, COOKIE_NAME};
@@ -27,14 +27,19 @@ pub struct Viewer {
 /// The account's language, else the switch's cookie, else the browser's first language
 /// Relais speaks, else French.
 fn locale(parts: &Parts, user: Option<&User>) -> Locale {
+    locale_of(&parts.headers, user)
+}
+
+/// [`Viewer`]'s choice of language for any request: API answers that people read too
+/// (an archive's name) speak as the pages do.
+pub(crate) fn locale_of(headers: &HeaderMap, user: Option<&User>) -> Locale {
     if let Some(u) = user {
         return u.locale;
     }
-    if let Some(l) = cookie_value(&parts.headers, LANG_COOKIE).and_then(|v| Locale::parse(&v)) {
+    if let Some(l) = cookie_value(headers, LANG_COOKIE).and_then(|v| Locale::parse(&v)) {
         return l;
     }
-    parts
-        .headers
+    headers
         .get(header::ACCEPT_LANGUAGE)
         .and_then(|v| v.to_str().ok())
         .into_iter()
