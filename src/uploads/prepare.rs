@@ -26,7 +26,9 @@ pub(super) fn past_end(ceiling: u64) -> UploadError {
 /// Checks the request against the upload as it stands under the lease (the previous
 /// holder may have committed since it was first read) before a byte is read.
 pub(super) async fn prepare(state: &AppState, upload: UploadRow, req: &PatchRequest) -> Result<Prepared, UploadError> {
-    if upload.offset != req.offset {
+    // Finished by another request in the meantime: its staging file is the stored file
+    // now, and this one has nothing left to write.
+    if upload.offset != req.offset || upload.completed_at.is_some() {
         return Err(UploadError::OffsetMismatch { current: upload.offset });
     }
     // Every PATCH leaves the disk its reserve, whatever was true when the upload began

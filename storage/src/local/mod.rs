@@ -5,7 +5,6 @@
 //! committed offset (under `.staging/`), and durability (every object is fsynced before it
 //! is renamed into place, so a crash leaves either the old state or the new).
 
-use std::io::SeekFrom;
 use std::path::{Path, PathBuf};
 use std::time::UNIX_EPOCH;
 
@@ -16,10 +15,11 @@ use tokio::fs;
 use uuid::Uuid;
 
 use crate::error::BlobError;
-use crate::file_io::{FileAppender, read_stream, write_all_vectored};
+use crate::file_io::{FileAppender, read_stream};
 use crate::key::BlobKey;
 use crate::object::{BlobMeta, BlobRead, BlobStore, ByteRange, FileCheck, Resumable, resolve_range};
-use crate::staging::{StagingFile, StagingStore};
+
+mod staging;
 use crate::stream::ByteStream;
 
 #[derive(Debug)]
@@ -81,84 +81,6 @@ fn not_found_or(err: std::io::Error, key: &BlobKey) -> BlobError {
         BlobError::Io(err)
     }
 }
-
-/// A staging file on this disk, written and synced through shared references (`&File`
-/// writes and fsyncs from any thread).
-struct LocalStaging {
-    file: std::fs::File,
-    /// Where the next write lands.
-    end: std::sync::atomic::AtomicU64,
-}
-
-impl StagingFile for LocalStaging {
-    fn write_all(&self, data: &mut [std::io::IoSlice<'_>]) -> std::io::Result<()> {
-        use std::sync::atomic::Ordering;
-        let written = write_all_vectored(&self.file, data)?;
-        let start = self.end.fetch_add(written, Ordering::Relaxed);
-        start_writeback(&self.file, start, written);
-        Ok(())
-    }
-
-    fn sync(&self) -> std::io::Result<()> {
-        self.file.sync_data()
-    }
-}
-
-/// How long a writer waits for the previous one to close the staging file.
-const STAGING_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
-
-/// Takes the staging file for this writer alone (an exclusive `flock`, held until the
-/// file is closed). A writer that was abandoned (its lease lost, its body refused) may
-/// still have a batch on its way to the disk; the file is cut back to the committed
-/// offset only once that writer has closed it, so its late bytes can never land over
-/// the new writer's.
-#[cfg(unix)]
-fn hold_alone(file: &std::fs::File, staging: Uuid) -> Result<(), BlobError> {
-    use std::os::fd::AsRawFd;
-    let deadline = std::time::Instant::now() + STAGING_WAIT;
-    loop {
-        // SAFETY: the descriptor is open for the duration of the call.
-        if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } == 0 {
-            return Ok(());
-        }
-        let err = std::io::Error::last_os_error();
-        if err.kind() != std::io::ErrorKind::WouldBlock {
-            return Err(err.into());
-        }
-        if std::time::Instant::now() >= deadline {
-            return Err(BlobError::StagingBusy {
-                staging: staging.to_string(),
-            });
-        }
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
-}
-
-#[cfg(not(unix))]
-fn hold_alone(_: &std::fs::File, _: Uuid) -> Result<(), BlobError> {
-    Ok(())
-}
-
-/// Asks the kernel to start writing `len` bytes from `start` to the disk now, without
-/// waiting for them: by the time a checkpoint's fsync comes, most of its bytes are on the
-/// disk already and the fsync is short, instead of the whole stretch being written while
-/// the client waits for its answer. Only a hint; the fsync is still what makes the bytes
-/// durable.
-#[cfg(target_os = "linux")]
-fn start_writeback(file: &std::fs::File, start: u64, len: u64) {
-    use std::os::fd::AsRawFd;
-    let (Ok(start), Ok(len)) = (i64::try_from(start), i64::try_from(len)) else {
-        return;
-    };
-    // SAFETY: the descriptor is open for the duration of the call; the call reads no
-    // memory of ours.
-    unsafe {
-        libc::sync_file_range(file.as_raw_fd(), start, len, libc::SYNC_FILE_RANGE_WRITE);
-    }
-}
-
-#[cfg(not(target_os = "linux"))]
-fn start_writeback(_: &std::fs::File, _: u64, _: u64) {}
 
 fn file_meta(key: BlobKey, md: &std::fs::Metadata) -> BlobMeta {
     let modified = md
@@ -298,71 +220,6 @@ impl BlobStore for LocalStore {
     }
 }
 
-#[async_trait]
-impl StagingStore for LocalStore {
-    async fn open_staging(&self, staging: Uuid, offset: u64) -> Result<std::sync::Arc<dyn StagingFile>, BlobError> {
-        let path = self.staging_path(staging);
-        let file = tokio::task::spawn_blocking(move || -> Result<std::fs::File, BlobError> {
-            use std::io::Seek;
-            let mut file = std::fs::OpenOptions::new()
-                .create(true)
-                .truncate(false)
-                .write(true)
-                .open(&path)?;
-            hold_alone(&file, staging)?;
-            let have = file.metadata()?.len();
-            if have < offset {
-                return Err(BlobError::StagingShort {
-                    staging: staging.to_string(),
-                    have,
-                    want: offset,
-                });
-            }
-            // Bytes past the committed offset were never acknowledged: drop them.
-            if have > offset {
-                file.set_len(offset)?;
-            }
-            file.seek(SeekFrom::Start(offset))?;
-            Ok(file)
-        })
-        .await
-        .map_err(|e| BlobError::Backend(format!("staging task failed: {e}")))??;
-        Ok(std::sync::Arc::new(LocalStaging {
-            file,
-            end: std::sync::atomic::AtomicU64::new(offset),
-        }))
-    }
-
-    async fn finish_staging(&self, staging: Uuid, len: u64, key: &BlobKey) -> Result<BlobMeta, BlobError> {
-        let path = self.staging_path(staging);
-        let md = fs::metadata(&path).await.map_err(|_| BlobError::StagingShort {
-            staging: staging.to_string(),
-            have: 0,
-            want: len,
-        })?;
-        if md.len() < len {
-            return Err(BlobError::StagingShort {
-                staging: staging.to_string(),
-                have: md.len(),
-                want: len,
-            });
-        }
-        if md.len() > len {
-            let file = fs::OpenOptions::new().write(true).open(&path).await?;
-            file.set_len(len).await?;
-            file.sync_all().await?;
-        }
-        self.publish(&path, key).await
-    }
-
-    async fn discard_staging(&self, staging: Uuid) -> Result<(), BlobError> {
-        match fs::remove_file(self.staging_path(staging)).await {
-            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e.into()),
-            _ => Ok(()),
-        }
-    }
-}
-
 fn list_files(root: &Path, start: &Path) -> Result<Vec<BlobMeta>, BlobError> {
     let mut found = Vec::new();
     let mut pending = vec![start.to_path_buf()];
@@ -395,6 +252,7 @@ fn list_files(root: &Path, start: &Path) -> Result<Vec<BlobMeta>, BlobError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::staging::{StagingFile, StagingStore};
 
     #[tokio::test]
     async fn append_staging_drops_uncommitted_bytes_and_publishes_atomically() {
