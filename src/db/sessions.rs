@@ -50,8 +50,8 @@ pub async fn insert<'e>(
     Ok(())
 }
 
-/// The session behind a cookie, if it exists, has not expired and its user is enabled.
-/// The live session with this id and its account, in one statement: it runs on every
+/// The session behind a cookie, if it exists and has not expired, with its account if
+/// that is live (not disabled, not in the trash): one statement, as it runs on every
 /// request a signed-in browser makes.
 pub async fn find_active<'e>(
     ex: impl Executor<'e, Database = Any>,

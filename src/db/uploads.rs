@@ -177,6 +177,8 @@ pub struct Taken {
     pub staged_seq: u64,
     pub expires_at: Timestamp,
     pub completed_at: Option<Timestamp>,
+    /// False once the upload's file is in the trash.
+    pub file_live: bool,
 }
 
 impl UploadRow {
@@ -205,6 +207,7 @@ type TakenRow = (
     i64,
     Timestamp,
     Option<Timestamp>,
+    i64,
 );
 
 /// Takes the lease if it is free, expired, or already ours, and answers the upload as it
@@ -220,7 +223,8 @@ pub async fn acquire_lease<'e>(
     let row: Option<TakenRow> = sqlx::query_as(
         "UPDATE uploads SET lease_owner = $1, lease_expires_at = $2, release_requested = 0 \
          WHERE id = $3 AND (lease_owner IS NULL OR lease_expires_at < $4 OR lease_owner = $1) \
-         RETURNING length, upload_offset, hash_state, multipart_id, staged_len, staged_seq, expires_at, completed_at",
+         RETURNING length, upload_offset, hash_state, multipart_id, staged_len, staged_seq, expires_at, completed_at, \
+         (SELECT COUNT(*) FROM files f WHERE f.id = uploads.file_id AND f.deleted_at IS NULL)",
     )
     .bind(owner)
     .bind(until)
@@ -229,7 +233,7 @@ pub async fn acquire_lease<'e>(
     .fetch_optional(ex)
     .await?;
     Ok(row.map(
-        |(length, offset, hash_state, multipart_id, staged_len, staged_seq, expires_at, completed_at)| Taken {
+        |(length, offset, hash_state, multipart_id, staged_len, staged_seq, expires_at, completed_at, live)| Taken {
             length: length.map(|l| l as u64),
             offset: offset as u64,
             hash_state,
@@ -238,6 +242,7 @@ pub async fn acquire_lease<'e>(
             staged_seq: staged_seq as u64,
             expires_at,
             completed_at,
+            file_live: live > 0,
         },
     ))
 }

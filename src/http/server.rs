@@ -22,15 +22,16 @@ use tower::ServiceExt;
 /// their own at once (they commit what arrived); this bounds downloads and slow pages.
 const DRAIN: Duration = Duration::from_secs(30);
 
-/// Serves `router` until `shutdown` completes, then waits (at most `DRAIN`) for the
-/// requests in flight.
 /// The most a connection reads at once. A request body's chunks are slices of this
 /// buffer and keep all of it alive while an upload's writer holds them, so its size, not
 /// only the writer's budget, sets what an upload costs in memory (hyper's default, about
 /// 400 KiB, made 16 concurrent uploads 14 MiB heavier; reads of 128 KiB cost no more CPU
-/// per byte).
+/// per byte). hyper applies the same bound to what it queues before writing: a download
+/// is written at least every 128 KiB.
 const READ_BUFFER: usize = 128 * 1024;
 
+/// Serves `router` until `shutdown` completes, then waits (at most `DRAIN`) for the
+/// requests in flight.
 pub async fn serve(
     listener: TcpListener,
     router: Router,

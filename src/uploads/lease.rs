@@ -155,6 +155,11 @@ impl Lease {
         upload.taken(&self.taken)
     }
 
+    /// Whether the upload's file went to the trash before the lease was taken.
+    pub(crate) fn file_trashed(&self) -> bool {
+        !self.taken.file_live
+    }
+
     /// A commit let the lease go: there is nothing left to release.
     pub(crate) fn mark_released(&self) {
         self.released.store(true, Ordering::Release);

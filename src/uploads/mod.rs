@@ -204,19 +204,8 @@ pub async fn patch(
     if upload.expires_at < state.clock.now() {
         return Err(UploadError::Expired);
     }
-    if upload.offset != req.offset {
-        return Err(UploadError::OffsetMismatch { current: upload.offset });
-    }
-    if upload.completed_at.is_some() {
-        // Everything is already stored: a client resending nothing at the end is told so.
-        return match req.content_length {
-            Some(0) | None => Ok(Progress {
-                offset: upload.offset,
-                expires_at: upload.expires_at,
-                completed: None,
-            }),
-            Some(_) => Err(UploadError::TooLarge("the upload is already complete".into())),
-        };
+    if let Some(answer) = settled(&upload, &req) {
+        return answer;
     }
     let lease = Lease::acquire(state, id).await?;
     let task_state = state.clone();
@@ -227,6 +216,25 @@ pub async fn patch(
     });
     task.await
         .map_err(|e| UploadError::Storage(BlobError::Backend(format!("upload task failed: {e}"))))?
+}
+
+/// The answer to a PATCH that cannot write, whatever the body: it is at the wrong offset,
+/// or the upload is complete. Asked before the lease and again under it (another request
+/// may have moved the upload on in between), so both give the same answer.
+pub(super) fn settled(upload: &UploadRow, req: &PatchRequest) -> Option<Result<Progress, UploadError>> {
+    if upload.offset != req.offset {
+        return Some(Err(UploadError::OffsetMismatch { current: upload.offset }));
+    }
+    upload.completed_at?;
+    // Everything is already stored: a client resending nothing at the end is told so.
+    Some(match req.content_length {
+        Some(0) | None => Ok(Progress {
+            offset: upload.offset,
+            expires_at: upload.expires_at,
+            completed: None,
+        }),
+        Some(_) => Err(UploadError::TooLarge("the upload is already complete".into())),
+    })
 }
 
 /// Offset, length and metadata for HEAD. A request holding the upload is asked to save

@@ -23,14 +23,9 @@ pub(super) fn past_end(ceiling: u64) -> UploadError {
     ))
 }
 
-/// Checks the request against the upload as it stands under the lease (the previous
-/// holder may have committed since it was first read) before a byte is read.
+/// Checks the request against the upload's limits before a byte is read; the upload is
+/// as it stands under the lease, at the request's offset and not complete.
 pub(super) async fn prepare(state: &AppState, upload: UploadRow, req: &PatchRequest) -> Result<Prepared, UploadError> {
-    // Finished by another request in the meantime: its staging file is the stored file
-    // now, and this one has nothing left to write.
-    if upload.offset != req.offset || upload.completed_at.is_some() {
-        return Err(UploadError::OffsetMismatch { current: upload.offset });
-    }
     // Every PATCH leaves the disk its reserve, whatever was true when the upload began
     // (many uploads created together could otherwise fill it between them).
     super::check_room(state, 0)?;

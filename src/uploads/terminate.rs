@@ -33,7 +33,14 @@ pub async fn terminate(state: &AppState, caller: &Sender, id: UploadId) -> Resul
     }
     let lease = Lease::acquire(state, id).await?;
     // The staged tail to drop is the one recorded last, perhaps by a writer just gone.
-    let result = discard(state, &lease.current(upload)).await;
+    let upload = lease.current(upload);
+    if upload.completed_at.is_some() {
+        // Finished while we waited: the file is stored and stays, as above.
+        db::uploads::delete(state.db.pool(), id).await?;
+        lease.release(state).await;
+        return Ok(());
+    }
+    let result = discard(state, &upload).await;
     lease.release(state).await;
     result
 }

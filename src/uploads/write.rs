@@ -38,13 +38,22 @@ pub(super) async fn write(
     // Beating from the start: reading a staged tail back or joining a long file's parts
     // can take longer than a lease.
     let mut heartbeat = lease.heartbeat(state);
+    if lease.file_trashed() {
+        // Put in the trash while this request waited for the upload.
+        return Err(UploadError::NotFound);
+    }
+    let upload = lease.current(upload);
+    // Another request may have recorded more, or finished the upload, in the meantime.
+    if let Some(answer) = super::settled(&upload, &req) {
+        return answer;
+    }
     let Prepared {
         upload,
         length,
         ceiling,
         room,
         hash,
-    } = prepare(state, lease.current(upload), &req).await?;
+    } = prepare(state, upload, &req).await?;
     let verify = req.checksum.is_some();
     let options = Options {
         // With a checksum nothing is recorded before the whole body is verified.

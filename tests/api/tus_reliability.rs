@@ -106,6 +106,115 @@ async fn a_patch_has_let_the_upload_go_when_it_answers() {
     assert_eq!(done.lease_owner, None);
 }
 
+/// A PATCH waiting for another node's lease, while the studio or the client puts the file
+/// in the trash: once it gets the upload it writes nothing and answers 404, and the
+/// trashed file is not marked stored.
+#[tokio::test]
+async fn a_file_trashed_while_a_patch_waits_for_the_upload_is_not_written() {
+    let app = app().await;
+    let (tus, _) = Tus::client(&app, "anne@example.fr").await;
+    let path = tus.create(10, &meta(&[("filename", "a.txt")])).await;
+    let id = relais::domain::UploadId::parse(path.rsplit('/').next().expect("id")).expect("upload id");
+    let pool = app.state.db.pool().clone();
+    let file = relais::db::uploads::find(&pool, id)
+        .await
+        .expect("find")
+        .expect("upload")
+        .file;
+    let now = app.clock().now();
+    assert!(
+        relais::db::uploads::acquire_lease(&pool, id, "node-elsewhere", now + Duration::from_secs(20), now)
+            .await
+            .expect("lease")
+            .is_some()
+    );
+    let meanwhile = async {
+        // The PATCH has asked the holder to let go: it is waiting.
+        eventually("the PATCH waiting for the upload", || {
+            let pool = pool.clone();
+            async move {
+                let (asked,): (i64,) = sqlx::query_as("SELECT release_requested FROM uploads WHERE id = $1")
+                    .bind(id.to_db())
+                    .fetch_one(&pool)
+                    .await
+                    .expect("row");
+                (asked == 1).then_some(())
+            }
+        })
+        .await;
+        let trashed = tus
+            .request(Method::DELETE, &format!("/api/v1/files/{file}"))
+            .send()
+            .await
+            .expect("delete");
+        assert_eq!(trashed.status(), 204);
+        // The other node's lease runs out: the waiting PATCH takes the upload over.
+        app.clock().advance(Duration::from_secs(21));
+    };
+    let (answer, ()) = tokio::join!(tus.patch(&path, 0, &[1; 10]), meanwhile);
+    assert_eq!(answer.status, 404, "nothing written to a file in the trash");
+    let row = relais::db::uploads::of_file_even_trashed(&pool, file)
+        .await
+        .expect("find")
+        .expect("upload");
+    assert_eq!((row.offset, row.completed_at), (0, None));
+}
+
+/// A DELETE waiting for the upload while its holder stores the last byte: the file is
+/// stored and stays (the finished upload resource goes), never a file row deleted over a
+/// stored object.
+#[tokio::test]
+async fn a_delete_that_waited_while_the_upload_finished_keeps_the_file() {
+    let app = app().await;
+    let (tus, _) = Tus::client(&app, "anne@example.fr").await;
+    let path = tus.create(10, &meta(&[("filename", "a.txt")])).await;
+    let id = relais::domain::UploadId::parse(path.rsplit('/').next().expect("id")).expect("upload id");
+    let pool = app.state.db.pool().clone();
+    let file = relais::db::uploads::find(&pool, id)
+        .await
+        .expect("find")
+        .expect("upload")
+        .file;
+    let now = app.clock().now();
+    assert!(
+        relais::db::uploads::acquire_lease(&pool, id, "node-elsewhere", now + Duration::from_secs(20), now)
+            .await
+            .expect("lease")
+            .is_some()
+    );
+    let meanwhile = async {
+        eventually("the DELETE waiting for the upload", || {
+            let pool = pool.clone();
+            async move {
+                let (asked,): (i64,) = sqlx::query_as("SELECT release_requested FROM uploads WHERE id = $1")
+                    .bind(id.to_db())
+                    .fetch_one(&pool)
+                    .await
+                    .expect("row");
+                (asked == 1).then_some(())
+            }
+        })
+        .await;
+        // The holder stores the last byte and records it, letting the lease go.
+        let mut tx = app.state.db.begin().await.expect("tx");
+        relais::db::uploads::complete(&mut tx, id, 10, now + Duration::from_secs(3600), now)
+            .await
+            .expect("complete");
+        tx.commit().await.expect("commit");
+    };
+    let (deleted, ()) = tokio::join!(tus.request(Method::DELETE, &path).send(), meanwhile);
+    assert_eq!(deleted.expect("delete").status(), 204);
+    assert!(
+        relais::db::files::find(&pool, file).await.expect("find").is_some(),
+        "the stored file stays"
+    );
+    assert_eq!(
+        tus.head(&path).await.status,
+        404,
+        "the finished upload resource is gone"
+    );
+}
+
 #[tokio::test]
 async fn a_stale_writer_is_pre_empted_but_a_live_one_answers_423() {
     let app = app().await;

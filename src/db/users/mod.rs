@@ -63,11 +63,15 @@ pub(super) struct UserRow {
 const COLUMNS: &str =
     "id, email, name, role, locale, totp_enabled_at, disabled_at, created_at, password_hash, totp_secret";
 
-/// [`UserRow`]'s columns of the `users` table named `alias` in a join.
+/// [`UserRow`]'s columns of the `users` table named `alias` in a join, for reading the
+/// account alone: its secrets are not read (NULL in their place).
 pub(super) fn columns_of(alias: &str) -> String {
     COLUMNS
         .split(", ")
-        .map(|column| format!("{alias}.{column}"))
+        .map(|column| match column {
+            "password_hash" | "totp_secret" => format!("NULL AS {column}"),
+            _ => format!("{alias}.{column}"),
+        })
         .collect::<Vec<_>>()
         .join(", ")
 }
