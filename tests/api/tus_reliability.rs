@@ -106,6 +106,39 @@ async fn a_patch_has_let_the_upload_go_when_it_answers() {
     assert_eq!(done.lease_owner, None);
 }
 
+/// Takes the lease of the upload at `path` for another node, live for 20 s of the test
+/// clock; answers the upload's and its file's ids.
+async fn held_elsewhere(app: &TestApp, path: &str) -> (relais::domain::UploadId, relais::domain::FileId) {
+    let id = relais::domain::UploadId::parse(path.rsplit('/').next().expect("id")).expect("upload id");
+    let pool = app.state.db.pool();
+    let file = relais::db::uploads::find(pool, id)
+        .await
+        .expect("find")
+        .expect("upload")
+        .file;
+    let now = app.clock().now();
+    assert!(
+        relais::db::uploads::acquire_lease(pool, id, "node-elsewhere", now + Duration::from_secs(20), now)
+            .await
+            .expect("lease")
+            .is_some()
+    );
+    (id, file)
+}
+
+/// Waits until a request has asked the upload's holder to let go: it is waiting for it.
+async fn asked_to_let_go(pool: &sqlx::AnyPool, id: relais::domain::UploadId, what: &str) {
+    eventually(what, || async move {
+        let (asked,): (i64,) = sqlx::query_as("SELECT release_requested FROM uploads WHERE id = $1")
+            .bind(id.to_db())
+            .fetch_one(pool)
+            .await
+            .expect("row");
+        (asked == 1).then_some(())
+    })
+    .await;
+}
+
 /// A PATCH waiting for another node's lease, while the studio or the client puts the file
 /// in the trash: once it gets the upload it writes nothing and answers 404, and the
 /// trashed file is not marked stored.
@@ -114,34 +147,11 @@ async fn a_file_trashed_while_a_patch_waits_for_the_upload_is_not_written() {
     let app = app().await;
     let (tus, _) = Tus::client(&app, "anne@example.fr").await;
     let path = tus.create(10, &meta(&[("filename", "a.txt")])).await;
-    let id = relais::domain::UploadId::parse(path.rsplit('/').next().expect("id")).expect("upload id");
+    let (id, file) = held_elsewhere(&app, &path).await;
     let pool = app.state.db.pool().clone();
-    let file = relais::db::uploads::find(&pool, id)
-        .await
-        .expect("find")
-        .expect("upload")
-        .file;
-    let now = app.clock().now();
-    assert!(
-        relais::db::uploads::acquire_lease(&pool, id, "node-elsewhere", now + Duration::from_secs(20), now)
-            .await
-            .expect("lease")
-            .is_some()
-    );
     let meanwhile = async {
         // The PATCH has asked the holder to let go: it is waiting.
-        eventually("the PATCH waiting for the upload", || {
-            let pool = pool.clone();
-            async move {
-                let (asked,): (i64,) = sqlx::query_as("SELECT release_requested FROM uploads WHERE id = $1")
-                    .bind(id.to_db())
-                    .fetch_one(&pool)
-                    .await
-                    .expect("row");
-                (asked == 1).then_some(())
-            }
-        })
-        .await;
+        asked_to_let_go(&pool, id, "the PATCH waiting for the upload").await;
         let trashed = tus
             .request(Method::DELETE, &format!("/api/v1/files/{file}"))
             .send()
@@ -168,33 +178,11 @@ async fn a_delete_that_waited_while_the_upload_finished_keeps_the_file() {
     let app = app().await;
     let (tus, _) = Tus::client(&app, "anne@example.fr").await;
     let path = tus.create(10, &meta(&[("filename", "a.txt")])).await;
-    let id = relais::domain::UploadId::parse(path.rsplit('/').next().expect("id")).expect("upload id");
+    let (id, file) = held_elsewhere(&app, &path).await;
     let pool = app.state.db.pool().clone();
-    let file = relais::db::uploads::find(&pool, id)
-        .await
-        .expect("find")
-        .expect("upload")
-        .file;
     let now = app.clock().now();
-    assert!(
-        relais::db::uploads::acquire_lease(&pool, id, "node-elsewhere", now + Duration::from_secs(20), now)
-            .await
-            .expect("lease")
-            .is_some()
-    );
     let meanwhile = async {
-        eventually("the DELETE waiting for the upload", || {
-            let pool = pool.clone();
-            async move {
-                let (asked,): (i64,) = sqlx::query_as("SELECT release_requested FROM uploads WHERE id = $1")
-                    .bind(id.to_db())
-                    .fetch_one(&pool)
-                    .await
-                    .expect("row");
-                (asked == 1).then_some(())
-            }
-        })
-        .await;
+        asked_to_let_go(&pool, id, "the DELETE waiting for the upload").await;
         // The holder stores the last byte and records it, letting the lease go.
         let mut tx = app.state.db.begin().await.expect("tx");
         relais::db::uploads::complete(&mut tx, id, 10, now + Duration::from_secs(3600), now)
